@@ -1,0 +1,62 @@
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Solidity compiler: the WASM build shipped in the npm `solc` package, so nothing is downloaded at
+ * build time (Hardhat 3 cannot download solc on machines without general internet access).
+ */
+const solc = {
+  version: "0.8.30",
+  path: require.resolve("solc/soljson.js"),
+  settings: {
+    optimizer: { enabled: true, runs: 200 },
+    evmVersion: "prague",
+  },
+} as const;
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    profiles: {
+      default: solc,
+      production: solc,
+    },
+    // Contracts deployed from npm packages by Ignition modules and tests (no wrapper files needed).
+    npmFilesToBuild: ["@openzeppelin/contracts/finance/VestingWallet.sol"],
+  },
+  paths: {
+    tests: {
+      mocha: "test",
+      solidity: "test",
+    },
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+    },
+  },
+  networks: {
+    /** The embedded chain: Hardhat's in-process EVM (EDR), the default for every command. */
+    default: {
+      type: "edr-simulated",
+      chainType: "l1",
+    },
+    /** A `npx hardhat node` running on this machine. */
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+    /** Any EVM chain: set AITBC_RPC_URL and AITBC_PRIVATE_KEY (env or hardhat-keystore). */
+    rpc: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("AITBC_RPC_URL"),
+      accounts: [configVariable("AITBC_PRIVATE_KEY")],
+    },
+  },
+});
