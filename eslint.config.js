@@ -14,7 +14,7 @@ export default tseslint.config(
       "sdk/dist/",
       "coverage/",
       "circuits/build/",
-      "ignition/deployments/",
+      "deploy/deployments/",
     ],
   },
   js.configs.recommended,

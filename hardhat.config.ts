@@ -29,6 +29,7 @@ export default defineConfig({
     npmFilesToBuild: ["@openzeppelin/contracts/finance/VestingWallet.sol"],
   },
   paths: {
+    ignition: "deploy",
     tests: {
       mocha: "test",
       solidity: "test",
