@@ -38,6 +38,9 @@ export default defineConfig({
   test: {
     solidity: {
       fuzz: { runs: 256 },
+      // 64 random sequences of 50 calls each: broad enough to mix transfers, delegations and time
+      // jumps, small enough to keep the whole suite within minutes on a 2-core machine.
+      invariant: { runs: 64, depth: 50, failOnRevert: true },
     },
   },
   networks: {
