@@ -9,10 +9,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 /** An address in an Ignition module: a literal, a Hardhat account, a parameter or a deployed contract. */
 export type AddressArgument =
-  | string
-  | AccountRuntimeValue
-  | AddressResolvableFuture
-  | ModuleParameterRuntimeValue<string>;
+  string | AccountRuntimeValue | AddressResolvableFuture | ModuleParameterRuntimeValue<string>;
 
 /** One early contributor's vesting schedule (an OpenZeppelin `VestingWallet`). */
 export interface ContributorVesting {
@@ -74,11 +71,23 @@ export function addGenesis(m: IgnitionModuleBuilder, plan: GenesisPlan): Genesis
 }
 
 /**
+ * Flattens {@link GenesisFutures} into an Ignition module result (a record of contract futures):
+ * `AITBCToken`, `EarlyContributorVesting0`, `EarlyContributorVesting1`, ... — the same names the
+ * deployments file uses.
+ */
+export function genesisResults(futures: GenesisFutures): Record<string, ContractFuture<string>> {
+  const results: Record<string, ContractFuture<string>> = { AITBCToken: futures.token };
+  futures.vestingWallets.forEach((wallet, index) => (results[`EarlyContributorVesting${index}`] = wallet));
+  return results;
+}
+
+/**
  * Builds a stand-alone Ignition module that deploys only the token and its vesting wallets.
  *
  * @param plan the genesis plan
  * @param id the Ignition module id (default `AITBCGenesis`)
+ * @returns a module whose results are named as in {@link genesisResults}
  */
 export function buildGenesisModule(plan: GenesisPlan, id = "AITBCGenesis") {
-  return buildModule(id, (m) => addGenesis(m, plan));
+  return buildModule(id, (m) => genesisResults(addGenesis(m, plan)));
 }

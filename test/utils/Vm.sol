@@ -8,6 +8,8 @@ pragma solidity ^0.8.24;
  * the npm package named forge-std is an outdated unofficial copy), so the interface is declared
  * directly: the signatures are the standard ones documented at hardhat.org/docs/reference/cheatcodes.
  */
+// The cheatcode interface is called Vm everywhere (Foundry, Hardhat docs).
+// solhint-disable-next-line interface-starts-with-i
 interface Vm {
     function warp(uint256 newTimestamp) external;
     function prank(address msgSender) external;
