@@ -9,7 +9,8 @@
  * 1. Finds a Node.js >= 22.13.0 (Hardhat 3's minimum). The running Node is used when it is new
  *    enough. Otherwise Node {@link PINNED_NODE} is installed from the npm registry (the `node`
  *    package ships the real binary) into `.tools/node/`, once; nothing is installed globally.
- * 2. Installs the project's dependencies with `npm ci` **with that Node first on PATH**. This matters:
+ * 2. Installs the project's dependencies with `npm ci` (falling back to `npm install --no-save`
+ *    when npm ci refuses the lockfile) **with that Node first on PATH**. This matters:
  *    npm running under Node 20 silently skips Hardhat's native EVM binding (an optional dependency
  *    whose `engines` says node >= 22), and Hardhat then fails with HHE27 (see shared TOOLCHAIN.md).
  *    The install is redone only when `package-lock.json` or the Node major version changes
@@ -132,7 +133,18 @@ function ensureDependencies(env, nodeVersion) {
     }
   }
   say(`Installing dependencies with npm ci under Node ${nodeVersion} ...`);
-  run("npm", ["ci", "--no-audit", "--no-fund"], env, "npm ci");
+  const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: root, env, encoding: "utf8" });
+  if (ci.error) fail(`npm ci: ${ci.error.message}`);
+  if (ci.status === 0) {
+    process.stderr.write(ci.stdout.split("\n").slice(-3).join("\n"));
+  } else {
+    // npm ci refuses a lockfile that lacks any optional platform package (e.g. Hardhat's EDR
+    // builds for macOS and Windows when the registry used to write the lockfile did not have them).
+    // `npm install --no-save` installs the lockfile's versions all the same and writes nothing.
+    say("npm ci refused the lockfile (see below); installing the same versions with npm install --no-save.");
+    process.stderr.write(`${ci.stderr.split("\n").filter((line) => /Missing|error code/.test(line)).slice(0, 8).join("\n")}\n`);
+    run("npm", ["install", "--no-save", "--no-audit", "--no-fund"], env, "npm install");
+  }
   // Hardhat's EVM is a native binding installed as an optional dependency; check it loads.
   const check = spawnSync("node", ["-e", "require('@nomicfoundation/edr')"], {
     cwd: root,
