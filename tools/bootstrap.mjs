@@ -142,7 +142,13 @@ function ensureDependencies(env, nodeVersion) {
     // builds for macOS and Windows when the registry used to write the lockfile did not have them).
     // `npm install --no-save` installs the lockfile's versions all the same and writes nothing.
     say("npm ci refused the lockfile (see below); installing the same versions with npm install --no-save.");
-    process.stderr.write(`${ci.stderr.split("\n").filter((line) => /Missing|error code/.test(line)).slice(0, 8).join("\n")}\n`);
+    process.stderr.write(
+      `${ci.stderr
+        .split("\n")
+        .filter((line) => /Missing|error code/.test(line))
+        .slice(0, 8)
+        .join("\n")}\n`,
+    );
     run("npm", ["install", "--no-save", "--no-audit", "--no-fund"], env, "npm install");
   }
   // Hardhat's EVM is a native binding installed as an optional dependency; check it loads.
