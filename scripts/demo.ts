@@ -19,8 +19,7 @@ const DAY = 24 * HOUR;
 const connection = await network.create();
 const { ethers, ignition, networkHelpers } = connection;
 const { time } = networkHelpers;
-const [, treasury, ecosystem, development, liquidity, alice, bob, holder, buyer] =
-  await ethers.getSigners();
+const [, treasury, ecosystem, development, liquidity, alice, bob, holder, buyer] = await ethers.getSigners();
 const { chainId } = await ethers.provider.getNetwork();
 console.log(`Embedded chain: Hardhat ${connection.networkName} network, chain id ${chainId}`);
 
