@@ -80,5 +80,12 @@ export function addGenesis(m: IgnitionModuleBuilder, plan: GenesisPlan): Genesis
  * @param id the Ignition module id (default `AITBCGenesis`)
  */
 export function buildGenesisModule(plan: GenesisPlan, id = "AITBCGenesis") {
-  return buildModule(id, (m) => addGenesis(m, plan));
+  return buildModule(id, (m) => {
+    const { token, vestingWallets } = addGenesis(m, plan);
+    // A module result maps names to futures (no arrays): one entry per vesting wallet.
+    return {
+      token,
+      ...Object.fromEntries(vestingWallets.map((wallet, index) => [`earlyContributorVesting${index}`, wallet])),
+    };
+  });
 }
