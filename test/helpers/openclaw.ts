@@ -159,6 +159,8 @@ export async function propose(
     .proposeTyped(actions.targets, actions.values, actions.calldatas, actions.description, proposalType);
   const receipt = await tx.wait();
   const block = await dao.ethers.provider.getBlock(receipt!.blockNumber);
+  // One more block, so that views of counted power at the creation timepoint (strictly past) work.
+  await dao.networkHelpers.mine();
   return { id: await proposalIdOf(dao, actions), createdAt: BigInt(block!.timestamp), receipt: receipt! };
 }
 
