@@ -48,7 +48,12 @@ export async function benchGovernance(runs = 5): Promise<BenchSection> {
 
   // The anchor stack on the same chain.
   const plainToken = await ethers.deployContract("PlainVotesToken");
-  const plainTimelock = await ethers.deployContract("TimelockController", [TIMELOCK_DELAY, [], [], deployer.address]);
+  const plainTimelock = await ethers.deployContract("TimelockController", [
+    TIMELOCK_DELAY,
+    [],
+    [],
+    deployer.address,
+  ]);
   const plainGovernor = await ethers.deployContract("PlainGovernorAnchor", [
     await plainToken.getAddress(),
     await plainTimelock.getAddress(),
@@ -70,13 +75,30 @@ export async function benchGovernance(runs = 5): Promise<BenchSection> {
   await dao.token.connect(proposer).approve(await dao.escrow.getAddress(), 10n ** 27n);
 
   const gas = {
-    ours: { propose: [] as number[], first: [] as number[], later: [] as number[], queue: [] as number[], execute: [] as number[] },
-    plain: { propose: [] as number[], first: [] as number[], later: [] as number[], queue: [] as number[], execute: [] as number[] },
+    ours: {
+      propose: [] as number[],
+      first: [] as number[],
+      later: [] as number[],
+      queue: [] as number[],
+      execute: [] as number[],
+    },
+    plain: {
+      propose: [] as number[],
+      first: [] as number[],
+      later: [] as number[],
+      queue: [] as number[],
+      execute: [] as number[],
+    },
     council: [] as number[],
   };
 
   for (let run = 0; run < runs; run++) {
-    const ours = await treasuryTransfer(dao, outsider.address, BigInt(run + 1), `OpenClaw bench proposal ${run}`);
+    const ours = await treasuryTransfer(
+      dao,
+      outsider.address,
+      BigInt(run + 1),
+      `OpenClaw bench proposal ${run}`,
+    );
     const plain = {
       targets: [await plainToken.getAddress()],
       values: [0n],
@@ -94,10 +116,19 @@ export async function benchGovernance(runs = 5): Promise<BenchSection> {
       ),
     );
     gas.plain.propose.push(
-      await gasOf(plainGovernor.connect(proposer).propose(plain.targets, plain.values, plain.calldatas, plain.description)),
+      await gasOf(
+        plainGovernor
+          .connect(proposer)
+          .propose(plain.targets, plain.values, plain.calldatas, plain.description),
+      ),
     );
     const ourId = await dao.governor.getProposalId(ours.targets, ours.values, ours.calldatas, ourHash);
-    const plainId = await plainGovernor.getProposalId(plain.targets, plain.values, plain.calldatas, plainHash);
+    const plainId = await plainGovernor.getProposalId(
+      plain.targets,
+      plain.values,
+      plain.calldatas,
+      plainHash,
+    );
 
     await openVoting(dao);
     gas.ours.first.push(await gasOf(dao.governor.connect(alice).castVote(ourId, Vote.For)));
@@ -108,13 +139,25 @@ export async function benchGovernance(runs = 5): Promise<BenchSection> {
 
     gas.council.push(await gasOf((await councilApprove(dao, ourId)) as Receiptish));
     gas.ours.queue.push(await gasOf(dao.governor.queue(ours.targets, ours.values, ours.calldatas, ourHash)));
-    gas.plain.queue.push(await gasOf(plainGovernor.queue(plain.targets, plain.values, plain.calldatas, plainHash)));
+    gas.plain.queue.push(
+      await gasOf(plainGovernor.queue(plain.targets, plain.values, plain.calldatas, plainHash)),
+    );
     await networkHelpers.time.increase(TIMELOCK_DELAY);
-    gas.ours.execute.push(await gasOf(dao.governor.execute(ours.targets, ours.values, ours.calldatas, ourHash)));
-    gas.plain.execute.push(await gasOf(plainGovernor.execute(plain.targets, plain.values, plain.calldatas, plainHash)));
+    gas.ours.execute.push(
+      await gasOf(dao.governor.execute(ours.targets, ours.values, ours.calldatas, ourHash)),
+    );
+    gas.plain.execute.push(
+      await gasOf(plainGovernor.execute(plain.targets, plain.values, plain.calldatas, plainHash)),
+    );
   }
 
-  const row = (name: string, ours: number[], plain: number[], note: string, targetRatio?: number): BenchRow => {
+  const row = (
+    name: string,
+    ours: number[],
+    plain: number[],
+    note: string,
+    targetRatio?: number,
+  ): BenchRow => {
     const value = median(ours);
     const anchorValue = median(plain);
     return {
@@ -146,9 +189,25 @@ export async function benchGovernance(runs = 5): Promise<BenchSection> {
         "counted power (24 h and 7-day averages, 5% cap) at creation",
         CAST_VOTE_TARGET_RATIO,
       ),
-      row("castVote, later voter", gas.ours.later, gas.plain.later, "counted power at creation", CAST_VOTE_TARGET_RATIO),
-      row("queue", gas.ours.queue, gas.plain.queue, "council-approval check, then TimelockController.scheduleBatch"),
-      row("execute (treasury transfer)", gas.ours.execute, gas.plain.execute, "council-approval check, then executeBatch"),
+      row(
+        "castVote, later voter",
+        gas.ours.later,
+        gas.plain.later,
+        "counted power at creation",
+        CAST_VOTE_TARGET_RATIO,
+      ),
+      row(
+        "queue",
+        gas.ours.queue,
+        gas.plain.queue,
+        "council-approval check, then TimelockController.scheduleBatch",
+      ),
+      row(
+        "execute (treasury transfer)",
+        gas.ours.execute,
+        gas.plain.execute,
+        "council-approval check, then executeBatch",
+      ),
       {
         name: "council approval (Safe 1.5 execTransaction, 3 of 5 signatures)",
         value: median(gas.council),

@@ -122,10 +122,10 @@ interface IOpenClawGovernor {
      * allowance, if any.
      */
     function proposeTypedWithPermit(
-        address[] memory targets,
-        uint256[] memory values,
-        bytes[] memory calldatas,
-        string memory description,
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata calldatas,
+        string calldata description,
         ProposalType proposalType,
         PermitSignature calldata permit
     ) external returns (uint256 proposalId);
@@ -173,9 +173,9 @@ interface IOpenClawGovernor {
      * the treasury can only be moved with the council.
      */
     function isCritical(
-        address[] memory targets,
-        uint256[] memory values,
-        bytes[] memory calldatas,
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata calldatas,
         ProposalType proposalType
     ) external view returns (bool);
 

@@ -8,9 +8,8 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
 import {GovernorCountingSimple} from "@openzeppelin/contracts/governance/extensions/GovernorCountingSimple.sol";
 import {GovernorVotes} from "@openzeppelin/contracts/governance/extensions/GovernorVotes.sol";
-import {
-    GovernorVotesQuorumFraction
-} from "@openzeppelin/contracts/governance/extensions/GovernorVotesQuorumFraction.sol";
+// solhint-disable-next-line max-line-length
+import {GovernorVotesQuorumFraction} from "@openzeppelin/contracts/governance/extensions/GovernorVotesQuorumFraction.sol";
 import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extensions/GovernorTimelockControl.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
@@ -100,7 +99,9 @@ contract OpenClawGovernor is
     {
         _setProposalThreshold(threshold);
         _setCouncil(council_);
-        bondEscrow = address(new ProposalBondEscrow(IERC20(address(token_)), address(this), proposalBond_, challengeBond_));
+        bondEscrow = address(
+            new ProposalBondEscrow(IERC20(address(token_)), address(this), proposalBond_, challengeBond_)
+        );
     }
 
     modifier onlyCouncil() {
@@ -126,10 +127,10 @@ contract OpenClawGovernor is
 
     /// @inheritdoc IOpenClawGovernor
     function proposeTypedWithPermit(
-        address[] memory targets,
-        uint256[] memory values,
-        bytes[] memory calldatas,
-        string memory description,
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata calldatas,
+        string calldata description,
         ProposalType proposalType,
         PermitSignature calldata permit
     ) external returns (uint256) {
@@ -216,9 +217,9 @@ contract OpenClawGovernor is
 
     /// @inheritdoc IOpenClawGovernor
     function isCritical(
-        address[] memory targets,
-        uint256[] memory values,
-        bytes[] memory calldatas,
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata calldatas,
         ProposalType proposalType
     ) external view returns (bool) {
         return _isCritical(targets, values, calldatas, proposalType);
@@ -258,9 +259,7 @@ contract OpenClawGovernor is
      * @notice OpenZeppelin's proposal state, with `Pending` through the challenge period (until
      * {proposalVoteStart}) and `Canceled` for a proposal struck down by the council.
      */
-    function state(
-        uint256 proposalId
-    ) public view override(Governor, GovernorTimelockControl) returns (ProposalState) {
+    function state(uint256 proposalId) public view override(Governor, GovernorTimelockControl) returns (ProposalState) {
         ProposalExtras memory extras = _extras[proposalId];
         if (extras.struckDown) return ProposalState.Canceled;
         ProposalState current = super.state(proposalId);

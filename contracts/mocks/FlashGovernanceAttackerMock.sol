@@ -60,6 +60,7 @@ contract FlashGovernanceAttackerMock is IERC3156FlashBorrower {
             calldatas[0] = abi.encodeCall(IERC20.transfer, (address(this), amount));
             governor.propose(targets, values, calldatas, "Send the treasury to the attacker");
         } else {
+            // solhint-disable-next-line reentrancy
             countedWeight = governor.castVote(_proposalId, 1);
         }
         IERC20(token).approve(msg.sender, amount + fee);

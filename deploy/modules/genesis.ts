@@ -9,10 +9,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 /** An address in an Ignition module: a literal, a Hardhat account, a parameter or a deployed contract. */
 export type AddressArgument =
-  | string
-  | AccountRuntimeValue
-  | AddressResolvableFuture
-  | ModuleParameterRuntimeValue<string>;
+  string | AccountRuntimeValue | AddressResolvableFuture | ModuleParameterRuntimeValue<string>;
 
 /** One early contributor's vesting schedule (an OpenZeppelin `VestingWallet`). */
 export interface ContributorVesting {
@@ -85,7 +82,9 @@ export function buildGenesisModule(plan: GenesisPlan, id = "AITBCGenesis") {
     // A module result maps names to futures (no arrays): one entry per vesting wallet.
     return {
       token,
-      ...Object.fromEntries(vestingWallets.map((wallet, index) => [`earlyContributorVesting${index}`, wallet])),
+      ...Object.fromEntries(
+        vestingWallets.map((wallet, index) => [`earlyContributorVesting${index}`, wallet]),
+      ),
     };
   });
 }

@@ -91,7 +91,9 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     [safeSingleton, setupData, plan.councilSaltNonce ?? OPENCLAW_DEFAULTS.councilSaltNonce],
     { id: "CreateCouncilProxy" },
   );
-  const councilAddress = m.readEventArgument(createCouncil, "ProxyCreation", "proxy", { id: "CouncilAddress" });
+  const councilAddress = m.readEventArgument(createCouncil, "ProxyCreation", "proxy", {
+    id: "CouncilAddress",
+  });
   const council = m.contractAt("Safe", councilAddress, { id: "SecurityCouncil" });
 
   // Treasury and executor; the deployer is its admin only until the roles are wired below.
@@ -120,9 +122,13 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     plan.proposalBond ?? OPENCLAW_DEFAULTS.proposalBond,
     plan.challengeBond ?? OPENCLAW_DEFAULTS.challengeBond,
   ]);
-  const bondEscrow = m.contractAt("ProposalBondEscrow", m.staticCall(governor, "bondEscrow", [], 0, { id: "BondEscrowAddress" }), {
-    id: "ProposalBondEscrow",
-  });
+  const bondEscrow = m.contractAt(
+    "ProposalBondEscrow",
+    m.staticCall(governor, "bondEscrow", [], 0, { id: "BondEscrowAddress" }),
+    {
+      id: "ProposalBondEscrow",
+    },
+  );
 
   const grants = [
     m.call(timelock, "grantRole", [TIMELOCK_ROLES.PROPOSER_ROLE, governor], { id: "GrantProposerRole" }),

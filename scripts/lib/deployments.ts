@@ -22,12 +22,16 @@ export function deploymentPath(chainId: number | bigint, dir = DEPLOYMENTS_DIR):
 }
 
 /** Reads the record of `chainId`, or an empty one when the file does not exist. */
-export async function readDeployment(chainId: number | bigint, dir = DEPLOYMENTS_DIR): Promise<DeploymentRecord> {
+export async function readDeployment(
+  chainId: number | bigint,
+  dir = DEPLOYMENTS_DIR,
+): Promise<DeploymentRecord> {
   try {
     const parsed = JSON.parse(await readFile(deploymentPath(chainId, dir), "utf8")) as DeploymentRecord;
     return { chainId: Number(chainId), contracts: { ...parsed.contracts } };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { chainId: Number(chainId), contracts: {} };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { chainId: Number(chainId), contracts: {} };
     throw error;
   }
 }

@@ -1,7 +1,15 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { AITBC, DAY, Vote, deployOpenClaw, openVoting, propose, treasuryTransfer } from "../helpers/openclaw.js";
+import {
+  AITBC,
+  DAY,
+  Vote,
+  deployOpenClaw,
+  openVoting,
+  propose,
+  treasuryTransfer,
+} from "../helpers/openclaw.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -25,7 +33,9 @@ describe("OpenClaw governance: delegation and agent wallets", function () {
 
     // The wallet holds 10M and self-delegates; a human (outsider) delegates another 5M to it.
     await token.connect(ecosystem).transfer(walletAddress, 10_000_000n * AITBC);
-    await wallet.connect(agentOwner).execute(await token.getAddress(), token.interface.encodeFunctionData("delegate", [walletAddress]));
+    await wallet
+      .connect(agentOwner)
+      .execute(await token.getAddress(), token.interface.encodeFunctionData("delegate", [walletAddress]));
     await token.connect(ecosystem).transfer(outsider.address, 5_000_000n * AITBC);
     await token.connect(outsider).delegate(walletAddress);
     expect(await token.delegates(outsider.address)).to.equal(walletAddress);

@@ -52,7 +52,9 @@ describe("OpenClaw governance: attacks", function () {
     const lender = await fundLender(dao);
     const loan = await dao.token.balanceOf(await lender.getAddress());
     expect(loan).to.equal((TOTAL_SUPPLY * 60n) / 100n);
-    const attacker = await ethers.deployContract("FlashGovernanceAttackerMock", [await dao.governor.getAddress()]);
+    const attacker = await ethers.deployContract("FlashGovernanceAttackerMock", [
+      await dao.governor.getAddress(),
+    ]);
     await expect(attacker.attackPropose(await lender.getAddress(), await dao.token.getAddress(), loan))
       .to.be.revertedWithCustomError(dao.governor, "GovernorInsufficientProposerVotes")
       .withArgs(await attacker.getAddress(), 0n, THRESHOLD);
@@ -66,10 +68,12 @@ describe("OpenClaw governance: attacks", function () {
     const alicePower = await token.getPastVotingPower(alice.address, createdAt);
     const lender = await fundLender(dao); // everyone deposits after the snapshot
     const loan = await token.balanceOf(await lender.getAddress());
-    expect(loan * 10_000n / TOTAL_SUPPLY).to.equal(5_999n); // 60% minus the escrowed 1,000 AITBC bond
+    expect((loan * 10_000n) / TOTAL_SUPPLY).to.equal(5_999n); // 60% minus the escrowed 1,000 AITBC bond
     await openVoting(dao);
 
-    const attacker = await ethers.deployContract("FlashGovernanceAttackerMock", [await governor.getAddress()]);
+    const attacker = await ethers.deployContract("FlashGovernanceAttackerMock", [
+      await governor.getAddress(),
+    ]);
     await expect(attacker.attackVote(await lender.getAddress(), await token.getAddress(), loan, id))
       .to.emit(governor, "VoteCast")
       .withArgs(await attacker.getAddress(), id, Vote.For, 0n, "");
@@ -149,7 +153,9 @@ describe("OpenClaw governance: attacks", function () {
       .withArgs(owners[0]!.address);
     await councilApprove(dao, id, [owners[4]!, owners[2]!, owners[3]!]);
     expect((await governor.proposalExtras(id)).councilApproved).to.equal(true);
-    await expect(councilApprove(dao, id)).to.be.revertedWithCustomError(governor, "GovernanceAlreadyApproved").withArgs(id);
+    await expect(councilApprove(dao, id))
+      .to.be.revertedWithCustomError(governor, "GovernanceAlreadyApproved")
+      .withArgs(id);
   });
 
   it("nothing is created, voted and executed in one block (Beanstalk)", async function () {
@@ -163,7 +169,9 @@ describe("OpenClaw governance: attacks", function () {
     const sent = [
       await governor
         .connect(proposer)
-        .proposeTyped(actions.targets, actions.values, actions.calldatas, actions.description, 2, { gasLimit }),
+        .proposeTyped(actions.targets, actions.values, actions.calldatas, actions.description, 2, {
+          gasLimit,
+        }),
     ];
     const id = await governor.getProposalId(actions.targets, actions.values, actions.calldatas, hash);
     sent.push(await governor.connect(alice).castVote(id, Vote.For, { gasLimit }));

@@ -51,7 +51,9 @@ describe("OpenClaw governance: challenge period", function () {
     expect(await governor.state(id)).to.equal(State.Canceled);
     expect((await governor.proposalExtras(id)).struckDown).to.equal(true);
     expect(await token.balanceOf(await timelock.getAddress())).to.equal(treasuryBefore + PROPOSAL_BOND);
-    await expect(escrow.claimProposalBond(id)).to.be.revertedWithCustomError(escrow, "BondAlreadySettled").withArgs(id);
+    await expect(escrow.claimProposalBond(id))
+      .to.be.revertedWithCustomError(escrow, "BondAlreadySettled")
+      .withArgs(id);
 
     // A struck-down proposal can never be voted on.
     await openVoting(dao);
@@ -64,7 +66,9 @@ describe("OpenClaw governance: challenge period", function () {
       .to.emit(escrow, "ChallengeBondRefunded")
       .withArgs(id, challenger.address, CHALLENGE_BOND);
     expect(await token.balanceOf(challenger.address)).to.equal(challengerBefore + CHALLENGE_BOND);
-    await expect(escrow.claimChallengeBond(id)).to.be.revertedWithCustomError(escrow, "BondAlreadySettled").withArgs(id);
+    await expect(escrow.claimChallengeBond(id))
+      .to.be.revertedWithCustomError(escrow, "BondAlreadySettled")
+      .withArgs(id);
     // The proposer cannot cancel a struck-down proposal to get the bond back.
     const hash = descriptionHash(dao, actions);
     await expect(governor.connect(proposer).cancel(actions.targets, actions.values, actions.calldatas, hash))
@@ -84,9 +88,13 @@ describe("OpenClaw governance: challenge period", function () {
     expect(await token.balanceOf(await timelock.getAddress())).to.equal(treasuryBefore + CHALLENGE_BOND);
     expect((await escrow.challengeOf(id)).status).to.equal(3n); // Dismissed
     expect(await escrow.hasOpenChallenge(id)).to.equal(false);
-    await expect(escrow.claimChallengeBond(id)).to.be.revertedWithCustomError(escrow, "BondNoOpenChallenge").withArgs(id);
+    await expect(escrow.claimChallengeBond(id))
+      .to.be.revertedWithCustomError(escrow, "BondNoOpenChallenge")
+      .withArgs(id);
     // Safe 1.5 bubbles the inner revert of a failed call (safeTxGas = 0, gasPrice = 0).
-    await expect(councilResolve(dao, id, true)).to.be.revertedWithCustomError(escrow, "BondNoOpenChallenge").withArgs(id);
+    await expect(councilResolve(dao, id, true))
+      .to.be.revertedWithCustomError(escrow, "BondNoOpenChallenge")
+      .withArgs(id);
 
     // A new challenge may be posted while the proposal is still pending.
     await token.connect(challenger).approve(await escrow.getAddress(), CHALLENGE_BOND);
@@ -112,7 +120,9 @@ describe("OpenClaw governance: challenge period", function () {
     expect(await governor.state(id)).to.equal(State.Active);
 
     // Too late for the council; the vote goes on.
-    const escrowAsCouncil = escrow.connect(await dao.ethers.getImpersonatedSigner(await dao.council.getAddress()));
+    const escrowAsCouncil = escrow.connect(
+      await dao.ethers.getImpersonatedSigner(await dao.council.getAddress()),
+    );
     await networkHelpers.setBalance(await dao.council.getAddress(), 10n ** 18n);
     await expect(escrowAsCouncil.resolveChallenge(id, true))
       .to.be.revertedWithCustomError(escrow, "BondChallengeLapsed")

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Interface } from "ethers";
 import { network } from "hardhat";
 
 import { TIMELOCK_ROLES } from "../../deploy/modules/openclaw.js";
@@ -35,7 +36,11 @@ describe("OpenClaw governance: deployment", function () {
     expect(await token.balanceOf(t)).to.equal((TOTAL_SUPPLY * 40n) / 100n);
     expect(await timelock.hasRole(TIMELOCK_ROLES.DEFAULT_ADMIN_ROLE, deployer.address)).to.equal(false);
     expect(await timelock.hasRole(TIMELOCK_ROLES.DEFAULT_ADMIN_ROLE, t)).to.equal(true);
-    for (const role of [TIMELOCK_ROLES.PROPOSER_ROLE, TIMELOCK_ROLES.CANCELLER_ROLE, TIMELOCK_ROLES.EXECUTOR_ROLE]) {
+    for (const role of [
+      TIMELOCK_ROLES.PROPOSER_ROLE,
+      TIMELOCK_ROLES.CANCELLER_ROLE,
+      TIMELOCK_ROLES.EXECUTOR_ROLE,
+    ]) {
       expect(await timelock.hasRole(role, g)).to.equal(true);
       expect(await timelock.hasRole(role, deployer.address)).to.equal(false);
       expect(await timelock.hasRole(role, ethers.ZeroAddress)).to.equal(false);
@@ -55,7 +60,9 @@ describe("OpenClaw governance: deployment", function () {
     expect(await council.VERSION()).to.equal("1.5.0");
     expect(await council.getThreshold()).to.equal(3n);
     const onChainOwners = (await council.getOwners()).map((owner: string) => owner.toLowerCase());
-    expect([...onChainOwners].sort()).to.deep.equal(owners.map((owner) => owner.address.toLowerCase()).sort());
+    expect([...onChainOwners].sort()).to.deep.equal(
+      owners.map((owner) => owner.address.toLowerCase()).sort(),
+    );
   });
 
   it("the governor's settings match the design", async function () {
@@ -83,7 +90,7 @@ describe("OpenClaw governance: deployment", function () {
     expect(await token.balanceOf(e)).to.equal(PROPOSAL_BOND);
     expect(await token.delegates(e)).to.equal(ethers.ZeroAddress);
     expect(await token.getVotes(e)).to.equal(0n);
-    expect(escrow.interface.getFunction("delegate")).to.equal(null);
+    expect((escrow.interface as Interface).getFunction("delegate")).to.equal(null);
     await networkHelpers.time.increase(8 * DAY);
     const latest = (await ethers.provider.getBlock("latest"))!.timestamp;
     expect(await token.getPastVotingPower(e, latest - 1)).to.equal(0n);
@@ -93,7 +100,9 @@ describe("OpenClaw governance: deployment", function () {
     const dao = await networkHelpers.loadFixture(fixture);
     for (const contract of [dao.governor, dao.escrow, dao.timelock, dao.token]) {
       const code = await ethers.provider.getCode(await contract.getAddress());
-      expect((code.length - 2) / 2).to.be.greaterThan(0).and.at.most(MAX_CONTRACT_SIZE);
+      expect((code.length - 2) / 2)
+        .to.be.greaterThan(0)
+        .and.at.most(MAX_CONTRACT_SIZE);
     }
   });
 

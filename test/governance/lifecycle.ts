@@ -26,7 +26,12 @@ describe("OpenClaw governance: full lifecycle", function () {
     const dao = await networkHelpers.loadFixture(fixture);
     const { governor, token, escrow, timelock, proposer, alice, bob, outsider } = dao;
     const amount = 250_000n * 10n ** 18n;
-    const actions = await treasuryTransfer(dao, outsider.address, amount, "Grant 250,000 AITBC to the outsider");
+    const actions = await treasuryTransfer(
+      dao,
+      outsider.address,
+      amount,
+      "Grant 250,000 AITBC to the outsider",
+    );
     const hash = descriptionHash(dao, actions);
     const proposerBalance = await token.balanceOf(proposer.address);
 
@@ -40,7 +45,9 @@ describe("OpenClaw governance: full lifecycle", function () {
     expect(typed?.args.toArray()).to.deep.equal([id, BigInt(ProposalType.Community), true, PROPOSAL_BOND]);
     expect(await governor.proposalSnapshot(id)).to.equal(createdAt);
     expect(await governor.proposalVoteStart(id)).to.equal(createdAt + BigInt(CHALLENGE_PERIOD));
-    expect(await governor.proposalDeadline(id)).to.equal(createdAt + BigInt(CHALLENGE_PERIOD + VOTING_PERIOD));
+    expect(await governor.proposalDeadline(id)).to.equal(
+      createdAt + BigInt(CHALLENGE_PERIOD + VOTING_PERIOD),
+    );
 
     // Challenge period: Pending, no votes.
     expect(await governor.state(id)).to.equal(State.Pending);
@@ -74,10 +81,9 @@ describe("OpenClaw governance: full lifecycle", function () {
       "ProposalQueued",
     );
     expect(await governor.state(id)).to.equal(State.Queued);
-    await expect(governor.execute(actions.targets, actions.values, actions.calldatas, hash)).to.be.revertedWithCustomError(
-      timelock,
-      "TimelockUnexpectedOperationState",
-    );
+    await expect(
+      governor.execute(actions.targets, actions.values, actions.calldatas, hash),
+    ).to.be.revertedWithCustomError(timelock, "TimelockUnexpectedOperationState");
     await networkHelpers.time.increase(TIMELOCK_DELAY);
     const treasuryBefore = await token.balanceOf(await timelock.getAddress());
     await expect(governor.execute(actions.targets, actions.values, actions.calldatas, hash))
@@ -92,6 +98,8 @@ describe("OpenClaw governance: full lifecycle", function () {
       .to.emit(escrow, "ProposalBondRefunded")
       .withArgs(id, proposer.address, PROPOSAL_BOND);
     expect(await token.balanceOf(proposer.address)).to.equal(proposerBalance);
-    await expect(escrow.claimProposalBond(id)).to.be.revertedWithCustomError(escrow, "BondAlreadySettled").withArgs(id);
+    await expect(escrow.claimProposalBond(id))
+      .to.be.revertedWithCustomError(escrow, "BondAlreadySettled")
+      .withArgs(id);
   });
 });

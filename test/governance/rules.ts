@@ -88,7 +88,12 @@ describe("OpenClaw governance: rules", function () {
         const deadline = BigInt(latest!.timestamp + HOUR);
         const signature = ethers.Signature.from(
           await signer.signTypedData(
-            { name: "AITBC", version: "1", chainId: dao.chainId, verifyingContract: await token.getAddress() },
+            {
+              name: "AITBC",
+              version: "1",
+              chainId: dao.chainId,
+              verifyingContract: await token.getAddress(),
+            },
             {
               Permit: [
                 { name: "owner", type: "address" },
@@ -110,12 +115,19 @@ describe("OpenClaw governance: rules", function () {
         await networkHelpers.time.setNextBlockTimestamp(latest!.timestamp + 1);
         const call = governor
           .connect(signer)
-          .proposeTypedWithPermit(actions.targets, actions.values, actions.calldatas, actions.description, 2, {
-            deadline,
-            v: signature.v,
-            r: signature.r,
-            s: signature.s,
-          });
+          .proposeTypedWithPermit(
+            actions.targets,
+            actions.values,
+            actions.calldatas,
+            actions.description,
+            2,
+            {
+              deadline,
+              v: signature.v,
+              r: signature.r,
+              s: signature.s,
+            },
+          );
         if (expected < THRESHOLD) {
           await expect(call)
             .to.be.revertedWithCustomError(governor, "GovernorInsufficientProposerVotes")
@@ -134,7 +146,9 @@ describe("OpenClaw governance: rules", function () {
       const { governor, token, escrow, proposer } = dao;
       const actions = await releaseVesting(dao, "Plain propose");
       await token.connect(proposer).approve(await escrow.getAddress(), PROPOSAL_BOND);
-      await governor.connect(proposer).propose(actions.targets, actions.values, actions.calldatas, actions.description);
+      await governor
+        .connect(proposer)
+        .propose(actions.targets, actions.values, actions.calldatas, actions.description);
       const extras = await governor.proposalExtras(await proposalIdOf(dao, actions));
       expect(extras.proposalType).to.equal(BigInt(ProposalType.Community));
       expect(extras.critical).to.equal(false);
@@ -145,7 +159,9 @@ describe("OpenClaw governance: rules", function () {
       const { governor, token, escrow, proposer } = dao;
       const actions = await releaseVesting(dao, "No bond");
       await expect(
-        governor.connect(proposer).proposeTyped(actions.targets, actions.values, actions.calldatas, actions.description, 2),
+        governor
+          .connect(proposer)
+          .proposeTyped(actions.targets, actions.values, actions.calldatas, actions.description, 2),
       )
         .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
         .withArgs(await escrow.getAddress(), 0n, PROPOSAL_BOND);
@@ -160,12 +176,22 @@ describe("OpenClaw governance: rules", function () {
       const tokenAddress = await token.getAddress();
       const isCritical = (targets: string[], values: bigint[], calldatas: string[], type: number) =>
         governor.isCritical(targets, values, calldatas, type);
-      expect(await isCritical(harmless.targets, [0n], harmless.calldatas, ProposalType.Community)).to.equal(false);
-      expect(await isCritical(harmless.targets, [0n], harmless.calldatas, ProposalType.Resource)).to.equal(false);
-      expect(await isCritical(harmless.targets, [0n], harmless.calldatas, ProposalType.Protocol)).to.equal(true);
-      expect(await isCritical(harmless.targets, [0n], harmless.calldatas, ProposalType.Emergency)).to.equal(true);
+      expect(await isCritical(harmless.targets, [0n], harmless.calldatas, ProposalType.Community)).to.equal(
+        false,
+      );
+      expect(await isCritical(harmless.targets, [0n], harmless.calldatas, ProposalType.Resource)).to.equal(
+        false,
+      );
+      expect(await isCritical(harmless.targets, [0n], harmless.calldatas, ProposalType.Protocol)).to.equal(
+        true,
+      );
+      expect(await isCritical(harmless.targets, [0n], harmless.calldatas, ProposalType.Emergency)).to.equal(
+        true,
+      );
       expect(await isCritical([outsider.address], [1n], ["0x"], ProposalType.Community)).to.equal(true);
-      expect(await isCritical([tokenAddress], [0n], [token.interface.encodeFunctionData("name")], 2)).to.equal(true);
+      expect(
+        await isCritical([tokenAddress], [0n], [token.interface.encodeFunctionData("name")], 2),
+      ).to.equal(true);
       const approve = token.interface.encodeFunctionData("approve", [outsider.address, 1n]);
       expect(await isCritical([outsider.address], [0n], [approve], ProposalType.Resource)).to.equal(true);
       for (const core of [governor, dao.timelock, dao.escrow]) {
@@ -196,7 +222,12 @@ describe("OpenClaw governance: rules", function () {
     it("with approval: 3-day vote, short timelock delay, the standard delay restored after", async function () {
       const dao = await networkHelpers.loadFixture(fixture);
       const { governor, timelock, alice, bob, outsider, token } = dao;
-      const actions = await treasuryTransfer(dao, outsider.address, 7n * AITBC, "Emergency: pay the responder");
+      const actions = await treasuryTransfer(
+        dao,
+        outsider.address,
+        7n * AITBC,
+        "Emergency: pay the responder",
+      );
       const hash = descriptionHash(dao, actions);
       const expectedId = await proposalIdOf(dao, actions);
       await councilApprove(dao, expectedId);
@@ -243,10 +274,9 @@ describe("OpenClaw governance: rules", function () {
       const eta = await governor.proposalEta(id);
       expect(eta).to.equal(BigInt(queuedAt + TIMELOCK_DELAY));
       await networkHelpers.time.setNextBlockTimestamp(eta - 1n);
-      await expect(governor.execute(actions.targets, actions.values, actions.calldatas, hash)).to.be.revertedWithCustomError(
-        timelock,
-        "TimelockUnexpectedOperationState",
-      );
+      await expect(
+        governor.execute(actions.targets, actions.values, actions.calldatas, hash),
+      ).to.be.revertedWithCustomError(timelock, "TimelockUnexpectedOperationState");
       await networkHelpers.time.setNextBlockTimestamp(eta);
       await expect(governor.execute(actions.targets, actions.values, actions.calldatas, hash)).to.emit(
         governor,
@@ -276,12 +306,22 @@ describe("OpenClaw governance: rules", function () {
       };
       await passProposal(dao, actions, ProposalType.Protocol);
       const tx = execute(dao, actions);
-      await expect(tx).to.emit(governor, "ProposalThresholdSet").withArgs(THRESHOLD, 200n * AITBC);
-      await expect(tx).to.emit(escrow, "ProposalBondSet").withArgs(PROPOSAL_BOND, 2_000n * AITBC);
-      await expect(tx).to.emit(escrow, "ChallengeBondSet").withArgs(1_000n * AITBC, 500n * AITBC);
+      await expect(tx)
+        .to.emit(governor, "ProposalThresholdSet")
+        .withArgs(THRESHOLD, 200n * AITBC);
+      await expect(tx)
+        .to.emit(escrow, "ProposalBondSet")
+        .withArgs(PROPOSAL_BOND, 2_000n * AITBC);
+      await expect(tx)
+        .to.emit(escrow, "ChallengeBondSet")
+        .withArgs(1_000n * AITBC, 500n * AITBC);
       await expect(tx).to.emit(governor, "QuorumNumeratorUpdated").withArgs(10n, 20n);
-      await expect(tx).to.emit(timelock, "MinDelayChange").withArgs(BigInt(TIMELOCK_DELAY), 3n * BigInt(DAY));
-      await expect(tx).to.emit(timelock, "EmergencyDelaySet").withArgs(BigInt(EMERGENCY_DELAY), 2n * BigInt(HOUR));
+      await expect(tx)
+        .to.emit(timelock, "MinDelayChange")
+        .withArgs(BigInt(TIMELOCK_DELAY), 3n * BigInt(DAY));
+      await expect(tx)
+        .to.emit(timelock, "EmergencyDelaySet")
+        .withArgs(BigInt(EMERGENCY_DELAY), 2n * BigInt(HOUR));
       await expect(tx).to.emit(governor, "CoreContractSet").withArgs(outsider.address, true);
       expect(await governor.proposalThreshold()).to.equal(200n * AITBC);
       expect(await escrow.proposalBond()).to.equal(2_000n * AITBC);
@@ -373,7 +413,11 @@ describe("OpenClaw governance: rules", function () {
       ] as const;
       const factory = await ethers.getContractFactory("OpenClawGovernor");
       const deploy = (overrides: Partial<Record<number, unknown>>) =>
-        factory.deploy(...(args.map((value, index) => (index in overrides ? overrides[index] : value)) as typeof args));
+        factory.deploy(
+          ...(args.map((value, index) =>
+            index in overrides ? overrides[index] : value,
+          ) as unknown as typeof args),
+        );
       await expect(deploy({ 3: AITBC - 1n }))
         .to.be.revertedWithCustomError(governor, "GovernanceThresholdOutOfBounds")
         .withArgs(AITBC - 1n, AITBC, 10_000n * AITBC);
@@ -386,7 +430,10 @@ describe("OpenClaw governance: rules", function () {
       await expect(deploy({ 4: 51n }))
         .to.be.revertedWithCustomError(governor, "GovernanceQuorumOutOfBounds")
         .withArgs(51n, 1n, 50n);
-      await expect(deploy({ 2: ethers.ZeroAddress })).to.be.revertedWithCustomError(governor, "GovernanceZeroCouncil");
+      await expect(deploy({ 2: ethers.ZeroAddress })).to.be.revertedWithCustomError(
+        governor,
+        "GovernanceZeroCouncil",
+      );
       await expect(deploy({ 5: AITBC }))
         .to.be.revertedWithCustomError(escrow, "BondAmountOutOfBounds")
         .withArgs(AITBC, 10n * AITBC, 100_000n * AITBC);

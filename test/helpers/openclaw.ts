@@ -72,7 +72,9 @@ export async function deployOpenClaw(connection: NetworkConnection) {
     developmentFund: development!.address,
     liquidity: liquidity!.address,
     // Vested already (start 1 s after the epoch, 1 s long) so tests can release it at once.
-    contributors: [{ beneficiary: contributor!.address, amount: 100_000_000n * AITBC, start: 1n, durationSeconds: 1n }],
+    contributors: [
+      { beneficiary: contributor!.address, amount: 100_000_000n * AITBC, start: 1n, durationSeconds: 1n },
+    ],
   });
   const deployed = await ignition.deploy(module);
   const token = await ethers.getContractAt("AITBCToken", await deployed.token.getAddress());
@@ -82,7 +84,9 @@ export async function deployOpenClaw(connection: NetworkConnection) {
   const council = await ethers.getContractAt("Safe", await deployed.council.getAddress());
   const vesting = await ethers.getContractAt(
     "VestingWallet",
-    await (deployed as unknown as Record<string, { getAddress(): Promise<string> }>).earlyContributorVesting0!.getAddress(),
+    await (
+      deployed as unknown as Record<string, { getAddress(): Promise<string> }>
+    ).earlyContributorVesting0!.getAddress(),
   );
   const chainId = (await ethers.provider.getNetwork()).chainId;
 
@@ -139,7 +143,12 @@ export async function treasuryTransfer(dao: OpenClaw, to: string, amount: bigint
 
 /** The proposal id of `actions`. */
 export async function proposalIdOf(dao: OpenClaw, actions: ProposalActions): Promise<bigint> {
-  return dao.governor.getProposalId(actions.targets, actions.values, actions.calldatas, descriptionHash(dao, actions));
+  return dao.governor.getProposalId(
+    actions.targets,
+    actions.values,
+    actions.calldatas,
+    descriptionHash(dao, actions),
+  );
 }
 
 export function descriptionHash(dao: OpenClaw, actions: ProposalActions): string {
@@ -214,5 +223,10 @@ export async function passProposal(
 
 /** Executes a proposal passed by {@link passProposal} (returns the transaction promise). */
 export function execute(dao: OpenClaw, actions: ProposalActions) {
-  return dao.governor.execute(actions.targets, actions.values, actions.calldatas, descriptionHash(dao, actions));
+  return dao.governor.execute(
+    actions.targets,
+    actions.values,
+    actions.calldatas,
+    descriptionHash(dao, actions),
+  );
 }
