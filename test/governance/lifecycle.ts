@@ -15,6 +15,8 @@ import {
   propose,
   stateBitmap,
   treasuryTransfer,
+  timelockOperationId,
+  TIMELOCK_READY_BITMAP,
 } from "../helpers/openclaw.js";
 
 const connection = await network.create();
@@ -81,9 +83,9 @@ describe("OpenClaw governance: full lifecycle", function () {
       "ProposalQueued",
     );
     expect(await governor.state(id)).to.equal(State.Queued);
-    await expect(
-      governor.execute(actions.targets, actions.values, actions.calldatas, hash),
-    ).to.be.revertedWithCustomError(timelock, "TimelockUnexpectedOperationState");
+    await expect(governor.execute(actions.targets, actions.values, actions.calldatas, hash))
+      .to.be.revertedWithCustomError(timelock, "TimelockUnexpectedOperationState")
+      .withArgs(await timelockOperationId(dao, actions), TIMELOCK_READY_BITMAP);
     await networkHelpers.time.increase(TIMELOCK_DELAY);
     const treasuryBefore = await token.balanceOf(await timelock.getAddress());
     await expect(governor.execute(actions.targets, actions.values, actions.calldatas, hash))

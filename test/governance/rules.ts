@@ -28,6 +28,8 @@ import {
   treasuryTransfer,
   type OpenClaw,
   type ProposalActions,
+  timelockOperationId,
+  TIMELOCK_READY_BITMAP,
 } from "../helpers/openclaw.js";
 
 const connection = await network.create();
@@ -274,9 +276,9 @@ describe("OpenClaw governance: rules", function () {
       const eta = await governor.proposalEta(id);
       expect(eta).to.equal(BigInt(queuedAt + TIMELOCK_DELAY));
       await networkHelpers.time.setNextBlockTimestamp(eta - 1n);
-      await expect(
-        governor.execute(actions.targets, actions.values, actions.calldatas, hash),
-      ).to.be.revertedWithCustomError(timelock, "TimelockUnexpectedOperationState");
+      await expect(governor.execute(actions.targets, actions.values, actions.calldatas, hash))
+        .to.be.revertedWithCustomError(timelock, "TimelockUnexpectedOperationState")
+        .withArgs(await timelockOperationId(dao, actions), TIMELOCK_READY_BITMAP);
       await networkHelpers.time.setNextBlockTimestamp(eta);
       await expect(governor.execute(actions.targets, actions.values, actions.calldatas, hash)).to.emit(
         governor,

@@ -221,6 +221,24 @@ export async function passProposal(
   return id;
 }
 
+/**
+ * The TimelockController operation id of a queued proposal (GovernorTimelockControl's salt is
+ * `bytes20(governor) ^ descriptionHash`).
+ */
+export async function timelockOperationId(dao: OpenClaw, actions: ProposalActions): Promise<string> {
+  const salt = (BigInt(await dao.governor.getAddress()) << 96n) ^ BigInt(descriptionHash(dao, actions));
+  return dao.timelock.hashOperationBatch(
+    actions.targets,
+    actions.values,
+    actions.calldatas,
+    dao.ethers.ZeroHash,
+    "0x" + salt.toString(16).padStart(64, "0"),
+  );
+}
+
+/** TimelockController `OperationState` bitmap for Ready (as in `TimelockUnexpectedOperationState`). */
+export const TIMELOCK_READY_BITMAP = "0x" + (1n << 2n).toString(16).padStart(64, "0");
+
 /** Executes a proposal passed by {@link passProposal} (returns the transaction promise). */
 export function execute(dao: OpenClaw, actions: ProposalActions) {
   return dao.governor.execute(
