@@ -329,7 +329,10 @@ contract OpenClawGovernor is
         }
     }
 
-    /// @dev Council gate again (defence in depth), then the timelock executes.
+    /**
+     * @dev The timelock executes. No second council check: `execute` requires the `Queued` state,
+     * which only {_queueOperations} (after the council gate) can produce, and approvals are final.
+     */
     function _executeOperations(
         uint256 proposalId,
         address[] memory targets,
@@ -337,7 +340,6 @@ contract OpenClawGovernor is
         bytes[] memory calldatas,
         bytes32 descriptionHash
     ) internal override(Governor, GovernorTimelockControl) {
-        _requireCouncilApproval(proposalId);
         super._executeOperations(proposalId, targets, values, calldatas, descriptionHash);
     }
 

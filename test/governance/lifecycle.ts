@@ -70,10 +70,13 @@ describe("OpenClaw governance: full lifecycle", function () {
     await networkHelpers.time.increase(VOTING_PERIOD);
     expect(await governor.state(id)).to.equal(State.Succeeded);
 
-    // Critical: no queue before the council approved.
+    // Critical: no queue, hence no execution, before the council approved.
     await expect(governor.queue(actions.targets, actions.values, actions.calldatas, hash))
       .to.be.revertedWithCustomError(governor, "GovernanceCouncilApprovalRequired")
       .withArgs(id);
+    await expect(governor.execute(actions.targets, actions.values, actions.calldatas, hash))
+      .to.be.revertedWithCustomError(governor, "GovernorUnexpectedProposalState")
+      .withArgs(id, State.Succeeded, stateBitmap(State.Queued));
     await expect(councilApprove(dao, id))
       .to.emit(governor, "ProposalApprovedByCouncil")
       .withArgs(id, await dao.council.getAddress());
