@@ -26,7 +26,13 @@ export default defineConfig({
       production: solc,
     },
     // Contracts deployed from npm packages by Ignition modules and tests (no wrapper files needed).
-    npmFilesToBuild: ["@openzeppelin/contracts/finance/VestingWallet.sol"],
+    npmFilesToBuild: [
+      "@openzeppelin/contracts/finance/VestingWallet.sol",
+      "@openzeppelin/contracts/governance/TimelockController.sol",
+      "@safe-global/safe-smart-account/contracts/Safe.sol",
+      "@safe-global/safe-smart-account/contracts/proxies/SafeProxyFactory.sol",
+      "@safe-global/safe-smart-account/contracts/handler/CompatibilityFallbackHandler.sol",
+    ],
   },
   paths: {
     ignition: "deploy",

@@ -13,6 +13,11 @@ export interface DeploymentRecord {
 /** The repository's `deployments/` folder. */
 export const DEPLOYMENTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "deployments");
 
+/** Path of the record of `chainId` in `dir` (default {@link DEPLOYMENTS_DIR}). */
+export function deploymentPath(chainId: number | bigint, dir = DEPLOYMENTS_DIR): string {
+  return join(dir, `${chainId}.json`);
+}
+
 /**
  * Reads `deployments/<chainId>.json`, or returns an empty record when there is none yet.
  *
@@ -20,12 +25,16 @@ export const DEPLOYMENTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 
  * @param dir folder holding the files (default: the repository's `deployments/`)
  * @throws SyntaxError when the file exists but is not valid JSON
  */
-export async function readDeployment(chainId: number, dir = DEPLOYMENTS_DIR): Promise<DeploymentRecord> {
+export async function readDeployment(
+  chainId: number | bigint,
+  dir = DEPLOYMENTS_DIR,
+): Promise<DeploymentRecord> {
+  const id = Number(chainId);
   try {
-    const parsed = JSON.parse(await readFile(join(dir, `${chainId}.json`), "utf8")) as DeploymentRecord;
-    return { chainId, contracts: { ...parsed.contracts } };
+    const parsed = JSON.parse(await readFile(deploymentPath(id, dir), "utf8")) as DeploymentRecord;
+    return { chainId: id, contracts: { ...parsed.contracts } };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { chainId, contracts: {} };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { chainId: id, contracts: {} };
     throw error;
   }
 }
@@ -42,16 +51,17 @@ export async function readDeployment(chainId: number, dir = DEPLOYMENTS_DIR): Pr
  * await writeDeployment(31337, { AITBCToken: "0x5FbDB2315678afecb367f032d93F642f64180aa3" });
  */
 export async function writeDeployment(
-  chainId: number,
+  chainId: number | bigint,
   contracts: Record<string, string>,
   dir = DEPLOYMENTS_DIR,
 ): Promise<DeploymentRecord> {
-  const current = await readDeployment(chainId, dir);
-  const merged: DeploymentRecord = { chainId, contracts: { ...current.contracts, ...contracts } };
-  const sorted = Object.fromEntries(Object.entries(merged.contracts).sort(([a], [b]) => a.localeCompare(b)));
-  const file = join(dir, `${chainId}.json`);
+  const id = Number(chainId);
+  const current = await readDeployment(id, dir);
+  const merged = { ...current.contracts, ...contracts };
+  const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+  const file = deploymentPath(id, dir);
   await mkdir(dir, { recursive: true });
-  await writeFile(`${file}.tmp`, `${JSON.stringify({ chainId, contracts: sorted }, null, 2)}\n`);
+  await writeFile(`${file}.tmp`, `${JSON.stringify({ chainId: id, contracts: sorted }, null, 2)}\n`);
   await rename(`${file}.tmp`, file);
-  return { chainId, contracts: sorted };
+  return { chainId: id, contracts: sorted };
 }

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/**
+ * @title IOpenClawGovernor
+ * @notice What the OpenClaw DAO governor adds to an OpenZeppelin 5.x `Governor`: proposal types,
+ * counted voting power read at proposal creation, a 48-hour challenge period before voting, a
+ * proposal bond held by {IProposalBondEscrow}, the security council's approval of critical
+ * proposals, and an emergency track. All timepoints are Unix times in seconds (ERC-6372
+ * `mode=timestamp`); all token amounts are wei of AITBC.
+ *
+ * Lifecycle of a proposal created at time `t0`:
+ * - `Pending` during the challenge period `(t0, t0 + CHALLENGE_PERIOD]`; anyone may challenge it in
+ *   the bond escrow, the council may strike it down.
+ * - `Active` for `VOTING_PERIOD` (7 days), or `EMERGENCY_VOTING_PERIOD` (3 days) for Emergency.
+ * - Every vote and the quorum use counted voting power at `t0` ({proposalSnapshot} returns `t0`).
+ * - Critical proposals can be queued and executed only after the council approved their id.
+ */
+interface IOpenClawGovernor {
+    /// @notice The four proposal types of the OpenClaw DAO (seed 000, "Proposal Types").
+    enum ProposalType {
+        Protocol,
+        Resource,
+        Community,
+        Emergency
+    }
+
+    /// @notice An ERC-2612 permit of the proposal bond, signed by the proposer for the bond escrow.
+    struct PermitSignature {
+        /// Unix time in seconds after which the permit is invalid.
+        uint256 deadline;
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
+    }
+
+    /// @notice Per-proposal data kept by the OpenClaw governor (one storage slot).
+    struct ProposalExtras {
+        /// Creation timepoint (seconds): the snapshot of voting power and quorum.
+        uint48 createdAt;
+        ProposalType proposalType;
+        /// True when the proposal needs the council's approval before queue and execute.
+        bool critical;
+        /// True once the council approved the proposal id (possibly before its creation).
+        bool councilApproved;
+        /// True once the council upheld a challenge against it (it is then `Canceled`).
+        bool struckDown;
+    }
+
+    /// @notice A new proposal threshold is outside `[min, max]` (wei of counted voting power).
+    error GovernanceThresholdOutOfBounds(uint256 threshold, uint256 min, uint256 max);
+
+    /// @notice A new quorum numerator is outside `[min, max]` (percent of total supply).
+    error GovernanceQuorumOutOfBounds(uint256 numerator, uint256 min, uint256 max);
+
+    /// @notice An Emergency proposal was proposed before the council approved its id.
+    error GovernanceEmergencyNotApproved(uint256 proposalId);
+
+    /// @notice A critical proposal was queued or executed before the council approved it.
+    error GovernanceCouncilApprovalRequired(uint256 proposalId);
+
+    /// @notice The council already approved this proposal id.
+    error GovernanceAlreadyApproved(uint256 proposalId);
+
+    /// @notice Only the security council (the 3-of-5 Safe) may call this function.
+    error GovernanceOnlyCouncil(address caller);
+
+    /// @notice Only the bond escrow may call this function.
+    error GovernanceOnlyBondEscrow(address caller);
+
+    /// @notice The council address may not be the zero address.
+    error GovernanceZeroCouncil();
+
+    /// @notice The proposer may not cancel a proposal while a challenge against it is open.
+    error GovernanceChallengeOpen(uint256 proposalId);
+
+    /**
+     * @notice Emitted with every new proposal, right after OpenZeppelin's `ProposalCreated`.
+     * @param proposalId the id from `hashProposal`
+     * @param proposalType Protocol, Resource, Community or Emergency
+     * @param critical whether it needs the council's approval before queue and execute
+     * @param bond wei of AITBC escrowed from the proposer
+     */
+    event ProposalTyped(uint256 indexed proposalId, ProposalType indexed proposalType, bool critical, uint256 bond);
+
+    /// @notice Emitted when the council approved `proposalId` (for a critical or emergency proposal).
+    event ProposalApprovedByCouncil(uint256 indexed proposalId, address indexed council);
+
+    /// @notice Emitted when the council upheld a challenge and the proposal was cancelled.
+    event ProposalStruckDown(uint256 indexed proposalId);
+
+    /// @notice Emitted when governance changed the proposal threshold (wei of counted power).
+    event ProposalThresholdSet(uint256 oldThreshold, uint256 newThreshold);
+
+    /// @notice Emitted when governance replaced the security council.
+    event CouncilSet(address oldCouncil, address newCouncil);
+
+    /// @notice Emitted when governance added or removed a core contract (see {isCritical}).
+    event CoreContractSet(address indexed target, bool isCore);
+
+    /**
+     * @notice Creates a proposal of the given type and escrows the proposal bond from the caller.
+     * @dev The caller must have approved the bond escrow for {IProposalBondEscrow-proposalBond} and
+     * hold counted voting power at `clock() - 1` of at least `proposalThreshold()`.
+     * Emits `ProposalCreated` and {ProposalTyped}.
+     * Reverts with `GovernorInsufficientProposerVotes(proposer, votes, threshold)`,
+     * {GovernanceEmergencyNotApproved} for an Emergency proposal without the council's approval,
+     * or the token's ERC-20 errors when the bond cannot be pulled.
+     * @return proposalId the OpenZeppelin proposal id
+     */
+    function proposeTyped(
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        string memory description,
+        ProposalType proposalType
+    ) external returns (uint256 proposalId);
+
+    /**
+     * @notice {proposeTyped} with an ERC-2612 permit of the bond for the bond escrow, in one transaction.
+     * @dev A permit that fails (e.g. front-run) is ignored; the bond is then pulled with the existing
+     * allowance, if any.
+     */
+    function proposeTypedWithPermit(
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata calldatas,
+        string calldata description,
+        ProposalType proposalType,
+        PermitSignature calldata permit
+    ) external returns (uint256 proposalId);
+
+    /**
+     * @notice Security council: approves `proposalId` (it need not exist yet; an Emergency proposal
+     * must be approved before it is proposed).
+     * @dev Only the council. Emits {ProposalApprovedByCouncil}. Reverts with {GovernanceOnlyCouncil}
+     * or {GovernanceAlreadyApproved}.
+     */
+    function approveProposal(uint256 proposalId) external;
+
+    /**
+     * @notice Bond escrow: cancels a proposal whose challenge the council upheld.
+     * @dev Only the bond escrow. Emits `ProposalCanceled` and {ProposalStruckDown}.
+     * Reverts with {GovernanceOnlyBondEscrow} or `GovernorUnexpectedProposalState` unless Pending.
+     */
+    function strikeDown(uint256 proposalId) external;
+
+    /**
+     * @notice Governance: sets the proposal threshold, in wei of counted voting power.
+     * @dev Only through a proposal executed by the timelock. Bounds: [MIN_PROPOSAL_THRESHOLD,
+     * MAX_PROPOSAL_THRESHOLD]. Emits {ProposalThresholdSet}. Reverts with {GovernanceThresholdOutOfBounds}.
+     */
+    function setProposalThreshold(uint256 newThreshold) external;
+
+    /**
+     * @notice Governance: replaces the security council.
+     * @dev Only through a proposal. Emits {CouncilSet}. Reverts with {GovernanceZeroCouncil}.
+     */
+    function setCouncil(address newCouncil) external;
+
+    /**
+     * @notice Governance: marks `target` as a core contract (or not), making every proposal that
+     * calls it critical. The governor, its timelock, the token and the bond escrow are always core.
+     * @dev Only through a proposal. Emits {CoreContractSet}.
+     */
+    function setCoreContract(address target, bool isCore) external;
+
+    /**
+     * @notice Whether a proposal with these actions and type needs the council's approval.
+     * @dev Critical when the type is Protocol or Emergency, when any call sends ether, when any
+     * target is a core contract, or when any call moves or approves tokens (ERC-20 `transfer`,
+     * `transferFrom`, `approve`, `increaseAllowance`; ERC-721/1155 transfers and `setApprovalForAll`):
+     * the treasury can only be moved with the council.
+     */
+    function isCritical(
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata calldatas,
+        ProposalType proposalType
+    ) external view returns (bool);
+
+    /// @notice The OpenClaw data of `proposalId` (all zero when it does not exist).
+    function proposalExtras(uint256 proposalId) external view returns (ProposalExtras memory);
+
+    /// @notice When voting opens: creation + {CHALLENGE_PERIOD} (seconds; votes are accepted after it).
+    function proposalVoteStart(uint256 proposalId) external view returns (uint256);
+
+    /// @notice Whether `target` is a core contract (calls to it make a proposal critical).
+    function isCoreContract(address target) external view returns (bool);
+
+    /// @notice The security council: a Safe with 5 owners and threshold 3.
+    function council() external view returns (address);
+
+    /// @notice The contract that escrows proposal and challenge bonds.
+    function bondEscrow() external view returns (address);
+
+    /// @notice Challenge period between creation and the start of voting: 48 hours, in seconds.
+    function CHALLENGE_PERIOD() external view returns (uint256);
+
+    /// @notice Voting period of Protocol, Resource and Community proposals: 7 days, in seconds.
+    function VOTING_PERIOD() external view returns (uint256);
+
+    /// @notice Voting period of Emergency proposals: 3 days, in seconds.
+    function EMERGENCY_VOTING_PERIOD() external view returns (uint256);
+
+    /// @notice Lowest proposal threshold governance may set: 1 AITBC (wei).
+    function MIN_PROPOSAL_THRESHOLD() external view returns (uint256);
+
+    /// @notice Highest proposal threshold governance may set: 10,000 AITBC (wei).
+    function MAX_PROPOSAL_THRESHOLD() external view returns (uint256);
+
+    /// @notice Lowest quorum governance may set: 1 (percent of total supply).
+    function MIN_QUORUM_NUMERATOR() external view returns (uint256);
+
+    /// @notice Highest quorum governance may set: 50 (percent of total supply).
+    function MAX_QUORUM_NUMERATOR() external view returns (uint256);
+}

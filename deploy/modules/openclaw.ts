@@ -1,0 +1,197 @@
+import type { IgnitionModuleBuilder, ModuleParameterRuntimeValue } from "@nomicfoundation/ignition-core";
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { id, ZeroAddress, ZeroHash } from "ethers";
+
+import { addGenesis, type AddressArgument, type ContributorVesting } from "./genesis.js";
+
+/** A number in an Ignition module: a literal or a module parameter. */
+type NumberArgument = bigint | ReturnType<IgnitionModuleBuilder["getParameter"]>;
+
+/** What the OpenClaw DAO deployment needs; amounts in wei of AITBC, times and delays in seconds. */
+export interface OpenClawPlan {
+  /** The five owners of the security council Safe. */
+  councilOwners: readonly AddressArgument[];
+  /** Signatures the council needs (3 in the design). */
+  councilThreshold?: NumberArgument;
+  /** Salt of the Safe proxy's CREATE2 address. */
+  councilSaltNonce?: NumberArgument;
+  /** Genesis recipients other than the treasury (the timelock receives the 40% treasury share). */
+  ecosystemRewards: AddressArgument;
+  developmentFund: AddressArgument;
+  liquidity: AddressArgument;
+  contributors: readonly ContributorVesting[];
+  /** Standard timelock delay (2 days in the design). */
+  timelockDelay?: NumberArgument;
+  /** Timelock delay of Emergency proposals (6 hours by default). */
+  emergencyDelay?: NumberArgument;
+  /** Counted voting power needed to propose (100 AITBC). */
+  proposalThreshold?: NumberArgument;
+  /** Quorum in percent of total supply (10). */
+  quorumPercent?: NumberArgument;
+  /** Proposal bond (1,000 AITBC). */
+  proposalBond?: NumberArgument;
+  /** Challenge bond (1,000 AITBC). */
+  challengeBond?: NumberArgument;
+}
+
+/** Default parameters (shared/DESIGN.md), in wei and seconds. */
+export const OPENCLAW_DEFAULTS = {
+  councilThreshold: 3n,
+  councilSaltNonce: 0n,
+  timelockDelay: 2n * 24n * 3600n,
+  emergencyDelay: 6n * 3600n,
+  proposalThreshold: 100n * 10n ** 18n,
+  quorumPercent: 10n,
+  proposalBond: 1_000n * 10n ** 18n,
+  challengeBond: 1_000n * 10n ** 18n,
+} as const;
+
+/** TimelockController role ids. */
+export const TIMELOCK_ROLES = {
+  DEFAULT_ADMIN_ROLE: ZeroHash,
+  PROPOSER_ROLE: id("PROPOSER_ROLE"),
+  EXECUTOR_ROLE: id("EXECUTOR_ROLE"),
+  CANCELLER_ROLE: id("CANCELLER_ROLE"),
+} as const;
+
+/**
+ * Adds the whole OpenClaw DAO to an Ignition module: the Safe 1.5 council (singleton, proxy factory,
+ * fallback handler, 3-of-5 proxy), the timelock (treasury), the AITBC token minted with the treasury
+ * share to the timelock, the governor and its bond escrow. The timelock's roles go to the governor
+ * only and the deployer's temporary admin role is renounced, so no admin key remains.
+ *
+ * @param m the module builder; account 0 must be the deploying account
+ * @param plan owners, genesis recipients and parameters (defaults: {@link OPENCLAW_DEFAULTS})
+ */
+export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
+  const deployer = m.getAccount(0);
+
+  // Security council: a real Safe 1.5 proxy, 5 owners, threshold 3.
+  const safeSingleton = m.contract("Safe", [], { id: "SafeSingleton" });
+  const safeProxyFactory = m.contract("SafeProxyFactory", []);
+  const fallbackHandler = m.contract("CompatibilityFallbackHandler", []);
+  const setupData = m.encodeFunctionCall(
+    safeSingleton,
+    "setup",
+    [
+      [...plan.councilOwners],
+      plan.councilThreshold ?? OPENCLAW_DEFAULTS.councilThreshold,
+      ZeroAddress,
+      "0x",
+      fallbackHandler,
+      ZeroAddress,
+      0n,
+      ZeroAddress,
+    ],
+    { id: "CouncilSetupData" },
+  );
+  const createCouncil = m.call(
+    safeProxyFactory,
+    "createProxyWithNonce",
+    [safeSingleton, setupData, plan.councilSaltNonce ?? OPENCLAW_DEFAULTS.councilSaltNonce],
+    { id: "CreateCouncilProxy" },
+  );
+  const councilAddress = m.readEventArgument(createCouncil, "ProxyCreation", "proxy", {
+    id: "CouncilAddress",
+  });
+  const council = m.contractAt("Safe", councilAddress, { id: "SecurityCouncil" });
+
+  // Treasury and executor; the deployer is its admin only until the roles are wired below.
+  const timelock = m.contract("OpenClawTimelock", [
+    plan.timelockDelay ?? OPENCLAW_DEFAULTS.timelockDelay,
+    plan.emergencyDelay ?? OPENCLAW_DEFAULTS.emergencyDelay,
+    [],
+    [],
+    deployer,
+  ]);
+
+  const { token, vestingWallets } = addGenesis(m, {
+    communityTreasury: timelock,
+    ecosystemRewards: plan.ecosystemRewards,
+    developmentFund: plan.developmentFund,
+    liquidity: plan.liquidity,
+    contributors: plan.contributors,
+  });
+
+  const governor = m.contract("OpenClawGovernor", [
+    token,
+    timelock,
+    council,
+    plan.proposalThreshold ?? OPENCLAW_DEFAULTS.proposalThreshold,
+    plan.quorumPercent ?? OPENCLAW_DEFAULTS.quorumPercent,
+    plan.proposalBond ?? OPENCLAW_DEFAULTS.proposalBond,
+    plan.challengeBond ?? OPENCLAW_DEFAULTS.challengeBond,
+  ]);
+  const bondEscrow = m.contractAt(
+    "ProposalBondEscrow",
+    m.staticCall(governor, "bondEscrow", [], 0, { id: "BondEscrowAddress" }),
+    {
+      id: "ProposalBondEscrow",
+    },
+  );
+
+  const grants = [
+    m.call(timelock, "grantRole", [TIMELOCK_ROLES.PROPOSER_ROLE, governor], { id: "GrantProposerRole" }),
+    m.call(timelock, "grantRole", [TIMELOCK_ROLES.CANCELLER_ROLE, governor], { id: "GrantCancellerRole" }),
+    m.call(timelock, "grantRole", [TIMELOCK_ROLES.EXECUTOR_ROLE, governor], { id: "GrantExecutorRole" }),
+  ];
+  m.call(timelock, "renounceRole", [TIMELOCK_ROLES.DEFAULT_ADMIN_ROLE, deployer], {
+    id: "RenounceTimelockAdmin",
+    after: grants,
+  });
+
+  return {
+    token,
+    timelock,
+    governor,
+    bondEscrow,
+    council,
+    safeSingleton,
+    safeProxyFactory,
+    fallbackHandler,
+    ...Object.fromEntries(vestingWallets.map((wallet, index) => [`earlyContributorVesting${index}`, wallet])),
+  };
+}
+
+/** A stand-alone Ignition module for {@link addOpenClaw} with a fixed plan (used by tests and the demo). */
+export function buildOpenClawModule(plan: OpenClawPlan, moduleId = "OpenClawDAO") {
+  return buildModule(moduleId, (m) => addOpenClaw(m, plan));
+}
+
+/**
+ * An address module parameter whose default is Hardhat account `accountIndex`. Ignition resolves
+ * such a parameter to an address at run time; its static type is widened to an address argument.
+ */
+function addressParameter(m: IgnitionModuleBuilder, name: string, accountIndex: number): AddressArgument {
+  return m.getParameter(name, m.getAccount(accountIndex)) as unknown as ModuleParameterRuntimeValue<string>;
+}
+
+/**
+ * The module for `hardhat ignition deploy` and scripts/deploy-openclaw.ts on any network: every
+ * address and number is a module parameter (see deploy/parameters/*.json), defaulting to the
+ * Hardhat accounts 1–5 as council owners and account 0 for the other genesis shares.
+ */
+export default buildModule("OpenClawDAO", (m) =>
+  addOpenClaw(m, {
+    councilOwners: [1, 2, 3, 4, 5].map((index) => addressParameter(m, `councilOwner${index}`, index)),
+    councilThreshold: m.getParameter("councilThreshold", OPENCLAW_DEFAULTS.councilThreshold),
+    councilSaltNonce: m.getParameter("councilSaltNonce", OPENCLAW_DEFAULTS.councilSaltNonce),
+    ecosystemRewards: addressParameter(m, "ecosystemRewards", 0),
+    developmentFund: addressParameter(m, "developmentFund", 0),
+    liquidity: addressParameter(m, "liquidity", 0),
+    contributors: [
+      {
+        beneficiary: addressParameter(m, "contributorBeneficiary", 0),
+        amount: 100_000_000n * 10n ** 18n,
+        start: 1_798_761_600n, // 2027-01-01T00:00:00Z
+        durationSeconds: 4n * 365n * 24n * 3600n,
+      },
+    ],
+    timelockDelay: m.getParameter("timelockDelay", OPENCLAW_DEFAULTS.timelockDelay),
+    emergencyDelay: m.getParameter("emergencyDelay", OPENCLAW_DEFAULTS.emergencyDelay),
+    proposalThreshold: m.getParameter("proposalThreshold", OPENCLAW_DEFAULTS.proposalThreshold),
+    quorumPercent: m.getParameter("quorumPercent", OPENCLAW_DEFAULTS.quorumPercent),
+    proposalBond: m.getParameter("proposalBond", OPENCLAW_DEFAULTS.proposalBond),
+    challengeBond: m.getParameter("challengeBond", OPENCLAW_DEFAULTS.challengeBond),
+  }),
+);

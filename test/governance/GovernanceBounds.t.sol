@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {AITBCToken} from "../../contracts/token/AITBCToken.sol";
+import {IAITBCToken} from "../../contracts/token/IAITBCToken.sol";
+import {OpenClawGovernor} from "../../contracts/governance/OpenClawGovernor.sol";
+import {IOpenClawGovernor} from "../../contracts/governance/IOpenClawGovernor.sol";
+import {OpenClawTimelock} from "../../contracts/governance/OpenClawTimelock.sol";
+import {IOpenClawTimelock} from "../../contracts/governance/IOpenClawTimelock.sol";
+import {ProposalBondEscrow} from "../../contracts/governance/ProposalBondEscrow.sol";
+import {IProposalBondEscrow} from "../../contracts/governance/IProposalBondEscrow.sol";
+
+/// @dev The few Hardhat/Foundry cheatcodes used here (forge-std is not available).
+interface IVm {
+    function prank(address sender) external;
+
+    function expectRevert(bytes calldata revertData) external;
+
+    function assume(bool condition) external;
+}
+
+/**
+ * @title GovernanceBoundsTest
+ * @notice Fuzz tests: every governable parameter is accepted exactly inside its documented bounds,
+ * and a Community/Resource proposal is critical exactly when it sends ether or moves assets.
+ */
+contract GovernanceBoundsTest {
+    IVm private constant VM = IVm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
+    address private constant COUNCIL = address(0xC0FFEE);
+
+    OpenClawTimelock private timelock;
+    AITBCToken private token;
+    OpenClawGovernor private governor;
+    ProposalBondEscrow private escrow;
+
+    error AssertionFailed(uint256 actual, uint256 expected);
+
+    function setUp() public {
+        timelock = new OpenClawTimelock(2 days, 6 hours, new address[](0), new address[](0), address(this));
+        address[] memory contributors = new address[](1);
+        contributors[0] = address(this);
+        uint256[] memory amounts = new uint256[](1);
+        amounts[0] = 100_000_000 ether;
+        token = new AITBCToken(address(timelock), address(this), address(this), address(this), contributors, amounts);
+        governor = new OpenClawGovernor(
+            IAITBCToken(address(token)),
+            timelock,
+            COUNCIL,
+            100 ether,
+            10,
+            1_000 ether,
+            1_000 ether
+        );
+        escrow = ProposalBondEscrow(governor.bondEscrow());
+    }
+
+    function testFuzz_timelockDelayAcceptedExactlyWithinBounds(uint256 delay) public {
+        bool inBounds = delay >= 1 days && delay <= 30 days;
+        VM.prank(address(timelock));
+        if (!inBounds) {
+            VM.expectRevert(
+                abi.encodeWithSelector(IOpenClawTimelock.TimelockDelayOutOfBounds.selector, delay, 1 days, 30 days)
+            );
+        }
+        timelock.updateDelay(delay);
+        _assertEq(timelock.getMinDelay(), inBounds ? delay : 2 days);
+    }
+
+    function testFuzz_emergencyDelayAcceptedExactlyWithinBounds(uint256 delay) public {
+        bool inBounds = delay >= 1 hours && delay <= 1 days;
+        VM.prank(address(timelock));
+        if (!inBounds) {
+            VM.expectRevert(
+                abi.encodeWithSelector(IOpenClawTimelock.TimelockDelayOutOfBounds.selector, delay, 1 hours, 1 days)
+            );
+        }
+        timelock.updateEmergencyDelay(delay);
+        _assertEq(timelock.emergencyDelay(), inBounds ? delay : 6 hours);
+    }
+
+    function testFuzz_bondsAcceptedExactlyWithinBounds(uint256 amount) public {
+        bool inBounds = amount >= 10 ether && amount <= 100_000 ether;
+        bytes memory outOfBounds = abi.encodeWithSelector(
+            IProposalBondEscrow.BondAmountOutOfBounds.selector,
+            amount,
+            10 ether,
+            100_000 ether
+        );
+        VM.prank(address(timelock));
+        if (!inBounds) VM.expectRevert(outOfBounds);
+        escrow.setProposalBond(amount);
+        VM.prank(address(timelock));
+        if (!inBounds) VM.expectRevert(outOfBounds);
+        escrow.setChallengeBond(amount);
+        _assertEq(escrow.proposalBond(), inBounds ? amount : 1_000 ether);
+        _assertEq(escrow.challengeBond(), inBounds ? amount : 1_000 ether);
+    }
+
+    function testFuzz_constructorBoundsOfThresholdAndQuorum(uint256 threshold, uint8 quorumPercent) public {
+        bool thresholdOk = threshold >= 1 ether && threshold <= 10_000 ether;
+        bool quorumOk = quorumPercent >= 1 && quorumPercent <= 50;
+        // The quorum is checked first: GovernorVotesQuorumFraction's constructor runs before the governor's body.
+        if (!quorumOk) {
+            VM.expectRevert(
+                abi.encodeWithSelector(IOpenClawGovernor.GovernanceQuorumOutOfBounds.selector, quorumPercent, 1, 50)
+            );
+        } else if (!thresholdOk) {
+            VM.expectRevert(
+                abi.encodeWithSelector(
+                    IOpenClawGovernor.GovernanceThresholdOutOfBounds.selector,
+                    threshold,
+                    1 ether,
+                    10_000 ether
+                )
+            );
+        }
+        OpenClawGovernor deployed = new OpenClawGovernor(
+            IAITBCToken(address(token)),
+            timelock,
+            COUNCIL,
+            threshold,
+            quorumPercent,
+            1_000 ether,
+            1_000 ether
+        );
+        if (thresholdOk && quorumOk) _assertEq(deployed.proposalThreshold(), threshold);
+    }
+
+    function testFuzz_communityProposalCriticalOnlyWhenMovingValue(
+        address target,
+        bytes4 selector,
+        uint256 value
+    ) public {
+        VM.assume(!governor.isCoreContract(target));
+        address[] memory targets = new address[](1);
+        targets[0] = target;
+        uint256[] memory values = new uint256[](1);
+        values[0] = value;
+        bytes[] memory calldatas = new bytes[](1);
+        calldatas[0] = abi.encodePacked(selector, uint256(1), uint256(2));
+        bool movesAssets =
+            selector == IERC20.transfer.selector ||
+                selector == IERC20.transferFrom.selector ||
+                selector == IERC20.approve.selector ||
+                selector == bytes4(keccak256("increaseAllowance(address,uint256)")) ||
+                selector == bytes4(keccak256("safeTransferFrom(address,address,uint256)")) ||
+                selector == bytes4(keccak256("safeTransferFrom(address,address,uint256,bytes)")) ||
+                selector == bytes4(keccak256("setApprovalForAll(address,bool)")) ||
+                selector == bytes4(keccak256("safeTransferFrom(address,address,uint256,uint256,bytes)")) ||
+                selector == bytes4(keccak256("safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)"));
+        bool expected = value != 0 || movesAssets;
+        IOpenClawGovernor.ProposalType community = IOpenClawGovernor.ProposalType.Community;
+        IOpenClawGovernor.ProposalType resource = IOpenClawGovernor.ProposalType.Resource;
+        _assertEq(_toUint(governor.isCritical(targets, values, calldatas, community)), _toUint(expected));
+        _assertEq(_toUint(governor.isCritical(targets, values, calldatas, resource)), _toUint(expected));
+        _assertEq(_toUint(governor.isCritical(targets, values, calldatas, IOpenClawGovernor.ProposalType.Protocol)), 1);
+        // The same call to a core contract is always critical.
+        targets[0] = address(escrow);
+        _assertEq(_toUint(governor.isCritical(targets, values, calldatas, community)), 1);
+    }
+
+    function _assertEq(uint256 actual, uint256 expected) private pure {
+        if (actual != expected) revert AssertionFailed(actual, expected);
+    }
+
+    function _toUint(bool flag) private pure returns (uint256) {
+        return flag ? 1 : 0;
+    }
+}

@@ -1,0 +1,250 @@
+/**
+ * Test fixture for the OpenClaw DAO: deploys the real stack through the Ignition module
+ * (Safe 1.5 council, timelock, token, governor, bond escrow), hands out tokens to named voters,
+ * lets their counted voting power vest (7 days), and offers helpers to walk a proposal through
+ * its life.
+ */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import { buildOpenClawModule, OPENCLAW_DEFAULTS } from "../../deploy/modules/openclaw.js";
+import { execSafeCall } from "../../scripts/lib/safe.js";
+
+export const AITBC = 10n ** 18n;
+export const HOUR = 3600;
+export const DAY = 24 * HOUR;
+export const CHALLENGE_PERIOD = 2 * DAY;
+export const VOTING_PERIOD = 7 * DAY;
+export const EMERGENCY_VOTING_PERIOD = 3 * DAY;
+export const TIMELOCK_DELAY = Number(OPENCLAW_DEFAULTS.timelockDelay);
+export const EMERGENCY_DELAY = Number(OPENCLAW_DEFAULTS.emergencyDelay);
+export const PROPOSAL_BOND = OPENCLAW_DEFAULTS.proposalBond;
+export const CHALLENGE_BOND = OPENCLAW_DEFAULTS.challengeBond;
+export const THRESHOLD = OPENCLAW_DEFAULTS.proposalThreshold;
+export const TOTAL_SUPPLY = 1_000_000_000n * AITBC;
+/** 5% of supply: the cap on any account's counted power. */
+export const CAP = TOTAL_SUPPLY / 20n;
+/** 10% of supply: the quorum. */
+export const QUORUM = TOTAL_SUPPLY / 10n;
+
+/** OpenZeppelin `IGovernor.ProposalState`. */
+export const State = {
+  Pending: 0,
+  Active: 1,
+  Canceled: 2,
+  Defeated: 3,
+  Succeeded: 4,
+  Queued: 5,
+  Expired: 6,
+  Executed: 7,
+} as const;
+
+/** `IOpenClawGovernor.ProposalType`. */
+export const ProposalType = { Protocol: 0, Resource: 1, Community: 2, Emergency: 3 } as const;
+
+/** `IGovernor` vote support values. */
+export const Vote = { Against: 0, For: 1, Abstain: 2 } as const;
+
+/** OpenZeppelin's state bitmap for one state (as in `GovernorUnexpectedProposalState`). */
+export function stateBitmap(...states: number[]): string {
+  const bits = states.reduce((acc, state) => acc | (1n << BigInt(state)), 0n);
+  return "0x" + bits.toString(16).padStart(64, "0");
+}
+
+/** Actions of one proposal, with its description. */
+export interface ProposalActions {
+  targets: string[];
+  values: bigint[];
+  calldatas: string[];
+  description: string;
+}
+
+export async function deployOpenClaw(connection: NetworkConnection) {
+  const { ethers, ignition, networkHelpers } = connection;
+  const signers = await ethers.getSigners();
+  const [deployer, o1, o2, o3, o4, o5, ecosystem, development, liquidity, contributor] = signers;
+  const [alice, bob, carol, whale, proposer, challenger, outsider, agentOwner] = signers.slice(10);
+  const owners = [o1!, o2!, o3!, o4!, o5!];
+
+  const module = buildOpenClawModule({
+    councilOwners: await Promise.all(owners.map((owner) => owner.getAddress())),
+    ecosystemRewards: ecosystem!.address,
+    developmentFund: development!.address,
+    liquidity: liquidity!.address,
+    // Vested already (start 1 s after the epoch, 1 s long) so tests can release it at once.
+    contributors: [
+      { beneficiary: contributor!.address, amount: 100_000_000n * AITBC, start: 1n, durationSeconds: 1n },
+    ],
+  });
+  const deployed = await ignition.deploy(module);
+  const token = await ethers.getContractAt("AITBCToken", await deployed.token.getAddress());
+  const governor = await ethers.getContractAt("OpenClawGovernor", await deployed.governor.getAddress());
+  const timelock = await ethers.getContractAt("OpenClawTimelock", await deployed.timelock.getAddress());
+  const escrow = await ethers.getContractAt("ProposalBondEscrow", await deployed.bondEscrow.getAddress());
+  const council = await ethers.getContractAt("Safe", await deployed.council.getAddress());
+  const vesting = await ethers.getContractAt(
+    "VestingWallet",
+    await (
+      deployed as unknown as Record<string, { getAddress(): Promise<string> }>
+    ).earlyContributorVesting0!.getAddress(),
+  );
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+
+  // Voters: alice and bob exactly at the 5% cap, carol one wei below it, a 20% whale, a proposer.
+  await token.connect(ecosystem).transfer(alice!.address, CAP);
+  await token.connect(ecosystem).transfer(bob!.address, CAP);
+  await token.connect(ecosystem).transfer(carol!.address, CAP - 1n);
+  await token.connect(development).transfer(whale!.address, 200_000_000n * AITBC);
+  await token.connect(ecosystem).transfer(proposer!.address, 1_000_000n * AITBC);
+  await token.connect(ecosystem).transfer(challenger!.address, 10_000n * AITBC);
+  for (const voter of [alice, bob, carol, whale, proposer, challenger]) {
+    await token.connect(voter).delegate(voter!.address);
+  }
+  // Counted power vests over 7 days: wait 8.
+  await networkHelpers.time.increase(8 * DAY);
+
+  return {
+    ...connection,
+    token,
+    governor,
+    timelock,
+    escrow,
+    council,
+    vesting,
+    chainId,
+    deployer: deployer!,
+    owners,
+    ecosystem: ecosystem!,
+    development: development!,
+    liquidity: liquidity!,
+    contributor: contributor!,
+    alice: alice!,
+    bob: bob!,
+    carol: carol!,
+    whale: whale!,
+    proposer: proposer!,
+    challenger: challenger!,
+    outsider: outsider!,
+    agentOwner: agentOwner!,
+  };
+}
+
+export type OpenClaw = Awaited<ReturnType<typeof deployOpenClaw>>;
+
+/** A treasury transfer of `amount` AITBC from the timelock to `to`. */
+export async function treasuryTransfer(dao: OpenClaw, to: string, amount: bigint, description: string) {
+  return {
+    targets: [await dao.token.getAddress()],
+    values: [0n],
+    calldatas: [dao.token.interface.encodeFunctionData("transfer", [to, amount])],
+    description,
+  } satisfies ProposalActions;
+}
+
+/** The proposal id of `actions`. */
+export async function proposalIdOf(dao: OpenClaw, actions: ProposalActions): Promise<bigint> {
+  return dao.governor.getProposalId(
+    actions.targets,
+    actions.values,
+    actions.calldatas,
+    descriptionHash(dao, actions),
+  );
+}
+
+export function descriptionHash(dao: OpenClaw, actions: ProposalActions): string {
+  return dao.ethers.id(actions.description);
+}
+
+/** Approves the bond and proposes `actions` as `signer`; returns the id and the creation timepoint. */
+export async function propose(
+  dao: OpenClaw,
+  signer: HardhatEthersSigner,
+  actions: ProposalActions,
+  proposalType: number = ProposalType.Community,
+) {
+  await dao.token.connect(signer).approve(await dao.escrow.getAddress(), PROPOSAL_BOND);
+  const tx = await dao.governor
+    .connect(signer)
+    .proposeTyped(actions.targets, actions.values, actions.calldatas, actions.description, proposalType);
+  const receipt = await tx.wait();
+  const block = await dao.ethers.provider.getBlock(receipt!.blockNumber);
+  // One more block, so that views of counted power at the creation timepoint (strictly past) work.
+  await dao.networkHelpers.mine();
+  return { id: await proposalIdOf(dao, actions), createdAt: BigInt(block!.timestamp), receipt: receipt! };
+}
+
+/** Has the council (three of its owners) approve `proposalId` through the Safe. */
+export async function councilApprove(dao: OpenClaw, proposalId: bigint, signers = dao.owners.slice(0, 3)) {
+  return execSafeCall(
+    dao.council,
+    dao.chainId,
+    signers,
+    await dao.governor.getAddress(),
+    dao.governor.interface.encodeFunctionData("approveProposal", [proposalId]),
+  );
+}
+
+/** Has the council resolve the challenge of `proposalId` through the Safe. */
+export async function councilResolve(dao: OpenClaw, proposalId: bigint, uphold: boolean) {
+  return execSafeCall(
+    dao.council,
+    dao.chainId,
+    dao.owners.slice(1, 4),
+    await dao.escrow.getAddress(),
+    dao.escrow.interface.encodeFunctionData("resolveChallenge", [proposalId, uphold]),
+  );
+}
+
+/** Moves time past the challenge period of a proposal created now (voting is then open). */
+export async function openVoting(dao: OpenClaw) {
+  await dao.networkHelpers.time.increase(CHALLENGE_PERIOD + 1);
+}
+
+/**
+ * Runs `actions` through the whole life of a proposal: propose, challenge period, alice and bob
+ * vote For (quorum), council approval, queue, timelock delay, execute. Returns the proposal id.
+ */
+export async function passProposal(
+  dao: OpenClaw,
+  actions: ProposalActions,
+  proposalType: number = ProposalType.Protocol,
+): Promise<bigint> {
+  const { id } = await propose(dao, dao.proposer, actions, proposalType);
+  await openVoting(dao);
+  await dao.governor.connect(dao.alice).castVote(id, Vote.For);
+  await dao.governor.connect(dao.bob).castVote(id, Vote.For);
+  await dao.networkHelpers.time.increase(VOTING_PERIOD);
+  if ((await dao.governor.proposalExtras(id)).critical) await councilApprove(dao, id);
+  const hash = descriptionHash(dao, actions);
+  await dao.governor.queue(actions.targets, actions.values, actions.calldatas, hash);
+  await dao.networkHelpers.time.increase(TIMELOCK_DELAY);
+  return id;
+}
+
+/**
+ * The TimelockController operation id of a queued proposal (GovernorTimelockControl's salt is
+ * `bytes20(governor) ^ descriptionHash`).
+ */
+export async function timelockOperationId(dao: OpenClaw, actions: ProposalActions): Promise<string> {
+  const salt = (BigInt(await dao.governor.getAddress()) << 96n) ^ BigInt(descriptionHash(dao, actions));
+  return dao.timelock.hashOperationBatch(
+    actions.targets,
+    actions.values,
+    actions.calldatas,
+    dao.ethers.ZeroHash,
+    "0x" + salt.toString(16).padStart(64, "0"),
+  );
+}
+
+/** TimelockController `OperationState` bitmap for Ready (as in `TimelockUnexpectedOperationState`). */
+export const TIMELOCK_READY_BITMAP = "0x" + (1n << 2n).toString(16).padStart(64, "0");
+
+/** Executes a proposal passed by {@link passProposal} (returns the transaction promise). */
+export function execute(dao: OpenClaw, actions: ProposalActions) {
+  return dao.governor.execute(
+    actions.targets,
+    actions.values,
+    actions.calldatas,
+    descriptionHash(dao, actions),
+  );
+}
