@@ -9,12 +9,16 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { BenchRow, BenchSection } from "./lib.js";
+import { benchGovernance } from "./governance.js";
 import { benchToken } from "./token.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Each section in order; a section that throws is reported and fails the run. */
-const sections: [string, () => Promise<BenchSection>][] = [["token", benchToken]];
+const sections: [string, () => Promise<BenchSection>][] = [
+  ["token", benchToken],
+  ["governance", benchGovernance],
+];
 
 function ratio(row: BenchRow): string {
   return row.anchor ? `${(row.value / row.anchor.value).toFixed(2)}×` : "";
