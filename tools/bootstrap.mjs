@@ -141,13 +141,12 @@ function ensureDependencies(env, nodeVersion) {
     // npm ci refuses a lockfile that lacks any optional platform package (e.g. Hardhat's EDR
     // builds for macOS and Windows when the registry used to write the lockfile did not have them).
     // `npm install --no-save` installs the lockfile's versions all the same and writes nothing.
-    say("npm ci refused the lockfile (see below); installing the same versions with npm install --no-save.");
-    process.stderr.write(
-      `${ci.stderr
-        .split("\n")
-        .filter((line) => /Missing|error code/.test(line))
-        .slice(0, 8)
-        .join("\n")}\n`,
+    const missing = ci.stderr.split("\n").filter((line) => line.includes("Missing:")).length;
+    say(
+      missing > 0
+        ? `npm ci refused the lockfile (${missing} optional platform packages are not in it); ` +
+            "installing the same versions with npm install --no-save."
+        : `npm ci failed (exit ${ci.status}); trying npm install --no-save:\n${ci.stderr.slice(-2000)}`,
     );
     run("npm", ["install", "--no-save", "--no-audit", "--no-fund"], env, "npm install");
   }
