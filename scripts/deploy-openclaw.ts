@@ -12,7 +12,7 @@
 import { readFile } from "node:fs/promises";
 import { network } from "hardhat";
 
-import OpenClawModule from "../deploy/modules/openclaw.js";
+import OpenClawModule, { openClawAddresses } from "../deploy/modules/openclaw.js";
 import { writeDeployment } from "./lib/deployments.js";
 
 const parametersPath = process.env.AITBC_DEPLOY_PARAMETERS;
@@ -22,21 +22,6 @@ const { ethers, ignition } = await network.create();
 const chainId = (await ethers.provider.getNetwork()).chainId;
 const deployed = await ignition.deploy(OpenClawModule, parameters ? { parameters } : {});
 
-const names: Record<string, string> = {
-  token: "AITBCToken",
-  timelock: "OpenClawTimelock",
-  governor: "OpenClawGovernor",
-  bondEscrow: "ProposalBondEscrow",
-  council: "SecurityCouncil",
-  safeSingleton: "SafeSingleton",
-  safeProxyFactory: "SafeProxyFactory",
-  fallbackHandler: "CompatibilityFallbackHandler",
-};
-const contracts: Record<string, string> = {};
-for (const [key, contract] of Object.entries(deployed as Record<string, { getAddress(): Promise<string> }>)) {
-  // earlyContributorVesting<i> → EarlyContributorVesting<i>, the names the genesis module uses.
-  contracts[names[key] ?? key.replace(/^earlyContributorVesting/, "EarlyContributorVesting")] =
-    await contract.getAddress();
-}
+const contracts = await openClawAddresses(deployed as Record<string, { getAddress(): Promise<string> }>);
 const record = await writeDeployment(chainId, contracts);
 console.log(JSON.stringify(record, null, 2));

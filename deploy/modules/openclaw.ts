@@ -153,6 +153,37 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
   };
 }
 
+/** Names under which the results of {@link addOpenClaw} are recorded in `deployments/<chainId>.json`. */
+export const OPENCLAW_DEPLOYMENT_NAMES: Readonly<Record<string, string>> = {
+  token: "AITBCToken",
+  timelock: "OpenClawTimelock",
+  governor: "OpenClawGovernor",
+  bondEscrow: "ProposalBondEscrow",
+  council: "SecurityCouncil",
+  safeSingleton: "SafeSingleton",
+  safeProxyFactory: "SafeProxyFactory",
+  fallbackHandler: "CompatibilityFallbackHandler",
+};
+
+/**
+ * Maps the contracts deployed by an OpenClaw module to deployments-file names and addresses
+ * (`earlyContributorVesting<i>` becomes `EarlyContributorVesting<i>`, as in the genesis module).
+ *
+ * @param deployed the result of `ignition.deploy(...)` for a module built with {@link addOpenClaw}
+ * @returns name → checksummed address, ready for `writeDeployment`
+ */
+export async function openClawAddresses(
+  deployed: Record<string, { getAddress(): Promise<string> }>,
+): Promise<Record<string, string>> {
+  const addresses: Record<string, string> = {};
+  for (const [key, contract] of Object.entries(deployed)) {
+    const name =
+      OPENCLAW_DEPLOYMENT_NAMES[key] ?? key.replace(/^earlyContributorVesting/, "EarlyContributorVesting");
+    addresses[name] = await contract.getAddress();
+  }
+  return addresses;
+}
+
 /** A stand-alone Ignition module for {@link addOpenClaw} with a fixed plan (used by tests and the demo). */
 export function buildOpenClawModule(plan: OpenClawPlan, moduleId = "OpenClawDAO") {
   return buildModule(moduleId, (m) => addOpenClaw(m, plan));
