@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
+import { signPermit } from "../helpers/token.js";
+
 import {
   AITBC,
   CHALLENGE_PERIOD,
@@ -88,32 +90,7 @@ describe("OpenClaw governance: rules", function () {
         const latest = await ethers.provider.getBlock("latest");
         const actions = await releaseVesting(dao, `Threshold test by ${signer.address}`);
         const deadline = BigInt(latest!.timestamp + HOUR);
-        const signature = ethers.Signature.from(
-          await signer.signTypedData(
-            {
-              name: "AITBC",
-              version: "1",
-              chainId: dao.chainId,
-              verifyingContract: await token.getAddress(),
-            },
-            {
-              Permit: [
-                { name: "owner", type: "address" },
-                { name: "spender", type: "address" },
-                { name: "value", type: "uint256" },
-                { name: "nonce", type: "uint256" },
-                { name: "deadline", type: "uint256" },
-              ],
-            },
-            {
-              owner: signer.address,
-              spender: await escrow.getAddress(),
-              value: PROPOSAL_BOND,
-              nonce: await token.nonces(signer.address),
-              deadline,
-            },
-          ),
-        );
+        const signature = await signPermit(token, signer, await escrow.getAddress(), PROPOSAL_BOND, deadline);
         await networkHelpers.time.setNextBlockTimestamp(latest!.timestamp + 1);
         const call = governor
           .connect(signer)

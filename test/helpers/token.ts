@@ -1,4 +1,5 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { Signature } from "ethers";
 
 import type { AITBCToken } from "../../types/ethers-contracts/index.js";
 
@@ -43,4 +44,45 @@ export async function deployToken(ethers: HardhatEthers): Promise<TokenDeploymen
     contributors: [contributorA!, contributorB!],
     others,
   };
+}
+
+/** EIP-712 types of an ERC-2612 `Permit`. */
+const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/**
+ * Signs an ERC-2612 permit for the AITBC token (EIP-712 domain `AITBC`, version `1`) with the
+ * owner's current nonce.
+ *
+ * @param token the token (its address and `nonces` are read)
+ * @param owner the signer whose tokens the spender may then move
+ * @param spender the address allowed to spend
+ * @param value wei of AITBC
+ * @param deadline Unix time in seconds after which the permit is invalid
+ * @returns the split signature (`v`, `r`, `s`)
+ */
+export async function signPermit(
+  token: AITBCToken,
+  owner: HardhatEthersSigner,
+  spender: string,
+  value: bigint,
+  deadline: bigint,
+): Promise<Signature> {
+  const { chainId } = await owner.provider!.getNetwork();
+  const domain = { name: "AITBC", version: "1", chainId, verifyingContract: await token.getAddress() };
+  const message = {
+    owner: owner.address,
+    spender,
+    value,
+    nonce: await token.nonces(owner.address),
+    deadline,
+  };
+  return Signature.from(await owner.signTypedData(domain, PERMIT_TYPES, message));
 }

@@ -1,7 +1,15 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { AITBC, DAY, HOUR, TOTAL_SUPPLY, VOTING_POWER_CAP, deployToken } from "../helpers/token.js";
+import {
+  AITBC,
+  DAY,
+  HOUR,
+  TOTAL_SUPPLY,
+  VOTING_POWER_CAP,
+  deployToken,
+  signPermit,
+} from "../helpers/token.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -294,22 +302,7 @@ describe("AITBCToken", function () {
       const { token, others } = await networkHelpers.loadFixture(fixture);
       const [owner, spender] = [others[0]!, others[1]!];
       const deadline = BigInt(await time.latest()) + HOUR;
-      const { chainId } = await ethers.provider.getNetwork();
-      const signature = ethers.Signature.from(
-        await owner.signTypedData(
-          { name: "AITBC", version: "1", chainId, verifyingContract: await token.getAddress() },
-          {
-            Permit: [
-              { name: "owner", type: "address" },
-              { name: "spender", type: "address" },
-              { name: "value", type: "uint256" },
-              { name: "nonce", type: "uint256" },
-              { name: "deadline", type: "uint256" },
-            ],
-          },
-          { owner: owner.address, spender: spender.address, value: 1_000n * AITBC, nonce: 0n, deadline },
-        ),
-      );
+      const signature = await signPermit(token, owner, spender.address, 1_000n * AITBC, deadline);
       await token.permit(
         owner.address,
         spender.address,
