@@ -9,16 +9,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { BenchRow, BenchSection } from "./lib.js";
-import { benchGovernance } from "./governance.js";
-import { benchToken } from "./token.js";
+import { BENCH_SECTIONS } from "./sections.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** Each section in order; a section that throws is reported and fails the run. */
-const sections: [string, () => Promise<BenchSection>][] = [
-  ["token", benchToken],
-  ["governance", benchGovernance],
-];
 
 function ratio(row: BenchRow): string {
   return row.anchor ? `${(row.value / row.anchor.value).toFixed(2)}×` : "";
@@ -67,7 +60,7 @@ function renderMarkdown(results: {
 }
 
 const results: BenchSection[] = [];
-for (const [name, run] of sections) {
+for (const { name, run } of BENCH_SECTIONS) {
   process.stdout.write(`bench: ${name} ... `);
   const started = performance.now();
   const section = await run();

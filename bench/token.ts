@@ -103,5 +103,5 @@ export async function benchToken(): Promise<BenchSection> {
       note: "eth_estimateGas of a call: includes 21,000 intrinsic gas and calldata",
     });
   }
-  return { title: "AITBC token (issue 2)", rows };
+  return { title: "AITBC token (gas, vs plain OpenZeppelin ERC20Votes in the same run)", rows };
 }

@@ -1,0 +1,21 @@
+/**
+ * Every benchmark section, in the order `npm run bench` runs them. The gas-snapshot test
+ * (test/gas-snapshots.test.ts) runs the same list, so a new section is guarded as soon as it is
+ * added here.
+ */
+import { benchGovernance } from "./governance.js";
+import type { BenchSection } from "./lib.js";
+import { benchToken } from "./token.js";
+
+/** A named section producer; each creates its own Hardhat network. */
+export interface BenchSectionEntry {
+  /** Short name printed while running. */
+  name: string;
+  /** Produces the section's rows. */
+  run: () => Promise<BenchSection>;
+}
+
+export const BENCH_SECTIONS: readonly BenchSectionEntry[] = [
+  { name: "token", run: benchToken },
+  { name: "governance", run: benchGovernance },
+];
