@@ -294,7 +294,7 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
     /// @inheritdoc IAgentWallet
     function withdraw(address token, address to, uint256 amount) external onlyOwner {
         if (to == address(0)) revert AgentWalletInvalidKey(to);
-        emit Withdrawn(token, to, amount);
+        emit FundsRecovered(token, to, amount);
         if (token == NATIVE) {
             Address.sendValue(payable(to), amount);
         } else {

@@ -103,7 +103,7 @@ interface IAgentWallet {
     /// @notice Emitted for every spend counted against a limit by `key` (agent or session key).
     event Spent(address indexed token, address indexed key, uint256 amount, uint256 spentInPeriod);
     /// @notice Emitted when the owner recovers funds.
-    event Withdrawn(address indexed token, address indexed to, uint256 amount);
+    event FundsRecovered(address indexed token, address indexed to, uint256 amount);
     /// @notice Emitted when the wallet pays into an escrow with {payInto}.
     event PaidInto(address indexed escrow, address indexed token, uint256 amount);
 
@@ -219,7 +219,7 @@ interface IAgentWallet {
     function setSignatureVerifier(address verifier, bool allowed) external;
 
     /// @notice Owner: recovers `amount` of `token` (`address(0)` = ether, in wei) to `to`, even when frozen.
-    /// Emits {Withdrawn}.
+    /// Emits {FundsRecovered}.
     function withdraw(address token, address to, uint256 amount) external;
 
     /// @notice The limit of `token` and what agent keys spent of it in the current period.
