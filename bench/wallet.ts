@@ -16,7 +16,15 @@ import {
   type DigestSigner,
   type PackedUserOperation,
 } from "../scripts/lib/userop.js";
-import { AITBC, DAY, Vote, deployOpenClaw, openVoting, propose, treasuryTransfer } from "../test/helpers/openclaw.js";
+import {
+  AITBC,
+  DAY,
+  Vote,
+  deployOpenClaw,
+  openVoting,
+  propose,
+  treasuryTransfer,
+} from "../test/helpers/openclaw.js";
 import { median, type BenchSection } from "./lib.js";
 
 const ANCHOR = "OpenZeppelin Account + SignerECDSA";
@@ -50,7 +58,10 @@ export async function benchWallet(runs = 5): Promise<BenchSection> {
   }
   const walletAddress: string = await factory.getFunction("getAddress")(owner.address, agent.address, 1, 0n);
   const wallet = await ethers.getContractAt("AgentWallet", walletAddress);
-  const plainDeploy = await ethers.deployContract("PlainAccountAnchor", [entryPointAddress, plainKey.address]);
+  const plainDeploy = await ethers.deployContract("PlainAccountAnchor", [
+    entryPointAddress,
+    plainKey.address,
+  ]);
   const plainCreation = Number((await plainDeploy.deploymentTransaction()!.wait())!.gasUsed);
   const plainAddress = await plainDeploy.getAddress();
 
@@ -74,7 +85,12 @@ export async function benchWallet(runs = 5): Promise<BenchSection> {
   const op = async (sender: string, callData: string, signer: DigestSigner) =>
     signUserOp(
       entryPoint,
-      buildUserOp({ sender, nonce: await entryPoint.getNonce(sender, 0n), callData, maxFeePerGas: 10n ** 9n }),
+      buildUserOp({
+        sender,
+        nonce: await entryPoint.getNonce(sender, 0n),
+        callData,
+        maxFeePerGas: 10n ** 9n,
+      }),
       signer,
     );
   // The plain account's signature is the bare 65-byte ECDSA signature.
@@ -99,22 +115,37 @@ export async function benchWallet(runs = 5): Promise<BenchSection> {
   const plain: number[] = [];
   const direct: number[] = [];
   for (let i = 0; i < runs; i++) {
-    ours.push(await submit(await op(walletAddress, executeUserOpCallData(execute(tokenAddress, transfer)), agentSigner)));
+    ours.push(
+      await submit(
+        await op(walletAddress, executeUserOpCallData(execute(tokenAddress, transfer)), agentSigner),
+      ),
+    );
     plain.push(await submit(await plainOp(execute(tokenAddress, transfer))));
     await deployer.sendTransaction({ to: agent.address, value: 10n ** 17n });
-    direct.push(Number((await (await wallet.connect(agent).execute(tokenAddress, 0n, transfer)).wait())!.gasUsed));
+    direct.push(
+      Number((await (await wallet.connect(agent).execute(tokenAddress, 0n, transfer)).wait())!.gasUsed),
+    );
   }
-  const eoaTransfer = Number((await (await token.connect(ecosystem).transfer(outsider.address, 10n * AITBC)).wait())!.gasUsed);
+  const eoaTransfer = Number(
+    (await (await token.connect(ecosystem).transfer(outsider.address, 10n * AITBC)).wait())!.gasUsed,
+  );
 
   // Votes: both accounts delegate to themselves, vest, and vote as later voters (alice votes first).
   await wallet.connect(owner).delegateVotes(tokenAddress, walletAddress);
-  await submit(await plainOp(execute(tokenAddress, token.interface.encodeFunctionData("delegate", [plainAddress]))));
+  await submit(
+    await plainOp(execute(tokenAddress, token.interface.encodeFunctionData("delegate", [plainAddress]))),
+  );
   await networkHelpers.time.increase(8 * DAY);
   const votesOurs: number[] = [];
   const votesPlain: number[] = [];
   const governorAddress = await governor.getAddress();
   for (let i = 0; i < runs; i++) {
-    const actions = await treasuryTransfer(dao, outsider.address, BigInt(i + 1), `Wallet bench proposal ${i}`);
+    const actions = await treasuryTransfer(
+      dao,
+      outsider.address,
+      BigInt(i + 1),
+      `Wallet bench proposal ${i}`,
+    );
     const { id } = await propose(dao, dao.proposer, actions);
     await openVoting(dao);
     await governor.connect(dao.alice).castVote(id, Vote.For);
@@ -131,7 +162,9 @@ export async function benchWallet(runs = 5): Promise<BenchSection> {
     );
     votesPlain.push(
       await submit(
-        await plainOp(execute(governorAddress, governor.interface.encodeFunctionData("castVote", [id, Vote.For]))),
+        await plainOp(
+          execute(governorAddress, governor.interface.encodeFunctionData("castVote", [id, Vote.For])),
+        ),
       ),
     );
   }

@@ -80,9 +80,15 @@ export function buildUserOp(fields: UserOpFields): PackedUserOperation {
     nonce: fields.nonce,
     initCode: fields.initCode ?? "0x",
     callData: fields.callData,
-    accountGasLimits: packUint128Pair(fields.verificationGasLimit ?? 600_000n, fields.callGasLimit ?? 600_000n),
+    accountGasLimits: packUint128Pair(
+      fields.verificationGasLimit ?? 600_000n,
+      fields.callGasLimit ?? 600_000n,
+    ),
     preVerificationGas: fields.preVerificationGas ?? 60_000n,
-    gasFees: packUint128Pair(fields.maxPriorityFeePerGas ?? 1_000_000_000n, fields.maxFeePerGas ?? 20_000_000_000n),
+    gasFees: packUint128Pair(
+      fields.maxPriorityFeePerGas ?? 1_000_000_000n,
+      fields.maxFeePerGas ?? 20_000_000_000n,
+    ),
     paymasterAndData: fields.paymasterAndData ?? "0x",
     signature: "0x",
   };
@@ -94,7 +100,11 @@ export function executeUserOpCallData(walletCalldata: BytesLike): string {
 }
 
 /** Encodes a call of the wallet's `fn(...args)` to run through `executeUserOp`. */
-export function walletCall(walletAbi: Interface | InterfaceAbi, fn: string, args: readonly unknown[]): string {
+export function walletCall(
+  walletAbi: Interface | InterfaceAbi,
+  fn: string,
+  args: readonly unknown[],
+): string {
   const iface = walletAbi instanceof Interface ? walletAbi : new Interface(walletAbi);
   return executeUserOpCallData(iface.encodeFunctionData(fn, args));
 }
@@ -105,7 +115,9 @@ export function agentWalletSignature(signer: string, signature: BytesLike): stri
 }
 
 /** A {@link DigestSigner} from a raw private key (or an ethers `Wallet`'s `signingKey`). */
-export function ecdsaDigestSigner(key: SigningKey | { signingKey: SigningKey; address: string }): DigestSigner {
+export function ecdsaDigestSigner(
+  key: SigningKey | { signingKey: SigningKey; address: string },
+): DigestSigner {
   const signingKey = key instanceof SigningKey ? key : key.signingKey;
   const address = key instanceof SigningKey ? computeAddress(signingKey.publicKey) : key.address;
   return { address, signDigest: (digest) => signingKey.sign(getBytes(digest)).serialized };

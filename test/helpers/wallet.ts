@@ -5,7 +5,7 @@
  * sign and submit UserOperations through `handleOps` and read their outcome from the EntryPoint's events.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { ContractTransactionReceipt, Wallet } from "ethers";
+import type { ContractTransactionReceipt, Interface, Wallet } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import {
@@ -50,7 +50,9 @@ export async function deployWallet(connection: NetworkConnection) {
     AgentRole.Consumer,
     salt,
   );
-  const creation = await (await factory.createAccount(owner.address, agent.address, AgentRole.Consumer, salt)).wait();
+  const creation = await (
+    await factory.createAccount(owner.address, agent.address, AgentRole.Consumer, salt)
+  ).wait();
   const wallet = await ethers.getContractAt("AgentWallet", walletAddress);
   await deployer!.sendTransaction({ to: walletAddress, value: 10n * 10n ** 18n });
   await token.transfer(walletAddress, 100_000n * TOKEN);
@@ -97,7 +99,7 @@ export async function signedOp(
 
 /** Wallet calldata run as the signer through `executeUserOp`. */
 export function asKey(fx: Pick<WalletFixture, "wallet">, fn: string, args: readonly unknown[]): string {
-  return executeUserOpCallData(fx.wallet.interface.encodeFunctionData(fn, args));
+  return executeUserOpCallData((fx.wallet.interface as Interface).encodeFunctionData(fn, args));
 }
 
 /** The outcome of one UserOperation, read from the EntryPoint's events. */

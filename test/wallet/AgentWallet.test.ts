@@ -36,7 +36,12 @@ describe("AgentWallet: factory", function () {
       "AgentWalletCreated",
     );
     // Another salt or role gives another address.
-    const other = await factory.getFunction("getAddress")(owner.address, agent.address, AgentRole.Provider, salt);
+    const other = await factory.getFunction("getAddress")(
+      owner.address,
+      agent.address,
+      AgentRole.Provider,
+      salt,
+    );
     expect(other).to.not.equal(walletAddress);
     await expect(factory.createAccount(owner.address, agent.address, AgentRole.Provider, salt))
       .to.emit(factory, "AgentWalletCreated")
@@ -46,10 +51,9 @@ describe("AgentWallet: factory", function () {
     await expect(
       implementation.initialize(owner.address, agent.address, AgentRole.Builder),
     ).to.be.revertedWithCustomError(implementation, "InvalidInitialization");
-    await expect(wallet.initialize(fx.stranger.address, fx.stranger.address, 0)).to.be.revertedWithCustomError(
-      wallet,
-      "InvalidInitialization",
-    );
+    await expect(
+      wallet.initialize(fx.stranger.address, fx.stranger.address, 0),
+    ).to.be.revertedWithCustomError(wallet, "InvalidInitialization");
     // A zero owner is refused.
     await expect(factory.createAccount(ethers.ZeroAddress, agent.address, 0, 1n))
       .to.be.revertedWithCustomError(wallet, "AgentWalletInvalidKey")
@@ -63,13 +67,13 @@ describe("AgentWallet: factory", function () {
     expect(await ethers.provider.getCode(sender)).to.equal("0x");
     await deployer.sendTransaction({ to: sender, value: 10n ** 18n });
     const initCode = ethers.concat([
-      await factory.getAddress(),
+      factory.target as string,
       factory.interface.encodeFunctionData("createAccount", [owner.address, agent.address, 3, 99n]),
     ]);
     const op = await signedOp(fx, fx.ownerKey, "0x", { sender, initCode, verificationGasLimit: 1_000_000n });
     await expect(entryPoint.handleOps([op], fx.beneficiary.address))
       .to.emit(entryPoint, "AccountDeployed")
-      .withArgs(await entryPoint.getUserOpHash(op), sender, await factory.getAddress(), ethers.ZeroAddress);
+      .withArgs(await entryPoint.getUserOpHash(op), sender, factory.target as string, ethers.ZeroAddress);
     const created = await ethers.getContractAt("AgentWallet", sender);
     expect(await created.role()).to.equal(AgentRole.Coordinator);
   });
@@ -94,10 +98,15 @@ describe("AgentWallet: UserOperations and spending limits", function () {
     const fx = await networkHelpers.loadFixture(fixture);
     const { token, wallet, recipient, agentKey } = fx;
     const tokenAddress = await token.getAddress();
-    const transfer = (amount: bigint) => token.interface.encodeFunctionData("transfer", [recipient.address, amount]);
+    const transfer = (amount: bigint) =>
+      token.interface.encodeFunctionData("transfer", [recipient.address, amount]);
 
     const over = await handleOps(fx, [
-      await signedOp(fx, agentKey, asKey(fx, "execute", [tokenAddress, 0n, transfer(DAILY_TOKEN_LIMIT + 1n)])),
+      await signedOp(
+        fx,
+        agentKey,
+        asKey(fx, "execute", [tokenAddress, 0n, transfer(DAILY_TOKEN_LIMIT + 1n)]),
+      ),
     ]);
     expect(over.success).to.equal(false);
     expect(over.revert).to.deep.equal({
@@ -108,8 +117,11 @@ describe("AgentWallet: UserOperations and spending limits", function () {
 
     // Cumulative: 600 then 500 in the same day.
     expect(
-      (await handleOps(fx, [await signedOp(fx, agentKey, asKey(fx, "execute", [tokenAddress, 0n, transfer(600n * TOKEN)]))]))
-        .success,
+      (
+        await handleOps(fx, [
+          await signedOp(fx, agentKey, asKey(fx, "execute", [tokenAddress, 0n, transfer(600n * TOKEN)])),
+        ])
+      ).success,
     ).to.equal(true);
     const second = await handleOps(fx, [
       await signedOp(fx, agentKey, asKey(fx, "execute", [tokenAddress, 0n, transfer(500n * TOKEN)])),
@@ -123,9 +135,12 @@ describe("AgentWallet: UserOperations and spending limits", function () {
     const fx = await networkHelpers.loadFixture(fixture);
     const { token, wallet, recipient, agent } = fx;
     const tokenAddress = await token.getAddress();
-    const transfer = (amount: bigint) => token.interface.encodeFunctionData("transfer", [recipient.address, amount]);
+    const transfer = (amount: bigint) =>
+      token.interface.encodeFunctionData("transfer", [recipient.address, amount]);
     const byOp = async (amount: bigint) =>
-      handleOps(fx, [await signedOp(fx, fx.agentKey, asKey(fx, "execute", [tokenAddress, 0n, transfer(amount)]))]);
+      handleOps(fx, [
+        await signedOp(fx, fx.agentKey, asKey(fx, "execute", [tokenAddress, 0n, transfer(amount)])),
+      ]);
 
     expect((await byOp(DAILY_TOKEN_LIMIT)).success).to.equal(true);
     const { periodEnd } = await wallet.spendingLimit(tokenAddress);
@@ -148,21 +163,35 @@ describe("AgentWallet: UserOperations and spending limits", function () {
     const { token, wallet, recipient, agent, other } = fx;
     const tokenAddress = await token.getAddress();
     const batch = [
-      { target: tokenAddress, value: 0n, data: token.interface.encodeFunctionData("transfer", [recipient.address, 600n * TOKEN]) },
-      { target: tokenAddress, value: 0n, data: token.interface.encodeFunctionData("approve", [other.address, 500n * TOKEN]) },
+      {
+        target: tokenAddress,
+        value: 0n,
+        data: token.interface.encodeFunctionData("transfer", [recipient.address, 600n * TOKEN]),
+      },
+      {
+        target: tokenAddress,
+        value: 0n,
+        data: token.interface.encodeFunctionData("approve", [other.address, 500n * TOKEN]),
+      },
     ];
     const failed = await handleOps(fx, [await signedOp(fx, fx.agentKey, asKey(fx, "executeBatch", [batch]))]);
     expect(failed.revert?.args).to.deep.equal([tokenAddress, 1_100n * TOKEN, DAILY_TOKEN_LIMIT]);
     expect(await token.allowance(fx.walletAddress, other.address)).to.equal(0n); // all or nothing
 
     batch[1]!.data = token.interface.encodeFunctionData("approve", [other.address, 400n * TOKEN]);
-    expect((await handleOps(fx, [await signedOp(fx, fx.agentKey, asKey(fx, "executeBatch", [batch]))])).success).to.equal(
-      true,
-    );
+    expect(
+      (await handleOps(fx, [await signedOp(fx, fx.agentKey, asKey(fx, "executeBatch", [batch]))])).success,
+    ).to.equal(true);
     expect((await wallet.spendingLimit(tokenAddress)).spent).to.equal(1_000n * TOKEN);
     // Revoking an approval spends nothing; increaseAllowance or a pull from the wallet does.
-    await wallet.connect(agent).execute(tokenAddress, 0n, token.interface.encodeFunctionData("approve", [other.address, 0n]));
-    const pull = token.interface.encodeFunctionData("transferFrom", [fx.walletAddress, recipient.address, 1n]);
+    await wallet
+      .connect(agent)
+      .execute(tokenAddress, 0n, token.interface.encodeFunctionData("approve", [other.address, 0n]));
+    const pull = token.interface.encodeFunctionData("transferFrom", [
+      fx.walletAddress,
+      recipient.address,
+      1n,
+    ]);
     await expect(wallet.connect(agent).execute(tokenAddress, 0n, pull)).to.be.revertedWithCustomError(
       wallet,
       "AgentWalletSpendingLimitExceeded",
@@ -180,26 +209,27 @@ describe("AgentWallet: UserOperations and spending limits", function () {
     await expect(wallet.connect(agent).execute(recipient.address, DAILY_ETH_LIMIT + 1n, "0x"))
       .to.be.revertedWithCustomError(wallet, "AgentWalletSpendingLimitExceeded")
       .withArgs(NATIVE, DAILY_ETH_LIMIT + 1n, DAILY_ETH_LIMIT);
-    await expect(wallet.connect(agent).execute(recipient.address, DAILY_ETH_LIMIT, "0x")).to.changeEtherBalance(
-      ethers,
-      recipient,
-      DAILY_ETH_LIMIT,
-    );
+    await expect(
+      wallet.connect(agent).execute(recipient.address, DAILY_ETH_LIMIT, "0x"),
+    ).to.changeEtherBalance(ethers, recipient, DAILY_ETH_LIMIT);
     // A token without a configured limit cannot be spent by the agent at all.
     const otherToken = await ethers.deployContract("PlainVotesToken");
     await otherToken.transfer(fx.walletAddress, 10n);
     await expect(
       wallet
         .connect(agent)
-        .execute(await otherToken.getAddress(), 0n, otherToken.interface.encodeFunctionData("transfer", [recipient.address, 1n])),
+        .execute(
+          await otherToken.getAddress(),
+          0n,
+          otherToken.interface.encodeFunctionData("transfer", [recipient.address, 1n]),
+        ),
     )
       .to.be.revertedWithCustomError(wallet, "AgentWalletSpendingLimitExceeded")
       .withArgs(await otherToken.getAddress(), 1n, 0n);
     // A malformed transfer cannot slip through uncounted.
-    await expect(wallet.connect(agent).execute(tokenAddress, 0n, "0xa9059cbb00")).to.be.revertedWithCustomError(
-      wallet,
-      "AgentWalletMalformedCall",
-    );
+    await expect(
+      wallet.connect(agent).execute(tokenAddress, 0n, "0xa9059cbb00"),
+    ).to.be.revertedWithCustomError(wallet, "AgentWalletMalformedCall");
   });
 
   it("the owner is not limited; the agent cannot reach owner functions or call the wallet itself", async function () {
@@ -259,7 +289,10 @@ describe("AgentWallet: UserOperations and spending limits", function () {
       "0x1234",
       ethers.concat([fx.agent.address, "0x" + "11".repeat(65)]),
     ]) {
-      const op = { ...(await signedOp(fx, fx.agentKey, asKey(fx, "execute", [recipient.address, 1n, "0x"]))), signature };
+      const op = {
+        ...(await signedOp(fx, fx.agentKey, asKey(fx, "execute", [recipient.address, 1n, "0x"]))),
+        signature,
+      };
       await expect(fx.entryPoint.handleOps([op], fx.beneficiary.address))
         .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
         .withArgs(0n, "AA24 signature error");
@@ -302,14 +335,20 @@ describe("AgentWallet: session keys", function () {
       .to.emit(wallet, "SessionKeyAdded")
       .withArgs(session.address, validUntil, 1);
     const transfer = (amount: bigint) =>
-      asKey(fx, "execute", [tokenAddress, 0n, token.interface.encodeFunctionData("transfer", [recipient.address, amount])]);
+      asKey(fx, "execute", [
+        tokenAddress,
+        0n,
+        token.interface.encodeFunctionData("transfer", [recipient.address, amount]),
+      ]);
     return { ...fx, tokenAddress, validUntil, transfer };
   }
 
   it("a session key calls its allowed target and selector within its own cap", async function () {
     const fx = await withSession();
     const { wallet, token, recipient, session, tokenAddress } = fx;
-    expect((await handleOps(fx, [await signedOp(fx, fx.sessionKey, fx.transfer(200n * TOKEN))])).success).to.equal(true);
+    expect(
+      (await handleOps(fx, [await signedOp(fx, fx.sessionKey, fx.transfer(200n * TOKEN))])).success,
+    ).to.equal(true);
     expect(await token.balanceOf(recipient.address)).to.equal(200n * TOKEN);
     expect((await wallet.sessionCap(session.address, tokenAddress)).spent).to.equal(200n * TOKEN);
     expect((await wallet.spendingLimit(tokenAddress)).spent).to.equal(200n * TOKEN);
@@ -345,7 +384,11 @@ describe("AgentWallet: session keys", function () {
     // The agent spends 900 of the 1,000: the session key then has only 100 left of the wallet limit.
     await wallet
       .connect(agent)
-      .execute(tokenAddress, 0n, token.interface.encodeFunctionData("transfer", [recipient.address, 900n * TOKEN]));
+      .execute(
+        tokenAddress,
+        0n,
+        token.interface.encodeFunctionData("transfer", [recipient.address, 900n * TOKEN]),
+      );
     const over = await handleOps(fx, [await signedOp(fx, fx.sessionKey, fx.transfer(101n * TOKEN))]);
     expect(over.revert).to.deep.equal({
       name: "AgentWalletSpendingLimitExceeded",
@@ -380,10 +423,16 @@ describe("AgentWallet: session keys", function () {
       .to.be.revertedWithCustomError(wallet, "AgentWalletUnauthorized")
       .withArgs(session.address);
     // Re-granted without permissions: the earlier transfer permission is gone.
-    await wallet.connect(owner).addSessionKey(session.address, (await networkHelpers.time.latest()) + DAY, [], []);
-    expect(await wallet.sessionCanCall(session.address, tokenAddress, token.interface.getFunction("transfer")!.selector)).to.equal(
-      false,
-    );
+    await wallet
+      .connect(owner)
+      .addSessionKey(session.address, (await networkHelpers.time.latest()) + DAY, [], []);
+    expect(
+      await wallet.sessionCanCall(
+        session.address,
+        tokenAddress,
+        token.interface.getFunction("transfer")!.selector,
+      ),
+    ).to.equal(false);
     // Invalid grants.
     await expect(wallet.connect(owner).addSessionKey(fx.agent.address, 2n ** 40n, [], []))
       .to.be.revertedWithCustomError(wallet, "AgentWalletInvalidKey")
@@ -392,7 +441,9 @@ describe("AgentWallet: session keys", function () {
       .to.be.revertedWithCustomError(wallet, "AgentWalletInvalidExpiry")
       .withArgs(1);
     await expect(
-      wallet.connect(owner).addSessionKey(session.address, 2n ** 40n, [], [{ token: tokenAddress, amount: 1n, period: 0n }]),
+      wallet
+        .connect(owner)
+        .addSessionKey(session.address, 2n ** 40n, [], [{ token: tokenAddress, amount: 1n, period: 0n }]),
     )
       .to.be.revertedWithCustomError(wallet, "AgentWalletInvalidLimit")
       .withArgs(1n, 0n);
@@ -427,7 +478,11 @@ describe("AgentWallet: owner controls", function () {
     );
     expect((await handleOps(fx, [ownerOp])).success).to.equal(true);
     await wallet.connect(owner).setFrozen(false);
-    await expect(wallet.connect(agent).execute(recipient.address, 1n, "0x")).to.changeEtherBalance(ethers, recipient, 1n);
+    await expect(wallet.connect(agent).execute(recipient.address, 1n, "0x")).to.changeEtherBalance(
+      ethers,
+      recipient,
+      1n,
+    );
   });
 
   it("the owner replaces the agent key; the old key loses access at once", async function () {
@@ -457,14 +512,22 @@ describe("AgentWallet: owner controls", function () {
     const ownerContract = await ethers.deployContract("ERC1271WalletMock", [ownerKey.address]);
     const ownerAddress = await ownerContract.getAddress();
     await factory.createAccount(ownerAddress, agent.address, AgentRole.Provider, 1n);
-    const walletAddress: string = await factory.getFunction("getAddress")(ownerAddress, agent.address, AgentRole.Provider, 1n);
+    const walletAddress: string = await factory.getFunction("getAddress")(
+      ownerAddress,
+      agent.address,
+      AgentRole.Provider,
+      1n,
+    );
     const wallet = await ethers.getContractAt("AgentWallet", walletAddress);
     await deployer.sendTransaction({ to: walletAddress, value: 10n ** 18n });
     await token.transfer(walletAddress, 10n * TOKEN);
     // Owner call through the owner contract.
     await ownerContract
       .connect(ownerKey)
-      .execute(walletAddress, wallet.interface.encodeFunctionData("setSpendingLimit", [await token.getAddress(), 5n, DAY]));
+      .execute(
+        walletAddress,
+        wallet.interface.encodeFunctionData("setSpendingLimit", [await token.getAddress(), 5n, DAY]),
+      );
     expect((await wallet.spendingLimit(await token.getAddress())).amount).to.equal(5n);
     // An owner-signed UserOperation: the owner contract's ERC-1271 check accepts its key's signature.
     const signer = { address: ownerAddress, signDigest: ecdsaDigestSigner(ownerKey).signDigest };
@@ -491,7 +554,8 @@ describe("AgentWallet: ERC-1271 and payments", function () {
     const fx = await networkHelpers.loadFixture(fixture);
     const { wallet, factory, owner, agent, other } = fx;
     const hash = ethers.id("some message");
-    const sign = (key: typeof owner, digest: string) => ethers.concat([key.address, key.signingKey.sign(digest).serialized]);
+    const sign = (key: typeof owner, digest: string) =>
+      ethers.concat([key.address, key.signingKey.sign(digest).serialized]);
     const ownerSig = sign(owner, await wallet.messageDigest(hash));
     expect(await wallet.isValidSignature(hash, ownerSig)).to.equal(ERC1271_MAGIC);
     expect(await wallet.isValidSignature(ethers.id("other message"), ownerSig)).to.equal("0xffffffff");
@@ -525,7 +589,11 @@ describe("AgentWallet: ERC-1271 and payments", function () {
     // Pay 300, the escrow pulls 250: 300 counted, no allowance left.
     const data = escrow.interface.encodeFunctionData("openJob", [jobId, tokenAddress, 250n * TOKEN]);
     const outcome = await handleOps(fx, [
-      await signedOp(fx, fx.agentKey, asKey(fx, "payInto", [escrowAddress, tokenAddress, 300n * TOKEN, data])),
+      await signedOp(
+        fx,
+        fx.agentKey,
+        asKey(fx, "payInto", [escrowAddress, tokenAddress, 300n * TOKEN, data]),
+      ),
     ]);
     expect(outcome.success).to.equal(true);
     expect(await escrow.paid(jobId)).to.equal(250n * TOKEN);
@@ -533,7 +601,11 @@ describe("AgentWallet: ERC-1271 and payments", function () {
     expect(await token.allowance(fx.walletAddress, escrowAddress)).to.equal(0n);
     expect((await wallet.spendingLimit(tokenAddress)).spent).to.equal(300n * TOKEN);
     // Over the limit: reverts before anything moves.
-    const big = escrow.interface.encodeFunctionData("openJob", [ethers.id("job-2"), tokenAddress, 701n * TOKEN]);
+    const big = escrow.interface.encodeFunctionData("openJob", [
+      ethers.id("job-2"),
+      tokenAddress,
+      701n * TOKEN,
+    ]);
     await expect(wallet.connect(agent).payInto(escrowAddress, tokenAddress, 701n * TOKEN, big))
       .to.be.revertedWithCustomError(wallet, "AgentWalletSpendingLimitExceeded")
       .withArgs(tokenAddress, 1_001n * TOKEN, DAILY_TOKEN_LIMIT);

@@ -14,6 +14,10 @@ import {SpendingLimits} from "../../contracts/wallet/SpendingLimits.sol";
 import {PlainVotesToken} from "../../contracts/mocks/PlainVotesToken.sol";
 import {vm} from "../utils/Vm.sol";
 
+// The handler records ghost state after calling the wallet and tokens of this test on purpose (it counts what
+// succeeded); nothing here holds value for anyone else.
+// solhint-disable reentrancy
+
 uint256 constant LIMIT = 1_000 ether;
 uint256 constant ETH_LIMIT = 1 ether;
 uint256 constant PERIOD = 1 days;
@@ -171,8 +175,6 @@ contract AgentWalletLimitsInvariantTest {
         wallet = factory.createAccount(address(this), vm.addr(AGENT_PK), IAgentWallet.AgentRole.Consumer, 0);
         wallet.setSpendingLimit(address(token), LIMIT, PERIOD);
         wallet.setSpendingLimit(address(0), ETH_LIMIT, PERIOD);
-        // Test set-up with our own token and wallet (no hooks).
-        // solhint-disable-next-line reentrancy
         token.transfer(address(wallet), 1_000_000 ether);
         (bool sent, ) = address(wallet).call{value: 100 ether}("");
         vm.assertTrue(sent, "funding failed");

@@ -1,8 +1,21 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { buildUserOp, ecdsaDigestSigner, executeUserOpCallData, signUserOp } from "../../scripts/lib/userop.js";
-import { AITBC, DAY, Vote, deployOpenClaw, openVoting, propose, treasuryTransfer } from "../helpers/openclaw.js";
+import {
+  buildUserOp,
+  ecdsaDigestSigner,
+  executeUserOpCallData,
+  signUserOp,
+} from "../../scripts/lib/userop.js";
+import {
+  AITBC,
+  DAY,
+  Vote,
+  deployOpenClaw,
+  openVoting,
+  propose,
+  treasuryTransfer,
+} from "../helpers/openclaw.js";
 import { AgentRole, handleOps } from "../helpers/wallet.js";
 
 const connection = await network.create();
@@ -77,7 +90,11 @@ describe("AgentWallet: governance", function () {
     // A second vote fails in execution with the governor's own error.
     const again = await handleOps(fx, [
       await fx.agentOp(
-        wallet.interface.encodeFunctionData("castVote", [await governor.getAddress(), proposalId, Vote.Against]),
+        wallet.interface.encodeFunctionData("castVote", [
+          await governor.getAddress(),
+          proposalId,
+          Vote.Against,
+        ]),
       ),
     ]);
     expect(again.success).to.equal(false);
@@ -86,19 +103,33 @@ describe("AgentWallet: governance", function () {
   it("the agent votes by ERC-1271 signature (castVoteBySig) once the owner allows the governor", async function () {
     const fx = await networkHelpers.loadFixture(fixture);
     const { governor, wallet, walletAddress, proposalId, owner, agent, outsider, chainId } = fx;
-    const domain = { name: "OpenClaw DAO", version: "1", chainId, verifyingContract: await governor.getAddress() };
-    const ballot = { proposalId, support: Vote.Against, voter: walletAddress, nonce: await governor.nonces(walletAddress) };
+    const domain = {
+      name: "OpenClaw DAO",
+      version: "1",
+      chainId,
+      verifyingContract: await governor.getAddress(),
+    };
+    const ballot = {
+      proposalId,
+      support: Vote.Against,
+      voter: walletAddress,
+      nonce: await governor.nonces(walletAddress),
+    };
     const ballotHash = ethers.TypedDataEncoder.hash(domain, BALLOT_TYPES, ballot);
     const agentSignature = ethers.concat([
       agent.address,
       agent.signingKey.sign(await wallet.messageDigest(ballotHash)).serialized,
     ]);
     // Not yet allowed: the governor is not a verifier of agent signatures.
-    await expect(governor.connect(outsider).castVoteBySig(proposalId, Vote.Against, walletAddress, agentSignature))
+    await expect(
+      governor.connect(outsider).castVoteBySig(proposalId, Vote.Against, walletAddress, agentSignature),
+    )
       .to.be.revertedWithCustomError(governor, "GovernorInvalidSignature")
       .withArgs(walletAddress);
     await wallet.connect(owner).setSignatureVerifier(await governor.getAddress(), true);
-    await expect(governor.connect(outsider).castVoteBySig(proposalId, Vote.Against, walletAddress, agentSignature))
+    await expect(
+      governor.connect(outsider).castVoteBySig(proposalId, Vote.Against, walletAddress, agentSignature),
+    )
       .to.emit(governor, "VoteCast")
       .withArgs(walletAddress, proposalId, Vote.Against, 10_000_000n * AITBC, "");
   });
