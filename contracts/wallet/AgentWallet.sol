@@ -133,12 +133,18 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
      * @dev Validation (no reverts on bad signatures: SIG_VALIDATION_FAILED). Owner: any call data, signature
      * checked by `SignatureChecker` (ECDSA or ERC-1271). Agent and session keys: only through {executeUserOp},
      * not when frozen; a session key's expiry goes into `validUntil`.
+     *
+     * Gas is spending too: without a paymaster, an agent- or session-signed operation's worst-case cost
+     * (`(verificationGasLimit + callGasLimit + preVerificationGas) * maxFeePerGas`, wei) is counted against the
+     * wallet's ether limit, in the period whose index the signature carries after the 65-byte ECDSA signature
+     * (6 bytes, big-endian); `validAfter`/`validUntil` confine the operation to that period, so validation never
+     * reads the clock (ERC-7562). Over the limit, validation reverts with {AgentWalletSpendingLimitExceeded}.
      */
     function _validateUserOp(
         PackedUserOperation calldata userOp,
         bytes32 userOpHash,
         bytes calldata signature
-    ) internal view override returns (uint256) {
+    ) internal override returns (uint256) {
         if (signature.length < 20) return ERC4337Utils.SIG_VALIDATION_FAILED;
         address signer = address(bytes20(signature[0:20]));
         bytes calldata keySignature = signature[20:];
@@ -150,14 +156,37 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
         }
         if (
             frozen ||
+            keySignature.length < 65 ||
             userOp.callData.length < 4 ||
             bytes4(userOp.callData[0:4]) != IAccountExecute.executeUserOp.selector ||
-            !_isEcdsaSignatureOf(signer, userOpHash, keySignature)
+            !_isEcdsaSignatureOf(signer, userOpHash, keySignature[0:65])
         ) return ERC4337Utils.SIG_VALIDATION_FAILED;
-        if (signer == agentKey) return ERC4337Utils.SIG_VALIDATION_SUCCESS;
-        SessionKey memory session = _sessions[signer];
-        if (!session.active) return ERC4337Utils.SIG_VALIDATION_FAILED;
-        return ERC4337Utils.packValidationData(true, 0, session.validUntil);
+        uint48 validUntil = type(uint48).max;
+        if (signer != agentKey) {
+            SessionKey memory session = _sessions[signer];
+            if (!session.active) return ERC4337Utils.SIG_VALIDATION_FAILED;
+            validUntil = session.validUntil;
+        }
+        uint48 validAfter = 0;
+        uint256 gasCost =
+            ERC4337Utils.paymaster(userOp) == address(0)
+                ? (ERC4337Utils.verificationGasLimit(userOp) +
+                    ERC4337Utils.callGasLimit(userOp) +
+                    userOp.preVerificationGas) * ERC4337Utils.maxFeePerGas(userOp)
+                : 0;
+        if (gasCost != 0) {
+            if (keySignature.length != 71) return ERC4337Utils.SIG_VALIDATION_FAILED;
+            uint256 index = uint48(bytes6(keySignature[65:71]));
+            SpendingLimits.Limit storage limit = _limits[NATIVE];
+            (bool ok, uint256 spent, uint256 amount) = limit.tryConsumeInPeriod(index, gasCost);
+            if (!ok) revert AgentWalletSpendingLimitExceeded(NATIVE, spent, amount);
+            emit Spent(NATIVE, signer, gasCost, spent);
+            (uint256 start, uint256 end) = limit.periodBounds(index);
+            // Valid while validAfter < now <= validUntil (EntryPoint v0.8): now in [start, end).
+            validAfter = start == 0 ? 0 : uint48(start - 1);
+            if (end - 1 < validUntil) validUntil = uint48(end - 1);
+        }
+        return ERC4337Utils.packValidationData(true, validAfter, validUntil);
     }
 
     /// @dev The owner's signature over `hash` (required by OpenZeppelin's AbstractSigner; used nowhere else).
@@ -473,11 +502,12 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
     }
 
     function _view(SpendingLimits.Limit storage limit) private view returns (SpendingLimitView memory) {
-        (, uint256 start, uint256 end) = limit.currentPeriod();
+        (uint256 index, uint256 start, uint256 end) = limit.currentPeriod();
         return
             SpendingLimitView({
                 amount: limit.amount,
                 period: limit.period,
+                periodIndex: index,
                 periodStart: start,
                 periodEnd: end,
                 spent: limit.spentNow()

@@ -24,7 +24,9 @@ pragma solidity ^0.8.24;
  * 20 bytes name the key that signed, the rest is its signature (65-byte ECDSA for the agent and session
  * keys; for the owner anything `SignatureChecker` accepts, i.e. ECDSA or the owner contract's ERC-1271).
  * UserOperations are signed over the EntryPoint's `getUserOpHash` (an EIP-712 hash bound to the chain,
- * the EntryPoint, the sender and its nonce). ERC-1271 hashes are wrapped in this wallet's EIP-712 domain
+ * the EntryPoint, the sender and its nonce). Agent and session keys append the 6-byte index of the current
+ * ether-limit period ({spendingLimit}(address(0)).periodIndex) when the operation pays its own gas: its worst-case
+ * gas cost counts against the ether limit. ERC-1271 hashes are wrapped in this wallet's EIP-712 domain
  * ({messageDigest}) so a signature for one wallet cannot be replayed on another wallet of the same owner.
  */
 interface IAgentWallet {
@@ -77,6 +79,7 @@ interface IAgentWallet {
     struct SpendingLimitView {
         uint256 amount;
         uint256 period;
+        uint256 periodIndex;
         uint256 periodStart;
         uint256 periodEnd;
         uint256 spent;

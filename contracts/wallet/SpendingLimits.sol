@@ -54,11 +54,8 @@ library SpendingLimits {
 
     /// @notice The current period's index, start and end (unix seconds; end exclusive). All zero if unconfigured.
     function currentPeriod(Limit storage self) internal view returns (uint256 index, uint256 start, uint256 end) {
-        uint256 period = self.period;
-        if (period == 0) return (0, 0, 0);
-        index = (block.timestamp - self.start) / period;
-        start = self.start + index * period;
-        end = start + period;
+        index = currentIndex(self);
+        (start, end) = periodBounds(self, index);
     }
 
     /// @notice What was spent in the current period.
@@ -66,6 +63,20 @@ library SpendingLimits {
         if (self.period == 0) return 0;
         (uint256 index, , ) = currentPeriod(self);
         return index == self.index ? self.spent : 0;
+    }
+
+    /// @notice The index of the current period (0 if unconfigured).
+    function currentIndex(Limit storage self) internal view returns (uint256) {
+        uint256 period = self.period;
+        return period == 0 ? 0 : (block.timestamp - self.start) / period;
+    }
+
+    /// @notice Start and end (unix seconds; end exclusive) of period `index`. Both zero if unconfigured.
+    function periodBounds(Limit storage self, uint256 index) internal view returns (uint256 start, uint256 end) {
+        uint256 period = self.period;
+        if (period == 0) return (0, 0);
+        start = self.start + index * period;
+        end = start + period;
     }
 
     /**
@@ -78,14 +89,29 @@ library SpendingLimits {
         Limit storage self,
         uint256 amount
     ) internal returns (bool ok, uint256 spentAfter, uint256 limit) {
-        uint256 period = self.period;
+        return tryConsumeInPeriod(self, currentIndex(self), amount);
+    }
+
+    /**
+     * @notice Counts `amount` against period `index` without reading the clock (for ERC-4337 validation, where
+     * `TIMESTAMP` is banned: the caller must make sure, e.g. with `validAfter`/`validUntil`, that the counted
+     * action happens within that period). Periods older than the last recorded one are refused.
+     * @return ok whether it fit (if not, nothing was recorded)
+     * @return spentAfter the period's spending with `amount`, saturating
+     * @return limit the per-period amount (0 if unconfigured)
+     */
+    function tryConsumeInPeriod(
+        Limit storage self,
+        uint256 index,
+        uint256 amount
+    ) internal returns (bool ok, uint256 spentAfter, uint256 limit) {
         limit = self.amount;
-        if (period == 0) return (amount == 0, amount, 0);
-        uint256 index = (block.timestamp - self.start) / period;
+        if (self.period == 0) return (amount == 0, amount, 0);
+        if (index < self.index || index > type(uint48).max) return (false, amount, limit);
         uint256 spent = index == self.index ? self.spent : 0;
         spentAfter = amount > type(uint256).max - spent ? type(uint256).max : spent + amount;
         if (spentAfter > limit) return (false, spentAfter, limit);
-        // spentAfter <= limit < 2^128 and index < 2^48 (timestamps fit in 48 bits).
+        // spentAfter <= limit < 2^128 and index < 2^48.
         self.spent = uint128(spentAfter);
         self.index = uint48(index);
         return (true, spentAfter, limit);

@@ -4,7 +4,9 @@
  *
  * - The hash a key signs is the EntryPoint's `getUserOpHash(op)` (EIP-712, bound to the chain, the
  *   EntryPoint and the sender); it is signed raw (no EIP-191 prefix).
- * - AgentWallet signatures are `signerAddress ‖ signature`: the first 20 bytes name the key.
+ * - AgentWallet signatures are `signerAddress ‖ signature [‖ periodIndex]`: the first 20 bytes name the key;
+ *   agent and session keys paying their own gas append the 6-byte index of the wallet's current ether-limit
+ *   period (`spendingLimit(address(0)).periodIndex`), against which the operation's worst-case gas is counted.
  * - Agent and session keys must call the wallet through `executeUserOp`: callData is
  *   `executeUserOp.selector ‖ <wallet calldata>` (see {@link walletCall}).
  */
@@ -109,9 +111,13 @@ export function walletCall(
   return executeUserOpCallData(iface.encodeFunctionData(fn, args));
 }
 
-/** AgentWallet signature layout: `signer (20 bytes) ‖ signature`. */
-export function agentWalletSignature(signer: string, signature: BytesLike): string {
-  return concat([signer, signature]);
+/** AgentWallet signature layout: `signer (20 bytes) ‖ signature [‖ periodIndex (6 bytes)]`. */
+export function agentWalletSignature(signer: string, signature: BytesLike, periodIndex?: bigint): string {
+  return concat([
+    signer,
+    signature,
+    ...(periodIndex === undefined ? [] : [zeroPadValue(toBeHex(periodIndex), 6)]),
+  ]);
 }
 
 /** A {@link DigestSigner} from a raw private key (or an ethers `Wallet`'s `signingKey`). */
@@ -129,12 +135,21 @@ export interface EntryPointLike {
   getNonce(sender: string, key: bigint): Promise<bigint>;
 }
 
-/** Signs `op` with `signer` (AgentWallet layout) over the EntryPoint's user-operation hash. */
+/**
+ * Signs `op` with `signer` (AgentWallet layout) over the EntryPoint's user-operation hash.
+ *
+ * @param periodIndex for agent and session keys paying their own gas: the wallet's current ether-limit period
+ *   index (`(await wallet.spendingLimit(ZeroAddress)).periodIndex`)
+ */
 export async function signUserOp(
   entryPoint: EntryPointLike,
   op: PackedUserOperation,
   signer: DigestSigner,
+  periodIndex?: bigint,
 ): Promise<PackedUserOperation> {
   const hash = await entryPoint.getUserOpHash(op);
-  return { ...op, signature: agentWalletSignature(signer.address, await signer.signDigest(hash)) };
+  return {
+    ...op,
+    signature: agentWalletSignature(signer.address, await signer.signDigest(hash), periodIndex),
+  };
 }

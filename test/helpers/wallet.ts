@@ -85,16 +85,32 @@ export async function deployWallet(connection: NetworkConnection) {
 
 export type WalletFixture = Awaited<ReturnType<typeof deployWallet>>;
 
-/** Builds and signs a UserOperation of `fx.wallet` (or `sender`) with the next nonce. */
+/**
+ * Builds and signs a UserOperation of `fx.wallet` (or `sender`) with the next nonce. Keys other than the owner
+ * append the wallet's current ether-limit period index (their gas counts against the ether limit).
+ */
 export async function signedOp(
-  fx: Pick<WalletFixture, "entryPoint" | "walletAddress">,
+  fx: Pick<WalletFixture, "entryPoint" | "walletAddress" | "ethers">,
   signer: DigestSigner,
   callData: string,
   extra: Partial<UserOpFields> = {},
 ): Promise<PackedUserOperation> {
   const sender = extra.sender ?? fx.walletAddress;
   const nonce = extra.nonce ?? (await fx.entryPoint.getNonce(sender, 0n));
-  return signUserOp(fx.entryPoint, buildUserOp({ sender, nonce, callData, ...extra }), signer);
+  const wallet = await fx.ethers.getContractAt("AgentWallet", sender);
+  const isOwner =
+    (await fx.ethers.provider.getCode(sender)) === "0x" || (await wallet.owner()) === signer.address;
+  const periodIndex = isOwner ? undefined : (await wallet.spendingLimit(NATIVE)).periodIndex;
+  return signUserOp(fx.entryPoint, buildUserOp({ sender, nonce, callData, ...extra }), signer, periodIndex);
+}
+
+/** The worst-case gas cost (wei) of an operation built with {@link buildUserOp}'s defaults (counted for agent keys). */
+export function defaultOpMaxCost(): bigint {
+  const op = buildUserOp({ sender: NATIVE, nonce: 0n, callData: "0x" });
+  const limits = BigInt(op.accountGasLimits);
+  const fees = BigInt(op.gasFees);
+  const mask = (1n << 128n) - 1n;
+  return ((limits >> 128n) + (limits & mask) + op.preVerificationGas) * (fees & mask);
 }
 
 /** Wallet calldata run as the signer through `executeUserOp`. */

@@ -10,6 +10,7 @@ import {
   NATIVE,
   TOKEN,
   asKey,
+  defaultOpMaxCost,
   deployWallet,
   handleOps,
   signedOp,
@@ -153,6 +154,9 @@ describe("AgentWallet: UserOperations and spending limits", function () {
     await networkHelpers.time.setNextBlockTimestamp(periodEnd);
     await networkHelpers.mine();
     expect((await wallet.spendingLimit(tokenAddress)).spent).to.equal(0n);
+    // The ether limit (which the operation's gas counts against) was configured one second later, so its period
+    // turns one second later too: let it turn before signing for the new period.
+    await networkHelpers.mine();
     expect((await byOp(DAILY_TOKEN_LIMIT)).success).to.equal(true);
     expect((await byOp(1n)).revert?.name).to.equal("AgentWalletSpendingLimitExceeded");
     expect(await token.balanceOf(recipient.address)).to.equal(2n * DAILY_TOKEN_LIMIT);
@@ -205,13 +209,18 @@ describe("AgentWallet: UserOperations and spending limits", function () {
       "AgentWalletSpendingLimitExceeded",
     );
 
-    // Ether: 1 ether per day.
-    await expect(wallet.connect(agent).execute(recipient.address, DAILY_ETH_LIMIT + 1n, "0x"))
+    // Ether: 1 ether per day, of which the two UserOperations' worst-case gas is already counted.
+    const gasCounted = (await wallet.spendingLimit(NATIVE)).spent;
+    expect(gasCounted).to.equal(2n * defaultOpMaxCost());
+    const left = DAILY_ETH_LIMIT - gasCounted;
+    await expect(wallet.connect(agent).execute(recipient.address, left + 1n, "0x"))
       .to.be.revertedWithCustomError(wallet, "AgentWalletSpendingLimitExceeded")
       .withArgs(NATIVE, DAILY_ETH_LIMIT + 1n, DAILY_ETH_LIMIT);
-    await expect(
-      wallet.connect(agent).execute(recipient.address, DAILY_ETH_LIMIT, "0x"),
-    ).to.changeEtherBalance(ethers, recipient, DAILY_ETH_LIMIT);
+    await expect(wallet.connect(agent).execute(recipient.address, left, "0x")).to.changeEtherBalance(
+      ethers,
+      recipient,
+      left,
+    );
     // A token without a configured limit cannot be spent by the agent at all.
     const otherToken = await ethers.deployContract("PlainVotesToken");
     await otherToken.transfer(fx.walletAddress, 10n);
@@ -297,6 +306,55 @@ describe("AgentWallet: UserOperations and spending limits", function () {
         .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
         .withArgs(0n, "AA24 signature error");
     }
+  });
+
+  it("the agent's UserOperation gas counts against the ether limit, in the period its signature names", async function () {
+    const fx = await networkHelpers.loadFixture(fixture);
+    const { wallet, owner, recipient, entryPoint, agent } = fx;
+    const callData = asKey(fx, "execute", [recipient.address, 0n, "0x"]);
+    const opCost = defaultOpMaxCost();
+    expect((await handleOps(fx, [await signedOp(fx, fx.agentKey, callData)])).success).to.equal(true);
+    expect((await wallet.spendingLimit(NATIVE)).spent).to.equal(opCost);
+
+    // Without the period index, or naming a future period, the operation is refused.
+    const op = await signedOp(fx, fx.agentKey, callData);
+    await expect(
+      entryPoint.handleOps([{ ...op, signature: op.signature.slice(0, -12) }], fx.beneficiary.address),
+    )
+      .to.be.revertedWithCustomError(entryPoint, "FailedOp")
+      .withArgs(0n, "AA24 signature error");
+    const future = ethers.concat([op.signature.slice(0, -12), ethers.toBeHex(1n, 6)]);
+    await expect(entryPoint.handleOps([{ ...op, signature: future }], fx.beneficiary.address))
+      .to.be.revertedWithCustomError(entryPoint, "FailedOp")
+      .withArgs(0n, "AA22 expired or not due");
+
+    // When the rest of the ether limit cannot cover the worst-case gas, validation reverts with the limit error.
+    const left = DAILY_ETH_LIMIT - opCost;
+    await wallet.connect(agent).execute(recipient.address, left - opCost + 1n, "0x");
+    const tooExpensive = await signedOp(fx, fx.agentKey, callData);
+    const inner = wallet.interface.encodeErrorResult("AgentWalletSpendingLimitExceeded", [
+      NATIVE,
+      DAILY_ETH_LIMIT + 1n,
+      DAILY_ETH_LIMIT,
+    ]);
+    await expect(entryPoint.handleOps([tooExpensive], fx.beneficiary.address))
+      .to.be.revertedWithCustomError(entryPoint, "FailedOpWithRevert")
+      .withArgs(0n, "AA23 reverted", inner);
+    // A cheaper operation (lower fee cap) still fits; the owner's operations are never counted.
+    const cheap = await signedOp(fx, fx.agentKey, callData, {
+      maxFeePerGas: 10n ** 9n,
+      maxPriorityFeePerGas: 10n ** 9n,
+    });
+    expect((await handleOps(fx, [cheap])).success).to.equal(true);
+    const spent = (await wallet.spendingLimit(NATIVE)).spent;
+    const ownerOp = await signedOp(
+      fx,
+      fx.ownerKey,
+      wallet.interface.encodeFunctionData("setFrozen", [false]),
+    );
+    expect((await handleOps(fx, [ownerOp])).success).to.equal(true);
+    expect((await wallet.spendingLimit(NATIVE)).spent).to.equal(spent);
+    expect(await wallet.owner()).to.equal(owner.address);
   });
 
   it("an operation cannot be replayed (EntryPoint nonce) and is bound to its wallet", async function () {

@@ -19,7 +19,8 @@ import {vm} from "../utils/Vm.sol";
 // solhint-disable reentrancy
 
 uint256 constant LIMIT = 1_000 ether;
-uint256 constant ETH_LIMIT = 1 ether;
+// Small next to the worst-case gas of one UserOperation (0.00105 ether), so gas accounting matters.
+uint256 constant ETH_LIMIT = 0.01 ether;
 uint256 constant PERIOD = 1 days;
 uint256 constant AGENT_PK = 0xA11CE;
 
@@ -109,16 +110,20 @@ contract WalletHandler {
             callData: abi.encodePacked(IAccountExecute.executeUserOp.selector, inner),
             accountGasLimits: bytes32((uint256(500_000) << 128) | 500_000),
             preVerificationGas: 50_000,
-            gasFees: bytes32(0),
+            // 1 gwei: the wallet pays the worst-case gas (1.05M gas, 0.00105 ether), counted against the ether limit.
+            gasFees: bytes32((uint256(1 gwei) << 128) | 1 gwei),
             paymasterAndData: "",
             signature: ""
         });
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(AGENT_PK, entryPoint.getUserOpHash(op));
-        op.signature = abi.encodePacked(agent, r, s, v);
+        op.signature = abi.encodePacked(agent, r, s, v, uint48(wallet.spendingLimit(address(0)).periodIndex));
         PackedUserOperation[] memory ops = new PackedUserOperation[](1);
         ops[0] = op;
         uint256 before = token.balanceOf(SINK);
-        entryPoint.handleOps(ops, payable(address(0xBEEF)));
+        // Validation reverts (FailedOpWithRevert) once the ether limit cannot cover the worst-case gas.
+        try entryPoint.handleOps(ops, payable(address(0xBEEF))) {} catch {
+            return;
+        }
         if (token.balanceOf(SINK) != before) {
             agentOutflow += amount;
             ++successes;

@@ -47,6 +47,8 @@ async function fixture() {
   const wallet = await ethers.getContractAt("AgentWallet", walletAddress);
   await dao.deployer.sendTransaction({ to: walletAddress, value: 10n ** 18n });
   await dao.token.connect(dao.ecosystem).transfer(walletAddress, 10_000_000n * AITBC);
+  // The agent pays its UserOperations' gas from the wallet: up to 0.5 ether a day.
+  await wallet.connect(owner).setSpendingLimit(ethers.ZeroAddress, 5n * 10n ** 17n, DAY);
   const fx = { entryPoint, wallet, walletAddress, beneficiary: dao.outsider };
   const agentOp = async (walletCalldata: string) =>
     signUserOp(
@@ -57,6 +59,7 @@ async function fixture() {
         callData: executeUserOpCallData(walletCalldata),
       }),
       ecdsaDigestSigner(agent),
+      (await wallet.spendingLimit(ethers.ZeroAddress)).periodIndex,
     );
   // The agent delegates the wallet's votes to the wallet itself, by UserOperation; power vests over 7 days.
   const delegation = await handleOps(fx, [
