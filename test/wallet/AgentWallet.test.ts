@@ -562,6 +562,26 @@ describe("AgentWallet: owner controls", function () {
       .withArgs(2n ** 128n, DAY);
   });
 
+  it("the owner hands the wallet over; only the EntryPoint may call executeUserOp", async function () {
+    const fx = await networkHelpers.loadFixture(fixture);
+    const { wallet, owner, agent, stranger, other } = fx;
+    await expect(wallet.connect(owner).setOwner(agent.address))
+      .to.be.revertedWithCustomError(wallet, "AgentWalletInvalidKey")
+      .withArgs(agent.address);
+    await expect(wallet.connect(owner).setOwner(stranger.address))
+      .to.emit(wallet, "OwnerSet")
+      .withArgs(owner.address, stranger.address);
+    await expect(wallet.connect(owner).setFrozen(true))
+      .to.be.revertedWithCustomError(wallet, "AgentWalletUnauthorized")
+      .withArgs(owner.address);
+    await wallet.connect(stranger).setFrozen(true);
+    expect(await wallet.frozen()).to.equal(true);
+    const op = await signedOp(fx, fx.strangerKey, "0x");
+    await expect(wallet.connect(other).executeUserOp(op, ethers.ZeroHash))
+      .to.be.revertedWithCustomError(wallet, "AccountUnauthorized")
+      .withArgs(other.address);
+  });
+
   it("an ERC-1271 contract owner controls the wallet and signs its UserOperations", async function () {
     const fx = await networkHelpers.loadFixture(fixture);
     const { factory, agent, deployer, recipient, token } = fx;
