@@ -32,6 +32,7 @@ export default defineConfig({
       "@safe-global/safe-smart-account/contracts/Safe.sol",
       "@safe-global/safe-smart-account/contracts/proxies/SafeProxyFactory.sol",
       "@safe-global/safe-smart-account/contracts/handler/CompatibilityFallbackHandler.sol",
+      "@account-abstraction/contracts/core/EntryPoint.sol",
     ],
   },
   paths: {

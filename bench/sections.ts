@@ -6,6 +6,7 @@
 import { benchGovernance } from "./governance.js";
 import type { BenchSection } from "./lib.js";
 import { benchToken } from "./token.js";
+import { benchWallet } from "./wallet.js";
 
 /** A named section producer; each creates its own Hardhat network. */
 export interface BenchSectionEntry {
@@ -18,4 +19,5 @@ export interface BenchSectionEntry {
 export const BENCH_SECTIONS: readonly BenchSectionEntry[] = [
   { name: "token", run: benchToken },
   { name: "governance", run: benchGovernance },
+  { name: "wallet", run: benchWallet },
 ];

@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Account} from "@openzeppelin/contracts/account/Account.sol";
+import {ERC4337Utils} from "@openzeppelin/contracts/account/utils/ERC4337Utils.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {IAccountExecute, IEntryPoint, PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
+import {IAgentWallet} from "./IAgentWallet.sol";
+import {SpendingLimits} from "./SpendingLimits.sol";
+
+/// @dev The governance calls the helpers make (subsets of IVotes and IGovernor).
+interface IVotesDelegate {
+    function delegate(address delegatee) external;
+}
+
+interface IGovernorCastVote {
+    function castVote(uint256 proposalId, uint8 support) external returns (uint256 weight);
+}
+
+/**
+ * @title AgentWallet
+ * @notice ERC-4337 smart account (EntryPoint v0.8) for an AI agent, bounded by its owner: spending limits per
+ * token per period, session keys, freeze, fund recovery, governance helpers and ERC-1271. See {IAgentWallet}.
+ *
+ * Built on OpenZeppelin's `Account` (EntryPoint-only `validateUserOp`, prefund payment, `receive`). Deployed once
+ * as an implementation whose immutable EntryPoint is shared by all clones; each wallet is an ERC-1167 clone made
+ * by {AgentWalletFactory} and initialised in the same transaction.
+ *
+ * How UserOperations know their signer during execution: agent and session keys must use calldata
+ * `executeUserOp.selector ++ <wallet calldata>` (checked at validation). The EntryPoint then hands the whole
+ * UserOperation to {executeUserOp}, which reads the signer from the signature's first 20 bytes (already verified
+ * by {validateUserOp} for this very operation), keeps it in transient storage for the duration, and runs the
+ * wallet calldata by delegatecall to itself, so `execute`, `executeBatch`, `castVote`, `payInto`, ... apply the
+ * same authorisation and spending accounting as when the key calls them directly. Only owner-signed operations
+ * may call other functions of the wallet directly.
+ */
+contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712, Initializable {
+    using SpendingLimits for SpendingLimits.Limit;
+
+    /// @notice The token address used for native ether in limits and caps.
+    address public constant NATIVE = address(0);
+
+    /// @dev EIP-712 type of the ERC-1271 wrapper: the hash a key signs for this wallet.
+    bytes32 private constant _MESSAGE_TYPEHASH = keccak256("AgentWalletMessage(bytes32 hash)");
+
+    // ERC-20 / ERC-1363 selectors that move or expose the wallet's tokens.
+    bytes4 private constant _TRANSFER = 0xa9059cbb; // transfer(address,uint256)
+    bytes4 private constant _APPROVE = 0x095ea7b3; // approve(address,uint256)
+    bytes4 private constant _INCREASE_ALLOWANCE = 0x39509351; // increaseAllowance(address,uint256)
+    bytes4 private constant _TRANSFER_FROM = 0x23b872dd; // transferFrom(address,address,uint256)
+    bytes4 private constant _TRANSFER_AND_CALL = 0x1296ee62; // transferAndCall(address,uint256)
+    bytes4 private constant _TRANSFER_AND_CALL_DATA = 0x4000aea0; // transferAndCall(address,uint256,bytes)
+    bytes4 private constant _APPROVE_AND_CALL = 0x3177029f; // approveAndCall(address,uint256)
+    bytes4 private constant _APPROVE_AND_CALL_DATA = 0xcae9ca51; // approveAndCall(address,uint256,bytes)
+    bytes4 private constant _TRANSFER_FROM_AND_CALL = 0xd8fbe994; // transferFromAndCall(address,address,uint256)
+    bytes4 private constant _TRANSFER_FROM_AND_CALL_DATA = 0xc1d34b89; // transferFromAndCall(addr,addr,uint256,bytes)
+
+    IEntryPoint private immutable _entryPoint;
+
+    /// @inheritdoc IAgentWallet
+    address public owner;
+    /// @inheritdoc IAgentWallet
+    address public agentKey;
+    /// @inheritdoc IAgentWallet
+    AgentRole public role;
+    /// @inheritdoc IAgentWallet
+    bool public frozen;
+
+    mapping(address token => SpendingLimits.Limit) private _limits;
+    mapping(address key => SessionKey) private _sessions;
+    mapping(address key => mapping(uint32 generation => mapping(address target => mapping(bytes4 => bool))))
+        private _sessionCalls;
+    mapping(address key => mapping(uint32 generation => mapping(address token => SpendingLimits.Limit)))
+        private _sessionLimits;
+    mapping(address verifier => bool) private _signatureVerifiers;
+
+    /// @dev The verified signer of the UserOperation being executed (set only inside {executeUserOp}).
+    address private transient _opSigner;
+
+    modifier onlyOwner() {
+        (Actor actor, address key) = _actor();
+        if (actor != Actor.Owner) revert AgentWalletUnauthorized(key);
+        _;
+    }
+
+    /**
+     * @param entryPoint_ the ERC-4337 EntryPoint (v0.8) all clones of this implementation trust
+     */
+    constructor(IEntryPoint entryPoint_) EIP712("AgentWallet", "1") {
+        _entryPoint = entryPoint_;
+        _disableInitializers();
+    }
+
+    /**
+     * @notice Initialises a clone (called by the factory in the creating transaction).
+     * @param owner_ the owner (EOA or ERC-1271 contract), not zero
+     * @param agentKey_ the agent's signing key (zero: no agent key yet)
+     * @param role_ the agent role
+     */
+    function initialize(address owner_, address agentKey_, AgentRole role_) external initializer {
+        if (owner_ == address(0) || agentKey_ == owner_) revert AgentWalletInvalidKey(owner_);
+        owner = owner_;
+        agentKey = agentKey_;
+        role = role_;
+        emit AgentWalletInitialized(owner_, agentKey_, role_);
+    }
+
+    // ---------------------------------------------------------------- ERC-4337
+
+    /// @notice The EntryPoint this wallet trusts.
+    function entryPoint() public view override returns (IEntryPoint) {
+        return _entryPoint;
+    }
+
+    /**
+     * @notice EntryPoint: runs an agent- or session-signed (or owner-signed) UserOperation whose calldata is
+     * `executeUserOp.selector ++ <wallet calldata>`, as the key that signed it.
+     */
+    function executeUserOp(PackedUserOperation calldata userOp, bytes32 /* userOpHash */) external onlyEntryPoint {
+        _opSigner = address(bytes20(userOp.signature[0:20]));
+        Address.functionDelegateCall(address(this), userOp.callData[4:]);
+        _opSigner = address(0);
+    }
+
+    /**
+     * @dev Validation (no reverts on bad signatures: SIG_VALIDATION_FAILED). Owner: any call data, signature
+     * checked by `SignatureChecker` (ECDSA or ERC-1271). Agent and session keys: only through {executeUserOp},
+     * not when frozen; a session key's expiry goes into `validUntil`.
+     *
+     * Gas is spending too: without a paymaster, an agent- or session-signed operation's worst-case cost
+     * (`(verificationGasLimit + callGasLimit + preVerificationGas) * maxFeePerGas`, wei) is counted against the
+     * wallet's ether limit, in the period whose index the signature carries after the 65-byte ECDSA signature
+     * (6 bytes, big-endian); `validAfter`/`validUntil` confine the operation to that period, so validation never
+     * reads the clock (ERC-7562). Over the limit, validation reverts with {AgentWalletSpendingLimitExceeded}.
+     */
+    function _validateUserOp(
+        PackedUserOperation calldata userOp,
+        bytes32 userOpHash,
+        bytes calldata signature
+    ) internal override returns (uint256) {
+        if (signature.length < 20) return ERC4337Utils.SIG_VALIDATION_FAILED;
+        address signer = address(bytes20(signature[0:20]));
+        bytes calldata keySignature = signature[20:];
+        if (signer == owner) {
+            return
+                SignatureChecker.isValidSignatureNowCalldata(signer, userOpHash, keySignature)
+                    ? ERC4337Utils.SIG_VALIDATION_SUCCESS
+                    : ERC4337Utils.SIG_VALIDATION_FAILED;
+        }
+        if (
+            frozen ||
+            keySignature.length < 65 ||
+            userOp.callData.length < 4 ||
+            bytes4(userOp.callData[0:4]) != IAccountExecute.executeUserOp.selector ||
+            !_isEcdsaSignatureOf(signer, userOpHash, keySignature[0:65])
+        ) return ERC4337Utils.SIG_VALIDATION_FAILED;
+        uint48 validUntil = type(uint48).max;
+        if (signer != agentKey) {
+            SessionKey memory session = _sessions[signer];
+            if (!session.active) return ERC4337Utils.SIG_VALIDATION_FAILED;
+            validUntil = session.validUntil;
+        }
+        uint48 validAfter = 0;
+        uint256 gasCost =
+            ERC4337Utils.paymaster(userOp) == address(0)
+                ? (ERC4337Utils.verificationGasLimit(userOp) +
+                    ERC4337Utils.callGasLimit(userOp) +
+                    userOp.preVerificationGas) * ERC4337Utils.maxFeePerGas(userOp)
+                : 0;
+        if (gasCost != 0) {
+            if (keySignature.length != 71) return ERC4337Utils.SIG_VALIDATION_FAILED;
+            uint256 index = uint48(bytes6(keySignature[65:71]));
+            SpendingLimits.Limit storage limit = _limits[NATIVE];
+            (bool ok, uint256 spent, uint256 amount) = limit.tryConsumeInPeriod(index, gasCost);
+            if (!ok) revert AgentWalletSpendingLimitExceeded(NATIVE, spent, amount);
+            emit Spent(NATIVE, signer, gasCost, spent);
+            (uint256 start, uint256 end) = limit.periodBounds(index);
+            // Valid while validAfter < now <= validUntil (EntryPoint v0.8): now in [start, end).
+            validAfter = start == 0 ? 0 : uint48(start - 1);
+            if (end - 1 < validUntil) validUntil = uint48(end - 1);
+        }
+        return ERC4337Utils.packValidationData(true, validAfter, validUntil);
+    }
+
+    /// @dev The owner's signature over `hash` (required by OpenZeppelin's AbstractSigner; used nowhere else).
+    function _rawSignatureValidation(bytes32 hash, bytes calldata signature) internal view override returns (bool) {
+        return SignatureChecker.isValidSignatureNowCalldata(owner, hash, signature);
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    /// @inheritdoc IAgentWallet
+    function execute(address target, uint256 value, bytes calldata data) external returns (bytes memory result) {
+        (Actor actor, address key) = _actorAllowedToAct();
+        return _call(actor, key, target, value, data);
+    }
+
+    /// @inheritdoc IAgentWallet
+    function executeBatch(Call[] calldata calls) external {
+        (Actor actor, address key) = _actorAllowedToAct();
+        for (uint256 i = 0; i < calls.length; ++i) {
+            _call(actor, key, calls[i].target, calls[i].value, calls[i].data);
+        }
+    }
+
+    /// @inheritdoc IAgentWallet
+    function delegateVotes(address token, address delegatee) external {
+        (Actor actor, address key) = _actorAllowedToAct();
+        _call(actor, key, token, 0, abi.encodeCall(IVotesDelegate.delegate, (delegatee)));
+    }
+
+    /// @inheritdoc IAgentWallet
+    function castVote(address governor, uint256 proposalId, uint8 support) external returns (uint256 weight) {
+        (Actor actor, address key) = _actorAllowedToAct();
+        bytes memory result = _call(
+            actor,
+            key,
+            governor,
+            0,
+            abi.encodeCall(IGovernorCastVote.castVote, (proposalId, support))
+        );
+        return abi.decode(result, (uint256));
+    }
+
+    /// @inheritdoc IAgentWallet
+    function payInto(
+        address escrow,
+        address token,
+        uint256 amount,
+        bytes calldata data
+    ) external returns (bytes memory result) {
+        (Actor actor, address key) = _actorAllowedToAct();
+        emit PaidInto(escrow, token, amount);
+        _call(actor, key, token, 0, abi.encodeCall(IERC20.approve, (escrow, amount)));
+        result = _call(actor, key, escrow, 0, data);
+        if (IERC20(token).allowance(address(this), escrow) != 0) {
+            _call(actor, key, token, 0, abi.encodeCall(IERC20.approve, (escrow, 0)));
+        }
+    }
+
+    // ---------------------------------------------------------------- owner
+
+    /// @inheritdoc IAgentWallet
+    function setSpendingLimit(address token, uint256 amount, uint256 period) external onlyOwner {
+        if (!SpendingLimits.fits(amount, period)) revert AgentWalletInvalidLimit(amount, period);
+        uint256 oldAmount = _limits[token].configure(amount, period);
+        emit SpendingLimitSet(token, oldAmount, period == 0 ? 0 : amount, period);
+    }
+
+    /// @inheritdoc IAgentWallet
+    function addSessionKey(
+        address key,
+        uint48 validUntil,
+        SessionPermission[] calldata permissions,
+        SessionCap[] calldata caps
+    ) external onlyOwner {
+        if (key == address(0) || key == owner || key == agentKey) revert AgentWalletInvalidKey(key);
+        if (validUntil <= block.timestamp) revert AgentWalletInvalidExpiry(validUntil);
+        uint32 generation = _sessions[key].generation + 1;
+        _sessions[key] = SessionKey({validUntil: validUntil, generation: generation, active: true});
+        for (uint256 i = 0; i < permissions.length; ++i) {
+            _sessionCalls[key][generation][permissions[i].target][permissions[i].selector] = true;
+        }
+        for (uint256 i = 0; i < caps.length; ++i) {
+            SessionCap calldata cap = caps[i];
+            if (cap.period == 0 || !SpendingLimits.fits(cap.amount, cap.period)) {
+                revert AgentWalletInvalidLimit(cap.amount, cap.period);
+            }
+            _sessionLimits[key][generation][cap.token].configure(cap.amount, cap.period);
+        }
+        emit SessionKeyAdded(key, validUntil, generation);
+    }
+
+    /// @inheritdoc IAgentWallet
+    function revokeSessionKey(address key) external onlyOwner {
+        _sessions[key].active = false;
+        emit SessionKeyRevoked(key);
+    }
+
+    /// @inheritdoc IAgentWallet
+    function setFrozen(bool frozen_) external onlyOwner {
+        emit FrozenSet(frozen, frozen_);
+        frozen = frozen_;
+    }
+
+    /// @inheritdoc IAgentWallet
+    function setAgentKey(address newAgentKey) external onlyOwner {
+        if (newAgentKey == owner || (newAgentKey != address(0) && _sessions[newAgentKey].active)) {
+            revert AgentWalletInvalidKey(newAgentKey);
+        }
+        emit AgentKeySet(agentKey, newAgentKey);
+        agentKey = newAgentKey;
+    }
+
+    /// @inheritdoc IAgentWallet
+    function setOwner(address newOwner) external onlyOwner {
+        if (newOwner == address(0) || newOwner == agentKey || _sessions[newOwner].active) {
+            revert AgentWalletInvalidKey(newOwner);
+        }
+        emit OwnerSet(owner, newOwner);
+        owner = newOwner;
+    }
+
+    /// @inheritdoc IAgentWallet
+    function setRole(AgentRole newRole) external onlyOwner {
+        emit RoleSet(role, newRole);
+        role = newRole;
+    }
+
+    /// @inheritdoc IAgentWallet
+    function setSignatureVerifier(address verifier, bool allowed) external onlyOwner {
+        emit SignatureVerifierSet(verifier, _signatureVerifiers[verifier], allowed);
+        _signatureVerifiers[verifier] = allowed;
+    }
+
+    /// @inheritdoc IAgentWallet
+    function withdraw(address token, address to, uint256 amount) external onlyOwner {
+        if (to == address(0)) revert AgentWalletInvalidKey(to);
+        emit FundsRecovered(token, to, amount);
+        if (token == NATIVE) {
+            Address.sendValue(payable(to), amount);
+        } else {
+            // Owner action: a reverting or false-returning token is the owner's to handle.
+            Address.functionCall(token, abi.encodeCall(IERC20.transfer, (to, amount)));
+        }
+    }
+
+    // ---------------------------------------------------------------- ERC-1271
+
+    /**
+     * @notice ERC-1271: `signature` = `signer ++ sig` over {messageDigest}(hash). Valid for the owner (ECDSA or
+     * ERC-1271), and for the agent key (ECDSA) when not frozen and only towards verifiers the owner allowed
+     * ({setSignatureVerifier}, e.g. the governor for `castVoteBySig`): an agent signature accepted by any contract
+     * (Permit2, order books) could move funds around the spending limits.
+     */
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
+        if (signature.length < 20) return bytes4(0xffffffff);
+        address signer = address(bytes20(signature[0:20]));
+        bytes32 digest = messageDigest(hash);
+        bool valid;
+        if (signer == owner) {
+            valid = SignatureChecker.isValidSignatureNowCalldata(signer, digest, signature[20:]);
+        } else if (signer == agentKey && signer != address(0) && !frozen && _signatureVerifiers[msg.sender]) {
+            valid = _isEcdsaSignatureOf(signer, digest, signature[20:]);
+        }
+        return valid ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
+    }
+
+    /// @inheritdoc IAgentWallet
+    function messageDigest(bytes32 hash) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(_MESSAGE_TYPEHASH, hash)));
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IAgentWallet
+    function spendingLimit(address token) external view returns (SpendingLimitView memory) {
+        return _view(_limits[token]);
+    }
+
+    /// @inheritdoc IAgentWallet
+    function sessionKey(address key) external view returns (SessionKey memory) {
+        return _sessions[key];
+    }
+
+    /// @inheritdoc IAgentWallet
+    function sessionCanCall(address key, address target, bytes4 selector) external view returns (bool) {
+        return _sessionCalls[key][_sessions[key].generation][target][selector];
+    }
+
+    /// @inheritdoc IAgentWallet
+    function sessionCap(address key, address token) external view returns (SpendingLimitView memory) {
+        return _view(_sessionLimits[key][_sessions[key].generation][token]);
+    }
+
+    /// @inheritdoc IAgentWallet
+    function isSignatureVerifier(address verifier) external view returns (bool) {
+        return _signatureVerifiers[verifier];
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /**
+     * @dev Who is acting: the UserOperation signer inside {executeUserOp}; the owner for other EntryPoint calls
+     * (validation lets only owner-signed operations make them) and for calls from the wallet itself (only the owner
+     * can make the wallet call itself); otherwise the caller's key. Reverts for unknown or revoked callers.
+     */
+    function _actor() internal view returns (Actor actor, address key) {
+        address sender = msg.sender;
+        if (sender == address(_entryPoint)) {
+            address signer = _opSigner;
+            if (signer == address(0)) return (Actor.Owner, owner);
+            sender = signer;
+        } else if (sender == address(this)) {
+            return (Actor.Owner, owner);
+        }
+        if (sender == owner) return (Actor.Owner, sender);
+        if (sender == agentKey && sender != address(0)) return (Actor.Agent, sender);
+        if (_sessions[sender].active) return (Actor.Session, sender);
+        revert AgentWalletUnauthorized(sender);
+    }
+
+    /// @dev {_actor}, refusing agent and session keys while frozen and expired session keys.
+    function _actorAllowedToAct() internal view returns (Actor actor, address key) {
+        (actor, key) = _actor();
+        if (actor == Actor.Owner) return (actor, key);
+        if (frozen) revert AgentWalletFrozen();
+        if (actor == Actor.Session) {
+            uint256 validUntil = _sessions[key].validUntil;
+            if (block.timestamp > validUntil) revert AgentWalletSessionKeyExpired(key, validUntil);
+        }
+    }
+
+    /// @dev The one path of every outgoing call: permission checks and spending accounting, then the call.
+    function _call(
+        Actor actor,
+        address key,
+        address target,
+        uint256 value,
+        bytes memory data
+    ) internal returns (bytes memory) {
+        if (actor != Actor.Owner) {
+            if (target == address(this)) revert AgentWalletSelfCallForbidden();
+            if (actor == Actor.Session) {
+                bytes4 selector = data.length >= 4 ? bytes4(data) : bytes4(0);
+                if (!_sessionCalls[key][_sessions[key].generation][target][selector]) {
+                    revert AgentWalletCallNotAllowed(key, target, selector);
+                }
+            }
+            if (value != 0) _charge(actor, key, NATIVE, value);
+            (address token, uint256 amount) = _tokenOutflow(target, data);
+            if (amount != 0) _charge(actor, key, token, amount);
+        }
+        // Arbitrary calls are the purpose of an account; the target's revert data is bubbled up.
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool success, bytes memory result) = target.call{value: value}(data);
+        if (!success) {
+            assembly ("memory-safe") {
+                revert(add(result, 0x20), mload(result))
+            }
+        }
+        return result;
+    }
+
+    /// @dev Counts `amount` of `token` against the wallet limit and, for a session key, its own cap.
+    function _charge(Actor actor, address key, address token, uint256 amount) internal {
+        (bool ok, uint256 spent, uint256 limit) = _limits[token].tryConsume(amount);
+        if (!ok) revert AgentWalletSpendingLimitExceeded(token, spent, limit);
+        if (actor == Actor.Session) {
+            (bool capOk, uint256 capSpent, uint256 cap) = _sessionLimits[key][_sessions[key].generation][token]
+                .tryConsume(amount);
+            if (!capOk) revert AgentWalletSessionCapExceeded(key, token, capSpent, cap);
+        }
+        emit Spent(token, key, amount, spent);
+    }
+
+    /// @dev The wallet's tokens that `data` sent to `target` moves or exposes (transfer, approvals, pulls from us).
+    function _tokenOutflow(address target, bytes memory data) internal view returns (address, uint256) {
+        if (data.length < 4) return (target, 0);
+        bytes4 selector = bytes4(data);
+        if (
+            selector == _TRANSFER ||
+            selector == _APPROVE ||
+            selector == _INCREASE_ALLOWANCE ||
+            selector == _TRANSFER_AND_CALL ||
+            selector == _TRANSFER_AND_CALL_DATA ||
+            selector == _APPROVE_AND_CALL ||
+            selector == _APPROVE_AND_CALL_DATA
+        ) {
+            if (data.length < 68) revert AgentWalletMalformedCall(target, selector);
+            return (target, _word(data, 1));
+        }
+        if (
+            selector == _TRANSFER_FROM ||
+            selector == _TRANSFER_FROM_AND_CALL ||
+            selector == _TRANSFER_FROM_AND_CALL_DATA
+        ) {
+            if (data.length < 100) revert AgentWalletMalformedCall(target, selector);
+            if (address(uint160(_word(data, 0))) != address(this)) return (target, 0);
+            return (target, _word(data, 2));
+        }
+        return (target, 0);
+    }
+
+    /// @dev The `index`-th 32-byte argument word of `data` (after the 4-byte selector).
+    function _word(bytes memory data, uint256 index) private pure returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := mload(add(add(data, 0x24), mul(index, 0x20)))
+        }
+    }
+
+    function _isEcdsaSignatureOf(address signer, bytes32 hash, bytes calldata sig) private pure returns (bool) {
+        (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hash, sig);
+        return error == ECDSA.RecoverError.NoError && recovered == signer;
+    }
+
+    function _view(SpendingLimits.Limit storage limit) private view returns (SpendingLimitView memory) {
+        (uint256 index, uint256 start, uint256 end) = limit.currentPeriod();
+        return
+            SpendingLimitView({
+                amount: limit.amount,
+                period: limit.period,
+                periodIndex: index,
+                periodStart: start,
+                periodEnd: end,
+                spent: limit.spentNow()
+            });
+    }
+}
