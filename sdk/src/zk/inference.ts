@@ -32,6 +32,17 @@ export interface InferenceInput {
   logits: number[];
 }
 
+const digests = new WeakMap<QuantizedMlp, bigint>();
+/** The model digest, computed once per model object (Poseidon in JavaScript takes milliseconds). */
+function cachedDigest(model: QuantizedMlp): bigint {
+  let digest = digests.get(model);
+  if (digest === undefined) {
+    digest = modelDigest(model);
+    digests.set(model, digest);
+  }
+  return digest;
+}
+
 /**
  * Builds the inference circuit's inputs for a prompt (or a precomputed feature vector).
  *
@@ -51,7 +62,7 @@ export function buildInferenceInput(
   const features = typeof prompt === "string" ? extractFeatures(prompt, model.vocabulary) : [...prompt];
   const output = runMlp(model, features);
   const packed = packFeatures(features);
-  const digest = modelDigest(model);
+  const digest = cachedDigest(model);
   return {
     input: {
       modelDigest: digest,

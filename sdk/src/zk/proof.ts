@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 
+import { WitnessCalculatorBuilder, type WitnessCalculator } from "circom_runtime";
 import * as snarkjs from "snarkjs";
 import type { SnarkjsGroth16Proof, SnarkjsSignals, SnarkjsVerificationKey } from "snarkjs";
 
@@ -45,6 +46,32 @@ function toSnarkjsInput(input: CircuitInput): SnarkjsSignals {
   );
 }
 
+const calculators = new Map<string, Promise<WitnessCalculator>>();
+const zkeys = new Map<string, Uint8Array>();
+
+/** One witness calculator per WASM file, compiled once (compiling a 5 MB module takes ~0.1 s). */
+function witnessCalculator(wasmPath: string): Promise<WitnessCalculator> {
+  let calculator = calculators.get(wasmPath);
+  if (calculator === undefined) {
+    calculator = WitnessCalculatorBuilder(readFileSync(wasmPath));
+    calculators.set(wasmPath, calculator);
+  }
+  return calculator;
+}
+
+async function runCalculator<T>(
+  circuit: CircuitName,
+  wasmPath: string,
+  run: (calculator: WitnessCalculator) => Promise<T>,
+): Promise<T> {
+  try {
+    return await run(await witnessCalculator(wasmPath));
+  } catch (cause) {
+    calculators.delete(wasmPath); // never reuse an instance that stopped mid-computation
+    throw new WitnessGenerationError({ circuit, cause });
+  }
+}
+
 /**
  * Computes the full witness (all signals) of a circuit. Useful to read outputs without proving
  * and to check inputs; much faster than proving.
@@ -66,27 +93,12 @@ export async function calculateWitness(
   options: ArtifactOptions = {},
 ): Promise<bigint[]> {
   const { wasm } = circuitArtifacts(circuit, options.artifactsDir);
-  const out: { type: "mem"; data?: Uint8Array } = { type: "mem" };
-  try {
-    await snarkjs.wtns.calculate(toSnarkjsInput(input), readWasm(wasm), out);
-  } catch (cause) {
-    throw new WitnessGenerationError({ circuit, cause });
-  }
-  return snarkjs.wtns.exportJson(out);
-}
-
-const wasmCache = new Map<string, Uint8Array>();
-function readWasm(path: string): Uint8Array {
-  let bytes = wasmCache.get(path);
-  if (bytes === undefined) {
-    bytes = readFileSync(path);
-    wasmCache.set(path, bytes);
-  }
-  return bytes;
+  return runCalculator(circuit, wasm, (c) => c.calculateWitness(toSnarkjsInput(input), true));
 }
 
 /**
- * Generates a Groth16 proof.
+ * Generates a Groth16 proof (witness from a cached calculator, then snarkjs' prover with the
+ * proving key held in memory).
  *
  * @param circuit "receipt" or "inference".
  * @param input The circuit inputs.
@@ -104,16 +116,17 @@ export async function prove(
   options: ArtifactOptions = {},
 ): Promise<ProofWithSignals> {
   const { wasm, zkey } = circuitArtifacts(circuit, options.artifactsDir);
-  try {
-    const { proof, publicSignals } = await snarkjs.groth16.fullProve(
-      toSnarkjsInput(input),
-      readWasm(wasm),
-      zkey,
-    );
-    return { proof, publicSignals: publicSignals.map((s) => BigInt(s)) };
-  } catch (cause) {
-    throw new WitnessGenerationError({ circuit, cause });
+  const witness = await runCalculator(circuit, wasm, (c) => c.calculateWTNSBin(toSnarkjsInput(input), true));
+  let zkeyBytes = zkeys.get(zkey);
+  if (zkeyBytes === undefined) {
+    zkeyBytes = readFileSync(zkey);
+    zkeys.set(zkey, zkeyBytes);
   }
+  const { proof, publicSignals } = await snarkjs.groth16.prove(
+    { type: "mem", data: zkeyBytes },
+    { type: "mem", data: witness },
+  );
+  return { proof, publicSignals: publicSignals.map((s) => BigInt(s)) };
 }
 
 /**
