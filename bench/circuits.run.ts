@@ -10,6 +10,8 @@ console.log("|---|---|---|---|---|---|---|");
 for (const row of section.rows) {
   const spread = row.spread ? `${row.spread[0]}..${row.spread[1]}` : "";
   const target = row.target ? `${row.target.comparison} ${row.target.value}` : "";
-  console.log(`| ${row.name} | ${row.value} | ${row.unit} | ${spread} | ${row.runs ?? ""} | ${target} | ${row.note ?? ""} |`);
+  console.log(
+    `| ${row.name} | ${row.value} | ${row.unit} | ${spread} | ${row.runs ?? ""} | ${target} | ${row.note ?? ""} |`,
+  );
 }
 console.log("\n" + JSON.stringify(section));

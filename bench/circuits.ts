@@ -84,7 +84,9 @@ export async function benchCircuits(): Promise<BenchSection> {
     "is my portfolio of bitcoin too volatile",
     "my laptop is slow after the update",
   ];
-  const inferenceTimes = await timed(INFERENCE_RUNS, (i) => proveInference(prompts[Math.abs(i) % prompts.length]!));
+  const inferenceTimes = await timed(INFERENCE_RUNS, (i) =>
+    proveInference(prompts[Math.abs(i) % prompts.length]!),
+  );
   rows.push(timingRow("inference proof (witness + groth16 prove)", inferenceTimes, 3000));
 
   const receipt = await proveReceipt(secret, job(0));

@@ -55,7 +55,8 @@ export function sha256File(path: string): string {
 function circomFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "build" || entry.name === "artifacts" ? [] : circomFiles(path);
+    if (entry.isDirectory())
+      return entry.name === "build" || entry.name === "artifacts" ? [] : circomFiles(path);
     return entry.name.endsWith(".circom") ? [path] : [];
   });
 }
@@ -88,7 +89,16 @@ export interface CompiledCircuit {
  */
 export function compileCircuit(circuit: CircuitSpec, outDir: string): CompiledCircuit {
   const bin = join(REPO_ROOT, "node_modules", "circom2", "cli.js");
-  const args = [`circuits/${circuit.name}.circom`, "--r1cs", "--wasm", "--O2", "-l", "node_modules", "-o", outDir];
+  const args = [
+    `circuits/${circuit.name}.circom`,
+    "--r1cs",
+    "--wasm",
+    "--O2",
+    "-l",
+    "node_modules",
+    "-o",
+    outDir,
+  ];
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: REPO_ROOT, encoding: "utf8" });
   // Strip ANSI colours from circom's report.
   // eslint-disable-next-line no-control-regex

@@ -67,14 +67,23 @@ describe("committed circuit artifacts match the circuit sources", function () {
         const committed = JSON.parse(readFileSync(join(dir, "verification_key.json"), "utf8")) as unknown;
         expect(JSON.parse(JSON.stringify(fromZkey))).to.deep.equal(committed, REBUILD);
         const templates = {
-          groth16: readFileSync(join(REPO_ROOT, "node_modules", "snarkjs", "templates", "verifier_groth16.sol.ejs"), "utf8"),
+          groth16: readFileSync(
+            join(REPO_ROOT, "node_modules", "snarkjs", "templates", "verifier_groth16.sol.ejs"),
+            "utf8",
+          ),
         };
         const solidity = await snarkjs.zKey.exportSolidityVerifier(zkey, templates);
-        const verifier = readFileSync(join(REPO_ROOT, "contracts", "verifiers", `${circuit.contract}.sol`), "utf8");
-        expect(renameVerifier(solidity, circuit) === verifier, `generated verifier was edited: ${REBUILD}`).to.equal(
-          true,
+        const verifier = readFileSync(
+          join(REPO_ROOT, "contracts", "verifiers", `${circuit.contract}.sol`),
+          "utf8",
         );
-        expect(manifest.ptau.power).to.be.at.least(Math.ceil(Math.log2(manifest.constraints + manifest.publicSignals + 1)));
+        expect(
+          renameVerifier(solidity, circuit) === verifier,
+          `generated verifier was edited: ${REBUILD}`,
+        ).to.equal(true);
+        expect(manifest.ptau.power).to.be.at.least(
+          Math.ceil(Math.log2(manifest.constraints + manifest.publicSignals + 1)),
+        );
       });
     });
   }

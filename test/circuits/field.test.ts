@@ -64,7 +64,11 @@ describe("SDK field mapping", () => {
   });
 
   it("packs receipt fields into four 248-bit words that reassemble to the byte string", () => {
-    const job = sampleJob({ jobId: 2n ** 64n - 1n, tokenCount: 2n ** 32n - 1n, pricePerToken: 2n ** 128n - 1n });
+    const job = sampleJob({
+      jobId: 2n ** 64n - 1n,
+      tokenCount: 2n ** 32n - 1n,
+      pricePerToken: 2n ** 128n - 1n,
+    });
     const words = packReceiptFields(job);
     for (const w of words) expect(w < 2n ** 248n).to.equal(true);
     const all = words.reduce((acc, w) => (acc << 248n) | w, 0n);

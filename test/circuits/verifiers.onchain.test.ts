@@ -32,7 +32,9 @@ describe("generated verifiers on-chain", function () {
     inference = await proveInference("is my portfolio of bitcoin too volatile this weekend");
     receiptVerifier = await ethers.deployContract("ReceiptVerifier");
     inferenceVerifier = await ethers.deployContract("InferenceVerifier");
-    harness = await ethers.deployContract("ReceiptPublicSignalsHarness", [await receiptVerifier.getAddress()]);
+    harness = await ethers.deployContract("ReceiptPublicSignalsHarness", [
+      await receiptVerifier.getAddress(),
+    ]);
   });
 
   after(async () => {
@@ -70,15 +72,20 @@ describe("generated verifiers on-chain", function () {
     aliased[2] = aliased[2]! + P;
     expect(await receiptVerifier.verifyProof(c.pA, c.pB, c.pC, aliased)).to.equal(false);
     // Proof points not on the curve / swapped.
-    expect(await receiptVerifier.verifyProof([c.pA[0], c.pA[1] + 1n], c.pB, c.pC, [...receiptA.publicSignals])).to.equal(
-      false,
-    );
+    expect(
+      await receiptVerifier.verifyProof([c.pA[0], c.pA[1] + 1n], c.pB, c.pC, [...receiptA.publicSignals]),
+    ).to.equal(false);
     expect(
       await receiptVerifier.verifyProof(c.pA, [c.pB[1], c.pB[0]], c.pC, [...receiptA.publicSignals]),
     ).to.equal(false);
     expect(await receiptVerifier.verifyProof(c.pC, c.pB, c.pA, [...receiptA.publicSignals])).to.equal(false);
     // Truncated raw calldata: the ABI decoder reverts.
-    const data = receiptVerifier.interface.encodeFunctionData("verifyProof", [c.pA, c.pB, c.pC, [...receiptA.publicSignals]]);
+    const data = receiptVerifier.interface.encodeFunctionData("verifyProof", [
+      c.pA,
+      c.pB,
+      c.pC,
+      [...receiptA.publicSignals],
+    ]);
     const [signer] = await ethers.getSigners();
     let reverted = false;
     try {
@@ -175,7 +182,8 @@ describe("generated verifiers on-chain", function () {
 
   it("accepts a real inference proof and rejects any changed public signal", async () => {
     const c = inference.calldata;
-    const call = (signals: readonly bigint[]) => inferenceVerifier.verifyProof(c.pA, c.pB, c.pC, [...signals]);
+    const call = (signals: readonly bigint[]) =>
+      inferenceVerifier.verifyProof(c.pA, c.pB, c.pC, [...signals]);
     expect(inference.label).to.equal("finance");
     expect(await call(inference.publicSignals)).to.equal(true);
     for (let i = 0; i < 3; i++) {
@@ -185,8 +193,8 @@ describe("generated verifiers on-chain", function () {
     }
     // The proof of one prompt does not verify another prompt's features.
     const other = buildInferenceInput("will it snow in paris tomorrow");
-    expect(await call([inference.publicSignals[0], inference.publicSignals[1], other.publicSignals[2]])).to.equal(
-      false,
-    );
+    expect(
+      await call([inference.publicSignals[0], inference.publicSignals[1], other.publicSignals[2]]),
+    ).to.equal(false);
   });
 });

@@ -81,10 +81,7 @@ export function identityCommitment(secret: bigint): bigint {
  * @throws {FieldElementOutOfRangeError} if an argument is out of range.
  */
 export function receiptNullifier(secret: bigint, jobId: bigint): bigint {
-  return poseidon2([
-    toField(secret, "secret"),
-    checkUint(jobId, RECEIPT_LIMITS.jobIdBits, "jobId"),
-  ]);
+  return poseidon2([toField(secret, "secret"), checkUint(jobId, RECEIPT_LIMITS.jobIdBits, "jobId")]);
 }
 
 /**
