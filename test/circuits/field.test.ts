@@ -85,3 +85,23 @@ describe("SDK field mapping", () => {
     expect(() => packReceiptFields(sampleJob({ jobId: 2n ** 64n }))).to.throw(FieldElementOutOfRangeError);
   });
 });
+
+describe("AitbcError", () => {
+  it("combines short message, meta messages and details, and keeps the cause chain", () => {
+    const root = new Error("disk full");
+    const error = new AitbcError("Could not write the proof.", {
+      cause: root,
+      metaMessages: ["path: /tmp/x"],
+    });
+    expect(error.shortMessage).to.equal("Could not write the proof.");
+    expect(error.details).to.equal("disk full");
+    expect(error.message).to.equal("Could not write the proof.\n\npath: /tmp/x\n\nDetails: disk full");
+    expect(error.cause).to.equal(root);
+    expect(error.walk((e) => e === root)).to.equal(root);
+    expect(error.walk((e) => e instanceof TypeError)).to.equal(undefined);
+    expect(error.name).to.equal("AitbcError");
+    expect(new FieldElementOutOfRangeError({ what: "x", value: 1n, limit: 1n }).name).to.equal(
+      "FieldElementOutOfRangeError",
+    );
+  });
+});
