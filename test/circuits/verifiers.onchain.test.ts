@@ -14,6 +14,13 @@ import { bigIntToBytes32 } from "../../sdk/src/zk/field.js";
 import { flatProof, P, SECRET, sampleJob } from "./helpers.js";
 
 const { ethers } = await network.create();
+type Six = [bigint, bigint, bigint, bigint, bigint, bigint];
+const asSix = (signals: readonly bigint[]) => [...signals] as Six;
+const receiptVerifier = await ethers.deployContract("ReceiptVerifier");
+const inferenceVerifier = await ethers.deployContract("InferenceVerifier");
+const harness = await ethers.deployContract("ReceiptPublicSignalsHarness", [
+  await receiptVerifier.getAddress(),
+]);
 
 describe("generated verifiers on-chain", function () {
   this.timeout(120_000);
@@ -23,18 +30,11 @@ describe("generated verifiers on-chain", function () {
   let receiptA: ReceiptProof;
   let receiptB: ReceiptProof;
   let inference: InferenceProof;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- contract types come from ethers at run time
-  let receiptVerifier: any, inferenceVerifier: any, harness: any;
 
   before(async () => {
     receiptA = await proveReceipt(SECRET, jobA);
     receiptB = await proveReceipt(SECRET, jobB);
     inference = await proveInference("is my portfolio of bitcoin too volatile this weekend");
-    receiptVerifier = await ethers.deployContract("ReceiptVerifier");
-    inferenceVerifier = await ethers.deployContract("InferenceVerifier");
-    harness = await ethers.deployContract("ReceiptPublicSignalsHarness", [
-      await receiptVerifier.getAddress(),
-    ]);
   });
 
   after(async () => {
@@ -43,7 +43,7 @@ describe("generated verifiers on-chain", function () {
 
   const callReceipt = (proof: ReceiptProof, signals: readonly bigint[]) => {
     const c = proof.calldata;
-    return receiptVerifier.verifyProof(c.pA, c.pB, c.pC, [...signals]);
+    return receiptVerifier.verifyProof(c.pA, c.pB, c.pC, asSix(signals));
   };
 
   it("accepts a real receipt proof, and the SDK agrees off-chain", async () => {
@@ -153,8 +153,8 @@ describe("generated verifiers on-chain", function () {
   });
 
   it("an escrow-style contract settles a receipt once and rejects the reused nullifier", async () => {
-    const args = (proof: ReceiptProof, job: typeof jobA) =>
-      [
+    const settle = (proof: ReceiptProof, job: typeof jobA) =>
+      harness.settle(
         flatProof(proof.calldata),
         proof.nullifier,
         identity,
@@ -162,28 +162,25 @@ describe("generated verifiers on-chain", function () {
         job.tokenCount,
         job.pricePerToken,
         [job.modelDigest, job.promptHash, job.outputHash],
-      ] as const;
+      );
     // Wrong values (another job's id with A's proof) are rejected.
-    await expect(harness.settle(...args(receiptA, jobB))).to.be.revertedWithCustomError(
-      harness,
-      "HarnessInvalidReceipt",
-    );
-    await expect(harness.settle(...args(receiptA, jobA)))
+    await expect(settle(receiptA, jobB)).to.be.revertedWithCustomError(harness, "HarnessInvalidReceipt");
+    await expect(settle(receiptA, jobA))
       .to.emit(harness, "ReceiptSettled")
       .withArgs(jobA.jobId, receiptA.nullifier);
     // Same receipt again (and a fresh proof of the same job): same nullifier, rejected.
     const again = await proveReceipt(SECRET, jobA);
     expect(again.nullifier).to.equal(receiptA.nullifier);
-    await expect(harness.settle(...args(again, jobA)))
+    await expect(settle(again, jobA))
       .to.be.revertedWithCustomError(harness, "HarnessNullifierSpent")
       .withArgs(receiptA.nullifier);
-    await expect(harness.settle(...args(receiptB, jobB))).to.emit(harness, "ReceiptSettled");
+    await expect(settle(receiptB, jobB)).to.emit(harness, "ReceiptSettled");
   });
 
   it("accepts a real inference proof and rejects any changed public signal", async () => {
     const c = inference.calldata;
     const call = (signals: readonly bigint[]) =>
-      inferenceVerifier.verifyProof(c.pA, c.pB, c.pC, [...signals]);
+      inferenceVerifier.verifyProof(c.pA, c.pB, c.pC, [...signals] as [bigint, bigint, bigint]);
     expect(inference.label).to.equal("finance");
     expect(await call(inference.publicSignals)).to.equal(true);
     for (let i = 0; i < 3; i++) {
