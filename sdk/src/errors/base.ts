@@ -64,7 +64,7 @@ export class AitbcError extends Error {
 
 function walkCauses(start: unknown, predicate: (error: unknown) => boolean): unknown {
   const seen = new Set<unknown>();
-  for (let current = start; current !== undefined && current !== null && !seen.has(current); ) {
+  for (let current = start; current !== undefined && current !== null && !seen.has(current);) {
     if (predicate(current)) return current;
     seen.add(current);
     current = current instanceof Error ? current.cause : undefined;
