@@ -3,7 +3,12 @@ import fc from "fast-check";
 import { network } from "hardhat";
 
 import { buildInferenceInput, proveInference, type InferenceProof } from "../../sdk/src/zk/inference.js";
-import { releaseProverResources, toVerifierCalldata, verifyProof } from "../../sdk/src/zk/proof.js";
+import {
+  encodeVerifyProofCall,
+  releaseProverResources,
+  toVerifierCalldata,
+  verifyProof,
+} from "../../sdk/src/zk/proof.js";
 import {
   identityCommitment,
   proveReceipt,
@@ -58,6 +63,20 @@ describe("generated verifiers on-chain", function () {
       expect(await callReceipt(receiptA, signals), `signal ${i}`).to.equal(false);
       expect(await verifyProof("receipt", receiptA.proof, signals), `signal ${i} off-chain`).to.equal(false);
     }
+  });
+
+  it("encodeVerifyProofCall produces the calldata ethers encodes, accepted by the verifier", async () => {
+    const c = receiptA.calldata;
+    const data = encodeVerifyProofCall(c);
+    expect(data).to.equal(
+      receiptVerifier.interface.encodeFunctionData("verifyProof", [c.pA, c.pB, c.pC, asSix(c.pubSignals)]),
+    );
+    const [signer] = await ethers.getSigners();
+    const result = await signer!.call({ to: await receiptVerifier.getAddress(), data });
+    expect(BigInt(result)).to.equal(1n);
+    const inferenceData = encodeVerifyProofCall(inference.calldata);
+    const ok = await signer!.call({ to: await inferenceVerifier.getAddress(), data: inferenceData });
+    expect(BigInt(ok)).to.equal(1n);
   });
 
   it("rejects a proof for another job", async () => {
