@@ -60,7 +60,16 @@ function renderMarkdown(results: {
 }
 
 const results: BenchSection[] = [];
-for (const { name, run } of BENCH_SECTIONS) {
+// BENCH_ONLY=circuits,token runs only the named sections (and then writes no result files).
+const only = process.env.BENCH_ONLY?.split(",").map((name) => name.trim());
+const selected = only ? BENCH_SECTIONS.filter((entry) => only.includes(entry.name)) : BENCH_SECTIONS;
+if (only && selected.length !== only.length) {
+  console.error(
+    `bench: unknown section in BENCH_ONLY=${process.env.BENCH_ONLY}; known: ${BENCH_SECTIONS.map((e) => e.name).join(", ")}`,
+  );
+  process.exit(2);
+}
+for (const { name, run } of selected) {
   process.stdout.write(`bench: ${name} ... `);
   const started = performance.now();
   const section = await run();
@@ -78,6 +87,10 @@ const summary = {
   node: process.version,
   sections: results,
 };
-await writeFile(join(here, "results.json"), `${JSON.stringify(summary, null, 2)}\n`);
-await writeFile(join(here, "RESULTS.md"), `${renderMarkdown(summary)}\n`);
-console.log("bench: wrote bench/results.json and bench/RESULTS.md");
+if (only) {
+  console.log(renderMarkdown(summary));
+} else {
+  await writeFile(join(here, "results.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(join(here, "RESULTS.md"), `${renderMarkdown(summary)}\n`);
+  console.log("bench: wrote bench/results.json and bench/RESULTS.md");
+}

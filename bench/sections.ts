@@ -3,6 +3,7 @@
  * (test/gas-snapshots.test.ts) runs the same list, so a new section is guarded as soon as it is
  * added here.
  */
+import { benchCircuits } from "./circuits.js";
 import { benchGovernance } from "./governance.js";
 import type { BenchSection } from "./lib.js";
 import { benchToken } from "./token.js";
@@ -20,4 +21,5 @@ export const BENCH_SECTIONS: readonly BenchSectionEntry[] = [
   { name: "token", run: benchToken },
   { name: "governance", run: benchGovernance },
   { name: "wallet", run: benchWallet },
+  { name: "circuits", run: benchCircuits },
 ];
