@@ -1,0 +1,229 @@
+import { readFileSync } from "node:fs";
+
+import { WitnessCalculatorBuilder, type WitnessCalculator } from "circom_runtime";
+import * as snarkjs from "snarkjs";
+import type { SnarkjsGroth16Proof, SnarkjsSignals, SnarkjsVerificationKey } from "snarkjs";
+
+import { MalformedProofError, WitnessGenerationError } from "../errors/zk.js";
+import { circuitArtifacts, readJsonArtifact, type CircuitName } from "./artifacts.js";
+import { BN254_FIELD_MODULUS } from "./field.js";
+
+/** A Groth16 proof over BN254 in snarkjs' JSON shape (decimal strings). */
+export type Groth16Proof = SnarkjsGroth16Proof;
+
+/** A Groth16 verification key in snarkjs' JSON shape. */
+export type VerificationKey = SnarkjsVerificationKey;
+
+/** Circuit inputs: signal name to a field element or an array of field elements. */
+export type CircuitInput = Record<string, bigint | readonly bigint[]>;
+
+/** A proof with its public signals (field elements, in the circuit's public-signal order). */
+export interface ProofWithSignals {
+  proof: Groth16Proof;
+  publicSignals: bigint[];
+}
+
+/** Arguments of the generated Solidity verifiers' `verifyProof(pA, pB, pC, pubSignals)`. */
+export interface VerifierCalldata {
+  pA: [bigint, bigint];
+  pB: [[bigint, bigint], [bigint, bigint]];
+  pC: [bigint, bigint];
+  pubSignals: bigint[];
+}
+
+/** Where to find the artifacts; defaults as in `artifactsDirectory`. */
+export interface ArtifactOptions {
+  /** Directory containing `receipt/` and `inference/` artifact folders. */
+  artifactsDir?: string;
+}
+
+function toSnarkjsInput(input: CircuitInput): SnarkjsSignals {
+  return Object.fromEntries(
+    Object.entries(input).map(([name, value]) => [
+      name,
+      typeof value === "bigint" ? value.toString() : value.map((v) => v.toString()),
+    ]),
+  );
+}
+
+const calculators = new Map<string, Promise<WitnessCalculator>>();
+const zkeys = new Map<string, Uint8Array>();
+
+/** One witness calculator per WASM file, compiled once (compiling a 5 MB module takes ~0.1 s). */
+function witnessCalculator(wasmPath: string): Promise<WitnessCalculator> {
+  let calculator = calculators.get(wasmPath);
+  if (calculator === undefined) {
+    calculator = WitnessCalculatorBuilder(readFileSync(wasmPath));
+    calculators.set(wasmPath, calculator);
+  }
+  return calculator;
+}
+
+async function runCalculator<T>(
+  circuit: CircuitName,
+  wasmPath: string,
+  run: (calculator: WitnessCalculator) => Promise<T>,
+): Promise<T> {
+  try {
+    return await run(await witnessCalculator(wasmPath));
+  } catch (cause) {
+    calculators.delete(wasmPath); // never reuse an instance that stopped mid-computation
+    throw new WitnessGenerationError({ circuit, cause });
+  }
+}
+
+/**
+ * Computes the full witness (all signals) of a circuit. Useful to read outputs without proving
+ * and to check inputs; much faster than proving.
+ *
+ * @param circuit "receipt" or "inference".
+ * @param input The circuit inputs (see `buildReceiptInput` / `buildInferenceInput`).
+ * @param options Artifact location.
+ * @returns The witness: `[1, ...outputs, ...public inputs, ...private signals]` as field elements.
+ * @throws {WitnessGenerationError} if a constraint is not satisfied.
+ * @example
+ * ```ts
+ * const witness = await calculateWitness("inference", built.input);
+ * const predictedClass = witness[1];
+ * ```
+ */
+export async function calculateWitness(
+  circuit: CircuitName,
+  input: CircuitInput,
+  options: ArtifactOptions = {},
+): Promise<bigint[]> {
+  const { wasm } = circuitArtifacts(circuit, options.artifactsDir);
+  return runCalculator(circuit, wasm, (c) => c.calculateWitness(toSnarkjsInput(input), true));
+}
+
+/**
+ * Generates a Groth16 proof (witness from a cached calculator, then snarkjs' prover with the
+ * proving key held in memory).
+ *
+ * @param circuit "receipt" or "inference".
+ * @param input The circuit inputs.
+ * @param options Artifact location.
+ * @returns The proof and its public signals.
+ * @throws {WitnessGenerationError} if the inputs do not satisfy the circuit.
+ * @example
+ * ```ts
+ * const { proof, publicSignals } = await prove("receipt", buildReceiptInput(secret, job).input);
+ * ```
+ */
+export async function prove(
+  circuit: CircuitName,
+  input: CircuitInput,
+  options: ArtifactOptions = {},
+): Promise<ProofWithSignals> {
+  const { wasm, zkey } = circuitArtifacts(circuit, options.artifactsDir);
+  const witness = await runCalculator(circuit, wasm, (c) => c.calculateWTNSBin(toSnarkjsInput(input), true));
+  let zkeyBytes = zkeys.get(zkey);
+  if (zkeyBytes === undefined) {
+    zkeyBytes = readFileSync(zkey);
+    zkeys.set(zkey, zkeyBytes);
+  }
+  const { proof, publicSignals } = await snarkjs.groth16.prove(
+    { type: "mem", data: zkeyBytes },
+    { type: "mem", data: witness },
+  );
+  return { proof, publicSignals: publicSignals.map((s) => BigInt(s)) };
+}
+
+/**
+ * Loads a circuit's verification key.
+ *
+ * @param circuit "receipt" or "inference".
+ * @param options Artifact location.
+ * @returns The verification key JSON.
+ * @throws {CircuitArtifactNotFoundError} if it cannot be read.
+ */
+export function loadVerificationKey(circuit: CircuitName, options: ArtifactOptions = {}): VerificationKey {
+  return readJsonArtifact<VerificationKey>(circuitArtifacts(circuit, options.artifactsDir).verificationKey);
+}
+
+/**
+ * Verifies a proof off-chain with the circuit's verification key.
+ *
+ * @param circuit "receipt" or "inference".
+ * @param proof The proof.
+ * @param publicSignals Its public signals (each must be a field element).
+ * @param options Artifact location.
+ * @returns `true` iff the proof is valid for these public signals.
+ * @throws {MalformedProofError} if the number of public signals is wrong or one is not below the
+ * field modulus.
+ * @example
+ * ```ts
+ * await verifyProof("receipt", proof, publicSignals); // true
+ * ```
+ */
+export async function verifyProof(
+  circuit: CircuitName,
+  proof: Groth16Proof,
+  publicSignals: readonly bigint[],
+  options: ArtifactOptions = {},
+): Promise<boolean> {
+  const vkey = loadVerificationKey(circuit, options);
+  checkSignals(publicSignals, vkey.nPublic);
+  return snarkjs.groth16.verify(
+    vkey,
+    publicSignals.map((s) => s.toString()),
+    proof,
+  );
+}
+
+function checkSignals(publicSignals: readonly bigint[], expected: number): void {
+  if (publicSignals.length !== expected) {
+    throw new MalformedProofError(`expected ${expected} public signals, got ${publicSignals.length}`);
+  }
+  publicSignals.forEach((s, i) => {
+    if (s < 0n || s >= BN254_FIELD_MODULUS) {
+      throw new MalformedProofError(`public signal ${i} is not a BN254 field element`);
+    }
+  });
+}
+
+/**
+ * Formats a proof for the generated Solidity verifiers' `verifyProof(pA, pB, pC, pubSignals)`
+ * (G2 coordinates are swapped into the order the EVM pairing precompile expects).
+ *
+ * @param proof The proof.
+ * @param publicSignals Its public signals.
+ * @returns The four arguments, as bigints (viem and ethers accept them directly).
+ * @throws {MalformedProofError} if the proof does not have the Groth16 shape.
+ * @example
+ * ```ts
+ * const { pA, pB, pC, pubSignals } = toVerifierCalldata(proof, publicSignals);
+ * await receiptVerifier.verifyProof(pA, pB, pC, pubSignals);
+ * ```
+ */
+export function toVerifierCalldata(proof: Groth16Proof, publicSignals: readonly bigint[]): VerifierCalldata {
+  const n = (value: string | undefined, what: string): bigint => {
+    if (value === undefined || !/^\d+$/.test(value)) throw new MalformedProofError(`${what} is not a number`);
+    return BigInt(value);
+  };
+  const [a, b, c] = [proof.pi_a, proof.pi_b, proof.pi_c];
+  if (a.length < 2 || b.length < 2 || c.length < 2 || b[0]!.length < 2 || b[1]!.length < 2) {
+    throw new MalformedProofError("the proof does not have the Groth16 shape");
+  }
+  return {
+    pA: [n(a[0], "pi_a[0]"), n(a[1], "pi_a[1]")],
+    pB: [
+      [n(b[0]![1], "pi_b[0][1]"), n(b[0]![0], "pi_b[0][0]")],
+      [n(b[1]![1], "pi_b[1][1]"), n(b[1]![0], "pi_b[1][0]")],
+    ],
+    pC: [n(c[0], "pi_c[0]"), n(c[1], "pi_c[1]")],
+    pubSignals: [...publicSignals],
+  };
+}
+
+/**
+ * Stops snarkjs' worker threads (the cached BN254 curve), so a Node process can exit. Call once
+ * when done proving; later calls to {@link prove} start them again.
+ *
+ * @returns Resolves when the workers are terminated.
+ */
+export async function releaseProverResources(): Promise<void> {
+  const cached = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
+  const curve = cached.curve_bn128;
+  if (curve !== undefined && curve !== null) await curve.terminate();
+}
