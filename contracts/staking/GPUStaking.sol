@@ -16,8 +16,8 @@ import {IGPUStaking} from "./IGPUStaking.sol";
 /// See {IGPUStaking} for the rules.
 /// @dev Token accounting (exact unless someone sends tokens without calling this contract):
 /// `token.balanceOf(this) == totalStaked + totalUnbonding + rewardReserve`, and the sum of every
-/// provider's pending rewards is at most `rewardReserve - unallocatedRewards` (the accumulator
-/// rounds down). Checked by test/market/StakingInvariants.t.sol.
+/// provider's pending rewards is at most `rewardReserve` (providers' shares round down, the
+/// streamed amount rounds up). Checked by test/market/MarketInvariants.t.sol.
 contract GPUStaking is IGPUStaking, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
