@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 
 import type { BenchRow, BenchSection } from "./lib.js";
 import { benchGovernance } from "./governance.js";
+import { benchMarket } from "./market.js";
 import { benchToken } from "./token.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,6 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const sections: [string, () => Promise<BenchSection>][] = [
   ["token", benchToken],
   ["governance", benchGovernance],
+  ["market", benchMarket],
 ];
 
 function ratio(row: BenchRow): string {

@@ -27,11 +27,10 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
     bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
 
     /// @notice EIP-712 type of a quote.
-    bytes32 public constant QUOTE_TYPEHASH =
-        keccak256(
-            "Quote(address provider,address consumer,bytes32 modelDigest,uint128 pricePerToken,"
-            "uint32 maxTokens,uint40 expiry,uint256 nonce)"
-        );
+    bytes32 public constant QUOTE_TYPEHASH = keccak256(
+        "Quote(address provider,address consumer,bytes32 modelDigest,uint128 pricePerToken,"
+        "uint32 maxTokens,uint40 expiry,uint256 nonce)"
+    );
 
     /// @notice Longest time from opening to deadline, seconds.
     uint256 public constant MAX_JOB_DURATION = 30 days;
@@ -139,14 +138,7 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         }
         _checkEligible(quote.provider, quote.modelDigest, Tiers.Tier.Bronze);
         quoteNonceUsed[quote.provider][quote.nonce] = true;
-        jobId = _open(
-            quote.modelDigest,
-            promptHash,
-            quote.maxTokens,
-            quote.pricePerToken,
-            deadline,
-            Tiers.Tier.Bronze
-        );
+        jobId = _open(quote.modelDigest, promptHash, quote.maxTokens, quote.pricePerToken, deadline, Tiers.Tier.Bronze);
         Job storage job = _jobs[jobId];
         job.provider = quote.provider;
         job.status = JobStatus.Claimed;
@@ -258,11 +250,7 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         withdrawable[job.consumer] += job.escrowed;
         withdrawable[disputer] += bond;
         reputation.adjustComponent(provider, IReputationRegistry.Component.Disputes, DISPUTE_LOST_DISPUTES);
-        reputation.adjustComponent(
-            provider,
-            IReputationRegistry.Component.Transactions,
-            DISPUTE_LOST_TRANSACTIONS
-        );
+        reputation.adjustComponent(provider, IReputationRegistry.Component.Transactions, DISPUTE_LOST_TRANSACTIONS);
         uint256 slashed = _slash(provider, disputeSlashBps, disputer);
         emit DisputeResolved(jobId, true, slashed);
     }

@@ -143,7 +143,5 @@ interface IReputationRegistry {
     /// @return level The level (`None` if never certified or revoked).
     /// @return expiresAt Expiry, unix seconds.
     /// @return valid Whether it is set and not expired.
-    function certificationOf(
-        address agent
-    ) external view returns (Certification level, uint256 expiresAt, bool valid);
+    function certificationOf(address agent) external view returns (Certification level, uint256 expiresAt, bool valid);
 }

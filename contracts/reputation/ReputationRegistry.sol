@@ -76,12 +76,13 @@ contract ReputationRegistry is IReputationRegistry, AccessControl {
     /// @inheritdoc IReputationRegistry
     function trustScore(address agent) public view returns (uint256) {
         int16[5] storage stored = _components[agent];
-        int256 score = int256(BASE_SCORE) +
-            int256(stored[0]) +
-            int256(stored[1]) +
-            int256(stored[2]) +
-            int256(stored[3]) +
-            int256(stored[4]);
+        int256 score =
+            int256(BASE_SCORE) +
+                int256(stored[0]) +
+                int256(stored[1]) +
+                int256(stored[2]) +
+                int256(stored[3]) +
+                int256(stored[4]);
         if (score < 0) return 0;
         if (score > int256(MAX_SCORE)) return MAX_SCORE;
         return uint256(score);
@@ -110,9 +111,7 @@ contract ReputationRegistry is IReputationRegistry, AccessControl {
     }
 
     /// @inheritdoc IReputationRegistry
-    function certificationOf(
-        address agent
-    ) external view returns (Certification level, uint256 expiresAt, bool valid) {
+    function certificationOf(address agent) external view returns (Certification level, uint256 expiresAt, bool valid) {
         StoredCertification memory c = _certifications[agent];
         return (c.level, c.expiresAt, c.level != Certification.None && block.timestamp < c.expiresAt);
     }

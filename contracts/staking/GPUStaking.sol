@@ -43,6 +43,11 @@ contract GPUStaking is IGPUStaking, AccessControl, ReentrancyGuardTransient {
     uint256 private constant MIN_LOCK_MULTIPLIER = 10_000;
     uint256 private constant MAX_LOCK_MULTIPLIER = 30_000;
 
+    struct Accumulator {
+        uint192 rewardPerWeight;
+        uint64 lastUpdate;
+    }
+
     struct Provider {
         uint128 staked;
         uint128 unbonding;
@@ -81,10 +86,9 @@ contract GPUStaking is IGPUStaking, AccessControl, ReentrancyGuardTransient {
     uint256 public rewardReserve;
     /// @inheritdoc IGPUStaking
     uint256 public unallocatedRewards;
-    /// @notice Accumulated rewards per unit of weight, scaled by 1e18.
-    uint256 public rewardPerWeightStored;
-    /// @notice When the accumulator was last brought up to date, unix seconds.
-    uint256 public lastRewardUpdate;
+    /// @dev Rewards per unit of weight (scaled by 1e18; below 2^192 since all rewards ever funded
+    /// are below 2^88 wei) and when it was last brought up to date (unix seconds), in one slot.
+    Accumulator private _accumulator;
 
     mapping(address provider => Provider) private _providers;
     mapping(address provider => GpuSpec) private _gpus;
@@ -104,7 +108,7 @@ contract GPUStaking is IGPUStaking, AccessControl, ReentrancyGuardTransient {
         _lockOptions[1] = LockOption(90 days, 12_000);
         _lockOptions[2] = LockOption(180 days, 15_000);
         _lockOptions[3] = LockOption(365 days, 20_000);
-        lastRewardUpdate = block.timestamp;
+        _accumulator.lastUpdate = uint64(block.timestamp);
     }
 
     // ---------------------------------------------------------------- providers
@@ -206,13 +210,10 @@ contract GPUStaking is IGPUStaking, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IGPUStaking
-    function slash(
-        address provider,
-        uint256 bps
-    ) external onlyRole(ESCROW_ROLE) nonReentrant returns (uint256 amount) {
+    function slash(address provider, uint256 bps) external onlyRole(ESCROW_ROLE) nonReentrant returns (uint256 amount) {
         Provider storage p = _providers[provider];
         bps = Math.min(bps, maxSlashBps);
-        amount = (uint256(p.staked) + p.unbonding) * bps / BPS;
+        amount = ((uint256(p.staked) + p.unbonding) * bps) / BPS;
         if (amount == 0) return 0;
         _settle(p);
         uint256 fromStake = Math.min(amount, p.staked);
@@ -290,11 +291,7 @@ contract GPUStaking is IGPUStaking, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IGPUStaking
-    function setLockOption(
-        uint256 index,
-        uint64 duration,
-        uint32 multiplierBps
-    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setLockOption(uint256 index, uint64 duration, uint32 multiplierBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (index >= MAX_LOCK_OPTIONS) revert StakingInvalidLockOption(index);
         _checkBounds(duration, MIN_LOCK, MAX_LOCK);
         _checkBounds(multiplierBps, MIN_LOCK_MULTIPLIER, MAX_LOCK_MULTIPLIER);
@@ -309,6 +306,13 @@ contract GPUStaking is IGPUStaking, AccessControl, ReentrancyGuardTransient {
     function lockOption(uint256 index) external view returns (LockOption memory) {
         if (index >= MAX_LOCK_OPTIONS) revert StakingInvalidLockOption(index);
         return _lockOptions[index];
+    }
+
+    /// @notice The reward accumulator: rewards per unit of weight (scaled by 1e18) as of now.
+    /// @return rewardPerWeight The accumulator value including what has streamed since the last update.
+    function rewardPerWeight() external view returns (uint256) {
+        (uint256 rpw, ) = _accumulated();
+        return rpw;
     }
 
     /// @inheritdoc IGPUStaking
@@ -362,10 +366,11 @@ contract GPUStaking is IGPUStaking, AccessControl, ReentrancyGuardTransient {
 
     /// @dev The accumulator as of now, and the rewards it would stream since the last update.
     function _accumulated() private view returns (uint256 rpw, uint256 streamed) {
-        rpw = rewardPerWeightStored;
+        Accumulator memory acc = _accumulator;
+        rpw = acc.rewardPerWeight;
         uint256 weight = totalWeight;
         if (weight == 0) return (rpw, 0);
-        uint256 due = Math.min((block.timestamp - lastRewardUpdate) * rewardRate, unallocatedRewards);
+        uint256 due = Math.min((block.timestamp - acc.lastUpdate) * rewardRate, unallocatedRewards);
         uint256 increment = (due * PRECISION) / weight;
         // Only what the rounded-down increment actually hands out leaves the unallocated pool.
         // Rounded up so that the providers' rounded-down shares never add up to more than streamed.
@@ -375,15 +380,14 @@ contract GPUStaking is IGPUStaking, AccessControl, ReentrancyGuardTransient {
 
     function _updateRewards() private {
         (uint256 rpw, uint256 streamed) = _accumulated();
-        rewardPerWeightStored = rpw;
-        unallocatedRewards -= streamed;
-        lastRewardUpdate = block.timestamp;
+        _accumulator = Accumulator(uint192(rpw), uint64(block.timestamp));
+        if (streamed != 0) unallocatedRewards -= streamed;
     }
 
     /// @dev Brings the accumulator up to date and credits `p` what its current weight earned.
     function _settle(Provider storage p) private {
         _updateRewards();
-        uint256 rpw = rewardPerWeightStored;
+        uint256 rpw = _accumulator.rewardPerWeight;
         p.rewards += (p.weight * (rpw - p.rewardPerWeightPaid)) / PRECISION;
         p.rewardPerWeightPaid = rpw;
     }

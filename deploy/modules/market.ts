@@ -60,12 +60,16 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
     m.call(reputation, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], {
       id: "ReputationGrantAdmin",
     }),
-    m.call(staking, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], { id: "StakingGrantAdmin" }),
+    m.call(staking, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], {
+      id: "StakingGrantAdmin",
+    }),
     m.call(escrow, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], { id: "EscrowGrantAdmin" }),
   ];
   if (plan.oracle !== undefined) {
     grants.push(
-      m.call(reputation, "grantRole", [MARKET_ROLES.ORACLE_ROLE, plan.oracle], { id: "ReputationGrantOracle" }),
+      m.call(reputation, "grantRole", [MARKET_ROLES.ORACLE_ROLE, plan.oracle], {
+        id: "ReputationGrantOracle",
+      }),
     );
   }
   if (plan.certifier !== undefined) {

@@ -8,8 +8,14 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import type { NetworkConnection } from "hardhat/types/network";
 import { keccak256, toUtf8Bytes } from "ethers";
 
+import type { Hex } from "../../sdk/src/zk/field.js";
 import { buildMarketModule } from "../../deploy/modules/market.js";
-import { identityCommitment, proveReceipt, type ReceiptJob, type ReceiptProof } from "../../sdk/src/zk/receipt.js";
+import {
+  identityCommitment,
+  proveReceipt,
+  type ReceiptJob,
+  type ReceiptProof,
+} from "../../sdk/src/zk/receipt.js";
 
 export const AITBC = 10n ** 18n;
 export const DAY = 24 * 3600;
@@ -19,20 +25,36 @@ export const MIN_STAKE = 1_000n * AITBC;
 export const SECRET_1 = 0x5ec2e7_0001n;
 export const SECRET_2 = 0x5ec2e7_0002n;
 
-export const MODEL = keccak256(toUtf8Bytes("llama3.2:1b@sha256:0b1c"));
-export const OTHER_MODEL = keccak256(toUtf8Bytes("mistral:7b@sha256:77aa"));
-export const PROMPT = keccak256(toUtf8Bytes("Explain zero-knowledge proofs in one sentence."));
-export const OUTPUT = keccak256(toUtf8Bytes("They prove a statement without revealing why it is true."));
+export const MODEL = keccak256(toUtf8Bytes("llama3.2:1b@sha256:0b1c")) as Hex;
+export const OTHER_MODEL = keccak256(toUtf8Bytes("mistral:7b@sha256:77aa")) as Hex;
+export const PROMPT = keccak256(toUtf8Bytes("Explain zero-knowledge proofs in one sentence.")) as Hex;
+export const OUTPUT = keccak256(
+  toUtf8Bytes("They prove a statement without revealing why it is true."),
+) as Hex;
 export const MAX_TOKENS = 100n;
 export const PRICE = 2n * 10n ** 15n; // 0.002 AITBC per token
 export const TOKENS = 37n;
 
 /** `JobStatus` of IJobEscrow. */
-export const Status = { None: 0, Open: 1, Claimed: 2, Submitted: 3, Disputed: 4, Settled: 5, Refunded: 6 } as const;
+export const Status = {
+  None: 0,
+  Open: 1,
+  Claimed: 2,
+  Submitted: 3,
+  Disputed: 4,
+  Settled: 5,
+  Refunded: 6,
+} as const;
 /** `Tiers.Tier`. */
 export const Tier = { Bronze: 0, Silver: 1, Gold: 2, Platinum: 3 } as const;
 /** `IReputationRegistry.Component`. */
-export const Component = { Performance: 0, Transactions: 1, Community: 2, Reliability: 3, Disputes: 4 } as const;
+export const Component = {
+  Performance: 0,
+  Transactions: 1,
+  Community: 2,
+  Reliability: 3,
+  Disputes: 4,
+} as const;
 
 /** The receipt of job `jobId` with the default model, prompt, output, price and token count. */
 export function receiptJob(jobId: bigint, overrides: Partial<ReceiptJob> = {}): ReceiptJob {
@@ -182,7 +204,12 @@ export async function openAndClaim(
 }
 
 /** Submits the default result of `jobId` with provider1's real proof. */
-export async function submitDefault(market: Market, jobId: bigint, secret = SECRET_1, provider = market.provider1) {
+export async function submitDefault(
+  market: Market,
+  jobId: bigint,
+  secret = SECRET_1,
+  provider = market.provider1,
+) {
   const receipt = await cachedReceipt(secret, receiptJob(jobId));
   return market.escrow
     .connect(provider)

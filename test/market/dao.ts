@@ -51,7 +51,14 @@ describe("market on the OpenClaw DAO", function () {
   });
 
   it("leaves every parameter to the timelock, disputes to the council, and nothing to the deployer", async () => {
-    const { reputation, staking, jobEscrow: escrow, timelock, council, deployer } = await networkHelpers.loadFixture(fixture);
+    const {
+      reputation,
+      staking,
+      jobEscrow: escrow,
+      timelock,
+      council,
+      deployer,
+    } = await networkHelpers.loadFixture(fixture);
     const timelockAddress = await timelock.getAddress();
     const escrowAddress = await escrow.getAddress();
     for (const contract of [reputation, staking, escrow]) {
@@ -82,7 +89,18 @@ describe("market on the OpenClaw DAO", function () {
 
   it("resolves a dispute through the real 3-of-5 Safe council and slashes the provider", async () => {
     const dao = await networkHelpers.loadFixture(fixture);
-    const { token, staking, jobEscrow: escrow, ecosystem, alice, bob, challenger, council, owners, chainId } = dao;
+    const {
+      token,
+      staking,
+      jobEscrow: escrow,
+      ecosystem,
+      alice,
+      bob,
+      challenger,
+      council,
+      owners,
+      chainId,
+    } = dao;
     const [provider, consumer] = [alice, bob];
     await token.connect(ecosystem).transfer(provider.address, 10_000n * AITBC);
     await staking.connect(provider).register(identityCommitment(SECRET_1), GPU, [MODEL]);
@@ -92,9 +110,14 @@ describe("market on the OpenClaw DAO", function () {
     await token.connect(challenger).approve(await escrow.getAddress(), 100n * AITBC);
 
     const deadline = BigInt((await networkHelpers.time.latest()) + DAY);
-    await escrow
-      .connect(consumer)
-      .openJob({ modelDigest: MODEL, promptHash: PROMPT, maxTokens: MAX_TOKENS, pricePerToken: PRICE, deadline, minTier: 0 });
+    await escrow.connect(consumer).openJob({
+      modelDigest: MODEL,
+      promptHash: PROMPT,
+      maxTokens: MAX_TOKENS,
+      pricePerToken: PRICE,
+      deadline,
+      minTier: 0,
+    });
     await escrow.connect(provider).claim(1n);
     const receipt = await cachedReceipt(SECRET_1, receiptJob(1n));
     await escrow.connect(provider).submitResult(1n, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt));

@@ -145,7 +145,10 @@ describe("JobEscrow", function () {
           [MODEL],
         ]),
       );
-      await exec(await staking.getAddress(), staking.interface.encodeFunctionData("stake", [5_000n * AITBC, 1]));
+      await exec(
+        await staking.getAddress(),
+        staking.interface.encodeFunctionData("stake", [5_000n * AITBC, 1]),
+      );
       const quote = {
         provider: walletAddress,
         consumer: ethers.ZeroAddress,
@@ -216,10 +219,14 @@ describe("JobEscrow", function () {
       const jobId = await openAndClaim(market);
       const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId));
       await expect(
-        escrow.connect(provider1).submitResult(jobId, OUTPUT, TOKENS + 1n, receipt.nullifier, proofArg(receipt)),
+        escrow
+          .connect(provider1)
+          .submitResult(jobId, OUTPUT, TOKENS + 1n, receipt.nullifier, proofArg(receipt)),
       ).to.be.revertedWithCustomError(escrow, "EscrowInvalidProof");
       await expect(
-        escrow.connect(provider1).submitResult(jobId, ethers.ZeroHash, TOKENS, receipt.nullifier, proofArg(receipt)),
+        escrow
+          .connect(provider1)
+          .submitResult(jobId, ethers.ZeroHash, TOKENS, receipt.nullifier, proofArg(receipt)),
       ).to.be.revertedWithCustomError(escrow, "EscrowInvalidProof");
     });
 
@@ -228,7 +235,9 @@ describe("JobEscrow", function () {
       const jobId = await openAndClaim(market);
       const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId));
       await expect(
-        escrow.connect(provider1).submitResult(jobId, OUTPUT, MAX_TOKENS + 1n, receipt.nullifier, proofArg(receipt)),
+        escrow
+          .connect(provider1)
+          .submitResult(jobId, OUTPUT, MAX_TOKENS + 1n, receipt.nullifier, proofArg(receipt)),
       )
         .to.be.revertedWithCustomError(escrow, "EscrowTooManyTokens")
         .withArgs(jobId, MAX_TOKENS + 1n, MAX_TOKENS);
@@ -299,8 +308,12 @@ describe("JobEscrow", function () {
         .to.be.revertedWithCustomError(escrow, "EscrowTierTooLow")
         .withArgs(provider2.address, Tier.Bronze, Tier.Gold);
       // Raise provider2 to gold (500 + 200 performance + 100 community = 800): now it may claim.
-      await market.reputation.connect(market.oracle).setComponent(provider2.address, Component.Performance, 200);
-      await market.reputation.connect(market.governance).setComponent(provider2.address, Component.Community, 100);
+      await market.reputation
+        .connect(market.oracle)
+        .setComponent(provider2.address, Component.Performance, 200);
+      await market.reputation
+        .connect(market.governance)
+        .setComponent(provider2.address, Component.Community, 100);
       await expect(escrow.connect(provider2).claim(gold)).to.emit(escrow, "JobClaimed");
       await expect(escrow.connect(provider1).claim(gold))
         .to.be.revertedWithCustomError(escrow, "EscrowWrongStatus")
@@ -400,7 +413,8 @@ describe("JobEscrow", function () {
     }
 
     it("provider at fault: consumer refunded, bond returned, stake slashed and split, reputation cut", async () => {
-      const { escrow, staking, reputation, token, challenger, consumer, provider1, arbiter, treasury } = market;
+      const { escrow, staking, reputation, token, challenger, consumer, provider1, arbiter, treasury } =
+        market;
       const jobId = await submitted();
       const bond = 100n * AITBC;
       await expect(escrow.connect(challenger).dispute(jobId))
@@ -445,7 +459,9 @@ describe("JobEscrow", function () {
         .withArgs(jobId, false, 0n)
         .and.to.emit(escrow, "JobSettled");
       const fee = TOKENS * PRICE;
-      expect(await escrow.withdrawable(provider1.address)).to.equal(100n * AITBC + fee - (fee * 250n) / 10_000n);
+      expect(await escrow.withdrawable(provider1.address)).to.equal(
+        100n * AITBC + fee - (fee * 250n) / 10_000n,
+      );
       expect((await reputation.componentsOf(provider1.address))[Component.Disputes]).to.equal(5n);
       await expect(escrow.connect(arbiter).resolveDispute(jobId, false))
         .to.be.revertedWithCustomError(escrow, "EscrowWrongStatus")
@@ -522,10 +538,9 @@ describe("JobEscrow", function () {
         await c.connect(governance)[setter](high);
         expect(await c[getter]()).to.equal(high);
       }
-      await expect(escrow.connect(governance).setTreasury(market.ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        escrow,
-        "EscrowZeroAddress",
-      );
+      await expect(
+        escrow.connect(governance).setTreasury(market.ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(escrow, "EscrowZeroAddress");
       await expect(escrow.connect(governance).setTreasury(outsider.address))
         .to.emit(escrow, "TreasurySet")
         .withArgs(market.treasury.address, outsider.address);

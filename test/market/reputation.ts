@@ -89,19 +89,23 @@ describe("ReputationRegistry", function () {
 
   it("issues certifications for 365 days, revokes them, and only by the certifier", async () => {
     const { reputation, certifier, outsider, provider1 } = market;
-    await expect(reputation.connect(outsider).certify(provider1.address, Cert.Basic)).to.be.revertedWithCustomError(
-      reputation,
-      "AccessControlUnauthorizedAccount",
-    );
-    await expect(reputation.connect(certifier).certify(provider1.address, Cert.None)).to.be.revertedWithCustomError(
-      reputation,
-      "ReputationInvalidCertification",
-    );
+    await expect(
+      reputation.connect(outsider).certify(provider1.address, Cert.Basic),
+    ).to.be.revertedWithCustomError(reputation, "AccessControlUnauthorizedAccount");
+    await expect(
+      reputation.connect(certifier).certify(provider1.address, Cert.None),
+    ).to.be.revertedWithCustomError(reputation, "ReputationInvalidCertification");
     const tx = await reputation.connect(certifier).certify(provider1.address, Cert.Advanced);
     const block = await market.ethers.provider.getBlock((await tx.wait())!.blockNumber);
     const expiry = BigInt(block!.timestamp + 365 * DAY);
-    await expect(tx).to.emit(reputation, "CertificationIssued").withArgs(provider1.address, Cert.Advanced, expiry);
-    expect(await reputation.certificationOf(provider1.address)).to.deep.equal([BigInt(Cert.Advanced), expiry, true]);
+    await expect(tx)
+      .to.emit(reputation, "CertificationIssued")
+      .withArgs(provider1.address, Cert.Advanced, expiry);
+    expect(await reputation.certificationOf(provider1.address)).to.deep.equal([
+      BigInt(Cert.Advanced),
+      expiry,
+      true,
+    ]);
     await networkHelpers.time.increaseTo(expiry);
     expect((await reputation.certificationOf(provider1.address))[2]).to.equal(false);
     await expect(reputation.connect(certifier).revokeCertification(provider1.address))

@@ -2,7 +2,17 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { identityCommitment } from "../../sdk/src/zk/receipt.js";
-import { AITBC, Component, DAY, deployMarket, GPU, MIN_STAKE, MODEL, SECRET_1, type Market } from "../helpers/market.js";
+import {
+  AITBC,
+  Component,
+  DAY,
+  deployMarket,
+  GPU,
+  MIN_STAKE,
+  MODEL,
+  SECRET_1,
+  type Market,
+} from "../helpers/market.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;
@@ -47,7 +57,9 @@ describe("GPUStaking", function () {
       await expect(staking.connect(unstaked).register(identityCommitment(SECRET_1), GPU, []))
         .to.be.revertedWithCustomError(staking, "StakingIdentityTaken")
         .withArgs(identityCommitment(SECRET_1), provider1.address);
-      const tooMany = Array.from({ length: 33 }, (_, i) => market.ethers.zeroPadValue(market.ethers.toBeHex(i + 1), 32));
+      const tooMany = Array.from({ length: 33 }, (_, i) =>
+        market.ethers.zeroPadValue(market.ethers.toBeHex(i + 1), 32),
+      );
       await expect(staking.connect(unstaked).register(77n, GPU, tooMany))
         .to.be.revertedWithCustomError(staking, "StakingInputTooLong")
         .withArgs(33n, 32n);
@@ -61,10 +73,9 @@ describe("GPUStaking", function () {
         .to.emit(staking, "ModelServingSet")
         .withArgs(provider1.address, MODEL, false);
       expect(await staking.servesModel(provider1.address, MODEL)).to.equal(false);
-      await expect(staking.connect(provider1).updateGpu({ model: "H100", vramGb: 80, throughput: 900 })).to.emit(
-        staking,
-        "GpuUpdated",
-      );
+      await expect(
+        staking.connect(provider1).updateGpu({ model: "H100", vramGb: 80, throughput: 900 }),
+      ).to.emit(staking, "GpuUpdated");
       expect((await staking.gpuOf(provider1.address)).vramGb).to.equal(80n);
     });
   });
@@ -221,7 +232,8 @@ describe("GPUStaking", function () {
       expect(await staking.pendingRewards(provider1.address)).to.equal(0n);
       await networkHelpers.time.increase(9);
       await networkHelpers.mine();
-      const total = (await staking.pendingRewards(provider1.address)) + (await staking.pendingRewards(provider2.address));
+      const total =
+        (await staking.pendingRewards(provider1.address)) + (await staking.pendingRewards(provider2.address));
       expect(total).to.be.closeTo(10n * AITBC, 10n ** 6n);
     });
   });
@@ -251,12 +263,14 @@ describe("GPUStaking", function () {
         await c.connect(governance)[setter](high);
         expect(await c[getter]()).to.equal(high);
       }
-      await expect(staking.connect(governance).setLockOption(4, 730 * DAY, 30_000)).to.emit(staking, "LockOptionSet");
-      expect((await staking.lockOption(4)).multiplierBps).to.equal(30_000n);
-      await expect(staking.connect(governance).setLockOption(4, 731 * DAY, 30_000)).to.be.revertedWithCustomError(
+      await expect(staking.connect(governance).setLockOption(4, 730 * DAY, 30_000)).to.emit(
         staking,
-        "StakingParameterOutOfBounds",
+        "LockOptionSet",
       );
+      expect((await staking.lockOption(4)).multiplierBps).to.equal(30_000n);
+      await expect(
+        staking.connect(governance).setLockOption(4, 731 * DAY, 30_000),
+      ).to.be.revertedWithCustomError(staking, "StakingParameterOutOfBounds");
       await expect(staking.connect(governance).setLockOption(4, DAY, 30_001)).to.be.revertedWithCustomError(
         staking,
         "StakingParameterOutOfBounds",
