@@ -5,8 +5,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, parse, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Repository root. */
@@ -55,7 +56,8 @@ export function sha256File(path: string): string {
 function circomFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "build" || entry.name === "artifacts" ? [] : circomFiles(path);
+    if (entry.isDirectory())
+      return entry.name === "build" || entry.name === "artifacts" ? [] : circomFiles(path);
     return entry.name.endsWith(".circom") ? [path] : [];
   });
 }
@@ -80,16 +82,22 @@ export interface CompiledCircuit {
 
 /**
  * Compiles circuits/<name>.circom with circom2 (WASM) and full simplification (--O2).
- * circom2 must run from the repository root (its WASI sandbox cannot follow `..` include paths).
+ * circom2's WASI sandbox opens only its working directory and that directory's parents, and does
+ * not follow symbolic links out of them; so it runs from the file-system root with real absolute
+ * paths (this also works when node_modules is a symlink or hoisted elsewhere).
  *
  * @param circuit The circuit.
  * @param outDir Output directory (absolute).
  * @returns Paths of the r1cs and wasm files and the counts circom reports.
  */
 export function compileCircuit(circuit: CircuitSpec, outDir: string): CompiledCircuit {
-  const bin = join(REPO_ROOT, "node_modules", "circom2", "cli.js");
-  const args = [`circuits/${circuit.name}.circom`, "--r1cs", "--wasm", "--O2", "-l", "node_modules", "-o", outDir];
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+  const require = createRequire(import.meta.url);
+  const bin = realpathSync(require.resolve("circom2/cli.js"));
+  // circomlib's parent directory: the circuits include "circomlib/circuits/...".
+  const includes = dirname(dirname(realpathSync(require.resolve("circomlib/package.json"))));
+  const source = realpathSync(join(REPO_ROOT, "circuits", `${circuit.name}.circom`));
+  const args = [source, "--r1cs", "--wasm", "--O2", "-l", includes, "-o", resolve(outDir)];
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: parse(source).root, encoding: "utf8" });
   // Strip ANSI colours from circom's report.
   // eslint-disable-next-line no-control-regex
   const output = `${result.stdout}\n${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, "");

@@ -64,7 +64,11 @@ describe("SDK field mapping", () => {
   });
 
   it("packs receipt fields into four 248-bit words that reassemble to the byte string", () => {
-    const job = sampleJob({ jobId: 2n ** 64n - 1n, tokenCount: 2n ** 32n - 1n, pricePerToken: 2n ** 128n - 1n });
+    const job = sampleJob({
+      jobId: 2n ** 64n - 1n,
+      tokenCount: 2n ** 32n - 1n,
+      pricePerToken: 2n ** 128n - 1n,
+    });
     const words = packReceiptFields(job);
     for (const w of words) expect(w < 2n ** 248n).to.equal(true);
     const all = words.reduce((acc, w) => (acc << 248n) | w, 0n);
@@ -79,5 +83,25 @@ describe("SDK field mapping", () => {
 
   it("rejects a job id of 2^64 (the receipt circuit's job ids are uint64)", () => {
     expect(() => packReceiptFields(sampleJob({ jobId: 2n ** 64n }))).to.throw(FieldElementOutOfRangeError);
+  });
+});
+
+describe("AitbcError", () => {
+  it("combines short message, meta messages and details, and keeps the cause chain", () => {
+    const root = new Error("disk full");
+    const error = new AitbcError("Could not write the proof.", {
+      cause: root,
+      metaMessages: ["path: /tmp/x"],
+    });
+    expect(error.shortMessage).to.equal("Could not write the proof.");
+    expect(error.details).to.equal("disk full");
+    expect(error.message).to.equal("Could not write the proof.\n\npath: /tmp/x\n\nDetails: disk full");
+    expect(error.cause).to.equal(root);
+    expect(error.walk((e) => e === root)).to.equal(root);
+    expect(error.walk((e) => e instanceof TypeError)).to.equal(undefined);
+    expect(error.name).to.equal("AitbcError");
+    expect(new FieldElementOutOfRangeError({ what: "x", value: 1n, limit: 1n }).name).to.equal(
+      "FieldElementOutOfRangeError",
+    );
   });
 });

@@ -26,15 +26,25 @@ export function sampleJob(overrides: Partial<ReceiptJob> = {}): ReceiptJob {
   };
 }
 
-/** Asserts that witness generation rejects the input (a constraint fails). */
+/**
+ * Asserts that witness generation rejects the input (a constraint fails). The witness calculator's
+ * own "ERROR: 4 Error in template ..." lines (console.error) are kept out of the test output and
+ * checked to name a failed constraint.
+ */
 export async function expectWitnessFailure(circuit: CircuitName, input: CircuitInput): Promise<void> {
   let error: unknown;
+  const printed: unknown[][] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void printed.push(args);
   try {
     await calculateWitness(circuit, input);
   } catch (caught) {
     error = caught;
+  } finally {
+    console.error = original;
   }
   expect(error, "the circuit accepted an invalid input").to.be.instanceOf(WitnessGenerationError);
+  expect(String((error as Error).cause)).to.match(/Assert Failed|Error in template/);
 }
 
 /** The harness' flat proof argument: `[pA, pB, pC]` flattened to 8 words. */

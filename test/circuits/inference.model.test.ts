@@ -2,7 +2,12 @@ import { expect } from "chai";
 import fc from "fast-check";
 
 import { generateDataset } from "../../circuits/model/dataset.js";
-import { extractFeatures, FEATURE_MAX_COUNT, FEATURE_SLOTS, packFeatures } from "../../sdk/src/model/features.js";
+import {
+  extractFeatures,
+  FEATURE_MAX_COUNT,
+  FEATURE_SLOTS,
+  packFeatures,
+} from "../../sdk/src/model/features.js";
 import { modelDigest, runMlp, type QuantizedMlp } from "../../sdk/src/model/mlp.js";
 import { BUILTIN_MODEL } from "../../sdk/src/model/weights.js";
 import { buildInferenceInput } from "../../sdk/src/zk/inference.js";
@@ -71,8 +76,15 @@ describe("built-in model: TypeScript and circuit agree bit for bit", function ()
   });
 
   it("breaks ties towards the smallest class index, like the TypeScript argmax", async () => {
-    const zero = (rows: number, cols: number) => Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
-    const tied: QuantizedMlp = { ...BUILTIN_MODEL, w1: zero(8, 64), b1: new Array(8).fill(5), w2: zero(4, 8), b2: [1, 3, 3, 2] };
+    const zero = (rows: number, cols: number) =>
+      Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+    const tied: QuantizedMlp = {
+      ...BUILTIN_MODEL,
+      w1: zero(8, 64),
+      b1: new Array(8).fill(5),
+      w2: zero(4, 8),
+      b2: [1, 3, 3, 2],
+    };
     const features = new Array<number>(64).fill(FEATURE_MAX_COUNT);
     expect(runMlp(tied, features).predictedClass).to.equal(1);
     const [circuitClass] = await circuitOutput(features, tied);
@@ -84,8 +96,14 @@ describe("built-in model: TypeScript and circuit agree bit for bit", function ()
     const weights = [...(built.input.weights as bigint[])];
     weights[0] = weights[0]! ^ 1n; // flip one bit of the first weight
     await expectWitnessFailure("inference", { ...built.input, weights });
-    await expectWitnessFailure("inference", { ...built.input, modelDigest: (built.input.modelDigest as bigint) + 1n });
-    await expectWitnessFailure("inference", { ...built.input, vocabularyHash: (built.input.vocabularyHash as bigint) + 1n });
+    await expectWitnessFailure("inference", {
+      ...built.input,
+      modelDigest: (built.input.modelDigest as bigint) + 1n,
+    });
+    await expectWitnessFailure("inference", {
+      ...built.input,
+      vocabularyHash: (built.input.vocabularyHash as bigint) + 1n,
+    });
   });
 
   it("rejects features wider than 64 x 3 bits", async () => {

@@ -29,7 +29,11 @@ describe("receipt circuit (witness)", () => {
   });
 
   it("accepts the largest values of every range (uint64 id, uint32 tokens, uint128 price)", async () => {
-    const big = sampleJob({ jobId: 2n ** 64n - 1n, tokenCount: 2n ** 32n - 1n, pricePerToken: 2n ** 128n - 1n });
+    const big = sampleJob({
+      jobId: 2n ** 64n - 1n,
+      tokenCount: 2n ** 32n - 1n,
+      pricePerToken: 2n ** 128n - 1n,
+    });
     const built = buildReceiptInput(P - 1n, big);
     const witness = await calculateWitness("receipt", built.input);
     expect(witness[1]).to.equal(built.nullifier);
@@ -79,7 +83,9 @@ describe("receipt circuit (witness)", () => {
     expect(() => buildReceiptInput(P, job)).to.throw(FieldElementOutOfRangeError);
     expect(() => buildReceiptInput(SECRET, { ...job, jobId: P })).to.throw(FieldElementOutOfRangeError);
     expect(() => buildReceiptInput(SECRET, { ...job, tokenCount: P })).to.throw(FieldElementOutOfRangeError);
-    expect(() => buildReceiptInput(SECRET, { ...job, pricePerToken: P })).to.throw(FieldElementOutOfRangeError);
+    expect(() => buildReceiptInput(SECRET, { ...job, pricePerToken: P })).to.throw(
+      FieldElementOutOfRangeError,
+    );
     expect(() => identityCommitment(P)).to.throw(FieldElementOutOfRangeError);
     // Why the SDK must reject: the raw witness calculator reduces modulo p, so secret = p
     // would alias to secret = 0 and satisfy a commitment to 0.
@@ -89,7 +95,9 @@ describe("receipt circuit (witness)", () => {
   });
 
   it("rejects more tokens than the job allows (SDK check against maxTokens)", () => {
-    expect(() => buildReceiptInput(SECRET, job, { maxTokens: job.tokenCount - 1n })).to.throw(InvalidReceiptError);
+    expect(() => buildReceiptInput(SECRET, job, { maxTokens: job.tokenCount - 1n })).to.throw(
+      InvalidReceiptError,
+    );
     expect(buildReceiptInput(SECRET, job, { maxTokens: job.tokenCount }).fee).to.equal(
       job.tokenCount * job.pricePerToken,
     );
@@ -97,8 +105,14 @@ describe("receipt circuit (witness)", () => {
 
   it("nullifiers are deterministic per (secret, job), so a reused receipt has a reused nullifier", async () => {
     const first = await calculateWitness("receipt", buildReceiptInput(SECRET, job).input);
-    const again = await calculateWitness("receipt", buildReceiptInput(SECRET, { ...job, outputHash: job.promptHash }).input);
-    const otherJob = await calculateWitness("receipt", buildReceiptInput(SECRET, { ...job, jobId: job.jobId + 1n }).input);
+    const again = await calculateWitness(
+      "receipt",
+      buildReceiptInput(SECRET, { ...job, outputHash: job.promptHash }).input,
+    );
+    const otherJob = await calculateWitness(
+      "receipt",
+      buildReceiptInput(SECRET, { ...job, jobId: job.jobId + 1n }).input,
+    );
     const otherProvider = await calculateWitness("receipt", buildReceiptInput(SECRET + 1n, job).input);
     // Same provider and job, even with a different output: the same nullifier (the escrow's
     // spent-set catches the second settlement).

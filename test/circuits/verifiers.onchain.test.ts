@@ -3,7 +3,12 @@ import fc from "fast-check";
 import { network } from "hardhat";
 
 import { buildInferenceInput, proveInference, type InferenceProof } from "../../sdk/src/zk/inference.js";
-import { releaseProverResources, toVerifierCalldata, verifyProof } from "../../sdk/src/zk/proof.js";
+import {
+  encodeVerifyProofCall,
+  releaseProverResources,
+  toVerifierCalldata,
+  verifyProof,
+} from "../../sdk/src/zk/proof.js";
 import {
   identityCommitment,
   proveReceipt,
@@ -14,6 +19,13 @@ import { bigIntToBytes32 } from "../../sdk/src/zk/field.js";
 import { flatProof, P, SECRET, sampleJob } from "./helpers.js";
 
 const { ethers } = await network.create();
+type Six = [bigint, bigint, bigint, bigint, bigint, bigint];
+const asSix = (signals: readonly bigint[]) => [...signals] as Six;
+const receiptVerifier = await ethers.deployContract("ReceiptVerifier");
+const inferenceVerifier = await ethers.deployContract("InferenceVerifier");
+const harness = await ethers.deployContract("ReceiptPublicSignalsHarness", [
+  await receiptVerifier.getAddress(),
+]);
 
 describe("generated verifiers on-chain", function () {
   this.timeout(120_000);
@@ -23,16 +35,11 @@ describe("generated verifiers on-chain", function () {
   let receiptA: ReceiptProof;
   let receiptB: ReceiptProof;
   let inference: InferenceProof;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- contract types come from ethers at run time
-  let receiptVerifier: any, inferenceVerifier: any, harness: any;
 
   before(async () => {
     receiptA = await proveReceipt(SECRET, jobA);
     receiptB = await proveReceipt(SECRET, jobB);
     inference = await proveInference("is my portfolio of bitcoin too volatile this weekend");
-    receiptVerifier = await ethers.deployContract("ReceiptVerifier");
-    inferenceVerifier = await ethers.deployContract("InferenceVerifier");
-    harness = await ethers.deployContract("ReceiptPublicSignalsHarness", [await receiptVerifier.getAddress()]);
   });
 
   after(async () => {
@@ -41,7 +48,7 @@ describe("generated verifiers on-chain", function () {
 
   const callReceipt = (proof: ReceiptProof, signals: readonly bigint[]) => {
     const c = proof.calldata;
-    return receiptVerifier.verifyProof(c.pA, c.pB, c.pC, [...signals]);
+    return receiptVerifier.verifyProof(c.pA, c.pB, c.pC, asSix(signals));
   };
 
   it("accepts a real receipt proof, and the SDK agrees off-chain", async () => {
@@ -58,6 +65,20 @@ describe("generated verifiers on-chain", function () {
     }
   });
 
+  it("encodeVerifyProofCall produces the calldata ethers encodes, accepted by the verifier", async () => {
+    const c = receiptA.calldata;
+    const data = encodeVerifyProofCall(c);
+    expect(data).to.equal(
+      receiptVerifier.interface.encodeFunctionData("verifyProof", [c.pA, c.pB, c.pC, asSix(c.pubSignals)]),
+    );
+    const [signer] = await ethers.getSigners();
+    const result = await signer!.call({ to: await receiptVerifier.getAddress(), data });
+    expect(BigInt(result)).to.equal(1n);
+    const inferenceData = encodeVerifyProofCall(inference.calldata);
+    const ok = await signer!.call({ to: await inferenceVerifier.getAddress(), data: inferenceData });
+    expect(BigInt(ok)).to.equal(1n);
+  });
+
   it("rejects a proof for another job", async () => {
     expect(await callReceipt(receiptB, receiptA.publicSignals)).to.equal(false);
     expect(await callReceipt(receiptA, receiptB.publicSignals)).to.equal(false);
@@ -70,15 +91,20 @@ describe("generated verifiers on-chain", function () {
     aliased[2] = aliased[2]! + P;
     expect(await receiptVerifier.verifyProof(c.pA, c.pB, c.pC, aliased)).to.equal(false);
     // Proof points not on the curve / swapped.
-    expect(await receiptVerifier.verifyProof([c.pA[0], c.pA[1] + 1n], c.pB, c.pC, [...receiptA.publicSignals])).to.equal(
-      false,
-    );
+    expect(
+      await receiptVerifier.verifyProof([c.pA[0], c.pA[1] + 1n], c.pB, c.pC, [...receiptA.publicSignals]),
+    ).to.equal(false);
     expect(
       await receiptVerifier.verifyProof(c.pA, [c.pB[1], c.pB[0]], c.pC, [...receiptA.publicSignals]),
     ).to.equal(false);
     expect(await receiptVerifier.verifyProof(c.pC, c.pB, c.pA, [...receiptA.publicSignals])).to.equal(false);
     // Truncated raw calldata: the ABI decoder reverts.
-    const data = receiptVerifier.interface.encodeFunctionData("verifyProof", [c.pA, c.pB, c.pC, [...receiptA.publicSignals]]);
+    const data = receiptVerifier.interface.encodeFunctionData("verifyProof", [
+      c.pA,
+      c.pB,
+      c.pC,
+      [...receiptA.publicSignals],
+    ]);
     const [signer] = await ethers.getSigners();
     let reverted = false;
     try {
@@ -146,8 +172,8 @@ describe("generated verifiers on-chain", function () {
   });
 
   it("an escrow-style contract settles a receipt once and rejects the reused nullifier", async () => {
-    const args = (proof: ReceiptProof, job: typeof jobA) =>
-      [
+    const settle = (proof: ReceiptProof, job: typeof jobA) =>
+      harness.settle(
         flatProof(proof.calldata),
         proof.nullifier,
         identity,
@@ -155,27 +181,25 @@ describe("generated verifiers on-chain", function () {
         job.tokenCount,
         job.pricePerToken,
         [job.modelDigest, job.promptHash, job.outputHash],
-      ] as const;
+      );
     // Wrong values (another job's id with A's proof) are rejected.
-    await expect(harness.settle(...args(receiptA, jobB))).to.be.revertedWithCustomError(
-      harness,
-      "HarnessInvalidReceipt",
-    );
-    await expect(harness.settle(...args(receiptA, jobA)))
+    await expect(settle(receiptA, jobB)).to.be.revertedWithCustomError(harness, "HarnessInvalidReceipt");
+    await expect(settle(receiptA, jobA))
       .to.emit(harness, "ReceiptSettled")
       .withArgs(jobA.jobId, receiptA.nullifier);
     // Same receipt again (and a fresh proof of the same job): same nullifier, rejected.
     const again = await proveReceipt(SECRET, jobA);
     expect(again.nullifier).to.equal(receiptA.nullifier);
-    await expect(harness.settle(...args(again, jobA)))
+    await expect(settle(again, jobA))
       .to.be.revertedWithCustomError(harness, "HarnessNullifierSpent")
       .withArgs(receiptA.nullifier);
-    await expect(harness.settle(...args(receiptB, jobB))).to.emit(harness, "ReceiptSettled");
+    await expect(settle(receiptB, jobB)).to.emit(harness, "ReceiptSettled");
   });
 
   it("accepts a real inference proof and rejects any changed public signal", async () => {
     const c = inference.calldata;
-    const call = (signals: readonly bigint[]) => inferenceVerifier.verifyProof(c.pA, c.pB, c.pC, [...signals]);
+    const call = (signals: readonly bigint[]) =>
+      inferenceVerifier.verifyProof(c.pA, c.pB, c.pC, [...signals] as [bigint, bigint, bigint]);
     expect(inference.label).to.equal("finance");
     expect(await call(inference.publicSignals)).to.equal(true);
     for (let i = 0; i < 3; i++) {
@@ -185,8 +209,8 @@ describe("generated verifiers on-chain", function () {
     }
     // The proof of one prompt does not verify another prompt's features.
     const other = buildInferenceInput("will it snow in paris tomorrow");
-    expect(await call([inference.publicSignals[0], inference.publicSignals[1], other.publicSignals[2]])).to.equal(
-      false,
-    );
+    expect(
+      await call([inference.publicSignals[0], inference.publicSignals[1], other.publicSignals[2]]),
+    ).to.equal(false);
   });
 });

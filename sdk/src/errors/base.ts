@@ -58,13 +58,16 @@ export class AitbcError extends Error {
    * @returns The first matching error, or `undefined`.
    */
   walk(predicate: (error: unknown) => boolean): unknown {
-    let current: unknown = this;
-    const seen = new Set<unknown>();
-    while (current !== undefined && current !== null && !seen.has(current)) {
-      if (predicate(current)) return current;
-      seen.add(current);
-      current = current instanceof Error ? current.cause : undefined;
-    }
-    return undefined;
+    return walkCauses(this, predicate);
   }
+}
+
+function walkCauses(start: unknown, predicate: (error: unknown) => boolean): unknown {
+  const seen = new Set<unknown>();
+  for (let current = start; current !== undefined && current !== null && !seen.has(current);) {
+    if (predicate(current)) return current;
+    seen.add(current);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 
+import { encodeFunctionData, type Hex } from "viem";
+
 import { WitnessCalculatorBuilder, type WitnessCalculator } from "circom_runtime";
 import * as snarkjs from "snarkjs";
 import type { SnarkjsGroth16Proof, SnarkjsSignals, SnarkjsVerificationKey } from "snarkjs";
@@ -214,6 +216,39 @@ export function toVerifierCalldata(proof: Groth16Proof, publicSignals: readonly 
     pC: [n(c[0], "pi_c[0]"), n(c[1], "pi_c[1]")],
     pubSignals: [...publicSignals],
   };
+}
+
+/**
+ * ABI-encodes a `verifyProof(uint256[2], uint256[2][2], uint256[2], uint256[n])` call to a
+ * generated verifier (n = the number of public signals), e.g. for a raw `eth_call`.
+ *
+ * @param calldata The arguments from {@link toVerifierCalldata}.
+ * @returns The call data (4-byte selector + arguments) as hex.
+ * @example
+ * ```ts
+ * await client.call({ to: receiptVerifier, data: encodeVerifyProofCall(receipt.calldata) });
+ * ```
+ */
+export function encodeVerifyProofCall(calldata: VerifierCalldata): Hex {
+  const abi = [
+    {
+      type: "function",
+      name: "verifyProof",
+      stateMutability: "view",
+      inputs: [
+        { name: "_pA", type: "uint256[2]" },
+        { name: "_pB", type: "uint256[2][2]" },
+        { name: "_pC", type: "uint256[2]" },
+        { name: "_pubSignals", type: `uint256[${calldata.pubSignals.length}]` },
+      ],
+      outputs: [{ name: "", type: "bool" }],
+    },
+  ] as const;
+  return encodeFunctionData({
+    abi,
+    functionName: "verifyProof",
+    args: [calldata.pA, calldata.pB, calldata.pC, calldata.pubSignals],
+  });
 }
 
 /**

@@ -81,10 +81,7 @@ export function identityCommitment(secret: bigint): bigint {
  * @throws {FieldElementOutOfRangeError} if an argument is out of range.
  */
 export function receiptNullifier(secret: bigint, jobId: bigint): bigint {
-  return poseidon2([
-    toField(secret, "secret"),
-    checkUint(jobId, RECEIPT_LIMITS.jobIdBits, "jobId"),
-  ]);
+  return poseidon2([toField(secret, "secret"), checkUint(jobId, RECEIPT_LIMITS.jobIdBits, "jobId")]);
 }
 
 /**
@@ -226,7 +223,7 @@ export interface ReceiptProof {
 }
 
 /**
- * Proves a receipt (Groth16, about 0.3 s on a 2-core machine).
+ * Proves a receipt (Groth16; median 0.10 s after warm-up on a 2-core machine).
  *
  * @param secret The provider's identity secret.
  * @param job The protocol values.
