@@ -34,7 +34,7 @@ contract GPUStaking is IGPUStaking, AccessControl, ReentrancyGuardTransient {
     uint256 private constant MAX_REWARD_RATE = 100 ether;
     uint256 private constant MIN_MIN_STAKE = 1 ether;
     uint256 private constant MAX_MIN_STAKE = 10_000_000 ether;
-    uint256 private constant MIN_UNBONDING = 1 days;
+    uint256 private constant MIN_UNBONDING = 7 days;
     uint256 private constant MAX_UNBONDING = 90 days;
     uint256 private constant MIN_SLASH_CAP = 100;
     uint256 private constant MAX_SLASH_CAP = 5_000;

@@ -173,8 +173,9 @@ interface IGPUStaking {
     /// @notice Sets `minStake`, wei, within [1 AITBC, 10,000,000 AITBC]. Role: admin. Emits `MinStakeSet`.
     function setMinStake(uint256 newMinStake) external;
 
-    /// @notice Sets `unbondingPeriod`, seconds, within [1 day, 90 days] (at least as long as a
-    /// challenge window plus arbitration). Role: admin. Emits `UnbondingPeriodSet`.
+    /// @notice Sets `unbondingPeriod`, seconds, within [7 days, 90 days]: at least the escrow's
+    /// longest challenge window (7 days), so stake behind a submitted result cannot leave before
+    /// its window closes. Role: admin. Emits `UnbondingPeriodSet`.
     function setUnbondingPeriod(uint256 newPeriod) external;
 
     /// @notice Sets `maxSlashBps`, within [100, 5,000] (one incident never takes more than half).

@@ -166,6 +166,38 @@ describe("JobEscrow", function () {
       expect(job.provider).to.equal(walletAddress);
       expect(job.status).to.equal(Status.Claimed);
     });
+
+    it("lets an agent wallet (a contract) open a job and withdraw its refund", async () => {
+      const { escrow, token, walletOwner, ecosystem, ethers } = market;
+      const wallet = await ethers.deployContract("ERC1271WalletMock", [walletOwner.address]);
+      const walletAddress = await wallet.getAddress();
+      await token.connect(ecosystem).transfer(walletAddress, 1_000n * AITBC);
+      const escrowAddress = await escrow.getAddress();
+      await wallet
+        .connect(walletOwner)
+        .execute(
+          await token.getAddress(),
+          token.interface.encodeFunctionData("approve", [escrowAddress, ethers.MaxUint256]),
+        );
+      const now = await networkHelpers.time.latest();
+      const request = {
+        modelDigest: MODEL,
+        promptHash: PROMPT,
+        maxTokens: MAX_TOKENS,
+        pricePerToken: PRICE,
+        deadline: BigInt(now + DAY),
+        minTier: Tier.Bronze,
+      };
+      await wallet
+        .connect(walletOwner)
+        .execute(escrowAddress, escrow.interface.encodeFunctionData("openJob", [request]));
+      expect((await escrow.jobOf(1n)).consumer).to.equal(walletAddress);
+      await wallet
+        .connect(walletOwner)
+        .execute(escrowAddress, escrow.interface.encodeFunctionData("cancelJob", [1n]));
+      await escrow.withdrawFor(walletAddress);
+      expect(await token.balanceOf(walletAddress)).to.equal(1_000n * AITBC);
+    });
   });
 
   describe("refusals", () => {

@@ -244,7 +244,7 @@ describe("GPUStaking", function () {
       const cases: [string, bigint, bigint, bigint, string][] = [
         ["setRewardRate", 0n, 100n * AITBC, 100n * AITBC + 1n, "rewardRate"],
         ["setMinStake", AITBC, 10_000_000n * AITBC, AITBC - 1n, "minStake"],
-        ["setUnbondingPeriod", BigInt(DAY), 90n * BigInt(DAY), BigInt(DAY) - 1n, "unbondingPeriod"],
+        ["setUnbondingPeriod", 7n * BigInt(DAY), 90n * BigInt(DAY), 7n * BigInt(DAY) - 1n, "unbondingPeriod"],
         ["setMaxSlashBps", 100n, 5_000n, 5_001n, "maxSlashBps"],
       ];
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- setters are looked up by name
