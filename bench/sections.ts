@@ -6,6 +6,7 @@
 import { benchCircuits } from "./circuits.js";
 import { benchGovernance } from "./governance.js";
 import type { BenchSection } from "./lib.js";
+import { benchMarket } from "./market.js";
 import { benchToken } from "./token.js";
 import { benchWallet } from "./wallet.js";
 
@@ -21,5 +22,6 @@ export const BENCH_SECTIONS: readonly BenchSectionEntry[] = [
   { name: "token", run: benchToken },
   { name: "governance", run: benchGovernance },
   { name: "wallet", run: benchWallet },
+  { name: "market", run: benchMarket },
   { name: "circuits", run: benchCircuits },
 ];

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Tiers} from "../reputation/Tiers.sol";
+
+/// @title IJobEscrow
+/// @notice Escrow of AITBC inference jobs settled with zero-knowledge receipts.
+/// @dev Life of a job: `openJob` (the consumer escrows maxTokens × pricePerToken wei of AITBC) →
+/// `claim` by an eligible provider, or directly assigned by `openJobWithQuote` with a provider's
+/// EIP-712 quote → `submitResult` with a Groth16 receipt proof before the deadline → challenge
+/// window → `finalize` (provider paid tokens × price minus the protocol fee, the rest refunded), or
+/// `dispute` (with a bond) → `resolveDispute` by `ARBITER_ROLE`. `reclaim` refunds a job nobody
+/// delivered by its deadline and penalises an assigned provider (reputation and a small slash).
+/// Payments are pull payments: every payout is credited to `withdrawable[account]` and paid by
+/// `withdraw` / `withdrawFor`. Token accounting (exact unless tokens are sent without a call):
+/// `token.balanceOf(this) == Σ escrowed of jobs in Open/Claimed/Submitted/Disputed
+///                          + Σ bonds of Disputed jobs + Σ withdrawable[account]`.
+/// Parameters are set by `DEFAULT_ADMIN_ROLE` (the timelock) within the documented bounds.
+/// Tokens held here never vote (the contract never delegates).
+interface IJobEscrow {
+    /// @notice Status of a job.
+    enum JobStatus {
+        None,
+        Open,
+        Claimed,
+        Submitted,
+        Disputed,
+        Settled,
+        Refunded
+    }
+
+    /// @notice What a consumer asks for.
+    /// @param modelDigest Digest of the model (the provider must serve it).
+    /// @param promptHash Hash of the prompt (the prompt itself travels off-chain).
+    /// @param maxTokens Most tokens paid for.
+    /// @param pricePerToken Wei of AITBC per token.
+    /// @param deadline Unix seconds by which the result must be submitted (at most 30 days ahead).
+    /// @param minTier Lowest reputation tier of a provider allowed to claim.
+    struct JobRequest {
+        bytes32 modelDigest;
+        bytes32 promptHash;
+        uint32 maxTokens;
+        uint128 pricePerToken;
+        uint40 deadline;
+        Tiers.Tier minTier;
+    }
+
+    /// @notice A provider's signed offer (EIP-712, domain "AITBC JobEscrow" version "1").
+    /// @param provider The signer (an EOA or an ERC-1271 contract wallet).
+    /// @param consumer The consumer the offer is for (zero address: anyone).
+    /// @param modelDigest The model.
+    /// @param pricePerToken Wei per token.
+    /// @param maxTokens Most tokens.
+    /// @param expiry Unix seconds after which the quote cannot be used.
+    /// @param nonce Single-use number chosen by the provider.
+    struct Quote {
+        address provider;
+        address consumer;
+        bytes32 modelDigest;
+        uint128 pricePerToken;
+        uint32 maxTokens;
+        uint40 expiry;
+        uint256 nonce;
+    }
+
+    /// @notice A Groth16 proof as the generated verifier takes it.
+    struct Groth16Proof {
+        uint256[2] a;
+        uint256[2][2] b;
+        uint256[2] c;
+    }
+
+    /// @notice A job as stored.
+    struct Job {
+        address consumer;
+        uint40 deadline;
+        uint32 maxTokens;
+        Tiers.Tier minTier;
+        address provider;
+        JobStatus status;
+        uint40 challengeEnds;
+        uint32 tokenCount;
+        uint128 pricePerToken;
+        uint128 escrowed;
+        bytes32 modelDigest;
+        bytes32 promptHash;
+    }
+
+    /// @notice A job was opened; `escrowed` wei were pulled from the consumer.
+    event JobOpened(
+        uint256 indexed jobId,
+        address indexed consumer,
+        bytes32 indexed modelDigest,
+        bytes32 promptHash,
+        uint256 maxTokens,
+        uint256 pricePerToken,
+        uint256 deadline,
+        Tiers.Tier minTier
+    );
+    /// @notice A provider was assigned (by claim, or by quote when `quoteNonce` is set).
+    event JobClaimed(uint256 indexed jobId, address indexed provider, bool byQuote, uint256 quoteNonce);
+    /// @notice The consumer cancelled an unassigned job.
+    event JobCancelled(uint256 indexed jobId);
+    /// @notice A result with a valid receipt proof was accepted; challengeable until `challengeEnds`.
+    event ResultSubmitted(
+        uint256 indexed jobId,
+        address indexed provider,
+        bytes32 outputHash,
+        uint256 tokenCount,
+        uint256 nullifier,
+        uint256 challengeEnds
+    );
+    /// @notice A job was paid: provider amount, protocol fee and consumer refund, wei.
+    event JobSettled(uint256 indexed jobId, uint256 providerAmount, uint256 protocolFee, uint256 refund);
+    /// @notice A result was disputed with a bond (wei).
+    event JobDisputed(uint256 indexed jobId, address indexed disputer, uint256 bond);
+    /// @notice The arbiter resolved a dispute; `slashed` wei of stake were taken from a guilty provider.
+    event DisputeResolved(uint256 indexed jobId, bool providerAtFault, uint256 slashed);
+    /// @notice A job missed its deadline and was refunded; `slashed` wei taken from its provider (if any).
+    event JobExpired(uint256 indexed jobId, address indexed provider, uint256 slashed);
+    /// @notice A provider cancelled one of its quote nonces.
+    event QuoteCancelled(address indexed provider, uint256 nonce);
+    /// @notice Credited tokens were paid out (wei).
+    event Withdrawn(address indexed account, uint256 amount);
+    /// @notice `protocolFeeBps` changed.
+    event ProtocolFeeBpsSet(uint256 oldBps, uint256 newBps);
+    /// @notice `challengeWindow` changed (seconds).
+    event ChallengeWindowSet(uint256 oldWindow, uint256 newWindow);
+    /// @notice `disputeBond` changed (wei).
+    event DisputeBondSet(uint256 oldBond, uint256 newBond);
+    /// @notice `disputeSlashBps` changed.
+    event DisputeSlashBpsSet(uint256 oldBps, uint256 newBps);
+    /// @notice `deadlineSlashBps` changed.
+    event DeadlineSlashBpsSet(uint256 oldBps, uint256 newBps);
+    /// @notice `slashRewardBps` changed.
+    event SlashRewardBpsSet(uint256 oldBps, uint256 newBps);
+    /// @notice `treasury` changed.
+    event TreasurySet(address oldTreasury, address newTreasury);
+
+    /// @notice maxTokens × pricePerToken is zero.
+    error EscrowZeroAmount();
+    /// @notice The deadline is not in the future or more than 30 days ahead.
+    error EscrowInvalidDeadline(uint256 deadline);
+    /// @notice The job is not in the status the call needs.
+    error EscrowWrongStatus(uint256 jobId, JobStatus status);
+    /// @notice The caller is not the job's consumer.
+    error EscrowNotConsumer(uint256 jobId, address caller);
+    /// @notice The caller is not the job's provider.
+    error EscrowNotProvider(uint256 jobId, address caller);
+    /// @notice The provider has no stake registration.
+    error EscrowProviderNotRegistered(address provider);
+    /// @notice The provider's stake is below the minimum.
+    error EscrowStakeTooLow(address provider, uint256 stake, uint256 minStake);
+    /// @notice The provider does not serve the model.
+    error EscrowModelNotServed(address provider, bytes32 modelDigest);
+    /// @notice The provider's tier is below the job's minimum.
+    error EscrowTierTooLow(address provider, Tiers.Tier tier, Tiers.Tier minTier);
+    /// @notice The deadline has passed.
+    error EscrowDeadlinePassed(uint256 jobId, uint256 deadline);
+    /// @notice The deadline has not passed yet.
+    error EscrowDeadlineNotPassed(uint256 jobId, uint256 deadline);
+    /// @notice More tokens than the job allows.
+    error EscrowTooManyTokens(uint256 jobId, uint256 tokenCount, uint256 maxTokens);
+    /// @notice The nullifier was used by an earlier receipt.
+    error EscrowNullifierSpent(uint256 nullifier);
+    /// @notice The receipt proof does not verify for this job, provider and result.
+    error EscrowInvalidProof(uint256 jobId);
+    /// @notice The challenge window is still open.
+    error EscrowChallengeWindowOpen(uint256 jobId, uint256 challengeEnds);
+    /// @notice The challenge window has closed.
+    error EscrowChallengeWindowClosed(uint256 jobId, uint256 challengeEnds);
+    /// @notice The quote has expired.
+    error EscrowQuoteExpired(uint256 expiry);
+    /// @notice The quote is for another consumer.
+    error EscrowQuoteNotForCaller(address consumer, address caller);
+    /// @notice The quote's nonce was used or cancelled.
+    error EscrowQuoteUsed(address provider, uint256 nonce);
+    /// @notice The quote's signature is not the provider's.
+    error EscrowInvalidQuoteSignature(address provider);
+    /// @notice Nothing credited to withdraw.
+    error EscrowNothingToWithdraw(address account);
+    /// @notice A parameter outside its bounds.
+    error EscrowParameterOutOfBounds(uint256 value, uint256 min, uint256 max);
+    /// @notice The zero address where an account is needed.
+    error EscrowZeroAddress();
+
+    /// @notice Opens a job and pulls maxTokens × pricePerToken wei of AITBC from the caller.
+    /// @return jobId The new job's id (a counter from 1; fits the circuit's uint64).
+    /// Emits `JobOpened`. Reverts with `EscrowZeroAmount`, `EscrowInvalidDeadline`.
+    function openJob(JobRequest calldata request) external returns (uint256 jobId);
+
+    /// @notice Opens a job already assigned to the quote's provider (after off-chain negotiation).
+    /// @param quote The provider's offer; model, price and max tokens come from it.
+    /// @param signature The provider's EIP-712 signature (ECDSA, or ERC-1271 for contract wallets).
+    /// @param promptHash Hash of the prompt.
+    /// @param deadline Submission deadline, unix seconds.
+    /// @return jobId The new job's id.
+    /// Emits `JobOpened`, `JobClaimed`. Reverts with `EscrowQuoteExpired`, `EscrowQuoteNotForCaller`,
+    /// `EscrowQuoteUsed`, `EscrowInvalidQuoteSignature`, the eligibility errors of `claim`, and
+    /// those of `openJob`.
+    function openJobWithQuote(
+        Quote calldata quote,
+        bytes calldata signature,
+        bytes32 promptHash,
+        uint40 deadline
+    ) external returns (uint256 jobId);
+
+    /// @notice Assigns an open job to the caller, who must be registered, staked at least
+    /// `minStake`, serve the model and be at least the job's tier.
+    /// Emits `JobClaimed`. Reverts with `EscrowWrongStatus`, `EscrowDeadlinePassed`,
+    /// `EscrowProviderNotRegistered`, `EscrowStakeTooLow`, `EscrowModelNotServed`, `EscrowTierTooLow`.
+    function claim(uint256 jobId) external;
+
+    /// @notice Cancels an unassigned job and credits the escrow back to the consumer.
+    /// Emits `JobCancelled`. Reverts with `EscrowNotConsumer`, `EscrowWrongStatus`.
+    function cancelJob(uint256 jobId) external;
+
+    /// @notice Cancels a quote nonce of the caller. Emits `QuoteCancelled`. Reverts with `EscrowQuoteUsed`.
+    function cancelQuote(uint256 nonce) external;
+
+    /// @notice Submits the result with its receipt proof. The escrow rebuilds the public signals
+    /// from the job, the provider's identity commitment in staking and the submitted values, so a
+    /// proof made for another job, provider, price, model, prompt, output or token count fails.
+    /// @param jobId The job.
+    /// @param outputHash Hash of the output.
+    /// @param tokenCount Tokens produced (at most the job's maxTokens).
+    /// @param nullifier Poseidon(secret, jobId), single use.
+    /// @param proof The Groth16 proof.
+    /// Emits `ResultSubmitted`. Reverts with `EscrowWrongStatus`, `EscrowNotProvider`,
+    /// `EscrowDeadlinePassed`, `EscrowTooManyTokens`, `EscrowNullifierSpent`, `EscrowInvalidProof`.
+    function submitResult(
+        uint256 jobId,
+        bytes32 outputHash,
+        uint256 tokenCount,
+        uint256 nullifier,
+        Groth16Proof calldata proof
+    ) external;
+
+    /// @notice After an undisputed challenge window, credits the provider tokens × price minus the
+    /// protocol fee, the fee to the treasury and the rest to the consumer; raises the provider's
+    /// transactions (+5) and reliability (+2) reputation. Anyone may call.
+    /// Emits `JobSettled`. Reverts with `EscrowWrongStatus`, `EscrowChallengeWindowOpen`.
+    function finalize(uint256 jobId) external;
+
+    /// @notice Disputes a submitted result within the challenge window, pulling `disputeBond` wei
+    /// from the caller (the consumer or any challenger).
+    /// Emits `JobDisputed`. Reverts with `EscrowWrongStatus`, `EscrowChallengeWindowClosed`.
+    function dispute(uint256 jobId) external;
+
+    /// @notice Resolves a dispute. Role: arbiter (the security council).
+    /// Provider at fault: the consumer gets the whole escrow back, the disputer its bond back plus
+    /// `slashRewardBps` of a `disputeSlashBps` slash of the provider's stake (the rest of the slash
+    /// to the treasury); the provider loses 25 dispute and 20 transaction reputation.
+    /// Provider not at fault: the bond goes to the provider, the job settles as in `finalize`, and
+    /// the provider gains 5 dispute reputation.
+    /// Emits `DisputeResolved` (and `JobSettled`). Reverts with `EscrowWrongStatus`.
+    function resolveDispute(uint256 jobId, bool providerAtFault) external;
+
+    /// @notice Refunds a job whose deadline passed without a result (anyone may call; the refund
+    /// is credited to the consumer). An assigned provider is penalised: `deadlineSlashBps` of its
+    /// stake (split like a dispute slash, the consumer's share to the consumer) and -10
+    /// reliability, -5 transactions reputation.
+    /// Emits `JobExpired`. Reverts with `EscrowWrongStatus`, `EscrowDeadlineNotPassed`.
+    function reclaim(uint256 jobId) external;
+
+    /// @notice Pays the caller everything credited to it. Emits `Withdrawn`.
+    /// Reverts with `EscrowNothingToWithdraw`.
+    function withdraw() external returns (uint256 amount);
+
+    /// @notice Pays `account` everything credited to it (anyone may trigger; tokens go only to
+    /// `account`, e.g. the treasury). Emits `Withdrawn`. Reverts with `EscrowNothingToWithdraw`.
+    function withdrawFor(address account) external returns (uint256 amount);
+
+    /// @notice Sets the protocol fee, within [0, 1,000] bps (at most 10% of a job's fee). Role: admin.
+    function setProtocolFeeBps(uint16 newBps) external;
+
+    /// @notice Sets the challenge window, within [1 hour, 7 days]. Role: admin.
+    function setChallengeWindow(uint32 newWindow) external;
+
+    /// @notice Sets the dispute bond, within [1, 1,000,000] AITBC (wei). Role: admin.
+    function setDisputeBond(uint96 newBond) external;
+
+    /// @notice Sets the slash of a provider found at fault, within [100, 5,000] bps of its stake
+    /// (staking caps it again at its own `maxSlashBps`). Role: admin.
+    function setDisputeSlashBps(uint16 newBps) external;
+
+    /// @notice Sets the slash for a missed deadline, within [0, 1,000] bps. Role: admin.
+    function setDeadlineSlashBps(uint16 newBps) external;
+
+    /// @notice Sets the share of a slash credited to the wronged consumer or the challenger,
+    /// within [0, 9,000] bps (the treasury always gets the rest). Role: admin.
+    function setSlashRewardBps(uint16 newBps) external;
+
+    /// @notice Sets the treasury that receives protocol fees and slashes (not zero). Role: admin.
+    function setTreasury(address newTreasury) external;
+
+    /// @notice Role that resolves disputes (the security council Safe).
+    function ARBITER_ROLE() external view returns (bytes32);
+
+    /// @notice The stored job.
+    function jobOf(uint256 jobId) external view returns (Job memory);
+
+    /// @notice The EIP-712 digest a provider signs for `quote`.
+    function quoteDigest(Quote calldata quote) external view returns (bytes32);
+
+    /// @notice Credited, unwithdrawn wei of an account.
+    function withdrawable(address account) external view returns (uint256);
+
+    /// @notice Whether a receipt nullifier was used.
+    function nullifierSpent(uint256 nullifier) external view returns (bool);
+
+    /// @notice Whether a provider's quote nonce was used or cancelled.
+    function quoteNonceUsed(address provider, uint256 nonce) external view returns (bool);
+
+    /// @notice The dispute of a job: disputer and bond (wei).
+    function disputeOf(uint256 jobId) external view returns (address disputer, uint256 bond);
+}

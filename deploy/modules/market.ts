@@ -1,0 +1,119 @@
+import type { IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { id, ZeroHash } from "ethers";
+
+import type { AddressArgument } from "./genesis.js";
+
+/** What the market deployment needs (addresses of contracts deployed before it). */
+export interface MarketPlan {
+  /** The AITBC token. */
+  token: AddressArgument;
+  /** The timelock: after deployment it holds `DEFAULT_ADMIN_ROLE` of every market contract. */
+  timelock: AddressArgument;
+  /** The security council Safe: the escrow's dispute arbiter. */
+  council: AddressArgument;
+  /** Receiver of protocol fees and slashes (default: the timelock, i.e. the community treasury). */
+  treasury?: AddressArgument;
+  /** Optional holder of the reputation `ORACLE_ROLE` (performance metrics); else governance grants it later. */
+  oracle?: AddressArgument;
+  /** Optional holder of the reputation `CERTIFIER_ROLE`; else governance grants it later. */
+  certifier?: AddressArgument;
+}
+
+/** Role ids of the market contracts. */
+export const MARKET_ROLES = {
+  DEFAULT_ADMIN_ROLE: ZeroHash,
+  ESCROW_ROLE: id("ESCROW_ROLE"),
+  ORACLE_ROLE: id("ORACLE_ROLE"),
+  CERTIFIER_ROLE: id("CERTIFIER_ROLE"),
+  ARBITER_ROLE: id("ARBITER_ROLE"),
+} as const;
+
+/**
+ * Adds the market to an Ignition module: the generated ReceiptVerifier, ReputationRegistry,
+ * GPUStaking and JobEscrow. The deployer is the temporary admin of each while the roles are wired
+ * (escrow → ESCROW_ROLE in staking and reputation, council → ARBITER_ROLE, timelock → admin of all
+ * three), then renounces, so afterwards the timelock owns every parameter and the deployer holds
+ * nothing. Usable inside the DAO module (pass its futures) or stand-alone (pass addresses).
+ *
+ * @param m the module builder; account 0 must be the deploying account
+ * @param plan addresses of token, timelock and council
+ */
+export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
+  const deployer = m.getAccount(0);
+  const receiptVerifier = m.contract("ReceiptVerifier", []);
+  const reputation = m.contract("ReputationRegistry", [deployer]);
+  const staking = m.contract("GPUStaking", [plan.token, reputation, deployer]);
+  const escrow = m.contract("JobEscrow", [
+    plan.token,
+    staking,
+    reputation,
+    receiptVerifier,
+    plan.treasury ?? plan.timelock,
+    deployer,
+  ]);
+
+  const grants = [
+    m.call(reputation, "grantRole", [MARKET_ROLES.ESCROW_ROLE, escrow], { id: "ReputationGrantEscrow" }),
+    m.call(staking, "grantRole", [MARKET_ROLES.ESCROW_ROLE, escrow], { id: "StakingGrantEscrow" }),
+    m.call(escrow, "grantRole", [MARKET_ROLES.ARBITER_ROLE, plan.council], { id: "EscrowGrantArbiter" }),
+    m.call(reputation, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], {
+      id: "ReputationGrantAdmin",
+    }),
+    m.call(staking, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], {
+      id: "StakingGrantAdmin",
+    }),
+    m.call(escrow, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], { id: "EscrowGrantAdmin" }),
+  ];
+  if (plan.oracle !== undefined) {
+    grants.push(
+      m.call(reputation, "grantRole", [MARKET_ROLES.ORACLE_ROLE, plan.oracle], {
+        id: "ReputationGrantOracle",
+      }),
+    );
+  }
+  if (plan.certifier !== undefined) {
+    grants.push(
+      m.call(reputation, "grantRole", [MARKET_ROLES.CERTIFIER_ROLE, plan.certifier], {
+        id: "ReputationGrantCertifier",
+      }),
+    );
+  }
+  for (const [name, contract] of [
+    ["Reputation", reputation],
+    ["Staking", staking],
+    ["Escrow", escrow],
+  ] as const) {
+    m.call(contract, "renounceRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, deployer], {
+      id: `${name}RenounceAdmin`,
+      after: grants,
+    });
+  }
+
+  return { receiptVerifier, reputation, staking, escrow };
+}
+
+/** Names under which the results of {@link addMarket} are recorded in `deployments/<chainId>.json`. */
+export const MARKET_DEPLOYMENT_NAMES: Readonly<Record<string, string>> = {
+  receiptVerifier: "ReceiptVerifier",
+  reputation: "ReputationRegistry",
+  staking: "GPUStaking",
+  escrow: "JobEscrow",
+};
+
+/** A stand-alone Ignition module for {@link addMarket} with a fixed plan (tests, scripts). */
+export function buildMarketModule(plan: MarketPlan, moduleId = "AITBCMarket") {
+  return buildModule(moduleId, (m) => addMarket(m, plan));
+}
+
+/**
+ * The module for `hardhat ignition deploy` on a chain where the DAO exists: token, timelock and
+ * council addresses are module parameters (deploy/parameters/*.json).
+ */
+export default buildModule("AITBCMarket", (m) =>
+  addMarket(m, {
+    token: m.getParameter<string>("token"),
+    timelock: m.getParameter<string>("timelock"),
+    council: m.getParameter<string>("council"),
+  }),
+);
