@@ -43,6 +43,16 @@ export default defineConfig({
     },
   },
   test: {
+    mocha: {
+      rootHooks: {
+        // snarkjs proves with worker threads that keep Node alive; stop them once every test file
+        // has run, so no test file has to remember it (a forgotten release hangs the run).
+        async afterAll() {
+          const { releaseProverResources } = await import("./sdk/src/zk/proof.js");
+          await releaseProverResources();
+        },
+      },
+    },
     solidity: {
       fuzz: { runs: 256 },
       // 64 random sequences of 50 calls each: broad enough to mix transfers, delegations and time
