@@ -50,7 +50,11 @@ async function fixture() {
 }
 
 /** The agent key's UserOperation calling `payInto(escrow, token, amount, openJob(request))`. */
-async function openJobOp(fx: Awaited<ReturnType<typeof fixture>>, amount: bigint, request: object) {
+async function openJobOp(
+  fx: Awaited<ReturnType<typeof fixture>>,
+  amount: bigint,
+  request: Awaited<ReturnType<typeof jobRequest>>,
+) {
   const escrow = await fx.escrow.getAddress();
   const openJob = fx.escrow.interface.encodeFunctionData("openJob", [request]);
   const callData = asKey(fx, "payInto", [escrow, await fx.token.getAddress(), amount, openJob]);
