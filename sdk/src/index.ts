@@ -22,6 +22,7 @@ export * from "./actions/staking.js";
 export * from "./actions/reputation.js";
 export * from "./actions/jobs.js";
 export * from "./actions/wallet.js";
+export * from "./agents/index.js";
 export * from "./zk/field.js";
 export * from "./zk/artifacts.js";
 export * from "./zk/proof.js";
