@@ -13,7 +13,8 @@ import { reputationRegistryAbi } from "../abis/reputationRegistry.js";
 import { safeAbi } from "../abis/safe.js";
 import { AitbcError } from "./base.js";
 
-type AbiError = Extract<Abi[number], { type: "error" }>;
+/** One `error` item of an ABI. */
+export type AbiError = Extract<Abi[number], { type: "error" }>;
 
 /**
  * Every custom error of the protocol's contracts (token, governance, staking, reputation, escrow,
