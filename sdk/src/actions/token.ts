@@ -272,6 +272,10 @@ export async function transferToken(
 /**
  * @internal Makes sure `spender` may spend at least `amount` of the sender's AITBC, approving
  * exactly `amount` if the allowance is lower.
+ * @example
+ * ```ts
+ * await ensureAllowance(wallet, { contracts, spender: contracts.JobEscrow!, amount: 10n ** 18n, account });
+ * ```
  */
 export async function ensureAllowance(
   client: AitbcWriteClient,
