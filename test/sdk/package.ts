@@ -2,7 +2,8 @@
  * The packed package works outside this repository: `npm pack` the SDK, install the tarball into an
  * empty folder, start a JSON-RPC chain (`hardhat node`), deploy the token, and run a plain Node ESM
  * script that imports `@aitbc/sdk` and reads the chain through viem; it also proves and verifies a
- * receipt with the circuit artifacts shipped in the package.
+ * receipt with the circuit artifacts shipped in the package, and a strict TypeScript consumer
+ * type-checks against the shipped `.d.ts`.
  */
 import { expect } from "chai";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -52,6 +53,19 @@ async function waitForRpc(url: string, node: ChildProcess, timeoutMs: number): P
   }
   throw new Error("hardhat node did not start");
 }
+
+/** A TypeScript consumer: the shipped .d.ts must type-check strictly (skipLibCheck off). */
+const TYPED = `
+import { createPublicClient, http } from "viem";
+import { getDeployment, getVotingPower, rankOffers, type GetVotingPowerReturnType } from "@aitbc/sdk";
+const client = createPublicClient({ transport: http("http://127.0.0.1:1") });
+const { contracts } = getDeployment(31337);
+const p: GetVotingPowerReturnType = await getVotingPower(client, { contracts, account: "0x0000000000000000000000000000000000000001" });
+const power: bigint = p.power;
+console.log(power, rankOffers([]).length);
+// @ts-expect-error the account must be an address string
+void getVotingPower(client, { contracts, account: 5 });
+`;
 
 const SCRIPT = `
 import { createPublicClient, http } from "viem";
@@ -108,6 +122,31 @@ describe("sdk: the packed tarball", function () {
         stdio: "pipe",
       });
       writeFileSync(join(app, "script.mjs"), SCRIPT);
+      writeFileSync(join(app, "typed.ts"), TYPED);
+      writeFileSync(
+        join(app, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: {
+            target: "ES2023",
+            module: "nodenext",
+            moduleResolution: "nodenext",
+            strict: true,
+            skipLibCheck: false,
+            noEmit: true,
+            types: [],
+          },
+          files: ["typed.ts"],
+        }),
+      );
+      execFileSync(
+        process.execPath,
+        [join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
+        {
+          cwd: app,
+          env,
+          stdio: "pipe",
+        },
+      );
 
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
