@@ -318,7 +318,7 @@ async function jobCall(
   const jobId = assertAmount(parameters.jobId, "jobId", { positive: true });
   const escrow = contractAddress(parameters.contracts, "JobEscrow");
   if (functionName === "dispute") {
-    const bond = await read<bigint>(client, {
+    const bond = await read(client, {
       address: escrow,
       abi: jobEscrowAbi,
       functionName: "disputeBond",
@@ -416,7 +416,7 @@ export async function withdrawEarnings(
   parameters: { contracts: AitbcContracts } & WriteParameters,
 ): Promise<WriteReturnType & { amount: bigint }> {
   const account = resolveAccount(client, parameters.account, "withdrawEarnings");
-  const { hash, receipt, result } = await write<bigint>(client, {
+  const { hash, receipt, result } = await write(client, {
     address: contractAddress(parameters.contracts, "JobEscrow"),
     abi: jobEscrowAbi,
     functionName: "withdraw",
@@ -540,20 +540,7 @@ export async function getJob(
   parameters: { contracts: AitbcContracts; jobId: bigint },
 ): Promise<Job> {
   const jobId = assertAmount(parameters.jobId, "jobId");
-  const job = await read<{
-    consumer: Address;
-    deadline: number;
-    maxTokens: number;
-    minTier: number;
-    provider: Address;
-    status: number;
-    challengeEnds: number;
-    tokenCount: number;
-    pricePerToken: bigint;
-    escrowed: bigint;
-    modelDigest: Hex;
-    promptHash: Hex;
-  }>(client, {
+  const job = await read(client, {
     address: contractAddress(parameters.contracts, "JobEscrow"),
     abi: jobEscrowAbi,
     functionName: "jobOf",

@@ -58,14 +58,14 @@ export async function getTrustScore(
 ): Promise<GetTrustScoreReturnType> {
   const agent = assertAddress(parameters.agent, "agent");
   const address = contractAddress(parameters.contracts, "ReputationRegistry");
-  const call = <T>(functionName: string) =>
-    read<T>(client, { address, abi: reputationRegistryAbi, functionName, args: [agent] });
+  const registry = { address, abi: reputationRegistryAbi } as const;
   const [score, values, tier, cert] = await Promise.all([
-    call<bigint>("trustScore"),
-    call<readonly bigint[]>("componentsOf"),
-    call<number>("tierOf"),
-    call<readonly [number, bigint, boolean]>("certificationOf"),
+    read(client, { ...registry, functionName: "trustScore", args: [agent] }),
+    read(client, { ...registry, functionName: "componentsOf", args: [agent] }),
+    read(client, { ...registry, functionName: "tierOf", args: [agent] }),
+    read(client, { ...registry, functionName: "certificationOf", args: [agent] }),
   ]);
+
   return {
     score,
     components: {

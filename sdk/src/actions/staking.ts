@@ -140,7 +140,7 @@ export async function stake(client: AitbcWriteClient, parameters: StakeParameter
   const address = contractAddress(parameters.contracts, "GPUStaking");
   if (parameters.registration !== undefined) {
     const provider = typeof account === "string" ? account : account.address;
-    const view = await read<{ registered: boolean }>(client, {
+    const view = await read(client, {
       address,
       abi: gpuStakingAbi,
       functionName: "providerOf",
@@ -248,7 +248,7 @@ export async function claimRewards(
   parameters: { contracts: AitbcContracts } & WriteParameters,
 ): Promise<WriteReturnType & { amount: bigint }> {
   const account = resolveAccount(client, parameters.account, "claimRewards");
-  const { hash, receipt, result } = await write<bigint>(client, {
+  const { hash, receipt, result } = await write(client, {
     address: contractAddress(parameters.contracts, "GPUStaking"),
     abi: gpuStakingAbi,
     functionName: "claimRewards",
@@ -294,13 +294,13 @@ export async function getProviderPosition(
   const provider = assertAddress(parameters.provider, "provider");
   const address = contractAddress(parameters.contracts, "GPUStaking");
   const [view, gpu] = await Promise.all([
-    read<Omit<ProviderPosition, "gpu">>(client, {
+    read(client, {
       address,
       abi: gpuStakingAbi,
       functionName: "providerOf",
       args: [provider],
     }),
-    read<GpuSpec>(client, { address, abi: gpuStakingAbi, functionName: "gpuOf", args: [provider] }),
+    read(client, { address, abi: gpuStakingAbi, functionName: "gpuOf", args: [provider] }),
   ]);
   return {
     ...view,

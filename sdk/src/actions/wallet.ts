@@ -85,7 +85,7 @@ export async function getAgentWalletAddress(
   client: AitbcReadClient,
   parameters: AgentWalletIdentity,
 ): Promise<Address> {
-  return read<Address>(client, {
+  return read(client, {
     address: contractAddress(parameters.contracts, "AgentWalletFactory"),
     abi: agentWalletFactoryAbi,
     functionName: "getAddress",
@@ -111,7 +111,7 @@ export async function createAgentWallet(
 ): Promise<WriteReturnType & { wallet: Address }> {
   const account = resolveAccount(client, parameters.account, "createAgentWallet");
   const args = identityArgs(parameters);
-  const { hash, receipt, result } = await write<Address>(client, {
+  const { hash, receipt, result } = await write(client, {
     address: contractAddress(parameters.contracts, "AgentWalletFactory"),
     abi: agentWalletFactoryAbi,
     functionName: "createAccount",
@@ -383,7 +383,7 @@ export async function buildUserOperation(
   const sender = assertAddress(parameters.sender, "sender");
   const nonce =
     parameters.nonce ??
-    (await read<bigint>(client, {
+    (await read(client, {
       address: contractAddress(parameters.contracts, "EntryPoint"),
       abi: entryPointAbi,
       functionName: "getNonce",
@@ -433,7 +433,7 @@ export async function signUserOperation(
   },
 ): Promise<PackedUserOperation> {
   const op = parameters.userOperation;
-  const hash = await read<Hex>(client, {
+  const hash = await read(client, {
     address: contractAddress(parameters.contracts, "EntryPoint"),
     abi: entryPointAbi,
     functionName: "getUserOpHash",
@@ -447,7 +447,7 @@ export async function signUserOperation(
   }
   let periodIndex = parameters.periodIndex;
   if (periodIndex === undefined) {
-    const owner = await read<Address>(client, {
+    const owner = await read(client, {
       address: op.sender,
       abi: agentWalletAbi,
       functionName: "owner",
