@@ -1,13 +1,23 @@
 /**
- * `@aitbc/sdk` — typed access to the AITBC protocol.
+ * `@aitbc/sdk` — typed access to the AITBC protocol, on viem.
  *
- * This entry point re-exports every module; import what you need:
+ * Actions take a viem client first and a parameters object:
  * ```ts
- * import { proveReceipt, identityCommitment, AitbcError } from "@aitbc/sdk";
+ * import { getDeployment, getVotingPower } from "@aitbc/sdk";
+ * const { contracts } = getDeployment(31337);
+ * const { power } = await getVotingPower(publicClient, { contracts, account });
  * ```
  */
 export * from "./errors/base.js";
 export * from "./errors/zk.js";
+export * from "./errors/contract.js";
+export * from "./errors/validation.js";
+export * from "./abis/index.js";
+export * from "./deployments.js";
+export type { AitbcReadClient, AitbcWriteClient, WriteParameters, WriteReturnType } from "./utils/client.js";
+export { assertAddress, assertAmount, assertModelDigest } from "./utils/validate.js";
+export * from "./actions/token.js";
+export * from "./actions/governance.js";
 export * from "./zk/field.js";
 export * from "./zk/artifacts.js";
 export * from "./zk/proof.js";
