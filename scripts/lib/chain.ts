@@ -3,16 +3,12 @@
  * GPUStaking, JobEscrow, ReputationRegistry and the token.
  *
  * `@aitbc/sdk` does not have its job and staking actions yet (the SDK is being written in
- * parallel); when it has them, this adapter is the one place to switch over. ABIs come from the
- * Hardhat compilation artifacts.
+ * parallel); when it has them, this adapter is the one place to switch over. ABIs and revert
+ * decoding come from the SDK.
  *
  * Every transaction of one account goes through one queue (send, then wait for the receipt), so
  * concurrent jobs never race on nonces; reads are retried with backoff on transport errors.
  */
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
 import {
   createPublicClient,
   createWalletClient,
@@ -33,19 +29,14 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 
 import type { Hex } from "../../sdk/src/zk/field.js";
+import {
+  aitbcTokenAbi,
+  gpuStakingAbi,
+  jobEscrowAbi,
+  reputationRegistryAbi,
+} from "../../sdk/src/abis/index.js";
+import { ContractRevertError, toAitbcError } from "../../sdk/src/errors/contract.js";
 import { limiter, retry } from "./retry.js";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** The ABI of a compiled contract (`artifacts/contracts/<dir>/<Name>.sol/<Name>.json`). */
-export function loadAbi(dir: string, name: string): Abi {
-  const path = resolve(ROOT, "artifacts", "contracts", dir, `${name}.sol`, `${name}.json`);
-  try {
-    return (JSON.parse(readFileSync(path, "utf8")) as { abi: Abi }).abi;
-  } catch (cause) {
-    throw new Error(`cannot read the ABI of ${name} at ${path}: run \`hardhat compile\` first`, { cause });
-  }
-}
 
 export const JobStatus = ["None", "Open", "Claimed", "Submitted", "Disputed", "Settled", "Refunded"] as const;
 export type JobStatusName = (typeof JobStatus)[number];
@@ -85,6 +76,7 @@ export interface ChainConfig {
 
 /** A revert decoded to its custom error name and arguments, when the ABI knows it. */
 export function revertName(error: unknown): string | undefined {
+  if (error instanceof ContractRevertError) return error.errorName;
   if (error instanceof BaseError) {
     const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (revert instanceof ContractFunctionRevertedError) return revert.data?.errorName ?? revert.reason;
@@ -100,11 +92,11 @@ export class ChainAdapter {
   readonly wallet: WalletClient<Transport, undefined, Account>;
   readonly account: Account;
   readonly address: Address;
-  readonly abis = {
-    token: loadAbi("token", "AITBCToken"),
-    staking: loadAbi("staking", "GPUStaking"),
-    escrow: loadAbi("escrow", "JobEscrow"),
-    reputation: loadAbi("reputation", "ReputationRegistry"),
+  readonly abis: Record<keyof MarketAddresses, Abi> = {
+    token: aitbcTokenAbi,
+    staking: gpuStakingAbi,
+    escrow: jobEscrowAbi,
+    reputation: reputationRegistryAbi,
   };
   /** Gas used per action name (for the report). */
   readonly gas = new Map<string, { count: number; total: bigint }>();
@@ -136,27 +128,44 @@ export class ChainAdapter {
     );
   }
 
-  /**
-   * Sends a transaction through this account's queue and waits for its receipt.
-   * @throws the decoded revert (simulation first, so nothing is mined on a revert).
-   */
+  /** Sends a transaction to one of the market contracts (see {@link writeTo}). */
   write(
     contract: keyof MarketAddresses,
     functionName: string,
     args: readonly unknown[] = [],
     label = functionName,
   ) {
+    return this.writeTo(this.config.addresses[contract], this.abis[contract], functionName, args, label);
+  }
+
+  /**
+   * Sends a transaction to any contract through this account's queue and waits for its receipt.
+   * @throws {ContractRevertError} decoded by the SDK (simulated first: nothing is mined on a revert).
+   */
+  writeTo(
+    address: Address,
+    abi: Abi,
+    functionName: string,
+    args: readonly unknown[] = [],
+    label = functionName,
+  ) {
     return this.txQueue(async () => {
-      const { request } = await this.public.simulateContract({
-        address: this.config.addresses[contract],
-        abi: this.abis[contract],
-        functionName,
-        args,
-        account: this.account,
+      let request;
+      try {
+        ({ request } = await this.public.simulateContract({
+          address,
+          abi,
+          functionName,
+          args,
+          account: this.account,
+        }));
+      } catch (error) {
+        throw toAitbcError(error, functionName);
+      }
+      const hash: Hash = await this.wallet.writeContract({
+        ...(request as Parameters<typeof this.wallet.writeContract>[0]),
+        chain: null,
       });
-      const hash: Hash = await this.wallet.writeContract(
-        request as Parameters<typeof this.wallet.writeContract>[0],
-      );
       const receipt = await retry(() => this.public.waitForTransactionReceipt({ hash, timeout: 60_000 }), {
         attempts: 3,
         retryIf: isTransportError,
