@@ -17,7 +17,7 @@ import { ChainAdapter, revertName, type OnChainJob } from "../chain.js";
 import { BackendError, UnknownModelError, type InferenceBackend } from "../ollama/backend.js";
 import { outputHash, payloadHash } from "../protocol.js";
 import { RelayClient } from "../coordinator/relay.js";
-import { limiter, sleep } from "../retry.js";
+import { limiter, proverLock, sleep } from "../retry.js";
 import type { GpuDeclaration } from "./gpu.js";
 import { JobJournal, type JournalEntry } from "./journal.js";
 
@@ -292,15 +292,15 @@ export class Miner {
       });
     }
     if (entry.state === "inferred") {
-      const t = performance.now();
-      const receipt = await proveReceipt(this.options.secret, {
+      let t = 0;
+      const receipt = await proverLock(() => (t = performance.now(), proveReceipt(this.options.secret, {
         jobId: id,
         modelDigest: job.modelDigest,
         promptHash: job.promptHash,
         outputHash: entry.outputHash as Hex,
         tokenCount: BigInt(entry.tokenCount!),
         pricePerToken: job.pricePerToken,
-      }, { maxTokens: BigInt(job.maxTokens) }); // prettier-ignore
+      }, { maxTokens: BigInt(job.maxTokens) }))); // prettier-ignore
       timings.proveMs = performance.now() - t;
       entry = this.journal.record(jobId, "proved", {
         nullifier: receipt.nullifier.toString(),
@@ -312,13 +312,22 @@ export class Miner {
       const t = performance.now();
       const p = entry.proof as { a: string[]; b: string[][]; c: string[] };
       const big = (xs: string[]) => xs.map((x) => BigInt(x));
-      const receipt = await this.chain.write("escrow", "submitResult", [
-        id,
-        entry.outputHash,
-        BigInt(entry.tokenCount!),
-        BigInt(entry.nullifier!),
-        { a: big(p.a), b: p.b.map(big), c: big(p.c) },
-      ]);
+      let receipt;
+      try {
+        receipt = await this.chain.write("escrow", "submitResult", [
+          id,
+          entry.outputHash,
+          BigInt(entry.tokenCount!),
+          BigInt(entry.nullifier!),
+          { a: big(p.a), b: p.b.map(big), c: big(p.c) },
+        ]);
+      } catch (error) {
+        if (revertName(error) === "EscrowInvalidProof") {
+          // a proof the verifier rejects is useless: prove again from the journaled output
+          this.journal.record(jobId, "inferred", { reason: "the escrow rejected the proof; proving again" });
+        }
+        throw error;
+      }
       timings.submitMs = performance.now() - t;
       entry = this.journal.record(jobId, "submitted", {
         txHash: receipt.transactionHash,
