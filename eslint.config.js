@@ -12,6 +12,7 @@ export default tseslint.config(
       "types/",
       "dist/",
       "sdk/dist/",
+      "sdk/docs/",
       "coverage/",
       "circuits/build/",
       "deploy/deployments/",

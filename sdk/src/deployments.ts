@@ -88,6 +88,10 @@ export function getDeployment(chainId: number, options: { dir?: string } = {}): 
  * @returns Its address.
  * @throws {DeploymentNotFoundError} if missing.
  * @throws {InvalidAddressError} if malformed.
+ * @example
+ * ```ts
+ * contractAddress(getDeployment(31337).contracts, "AITBCToken");
+ * ```
  */
 export function contractAddress(contracts: AitbcContracts, name: AitbcContractName): Address {
   const address = contracts[name];

@@ -18,6 +18,11 @@ export type { AitbcReadClient, AitbcWriteClient, WriteParameters, WriteReturnTyp
 export { assertAddress, assertAmount, assertModelDigest } from "./utils/validate.js";
 export * from "./actions/token.js";
 export * from "./actions/governance.js";
+export * from "./actions/staking.js";
+export * from "./actions/reputation.js";
+export * from "./actions/jobs.js";
+export * from "./actions/wallet.js";
+export * from "./agents/index.js";
 export * from "./zk/field.js";
 export * from "./zk/artifacts.js";
 export * from "./zk/proof.js";

@@ -5,7 +5,8 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { AitbcError } from "../../sdk/src/index.js";
 
 export function viemClients(connection: NetworkConnection) {
-  const transport = custom(connection.provider as unknown as EIP1193Provider);
+  // No retries: Hardhat reports reverts as internal errors, which viem would retry for ~1 s.
+  const transport = custom(connection.provider as unknown as EIP1193Provider, { retryCount: 0 });
   const publicClient = createPublicClient({ transport, pollingInterval: 20 });
   const walletFor = (address: string) =>
     createWalletClient({ account: address as Address, transport, pollingInterval: 20 });

@@ -172,7 +172,7 @@ export async function propose(
   const governor = contractAddress(parameters.contracts, "OpenClawGovernor");
   const escrow = contractAddress(parameters.contracts, "ProposalBondEscrow");
   const token = contractAddress(parameters.contracts, "AITBCToken");
-  const bond = await read<bigint>(client, {
+  const bond = await read(client, {
     address: escrow,
     abi: proposalBondEscrowAbi,
     functionName: "proposalBond",
@@ -239,8 +239,8 @@ async function signPermit(
 ): Promise<{ deadline: bigint; v: number; r: Hex; s: Hex }> {
   const owner = accountAddress(args.owner);
   const [nonce, domain] = await Promise.all([
-    read<bigint>(client, { address: args.token, abi: aitbcTokenAbi, functionName: "nonces", args: [owner] }),
-    read<readonly [Hex, string, string, bigint, Address, Hex, readonly bigint[]]>(client, {
+    read(client, { address: args.token, abi: aitbcTokenAbi, functionName: "nonces", args: [owner] }),
+    read(client, {
       address: args.token,
       abi: aitbcTokenAbi,
       functionName: "eip712Domain",
@@ -296,7 +296,7 @@ export async function challengeProposal(
   const account = resolveAccount(client, parameters.account, "challengeProposal");
   const proposalId = assertAmount(parameters.proposalId, "proposalId");
   const escrow = contractAddress(parameters.contracts, "ProposalBondEscrow");
-  const bond = await read<bigint>(client, {
+  const bond = await read(client, {
     address: escrow,
     abi: proposalBondEscrowAbi,
     functionName: "challengeBond",
@@ -415,13 +415,13 @@ export async function signVote(
   const governor = contractAddress(parameters.contracts, "OpenClawGovernor");
   const voter = accountAddress(account);
   const [nonce, domain] = await Promise.all([
-    read<bigint>(client, {
+    read(client, {
       address: governor,
       abi: openClawGovernorAbi,
       functionName: "nonces",
       args: [voter],
     }),
-    read<readonly [Hex, string, string, bigint, Address, Hex, readonly bigint[]]>(client, {
+    read(client, {
       address: governor,
       abi: openClawGovernorAbi,
       functionName: "eip712Domain",
@@ -591,23 +591,16 @@ export async function getProposal(
 ): Promise<GetProposalReturnType> {
   const proposalId = assertAmount(parameters.proposalId, "proposalId");
   const address = contractAddress(parameters.contracts, "OpenClawGovernor");
-  const call = <T>(functionName: string, args: readonly unknown[] = [proposalId]) =>
-    read<T>(client, { address, abi: openClawGovernorAbi, functionName, args });
-  const state = await call<number>("state");
+  const gov = { address, abi: openClawGovernorAbi } as const;
+  const state = await read(client, { ...gov, functionName: "state", args: [proposalId] });
   const [votes, extras, voteStart, deadline] = await Promise.all([
-    call<readonly [bigint, bigint, bigint]>("proposalVotes"),
-    call<{
-      createdAt: number;
-      proposalType: number;
-      critical: boolean;
-      councilApproved: boolean;
-      struckDown: boolean;
-    }>("proposalExtras"),
-    call<bigint>("proposalVoteStart"),
-    call<bigint>("proposalDeadline"),
+    read(client, { ...gov, functionName: "proposalVotes", args: [proposalId] }),
+    read(client, { ...gov, functionName: "proposalExtras", args: [proposalId] }),
+    read(client, { ...gov, functionName: "proposalVoteStart", args: [proposalId] }),
+    read(client, { ...gov, functionName: "proposalDeadline", args: [proposalId] }),
   ]);
   const createdAt = BigInt(extras.createdAt);
-  const quorum = await call<bigint>("quorum", [createdAt]);
+  const quorum = await read(client, { ...gov, functionName: "quorum", args: [createdAt] });
   return {
     state: PROPOSAL_STATES[state]!,
     votes: { against: votes[0], for: votes[1], abstain: votes[2] },
@@ -673,7 +666,7 @@ export async function buildCouncilApproval(
   parameters: ProposalIdParameters,
 ): Promise<SafeTransaction> {
   const safe = contractAddress(parameters.contracts, "SecurityCouncil");
-  const nonce = await read<bigint>(client, { address: safe, abi: safeAbi, functionName: "nonce" });
+  const nonce = await read(client, { address: safe, abi: safeAbi, functionName: "nonce" });
   const chainId = client.chain?.id ?? Number(await client.request({ method: "eth_chainId" }));
   return {
     safe,

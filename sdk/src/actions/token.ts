@@ -76,13 +76,7 @@ export async function getVotingPower(
   } else {
     timepoint = assertAmount(parameters.timepoint, "timepoint (Unix seconds)");
   }
-  const breakdown = await read<{
-    votes: bigint;
-    average24h: bigint;
-    average7d: bigint;
-    cap: bigint;
-    power: bigint;
-  }>(client, {
+  const breakdown = await read(client, {
     address: token,
     abi: aitbcTokenAbi,
     functionName: "getPastVotingPowerBreakdown",
@@ -138,9 +132,9 @@ export async function getTokenBalance(
   const account = assertAddress(parameters.account, "account");
   const address = contractAddress(parameters.contracts, "AITBCToken");
   const [balance, votes, delegate] = await Promise.all([
-    read<bigint>(client, { address, abi: aitbcTokenAbi, functionName: "balanceOf", args: [account] }),
-    read<bigint>(client, { address, abi: aitbcTokenAbi, functionName: "getVotes", args: [account] }),
-    read<Address>(client, { address, abi: aitbcTokenAbi, functionName: "delegates", args: [account] }),
+    read(client, { address, abi: aitbcTokenAbi, functionName: "balanceOf", args: [account] }),
+    read(client, { address, abi: aitbcTokenAbi, functionName: "getVotes", args: [account] }),
+    read(client, { address, abi: aitbcTokenAbi, functionName: "delegates", args: [account] }),
   ]);
   return { balance, votes, delegate };
 }
@@ -160,7 +154,7 @@ export async function getTotalSupply(
   client: AitbcReadClient,
   parameters: { contracts: AitbcContracts },
 ): Promise<bigint> {
-  return read<bigint>(client, {
+  return read(client, {
     address: contractAddress(parameters.contracts, "AITBCToken"),
     abi: aitbcTokenAbi,
     functionName: "totalSupply",
@@ -272,6 +266,10 @@ export async function transferToken(
 /**
  * @internal Makes sure `spender` may spend at least `amount` of the sender's AITBC, approving
  * exactly `amount` if the allowance is lower.
+ * @example
+ * ```ts
+ * await ensureAllowance(wallet, { contracts, spender: contracts.JobEscrow!, amount: 10n ** 18n, account });
+ * ```
  */
 export async function ensureAllowance(
   client: AitbcWriteClient,
@@ -284,7 +282,7 @@ export async function ensureAllowance(
 ): Promise<void> {
   const owner = accountAddress(args.account);
   const token = contractAddress(args.contracts, "AITBCToken");
-  const allowance = await read<bigint>(client, {
+  const allowance = await read(client, {
     address: token,
     abi: aitbcTokenAbi,
     functionName: "allowance",

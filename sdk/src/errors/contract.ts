@@ -13,7 +13,8 @@ import { reputationRegistryAbi } from "../abis/reputationRegistry.js";
 import { safeAbi } from "../abis/safe.js";
 import { AitbcError } from "./base.js";
 
-type AbiError = Extract<Abi[number], { type: "error" }>;
+/** One `error` item of an ABI. */
+export type AbiError = Extract<Abi[number], { type: "error" }>;
 
 /**
  * Every custom error of the protocol's contracts (token, governance, staking, reputation, escrow,
@@ -157,6 +158,10 @@ export function decodeRevertData(data: Hex): { errorName: string; args: readonly
  * @param error The caught error.
  * @param functionName The contract function, for the message.
  * @returns The typed error (to be thrown by the caller).
+ * @example
+ * ```ts
+ * try { await readContract(client, call); } catch (e) { throw toAitbcError(e, "jobOf"); }
+ * ```
  */
 export function toAitbcError(error: unknown, functionName?: string): AitbcError {
   if (error instanceof AitbcError) return error;

@@ -118,6 +118,10 @@ export function runMlp(model: QuantizedMlp, features: readonly number[]): MlpOut
  *
  * @param model The model to check.
  * @throws {RangeError} describing the first problem found.
+ * @example
+ * ```ts
+ * validateModel(BUILTIN_MODEL);
+ * ```
  */
 export function validateModel(model: QuantizedMlp): void {
   if (model.nIn !== FEATURE_SLOTS) throw new RangeError(`nIn must be ${FEATURE_SLOTS}`);
@@ -150,6 +154,10 @@ export function validateModel(model: QuantizedMlp): void {
  *
  * @param model The model.
  * @returns The signed parameters.
+ * @example
+ * ```ts
+ * const flat = flattenParams(BUILTIN_MODEL);
+ * ```
  */
 export function flattenParams(model: QuantizedMlp): number[] {
   return [...model.w1.flat(), ...model.b1, ...model.w2.flat(), ...model.b2];
@@ -161,6 +169,10 @@ export function flattenParams(model: QuantizedMlp): number[] {
  *
  * @param model The model.
  * @returns ceil(params / 31) words, each below 2^248.
+ * @example
+ * ```ts
+ * const packed = packWeights(BUILTIN_MODEL);
+ * ```
  */
 export function packWeights(model: QuantizedMlp): bigint[] {
   const params = flattenParams(model);
@@ -182,6 +194,10 @@ export function packWeights(model: QuantizedMlp): bigint[] {
  *
  * @param model The model.
  * @returns The tag as a field element.
+ * @example
+ * ```ts
+ * const tag = modelTag(BUILTIN_MODEL);
+ * ```
  */
 export function modelTag(model: QuantizedMlp): bigint {
   return (
@@ -200,6 +216,10 @@ export function modelTag(model: QuantizedMlp): bigint {
  *
  * @param model The model.
  * @returns The vocabulary hash.
+ * @example
+ * ```ts
+ * const h = vocabularyHash();
+ * ```
  */
 export function vocabularyHash(model: QuantizedMlp): bigint {
   return BigInt(sha256(stringToBytes(model.vocabulary.join("\n")))) >> 8n;

@@ -1,6 +1,9 @@
 import {
   type Abi,
   type Account,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
   type Address,
   type Chain,
   type Client,
@@ -51,19 +54,42 @@ export function accountAddress(account: Account | Address): Address {
   return typeof account === "string" ? account : account.address;
 }
 
-/** @internal A typed-enough contract call description. */
-export interface CallRequest {
+type ReadMutability = "pure" | "view";
+type WriteMutability = "nonpayable" | "payable";
+
+/**
+ * @internal A contract call typed by a literal (`as const`) ABI: the function name, the arguments
+ * and the return value are all checked against the ABI.
+ */
+export interface TypedCall<
+  abi extends Abi,
+  mutability extends ReadMutability | WriteMutability,
+  functionName extends ContractFunctionName<abi, mutability>,
+  args extends ContractFunctionArgs<abi, mutability, functionName>,
+> {
   address: Address;
-  abi: Abi;
-  functionName: string;
-  args?: readonly unknown[];
+  abi: abi;
+  functionName: functionName;
+  args?: args;
   value?: bigint;
 }
 
 /** @internal Reads a view function; reverts become {@link ContractRevertError}. */
-export async function read<T>(client: AitbcReadClient, call: CallRequest): Promise<T> {
+export async function read<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, ReadMutability>,
+  const args extends ContractFunctionArgs<abi, ReadMutability, functionName>,
+>(
+  client: AitbcReadClient,
+  call: TypedCall<abi, ReadMutability, functionName, args>,
+): Promise<ContractFunctionReturnType<abi, ReadMutability, functionName, args>> {
   try {
-    return (await readContract(client, call as never)) as T;
+    return (await readContract(client, call as never)) as ContractFunctionReturnType<
+      abi,
+      ReadMutability,
+      functionName,
+      args
+    >;
   } catch (error) {
     throw toAitbcError(error, call.functionName);
   }
@@ -73,10 +99,16 @@ export async function read<T>(client: AitbcReadClient, call: CallRequest): Promi
  * @internal Simulates (so a revert is decoded before anything is sent), sends and waits for the
  * receipt. Returns the hash, the receipt and the simulated return value.
  */
-export async function write<T = unknown>(
+export async function write<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, WriteMutability>,
+  const args extends ContractFunctionArgs<abi, WriteMutability, functionName>,
+>(
   client: AitbcWriteClient,
-  call: CallRequest & { account: Account | Address },
-): Promise<WriteReturnType & { result: T }> {
+  call: TypedCall<abi, WriteMutability, functionName, args> & { account: Account | Address },
+): Promise<
+  WriteReturnType & { result: ContractFunctionReturnType<abi, WriteMutability, functionName, args> }
+> {
   let request: unknown;
   let result: unknown;
   try {
@@ -101,5 +133,9 @@ export async function write<T = unknown>(
       cause: new Error(`transaction ${hash} reverted`),
     });
   }
-  return { hash, receipt, result: result as T };
+  return {
+    hash,
+    receipt,
+    result: result as ContractFunctionReturnType<abi, WriteMutability, functionName, args>,
+  };
 }

@@ -61,7 +61,16 @@ export function assertAmount(
   return value;
 }
 
-/** Largest value of an unsigned integer type of `bits` bits. */
+/**
+ * Largest value of an unsigned integer type of `bits` bits.
+ *
+ * @param bits Width, e.g. 32 for uint32.
+ * @returns `2^bits - 1`.
+ * @example
+ * ```ts
+ * maxUint(32); // 4294967295n
+ * ```
+ */
 export function maxUint(bits: number): bigint {
   return (1n << BigInt(bits)) - 1n;
 }
@@ -73,6 +82,10 @@ export function maxUint(bits: number): bigint {
  * @param what Parameter name.
  * @returns The value, typed.
  * @throws {InvalidParameterError} if it is not 0x + 64 hex digits.
+ * @example
+ * ```ts
+ * assertBytes32(keccak256(toHex("prompt")), "promptHash");
+ * ```
  */
 export function assertBytes32(value: unknown, what: string): Hex {
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value)) {
@@ -91,6 +104,10 @@ export function assertBytes32(value: unknown, what: string): Hex {
  * @param known Optional list of accepted digests (e.g. the models a gateway serves).
  * @returns The digest, typed.
  * @throws {UnknownModelDigestError} if malformed, zero or not in `known`.
+ * @example
+ * ```ts
+ * assertModelDigest(digest, [digest, otherDigest]);
+ * ```
  */
 export function assertModelDigest(value: unknown, known?: readonly Hex[]): Hex {
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value)) {
@@ -115,6 +132,10 @@ export function assertModelDigest(value: unknown, known?: readonly Hex[]): Hex {
  * @param what Parameter name.
  * @returns The value.
  * @throws {InvalidParameterError} if not allowed.
+ * @example
+ * ```ts
+ * assertOneOf(1, [0, 1, 2] as const, "support");
+ * ```
  */
 export function assertOneOf<T extends number | string>(
   value: unknown,

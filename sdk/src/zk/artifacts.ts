@@ -77,6 +77,10 @@ export function circuitArtifacts(circuit: CircuitName, dir?: string): CircuitArt
  * @param path The file.
  * @returns The parsed JSON value.
  * @throws {CircuitArtifactNotFoundError} if the file cannot be read or parsed.
+ * @example
+ * ```ts
+ * const vk = readJsonArtifact<VerificationKey>(circuitArtifacts("receipt").verificationKey);
+ * ```
  */
 export function readJsonArtifact<T>(path: string): T {
   try {

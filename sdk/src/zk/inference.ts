@@ -125,6 +125,10 @@ export async function proveInference(
  * @param options Artifact location.
  * @returns `true` iff valid.
  * @throws {MalformedProofError} if the signals are malformed.
+ * @example
+ * ```ts
+ * const ok = await verifyInference(result.proof, result.publicSignals);
+ * ```
  */
 export async function verifyInference(
   proof: Groth16Proof,

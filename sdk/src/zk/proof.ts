@@ -138,6 +138,10 @@ export async function prove(
  * @param options Artifact location.
  * @returns The verification key JSON.
  * @throws {CircuitArtifactNotFoundError} if it cannot be read.
+ * @example
+ * ```ts
+ * const vk = loadVerificationKey("receipt");
+ * ```
  */
 export function loadVerificationKey(circuit: CircuitName, options: ArtifactOptions = {}): VerificationKey {
   return readJsonArtifact<VerificationKey>(circuitArtifacts(circuit, options.artifactsDir).verificationKey);
@@ -256,6 +260,10 @@ export function encodeVerifyProofCall(calldata: VerifierCalldata): Hex {
  * when done proving; later calls to {@link prove} start them again.
  *
  * @returns Resolves when the workers are terminated.
+ * @example
+ * ```ts
+ * after(releaseProverResources); // in a test suite that proves
+ * ```
  */
 export async function releaseProverResources(): Promise<void> {
   const cached = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };

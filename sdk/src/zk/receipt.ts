@@ -79,6 +79,10 @@ export function identityCommitment(secret: bigint): bigint {
  * @param jobId The job id (below 2^64).
  * @returns The nullifier, a field element.
  * @throws {FieldElementOutOfRangeError} if an argument is out of range.
+ * @example
+ * ```ts
+ * const nullifier = receiptNullifier(secret, jobId);
+ * ```
  */
 export function receiptNullifier(secret: bigint, jobId: bigint): bigint {
   return poseidon2([toField(secret, "secret"), checkUint(jobId, RECEIPT_LIMITS.jobIdBits, "jobId")]);
@@ -91,6 +95,10 @@ export function receiptNullifier(secret: bigint, jobId: bigint): bigint {
  * @param pricePerToken Wei per token (uint128).
  * @returns The fee in wei.
  * @throws {FieldElementOutOfRangeError} if an argument is out of range.
+ * @example
+ * ```ts
+ * receiptFee(37n, 2n * 10n ** 15n); // 74n * 10n ** 15n wei
+ * ```
  */
 export function receiptFee(tokenCount: bigint, pricePerToken: bigint): bigint {
   return (
@@ -263,6 +271,10 @@ export async function proveReceipt(
  * @param options Artifact location.
  * @returns `true` iff the proof binds exactly these values to that identity.
  * @throws range errors as {@link receiptPublicSignals}.
+ * @example
+ * ```ts
+ * const ok = await verifyReceipt(receipt.proof, job, identityCommitment(secret), receipt.nullifier);
+ * ```
  */
 export async function verifyReceipt(
   proof: Groth16Proof,

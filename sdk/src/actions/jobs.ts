@@ -1,0 +1,710 @@
+/**
+ * Inference job actions on `JobEscrow`: open a job (or from a provider's EIP-712 quote), sign and
+ * verify quotes, claim, submit a result with its receipt proof, finalize, dispute, reclaim,
+ * withdraw, read and watch jobs, and `runJob`, which waits for settlement.
+ */
+import {
+  parseEventLogs,
+  type Account,
+  type Address,
+  type Hex,
+  type Log,
+  type WatchContractEventReturnType,
+} from "viem";
+import {
+  getBlock,
+  getTransactionReceipt,
+  signTypedData,
+  verifyTypedData,
+  watchContractEvent,
+} from "viem/actions";
+
+import { jobEscrowAbi } from "../abis/jobEscrow.js";
+import { contractAddress, type AitbcContracts } from "../deployments.js";
+import type { AitbcError } from "../errors/base.js";
+import { InvalidParameterError, WaitTimeoutError } from "../errors/validation.js";
+import {
+  read,
+  resolveAccount,
+  write,
+  type AitbcReadClient,
+  type AitbcWriteClient,
+  type WriteParameters,
+  type WriteReturnType,
+} from "../utils/client.js";
+import { assertAddress, assertAmount, assertBytes32, assertModelDigest, maxUint } from "../utils/validate.js";
+import { proveReceipt, type ReceiptProof } from "../zk/receipt.js";
+import type { ArtifactOptions } from "../zk/proof.js";
+import { TIERS, type TierName } from "./reputation.js";
+import { ensureAllowance } from "./token.js";
+
+/** `IJobEscrow.JobStatus` names by value. */
+export const JOB_STATUSES = [
+  "None",
+  "Open",
+  "Claimed",
+  "Submitted",
+  "Disputed",
+  "Settled",
+  "Refunded",
+] as const;
+/** A job status name. */
+export type JobStatusName = (typeof JOB_STATUSES)[number];
+
+/** What a consumer asks for. */
+export interface JobRequest {
+  /** Digest of the model (bytes32, non-zero). */
+  modelDigest: Hex;
+  /** keccak256 of the prompt (bytes32). */
+  promptHash: Hex;
+  /** Maximum tokens paid for (uint32). */
+  maxTokens: bigint;
+  /** Price per token, wei of AITBC (uint128). The escrow pulls maxTokens × pricePerToken. */
+  pricePerToken: bigint;
+  /** Deadline for the result, Unix seconds (uint40, in the future). */
+  deadline: bigint;
+  /** Minimum provider tier (0 Bronze … 3 Platinum). Default 0. */
+  minTier?: number;
+}
+
+function checkRequest(request: JobRequest, knownModels?: readonly Hex[]) {
+  const minTier = request.minTier ?? 0;
+  if (!Number.isInteger(minTier) || minTier < 0 || minTier > 3) {
+    throw new InvalidParameterError({ what: "minTier", reason: `expected 0..3, got ${minTier}` });
+  }
+  return {
+    modelDigest: assertModelDigest(request.modelDigest, knownModels),
+    promptHash: assertBytes32(request.promptHash, "promptHash"),
+    maxTokens: Number(assertAmount(request.maxTokens, "maxTokens", { positive: true, max: maxUint(32) })),
+    pricePerToken: assertAmount(request.pricePerToken, "pricePerToken (wei)", {
+      positive: true,
+      max: maxUint(128),
+    }),
+    deadline: Number(assertAmount(request.deadline, "deadline (Unix seconds)", { max: maxUint(40) })),
+    minTier,
+  };
+}
+
+/** Parameters of {@link openJob}. */
+export interface OpenJobParameters extends JobRequest, WriteParameters {
+  /** Addresses; `JobEscrow` and `AITBCToken` are used. */
+  contracts: AitbcContracts;
+  /** If given, `modelDigest` must be one of these (else {@link UnknownModelDigestError}). */
+  knownModels?: readonly Hex[];
+}
+
+/** Result of {@link openJob} and {@link openJobWithQuote}. */
+export interface OpenJobReturnType extends WriteReturnType {
+  /** The new job's id. */
+  jobId: bigint;
+  /** AITBC escrowed, wei. */
+  escrowed: bigint;
+}
+
+/** Errors {@link openJob} may throw. */
+export type OpenJobErrorType = AitbcError;
+
+/**
+ * Opens an inference job, escrowing `maxTokens × pricePerToken` AITBC (approved first if needed).
+ *
+ * @param client A wallet client of the consumer.
+ * @param parameters See {@link OpenJobParameters}.
+ * @returns `{ hash, receipt, jobId, escrowed }`.
+ * @throws {UnknownModelDigestError} | {InvalidAmountError} | {InvalidParameterError} before any request.
+ * @throws {ContractRevertError} e.g. `EscrowInvalidDeadline(deadline)`.
+ * @example
+ * ```ts
+ * const { jobId } = await openJob(wallet, { contracts, modelDigest, promptHash: keccak256(toHex(prompt)),
+ *   maxTokens: 100n, pricePerToken: 2n * 10n ** 15n, deadline: now + 3600n });
+ * ```
+ */
+export async function openJob(
+  client: AitbcWriteClient,
+  parameters: OpenJobParameters,
+): Promise<OpenJobReturnType> {
+  const account = resolveAccount(client, parameters.account, "openJob");
+  const request = checkRequest(parameters, parameters.knownModels);
+  const escrow = contractAddress(parameters.contracts, "JobEscrow");
+  const escrowed = BigInt(request.maxTokens) * request.pricePerToken;
+  await ensureAllowance(client, {
+    contracts: parameters.contracts,
+    spender: escrow,
+    amount: escrowed,
+    account,
+  });
+  const { hash, receipt } = await write(client, {
+    address: escrow,
+    abi: jobEscrowAbi,
+    functionName: "openJob",
+    args: [request],
+    account,
+  });
+  return { hash, receipt, jobId: openedJobId(receipt.logs), escrowed };
+}
+
+function openedJobId(logs: Log[]): bigint {
+  const [event] = parseEventLogs({ abi: jobEscrowAbi, logs, eventName: "JobOpened" });
+  return event?.args.jobId ?? 0n;
+}
+
+/** A provider's signed offer: price and capacity for one consumer and model (EIP-712 `Quote`). */
+export interface Quote {
+  provider: Address;
+  consumer: Address;
+  modelDigest: Hex;
+  /** wei of AITBC per token (uint128). */
+  pricePerToken: bigint;
+  /** uint32. */
+  maxTokens: bigint;
+  /** Unix seconds after which the quote is void (uint40). */
+  expiry: bigint;
+  /** Provider-chosen nonce; each is usable once. */
+  nonce: bigint;
+}
+
+const QUOTE_TYPES = {
+  Quote: [
+    { name: "provider", type: "address" },
+    { name: "consumer", type: "address" },
+    { name: "modelDigest", type: "bytes32" },
+    { name: "pricePerToken", type: "uint128" },
+    { name: "maxTokens", type: "uint32" },
+    { name: "expiry", type: "uint40" },
+    { name: "nonce", type: "uint256" },
+  ],
+} as const;
+
+function checkQuote(quote: Quote) {
+  return {
+    provider: assertAddress(quote.provider, "quote.provider"),
+    consumer: assertAddress(quote.consumer, "quote.consumer"),
+    modelDigest: assertModelDigest(quote.modelDigest),
+    pricePerToken: assertAmount(quote.pricePerToken, "quote.pricePerToken (wei)", {
+      positive: true,
+      max: maxUint(128),
+    }),
+    maxTokens: Number(assertAmount(quote.maxTokens, "quote.maxTokens", { positive: true, max: maxUint(32) })),
+    expiry: Number(assertAmount(quote.expiry, "quote.expiry (Unix seconds)", { max: maxUint(40) })),
+    nonce: assertAmount(quote.nonce, "quote.nonce"),
+  };
+}
+
+async function quoteDomain(client: AitbcReadClient, escrow: Address) {
+  const chainId = client.chain?.id ?? Number(await client.request({ method: "eth_chainId" }));
+  return { name: "AITBC JobEscrow", version: "1", chainId, verifyingContract: escrow } as const;
+}
+
+/**
+ * Signs a quote as its provider (EIP-712, domain "AITBC JobEscrow" v1 of the escrow). No transaction.
+ *
+ * @param client A wallet client of the provider (`quote.provider`).
+ * @param parameters `{ contracts, quote, account? }`.
+ * @returns The 65-byte signature.
+ * @throws {InvalidAddressError} | {InvalidAmountError} | {UnknownModelDigestError} on a malformed quote.
+ * @example
+ * ```ts
+ * const signature = await signQuote(providerWallet, { contracts, quote });
+ * ```
+ */
+export async function signQuote(
+  client: AitbcWriteClient,
+  parameters: { contracts: AitbcContracts; quote: Quote; account?: Account | Address },
+): Promise<Hex> {
+  const account = resolveAccount(client, parameters.account, "signQuote");
+  const message = checkQuote(parameters.quote);
+  const domain = await quoteDomain(client, contractAddress(parameters.contracts, "JobEscrow"));
+  return signTypedData(client, { account, domain, types: QUOTE_TYPES, primaryType: "Quote", message });
+}
+
+/**
+ * Verifies a quote's signature against `quote.provider` (EOA, or ERC-1271 smart account via an
+ * `eth_call`).
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts, quote, signature }`.
+ * @returns `true` if the provider signed exactly this quote for this escrow and chain.
+ * @example
+ * ```ts
+ * if (!(await verifyQuote(client, { contracts, quote, signature }))) throw new Error("forged");
+ * ```
+ */
+export async function verifyQuote(
+  client: AitbcReadClient,
+  parameters: { contracts: AitbcContracts; quote: Quote; signature: Hex },
+): Promise<boolean> {
+  const message = checkQuote(parameters.quote);
+  const domain = await quoteDomain(client, contractAddress(parameters.contracts, "JobEscrow"));
+  try {
+    return await verifyTypedData(client, {
+      address: message.provider,
+      domain,
+      types: QUOTE_TYPES,
+      primaryType: "Quote",
+      message,
+      signature: parameters.signature,
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** Parameters of {@link openJobWithQuote}. */
+export interface OpenJobWithQuoteParameters extends WriteParameters {
+  /** Addresses; `JobEscrow` and `AITBCToken` are used. */
+  contracts: AitbcContracts;
+  /** The provider's quote (its consumer must be the sender). */
+  quote: Quote;
+  /** The provider's signature from {@link signQuote}. */
+  signature: Hex;
+  /** keccak256 of the prompt. */
+  promptHash: Hex;
+  /** Result deadline, Unix seconds. */
+  deadline: bigint;
+}
+
+/**
+ * Opens a job already assigned to the quoting provider (no `claim` needed), escrowing
+ * `quote.maxTokens × quote.pricePerToken`.
+ *
+ * @param client A wallet client of the consumer.
+ * @param parameters See {@link OpenJobWithQuoteParameters}.
+ * @returns `{ hash, receipt, jobId, escrowed }`.
+ * @throws {ContractRevertError} e.g. `EscrowQuoteExpired`, `EscrowQuoteUsed`, `EscrowInvalidQuoteSignature`.
+ * @example
+ * ```ts
+ * const { jobId } = await openJobWithQuote(consumerWallet, { contracts, quote, signature, promptHash, deadline });
+ * ```
+ */
+export async function openJobWithQuote(
+  client: AitbcWriteClient,
+  parameters: OpenJobWithQuoteParameters,
+): Promise<OpenJobReturnType> {
+  const account = resolveAccount(client, parameters.account, "openJobWithQuote");
+  const quote = checkQuote(parameters.quote);
+  const promptHash = assertBytes32(parameters.promptHash, "promptHash");
+  const deadline = Number(assertAmount(parameters.deadline, "deadline (Unix seconds)", { max: maxUint(40) }));
+  const escrow = contractAddress(parameters.contracts, "JobEscrow");
+  const escrowed = BigInt(quote.maxTokens) * quote.pricePerToken;
+  await ensureAllowance(client, {
+    contracts: parameters.contracts,
+    spender: escrow,
+    amount: escrowed,
+    account,
+  });
+  const { hash, receipt } = await write(client, {
+    address: escrow,
+    abi: jobEscrowAbi,
+    functionName: "openJobWithQuote",
+    args: [quote, parameters.signature, promptHash, deadline],
+    account,
+  });
+  return { hash, receipt, jobId: openedJobId(receipt.logs), escrowed };
+}
+
+/** Parameters of the actions on one job. */
+export interface JobIdParameters extends WriteParameters {
+  /** Addresses; `JobEscrow` is used. */
+  contracts: AitbcContracts;
+  /** The job id. */
+  jobId: bigint;
+}
+
+async function jobCall(
+  client: AitbcWriteClient,
+  parameters: JobIdParameters,
+  functionName: "claim" | "finalize" | "reclaim" | "cancelJob" | "dispute",
+): Promise<WriteReturnType> {
+  const account = resolveAccount(client, parameters.account, functionName);
+  const jobId = assertAmount(parameters.jobId, "jobId", { positive: true });
+  const escrow = contractAddress(parameters.contracts, "JobEscrow");
+  if (functionName === "dispute") {
+    const bond = await read(client, {
+      address: escrow,
+      abi: jobEscrowAbi,
+      functionName: "disputeBond",
+    });
+    await ensureAllowance(client, {
+      contracts: parameters.contracts,
+      spender: escrow,
+      amount: bond,
+      account,
+    });
+  }
+  return write(client, { address: escrow, abi: jobEscrowAbi, functionName, args: [jobId], account });
+}
+
+/**
+ * Claims an open job as provider (registered, staked ≥ minStake, serving the model, tier ≥ minTier).
+ *
+ * @param client A wallet client of the provider.
+ * @param parameters `{ contracts, jobId, account? }`.
+ * @returns `{ hash, receipt }`.
+ * @throws {ContractRevertError} e.g. `EscrowWrongStatus(jobId, status)`, `EscrowModelNotServed`.
+ * @example
+ * ```ts
+ * await claimJob(providerWallet, { contracts, jobId });
+ * ```
+ */
+export function claimJob(client: AitbcWriteClient, parameters: JobIdParameters): Promise<WriteReturnType> {
+  return jobCall(client, parameters, "claim");
+}
+
+/**
+ * Settles a job after its challenge window (anyone): pays the provider, the protocol fee and the
+ * consumer's refund as withdrawable credit.
+ *
+ * @param client A wallet client (anyone).
+ * @param parameters `{ contracts, jobId, account? }`.
+ * @returns `{ hash, receipt }`.
+ * @throws {ContractRevertError} `EscrowChallengeWindowOpen(jobId, challengeEnds)` too early.
+ * @example
+ * ```ts
+ * await finalizeJob(wallet, { contracts, jobId });
+ * ```
+ */
+export function finalizeJob(client: AitbcWriteClient, parameters: JobIdParameters): Promise<WriteReturnType> {
+  return jobCall(client, parameters, "finalize");
+}
+
+/**
+ * Disputes a submitted result within the challenge window, escrowing the dispute bond (100 AITBC by
+ * default; approved first if needed). The council arbitrates.
+ *
+ * @param client A wallet client of the disputer.
+ * @param parameters `{ contracts, jobId, account? }`.
+ * @returns `{ hash, receipt }`.
+ * @throws {ContractRevertError} `EscrowChallengeWindowClosed`, `EscrowWrongStatus`.
+ * @example
+ * ```ts
+ * await disputeJob(consumerWallet, { contracts, jobId });
+ * ```
+ */
+export function disputeJob(client: AitbcWriteClient, parameters: JobIdParameters): Promise<WriteReturnType> {
+  return jobCall(client, parameters, "dispute");
+}
+
+/**
+ * Refunds a job whose deadline passed without a result (anyone); the assigned provider is penalised.
+ *
+ * @param client A wallet client (anyone).
+ * @param parameters `{ contracts, jobId, account? }`.
+ * @returns `{ hash, receipt }`.
+ * @throws {ContractRevertError} `EscrowDeadlineNotPassed(jobId, deadline)`.
+ * @example
+ * ```ts
+ * await reclaimJob(wallet, { contracts, jobId });
+ * ```
+ */
+export function reclaimJob(client: AitbcWriteClient, parameters: JobIdParameters): Promise<WriteReturnType> {
+  return jobCall(client, parameters, "reclaim");
+}
+
+/**
+ * Withdraws the sender's credited payouts (provider earnings, refunds, returned bonds).
+ *
+ * @param client A wallet client.
+ * @param parameters `{ contracts, account? }`.
+ * @returns `{ hash, receipt, amount }` (wei).
+ * @throws {ContractRevertError} `EscrowNothingToWithdraw(account)`.
+ * @example
+ * ```ts
+ * const { amount } = await withdrawEarnings(providerWallet, { contracts });
+ * ```
+ */
+export async function withdrawEarnings(
+  client: AitbcWriteClient,
+  parameters: { contracts: AitbcContracts } & WriteParameters,
+): Promise<WriteReturnType & { amount: bigint }> {
+  const account = resolveAccount(client, parameters.account, "withdrawEarnings");
+  const { hash, receipt, result } = await write(client, {
+    address: contractAddress(parameters.contracts, "JobEscrow"),
+    abi: jobEscrowAbi,
+    functionName: "withdraw",
+    account,
+  });
+  return { hash, receipt, amount: result };
+}
+
+/** Parameters of {@link submitResult}. */
+export interface SubmitResultParameters extends JobIdParameters {
+  /** keccak256 of the output (bytes32). */
+  outputHash: Hex;
+  /** Tokens produced (≤ the job's maxTokens). */
+  tokenCount: bigint;
+  /** The receipt proof from `proveReceipt` for exactly this job, output and token count. */
+  proof: ReceiptProof;
+}
+
+/**
+ * Submits a result with its zero-knowledge receipt proof; the challenge window starts.
+ *
+ * @param client A wallet client of the assigned provider.
+ * @param parameters See {@link SubmitResultParameters}.
+ * @returns `{ hash, receipt, challengeEnds }` (Unix seconds).
+ * @throws {ContractRevertError} e.g. `EscrowInvalidProof(jobId)`, `EscrowNullifierSpent`, `EscrowTooManyTokens`.
+ * @example
+ * ```ts
+ * const proof = await proveReceipt(secret, { jobId, modelDigest, promptHash, outputHash, tokenCount, pricePerToken });
+ * await submitResult(providerWallet, { contracts, jobId, outputHash, tokenCount, proof });
+ * ```
+ */
+export async function submitResult(
+  client: AitbcWriteClient,
+  parameters: SubmitResultParameters,
+): Promise<WriteReturnType & { challengeEnds: bigint }> {
+  const account = resolveAccount(client, parameters.account, "submitResult");
+  const jobId = assertAmount(parameters.jobId, "jobId", { positive: true });
+  const outputHash = assertBytes32(parameters.outputHash, "outputHash");
+  const tokenCount = assertAmount(parameters.tokenCount, "tokenCount", { max: maxUint(32) });
+  const { calldata, nullifier } = parameters.proof;
+  const { hash, receipt } = await write(client, {
+    address: contractAddress(parameters.contracts, "JobEscrow"),
+    abi: jobEscrowAbi,
+    functionName: "submitResult",
+    args: [jobId, outputHash, tokenCount, nullifier, { a: calldata.pA, b: calldata.pB, c: calldata.pC }],
+    account,
+  });
+  const [event] = parseEventLogs({ abi: jobEscrowAbi, logs: receipt.logs, eventName: "ResultSubmitted" });
+  return { hash, receipt, challengeEnds: event?.args.challengeEnds ?? 0n };
+}
+
+/**
+ * Reads the job from the chain, proves its receipt with the provider's secret and submits it.
+ *
+ * @param client A wallet client of the assigned provider.
+ * @param parameters `{ contracts, jobId, secret, outputHash, tokenCount, artifactsDir? }`; `secret` is
+ *   the identity secret whose commitment the provider registered.
+ * @returns `{ hash, receipt, challengeEnds, proof }`.
+ * @throws {WitnessGenerationError} if the values violate the circuit; {ContractRevertError} as {@link submitResult}.
+ * @example
+ * ```ts
+ * await proveAndSubmitResult(providerWallet, { contracts, jobId, secret, outputHash, tokenCount: 37n });
+ * ```
+ */
+export async function proveAndSubmitResult(
+  client: AitbcWriteClient,
+  parameters: Omit<SubmitResultParameters, "proof"> & { secret: bigint } & ArtifactOptions,
+): Promise<WriteReturnType & { challengeEnds: bigint; proof: ReceiptProof }> {
+  const job = await getJob(client, parameters);
+  const proof = await proveReceipt(
+    parameters.secret,
+    {
+      jobId: parameters.jobId,
+      modelDigest: job.modelDigest,
+      promptHash: job.promptHash,
+      outputHash: assertBytes32(parameters.outputHash, "outputHash"),
+      tokenCount: parameters.tokenCount,
+      pricePerToken: job.pricePerToken,
+    },
+    {
+      maxTokens: job.maxTokens,
+      ...(parameters.artifactsDir === undefined ? {} : { artifactsDir: parameters.artifactsDir }),
+    },
+  );
+  return { ...(await submitResult(client, { ...parameters, proof })), proof };
+}
+
+/** A job as stored by the escrow (amounts in wei, times in Unix seconds). */
+export interface Job {
+  jobId: bigint;
+  consumer: Address;
+  provider: Address;
+  status: JobStatusName;
+  modelDigest: Hex;
+  promptHash: Hex;
+  maxTokens: bigint;
+  pricePerToken: bigint;
+  deadline: bigint;
+  minTier: TierName;
+  /** End of the challenge window once a result is submitted (0 before). */
+  challengeEnds: bigint;
+  /** Tokens reported by the result (0 before). */
+  tokenCount: bigint;
+  /** AITBC held for the job. */
+  escrowed: bigint;
+}
+
+/**
+ * Reads a job.
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts, jobId }`.
+ * @returns See {@link Job}; status `"None"` for an unknown id.
+ * @example
+ * ```ts
+ * const { status, provider } = await getJob(client, { contracts, jobId });
+ * ```
+ */
+export async function getJob(
+  client: AitbcReadClient,
+  parameters: { contracts: AitbcContracts; jobId: bigint },
+): Promise<Job> {
+  const jobId = assertAmount(parameters.jobId, "jobId");
+  const job = await read(client, {
+    address: contractAddress(parameters.contracts, "JobEscrow"),
+    abi: jobEscrowAbi,
+    functionName: "jobOf",
+    args: [jobId],
+  });
+  return {
+    jobId,
+    consumer: job.consumer,
+    provider: job.provider,
+    status: JOB_STATUSES[job.status]!,
+    modelDigest: job.modelDigest,
+    promptHash: job.promptHash,
+    maxTokens: BigInt(job.maxTokens),
+    pricePerToken: job.pricePerToken,
+    deadline: BigInt(job.deadline),
+    minTier: TIERS[job.minTier]!,
+    challengeEnds: BigInt(job.challengeEnds),
+    tokenCount: BigInt(job.tokenCount),
+    escrowed: job.escrowed,
+  };
+}
+
+/** A decoded JobEscrow event about a job. */
+export interface JobEvent {
+  /** Event name, e.g. `"JobOpened"`, `"ResultSubmitted"`, `"JobSettled"`. */
+  eventName: string;
+  /** The job it concerns. */
+  jobId: bigint;
+  /** Decoded arguments. */
+  args: Readonly<Record<string, unknown>>;
+  /** Transaction hash. */
+  transactionHash: Hex | null;
+  /** Block number. */
+  blockNumber: bigint | null;
+}
+
+/**
+ * Watches JobEscrow events (all jobs, or one `jobId`) and calls `onEvent` for each, in order.
+ *
+ * @param client A viem client (polling is used on HTTP and custom transports).
+ * @param parameters `{ contracts, jobId?, onEvent, onError?, pollingInterval? }` (interval in ms).
+ * @returns A function that stops watching.
+ * @example
+ * ```ts
+ * const unwatch = watchJobEvents(client, { contracts, jobId, onEvent: (e) => console.log(e.eventName) });
+ * ```
+ */
+export function watchJobEvents(
+  client: AitbcReadClient,
+  parameters: {
+    contracts: AitbcContracts;
+    jobId?: bigint;
+    onEvent: (event: JobEvent) => void;
+    onError?: (error: Error) => void;
+    pollingInterval?: number;
+  },
+): WatchContractEventReturnType {
+  const jobId = parameters.jobId === undefined ? undefined : assertAmount(parameters.jobId, "jobId");
+  return watchContractEvent(client, {
+    address: contractAddress(parameters.contracts, "JobEscrow"),
+    abi: jobEscrowAbi,
+    poll: true,
+    ...(parameters.pollingInterval === undefined ? {} : { pollingInterval: parameters.pollingInterval }),
+    ...(parameters.onError === undefined ? {} : { onError: parameters.onError }),
+    onLogs: (logs) => {
+      for (const log of logs) {
+        const args = (log.args ?? {}) as Record<string, unknown>;
+        const id = args.jobId;
+        if (typeof id !== "bigint") continue;
+        if (jobId !== undefined && id !== jobId) continue;
+        parameters.onEvent({
+          eventName: log.eventName ?? "unknown",
+          jobId: id,
+          args,
+          transactionHash: log.transactionHash,
+          blockNumber: log.blockNumber,
+        });
+      }
+    },
+  });
+}
+
+/** Parameters of {@link runJob}. */
+export interface RunJobParameters extends OpenJobParameters {
+  /** Call `finalize` once the challenge window is over (default true). */
+  finalize?: boolean;
+  /** Give up after this many milliseconds (default 10 minutes). */
+  timeoutMs?: number;
+  /** Poll interval, milliseconds (default: the client's polling interval). */
+  pollingInterval?: number;
+  /** Called on each status change. */
+  onStatus?: (job: Job) => void;
+}
+
+/** Result of {@link runJob}. */
+export interface RunJobReturnType {
+  /** The job id. */
+  jobId: bigint;
+  /** The settled (or refunded) job. */
+  job: Job;
+  /** Settlement split (wei) from `JobSettled`, if settled by this call or found. */
+  settlement?: { providerAmount: bigint; protocolFee: bigint; refund: bigint };
+}
+
+/**
+ * Opens a job and waits until it is settled: a provider claims it and submits a proven result;
+ * after the challenge window this call finalizes it (unless `finalize: false`). Returns on
+ * `Settled` or `Refunded`.
+ *
+ * @param client A wallet client of the consumer.
+ * @param parameters See {@link RunJobParameters}.
+ * @returns `{ jobId, job, settlement? }`.
+ * @throws {WaitTimeoutError} if not settled within `timeoutMs`; errors of {@link openJob}.
+ * @example
+ * ```ts
+ * const { job } = await runJob(wallet, { contracts, modelDigest, promptHash, maxTokens: 100n,
+ *   pricePerToken: 10n ** 15n, deadline: now + 3600n });
+ * ```
+ */
+export async function runJob(
+  client: AitbcWriteClient,
+  parameters: RunJobParameters,
+): Promise<RunJobReturnType> {
+  const timeoutMs = parameters.timeoutMs ?? 600_000;
+  const interval = parameters.pollingInterval ?? client.pollingInterval;
+  const { jobId } = await openJob(client, parameters);
+  const started = Date.now();
+  let last: JobStatusName | undefined;
+  let finalizeHash: Hex | undefined;
+  for (;;) {
+    const job = await getJob(client, { contracts: parameters.contracts, jobId });
+    if (job.status !== last) {
+      last = job.status;
+      parameters.onStatus?.(job);
+    }
+    if (job.status === "Settled" || job.status === "Refunded") {
+      let settlement: RunJobReturnType["settlement"];
+      if (finalizeHash !== undefined) {
+        const receipt = await getTransactionReceipt(client, { hash: finalizeHash });
+        const [event] = parseEventLogs({ abi: jobEscrowAbi, logs: receipt.logs, eventName: "JobSettled" });
+        if (event !== undefined)
+          settlement = {
+            providerAmount: event.args.providerAmount,
+            protocolFee: event.args.protocolFee,
+            refund: event.args.refund,
+          };
+      }
+      return { jobId, job, ...(settlement === undefined ? {} : { settlement }) };
+    }
+    if (job.status === "Submitted" && parameters.finalize !== false) {
+      const now = (await getBlock(client)).timestamp;
+      if (now >= job.challengeEnds) {
+        finalizeHash = (
+          await finalizeJob(client, {
+            contracts: parameters.contracts,
+            jobId,
+            ...(parameters.account === undefined ? {} : { account: parameters.account }),
+          })
+        ).hash;
+        continue;
+      }
+    }
+    if (Date.now() - started > timeoutMs)
+      throw new WaitTimeoutError({ what: `job ${jobId} to settle`, timeoutMs });
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}

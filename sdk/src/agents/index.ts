@@ -1,0 +1,5 @@
+export * from "./types.js";
+export * from "./strategies.js";
+export * from "./matcher.js";
+export * from "./negotiation.js";
+export * from "./router.js";
