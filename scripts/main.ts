@@ -79,8 +79,7 @@ async function main(): Promise<void> {
   const { time } = networkHelpers;
   const rpc = connection.provider as unknown as EIP1193Provider;
   const signers = await ethers.getSigners();
-  const [deployer, o1, o2, o3, o4, o5, ecosystem, development, liquidity, contributorA, contributorB] =
-    signers;
+  const [, o1, o2, o3, o4, o5, ecosystem, development, liquidity, contributorA, contributorB] = signers;
   const [alice, bob, proposer, grantee, walletOwner, gatewayKey, provider1, provider2, coordinatorKey] =
     signers.slice(11);
   const councilOwners = [o1!, o2!, o3!, o4!, o5!];
