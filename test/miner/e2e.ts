@@ -73,7 +73,7 @@ describe("miner: end to end through the gateway", function () {
       chain: adapter(market.consumer.address),
       relayUrl: relay.url,
       pricePerToken: PRICE,
-      resultTimeoutMs: 60_000,
+      resultTimeoutMs: 180_000,
     });
   });
 
@@ -151,5 +151,63 @@ describe("miner: end to end through the gateway", function () {
       .catch((e: unknown) => e);
     expect((error as Error).message).to.match(/model 'ghost:70b' not found/);
     expect(await market.escrow.lastJobId()).to.equal(before);
+  });
+
+  it("Ollama down while a job runs: the miner retries with a clear error and the job is answered when it is back", async () => {
+    const client = new Ollama({ host: gateway.url });
+    const errorsBefore = miners[1]!.errors.length;
+    ollama.faults.down = true;
+    const answer = client.generate({ model: "llama3.2:1b", prompt: "Is the runtime up?", stream: false });
+    await waitFor(
+      "the miner to report the outage",
+      async () => miners[1]!.errors.length > errorsBefore,
+      30_000,
+    );
+    expect(miners[1]!.errors.slice(errorsBefore).join("\n")).to.match(
+      /Ollama runtime is unavailable.*will retry/,
+    );
+    ollama.faults.down = false;
+    const result = await answer;
+    expect(result.response).to.be.a("string");
+  });
+
+  it("50 concurrent requests from the ollama client: every answer arrives and every job settles", async () => {
+    const client = new Ollama({ host: gateway.url });
+    const topics = [
+      "will it snow tomorrow",
+      "who won the match",
+      "should i buy stocks",
+      "which laptop is fastest",
+    ];
+    const started = performance.now();
+    const ids = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const prompt = `${topics[i % 4]} ${i}`;
+        if (i % 2 === 0) {
+          const whole = await client.generate({ model: BUILTIN_MODEL_NAME, prompt, stream: false });
+          return BigInt((whole as unknown as { aitbc: { job_id: string } }).aitbc.job_id);
+        }
+        let last: Record<string, unknown> = {};
+        for await (const part of await client.generate({ model: BUILTIN_MODEL_NAME, prompt, stream: true })) {
+          last = part as unknown as Record<string, unknown>;
+        }
+        return BigInt((last.aitbc as { job_id: string }).job_id);
+      }),
+    );
+    const ms = performance.now() - started;
+    expect(new Set(ids).size).to.equal(50);
+    console.log(
+      `      50 concurrent requests answered in ${(ms / 1000).toFixed(1)} s (${(50 / (ms / 60_000)).toFixed(0)} jobs/min)`,
+    );
+    await market.networkHelpers.time.increase(DAY + 1);
+    await waitFor(
+      "all 50 jobs to settle",
+      async () => {
+        for (const id of ids)
+          if (Number((await market.escrow.jobOf(id)).status) !== Status.Settled) return false;
+        return true;
+      },
+      120_000,
+    );
   });
 });

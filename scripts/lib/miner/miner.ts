@@ -54,6 +54,7 @@ export class Miner {
   private readonly limit: ReturnType<typeof limiter>;
   private readonly inflight = new Set<string>();
   private readonly retryAt = new Map<string, number>();
+  private readonly attempts = new Map<string, number>();
   private readonly digests = new Map<string, string>(); // digest → model name
   private cursor = 1n;
   private stopping = false;
@@ -237,10 +238,10 @@ export class Miner {
     void this.limit(() => this.process(jobId))
       .catch((error: unknown) => {
         const transient = !(error instanceof BackendError) || error.transient;
-        const delay = 1_000 * 2 ** Math.min(5, (this.errors.length % 6) + 0);
-        this.note(
-          `job ${jobId}: ${(error as Error).message}${transient ? ` — will retry in ${Math.round(delay / 1000)} s` : ""}`,
-        );
+        const attempt = (this.attempts.get(jobId) ?? 0) + 1;
+        this.attempts.set(jobId, attempt);
+        const delay = Math.min(30_000, 500 * 2 ** (attempt - 1));
+        this.note(`job ${jobId}: ${(error as Error).message}${transient ? ` — will retry in ${(delay / 1000).toFixed(1)} s` : " — released"}`); // prettier-ignore
         if (!transient) this.journal.record(jobId, "released", { reason: (error as Error).message });
         else this.retryAt.set(jobId, Date.now() + delay);
       })
