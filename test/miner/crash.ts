@@ -4,16 +4,18 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 import { expect } from "chai";
 import { HDNodeWallet } from "ethers";
 import { network } from "hardhat";
+import { Ollama } from "ollama";
 
 import { RelayClient, startRelay, type Relay } from "../../scripts/lib/coordinator/relay.js";
 import { sleep } from "../../scripts/lib/retry.js";
-import { deployMarket, DAY, SECRET_1, Status, Tier, type Market } from "../helpers/market.js";
+import { deployMarket, DAY, SECRET_1, SECRET_2, Status, Tier, type Market } from "../helpers/market.js";
 import { FAKE_MODELS, startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
 import { startRpcProxy } from "../helpers/rpc-proxy.js";
 
@@ -150,4 +152,43 @@ describe("miner: killed with SIGKILL mid-job and restarted", function () {
     expect(output).to.match(/resuming from 'claimed'/);
     expect(output).to.match(/SIGTERM: shutting down cleanly/);
   });
+
+  it("coordinator, miner and gateway as three processes: an ollama client gets a proved answer", async () => {
+    const key = (i: number) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey;
+    const common = ["--rpc-url", proxy.url, "--deployment", join(dir, "deployment.json")];
+    const spawnProgram = (args: string[]) => {
+      const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+      children.push(child);
+      return child;
+    };
+    ollama.faults.delayMs = 0;
+    output = "";
+    const port = await freePort();
+    const gatewayPort = await freePort();
+    spawnProgram(["scripts/coordinator.ts", ...common, "--private-key", key(5), "--port", String(port), "--backend", "ollama", "--ollama-host", ollama.url, "--sample-rate", "1", "--poll-ms", "100"]); // prettier-ignore
+    await waitFor("the coordinator", () => output.includes("[coordinator] relay at"));
+    spawnProgram(["scripts/miner.ts", ...common, "--private-key", key(9), "--coordinator", `http://127.0.0.1:${port}`, "--backend", "ollama", "--ollama-host", ollama.url, "--journal", join(dir, "m2.jsonl"), "--identity-secret", SECRET_2.toString(), "--poll-ms", "100", "--gpu-model", "test GPU"]); // prettier-ignore
+    await waitFor("the miner", () => output.includes("serving; journal"), 60_000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${output}`);
+    });
+    spawnProgram(["scripts/gateway.ts", ...common, "--private-key", key(7), "--coordinator", `http://127.0.0.1:${port}`, "--port", String(gatewayPort)]); // prettier-ignore
+    await waitFor("the gateway", () => output.includes("[gateway] Ollama API at"));
+    const answer = await new Ollama({ host: `http://127.0.0.1:${gatewayPort}` }).chat({ model: "qwen2.5:0.5b", messages: [{ role: "user", content: "hi" }], stream: false }); // prettier-ignore
+    expect(answer.message.content.length, output).to.be.greaterThan(0);
+    const jobId = BigInt((answer as unknown as { aitbc: { job_id: string } }).aitbc.job_id);
+    expect(Number((await market.escrow.jobOf(jobId)).status)).to.equal(Status.Submitted);
+  });
 });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
