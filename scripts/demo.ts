@@ -7,33 +7,16 @@
  *
  * Later issues grow this into the full protocol demo (jobs, miners, gateway).
  */
-import type { ContractTransactionResponse, Interface } from "ethers";
 import { network } from "hardhat";
 
 import { buildOpenClawModule, openClawAddresses, TIMELOCK_ROLES } from "../deploy/modules/openclaw.js";
 import { writeDeployment } from "./lib/deployments.js";
 import { formatTokens, renderTable } from "./lib/format.js";
-import { execSafeCall } from "./lib/safe.js";
+import { runTreasuryGrant } from "./lib/governance.js";
 
 const AITBC = 10n ** 18n;
 const HOUR = 3_600;
 const DAY = 24 * HOUR;
-/** `IGovernor.ProposalState` names, by value. */
-const STATES = ["Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"];
-
-/** The custom error or revert string of a failed call, decoded against `interfaces`; long numbers shortened. */
-function revertReason(error: unknown, interfaces: Interface[]): string {
-  const data = (error as { data?: string }).data;
-  const short = (value: unknown) =>
-    String(value).length > 20 ? `${String(value).slice(0, 10)}…` : String(value);
-  for (const iface of interfaces) {
-    const parsed = data ? iface.parseError(data) : null;
-    if (parsed) return `${parsed.name}(${parsed.args.map(short).join(", ")})`;
-  }
-  const message = (error as { message?: string }).message ?? String(error);
-  return /reason string '([^']+)'/.exec(message)?.[1] ?? message;
-}
-
 const connection = await network.create();
 const { ethers, ignition, networkHelpers } = connection;
 const { time } = networkHelpers;
@@ -205,85 +188,32 @@ console.log(
 
 // ---------------------------------------------------------------- one proposal through its whole life
 console.log("\nGovernance: a treasury grant of 250,000 AITBC, from proposal to execution");
-const grant = 250_000n * AITBC;
-const description = "Grant 250,000 AITBC from the community treasury to the grantee";
-const targets = [addresses.AITBCToken!];
-const values = [0n];
-const calldatas = [token.interface.encodeFunctionData("transfer", [grantee!.address, grant])];
-const descriptionHash = ethers.id(description);
-const steps: string[][] = [];
-const dayOf = async () => `day ${(((await time.latest()) - day0) / DAY).toFixed(2)}`;
-async function step(label: string, tx: Promise<ContractTransactionResponse | unknown>, proposalId?: bigint) {
-  const receipt = await (tx as Promise<ContractTransactionResponse>).then((response) => response.wait());
-  const state = proposalId === undefined ? "" : STATES[Number(await governor.state(proposalId))]!;
-  steps.push([label, await dayOf(), state, receipt ? receipt.gasUsed.toLocaleString("en-US") : ""]);
-}
-
-await step(
-  "approve the 1,000 AITBC bond",
-  token.connect(proposer!).approve(addresses.ProposalBondEscrow!, 1_000n * AITBC),
-);
-const proposalId = await governor.getProposalId(targets, values, calldatas, descriptionHash);
-await step(
-  "propose (Community type; critical: moves treasury funds)",
-  governor.connect(proposer!).proposeTyped(targets, values, calldatas, description, 2),
-  proposalId,
-);
-const createdAt = BigInt(await time.latest());
-const extras = await governor.proposalExtras(proposalId);
-console.log(
-  `  proposalId ${proposalId.toString().slice(0, 18)}…, critical: ${extras.critical}, bond escrowed: ${formatTokens(await token.balanceOf(addresses.ProposalBondEscrow!))} AITBC`,
-);
-try {
-  await governor.connect(alice!).castVote.staticCall(proposalId, 1);
-} catch (error) {
-  console.log(
-    `  a vote during the 48 h challenge period is refused: ${revertReason(error, [governor.interface])}`,
-  );
-}
-await time.increase(2 * DAY + 1);
-await step(
-  "alice votes For (counted power at creation)",
-  governor.connect(alice!).castVote(proposalId, 1),
-  proposalId,
-);
-await step("bob votes For", governor.connect(bob!).castVote(proposalId, 1), proposalId);
-await step("holder votes Against", governor.connect(holder!).castVote(proposalId, 0), proposalId);
-await step("new buyer abstains", governor.connect(buyer!).castVote(proposalId, 2), proposalId);
-await time.increase(7 * DAY);
-const [against, forVotes, abstain] = await governor.proposalVotes(proposalId);
-const quorum = await governor.quorum(createdAt);
-try {
-  await governor.queue.staticCall(targets, values, calldatas, descriptionHash);
-} catch (error) {
-  console.log(`  queue before the council approved is refused: ${revertReason(error, [governor.interface])}`);
-}
-const approve = governor.interface.encodeFunctionData("approveProposal", [proposalId]);
-try {
-  await execSafeCall(council, chainId, councilOwners.slice(0, 2), addresses.OpenClawGovernor!, approve);
-} catch (error) {
-  const reason = revertReason(error, []);
-  const meaning = reason === "GS020" ? " (Safe: signatures data too short for the threshold)" : "";
-  console.log(`  the council with only 2 of 5 signatures is refused by the Safe: ${reason}${meaning}`);
-}
-await step(
-  "council approves (Safe execTransaction, 3 of 5 signatures)",
-  execSafeCall(council, chainId, councilOwners.slice(2, 5), addresses.OpenClawGovernor!, approve),
-  proposalId,
-);
-await step(
-  "queue in the timelock (2-day delay)",
-  governor.queue(targets, values, calldatas, descriptionHash),
-  proposalId,
-);
-await time.increase(2 * DAY);
-await step("execute", governor.execute(targets, values, calldatas, descriptionHash), proposalId);
-await step("proposal bond refunded to the proposer", escrow.claimProposalBond(proposalId), proposalId);
-console.log(renderTable(["step", "when", "state after", "gas"], steps, [3]));
-console.log(
-  `Tally: For ${formatTokens(forVotes, 0)}, Against ${formatTokens(against, 0)}, Abstain ${formatTokens(abstain, 0)}; ` +
-    `quorum ${formatTokens(quorum, 0)} (10% of supply at creation).`,
-);
+await runTreasuryGrant({
+  ethers,
+  time,
+  chainId,
+  token,
+  governor,
+  bondEscrow: escrow,
+  council,
+  councilOwners,
+  addresses: {
+    token: addresses.AITBCToken!,
+    governor: addresses.OpenClawGovernor!,
+    bondEscrow: addresses.ProposalBondEscrow!,
+    timelock: addresses.OpenClawTimelock!,
+  },
+  proposer: proposer!,
+  earlyVoter: alice!,
+  voters: [
+    { label: "alice", support: 1, cast: (id, support) => governor.connect(alice!).castVote(id, support) },
+    { label: "bob", support: 1, cast: (id, support) => governor.connect(bob!).castVote(id, support) },
+    { label: "holder", support: 0, cast: (id, support) => governor.connect(holder!).castVote(id, support) },
+    { label: "new buyer", support: 2, cast: (id, support) => governor.connect(buyer!).castVote(id, support) },
+  ],
+  grantee: grantee!.address,
+  day0,
+});
 console.log(
   `The grantee now holds ${formatTokens(await token.balanceOf(grantee!.address))} AITBC; ` +
     `the treasury ${formatTokens(await token.balanceOf(addresses.OpenClawTimelock!))} AITBC.`,

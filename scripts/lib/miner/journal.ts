@@ -1,0 +1,112 @@
+/**
+ * The miner's crash-safe job journal: an append-only JSON-lines file, one record per state change,
+ * each written with `fsync` before the miner acts on it. On start the journal is replayed; every
+ * job that is not in a final state is then reconciled with its on-chain state by the miner before
+ * anything else is done, so a crash (or `kill -9`) at any point loses no job and never settles twice.
+ *
+ * States of a job, in order: `claimed` → `inferred` → `proved` → `submitted` → `finalized`, or
+ * `released` (given up: deadline passed, job cancelled or settled by someone else, or a
+ * permanent error). A torn last line (a crash in the middle of a write) is ignored.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, existsSync } from "node:fs";
+import { dirname } from "node:path";
+
+export const JOB_STATES = ["claimed", "inferred", "proved", "submitted", "finalized", "released"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINAL_STATES: readonly JobState[] = ["finalized", "released"];
+
+/** What the journal knows of one job (later records override earlier fields). */
+export interface JournalEntry {
+  jobId: string;
+  state: JobState;
+  /** ISO time of the last record. */
+  at: string;
+  model?: string;
+  promptHash?: string;
+  output?: string;
+  outputHash?: string;
+  tokenCount?: number;
+  nullifier?: string;
+  /** The receipt proof's calldata, JSON with bigints as strings. */
+  proof?: unknown;
+  txHash?: string;
+  reason?: string;
+  /** Milliseconds spent per phase. */
+  timings?: Record<string, number>;
+}
+
+export class JobJournal {
+  private fd: number;
+  private readonly entries = new Map<string, JournalEntry>();
+  /** Records skipped while replaying (a torn last line). */
+  readonly skipped: number = 0;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    if (existsSync(path)) {
+      const lines = readFileSync(path, "utf8").split("\n");
+      let skipped = 0;
+      for (const line of lines) {
+        if (line.trim() === "") continue;
+        try {
+          const record = JSON.parse(line) as JournalEntry;
+          if (!JOB_STATES.includes(record.state) || typeof record.jobId !== "string")
+            throw new Error("bad record");
+          const previous = this.entries.get(record.jobId);
+          this.entries.set(record.jobId, {
+            ...previous,
+            ...record,
+            timings: { ...previous?.timings, ...record.timings },
+          });
+        } catch {
+          skipped++;
+        }
+      }
+      this.skipped = skipped;
+    }
+    this.fd = openSync(path, "a");
+    // a crash in the middle of a write leaves a line without "\n": end it so the next record
+    // starts on its own line
+    if (existsSync(path)) {
+      const text = readFileSync(path, "utf8");
+      if (text.length > 0 && !text.endsWith("\n")) writeSync(this.fd, "\n");
+    }
+  }
+
+  /** Appends a state change and fsyncs it; returns the merged entry. */
+  record(
+    jobId: bigint | string,
+    state: JobState,
+    data: Partial<Omit<JournalEntry, "jobId" | "state" | "at">> = {},
+  ) {
+    const id = jobId.toString();
+    const record: JournalEntry = { jobId: id, state, at: new Date().toISOString(), ...data };
+    writeSync(
+      this.fd,
+      JSON.stringify(record, (_, v) => (typeof v === "bigint" ? v.toString() : (v as unknown))) + "\n",
+    );
+    fsyncSync(this.fd);
+    const previous = this.entries.get(id);
+    const merged = { ...previous, ...record, timings: { ...previous?.timings, ...record.timings } };
+    this.entries.set(id, merged);
+    return merged;
+  }
+
+  get(jobId: bigint | string): JournalEntry | undefined {
+    return this.entries.get(jobId.toString());
+  }
+
+  /** Jobs not yet finalized or released. */
+  open(): JournalEntry[] {
+    return [...this.entries.values()].filter((e) => !FINAL_STATES.includes(e.state));
+  }
+
+  all(): JournalEntry[] {
+    return [...this.entries.values()];
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}

@@ -1,0 +1,415 @@
+/**
+ * The main job: real prompts through the whole protocol, on the embedded Hardhat chain.
+ *
+ *   node tools/bootstrap.mjs hardhat run scripts/main.ts
+ *
+ * 1. deploys the whole protocol with the Ignition modules (OpenClaw DAO with its Safe council,
+ *    market: staking, reputation, escrow with the receipt verifier; agent wallets);
+ * 2. funds a consumer agent wallet (ERC-4337 AgentWallet, paid by its agent key) and two providers;
+ * 3. starts the coordinator (relay, proof of sampling, performance reports), two miners and the
+ *    Ollama-compatible gateway in this process;
+ * 4. sends the prompts of `examples/prompts.jsonl` through the gateway with the official `ollama`
+ *    client; every job is proved and settled on-chain (challenge window passed by moving chain time);
+ * 5. runs one governance proposal through its whole life (human and agent votes, council 3 of 5);
+ * 6. prints the report and writes it as JSON.
+ *
+ * Backend: a real Ollama when `OLLAMA_HOST` answers `/api/version` (the first model it has, or
+ * `AITBC_OLLAMA_MODEL`), otherwise the built-in model (no GPU; full proof of inference).
+ *
+ * Environment (flags are read too when run with node directly): AITBC_PROMPTS (file), AITBC_REPORT
+ * (JSON path, default reports/main-<timestamp>.json), OLLAMA_HOST, AITBC_OLLAMA_MODEL,
+ * AITBC_CLIENT_CONCURRENCY (default 4).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { Command } from "commander";
+import { network } from "hardhat";
+import { Ollama } from "ollama";
+import type { Address, EIP1193Provider } from "viem";
+
+import { buildAgentWalletModule } from "../deploy/modules/wallet.js";
+import { buildMarketModule } from "../deploy/modules/market.js";
+import { buildOpenClawModule, openClawAddresses } from "../deploy/modules/openclaw.js";
+import { releaseProverResources } from "../sdk/src/zk/proof.js";
+import { ChainAdapter, type MarketAddresses } from "./lib/chain.js";
+import { Coordinator } from "./lib/coordinator/coordinator.js";
+import { writeDeployment } from "./lib/deployments.js";
+import { formatTokens, renderTable } from "./lib/format.js";
+import { startGateway } from "./lib/gateway/server.js";
+import { runTreasuryGrant } from "./lib/governance.js";
+import { Miner } from "./lib/miner/miner.js";
+import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend, type ChatMessage, type InferenceBackend } from "./lib/ollama/backend.js"; // prettier-ignore
+import { limiter, sleep } from "./lib/retry.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const AITBC = 10n ** 18n;
+const DAY = 86_400;
+const wallStart = performance.now();
+
+const program = new Command()
+  .name("main")
+  .description("The AITBC main job: real prompts through the whole protocol on the embedded chain")
+  .option(
+    "--prompts <file>",
+    "JSON-lines prompts ({prompt} or {messages})",
+    process.env.AITBC_PROMPTS ?? join(ROOT, "examples", "prompts.jsonl"),
+  ) // prettier-ignore
+  .option("--report <file>", "where to write the JSON report", process.env.AITBC_REPORT)
+  .option(
+    "--ollama-host <url>",
+    "Ollama runtime to use when it answers",
+    process.env.OLLAMA_HOST ?? "http://127.0.0.1:11434",
+  )
+  .option("--concurrency <n>", "concurrent client requests", process.env.AITBC_CLIENT_CONCURRENCY ?? "4")
+  .allowUnknownOption(true)
+  .allowExcessArguments(true)
+  .parse(process.argv.filter((a) => a.startsWith("--") || !process.argv.slice(0, 2).includes(a)));
+const opts = program.opts<{ prompts: string; report?: string; ollamaHost: string; concurrency: string }>();
+
+async function main(): Promise<void> {
+  const t = () => `${((performance.now() - wallStart) / 1000).toFixed(1).padStart(5)} s`;
+  const say = (line: string) => console.log(`[${t()}] ${line}`);
+
+  // ---------------------------------------------------------------- chain and deployment
+  const connection = await network.create();
+  const { ethers, ignition, networkHelpers } = connection;
+  const { time } = networkHelpers;
+  const rpc = connection.provider as unknown as EIP1193Provider;
+  const signers = await ethers.getSigners();
+  const [, o1, o2, o3, o4, o5, ecosystem, development, liquidity, contributorA, contributorB] = signers;
+  const [alice, bob, proposer, grantee, walletOwner, gatewayKey, provider1, provider2, coordinatorKey] =
+    signers.slice(11);
+  const councilOwners = [o1!, o2!, o3!, o4!, o5!];
+  const { chainId } = await ethers.provider.getNetwork();
+  say(`embedded chain: Hardhat ${connection.networkName} network (in-process EVM), chain id ${chainId}`);
+
+  const day0 = await time.latest();
+  const dao = (await ignition.deploy(
+    buildOpenClawModule({
+      councilOwners: councilOwners.map((o) => o.address),
+      ecosystemRewards: ecosystem!.address,
+      developmentFund: development!.address,
+      liquidity: liquidity!.address,
+      contributors: [
+        { beneficiary: contributorA!.address, amount: 60_000_000n * AITBC, start: BigInt(day0), durationSeconds: 730n * BigInt(DAY) }, // prettier-ignore
+        { beneficiary: contributorB!.address, amount: 40_000_000n * AITBC, start: BigInt(day0), durationSeconds: 730n * BigInt(DAY) }, // prettier-ignore
+      ],
+    }),
+  )) as unknown as Record<string, { getAddress(): Promise<string> }>;
+  const daoAddresses = await openClawAddresses(dao);
+  const market = await ignition.deploy(
+    buildMarketModule({
+      token: daoAddresses.AITBCToken!,
+      timelock: daoAddresses.OpenClawTimelock!,
+      council: daoAddresses.SecurityCouncil!,
+      oracle: coordinatorKey!.address,
+    }),
+  );
+  const wallets = await ignition.deploy(buildAgentWalletModule());
+  const addresses: MarketAddresses = {
+    token: daoAddresses.AITBCToken! as Address,
+    staking: (await market.staking.getAddress()) as Address,
+    escrow: (await market.escrow.getAddress()) as Address,
+    reputation: (await market.reputation.getAddress()) as Address,
+  };
+  await writeDeployment(chainId, {
+    ...daoAddresses,
+    ReceiptVerifier: await market.receiptVerifier.getAddress(),
+    ReputationRegistry: addresses.reputation,
+    GPUStaking: addresses.staking,
+    JobEscrow: addresses.escrow,
+    EntryPoint: await wallets.entryPoint.getAddress(),
+    AgentWalletFactory: await wallets.factory.getAddress(),
+  });
+  say(`deployed with Ignition: OpenClaw DAO (token, timelock, governor, Safe 3-of-5), market, agent wallets → deployments/${chainId}.json`); // prettier-ignore
+
+  // ---------------------------------------------------------------- funding
+  const token = await ethers.getContractAt("AITBCToken", addresses.token);
+  const factory = await ethers.getContractAt("AgentWalletFactory", await wallets.factory.getAddress());
+  const send = async (p: Promise<{ wait(): Promise<unknown> }>) => (await p).wait();
+  const walletAddress = (await factory.getFunction("getAddress")(walletOwner!.address, gatewayKey!.address, 1, 1n)) as Address; // prettier-ignore
+  await send(factory.createAccount(walletOwner!.address, gatewayKey!.address, 1, 1n));
+  const agentWallet = await ethers.getContractAt("AgentWallet", walletAddress);
+  for (const [to, amount] of [
+    [walletAddress, 30_000_000n * AITBC], // consumer agent wallet: pays jobs, and votes as an agent
+    [provider1!.address, 100_000n * AITBC],
+    [provider2!.address, 100_000n * AITBC],
+    [coordinatorKey!.address, 10_000n * AITBC], // dispute bonds
+    [alice!.address, 40_000_000n * AITBC],
+    [bob!.address, 40_000_000n * AITBC],
+    [proposer!.address, 1_000_000n * AITBC],
+  ] as const) {
+    await send(token.connect(ecosystem!).transfer(to, amount));
+  }
+  for (const voter of [alice!, bob!, proposer!]) await send(token.connect(voter).delegate(voter.address));
+  await send(agentWallet.connect(walletOwner!).delegateVotes(addresses.token, walletAddress));
+  await send(agentWallet.connect(walletOwner!).setSpendingLimit(addresses.token, 1_000_000n * AITBC, DAY));
+  await send(agentWallet.connect(walletOwner!).execute(addresses.token, 0n, token.interface.encodeFunctionData("approve", [addresses.escrow, ethers.MaxUint256]))); // prettier-ignore
+  say(`funded: consumer agent wallet ${walletAddress} (30,000,000 AITBC, agent key = the gateway), two providers (100,000 each), coordinator, voters`); // prettier-ignore
+
+  // ---------------------------------------------------------------- backend
+  let backend: InferenceBackend;
+  let model = BUILTIN_MODEL_NAME;
+  let backendNote: string;
+  const ollamaVersion = await OllamaBackend.probe(opts.ollamaHost);
+  if (ollamaVersion) {
+    const ollama = new OllamaBackend({ host: opts.ollamaHost });
+    const models = await ollama.listModels();
+    model = process.env.AITBC_OLLAMA_MODEL ?? models[0]?.name ?? "";
+    if (!models.some((m) => m.name === model))
+      throw new Error(`the Ollama runtime at ${opts.ollamaHost} has no model '${model}'`);
+    backend = ollama;
+    backendNote = `real Ollama ${ollamaVersion} at ${opts.ollamaHost}, model ${model}`;
+  } else {
+    backend = new BuiltinBackend();
+    backendNote = `built-in model (no Ollama answered at ${opts.ollamaHost}): topic classifier with a full proof of inference`;
+  }
+  say(`backend: ${backendNote}`);
+
+  // ---------------------------------------------------------------- services
+  const adapter = (account: string) => new ChainAdapter({ rpc, account: account as Address, addresses, pollingIntervalMs: 20 }); // prettier-ignore
+  const journals = mkdtempSync(join(tmpdir(), "aitbc-main-"));
+  const digest = await backend.modelDigest(model);
+  const coordinator = new Coordinator({
+    chain: adapter(coordinatorKey!.address),
+    verifiers: new Map([[digest.toLowerCase(), { model, backend }]]),
+    sampleRate: 0.25,
+    reportEveryMs: 0,
+    pollMs: 100,
+    log: (line) => say(`coordinator: ${line}`),
+  });
+  await coordinator.start();
+  const miners = [provider1!, provider2!].map(
+    (p, i) =>
+      new Miner({
+        chain: adapter(p.address),
+        backend,
+        models: [model],
+        relayUrl: coordinator.relay.url,
+        secret: 0xa17bc_0000n + BigInt(i + 1),
+        journalPath: join(journals, `miner-${i + 1}.jsonl`),
+        gpu: { model: "CPU (built-in model)", vramGb: 0, throughput: 5, source: "flags" },
+        concurrency: 2,
+        pollMs: 100,
+        log: (line) =>
+          /claimed|submitted|finalized/.test(line) ? undefined : say(`miner ${i + 1}: ${line}`),
+      }),
+  );
+  for (const m of miners) await m.start();
+  say(`miners registered and staked (1,000 AITBC each); coordinator relay at ${coordinator.relay.url}`);
+  const PRICE = 10n ** 15n; // 0.001 AITBC per token
+  const gateway = await startGateway({
+    chain: adapter(gatewayKey!.address),
+    agentWallet: walletAddress,
+    relayUrl: coordinator.relay.url,
+    pricePerToken: PRICE,
+    defaultMaxTokens: 256,
+  });
+  say(`gateway (Ollama API) at ${gateway.url}, paying from the agent wallet`);
+
+  // ---------------------------------------------------------------- prompts through the gateway
+  type PromptLine = { prompt?: string; messages?: ChatMessage[] };
+  const prompts = readFileSync(opts.prompts, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as PromptLine);
+  const client = new Ollama({ host: gateway.url });
+  const limit = limiter(Number(opts.concurrency));
+  const results: { prompt: string; answer: string; jobId: string; tokens: number; fee: bigint; provider: string; ms: number }[] = []; // prettier-ignore
+  const jobsStart = performance.now();
+  let done = 0;
+  await Promise.all(
+    prompts.map((p, i) =>
+      limit(async () => {
+        const started = performance.now();
+        const text = p.prompt ?? p.messages!.map((m) => m.content).join(" ");
+        let answer: string;
+        let aitbc: { job_id: string; fee: string; token_count: number; provider: string };
+        if (p.messages) {
+          const r = await client.chat({ model, messages: p.messages, stream: false, options: { seed: i } });
+          answer = r.message.content;
+          aitbc = (r as unknown as { aitbc: typeof aitbc }).aitbc;
+        } else {
+          let streamed = "";
+          let last: Record<string, unknown> = {};
+          for await (const part of await client.generate({
+            model,
+            prompt: p.prompt!,
+            stream: true,
+            options: { seed: i },
+          })) {
+            streamed += part.response;
+            last = part as unknown as Record<string, unknown>;
+          }
+          answer = streamed;
+          aitbc = last.aitbc as typeof aitbc;
+        }
+        const ms = performance.now() - started;
+        results[i] = { prompt: text, answer, jobId: aitbc.job_id, tokens: aitbc.token_count, fee: BigInt(aitbc.fee), provider: aitbc.provider, ms }; // prettier-ignore
+        say(
+          `[${++done}/${prompts.length}] job ${aitbc.job_id}: "${text.slice(0, 48)}…" → ${answer.slice(0, 40)} (${Math.round(ms)} ms)`,
+        );
+      }),
+    ),
+  );
+  const jobsWallMs = performance.now() - jobsStart;
+  say(
+    `all ${prompts.length} answers arrived in ${(jobsWallMs / 1000).toFixed(1)} s; now passing the 1-day challenge window`,
+  );
+
+  // ---------------------------------------------------------------- settle
+  const escrow = await ethers.getContractAt("JobEscrow", addresses.escrow);
+  await coordinator.tick(); // sample the submitted jobs before the window closes
+  const challengeWindow = Number(await escrow.challengeWindow());
+  await time.increase(challengeWindow + 1);
+  const settleStart = performance.now();
+  const settled = async () => {
+    for (const r of results) if (Number((await escrow.jobOf(BigInt(r.jobId))).status) !== 5) return false;
+    return true;
+  };
+  while (!(await settled())) {
+    if (performance.now() - settleStart > 60_000) throw new Error("jobs did not settle within 60 s");
+    await sleep(100);
+  }
+  const settleMs = performance.now() - settleStart;
+  say(
+    `all jobs finalized on-chain by the miners ${(settleMs / 1000).toFixed(1)} s (wall) after the window closed`,
+  );
+  await coordinator.tick();
+  const reports = await coordinator.reportPerformance();
+  say(`coordinator reported performance of ${reports.length} provider(s) to the reputation oracle role`);
+  for (const m of miners) await m.tick(); // withdraw earnings
+  const reputation = await ethers.getContractAt("ReputationRegistry", addresses.reputation);
+  const trust = await Promise.all(
+    miners.map(async (m) => ({
+      provider: m.address,
+      score: Number(await reputation.trustScore(m.address)),
+      jobs: m.journal.all().filter((e) => e.state === "finalized").length,
+      earned: await escrow.withdrawable(m.address),
+      balance: await token.balanceOf(m.address),
+    })),
+  );
+  for (const m of miners) await m.stop();
+  await gateway.close();
+  await coordinator.stop();
+
+  // ---------------------------------------------------------------- governance
+  say("governance: a treasury grant through its whole life (agent wallet and humans vote)");
+  const governor = await ethers.getContractAt("OpenClawGovernor", daoAddresses.OpenClawGovernor!);
+  const bondEscrow = await ethers.getContractAt("ProposalBondEscrow", daoAddresses.ProposalBondEscrow!);
+  const council = await ethers.getContractAt("Safe", daoAddresses.SecurityCouncil!);
+  await time.increaseTo(day0 + 8 * DAY); // votes delegated at day 0 have fully vested (7-day average)
+  const grant = await runTreasuryGrant({
+    ethers,
+    time,
+    chainId,
+    token,
+    governor,
+    bondEscrow,
+    council,
+    councilOwners,
+    addresses: {
+      token: addresses.token,
+      governor: daoAddresses.OpenClawGovernor!,
+      bondEscrow: daoAddresses.ProposalBondEscrow!,
+      timelock: daoAddresses.OpenClawTimelock!,
+    },
+    proposer: proposer!,
+    earlyVoter: alice!,
+    voters: [
+      { label: "alice (human)", support: 1, cast: (id, s) => governor.connect(alice!).castVote(id, s) },
+      {
+        label: "consumer agent wallet (agent key)",
+        support: 1,
+        cast: (id, s) =>
+        agentWallet.connect(gatewayKey!).execute(daoAddresses.OpenClawGovernor!, 0n, governor.interface.encodeFunctionData("castVote", [id, s])), // prettier-ignore
+      },
+      { label: "bob (human)", support: 2, cast: (id, s) => governor.connect(bob!).castVote(id, s) },
+    ],
+    grantee: grantee!.address,
+    day0,
+    log: (line) => console.log(line),
+  });
+
+  // ---------------------------------------------------------------- report
+  const timings = miners.flatMap((m) => m.timings);
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length ? s[Math.floor(s.length / 2)]! : 0;
+  };
+  const gas = new Map<string, { count: number; total: bigint }>();
+  for (const chain of [...miners.map((m) => m.chain), coordinator.options.chain]) {
+    for (const [k, v] of chain.gas) {
+      const g = gas.get(k) ?? { count: 0, total: 0n };
+      g.count += v.count;
+      g.total += v.total;
+      gas.set(k, g);
+    }
+  }
+  // the gateway's openJob gas is in its own adapter: read it from the receipts' records
+  const totalFees = results.reduce((s, r) => s + r.fee, 0n);
+  const wallS = (performance.now() - wallStart) / 1000;
+  console.log("\nJobs:");
+  console.log(renderTable(["job", "prompt", "answer", "tokens", "fee (AITBC)", "provider", "ms"], results.map((r) => [r.jobId, r.prompt.slice(0, 40), r.answer.slice(0, 30), String(r.tokens), formatTokens(r.fee, 4), r.provider.slice(0, 10), String(Math.round(r.ms))]), [3, 4, 6])); // prettier-ignore
+  console.log("\nMiners (trust score 0–1000 after the jobs and the coordinator's performance report):");
+  console.log(renderTable(["provider", "jobs settled", "trust score", "balance (AITBC)"], trust.map((x) => [x.provider, String(x.jobs), String(x.score), formatTokens(x.balance)]), [1, 2, 3])); // prettier-ignore
+  console.log("\nGas (miners and coordinator):");
+  console.log(renderTable(["action", "count", "mean gas"], [...gas].map(([k, v]) => [k, String(v.count), (v.total / BigInt(v.count)).toLocaleString("en-US")]), [1, 2])); // prettier-ignore
+  const inferenceMs = median(timings.map((x) => x.inferenceMs));
+  const proveMs = median(timings.map((x) => x.proveMs));
+  const submitMs = median(timings.map((x) => x.submitMs));
+  const summary = [
+    ["backend", backendNote],
+    [
+      "jobs",
+      `${results.length} sent, ${results.length} answered, ${trust.reduce((s, x) => s + x.jobs, 0)} settled`,
+    ],
+    ["fees paid by the agent wallet", `${formatTokens(totalFees, 4)} AITBC`],
+    ["jobs per minute (gateway, wall)", (results.length / (jobsWallMs / 60_000)).toFixed(1)],
+    ["median inference (incl. inference proof for built-in)", `${inferenceMs.toFixed(0)} ms`],
+    ["median receipt proof", `${proveMs.toFixed(0)} ms`],
+    ["median submitResult (tx + receipt)", `${submitMs.toFixed(0)} ms`],
+    ["coordinator re-executions / disputes", `${coordinator.checks.length} / ${coordinator.disputes.length}`],
+    ["settlement: result → finalization", `challenge window ${challengeWindow / 3600} h of chain time; ${(settleMs / 1000).toFixed(1)} s wall after it`], // prettier-ignore
+    ["proposal", `${grant.finalState}; For ${formatTokens(grant.tally.for, 0)}, Against ${formatTokens(grant.tally.against, 0)}, Abstain ${formatTokens(grant.tally.abstain, 0)}`], // prettier-ignore
+    ["wall time", `${wallS.toFixed(1)} s`],
+  ];
+  console.log("\nSummary:");
+  console.log(renderTable(["", ""], summary));
+  const reportPath =
+    opts.report ?? join(ROOT, "reports", `main-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  mkdirSync(dirname(reportPath), { recursive: true });
+  const json = (v: unknown) =>
+    JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : (x as unknown)), 2);
+  writeFileSync(
+    reportPath,
+    json({
+      backend: { kind: backend.kind, model, modelDigest: digest, note: backendNote },
+      chainId: Number(chainId),
+      wallTimeS: wallS,
+      jobs: results,
+      totals: { fees: totalFees, jobsPerMinute: results.length / (jobsWallMs / 60_000), jobsWallMs },
+      minerTimings: { medianInferenceMs: inferenceMs, medianReceiptProofMs: proveMs, medianSubmitMs: submitMs, perJob: timings }, // prettier-ignore
+      settlement: { challengeWindowS: challengeWindow, wallMsAfterWindow: settleMs },
+      gas: Object.fromEntries(
+        [...gas].map(([k, v]) => [k, { count: v.count, mean: v.total / BigInt(v.count) }]),
+      ),
+      trust,
+      coordinator: { checks: coordinator.checks, disputes: coordinator.disputes, metrics: coordinator.summary(), performanceReports: reports }, // prettier-ignore
+      proposal: grant,
+    }) + "\n",
+  );
+  say(`report written to ${reportPath}`);
+  rmSync(journals, { recursive: true, force: true });
+  await releaseProverResources();
+  process.exit(0); // nothing left to do; do not wait for idle sockets of the in-process servers
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error);
+  await releaseProverResources();
+  process.exit(1);
+});

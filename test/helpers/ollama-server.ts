@@ -1,0 +1,238 @@
+/**
+ * A local HTTP server that implements the documented parts of Ollama's API that the miner and the
+ * gateway use (https://github.com/ollama/ollama/blob/main/docs/api.md):
+ *
+ * - `GET  /api/version` → `{ version }`
+ * - `GET  /api/tags` → `{ models: [{ name, model, modified_at, size, digest, details }] }`
+ * - `POST /api/show` `{ model }` → `{ modelfile, parameters, template, details, model_info, modified_at }`
+ * - `POST /api/generate` `{ model, prompt, stream?, options: { seed, temperature } }`
+ * - `POST /api/chat` `{ model, messages, stream?, options }`
+ *
+ * Streaming answers are NDJSON (one JSON object per line, the last with `done: true` and the
+ * counters `prompt_eval_count`, `eval_count`, durations in nanoseconds); `stream: false` returns
+ * one object. Outputs are deterministic in (model, prompt, seed). Unknown models answer 404
+ * `{"error":"model 'x' not found"}` as Ollama does.
+ *
+ * Faults (settable at any time through `server.faults`) imitate a broken runtime: `down` (the
+ * socket is destroyed: the client sees a connection reset), `delayMs` (slow), `malformed` (the
+ * body is not JSON), `failNext` (the next n inference requests fail with 500).
+ *
+ * The GPU runtime is not available on development machines; this server stands in for it in tests
+ * and in the pipeline benchmark. It binds to 127.0.0.1 on a free port only.
+ */
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FakeModel {
+  name: string;
+  /** sha256 hex (64 chars), as in `/api/tags`. */
+  digest: string;
+  family: string;
+  parameterSize: string;
+}
+
+export interface OllamaFaults {
+  /** Destroy every connection without answering. */
+  down: boolean;
+  /** Delay before answering inference requests (ms). */
+  delayMs: number;
+  /** Delay per streamed token (ms). */
+  tokenDelayMs: number;
+  /** Answer inference requests with a body that is not JSON. */
+  malformed: boolean;
+  /** Number of upcoming inference requests that fail with HTTP 500. */
+  failNext: number;
+}
+
+export interface FakeOllama {
+  url: string;
+  port: number;
+  models: FakeModel[];
+  faults: OllamaFaults;
+  /** Inference requests received (generate + chat), including failed ones. */
+  requests: number;
+  close(): Promise<void>;
+}
+
+export const FAKE_MODELS: FakeModel[] = [
+  {
+    name: "llama3.2:1b",
+    digest: createHash("sha256").update("fake llama3.2:1b weights").digest("hex"),
+    family: "llama",
+    parameterSize: "1.2B",
+  },
+  {
+    name: "qwen2.5:0.5b",
+    digest: createHash("sha256").update("fake qwen2.5:0.5b weights").digest("hex"),
+    family: "qwen2",
+    parameterSize: "494M",
+  },
+];
+
+const WORDS = [
+  "the", "answer", "depends", "on", "context", "and", "data", "so", "consider", "each", "factor",
+  "carefully", "before", "deciding", "what", "matters", "most", "here", "today", "overall",
+]; // prettier-ignore
+
+/** The deterministic answer of the fake runtime: words chosen by sha256(model, prompt, seed). */
+export function fakeAnswer(model: string, prompt: string, seed: number): string[] {
+  const h = createHash("sha256").update(`${model}\n${seed}\n${prompt}`).digest();
+  const n = 8 + (h[0]! % 8);
+  const tokens: string[] = [];
+  for (let i = 0; i < n; i++)
+    tokens.push((i === 0 ? "" : " ") + WORDS[h[(i + 1) % h.length]! % WORDS.length]!);
+  tokens.push(".");
+  return tokens;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text === "" ? {} : (JSON.parse(text) as unknown);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts the fake Ollama runtime on 127.0.0.1 and a free port.
+ *
+ * @param options.models served models (default {@link FAKE_MODELS}); faults to start with.
+ */
+export async function startFakeOllama(
+  options: { models?: FakeModel[]; faults?: Partial<OllamaFaults> } = {},
+): Promise<FakeOllama> {
+  const state: FakeOllama = {
+    url: "",
+    port: 0,
+    models: options.models ?? FAKE_MODELS,
+    faults: { down: false, delayMs: 0, tokenDelayMs: 0, malformed: false, failNext: 0, ...options.faults },
+    requests: 0,
+    close: async () => undefined,
+  };
+  const sockets = new Set<import("node:net").Socket>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (state.faults.down) {
+      req.socket.destroy();
+      return;
+    }
+    const url = req.url ?? "/";
+    if (req.method === "GET" && url === "/api/version") return json(res, 200, { version: "0.6.8-fake" });
+    if (req.method === "GET" && url === "/api/tags") {
+      return json(res, 200, {
+        models: state.models.map((m) => ({
+          name: m.name,
+          model: m.name,
+          modified_at: "2026-01-01T00:00:00Z",
+          size: 1_321_098_329,
+          digest: m.digest,
+          details: {
+            parent_model: "",
+            format: "gguf",
+            family: m.family,
+            families: [m.family],
+            parameter_size: m.parameterSize,
+            quantization_level: "Q8_0",
+          },
+        })),
+      });
+    }
+    if (req.method !== "POST") return json(res, 404, { error: "not found" });
+    let body: Record<string, unknown>;
+    try {
+      body = (await readBody(req)) as Record<string, unknown>;
+    } catch {
+      return json(res, 400, { error: "invalid JSON body" });
+    }
+    const name = String(body.model ?? body.name ?? "");
+    const model = state.models.find((m) => m.name === name || `${m.name}:latest` === name);
+    if (url === "/api/show") {
+      if (!model) return json(res, 404, { error: `model '${name}' not found` });
+      return json(res, 200, {
+        modelfile: `FROM ${model.name}`,
+        parameters: "temperature 0.8",
+        template: "{{ .Prompt }}",
+        details: { parent_model: "", format: "gguf", family: model.family, families: [model.family], parameter_size: model.parameterSize, quantization_level: "Q8_0" }, // prettier-ignore
+        model_info: { "general.architecture": model.family },
+        modified_at: "2026-01-01T00:00:00Z",
+      });
+    }
+    if (url !== "/api/generate" && url !== "/api/chat") return json(res, 404, { error: "not found" });
+    state.requests++;
+    if (state.faults.delayMs > 0) await sleep(state.faults.delayMs);
+    if (state.faults.failNext > 0) {
+      state.faults.failNext--;
+      return json(res, 500, { error: "llama runner process has terminated" });
+    }
+    if (!model) return json(res, 404, { error: `model '${name}' not found` });
+    if (state.faults.malformed) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"model": "' + model.name + '", "response": <html>oops');
+      return;
+    }
+    const options = (body.options ?? {}) as { seed?: number };
+    const chat = url === "/api/chat";
+    const prompt = chat
+      ? ((body.messages ?? []) as { role: string; content: string }[])
+          .map((m) => `${m.role}: ${m.content}`)
+          .join("\n")
+      : String(body.prompt ?? "");
+    const tokens = fakeAnswer(model.name, prompt, options.seed ?? 0);
+    const promptEvalCount = Math.max(1, prompt.split(/\s+/).filter(Boolean).length);
+    const base = { model: model.name, created_at: new Date().toISOString() };
+    const final = {
+      done: true,
+      done_reason: "stop",
+      total_duration: 1_000_000 * (1 + tokens.length),
+      load_duration: 100_000,
+      prompt_eval_count: promptEvalCount,
+      prompt_eval_duration: 200_000,
+      eval_count: tokens.length,
+      eval_duration: 1_000_000 * tokens.length,
+    };
+    const piece = (text: string) =>
+      chat ? { message: { role: "assistant", content: text } } : { response: text };
+    if (body.stream === false) {
+      return json(res, 200, {
+        ...base,
+        ...piece(tokens.join("")),
+        ...final,
+        ...(chat ? {} : { context: [1, 2, 3] }),
+      });
+    }
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    for (const token of tokens) {
+      res.write(JSON.stringify({ ...base, ...piece(token), done: false }) + "\n");
+      if (state.faults.tokenDelayMs > 0) await sleep(state.faults.tokenDelayMs);
+    }
+    res.end(JSON.stringify({ ...base, ...piece(""), ...final }) + "\n");
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) json(res, 500, { error: String(error) });
+      else res.destroy();
+    });
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  state.port = port;
+  state.url = `http://127.0.0.1:${port}`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return state;
+}
