@@ -34,7 +34,7 @@ export function gasRows(sections: readonly BenchSection[]): GasSnapshot {
 /** Runs every benchmark section and returns its gas rows. */
 export async function measureGas(): Promise<GasSnapshot> {
   const sections: BenchSection[] = [];
-  for (const entry of BENCH_SECTIONS) sections.push(await entry.run());
+  for (const entry of BENCH_SECTIONS) if (entry.measuresGas !== false) sections.push(await entry.run());
   return gasRows(sections);
 }
 

@@ -7,6 +7,7 @@ import { benchCircuits } from "./circuits.js";
 import { benchGovernance } from "./governance.js";
 import type { BenchSection } from "./lib.js";
 import { benchMarket } from "./market.js";
+import { benchPipeline } from "./pipeline.js";
 import { benchToken } from "./token.js";
 import { benchWallet } from "./wallet.js";
 
@@ -16,6 +17,8 @@ export interface BenchSectionEntry {
   name: string;
   /** Produces the section's rows. */
   run: () => Promise<BenchSection>;
+  /** False for sections with timing rows only: the gas-snapshot test skips them. Default true. */
+  measuresGas?: boolean;
 }
 
 export const BENCH_SECTIONS: readonly BenchSectionEntry[] = [
@@ -24,4 +27,5 @@ export const BENCH_SECTIONS: readonly BenchSectionEntry[] = [
   { name: "wallet", run: benchWallet },
   { name: "market", run: benchMarket },
   { name: "circuits", run: benchCircuits },
+  { name: "pipeline", run: benchPipeline, measuresGas: false },
 ];
