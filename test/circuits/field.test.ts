@@ -91,11 +91,11 @@ describe("AitbcError", () => {
     const root = new Error("disk full");
     const error = new AitbcError("Could not write the proof.", {
       cause: root,
-      metaMessages: ["path: /tmp/x"],
+      metaMessages: ["path: out/proof.json"],
     });
     expect(error.shortMessage).to.equal("Could not write the proof.");
     expect(error.details).to.equal("disk full");
-    expect(error.message).to.equal("Could not write the proof.\n\npath: /tmp/x\n\nDetails: disk full");
+    expect(error.message).to.equal("Could not write the proof.\n\npath: out/proof.json\n\nDetails: disk full");
     expect(error.cause).to.equal(root);
     expect(error.walk((e) => e === root)).to.equal(root);
     expect(error.walk((e) => e instanceof TypeError)).to.equal(undefined);
