@@ -7,22 +7,12 @@
 import type { ContractTransactionResponse, Interface, Signer } from "ethers";
 
 import type { SafeLike } from "./safe.js";
+import { PROPOSAL_STATES } from "../../sdk/src/actions/governance.js";
 import { execSafeCall } from "./safe.js";
 import { formatTokens, renderTable } from "./format.js";
 
 const AITBC = 10n ** 18n;
 const DAY = 24 * 3_600;
-/** `IGovernor.ProposalState` names, by value. */
-export const PROPOSAL_STATES = [
-  "Pending",
-  "Active",
-  "Canceled",
-  "Defeated",
-  "Succeeded",
-  "Queued",
-  "Expired",
-  "Executed",
-];
 
 /** The custom error or revert string of a failed call, decoded against `interfaces`; long numbers shortened. */
 export function revertReason(error: unknown, interfaces: Interface[]): string {

@@ -1,6 +1,7 @@
 /**
  * Signing and executing Safe (1.5) transactions with several owner keys: the security council's
- * path to the chain. Used by the governance tests, the demo and (later) the SDK.
+ * path to the chain, with ethers signers: used by the ethers-based tests and the demo. The SDK has
+ * the viem counterpart (`signSafeTransaction`, `execSafeTransaction`) and owns the EIP-712 type table.
  *
  * A Safe transaction is signed as EIP-712 typed data (domain: chainId + the Safe's address). The
  * Safe checks `threshold` signatures, concatenated as 65-byte `r‖s‖v` blobs **sorted by owner
@@ -8,6 +9,8 @@
  * plain ECDSA over the Safe transaction hash.
  */
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
+
+import { SAFE_TX_TYPES as SDK_SAFE_TX_TYPES } from "../../sdk/src/actions/governance.js";
 
 /** Safe `Enum.Operation`. */
 export enum SafeOperation {
@@ -52,20 +55,9 @@ export interface SafeLike {
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
-/** EIP-712 types of a Safe transaction (Safe 1.3 – 1.5). */
+/** EIP-712 types of a Safe transaction: the SDK's table, in ethers' (mutable) shape. */
 export const SAFE_TX_TYPES: Record<string, TypedDataField[]> = {
-  SafeTx: [
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "data", type: "bytes" },
-    { name: "operation", type: "uint8" },
-    { name: "safeTxGas", type: "uint256" },
-    { name: "baseGas", type: "uint256" },
-    { name: "gasPrice", type: "uint256" },
-    { name: "gasToken", type: "address" },
-    { name: "refundReceiver", type: "address" },
-    { name: "nonce", type: "uint256" },
-  ],
+  SafeTx: SDK_SAFE_TX_TYPES.SafeTx.map((field) => ({ ...field })),
 };
 
 /**

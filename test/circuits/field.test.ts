@@ -95,7 +95,9 @@ describe("AitbcError", () => {
     });
     expect(error.shortMessage).to.equal("Could not write the proof.");
     expect(error.details).to.equal("disk full");
-    expect(error.message).to.equal("Could not write the proof.\n\npath: out/proof.json\n\nDetails: disk full");
+    expect(error.message).to.equal(
+      "Could not write the proof.\n\npath: out/proof.json\n\nDetails: disk full",
+    );
     expect(error.cause).to.equal(root);
     expect(error.walk((e) => e === root)).to.equal(root);
     expect(error.walk((e) => e instanceof TypeError)).to.equal(undefined);

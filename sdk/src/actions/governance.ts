@@ -680,6 +680,22 @@ export async function buildCouncilApproval(
 
 const ZERO: Address = "0x0000000000000000000000000000000000000000";
 
+/** EIP-712 types of a Safe transaction (Safe 1.3 – 1.5), domain `{ chainId, verifyingContract: safe }`. */
+export const SAFE_TX_TYPES = {
+  SafeTx: [
+    { name: "to", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "data", type: "bytes" },
+    { name: "operation", type: "uint8" },
+    { name: "safeTxGas", type: "uint256" },
+    { name: "baseGas", type: "uint256" },
+    { name: "gasPrice", type: "uint256" },
+    { name: "gasToken", type: "address" },
+    { name: "refundReceiver", type: "address" },
+    { name: "nonce", type: "uint256" },
+  ],
+} as const;
+
 /**
  * Signs a Safe transaction as one owner (EIP-712 `SafeTx`, Safe 1.3–1.5).
  *
@@ -700,20 +716,7 @@ export async function signSafeTransaction(
   const signature = await signTypedData(client, {
     account,
     domain: { chainId: tx.chainId, verifyingContract: tx.safe },
-    types: {
-      SafeTx: [
-        { name: "to", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "data", type: "bytes" },
-        { name: "operation", type: "uint8" },
-        { name: "safeTxGas", type: "uint256" },
-        { name: "baseGas", type: "uint256" },
-        { name: "gasPrice", type: "uint256" },
-        { name: "gasToken", type: "address" },
-        { name: "refundReceiver", type: "address" },
-        { name: "nonce", type: "uint256" },
-      ],
-    },
+    types: SAFE_TX_TYPES,
     primaryType: "SafeTx",
     message: {
       to: tx.to,
