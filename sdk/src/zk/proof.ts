@@ -61,17 +61,35 @@ function witnessCalculator(wasmPath: string): Promise<WitnessCalculator> {
   return calculator;
 }
 
+/** The tail of each calculator's queue: one witness computation at a time per WASM instance. */
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `run` on the circuit's cached calculator, after every computation already queued on it.
+ * A circom witness calculator is one WASM instance with one memory: two computations interleaved
+ * on it (e.g. two jobs proved concurrently in one process) overwrite each other's signals and
+ * yield proofs the verifier rejects, so computations on one instance are serialised here.
+ */
 async function runCalculator<T>(
   circuit: CircuitName,
   wasmPath: string,
   run: (calculator: WitnessCalculator) => Promise<T>,
 ): Promise<T> {
-  try {
-    return await run(await witnessCalculator(wasmPath));
-  } catch (cause) {
-    calculators.delete(wasmPath); // never reuse an instance that stopped mid-computation
-    throw new WitnessGenerationError({ circuit, cause });
-  }
+  const previous = queues.get(wasmPath) ?? Promise.resolve();
+  const current = previous.then(async () => {
+    try {
+      return await run(await witnessCalculator(wasmPath));
+    } catch (cause) {
+      calculators.delete(wasmPath); // never reuse an instance that stopped mid-computation
+      throw new WitnessGenerationError({ circuit, cause });
+    }
+  });
+  const tail = current.catch(() => undefined);
+  queues.set(wasmPath, tail);
+  void tail.then(() => {
+    if (queues.get(wasmPath) === tail) queues.delete(wasmPath);
+  });
+  return current;
 }
 
 /**
