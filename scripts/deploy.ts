@@ -16,8 +16,8 @@
  * prints the accounts with their private keys (the public Hardhat development keys only) and the
  * commands that start the coordinator, two miners and the gateway.
  *
- * With `AITBC_DEPLOY_PARAMETERS` (JSON): `OpenClawDAO` holds the DAO module's parameters (the
- * default module of deploy/modules/openclaw.ts), `AITBCMarket.oracle` the reputation oracle
+ * With `AITBC_DEPLOY_PARAMETERS` (JSON, deploy/parameters/example.json): `OpenClawDAO` holds the
+ * DAO plan (the keys of the default module of deploy/modules/openclaw.ts), `AITBCMarket.oracle` the reputation oracle
  * (optional; else governance grants ORACLE_ROLE later), `AgentWallets.entryPoint` an existing
  * EntryPoint v0.8 (optional; else one is deployed).
  *
@@ -31,7 +31,13 @@ import { relative, resolve } from "node:path";
 import { network } from "hardhat";
 import type { Address } from "viem";
 
-import OpenClawModule, { buildOpenClawModule, openClawAddresses } from "../deploy/modules/openclaw.js";
+import {
+  buildOpenClawModule,
+  OPENCLAW_CONTRIBUTOR_SCHEDULE,
+  OPENCLAW_DEFAULTS,
+  openClawAddresses,
+  type OpenClawPlan,
+} from "../deploy/modules/openclaw.js";
 import { buildMarketModule } from "../deploy/modules/market.js";
 import { buildAgentWalletModule } from "../deploy/modules/wallet.js";
 import { DEPLOYMENTS_DIR, deploymentPath, writeDeployment } from "./lib/deployments.js";
@@ -73,6 +79,46 @@ async function readParameters(path: string): Promise<DeployParameters> {
   }
 }
 
+/**
+ * The DAO plan from the `OpenClawDAO` section of a parameters file (the keys of the default module
+ * of deploy/modules/openclaw.ts; amounts in wei, delays in seconds, numbers as JSON numbers or
+ * decimal strings). Built as literal values rather than passed as Ignition module parameters: the
+ * default module's parameters fall back to Hardhat accounts 1–5, which Ignition validates even
+ * when a value is given, so it cannot run with the single key of `--network rpc`.
+ */
+function openClawPlanFromParameters(p: Record<string, unknown>): OpenClawPlan {
+  const address = (key: string) => {
+    const value = p[key];
+    if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value))
+      throw new UsageError(
+        `AITBC_DEPLOY_PARAMETERS: OpenClawDAO.${key} must be an address (0x + 40 hex digits)`,
+      );
+    return value;
+  };
+  const int = (key: keyof typeof OPENCLAW_DEFAULTS) => {
+    const value = p[key];
+    if (value === undefined) return OPENCLAW_DEFAULTS[key];
+    if ((typeof value !== "number" && typeof value !== "string") || !/^\d+$/.test(String(value)))
+      throw new UsageError(`AITBC_DEPLOY_PARAMETERS: OpenClawDAO.${key} must be a non-negative integer`);
+    return BigInt(value);
+  };
+  return {
+    councilOwners: [1, 2, 3, 4, 5].map((i) => address(`councilOwner${i}`)),
+    councilThreshold: int("councilThreshold"),
+    councilSaltNonce: int("councilSaltNonce"),
+    ecosystemRewards: address("ecosystemRewards"),
+    developmentFund: address("developmentFund"),
+    liquidity: address("liquidity"),
+    contributors: [{ beneficiary: address("contributorBeneficiary"), ...OPENCLAW_CONTRIBUTOR_SCHEDULE }],
+    timelockDelay: int("timelockDelay"),
+    emergencyDelay: int("emergencyDelay"),
+    proposalThreshold: int("proposalThreshold"),
+    quorumPercent: int("quorumPercent"),
+    proposalBond: int("proposalBond"),
+    challengeBond: int("challengeBond"),
+  };
+}
+
 async function main(): Promise<void> {
   const parametersPath = process.env.AITBC_DEPLOY_PARAMETERS;
   const parameters = parametersPath ? await readParameters(parametersPath) : undefined;
@@ -94,8 +140,8 @@ async function main(): Promise<void> {
     chainId = (await ethers.provider.getNetwork()).chainId;
   } catch (error) {
     throw new UsageError(
-      `no chain answers at ${rpcUrl} (network '${networkName}'): ${(error as Error).message.split("\n")[0]}` +
-        (networkName === "localhost" ? " — start it with `npm run node`" : ""),
+      `network '${networkName}' (${rpcUrl}): ${(error as Error).message.split("\n")[0]}` +
+        (networkName === "localhost" ? " — is `npm run node` running?" : ""),
     );
   }
   const signers = await ethers.getSigners();
@@ -160,8 +206,7 @@ async function main(): Promise<void> {
     oracle = signers[19]!.address;
   } else {
     dao = (await deploy("OpenClaw DAO", () =>
-      ignition.deploy(OpenClawModule, {
-        parameters: { OpenClawDAO: parameters!.OpenClawDAO! } as never,
+      ignition.deploy(buildOpenClawModule(openClawPlanFromParameters(parameters!.OpenClawDAO!)), {
         deploymentId,
         config,
       }),
@@ -278,7 +323,9 @@ async function main(): Promise<void> {
 }
 
 await main().catch((error: unknown) => {
-  if (error instanceof UsageError) console.error(`deploy: ${error.message}`);
+  // User mistakes and Hardhat's own errors (unreachable RPC, Ignition validation) are one message.
+  if (error instanceof UsageError || (error as Error).name === "HardhatError")
+    console.error(`deploy: ${(error as Error).message}`);
   else console.error(error);
   process.exitCode = 1;
 });
