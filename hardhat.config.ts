@@ -66,11 +66,14 @@ export default defineConfig({
       type: "edr-simulated",
       chainType: "l1",
     },
-    /** A `npx hardhat node` running on this machine. */
+    /**
+     * A `hardhat node` running on this machine (`npm run node`); its unlocked accounts sign.
+     * AITBC_LOCALHOST_URL points it at another port (the process test starts a node on a free one).
+     */
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      url: process.env.AITBC_LOCALHOST_URL ?? "http://127.0.0.1:8545",
     },
     /** Any EVM chain: set AITBC_RPC_URL and AITBC_PRIVATE_KEY (env or hardhat-keystore). */
     rpc: {

@@ -37,6 +37,7 @@ import { releaseProverResources } from "../sdk/src/zk/proof.js";
 import { ChainAdapter, type MarketAddresses } from "./lib/chain.js";
 import { Coordinator } from "./lib/coordinator/coordinator.js";
 import { writeDeployment } from "./lib/deployments.js";
+import { AITBC, DAY, DEV_FUNDING, setUpConsumerWallet } from "./lib/devnet.js";
 import { formatTokens, renderTable } from "./lib/format.js";
 import { startGateway } from "./lib/gateway/server.js";
 import { runTreasuryGrant } from "./lib/governance.js";
@@ -45,8 +46,6 @@ import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend, type ChatMessage, ty
 import { limiter, sleep } from "./lib/retry.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const AITBC = 10n ** 18n;
-const DAY = 86_400;
 const wallStart = performance.now();
 
 const program = new Command()
@@ -128,26 +127,28 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- funding
   const token = await ethers.getContractAt("AITBCToken", addresses.token);
-  const factory = await ethers.getContractAt("AgentWalletFactory", await wallets.factory.getAddress());
-  const send = async (p: Promise<{ wait(): Promise<unknown> }>) => (await p).wait();
-  const walletAddress = (await factory.getFunction("getAddress")(walletOwner!.address, gatewayKey!.address, 1, 1n)) as Address; // prettier-ignore
-  await send(factory.createAccount(walletOwner!.address, gatewayKey!.address, 1, 1n));
+  const { wallet: walletAddress } = await setUpConsumerWallet({
+    ethers,
+    addresses: {
+      token: addresses.token,
+      escrow: addresses.escrow,
+      factory: await wallets.factory.getAddress(),
+    },
+    funder: ecosystem!,
+    walletOwner: walletOwner!,
+    agentKey: gatewayKey!.address,
+    walletFunding: DEV_FUNDING.consumerWallet, // pays jobs, and votes as an agent
+    transfers: [
+      [provider1!.address, DEV_FUNDING.provider],
+      [provider2!.address, DEV_FUNDING.provider],
+      [coordinatorKey!.address, DEV_FUNDING.coordinator], // dispute bonds
+      [alice!.address, 40_000_000n * AITBC],
+      [bob!.address, 40_000_000n * AITBC],
+      [proposer!.address, 1_000_000n * AITBC],
+    ],
+    selfDelegates: [alice!, bob!, proposer!],
+  });
   const agentWallet = await ethers.getContractAt("AgentWallet", walletAddress);
-  for (const [to, amount] of [
-    [walletAddress, 30_000_000n * AITBC], // consumer agent wallet: pays jobs, and votes as an agent
-    [provider1!.address, 100_000n * AITBC],
-    [provider2!.address, 100_000n * AITBC],
-    [coordinatorKey!.address, 10_000n * AITBC], // dispute bonds
-    [alice!.address, 40_000_000n * AITBC],
-    [bob!.address, 40_000_000n * AITBC],
-    [proposer!.address, 1_000_000n * AITBC],
-  ] as const) {
-    await send(token.connect(ecosystem!).transfer(to, amount));
-  }
-  for (const voter of [alice!, bob!, proposer!]) await send(token.connect(voter).delegate(voter.address));
-  await send(agentWallet.connect(walletOwner!).delegateVotes(addresses.token, walletAddress));
-  await send(agentWallet.connect(walletOwner!).setSpendingLimit(addresses.token, 1_000_000n * AITBC, DAY));
-  await send(agentWallet.connect(walletOwner!).execute(addresses.token, 0n, token.interface.encodeFunctionData("approve", [addresses.escrow, ethers.MaxUint256]))); // prettier-ignore
   say(`funded: consumer agent wallet ${walletAddress} (30,000,000 AITBC, agent key = the gateway), two providers (100,000 each), coordinator, voters`); // prettier-ignore
 
   // ---------------------------------------------------------------- backend

@@ -198,6 +198,17 @@ function addressParameter(m: IgnitionModuleBuilder, name: string, accountIndex: 
 }
 
 /**
+ * Vesting of the single early-contributor beneficiary of a parameterised deployment (the default
+ * module below, and scripts/deploy.ts with AITBC_DEPLOY_PARAMETERS): the whole 10% share
+ * (100,000,000 AITBC, in wei), vesting linearly over 4 years (seconds) from 2027-01-01T00:00:00Z.
+ */
+export const OPENCLAW_CONTRIBUTOR_SCHEDULE = {
+  amount: 100_000_000n * 10n ** 18n,
+  start: 1_798_761_600n, // 2027-01-01T00:00:00Z
+  durationSeconds: 4n * 365n * 24n * 3600n,
+} as const;
+
+/**
  * The module for `hardhat ignition deploy` and scripts/deploy-openclaw.ts on any network: every
  * address and number is a module parameter (see deploy/parameters/*.json), defaulting to the
  * Hardhat accounts 1–5 as council owners and account 0 for the other genesis shares.
@@ -211,12 +222,7 @@ export default buildModule("OpenClawDAO", (m) =>
     developmentFund: addressParameter(m, "developmentFund", 0),
     liquidity: addressParameter(m, "liquidity", 0),
     contributors: [
-      {
-        beneficiary: addressParameter(m, "contributorBeneficiary", 0),
-        amount: 100_000_000n * 10n ** 18n,
-        start: 1_798_761_600n, // 2027-01-01T00:00:00Z
-        durationSeconds: 4n * 365n * 24n * 3600n,
-      },
+      { beneficiary: addressParameter(m, "contributorBeneficiary", 0), ...OPENCLAW_CONTRIBUTOR_SCHEDULE },
     ],
     timelockDelay: m.getParameter("timelockDelay", OPENCLAW_DEFAULTS.timelockDelay),
     emergencyDelay: m.getParameter("emergencyDelay", OPENCLAW_DEFAULTS.emergencyDelay),

@@ -1,0 +1,331 @@
+/**
+ * Deploys the whole protocol to a running chain with Hardhat Ignition — the OpenClaw DAO (token,
+ * timelock, governor, Safe 3-of-5 council), the market (receipt verifier, reputation, staking,
+ * escrow) and the agent wallets (EntryPoint, factory) — and writes every address to
+ * `deployments/<chainId>.json`.
+ *
+ *   hardhat run --network localhost scripts/deploy.ts            # `hardhat node` (npm run deploy:local)
+ *   AITBC_DEPLOY_PARAMETERS=deploy/parameters/example.json \
+ *     hardhat run --network rpc scripts/deploy.ts                # any chain (AITBC_RPC_URL, AITBC_PRIVATE_KEY)
+ *
+ * On a development chain (chain id 31337 with Hardhat's 20 unlocked accounts, no parameters file)
+ * the plan is the main job's (council = accounts 1–5, genesis shares to accounts 6–10), the
+ * reputation oracle is account 19, and a ready-to-use environment is set up as in the main job:
+ * providers (accounts 17, 18) and the coordinator (19) funded with AITBC, a consumer AgentWallet
+ * (owner 15, agent key 16) created, funded, with a spending limit and the escrow approved. It then
+ * prints the accounts with their private keys (the public Hardhat development keys only) and the
+ * commands that start the coordinator, two miners and the gateway.
+ *
+ * With `AITBC_DEPLOY_PARAMETERS` (JSON, deploy/parameters/example.json): `OpenClawDAO` holds the
+ * DAO plan (the keys of the default module of deploy/modules/openclaw.ts), `AITBCMarket.oracle` the reputation oracle
+ * (optional; else governance grants ORACLE_ROLE later), `AgentWallets.entryPoint` an existing
+ * EntryPoint v0.8 (optional; else one is deployed).
+ *
+ * Environment: AITBC_DEPLOY_PARAMETERS, AITBC_DEPLOYMENTS_DIR (folder of `<chainId>.json`, default
+ * the repository's `deployments/`), AITBC_LOCALHOST_URL (the `localhost` network's URL, default
+ * http://127.0.0.1:8545). Errors (no chain, no parameters where needed) exit 1 with a message.
+ */
+import { readFile } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+
+import { network } from "hardhat";
+import type { Address } from "viem";
+
+import {
+  buildOpenClawModule,
+  OPENCLAW_CONTRIBUTOR_SCHEDULE,
+  OPENCLAW_DEFAULTS,
+  openClawAddresses,
+  type OpenClawPlan,
+} from "../deploy/modules/openclaw.js";
+import { buildMarketModule } from "../deploy/modules/market.js";
+import { buildAgentWalletModule } from "../deploy/modules/wallet.js";
+import { DEPLOYMENTS_DIR, deploymentPath, writeDeployment } from "./lib/deployments.js";
+import {
+  AITBC,
+  DAY,
+  DEV_CHAIN_ID,
+  DEV_FUNDING,
+  devIgnitionDeploymentId,
+  devPrivateKey,
+  setUpConsumerWallet,
+} from "./lib/devnet.js";
+import { formatTokens, renderTable } from "./lib/format.js";
+
+/** The JSON of AITBC_DEPLOY_PARAMETERS. */
+interface DeployParameters {
+  OpenClawDAO?: Record<string, unknown>;
+  AITBCMarket?: { oracle?: string };
+  AgentWallets?: { entryPoint?: string };
+}
+
+/** A mistake of the user: reported as one line, exit code 1. */
+class UsageError extends Error {}
+
+/** The programs' default `--rpc-url` (scripts/miner.ts, coordinator.ts, gateway.ts). */
+const PROGRAMS_DEFAULT_RPC = "http://127.0.0.1:8545";
+
+async function readParameters(path: string): Promise<DeployParameters> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`AITBC_DEPLOY_PARAMETERS: cannot read ${path} (${(error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as DeployParameters;
+  } catch (error) {
+    throw new UsageError(`AITBC_DEPLOY_PARAMETERS: ${path} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The DAO plan from the `OpenClawDAO` section of a parameters file (the keys of the default module
+ * of deploy/modules/openclaw.ts; amounts in wei, delays in seconds, numbers as JSON numbers or
+ * decimal strings). Built as literal values rather than passed as Ignition module parameters: the
+ * default module's parameters fall back to Hardhat accounts 1–5, which Ignition validates even
+ * when a value is given, so it cannot run with the single key of `--network rpc`.
+ */
+function openClawPlanFromParameters(p: Record<string, unknown>): OpenClawPlan {
+  const address = (key: string) => {
+    const value = p[key];
+    if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value))
+      throw new UsageError(
+        `AITBC_DEPLOY_PARAMETERS: OpenClawDAO.${key} must be an address (0x + 40 hex digits)`,
+      );
+    return value;
+  };
+  const int = (key: keyof typeof OPENCLAW_DEFAULTS) => {
+    const value = p[key];
+    if (value === undefined) return OPENCLAW_DEFAULTS[key];
+    if ((typeof value !== "number" && typeof value !== "string") || !/^\d+$/.test(String(value)))
+      throw new UsageError(`AITBC_DEPLOY_PARAMETERS: OpenClawDAO.${key} must be a non-negative integer`);
+    return BigInt(value);
+  };
+  return {
+    councilOwners: [1, 2, 3, 4, 5].map((i) => address(`councilOwner${i}`)),
+    councilThreshold: int("councilThreshold"),
+    councilSaltNonce: int("councilSaltNonce"),
+    ecosystemRewards: address("ecosystemRewards"),
+    developmentFund: address("developmentFund"),
+    liquidity: address("liquidity"),
+    contributors: [{ beneficiary: address("contributorBeneficiary"), ...OPENCLAW_CONTRIBUTOR_SCHEDULE }],
+    timelockDelay: int("timelockDelay"),
+    emergencyDelay: int("emergencyDelay"),
+    proposalThreshold: int("proposalThreshold"),
+    quorumPercent: int("quorumPercent"),
+    proposalBond: int("proposalBond"),
+    challengeBond: int("challengeBond"),
+  };
+}
+
+async function main(): Promise<void> {
+  const parametersPath = process.env.AITBC_DEPLOY_PARAMETERS;
+  const parameters = parametersPath ? await readParameters(parametersPath) : undefined;
+  const deploymentsDir = process.env.AITBC_DEPLOYMENTS_DIR
+    ? resolve(process.env.AITBC_DEPLOYMENTS_DIR)
+    : DEPLOYMENTS_DIR;
+
+  const connection = await network.create();
+  const { ethers, ignition, networkConfig, networkName } = connection;
+  if (networkConfig.type !== "http") {
+    throw new UsageError(
+      "scripts/deploy.ts deploys to a running chain, and the embedded one ends with this script: " +
+        "start `npm run node` and pass --network localhost, or use --network rpc",
+    );
+  }
+  const rpcUrl = await networkConfig.url.get();
+  let chainId: bigint;
+  try {
+    chainId = (await ethers.provider.getNetwork()).chainId;
+  } catch (error) {
+    throw new UsageError(
+      `network '${networkName}' (${rpcUrl}): ${(error as Error).message.split("\n")[0]}` +
+        (networkName === "localhost" ? " — is `npm run node` running?" : ""),
+    );
+  }
+  const signers = await ethers.getSigners();
+  const dev = chainId === DEV_CHAIN_ID && parameters === undefined;
+  if (dev && signers.length < 20) {
+    throw new UsageError(
+      `chain ${chainId} at ${rpcUrl} has ${signers.length} unlocked account(s); the development set-up needs ` +
+        "Hardhat's 20 (`npm run node`), otherwise pass AITBC_DEPLOY_PARAMETERS",
+    );
+  }
+  if (!dev && parameters?.OpenClawDAO === undefined) {
+    throw new UsageError(
+      `chain ${chainId} is not a development chain: set AITBC_DEPLOY_PARAMETERS to a JSON file with an ` +
+        "OpenClawDAO section (see deploy/parameters/example.json)",
+    );
+  }
+
+  // Ignition journals a deployment to an http network in deploy/deployments/<deploymentId>/ and, on
+  // a later run with the same id, resumes it: it expects the contracts it journaled to exist. A
+  // development chain restarts empty with the same chain id, so the default id (chain-31337) would
+  // make the deploy onto a fresh node fail on a stale journal. On chain 31337 the id is therefore
+  // keyed by the chain's genesis block hash, which differs on every `hardhat node` start: a fresh
+  // node gets a fresh journal, and re-running on the same node resumes (nothing is deployed twice).
+  // These journals are gitignored (deploy/deployments/chain-31337*/). On other chains the default
+  // id is kept: that journal is the record of a real deployment and worth keeping.
+  const genesis = await ethers.provider.getBlock(0);
+  const deploymentId =
+    chainId === DEV_CHAIN_ID ? devIgnitionDeploymentId(chainId, genesis!.hash!) : undefined;
+  // On an automining dev chain, poll for receipts often instead of Ignition's default 1 s.
+  const config = chainId === DEV_CHAIN_ID ? { blockPollingInterval: 50 } : {};
+  console.log(`deploying to '${networkName}' (${rpcUrl}), chain id ${chainId}, as ${signers[0]!.address}`);
+
+  const deploy = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await run();
+    console.log(`  ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    return result;
+  };
+
+  let dao: Record<string, { getAddress(): Promise<string> }>;
+  let oracle: string | undefined;
+  if (dev) {
+    const [, o1, o2, o3, o4, o5, ecosystem, development, liquidity, contributorA, contributorB] = signers;
+    // The contributors' vesting starts at the genesis time: the plan is the same on every run
+    // against this node, so a re-run resumes the journal instead of failing on changed arguments.
+    const day0 = BigInt(genesis!.timestamp);
+    dao = (await deploy("OpenClaw DAO", () =>
+      ignition.deploy(
+        buildOpenClawModule({
+          councilOwners: [o1!, o2!, o3!, o4!, o5!].map((o) => o.address),
+          ecosystemRewards: ecosystem!.address,
+          developmentFund: development!.address,
+          liquidity: liquidity!.address,
+          contributors: [
+            { beneficiary: contributorA!.address, amount: 60_000_000n * AITBC, start: day0, durationSeconds: 730n * BigInt(DAY) }, // prettier-ignore
+            { beneficiary: contributorB!.address, amount: 40_000_000n * AITBC, start: day0, durationSeconds: 730n * BigInt(DAY) }, // prettier-ignore
+          ],
+        }),
+        { deploymentId, config },
+      ),
+    )) as unknown as Record<string, { getAddress(): Promise<string> }>;
+    oracle = signers[19]!.address;
+  } else {
+    dao = (await deploy("OpenClaw DAO", () =>
+      ignition.deploy(buildOpenClawModule(openClawPlanFromParameters(parameters!.OpenClawDAO!)), {
+        deploymentId,
+        config,
+      }),
+    )) as unknown as Record<string, { getAddress(): Promise<string> }>;
+    oracle = parameters!.AITBCMarket?.oracle;
+  }
+  const daoAddresses = await openClawAddresses(dao);
+  const market = await deploy("market", () =>
+    ignition.deploy(
+      buildMarketModule({
+        token: daoAddresses.AITBCToken!,
+        timelock: daoAddresses.OpenClawTimelock!,
+        council: daoAddresses.SecurityCouncil!,
+        ...(oracle ? { oracle } : {}),
+      }),
+      { deploymentId, config },
+    ),
+  );
+  const wallets = await deploy("agent wallets", () =>
+    ignition.deploy(buildAgentWalletModule(parameters?.AgentWallets?.entryPoint), { deploymentId, config }),
+  );
+  const contracts: Record<string, string> = {
+    ...daoAddresses,
+    ReceiptVerifier: await market.receiptVerifier.getAddress(),
+    ReputationRegistry: await market.reputation.getAddress(),
+    GPUStaking: await market.staking.getAddress(),
+    JobEscrow: await market.escrow.getAddress(),
+    EntryPoint: await wallets.entryPoint.getAddress(),
+    AgentWalletFactory: await wallets.factory.getAddress(),
+  };
+  await writeDeployment(chainId, contracts, deploymentsDir);
+  const file = deploymentPath(chainId, deploymentsDir);
+  const shownFile = relative(process.cwd(), file).startsWith("..") ? file : relative(process.cwd(), file);
+  console.log(`\nContracts (written to ${shownFile}):`);
+  console.log(renderTable(["contract", "address"], Object.entries(contracts).sort(([a], [b]) => a.localeCompare(b)), [])); // prettier-ignore
+
+  // Flags every printed command needs: the chain (when not the programs' default) and the file.
+  const common = [
+    ...(rpcUrl.replace(/\/$/, "") === PROGRAMS_DEFAULT_RPC ? [] : ["--rpc-url", rpcUrl]),
+    ...(deploymentsDir === DEPLOYMENTS_DIR ? [] : ["--deployment", file]),
+  ].join(" ");
+  const flags = (rest: string) => [common, rest].filter(Boolean).join(" ");
+
+  if (!dev) {
+    console.log(`\nReputation oracle: ${oracle ?? "none (governance grants ORACLE_ROLE later)"}.`);
+    console.log("Start the programs with keys of funded accounts (AITBC for stakes and jobs):");
+    console.log(`  npm run coordinator -- ${flags("--private-key 0x<oracle key> --backend ollama")}`);
+    console.log(`  npm run miner -- ${flags("--private-key 0x<provider key> --backend ollama")}`);
+    console.log(`  npm run gateway -- ${flags("--private-key 0x<funded key>")}`);
+    return;
+  }
+
+  // ---------------------------------------------------------------- development environment
+  const [deployer, , , , , , ecosystem] = signers;
+  const [walletOwner, agentKey, provider1, provider2, coordinatorKey] = signers.slice(15);
+  const factory = await ethers.getContractAt("AgentWalletFactory", contracts.AgentWalletFactory!);
+  const predicted = (await factory.getFunction("getAddress")(walletOwner!.address, agentKey!.address, 1, 1n)) as string; // prettier-ignore
+  let wallet = predicted as Address;
+  if ((await ethers.provider.getCode(predicted)) !== "0x") {
+    // A re-run against the same node resumed the Ignition journal above: fund only once.
+    console.log("  development accounts: already set up on this chain (nothing sent)");
+  } else {
+    ({ wallet } = await deploy("development accounts funded, consumer agent wallet set up", () =>
+      setUpConsumerWallet({
+        ethers,
+        addresses: { token: contracts.AITBCToken!, escrow: contracts.JobEscrow!, factory: contracts.AgentWalletFactory! }, // prettier-ignore
+        funder: ecosystem!,
+        walletOwner: walletOwner!,
+        agentKey: agentKey!.address,
+        transfers: [
+          [provider1!.address, DEV_FUNDING.provider],
+          [provider2!.address, DEV_FUNDING.provider],
+          [coordinatorKey!.address, DEV_FUNDING.coordinator],
+        ],
+      }),
+    ));
+  }
+  const token = await ethers.getContractAt("AITBCToken", contracts.AITBCToken!);
+  const roles: [string, number | undefined, string][] = [
+    ["deployer (gas only; holds no role)", 0, deployer!.address],
+    ["ecosystem rewards (the remaining AITBC)", 6, ecosystem!.address],
+    ["provider 1 (miner)", 17, provider1!.address],
+    ["provider 2 (miner)", 18, provider2!.address],
+    ["coordinator (reputation oracle)", 19, coordinatorKey!.address],
+    ["consumer wallet owner", 15, walletOwner!.address],
+    ["consumer agent key (gateway)", 16, agentKey!.address],
+    ["consumer AgentWallet (contract)", undefined, wallet],
+  ];
+  const keys = new Map(roles.map(([, i, a]) => [a, i === undefined ? undefined : devPrivateKey(i, a)]));
+  const rows = await Promise.all(
+    roles.map(async ([role, i, address]) => [
+      role,
+      i === undefined ? "" : `#${i}`,
+      address,
+      formatTokens((await token.balanceOf(address)) as bigint, 0),
+      keys.get(address) ?? (i === undefined ? "" : "(not a Hardhat dev key)"),
+    ]),
+  );
+  console.log("\nDevelopment accounts (Hardhat's public test keys: never use them on a real chain):");
+  console.log(renderTable(["role", "account", "address", "AITBC", "private key"], rows, [3]));
+  console.log("Council owners (Safe 3 of 5): accounts #1–#5. Consumer wallet spending limit: " +
+    `${formatTokens(DEV_FUNDING.spendingLimit, 0)} AITBC per day; escrow approved.`); // prettier-ignore
+
+  const key = (address: string) => keys.get(address) ?? "0x<key>";
+  console.log(
+    "\nStart each in its own terminal (built-in model: no GPU; --backend ollama for a real Ollama):",
+  );
+  console.log(`  npm run coordinator -- ${flags(`--private-key ${key(coordinatorKey!.address)} --backend builtin`)}`); // prettier-ignore
+  console.log(`  npm run miner -- ${flags(`--private-key ${key(provider1!.address)} --backend builtin --journal miner-1.jsonl`)}`); // prettier-ignore
+  console.log(`  npm run miner -- ${flags(`--private-key ${key(provider2!.address)} --backend builtin --journal miner-2.jsonl`)}`); // prettier-ignore
+  console.log(`  npm run gateway -- ${flags(`--private-key ${key(agentKey!.address)} --agent-wallet ${wallet}`)}`); // prettier-ignore
+  console.log("Then ask through the gateway (any Ollama client):");
+  console.log(`  curl -s http://127.0.0.1:11435/api/generate -d '{"model":"aitbc-topic:builtin","prompt":"will it rain tomorrow","stream":false}'`); // prettier-ignore
+}
+
+await main().catch((error: unknown) => {
+  // User mistakes and Hardhat's own errors (unreachable RPC, Ignition validation) are one message.
+  if (error instanceof UsageError || (error as Error).name === "HardhatError")
+    console.error(`deploy: ${(error as Error).message}`);
+  else console.error(error);
+  process.exitCode = 1;
+});

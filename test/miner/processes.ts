@@ -1,0 +1,193 @@
+/**
+ * The whole protocol as separate processes against a real JSON-RPC node, as the README runs it:
+ * `hardhat node` on a free port → `scripts/deploy.ts` (`--network localhost`, deployments written
+ * to a temporary folder) → the coordinator, one miner (built-in model) and the gateway started with
+ * the commands and development keys the deploy script prints → one prompt from the official
+ * `ollama` client → the job is submitted on-chain, and settled by the miner once the challenge
+ * window has passed on the node's clock. Every child process is killed in `after`.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+import { expect } from "chai";
+import { Ollama } from "ollama";
+import { createPublicClient, http, type Address, type PublicClient } from "viem";
+
+import { readDeployment } from "../../scripts/lib/deployments.js";
+import { DEV_CHAIN_ID, devIgnitionDeploymentId } from "../../scripts/lib/devnet.js";
+import { BUILTIN_MODEL_NAME } from "../../scripts/lib/ollama/backend.js";
+import { sleep } from "../../scripts/lib/retry.js";
+import { jobEscrowAbi } from "../../sdk/src/abis/index.js";
+import { Status } from "../helpers/market.js";
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const HARDHAT = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
+
+/** A child process with its output collected (stdout and stderr interleaved). */
+interface Child {
+  name: string;
+  process: ChildProcess;
+  output: string;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+const running = (c: Child) => c.process.exitCode === null && c.process.signalCode === null;
+
+describe("miner, coordinator and gateway as processes against hardhat node", function () {
+  this.timeout(180_000);
+  const children: Child[] = [];
+  let dir: string;
+  let rpcUrl: string;
+  let client: PublicClient;
+  let journalDir: string | undefined;
+  let deployOutput = "";
+
+  function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
+    const child: Child = {
+      name,
+      process: spawn(process.execPath, args, {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+      output: "",
+    };
+    child.process.stdout!.on("data", (d: Buffer) => (child.output += d.toString()));
+    child.process.stderr!.on("data", (d: Buffer) => (child.output += d.toString()));
+    children.push(child);
+    return child;
+  }
+
+  /** Everything the children printed, for failure messages. */
+  const outputs = () => children.map((c) => `--- ${c.name}\n${c.output.slice(-4_000)}`).join("\n");
+
+  async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (
+        await Promise.resolve()
+          .then(check)
+          .catch(() => false)
+      )
+        return; // e.g. the node not up yet
+      const dead = children.find((c) => !running(c) && c.name !== "deploy");
+      if (dead)
+        throw new Error(`${dead.name} exited (${dead.process.exitCode}) waiting for ${what}\n${outputs()}`);
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${what}\n${outputs()}`);
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "aitbc-processes-"));
+    const port = await freePort();
+    rpcUrl = `http://127.0.0.1:${port}`;
+    start("hardhat node", [HARDHAT, "node", "--port", String(port), "--hostname", "127.0.0.1"]);
+    client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }) });
+    await waitFor("hardhat node to answer eth_chainId", async () => (await client.getChainId()) > 0);
+    const genesis = await client.getBlock({ blockNumber: 0n });
+    journalDir = join(ROOT, "deploy", "deployments", devIgnitionDeploymentId(DEV_CHAIN_ID, genesis.hash));
+
+    const deploy = start(
+      "deploy",
+      [HARDHAT, "run", "--no-compile", "--network", "localhost", "scripts/deploy.ts"],
+      {
+        AITBC_LOCALHOST_URL: rpcUrl,
+        AITBC_DEPLOYMENTS_DIR: dir,
+      },
+    );
+    const code = await new Promise<number | null>((r) => deploy.process.once("exit", r));
+    deployOutput = deploy.output;
+    expect(code, deployOutput).to.equal(0);
+  });
+
+  after(async () => {
+    for (const c of children) if (running(c)) c.process.kill("SIGTERM");
+    await Promise.all(
+      children.map(async (c) => {
+        if (!running(c)) return;
+        const exited = new Promise((r) => c.process.once("exit", r));
+        if ((await Promise.race([exited, sleep(5_000).then(() => "timeout")])) === "timeout") {
+          c.process.kill("SIGKILL");
+          await exited;
+        }
+      }),
+    );
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (journalDir) rmSync(journalDir, { recursive: true, force: true });
+  });
+
+  it("deploys, serves a prompt from an ollama client, and settles the job after the challenge window", async () => {
+    // The commands the deploy script printed, with the development keys; only the ports, the
+    // journal and the poll interval are changed for the test.
+    const printed = (program: string) => {
+      const line = new RegExp(`npm run ${program} -- (.+)$`, "m").exec(deployOutput);
+      expect(line, deployOutput).to.not.equal(null);
+      return line![1]!.trim().split(/\s+/);
+    };
+    const coordinatorArgs = printed("coordinator");
+    expect(coordinatorArgs).to.include.members([
+      "--rpc-url",
+      rpcUrl,
+      "--deployment",
+      join(dir, "31337.json"),
+    ]);
+    const record = await readDeployment(DEV_CHAIN_ID, dir);
+    for (const name of [
+      "AITBCToken",
+      "OpenClawGovernor",
+      "SecurityCouncil",
+      "JobEscrow",
+      "GPUStaking",
+      "ReputationRegistry",
+      "ReceiptVerifier",
+      "EntryPoint",
+      "AgentWalletFactory",
+    ])
+      // prettier-ignore
+      expect(record.contracts[name], name).to.match(/^0x[0-9a-fA-F]{40}$/);
+
+    const relayPort = await freePort();
+    const gatewayPort = await freePort();
+    const relay = `http://127.0.0.1:${relayPort}`;
+    const coordinator = start("coordinator", ["--import", "tsx", "scripts/coordinator.ts", ...coordinatorArgs, "--port", String(relayPort), "--poll-ms", "100"]); // prettier-ignore
+    await waitFor("the coordinator", () => coordinator.output.includes("[coordinator] relay at"));
+    const miner = start("miner", ["--import", "tsx", "scripts/miner.ts", ...printed("miner"), "--coordinator", relay, "--journal", join(dir, "miner.jsonl"), "--poll-ms", "100"]); // prettier-ignore
+    const gateway = start("gateway", ["--import", "tsx", "scripts/gateway.ts", ...printed("gateway"), "--coordinator", relay, "--port", String(gatewayPort)]); // prettier-ignore
+    await waitFor("the miner", () => miner.output.includes("serving; journal"));
+    await waitFor("the gateway", () => gateway.output.includes("[gateway] Ollama API at"));
+
+    const answer = await new Ollama({ host: `http://127.0.0.1:${gatewayPort}` }).generate({
+      model: BUILTIN_MODEL_NAME,
+      prompt: "will it rain tomorrow",
+      stream: false,
+    });
+    expect((answer.response ?? "").length, outputs()).to.be.greaterThan(0);
+    const aitbc = (answer as unknown as { aitbc?: { job_id: string } }).aitbc;
+    expect(aitbc?.job_id, JSON.stringify(answer)).to.match(/^\d+$/);
+    const jobId = BigInt(aitbc!.job_id);
+
+    const escrow = { address: record.contracts.JobEscrow as Address, abi: jobEscrowAbi } as const;
+    const status = async () => Number((await client.readContract({ ...escrow, functionName: "jobOf", args: [jobId] })).status); // prettier-ignore
+    await waitFor("the job to be Submitted on-chain", async () => (await status()) === Status.Submitted);
+
+    const challengeWindow = await client.readContract({ ...escrow, functionName: "challengeWindow" });
+    await client.request({
+      method: "evm_increaseTime" as never,
+      params: [Number(challengeWindow) + 1] as never,
+    });
+    await client.request({ method: "evm_mine" as never, params: [] as never });
+    await waitFor("the miner to finalize the job", async () => (await status()) === Status.Settled);
+    expect(miner.output).to.include(`job ${jobId}: finalized`);
+  });
+});
