@@ -1,13 +1,12 @@
 /**
- * The chain side of the miner, coordinator and gateway, on viem: a small `ChainAdapter` over
- * GPUStaking, JobEscrow, ReputationRegistry and the token.
+ * The chain side of the miner, coordinator and gateway: one account's viem clients plus the
+ * `@aitbc/sdk` actions (jobs, staking, reputation, token), with two things the programs need on
+ * top — one transaction queue per account and gas accounting per action for the reports.
  *
- * `@aitbc/sdk` does not have its job and staking actions yet (the SDK is being written in
- * parallel); when it has them, this adapter is the one place to switch over. ABIs and revert
- * decoding come from the SDK.
- *
- * Every transaction of one account goes through one queue (send, then wait for the receipt), so
- * concurrent jobs never race on nonces; reads are retried with backoff on transport errors.
+ * Every transaction of one account goes through {@link ChainAdapter.send} (the SDK action
+ * simulates, sends and waits for the receipt inside the queue), so concurrent jobs never race on
+ * nonces; reads are retried with backoff on transport errors. Reverts arrive as the SDK's
+ * `ContractRevertError` with the custom error's name and arguments.
  */
 import {
   createPublicClient,
@@ -35,11 +34,17 @@ import {
   jobEscrowAbi,
   reputationRegistryAbi,
 } from "../../sdk/src/abis/index.js";
-import { ContractRevertError, toAitbcError } from "../../sdk/src/errors/contract.js";
+import { getJob, JOB_STATUSES, type JobStatusName } from "../../sdk/src/actions/jobs.js";
+import { TIERS } from "../../sdk/src/actions/reputation.js";
+import type { AitbcContracts } from "../../sdk/src/deployments.js";
+import { AitbcError } from "../../sdk/src/errors/base.js";
+import { ContractRevertError, RpcRequestError } from "../../sdk/src/errors/contract.js";
+import { write as sdkWrite, type WriteReturnType } from "../../sdk/src/utils/client.js";
 import { limiter, retry } from "./retry.js";
 
-export const JobStatus = ["None", "Open", "Claimed", "Submitted", "Disputed", "Settled", "Refunded"] as const;
-export type JobStatusName = (typeof JobStatus)[number];
+/** Job statuses in the escrow's order (the SDK's list). */
+export const JobStatus = JOB_STATUSES;
+export type { JobStatusName };
 
 export interface OnChainJob {
   id: bigint;
@@ -84,8 +89,11 @@ export function revertName(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Transport trouble (worth a retry), as opposed to a revert or a rejected input. */
 const isTransportError = (e: unknown) =>
-  !(e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError));
+  e instanceof AitbcError
+    ? e instanceof RpcRequestError
+    : !(e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError));
 
 export class ChainAdapter {
   readonly public: PublicClient;
@@ -128,6 +136,37 @@ export class ChainAdapter {
     );
   }
 
+  /** The deployment's addresses under the SDK's contract names (for the SDK actions). */
+  get contracts(): AitbcContracts {
+    const { token, staking, escrow, reputation } = this.config.addresses;
+    return { AITBCToken: token, GPUStaking: staking, JobEscrow: escrow, ReputationRegistry: reputation };
+  }
+
+  /**
+   * Runs one `@aitbc/sdk` write action (e.g. `claimJob`, `submitResult`) with this account's wallet
+   * client, inside the account's transaction queue, and adds the receipt's gas to {@link gas}
+   * under `label`. Actions that send several transactions (an allowance first) count the last.
+   *
+   * @param label Name in the gas report (e.g. "claim").
+   * @param action `(client) => sdkAction(client, {...})`.
+   * @returns What the action returns.
+   * @throws {ContractRevertError} as decoded by the SDK (simulated first: nothing is mined on a revert).
+   * @example
+   * ```ts
+   * await chain.send("claim", (client) => claimJob(client, { contracts: chain.contracts, jobId }));
+   * ```
+   */
+  send<T extends WriteReturnType>(label: string, action: (client: this["wallet"]) => Promise<T>): Promise<T> {
+    return this.txQueue(async () => {
+      const result = await action(this.wallet);
+      const g = this.gas.get(label) ?? { count: 0, total: 0n };
+      g.count++;
+      g.total += result.receipt.gasUsed;
+      this.gas.set(label, g);
+      return result;
+    });
+  }
+
   /** Sends a transaction to one of the market contracts (see {@link writeTo}). */
   write(
     contract: keyof MarketAddresses,
@@ -139,7 +178,8 @@ export class ChainAdapter {
   }
 
   /**
-   * Sends a transaction to any contract through this account's queue and waits for its receipt.
+   * Sends a call the SDK has no action for (e.g. an agent wallet's `execute`) through this
+   * account's queue with the SDK's `write` (simulate, send, wait for the receipt).
    * @throws {ContractRevertError} decoded by the SDK (simulated first: nothing is mined on a revert).
    */
   writeTo(
@@ -149,52 +189,32 @@ export class ChainAdapter {
     args: readonly unknown[] = [],
     label = functionName,
   ) {
-    return this.txQueue(async () => {
-      let request;
-      try {
-        ({ request } = await this.public.simulateContract({
-          address,
-          abi,
-          functionName,
-          args,
-          account: this.account,
-        }));
-      } catch (error) {
-        throw toAitbcError(error, functionName);
-      }
-      const hash: Hash = await this.wallet.writeContract({
-        ...(request as Parameters<typeof this.wallet.writeContract>[0]),
-        chain: null,
-      });
-      const receipt = await retry(() => this.public.waitForTransactionReceipt({ hash, timeout: 60_000 }), {
-        attempts: 3,
-        retryIf: isTransportError,
-      });
-      if (receipt.status !== "success") throw new Error(`${functionName} reverted in transaction ${hash}`);
-      const g = this.gas.get(label) ?? { count: 0, total: 0n };
-      g.count++;
-      g.total += receipt.gasUsed;
-      this.gas.set(label, g);
-      return receipt;
-    });
+    return this.send(label, (client) =>
+      sdkWrite(client, { address, abi, functionName, args, account: this.account } as never),
+    ).then(({ receipt }) => receipt);
   }
 
+  /** A job as the escrow stores it (the SDK's `getJob`, retried on transport errors). */
   async job(id: bigint): Promise<OnChainJob> {
-    const j = await this.read<Record<string, unknown>>("escrow", "jobOf", [id]);
+    const j = await retry(() => getJob(this.public, { contracts: this.contracts, jobId: id }), {
+      attempts: 4,
+      baseDelayMs: 200,
+      retryIf: isTransportError,
+    });
     return {
       id,
-      consumer: j.consumer as Address,
+      consumer: j.consumer,
       deadline: Number(j.deadline),
       maxTokens: Number(j.maxTokens),
-      minTier: Number(j.minTier),
-      provider: j.provider as Address,
-      status: JobStatus[Number(j.status)]!,
+      minTier: TIERS.indexOf(j.minTier),
+      provider: j.provider,
+      status: j.status,
       challengeEnds: Number(j.challengeEnds),
       tokenCount: Number(j.tokenCount),
-      pricePerToken: j.pricePerToken as bigint,
-      escrowed: j.escrowed as bigint,
-      modelDigest: j.modelDigest as Hex,
-      promptHash: j.promptHash as Hex,
+      pricePerToken: j.pricePerToken,
+      escrowed: j.escrowed,
+      modelDigest: j.modelDigest,
+      promptHash: j.promptHash,
     };
   }
 

@@ -62,10 +62,3 @@ export function limiter(limit: number) {
     },
   });
 }
-
-/**
- * One Groth16 prover at a time in this process: the SDK caches one circom witness calculator (a
- * WASM instance) per circuit, and two concurrent witness computations on one instance corrupt each
- * other (seen as `EscrowInvalidProof` on-chain). Proofs are CPU-bound, so nothing is lost.
- */
-export const proverLock = limiter(1);

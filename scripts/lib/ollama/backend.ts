@@ -14,7 +14,7 @@ import { BUILTIN_MODEL } from "../../../sdk/src/model/weights.js";
 import { modelDigest as builtinDigest } from "../../../sdk/src/model/mlp.js";
 import { buildInferenceInput, proveInference, type InferenceProof } from "../../../sdk/src/zk/inference.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
-import { proverLock, retry, type RetryOptions } from "../retry.js";
+import { retry, type RetryOptions } from "../retry.js";
 
 /** The name under which the built-in model is served. */
 export const BUILTIN_MODEL_NAME = "aitbc-topic:builtin";
@@ -273,7 +273,7 @@ export class BuiltinBackend implements InferenceBackend {
     if (this.options.prove === false) {
       label = buildInferenceInput(text).label;
     } else {
-      inferenceProof = await proverLock(() => proveInference(text));
+      inferenceProof = await proveInference(text);
       label = inferenceProof.label;
     }
     return {
