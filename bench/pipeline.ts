@@ -3,8 +3,14 @@
  * backend, the miner's overhead (receipt proving + settlement) as a share of job time with a
  * 2 s-per-answer Ollama-API test server, and settlement latency from result to finalization.
  *
- * Timings only (no gas rows), so the section needs no gas snapshots. Not yet in
- * `bench/sections.ts`: add `{ name: "pipeline", run: benchPipeline }` there.
+ * Timings only (no gas rows), so the section needs no gas snapshots.
+ *
+ * The throughput target (issue 9: ≥ 95% of inference-only throughput for 2-second jobs) compares
+ * the whole protocol (gateway → openJob → claim → answer → receipt proof → submitResult → answer
+ * back to the client) against the same runtime answering the same number of prompts at the same
+ * parallelism directly. Both sides include their start and end: the protocol's first claim and last
+ * submission are not hidden, so more jobs (48, 12 rounds of 4 slots) keep that fixed cost small
+ * next to the steady state the target is about.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,9 +31,12 @@ import { deployMarket, PRICE, SECRET_1, SECRET_2, Status } from "../test/helpers
 import { startFakeOllama } from "../test/helpers/ollama-server.js";
 import { median, type BenchRow, type BenchSection } from "./lib.js";
 
+/** Jobs in the 2 s-per-answer run: 12 rounds of the 4 inference slots. */
+const OLLAMA_JOBS = 48;
+
 interface RunResult {
   jobsPerMinute: number;
-  perJob: { inferenceMs: number; proveMs: number; submitMs: number }[];
+  perJob: { inferenceMs: number; proveMs: number; submitMs: number; settleMs: number }[];
   settleWallMs: number;
   challengeWindowS: number;
 }
@@ -101,16 +110,23 @@ export async function benchPipeline(): Promise<BenchSection> {
 
   const fake = await startFakeOllama({ faults: { delayMs: 2_000 } });
   try {
-    const ollama = await runPipeline(() => new OllamaBackend({ host: fake.url }), "llama3.2:1b", 8, 4);
+    const ollama = await runPipeline(
+      () => new OllamaBackend({ host: fake.url }),
+      "llama3.2:1b",
+      OLLAMA_JOBS,
+      8,
+    );
     const o = ollama.perJob.map((j) => (j.proveMs + j.submitMs) / (j.inferenceMs + j.proveMs + j.submitMs));
-    rows.push({ name: "2 s-per-answer Ollama server: receipt proof + submitResult as a share of the miner's job time", value: Math.round(median(o) * 1000) / 10, unit: "%", spread: [Math.round(Math.min(...o) * 1000) / 10, Math.round(Math.max(...o) * 1000) / 10] }); // prettier-ignore
-    // inference only: the same 8 answers at the same parallelism (2 miners × 2), straight from the runtime
+    rows.push({ name: "2 s-per-answer Ollama server: receipt proof + submitResult as a share of the miner's job time (run beside the next answer, not in its slot)", value: Math.round(median(o) * 1000) / 10, unit: "%", spread: [Math.round(Math.min(...o) * 1000) / 10, Math.round(Math.max(...o) * 1000) / 10] }); // prettier-ignore
+    const settle = ollama.perJob.map((j) => j.settleMs);
+    rows.push({ name: "2 s-per-answer Ollama server: answer → submitResult mined (proof, submission, queueing)", value: Math.round(median(settle)), unit: "ms", spread: [Math.round(Math.min(...settle)), Math.round(Math.max(...settle))] }); // prettier-ignore
+    // inference only: the same answers at the same parallelism (2 miners × 2 slots), straight from the runtime
     const direct = new OllamaBackend({ host: fake.url });
     const limit = limiter(4);
     const t = performance.now();
-    await Promise.all(Array.from({ length: 8 }, (_, i) => limit(() => direct.infer({ model: "llama3.2:1b", prompt: `q ${i}`, seed: 0, maxTokens: 64 })))); // prettier-ignore
-    const inferenceOnly = 8 / ((performance.now() - t) / 60_000);
-    rows.push({ name: "2 s-per-answer Ollama server: jobs/min through the whole protocol (8 jobs, 2 miners × 2)", value: Math.round(ollama.jobsPerMinute * 10) / 10, unit: "jobs/min", anchor: { name: "inference only, same parallelism", value: Math.round(inferenceOnly * 10) / 10 } }); // prettier-ignore
+    await Promise.all(Array.from({ length: OLLAMA_JOBS }, (_, i) => limit(() => direct.infer({ model: "llama3.2:1b", prompt: `q ${i}`, seed: 0, maxTokens: 64 })))); // prettier-ignore
+    const inferenceOnly = OLLAMA_JOBS / ((performance.now() - t) / 60_000);
+    rows.push({ name: `2 s-per-answer Ollama server: jobs/min through the whole protocol (${OLLAMA_JOBS} jobs, 8 concurrent clients, 2 miners × 2 slots)`, value: Math.round(ollama.jobsPerMinute * 10) / 10, unit: "jobs/min", anchor: { name: "inference only, same runtime, same parallelism (4)", value: Math.round(inferenceOnly * 10) / 10 }, target: { value: Math.round(inferenceOnly * 0.95 * 10) / 10, comparison: ">=" }, note: "target: 95% of inference only (issue 9)" }); // prettier-ignore
     rows.push({ name: "settlement latency, result → finalization: challenge window (chain time)", value: ollama.challengeWindowS, unit: "s" }); // prettier-ignore
     rows.push({ name: "settlement latency: wall time from the window's end until every job is finalized (24 jobs, built-in)", value: Math.round(builtin.settleWallMs), unit: "ms" }); // prettier-ignore
   } finally {
