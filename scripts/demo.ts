@@ -1,11 +1,10 @@
 /**
- * The main job (`npm run demo`): on the embedded Hardhat chain, deploy the OpenClaw DAO with its
- * Ignition module (AITBC token, vesting wallets, TimelockController holding the 40% treasury,
- * governor, bond escrow, and a real Safe 1.5 3-of-5 security council), record the addresses in
- * `deployments/<chainId>.json`, print the genesis distribution, show the flash-loan defence of
- * counted voting power, and run one treasury proposal through its whole life.
- *
- * Later issues grow this into the full protocol demo (jobs, miners, gateway).
+ * The DAO walkthrough (`npm run demo:dao`; the full main job is `npm run demo`, scripts/main.ts).
+ * On the embedded Hardhat chain: deploy the OpenClaw DAO with its Ignition module (AITBC token,
+ * vesting wallets, TimelockController holding the 40% treasury, governor, bond escrow, and a real
+ * Safe 1.5 3-of-5 security council), record the addresses in `deployments/<chainId>.json`, print
+ * the genesis distribution, show the flash-loan defence of counted voting power, and run one
+ * treasury proposal through its whole life.
  */
 import { network } from "hardhat";
 

@@ -16,16 +16,17 @@
  * Backend: a real Ollama when `OLLAMA_HOST` answers `/api/version` (the first model it has, or
  * `AITBC_OLLAMA_MODEL`), otherwise the built-in model (no GPU; full proof of inference).
  *
- * Environment (flags are read too when run with node directly): AITBC_PROMPTS (file), AITBC_REPORT
- * (JSON path, default reports/main-<timestamp>.json), OLLAMA_HOST, AITBC_OLLAMA_MODEL,
- * AITBC_CLIENT_CONCURRENCY (default 4).
+ * Options come from the environment only, because `hardhat run` passes no arguments to its script:
+ * AITBC_PROMPTS (file), AITBC_REPORT (JSON path, default reports/main-<timestamp>.json), OLLAMA_HOST,
+ * AITBC_OLLAMA_MODEL, AITBC_CLIENT_CONCURRENCY (default 4), AITBC_DEPLOYMENTS_DIR (default
+ * deployments/). `npm run demo -- --flags` (scripts/main-cli.ts) turns flags into these variables.
+ * User mistakes (missing, empty or malformed prompts file, an Ollama with no models) are one line
+ * on stderr and exit code 1.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, relative } from "node:path";
 
-import { Command } from "commander";
 import { network } from "hardhat";
 import { Ollama } from "ollama";
 import type { Address, EIP1193Provider } from "viem";
@@ -34,43 +35,73 @@ import { buildAgentWalletModule } from "../deploy/modules/wallet.js";
 import { buildMarketModule } from "../deploy/modules/market.js";
 import { buildOpenClawModule, openClawAddresses } from "../deploy/modules/openclaw.js";
 import { releaseProverResources } from "../sdk/src/zk/proof.js";
-import { ChainAdapter, type MarketAddresses } from "./lib/chain.js";
+import { ChainAdapter, JobStatus, type MarketAddresses } from "./lib/chain.js";
 import { Coordinator } from "./lib/coordinator/coordinator.js";
-import { writeDeployment } from "./lib/deployments.js";
+import { DEPLOYMENTS_DIR, deploymentPath, writeDeployment } from "./lib/deployments.js";
 import { AITBC, DAY, DEV_FUNDING, setUpConsumerWallet } from "./lib/devnet.js";
 import { formatTokens, renderTable } from "./lib/format.js";
 import { startGateway } from "./lib/gateway/server.js";
 import { runTreasuryGrant } from "./lib/governance.js";
+import { ROOT, UsageError, mainOptionsFromEnv, readPrompts } from "./lib/main-options.js";
 import { Miner } from "./lib/miner/miner.js";
-import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend, type ChatMessage, type InferenceBackend } from "./lib/ollama/backend.js"; // prettier-ignore
+import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend, type InferenceBackend } from "./lib/ollama/backend.js"; // prettier-ignore
 import { limiter, sleep } from "./lib/retry.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const wallStart = performance.now();
 
-const program = new Command()
-  .name("main")
-  .description("The AITBC main job: real prompts through the whole protocol on the embedded chain")
-  .option(
-    "--prompts <file>",
-    "JSON-lines prompts ({prompt} or {messages})",
-    process.env.AITBC_PROMPTS ?? join(ROOT, "examples", "prompts.jsonl"),
-  ) // prettier-ignore
-  .option("--report <file>", "where to write the JSON report", process.env.AITBC_REPORT)
-  .option(
-    "--ollama-host <url>",
-    "Ollama runtime to use when it answers",
-    process.env.OLLAMA_HOST ?? "http://127.0.0.1:11434",
-  )
-  .option("--concurrency <n>", "concurrent client requests", process.env.AITBC_CLIENT_CONCURRENCY ?? "4")
-  .allowUnknownOption(true)
-  .allowExcessArguments(true)
-  .parse(process.argv.filter((a) => a.startsWith("--") || !process.argv.slice(0, 2).includes(a)));
-const opts = program.opts<{ prompts: string; report?: string; ollamaHost: string; concurrency: string }>();
+/** Picks the backend: a real Ollama when one answers at the host, otherwise the built-in model. */
+async function chooseBackend(opts: ReturnType<typeof mainOptionsFromEnv>) {
+  const ollamaVersion = await OllamaBackend.probe(opts.ollamaHost);
+  if (!ollamaVersion) {
+    const reason = opts.ollamaHostGiven
+      ? `OLLAMA_HOST=${opts.ollamaHost} did not answer GET /api/version`
+      : `no Ollama answered at ${opts.ollamaHost} (OLLAMA_HOST not set)`;
+    return {
+      backend: new BuiltinBackend() as InferenceBackend,
+      model: BUILTIN_MODEL_NAME,
+      host: undefined,
+      reason,
+      note: `built-in model, a topic classifier with a full proof of inference (${reason})`,
+    };
+  }
+  const ollama = new OllamaBackend({ host: opts.ollamaHost });
+  let models: { name: string }[];
+  try {
+    models = await ollama.listModels();
+  } catch (error) {
+    throw new UsageError(`the Ollama ${ollamaVersion} at ${ollama.host} answers, but listing its models failed: ${(error as Error).message}`); // prettier-ignore
+  }
+  if (models.length === 0)
+    throw new UsageError(
+      `the Ollama ${ollamaVersion} at ${ollama.host} answers but has no models: pull one first ` +
+        "(ollama pull <model>), or unset OLLAMA_HOST / stop it to use the built-in model",
+    );
+  const model = opts.model ?? models[0]!.name;
+  if (!models.some((m) => m.name === model))
+    throw new UsageError(
+      `the Ollama at ${ollama.host} has no model '${model}' (it has: ${models.map((m) => m.name).join(", ")})`,
+    );
+  const reason = `Ollama ${ollamaVersion} answered at ${ollama.host}`;
+  return {
+    backend: ollama as InferenceBackend,
+    model,
+    host: ollama.host,
+    reason,
+    note: `real Ollama ${ollamaVersion} at ${ollama.host}, model ${model}${opts.model ? "" : " (the first it lists)"}`,
+  };
+}
 
 async function main(): Promise<void> {
   const t = () => `${((performance.now() - wallStart) / 1000).toFixed(1).padStart(5)} s`;
   const say = (line: string) => console.log(`[${t()}] ${line}`);
+
+  // ---------------------------------------------------------------- inputs (checked before any work)
+  const opts = mainOptionsFromEnv();
+  const prompts = readPrompts(opts.prompts);
+  const chosen = await chooseBackend(opts);
+  const { backend, model, note: backendNote } = chosen;
+  const shortPath = (path: string) => (relative(ROOT, path).startsWith("..") ? path : relative(ROOT, path));
+  say(`${prompts.length} prompt(s) from ${shortPath(opts.prompts)}; backend: ${backendNote}`);
 
   // ---------------------------------------------------------------- chain and deployment
   const connection = await network.create();
@@ -114,6 +145,7 @@ async function main(): Promise<void> {
     escrow: (await market.escrow.getAddress()) as Address,
     reputation: (await market.reputation.getAddress()) as Address,
   };
+  const deploymentsDir = opts.deploymentsDir ?? DEPLOYMENTS_DIR;
   await writeDeployment(chainId, {
     ...daoAddresses,
     ReceiptVerifier: await market.receiptVerifier.getAddress(),
@@ -122,8 +154,9 @@ async function main(): Promise<void> {
     JobEscrow: addresses.escrow,
     EntryPoint: await wallets.entryPoint.getAddress(),
     AgentWalletFactory: await wallets.factory.getAddress(),
-  });
-  say(`deployed with Ignition: OpenClaw DAO (token, timelock, governor, Safe 3-of-5), market, agent wallets → deployments/${chainId}.json`); // prettier-ignore
+  }, deploymentsDir); // prettier-ignore
+  const deploymentFile = deploymentPath(chainId, deploymentsDir);
+  say(`deployed with Ignition: OpenClaw DAO (token, timelock, governor, Safe 3-of-5), market, agent wallets → ${shortPath(deploymentFile)}`); // prettier-ignore
 
   // ---------------------------------------------------------------- funding
   const token = await ethers.getContractAt("AITBCToken", addresses.token);
@@ -150,25 +183,6 @@ async function main(): Promise<void> {
   });
   const agentWallet = await ethers.getContractAt("AgentWallet", walletAddress);
   say(`funded: consumer agent wallet ${walletAddress} (30,000,000 AITBC, agent key = the gateway), two providers (100,000 each), coordinator, voters`); // prettier-ignore
-
-  // ---------------------------------------------------------------- backend
-  let backend: InferenceBackend;
-  let model = BUILTIN_MODEL_NAME;
-  let backendNote: string;
-  const ollamaVersion = await OllamaBackend.probe(opts.ollamaHost);
-  if (ollamaVersion) {
-    const ollama = new OllamaBackend({ host: opts.ollamaHost });
-    const models = await ollama.listModels();
-    model = process.env.AITBC_OLLAMA_MODEL ?? models[0]?.name ?? "";
-    if (!models.some((m) => m.name === model))
-      throw new Error(`the Ollama runtime at ${opts.ollamaHost} has no model '${model}'`);
-    backend = ollama;
-    backendNote = `real Ollama ${ollamaVersion} at ${opts.ollamaHost}, model ${model}`;
-  } else {
-    backend = new BuiltinBackend();
-    backendNote = `built-in model (no Ollama answered at ${opts.ollamaHost}): topic classifier with a full proof of inference`;
-  }
-  say(`backend: ${backendNote}`);
 
   // ---------------------------------------------------------------- services
   const adapter = (account: string) => new ChainAdapter({ rpc, account: account as Address, addresses, pollingIntervalMs: 20 }); // prettier-ignore
@@ -202,8 +216,9 @@ async function main(): Promise<void> {
   for (const m of miners) await m.start();
   say(`miners registered and staked (1,000 AITBC each); coordinator relay at ${coordinator.relay.url}`);
   const PRICE = 10n ** 15n; // 0.001 AITBC per token
+  const gatewayChain = adapter(gatewayKey!.address);
   const gateway = await startGateway({
-    chain: adapter(gatewayKey!.address),
+    chain: gatewayChain,
     agentWallet: walletAddress,
     relayUrl: coordinator.relay.url,
     pricePerToken: PRICE,
@@ -212,13 +227,8 @@ async function main(): Promise<void> {
   say(`gateway (Ollama API) at ${gateway.url}, paying from the agent wallet`);
 
   // ---------------------------------------------------------------- prompts through the gateway
-  type PromptLine = { prompt?: string; messages?: ChatMessage[] };
-  const prompts = readFileSync(opts.prompts, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as PromptLine);
   const client = new Ollama({ host: gateway.url });
-  const limit = limiter(Number(opts.concurrency));
+  const limit = limiter(opts.concurrency);
   const results: { prompt: string; answer: string; jobId: string; tokens: number; fee: bigint; provider: string; ms: number }[] = []; // prettier-ignore
   const jobsStart = performance.now();
   let done = 0;
@@ -276,6 +286,7 @@ async function main(): Promise<void> {
     await sleep(100);
   }
   const settleMs = performance.now() - settleStart;
+  const statuses = await Promise.all(results.map(async (r) => JobStatus[Number((await escrow.jobOf(BigInt(r.jobId))).status)]!)); // prettier-ignore
   say(
     `all jobs finalized on-chain by the miners ${(settleMs / 1000).toFixed(1)} s (wall) after the window closed`,
   );
@@ -288,6 +299,7 @@ async function main(): Promise<void> {
     miners.map(async (m) => ({
       provider: m.address,
       score: Number(await reputation.trustScore(m.address)),
+      tier: ["bronze", "silver", "gold", "platinum"][Number(await reputation.tierOf(m.address))] ?? "?",
       jobs: m.journal.all().filter((e) => e.state === "finalized").length,
       earned: await escrow.withdrawable(m.address),
       balance: await token.balanceOf(m.address),
@@ -337,12 +349,15 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- report
   const timings = miners.flatMap((m) => m.timings);
+  const timingOf = new Map(timings.map((x) => [x.jobId, x]));
   const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     return s.length ? s[Math.floor(s.length / 2)]! : 0;
   };
+  // Gas per market action, from the receipts of every adapter: the gateway's (openJob through the
+  // agent wallet), the miners' and the coordinator's. The governance steps' gas is in the grant table.
   const gas = new Map<string, { count: number; total: bigint }>();
-  for (const chain of [...miners.map((m) => m.chain), coordinator.options.chain]) {
+  for (const chain of [gatewayChain, ...miners.map((m) => m.chain), coordinator.options.chain]) {
     for (const [k, v] of chain.gas) {
       const g = gas.get(k) ?? { count: 0, total: 0n };
       g.count += v.count;
@@ -350,67 +365,92 @@ async function main(): Promise<void> {
       gas.set(k, g);
     }
   }
-  // the gateway's openJob gas is in its own adapter: read it from the receipts' records
+  const jobs = results.map((r, i) => {
+    const timing = timingOf.get(r.jobId);
+    return {
+      ...r,
+      status: statuses[i]!,
+      inferenceMs: timing?.inferenceMs,
+      receiptProofMs: timing?.proveMs,
+      submitMs: timing?.submitMs,
+    };
+  });
+  const settledCount = jobs.filter((j) => j.status === "Settled").length;
   const totalFees = results.reduce((s, r) => s + r.fee, 0n);
-  const wallS = (performance.now() - wallStart) / 1000;
-  console.log("\nJobs:");
-  console.log(renderTable(["job", "prompt", "answer", "tokens", "fee (AITBC)", "provider", "ms"], results.map((r) => [r.jobId, r.prompt.slice(0, 40), r.answer.slice(0, 30), String(r.tokens), formatTokens(r.fee, 4), r.provider.slice(0, 10), String(Math.round(r.ms))]), [3, 4, 6])); // prettier-ignore
+  const ms = (x: number | undefined) => (x === undefined ? "" : String(Math.round(x)));
+  console.log("\nJobs (sent through the gateway with the ollama client; fee = tokens × 0.001 AITBC):");
+  console.log(renderTable(["job", "prompt", "answer", "tokens", "fee (AITBC)", "provider", "status", "inference ms", "receipt proof ms", "total ms"], jobs.map((r) => [r.jobId, r.prompt.slice(0, 40), r.answer.slice(0, 30), String(r.tokens), formatTokens(r.fee, 4), r.provider.slice(0, 10), r.status, ms(r.inferenceMs), ms(r.receiptProofMs), ms(r.ms)]), [3, 4, 7, 8, 9])); // prettier-ignore
   console.log("\nMiners (trust score 0–1000 after the jobs and the coordinator's performance report):");
-  console.log(renderTable(["provider", "jobs settled", "trust score", "balance (AITBC)"], trust.map((x) => [x.provider, String(x.jobs), String(x.score), formatTokens(x.balance)]), [1, 2, 3])); // prettier-ignore
-  console.log("\nGas (miners and coordinator):");
-  console.log(renderTable(["action", "count", "mean gas"], [...gas].map(([k, v]) => [k, String(v.count), (v.total / BigInt(v.count)).toLocaleString("en-US")]), [1, 2])); // prettier-ignore
+  console.log(renderTable(["provider", "jobs settled", "trust score", "tier", "balance (AITBC)"], trust.map((x) => [x.provider, String(x.jobs), String(x.score), x.tier, formatTokens(x.balance)]), [1, 2, 4])); // prettier-ignore
+  console.log(
+    "\nGas per action (gateway, miners, coordinator; the proposal's steps are in the table above):",
+  );
+  console.log(renderTable(["action", "count", "mean gas", "total gas"], [...gas].map(([k, v]) => [k, String(v.count), (v.total / BigInt(v.count)).toLocaleString("en-US"), v.total.toLocaleString("en-US")]), [1, 2, 3])); // prettier-ignore
   const inferenceMs = median(timings.map((x) => x.inferenceMs));
   const proveMs = median(timings.map((x) => x.proveMs));
   const submitMs = median(timings.map((x) => x.submitMs));
+  const proposalGas = grant.steps.reduce((s, x) => s + BigInt(x.gas.replace(/,/g, "") || "0"), 0n);
+  const wallS = (performance.now() - wallStart) / 1000;
+  const processS = performance.now() / 1000; // since this Node process started (Hardhat's start-up and compile check included)
   const summary = [
     ["backend", backendNote],
-    [
-      "jobs",
-      `${results.length} sent, ${results.length} answered, ${trust.reduce((s, x) => s + x.jobs, 0)} settled`,
-    ],
+    ["jobs", `${results.length} sent, ${results.length} answered, ${settledCount} settled on-chain`],
     ["fees paid by the agent wallet", `${formatTokens(totalFees, 4)} AITBC`],
     ["jobs per minute (gateway, wall)", (results.length / (jobsWallMs / 60_000)).toFixed(1)],
-    ["median inference (incl. inference proof for built-in)", `${inferenceMs.toFixed(0)} ms`],
-    ["median receipt proof", `${proveMs.toFixed(0)} ms`],
+    [backend.kind === "builtin" ? "median inference (incl. its proof of inference)" : "median inference", `${inferenceMs.toFixed(0)} ms`], // prettier-ignore
+    ["median receipt proof (Groth16)", `${proveMs.toFixed(0)} ms`],
     ["median submitResult (tx + receipt)", `${submitMs.toFixed(0)} ms`],
     ["coordinator re-executions / disputes", `${coordinator.checks.length} / ${coordinator.disputes.length}`],
     ["settlement: result → finalization", `challenge window ${challengeWindow / 3600} h of chain time; ${(settleMs / 1000).toFixed(1)} s wall after it`], // prettier-ignore
-    ["proposal", `${grant.finalState}; For ${formatTokens(grant.tally.for, 0)}, Against ${formatTokens(grant.tally.against, 0)}, Abstain ${formatTokens(grant.tally.abstain, 0)}`], // prettier-ignore
-    ["wall time", `${wallS.toFixed(1)} s`],
+    ["trust scores", trust.map((x) => `${x.provider.slice(0, 10)}… ${x.score} (${x.tier})`).join(", ")],
+    ["proposal", `${grant.finalState}; For ${formatTokens(grant.tally.for, 0)}, Against ${formatTokens(grant.tally.against, 0)}, Abstain ${formatTokens(grant.tally.abstain, 0)}; quorum ${formatTokens(grant.tally.quorum, 0)}; ${proposalGas.toLocaleString("en-US")} gas`], // prettier-ignore
+    ["wall time", `${wallS.toFixed(1)} s in the job, ${processS.toFixed(1)} s since Hardhat started`],
   ];
   console.log("\nSummary:");
-  console.log(renderTable(["", ""], summary));
-  const reportPath =
-    opts.report ?? join(ROOT, "reports", `main-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  mkdirSync(dirname(reportPath), { recursive: true });
+  console.log(renderTable(["", ""], summary, []));
+  mkdirSync(dirname(opts.report), { recursive: true });
   const json = (v: unknown) =>
     JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : (x as unknown)), 2);
   writeFileSync(
-    reportPath,
+    opts.report,
     json({
-      backend: { kind: backend.kind, model, modelDigest: digest, note: backendNote },
+      backend: { kind: backend.kind, model, modelDigest: digest, host: chosen.host ?? null, reason: chosen.reason, note: backendNote }, // prettier-ignore
       chainId: Number(chainId),
       wallTimeS: wallS,
-      jobs: results,
-      totals: { fees: totalFees, jobsPerMinute: results.length / (jobsWallMs / 60_000), jobsWallMs },
+      processTimeS: processS,
+      prompts: opts.prompts,
+      deployment: deploymentFile,
+      jobs,
+      totals: {
+        sent: results.length,
+        answered: results.length,
+        settled: settledCount,
+        fees: totalFees,
+        pricePerToken: PRICE,
+        jobsPerMinute: results.length / (jobsWallMs / 60_000),
+        jobsWallMs,
+      },
       minerTimings: { medianInferenceMs: inferenceMs, medianReceiptProofMs: proveMs, medianSubmitMs: submitMs, perJob: timings }, // prettier-ignore
       settlement: { challengeWindowS: challengeWindow, wallMsAfterWindow: settleMs },
       gas: Object.fromEntries(
-        [...gas].map(([k, v]) => [k, { count: v.count, mean: v.total / BigInt(v.count) }]),
+        [...gas].map(([k, v]) => [k, { count: v.count, mean: v.total / BigInt(v.count), total: v.total }]),
       ),
       trust,
       coordinator: { checks: coordinator.checks, disputes: coordinator.disputes, metrics: coordinator.summary(), performanceReports: reports }, // prettier-ignore
-      proposal: grant,
+      proposal: { ...grant, gasTotal: proposalGas },
     }) + "\n",
   );
-  say(`report written to ${reportPath}`);
+  const shown = relative(process.env.INIT_CWD ?? process.cwd(), opts.report);
+  say(`report written to ${shown.startsWith("..") ? opts.report : shown}`);
   rmSync(journals, { recursive: true, force: true });
   await releaseProverResources();
   process.exit(0); // nothing left to do; do not wait for idle sockets of the in-process servers
 }
 
 main().catch(async (error: unknown) => {
-  console.error(error);
+  // A user's mistake is one line; anything else is a bug worth its stack trace.
+  if (error instanceof UsageError) console.error(`main: ${error.message}`);
+  else console.error(error);
   await releaseProverResources();
   process.exit(1);
 });
