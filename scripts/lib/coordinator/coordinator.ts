@@ -112,8 +112,8 @@ export class Coordinator {
     const cached = this.trustCache.get(key);
     if (cached && Date.now() - cached.at < (this.options.trustCacheMs ?? 5_000)) return cached.score;
     const { chain } = this.options;
-    const score = getTrustScore(chain.public, { contracts: chain.contracts, agent: provider }).then(
-      (t) => Number(t.score),
+    const score = getTrustScore(chain.public, { contracts: chain.contracts, agent: provider }).then((t) =>
+      Number(t.score),
     );
     this.trustCache.set(key, { at: Date.now(), score });
     score.catch(() => this.trustCache.delete(key));

@@ -219,7 +219,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const { quote, signature } = signed;
     if (!options.agentWallet)
       return chain
-        .send("openJobWithQuote", (client) =>
+        .send(
+          "openJobWithQuote",
+          (client) =>
           openJobWithQuote(client, { contracts: chain.contracts, quote, signature, promptHash, deadline: BigInt(deadline) }), // prettier-ignore
         )
         .then(({ receipt }) => receipt);

@@ -344,7 +344,8 @@ export class Miner {
       } catch (error) {
         this.log(`watching quoted jobs: ${(error as Error).message}`);
       }
-      for (const [nonce, q] of this.pendingQuotes) if (q.expiresAt < Date.now()) this.pendingQuotes.delete(nonce);
+      for (const [nonce, q] of this.pendingQuotes)
+        if (q.expiresAt < Date.now()) this.pendingQuotes.delete(nonce);
       await sleep(this.options.quoteWatchMs ?? 50);
     }
   }
@@ -440,7 +441,8 @@ export class Miner {
   private get wantsMore(): boolean {
     const concurrency = this.options.concurrency ?? 2;
     return (
-      this.awaitingInference + this.pendingQuotes.size < concurrency * 2 && this.inflight.size < concurrency * 4
+      this.awaitingInference + this.pendingQuotes.size < concurrency * 2 &&
+      this.inflight.size < concurrency * 4
     );
   }
 
