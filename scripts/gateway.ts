@@ -22,6 +22,7 @@ export interface GatewayFlags {
   price: string;
   maxTokens: string;
   timeoutMs: string;
+  matchTimeoutMs: string;
 }
 
 export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gateway> {
@@ -33,6 +34,7 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
     pricePerToken: parseUnits(flags.price, 18),
     defaultMaxTokens: Number(flags.maxTokens),
     resultTimeoutMs: Number(flags.timeoutMs),
+    matchTimeoutMs: Number(flags.matchTimeoutMs),
     host: flags.host,
     port: Number(flags.port),
   });
@@ -69,9 +71,18 @@ export function gatewayCommand(): Command {
     ) // prettier-ignore
     .option("--host <host>", "listen address", env.AITBC_GATEWAY_HOST ?? "127.0.0.1")
     .option("--port <port>", "listen port (AITBC_GATEWAY_PORT)", env.AITBC_GATEWAY_PORT ?? "11435")
-    .option("--price <aitbc>", "price per token offered, AITBC", env.AITBC_PRICE ?? "0.001")
+    .option(
+      "--price <aitbc>",
+      "price per token of an open job and the most a quote may ask, AITBC",
+      env.AITBC_PRICE ?? "0.001",
+    )
     .option("--max-tokens <n>", "default num_predict", "256")
-    .option("--timeout-ms <ms>", "how long to wait for a miner's answer", "120000");
+    .option("--timeout-ms <ms>", "how long to wait for a miner's answer", "120000")
+    .option(
+      "--match-timeout-ms <ms>",
+      "time for matching and a provider's quote, then an open job; 0 = always open (AITBC_MATCH_TIMEOUT_MS)",
+      env.AITBC_MATCH_TIMEOUT_MS ?? "1500",
+    );
 }
 
 if (isMain(import.meta.url)) {

@@ -6,10 +6,13 @@
  * 1. deploys the whole protocol with the Ignition modules (OpenClaw DAO with its Safe council,
  *    market: staking, reputation, escrow with the receipt verifier; agent wallets);
  * 2. funds a consumer agent wallet (ERC-4337 AgentWallet, paid by its agent key) and two providers;
- * 3. starts the coordinator (relay, proof of sampling, performance reports), two miners and the
- *    Ollama-compatible gateway in this process;
+ * 3. starts the coordinator (relay, matching, proof of sampling, performance reports), two miners
+ *    (offers at 0.001 AITBC per token) and the Ollama-compatible gateway in this process;
  * 4. sends the prompts of `examples/prompts.jsonl` through the gateway with the official `ollama`
- *    client; every job is proved and settled on-chain (challenge window passed by moving chain time);
+ *    client; each job is matched (the coordinator ranks the miners' offers, the best one signs a
+ *    quote, the agent wallet opens the job with it — no claim) or, without a quote in time, opened
+ *    for any miner to claim; every job is proved and settled on-chain (challenge window passed by
+ *    moving chain time);
  * 5. runs one governance proposal through its whole life (human and agent votes, council 3 of 5);
  * 6. prints the report and writes it as JSON.
  *
@@ -197,6 +200,7 @@ async function main(): Promise<void> {
     log: (line) => say(`coordinator: ${line}`),
   });
   await coordinator.start();
+  const PRICE = 10n ** 15n; // 0.001 AITBC per token: the gateway's price and the miners' ask
   const miners = [provider1!, provider2!].map(
     (p, i) =>
       new Miner({
@@ -209,13 +213,17 @@ async function main(): Promise<void> {
         gpu: { model: "CPU (built-in model)", vramGb: 0, throughput: 5, source: "flags" },
         concurrency: 2,
         pollMs: 100,
+        pricePerToken: PRICE,
+        offerEveryMs: 2_000,
         log: (line) =>
-          /claimed|submitted|finalized/.test(line) ? undefined : say(`miner ${i + 1}: ${line}`),
+          /claimed|submitted|finalized|adopted|quote request/.test(line)
+            ? undefined
+            : say(`miner ${i + 1}: ${line}`),
       }),
   );
   for (const m of miners) await m.start();
-  say(`miners registered and staked (1,000 AITBC each); coordinator relay at ${coordinator.relay.url}`);
-  const PRICE = 10n ** 15n; // 0.001 AITBC per token
+  for (let i = 0; i < 50 && coordinator.relay.state.offers.size < miners.length; i++) await sleep(100);
+  say(`miners registered and staked (1,000 AITBC each), ${coordinator.relay.state.offers.size} offer(s) at the coordinator relay ${coordinator.relay.url}`); // prettier-ignore
   const gatewayChain = adapter(gatewayKey!.address);
   const gateway = await startGateway({
     chain: gatewayChain,
@@ -223,13 +231,14 @@ async function main(): Promise<void> {
     relayUrl: coordinator.relay.url,
     pricePerToken: PRICE,
     defaultMaxTokens: 256,
+    log: (line) => (line.includes("open job") ? say(`gateway: ${line}`) : undefined),
   });
   say(`gateway (Ollama API) at ${gateway.url}, paying from the agent wallet`);
 
   // ---------------------------------------------------------------- prompts through the gateway
   const client = new Ollama({ host: gateway.url });
   const limit = limiter(opts.concurrency);
-  const results: { prompt: string; answer: string; jobId: string; tokens: number; fee: bigint; provider: string; ms: number }[] = []; // prettier-ignore
+  const results: { prompt: string; answer: string; jobId: string; tokens: number; fee: bigint; provider: string; matched: "quote" | "open"; ms: number }[] = []; // prettier-ignore
   const jobsStart = performance.now();
   let done = 0;
   await Promise.all(
@@ -238,7 +247,7 @@ async function main(): Promise<void> {
         const started = performance.now();
         const text = p.prompt ?? p.messages!.map((m) => m.content).join(" ");
         let answer: string;
-        let aitbc: { job_id: string; fee: string; token_count: number; provider: string };
+        let aitbc: { job_id: string; fee: string; token_count: number; provider: string; matched: "quote" | "open" }; // prettier-ignore
         if (p.messages) {
           const r = await client.chat({ model, messages: p.messages, stream: false, options: { seed: i } });
           answer = r.message.content;
@@ -259,7 +268,7 @@ async function main(): Promise<void> {
           aitbc = last.aitbc as typeof aitbc;
         }
         const ms = performance.now() - started;
-        results[i] = { prompt: text, answer, jobId: aitbc.job_id, tokens: aitbc.token_count, fee: BigInt(aitbc.fee), provider: aitbc.provider, ms }; // prettier-ignore
+        results[i] = { prompt: text, answer, jobId: aitbc.job_id, tokens: aitbc.token_count, fee: BigInt(aitbc.fee), provider: aitbc.provider, matched: aitbc.matched, ms }; // prettier-ignore
         say(
           `[${++done}/${prompts.length}] job ${aitbc.job_id}: "${text.slice(0, 48)}…" → ${answer.slice(0, 40)} (${Math.round(ms)} ms)`,
         );
@@ -376,10 +385,12 @@ async function main(): Promise<void> {
     };
   });
   const settledCount = jobs.filter((j) => j.status === "Settled").length;
+  const byQuote = results.filter((r) => r.matched === "quote").length;
+  const quoteStats = miners.map((m) => m.quotes);
   const totalFees = results.reduce((s, r) => s + r.fee, 0n);
   const ms = (x: number | undefined) => (x === undefined ? "" : String(Math.round(x)));
   console.log("\nJobs (sent through the gateway with the ollama client; fee = tokens × 0.001 AITBC):");
-  console.log(renderTable(["job", "prompt", "answer", "tokens", "fee (AITBC)", "provider", "status", "inference ms", "receipt proof ms", "total ms"], jobs.map((r) => [r.jobId, r.prompt.slice(0, 40), r.answer.slice(0, 30), String(r.tokens), formatTokens(r.fee, 4), r.provider.slice(0, 10), r.status, ms(r.inferenceMs), ms(r.receiptProofMs), ms(r.ms)]), [3, 4, 7, 8, 9])); // prettier-ignore
+  console.log(renderTable(["job", "prompt", "answer", "tokens", "fee (AITBC)", "provider", "matched", "status", "inference ms", "receipt proof ms", "total ms"], jobs.map((r) => [r.jobId, r.prompt.slice(0, 40), r.answer.slice(0, 30), String(r.tokens), formatTokens(r.fee, 4), r.provider.slice(0, 10), r.matched, r.status, ms(r.inferenceMs), ms(r.receiptProofMs), ms(r.ms)]), [3, 4, 8, 9, 10])); // prettier-ignore
   console.log("\nMiners (trust score 0–1000 after the jobs and the coordinator's performance report):");
   console.log(renderTable(["provider", "jobs settled", "trust score", "tier", "balance (AITBC)"], trust.map((x) => [x.provider, String(x.jobs), String(x.score), x.tier, formatTokens(x.balance)]), [1, 2, 4])); // prettier-ignore
   console.log(
@@ -395,6 +406,7 @@ async function main(): Promise<void> {
   const summary = [
     ["backend", backendNote],
     ["jobs", `${results.length} sent, ${results.length} answered, ${settledCount} settled on-chain`],
+    ["matching", `${byQuote} by quote (coordinator match → signed quote → openJobWithQuote, no claim), ${results.length - byQuote} open (claimed by a miner); quotes signed ${quoteStats.reduce((s, q) => s + q.signed, 0)}, refused ${quoteStats.reduce((s, q) => s + q.refused, 0)}`], // prettier-ignore
     ["fees paid by the agent wallet", `${formatTokens(totalFees, 4)} AITBC`],
     ["jobs per minute (gateway, wall)", (results.length / (jobsWallMs / 60_000)).toFixed(1)],
     [backend.kind === "builtin" ? "median inference (incl. its proof of inference)" : "median inference", `${inferenceMs.toFixed(0)} ms`], // prettier-ignore
@@ -429,6 +441,8 @@ async function main(): Promise<void> {
         pricePerToken: PRICE,
         jobsPerMinute: results.length / (jobsWallMs / 60_000),
         jobsWallMs,
+        matchedByQuote: byQuote,
+        matchedOpen: results.length - byQuote,
       },
       minerTimings: { medianInferenceMs: inferenceMs, medianReceiptProofMs: proveMs, medianSubmitMs: submitMs, perJob: timings }, // prettier-ignore
       settlement: { challengeWindowS: challengeWindow, wallMsAfterWindow: settleMs },
@@ -436,6 +450,7 @@ async function main(): Promise<void> {
         [...gas].map(([k, v]) => [k, { count: v.count, mean: v.total / BigInt(v.count), total: v.total }]),
       ),
       trust,
+      quotes: miners.map((m, i) => ({ provider: m.address, ask: PRICE, ...quoteStats[i] })),
       coordinator: { checks: coordinator.checks, disputes: coordinator.disputes, metrics: coordinator.summary(), performanceReports: reports }, // prettier-ignore
       proposal: { ...grant, gasTotal: proposalGas },
     }) + "\n",

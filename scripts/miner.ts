@@ -10,7 +10,7 @@ import { Command } from "commander";
 
 import { identitySecret, backendFromFlags, chainFromFlags, isMain, onShutdown } from "./lib/cli.js";
 import { detectGpu } from "./lib/miner/gpu.js";
-import { Miner } from "./lib/miner/miner.js";
+import { DEFAULT_ASK, Miner } from "./lib/miner/miner.js";
 
 export interface MinerFlags {
   rpcUrl: string;
@@ -28,6 +28,8 @@ export interface MinerFlags {
   gpuModel?: string;
   gpuVram?: string;
   pollMs: string;
+  pricePerToken: string;
+  offerEveryMs: string;
 }
 
 /** Starts a miner from parsed flags (used by the CLI; the main job builds a `Miner` directly). */
@@ -51,6 +53,8 @@ export async function startMiner(flags: MinerFlags): Promise<Miner> {
     stake: flags.stake ? BigInt(flags.stake) * 10n ** 18n : undefined,
     concurrency: Number(flags.concurrency),
     pollMs: Number(flags.pollMs),
+    pricePerToken: BigInt(flags.pricePerToken),
+    offerEveryMs: Number(flags.offerEveryMs),
   });
   await miner.start();
   console.log(`[miner] serving; journal ${flags.journal}`);
@@ -102,11 +106,25 @@ export function minerCommand(): Command {
     .option("--stake <aitbc>", "stake to hold, AITBC (at least the minimum stake)", env.AITBC_STAKE)
     .option("--gpu-model <name>", "GPU declaration when nvidia-smi is absent (AITBC_GPU_MODEL)")
     .option("--gpu-vram <gb>", "VRAM in GB when nvidia-smi is absent (AITBC_GPU_VRAM_GB)")
-    .option("--poll-ms <ms>", "chain poll interval", env.AITBC_POLL_MS ?? "1000");
+    .option("--poll-ms <ms>", "chain poll interval", env.AITBC_POLL_MS ?? "1000")
+    .option(
+      "--price-per-token <wei>",
+      "asking price, wei of AITBC per token: quotes at or above it, no claims below it (AITBC_PRICE_PER_TOKEN)",
+      env.AITBC_PRICE_PER_TOKEN ?? DEFAULT_ASK.toString(),
+    )
+    .option(
+      "--offer-every-ms <ms>",
+      "offer heartbeat to the coordinator; 0 = no offers, no quotes (AITBC_OFFER_EVERY_MS)",
+      env.AITBC_OFFER_EVERY_MS ?? "3000",
+    );
 }
 
 if (isMain(import.meta.url)) {
   const flags = minerCommand().parse().opts<MinerFlags>();
+  if (!/^\d+$/.test(flags.pricePerToken)) {
+    console.error(`[miner] --price-per-token must be a whole number of wei, got '${flags.pricePerToken}'`);
+    process.exit(1);
+  }
   startMiner(flags).then(
     (miner) => onShutdown(() => miner.stop()),
     (error: unknown) => {

@@ -166,8 +166,15 @@ describe("the main job (npm run demo) as a child process", function () {
 
     const json = JSON.parse(readFileSync(report, "utf8")) as {
       backend: { kind: string; model: string; reason: string };
-      jobs: { status: string; fee: string; tokens: number; receiptProofMs?: number; answer: string }[];
-      totals: { sent: number; settled: number; fees: string };
+      jobs: {
+        status: string;
+        fee: string;
+        tokens: number;
+        receiptProofMs?: number;
+        answer: string;
+        matched: string;
+      }[];
+      totals: { sent: number; settled: number; fees: string; matchedByQuote: number; matchedOpen: number };
       gas: Record<string, { count: number; mean: string }>;
       trust: { provider: string; score: number; tier: string }[];
       proposal: {
@@ -188,8 +195,15 @@ describe("the main job (npm run demo) as a child process", function () {
     }
     expect(json.totals).to.include({ sent: 3, settled: 3 });
     expect(BigInt(json.totals.fees)).to.equal(json.jobs.reduce((s, j) => s + BigInt(j.fee), 0n));
-    for (const action of ["openJob (agent wallet)", "claim", "submitResult", "finalize"])
-      expect(json.gas[action]?.count, action).to.equal(3);
+    for (const action of ["submitResult", "finalize"]) expect(json.gas[action]?.count, action).to.equal(3);
+    // each job is matched by a quote (opened assigned, no claim) or opened for any miner to claim
+    const { matchedByQuote, matchedOpen } = json.totals;
+    expect(matchedByQuote + matchedOpen).to.equal(3);
+    expect(json.jobs.filter((j) => j.matched === "quote")).to.have.length(matchedByQuote);
+    expect(json.gas["openJobWithQuote (agent wallet)"]?.count ?? 0).to.equal(matchedByQuote);
+    expect(json.gas["openJob (agent wallet)"]?.count ?? 0).to.equal(matchedOpen);
+    expect(json.gas.claim?.count ?? 0).to.equal(matchedOpen);
+    expect(r.stdout).to.match(/matching[\s│]+\d by quote/);
     expect(json.trust).to.have.length(2);
     expect(json.trust.some((t) => t.score > 500)).to.equal(true);
     expect(json.proposal.finalState).to.equal("Executed");

@@ -74,6 +74,7 @@ describe("miner: end to end through the gateway", function () {
       relayUrl: relay.url,
       pricePerToken: PRICE,
       resultTimeoutMs: 180_000,
+      log: () => undefined,
     });
   });
 

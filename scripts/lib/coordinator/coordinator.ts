@@ -4,17 +4,23 @@
  * output hash differs, and reports providers' performance (latency, availability) to the
  * reputation registry's oracle role (`setComponent(provider, Performance, value)`).
  *
- * Matching: jobs are matched by the providers themselves (first valid `claim` wins; the escrow
- * checks model, stake and tier). `@aitbc/sdk` has no matcher yet; when it does, it plugs in here.
+ * Matching: the relay's `/v1/match` ranks the fresh offers (miners' heartbeats: models, asked price,
+ * spare capacity) for a consumer's request with the SDK's `rankOffers`, each provider weighted by
+ * its on-chain trust score (the SDK's `getTrustScore`, cached for `trustCacheMs`). The consumer
+ * then asks the best provider for a signed quote and opens the job with `openJobWithQuote`; a job
+ * opened without a quote is still matched by the providers themselves (first valid `claim` wins;
+ * the escrow checks model, stake and tier).
  */
 import { keccak256, toHex, maxUint256, type Address } from "viem";
 
+import { rankOffers, type RankOffersOptions } from "../../../sdk/src/agents/matcher.js";
+import { getTrustScore } from "../../../sdk/src/actions/reputation.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
 import { ChainAdapter, revertName } from "../chain.js";
 import type { InferenceBackend } from "../ollama/backend.js";
 import { outputHash } from "../protocol.js";
 import { sleep } from "../retry.js";
-import { startRelay, type Relay } from "./relay.js";
+import { startRelay, type MatchedOffer, type MatchRequest, type Offer, type Relay } from "./relay.js";
 
 export interface CoordinatorOptions {
   chain: ChainAdapter;
@@ -25,6 +31,14 @@ export interface CoordinatorOptions {
   /** Report performance to the reputation oracle role every this many ms (0: never; default 10 s). */
   reportEveryMs?: number;
   pollMs?: number;
+  /** Trust scores read for matching are reused for this long (ms, default 5 000). */
+  trustCacheMs?: number;
+  /** Offers without a heartbeat for this long are not matched (ms, default 10 000). */
+  offerTtlMs?: number;
+  /** Weights of `rankOffers` (default the SDK's: price 0.5, trust 0.3, capacity 0.2). */
+  matchWeights?: RankOffersOptions["weights"];
+  /** How many ranked offers `/v1/match` returns (default 5). */
+  matchLimit?: number;
   host?: string;
   port?: number;
   log?: (line: string) => void;
@@ -60,6 +74,7 @@ export class Coordinator {
   private loop?: Promise<void>;
   private lastReport = Date.now();
   private readonly log: (line: string) => void;
+  private readonly trustCache = new Map<string, { at: number; score: Promise<number> }>();
 
   constructor(readonly options: CoordinatorOptions) {
     this.log = options.log ?? ((line) => console.log(`[coordinator] ${line}`));
@@ -70,6 +85,8 @@ export class Coordinator {
       host: this.options.host,
       port: this.options.port,
       metrics: () => this.summary(),
+      match: (request, offers) => this.match(request, offers),
+      offerTtlMs: this.options.offerTtlMs,
     });
     const allowance = await this.options.chain.read<bigint>("token", "allowance", [
       this.options.chain.address,
@@ -87,6 +104,56 @@ export class Coordinator {
     this.stopping = true;
     await this.loop;
     await this.relay.close();
+  }
+
+  /** A provider's on-chain trust score (0–1000), cached for `trustCacheMs`. */
+  private trustScore(provider: Address): Promise<number> {
+    const key = provider.toLowerCase();
+    const cached = this.trustCache.get(key);
+    if (cached && Date.now() - cached.at < (this.options.trustCacheMs ?? 5_000)) return cached.score;
+    const { chain } = this.options;
+    const score = getTrustScore(chain.public, { contracts: chain.contracts, agent: provider }).then((t) =>
+      Number(t.score),
+    );
+    this.trustCache.set(key, { at: Date.now(), score });
+    score.catch(() => this.trustCache.delete(key));
+    return score;
+  }
+
+  /**
+   * Ranks the fresh offers for one request (the relay's `/v1/match`): offers for the model with
+   * spare capacity, at most the consumer's price, weighted by on-chain trust, best first (SDK
+   * `rankOffers`). The consumer itself is never offered to itself.
+   */
+  async match(request: MatchRequest, offers: readonly Offer[]): Promise<MatchedOffer[]> {
+    const digest = request.modelDigest.toLowerCase();
+    const candidates = offers.filter(
+      (o) =>
+        o.capacity > 0 &&
+        o.provider.toLowerCase() !== request.consumer.toLowerCase() &&
+        o.models.some((m) => m.digest.toLowerCase() === digest),
+    );
+    const scored = await Promise.all(
+      candidates.map(async (o) => ({
+        provider: o.provider,
+        pricePerToken: o.pricePerToken,
+        capacity: o.capacity,
+        modelDigest: request.modelDigest,
+        trustScore: await this.trustScore(o.provider),
+      })),
+    );
+    return rankOffers(scored, {
+      modelDigest: request.modelDigest,
+      maxPricePerToken: request.maxPricePerToken,
+      weights: this.options.matchWeights,
+      limit: this.options.matchLimit ?? 5,
+    }).map((o) => ({
+      provider: o.provider,
+      pricePerToken: o.pricePerToken,
+      capacity: o.capacity,
+      trustScore: Number(o.trustScore),
+      score: o.score,
+    }));
   }
 
   private metricsOf(provider: Address): ProviderMetrics {

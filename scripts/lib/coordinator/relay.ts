@@ -1,17 +1,32 @@
 /**
  * The coordinator's off-chain relay (HTTP, JSON): prompts by hash, outputs by job id, served
- * models by provider, and the coordinator's metrics.
+ * models by provider, providers' offers, matching, quote requests, and the coordinator's metrics.
  *
  * - `POST /v1/prompts` payload → `{ promptHash }`;  `GET /v1/prompts/<hash>` → payload
  * - `POST /v1/results/<jobId>` `{ output, provider }`;  `GET /v1/results/<jobId>?wait=<ms>` → `{ output }`
  * - `POST /v1/models` `{ provider, models: [{ name, digest }] }`;  `GET /v1/models`
+ * - `POST /v1/offers` `{ provider, models, pricePerToken, capacity }` (the miner's heartbeat; also
+ *   registers the models);  `GET /v1/offers` → `{ offers, ttlMs }` (fresh ones only)
+ * - `POST /v1/match` `{ consumer, modelDigest, maxTokens, maxPricePerToken }` → `{ offers }` ranked
+ *   best first, from the fresh offers; 501 when the relay has no matcher (a plain relay: callers
+ *   fall back to an open job)
+ * - `POST /v1/quote-requests` `{ provider, consumer, modelDigest, maxTokens, pricePerToken }` → `{ id }`;
+ *   `GET /v1/quote-requests?provider=<address>&wait=<ms>` → `{ requests }` (each handed out once);
+ *   `POST /v1/quote-requests/<id>` `{ quote, signature }` or `{ refused }`;
+ *   `GET /v1/quote-requests/<id>?wait=<ms>` → `{ status: "pending" | "quoted" | "refused", … }`
  * - `GET /v1/metrics`
  *
- * Payloads are checked against their hash on the way in; nothing here is trusted by the chain.
+ * Amounts are decimal strings of wei. Payloads are checked against their hash on the way in;
+ * nothing here is trusted by the chain (a quote is checked by the consumer with `verifyQuote` and
+ * by the escrow).
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
+import { getAddress, isAddress, type Address } from "viem";
+
+import type { Quote } from "../../../sdk/src/actions/jobs.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
 import { payloadHash, type JobPayload } from "../protocol.js";
 import { retry } from "../retry.js";
@@ -22,11 +37,109 @@ export interface ServedModel {
   providers: string[];
 }
 
+/** A provider's offer as the miner announces it (its heartbeat). */
+export interface Offer {
+  provider: Address;
+  /** Models served, with their digests. */
+  models: { name: string; digest: Hex }[];
+  /** Asked price, wei of AITBC per token. */
+  pricePerToken: bigint;
+  /** Spare capacity: jobs the miner would take now (free inference slots). */
+  capacity: number;
+}
+
+/** An offer as the relay keeps it: with the time of its last heartbeat (ms since the epoch). */
+export interface StoredOffer extends Offer {
+  seenAt: number;
+}
+
+/** What a consumer asks `/v1/match` for. */
+export interface MatchRequest {
+  /** Who will open the job (the quote's consumer). */
+  consumer: Address;
+  modelDigest: Hex;
+  /** Tokens the job pays for at most. */
+  maxTokens: number;
+  /** The most the consumer pays, wei per token. */
+  maxPricePerToken: bigint;
+}
+
+/** One ranked offer of a match: a provider for the model at its asked price. */
+export interface MatchedOffer {
+  provider: Address;
+  /** wei per token. */
+  pricePerToken: bigint;
+  capacity: number;
+  /** On-chain trust score 0–1000. */
+  trustScore: number;
+  /** The matcher's score in [0, 1]. */
+  score: number;
+}
+
+/** The matching function a relay may be given (the coordinator's, over the SDK's `rankOffers`). */
+export type Matcher = (request: MatchRequest, offers: readonly Offer[]) => Promise<MatchedOffer[]>;
+
+/** A consumer's request for a signed quote from one provider. */
+export interface QuoteRequest {
+  id: string;
+  provider: Address;
+  consumer: Address;
+  modelDigest: Hex;
+  maxTokens: number;
+  /** The price asked to be quoted, wei per token. */
+  pricePerToken: bigint;
+}
+
+/** A provider's answer to a quote request. */
+export type QuoteAnswer =
+  | { status: "pending" }
+  | { status: "quoted"; quote: Quote; signature: Hex }
+  | { status: "refused"; reason: string };
+
 export interface RelayState {
   prompts: Map<string, JobPayload>;
   results: Map<string, { output: string; provider: string }>;
   models: Map<string, ServedModel>;
+  /** Offers by provider (lower-case). */
+  offers: Map<string, StoredOffer>;
+  quoteRequests: Map<string, QuoteRequest & { createdAt: number; delivered: boolean; answer: QuoteAnswer }>;
   metrics: () => unknown;
+}
+
+/** Options of {@link startRelay}. */
+export interface RelayOptions {
+  host?: string;
+  port?: number;
+  metrics?: () => unknown;
+  /** Ranks offers for `/v1/match`; without it `/v1/match` answers 501 (no matching here). */
+  match?: Matcher;
+  /** Offers without a heartbeat for this long are not matched (ms, default 10 000). */
+  offerTtlMs?: number;
+  /** Quote requests are forgotten after this long (ms, default 60 000). */
+  quoteRequestTtlMs?: number;
+}
+
+const big = (v: unknown, what: string): bigint => {
+  if (typeof v !== "string" && typeof v !== "number" && typeof v !== "bigint")
+    throw new Error(`${what} must be a decimal string`);
+  return BigInt(v);
+};
+const addr = (v: unknown, what: string): Address => {
+  if (typeof v !== "string" || !isAddress(v)) throw new Error(`${what} must be an address`);
+  return getAddress(v);
+};
+
+/** A quote as JSON carries it (amounts as decimal strings) → the SDK's `Quote`. */
+export function quoteFromJson(v: Record<string, unknown>): Quote {
+  return {
+    provider: addr(v.provider, "quote.provider"),
+    consumer: addr(v.consumer, "quote.consumer"),
+    modelDigest: v.modelDigest as Hex,
+    pricePerToken: big(v.pricePerToken, "quote.pricePerToken"),
+    maxTokens: big(v.maxTokens, "quote.maxTokens"),
+    expiry: big(v.expiry, "quote.expiry"),
+    nonce: big(v.nonce, "quote.nonce"),
+  };
 }
 
 async function body(req: IncomingMessage): Promise<unknown> {
@@ -46,17 +159,57 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-/** Starts the relay on `host:port` (default 127.0.0.1, a free port). */
-export async function startRelay(
-  options: { host?: string; port?: number; metrics?: () => unknown } = {},
-): Promise<Relay> {
+/** Starts the relay on `host:port` (default 127.0.0.1, a free port). See {@link RelayOptions}. */
+export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const state: RelayState = {
     prompts: new Map(),
     results: new Map(),
     models: new Map(),
+    offers: new Map(),
+    quoteRequests: new Map(),
     metrics: options.metrics ?? (() => ({})),
   };
+  const offerTtlMs = options.offerTtlMs ?? 10_000;
+  const quoteRequestTtlMs = options.quoteRequestTtlMs ?? 60_000;
   const waiters = new Map<string, (() => void)[]>();
+  /** Parks a long-poll until `key` is woken or `ms` passed. */
+  const park = (key: string, ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      const list = waiters.get(key) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      waiters.set(key, list);
+    });
+  const wakeAll = (key: string) => {
+    for (const wake of waiters.get(key) ?? []) wake();
+    waiters.delete(key);
+  };
+  const registerModels = (provider: string, models: { name: string; digest: Hex }[]) => {
+    for (const m of models) {
+      const served = state.models.get(m.name) ?? { name: m.name, digest: m.digest, providers: [] };
+      if (!served.providers.includes(provider)) served.providers.push(provider);
+      state.models.set(m.name, served);
+    }
+  };
+  const freshOffers = () => [...state.offers.values()].filter((o) => Date.now() - o.seenAt <= offerTtlMs);
+  const pendingFor = (provider: string) => {
+    for (const [id, r] of state.quoteRequests)
+      if (Date.now() - r.createdAt > quoteRequestTtlMs) state.quoteRequests.delete(id);
+    return [...state.quoteRequests.values()].filter(
+      (r) => !r.delivered && r.provider.toLowerCase() === provider && r.answer.status === "pending",
+    );
+  };
+  const requestView = (r: QuoteRequest) => ({
+    id: r.id,
+    provider: r.provider,
+    consumer: r.consumer,
+    modelDigest: r.modelDigest,
+    maxTokens: r.maxTokens,
+    pricePerToken: r.pricePerToken,
+  });
   const server: Server = createServer((req, res) => {
     (async () => {
       const url = new URL(req.url ?? "/", "http://relay");
@@ -76,24 +229,13 @@ export async function startRelay(
         const { output, provider } = (await body(req)) as { output: string; provider: string };
         if (typeof output !== "string") return send(res, 400, { error: "output must be a string" });
         state.results.set(parts[2], { output, provider });
-        for (const wake of waiters.get(parts[2]) ?? []) wake();
-        waiters.delete(parts[2]);
+        wakeAll(parts[2]);
         return send(res, 200, { ok: true });
       }
+      const wait = Math.min(Number(url.searchParams.get("wait") ?? 0) || 0, 60_000);
       if (req.method === "GET" && parts[1] === "results" && parts[2]) {
         const id = parts[2];
-        const wait = Math.min(Number(url.searchParams.get("wait") ?? 0), 60_000);
-        if (!state.results.has(id) && wait > 0) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, wait);
-            const list = waiters.get(id) ?? [];
-            list.push(() => {
-              clearTimeout(timer);
-              resolve();
-            });
-            waiters.set(id, list);
-          });
-        }
+        if (!state.results.has(id) && wait > 0) await park(id, wait);
         const result = state.results.get(id);
         return result ? send(res, 200, result) : send(res, 404, { error: `no result for job ${id} yet` });
       }
@@ -102,12 +244,86 @@ export async function startRelay(
           provider: string;
           models: { name: string; digest: Hex }[];
         };
-        for (const m of models) {
-          const served = state.models.get(m.name) ?? { name: m.name, digest: m.digest, providers: [] };
-          if (!served.providers.includes(provider)) served.providers.push(provider);
-          state.models.set(m.name, served);
-        }
+        registerModels(provider, models);
         return send(res, 200, { ok: true });
+      }
+      if (req.method === "POST" && parts[1] === "offers") {
+        const v = (await body(req)) as Record<string, unknown>;
+        const models = v.models as { name: string; digest: Hex }[];
+        if (!Array.isArray(models)) return send(res, 400, { error: "models must be an array" });
+        const capacity = Number(v.capacity);
+        if (!Number.isFinite(capacity) || capacity < 0)
+          return send(res, 400, { error: "capacity must be a number ≥ 0" });
+        const offer: StoredOffer = {
+          provider: addr(v.provider, "provider"),
+          models: models.map((m) => ({ name: String(m.name), digest: m.digest })),
+          pricePerToken: big(v.pricePerToken, "pricePerToken"),
+          capacity,
+          seenAt: Date.now(),
+        };
+        state.offers.set(offer.provider.toLowerCase(), offer);
+        registerModels(offer.provider, offer.models);
+        return send(res, 200, { ok: true, ttlMs: offerTtlMs });
+      }
+      if (req.method === "GET" && parts[1] === "offers")
+        return send(res, 200, { offers: freshOffers(), ttlMs: offerTtlMs });
+      if (req.method === "POST" && parts[1] === "match") {
+        if (!options.match) return send(res, 501, { error: "this relay does no matching" });
+        const v = (await body(req)) as Record<string, unknown>;
+        const request: MatchRequest = {
+          consumer: addr(v.consumer, "consumer"),
+          modelDigest: v.modelDigest as Hex,
+          maxTokens: Number(v.maxTokens),
+          maxPricePerToken: big(v.maxPricePerToken, "maxPricePerToken"),
+        };
+        return send(res, 200, { offers: await options.match(request, freshOffers()) });
+      }
+      if (req.method === "POST" && parts[1] === "quote-requests" && !parts[2]) {
+        const v = (await body(req)) as Record<string, unknown>;
+        const request: QuoteRequest = {
+          id: randomUUID(),
+          provider: addr(v.provider, "provider"),
+          consumer: addr(v.consumer, "consumer"),
+          modelDigest: v.modelDigest as Hex,
+          maxTokens: Number(v.maxTokens),
+          pricePerToken: big(v.pricePerToken, "pricePerToken"),
+        };
+        state.quoteRequests.set(request.id, {
+          ...request,
+          createdAt: Date.now(),
+          delivered: false,
+          answer: { status: "pending" },
+        });
+        wakeAll(`quotes:${request.provider.toLowerCase()}`);
+        return send(res, 200, { id: request.id });
+      }
+      if (req.method === "GET" && parts[1] === "quote-requests" && !parts[2]) {
+        const provider = addr(url.searchParams.get("provider"), "provider").toLowerCase();
+        if (pendingFor(provider).length === 0 && wait > 0) await park(`quotes:${provider}`, wait);
+        const requests = pendingFor(provider);
+        for (const r of requests) r.delivered = true;
+        return send(res, 200, { requests: requests.map(requestView) });
+      }
+      if (req.method === "POST" && parts[1] === "quote-requests" && parts[2]) {
+        const request = state.quoteRequests.get(parts[2]);
+        if (!request) return send(res, 404, { error: `no quote request ${parts[2]}` });
+        const v = (await body(req)) as Record<string, unknown>;
+        if (typeof v.refused === "string") request.answer = { status: "refused", reason: v.refused };
+        else if (v.quote && typeof v.signature === "string")
+          request.answer = {
+            status: "quoted",
+            quote: quoteFromJson(v.quote as Record<string, unknown>),
+            signature: v.signature as Hex,
+          };
+        else return send(res, 400, { error: "expected { quote, signature } or { refused }" });
+        wakeAll(`quote:${request.id}`);
+        return send(res, 200, { ok: true });
+      }
+      if (req.method === "GET" && parts[1] === "quote-requests" && parts[2]) {
+        const request = state.quoteRequests.get(parts[2]);
+        if (!request) return send(res, 404, { error: `no quote request ${parts[2]}` });
+        if (request.answer.status === "pending" && wait > 0) await park(`quote:${request.id}`, wait);
+        return send(res, 200, request.answer);
       }
       if (req.method === "GET" && parts[1] === "models")
         return send(res, 200, { models: [...state.models.values()] });
@@ -131,6 +347,16 @@ export async function startRelay(
   };
 }
 
+/** Transport options of one relay call. */
+interface CallOptions {
+  /** Per-attempt timeout (ms, default 10 000). */
+  timeoutMs?: number;
+  /** Attempts on transport errors (default 4). */
+  attempts?: number;
+  /** Aborts the call (no retry after an abort). */
+  signal?: AbortSignal;
+}
+
 /** A client of the relay, with retries on transport errors. */
 export class RelayClient {
   constructor(readonly url: string) {}
@@ -139,19 +365,24 @@ export class RelayClient {
     method: string,
     path: string,
     value?: unknown,
-    timeoutMs = 10_000,
+    options: CallOptions = {},
   ): Promise<{ status: number; body: T }> {
+    const { timeoutMs = 10_000, attempts = 4, signal } = options;
     return retry(
       async () => {
+        const timeout = AbortSignal.timeout(timeoutMs);
         const res = await fetch(`${this.url}${path}`, {
           method,
           headers: { "content-type": "application/json" },
-          body: value === undefined ? undefined : JSON.stringify(value),
-          signal: AbortSignal.timeout(timeoutMs),
+          body:
+            value === undefined
+              ? undefined
+              : JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : (v as unknown))),
+          signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
         });
         return { status: res.status, body: (await res.json()) as T };
       },
-      { attempts: 4, baseDelayMs: 200 },
+      { attempts, baseDelayMs: 200, retryIf: () => !signal?.aborted },
     );
   }
 
@@ -166,12 +397,9 @@ export class RelayClient {
     await this.req("POST", `/v1/results/${jobId}`, { output, provider });
   }
   async getResult(jobId: bigint, waitMs = 0): Promise<string | undefined> {
-    const r = await this.req<{ output: string }>(
-      "GET",
-      `/v1/results/${jobId}?wait=${waitMs}`,
-      undefined,
-      waitMs + 10_000,
-    );
+    const r = await this.req<{ output: string }>("GET", `/v1/results/${jobId}?wait=${waitMs}`, undefined, {
+      timeoutMs: waitMs + 10_000,
+    });
     return r.status === 200 ? r.body.output : undefined;
   }
   async announce(provider: string, models: { name: string; digest: Hex }[]): Promise<void> {
@@ -179,5 +407,73 @@ export class RelayClient {
   }
   async models(): Promise<ServedModel[]> {
     return (await this.req<{ models: ServedModel[] }>("GET", "/v1/models")).body.models;
+  }
+
+  /** Announces (or refreshes) a provider's offer: the heartbeat that keeps it matchable. */
+  async offer(offer: Offer, options: CallOptions = {}): Promise<void> {
+    const r = await this.req<{ error?: string }>("POST", "/v1/offers", offer, options);
+    if (r.status !== 200) throw new Error(`the relay refused the offer: ${r.body.error ?? r.status}`);
+  }
+  /** The fresh offers (heartbeat within the relay's TTL). */
+  async offers(): Promise<Offer[]> {
+    const r = await this.req<{ offers: (Offer & { pricePerToken: string })[] }>("GET", "/v1/offers");
+    return r.body.offers.map((o) => ({ ...o, pricePerToken: BigInt(o.pricePerToken) }));
+  }
+  /**
+   * Ranked offers for a request, best first; `undefined` when the relay does no matching (a
+   * plain relay without a coordinator's matcher: 404/501).
+   */
+  async match(request: MatchRequest, options: CallOptions = {}): Promise<MatchedOffer[] | undefined> {
+    const r = await this.req<{ offers?: (MatchedOffer & { pricePerToken: string })[]; error?: string }>(
+      "POST",
+      "/v1/match",
+      request,
+      options,
+    );
+    if (r.status === 404 || r.status === 501) return undefined;
+    if (r.status !== 200 || !r.body.offers) throw new Error(`match failed: ${r.body.error ?? r.status}`);
+    return r.body.offers.map((o) => ({ ...o, pricePerToken: BigInt(o.pricePerToken) }));
+  }
+  /** Asks one provider for a signed quote; returns the request id. */
+  async requestQuote(request: Omit<QuoteRequest, "id">, options: CallOptions = {}): Promise<string> {
+    const r = await this.req<{ id?: string; error?: string }>("POST", "/v1/quote-requests", request, options);
+    if (r.status !== 200 || !r.body.id) throw new Error(`quote request failed: ${r.body.error ?? r.status}`);
+    return r.body.id;
+  }
+  /** The provider's pending quote requests, waiting up to `waitMs` for one (each is handed out once). */
+  async quoteRequests(provider: Address, waitMs = 0, options: CallOptions = {}): Promise<QuoteRequest[]> {
+    const r = await this.req<{ requests?: (QuoteRequest & { pricePerToken: string })[] }>(
+      "GET",
+      `/v1/quote-requests?provider=${provider}&wait=${waitMs}`,
+      undefined,
+      { timeoutMs: waitMs + 10_000, ...options },
+    );
+    return (r.body.requests ?? []).map((q) => ({ ...q, pricePerToken: BigInt(q.pricePerToken) }));
+  }
+  /** Answers a quote request with a signed quote, or refuses it with a reason. */
+  async answerQuote(
+    id: string,
+    answer: { quote: Quote; signature: Hex } | { refused: string },
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.req("POST", `/v1/quote-requests/${id}`, answer, options);
+  }
+  /** The answer to a quote request, waiting up to `waitMs` while it is pending. */
+  async quoteAnswer(id: string, waitMs = 0, options: CallOptions = {}): Promise<QuoteAnswer> {
+    const r = await this.req<Record<string, unknown>>(
+      "GET",
+      `/v1/quote-requests/${id}?wait=${waitMs}`,
+      undefined,
+      { timeoutMs: waitMs + 10_000, ...options },
+    );
+    if (r.status !== 200) return { status: "refused", reason: String(r.body.error ?? r.status) };
+    if (r.body.status === "quoted")
+      return {
+        status: "quoted",
+        quote: quoteFromJson(r.body.quote as Record<string, unknown>),
+        signature: r.body.signature as Hex,
+      };
+    if (r.body.status === "refused") return { status: "refused", reason: String(r.body.reason) };
+    return { status: "pending" };
   }
 }

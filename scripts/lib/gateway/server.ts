@@ -2,16 +2,25 @@
  * The gateway: an HTTP server that speaks Ollama's API (`/api/version`, `/api/tags`, `/api/show`,
  * `/api/generate`, `/api/chat`; NDJSON streaming and `stream: false`) and turns each inference
  * request into a job on the network, paid from a configured agent wallet (or a plain account).
- * Answers are Ollama's shapes plus an `aitbc` field: job id, fee, provider and receipt.
+ * Answers are Ollama's shapes plus an `aitbc` field: job id, fee, provider, receipt, and how the
+ * job was matched.
+ *
+ * Matching, per request: the gateway asks the coordinator's relay for ranked offers (`/v1/match`,
+ * the SDK's `rankOffers` over the miners' offers and trust scores), requests a signed quote from the
+ * best provider (then the next, while time is left) through the relay, checks it (fields, then the
+ * SDK's `verifyQuote`) and opens the job with `openJobWithQuote` — assigned to that provider, no
+ * claim. Without a match or a valid quote within `matchTimeoutMs` (or if the quoted open reverts),
+ * it opens a plain job that any eligible miner may claim (`matched: "open"`). Each path is logged.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { encodeFunctionData, type Address } from "viem";
+import { encodeFunctionData, type Address, type Hex, type TransactionReceipt } from "viem";
 
 import { agentWalletAbi, jobEscrowAbi } from "../../../sdk/src/abis/index.js";
-import type { ChainAdapter } from "../chain.js";
+import { openJobWithQuote, verifyQuote, type Quote } from "../../../sdk/src/actions/jobs.js";
+import { revertName, type ChainAdapter } from "../chain.js";
 import { RelayClient, type ServedModel } from "../coordinator/relay.js";
 import type { ChatMessage } from "../ollama/backend.js";
 import { outputHash, type JobPayload } from "../protocol.js";
@@ -21,7 +30,17 @@ export interface GatewayOptions {
   relayUrl: string;
   /** Pay from this AgentWallet (the chain account must be its agent key); default: the account itself. */
   agentWallet?: Address;
+  /**
+   * Price per token paid for an open job, and the most a quote may ask (wei of AITBC).
+   */
   pricePerToken: bigint;
+  /**
+   * Time for matching and a provider's quote per request (ms, default 1 500); after it, an open
+   * job. 0 = never match (always an open job).
+   */
+  matchTimeoutMs?: number;
+  /** Where the path of each job is logged (default: console, prefixed `[gateway]`). */
+  log?: (line: string) => void;
   /** `num_predict` when the request has none (default 256). */
   defaultMaxTokens?: number;
   /** Job deadline from now (s, default 1 day). */
@@ -38,6 +57,10 @@ export interface GatewayJobRecord {
   tokens: number;
   fee: bigint;
   provider: string;
+  /** How the job found its provider: a signed quote (assigned at open) or an open job (claimed). */
+  matched: "quote" | "open";
+  /** Price paid, wei per token. */
+  pricePerToken: bigint;
   openedAt: number;
   answeredAt: number;
 }
@@ -67,6 +90,59 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
+/** A provider's quote that the gateway will not use (checked before any transaction). */
+export class QuoteRejectedError extends Error {
+  override name = "QuoteRejectedError";
+  constructor(readonly reason: string) {
+    super(`quote rejected: ${reason}`);
+  }
+}
+
+/** What the gateway asked a provider to quote. */
+export interface ExpectedQuote {
+  provider: Address;
+  /** Who opens the job (the agent wallet, or the gateway's account). */
+  consumer: Address;
+  modelDigest: Hex;
+  maxTokens: number;
+  /** The most the gateway pays, wei per token. */
+  maxPricePerToken: bigint;
+  /** The quote must be valid at least until this time, Unix seconds of chain time. */
+  minExpiry: bigint;
+}
+
+/**
+ * Checks a provider's signed quote before any transaction: every field against what was asked
+ * for, then the signature against `quote.provider` with the SDK's `verifyQuote` (EIP-712 domain of
+ * this escrow and chain; ERC-1271 for contract providers).
+ *
+ * @returns The quote, when it can be opened.
+ * @throws {QuoteRejectedError} with the reason otherwise.
+ */
+export async function acceptQuote(
+  chain: ChainAdapter,
+  signed: { quote: Quote; signature: Hex },
+  expected: ExpectedQuote,
+): Promise<Quote> {
+  const { quote } = signed;
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  if (!same(quote.provider, expected.provider))
+    throw new QuoteRejectedError(`it is from ${quote.provider}, not ${expected.provider}`);
+  if (!same(quote.consumer, expected.consumer))
+    throw new QuoteRejectedError(`it is for consumer ${quote.consumer}, not ${expected.consumer}`);
+  if (!same(quote.modelDigest, expected.modelDigest))
+    throw new QuoteRejectedError(`it is for model ${quote.modelDigest}, not ${expected.modelDigest}`);
+  if (quote.maxTokens !== BigInt(expected.maxTokens))
+    throw new QuoteRejectedError(`it covers ${quote.maxTokens} tokens, not ${expected.maxTokens}`);
+  if (quote.pricePerToken > expected.maxPricePerToken)
+    throw new QuoteRejectedError(`its price ${quote.pricePerToken} wei/token is above ${expected.maxPricePerToken}`); // prettier-ignore
+  if (quote.expiry < expected.minExpiry)
+    throw new QuoteRejectedError(`it expires at ${quote.expiry}, before ${expected.minExpiry}`);
+  if (!(await verifyQuote(chain.public, { contracts: chain.contracts, quote, signature: signed.signature })))
+    throw new QuoteRejectedError(`the signature is not ${quote.provider}'s (verifyQuote)`);
+  return quote;
+}
+
 function send(res: ServerResponse, status: number, value: unknown) {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
   res.end(JSON.stringify(value));
@@ -76,6 +152,91 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { chain } = options;
   const relay = new RelayClient(options.relayUrl);
   const jobs: GatewayJobRecord[] = [];
+  const log = options.log ?? ((line: string) => console.log(`[gateway] ${line}`));
+  const consumer = options.agentWallet ?? chain.address;
+
+  /**
+   * Match, then a quote from the best provider that gives one in time; else the reason why not.
+   */
+  async function findQuote(
+    modelDigest: Hex,
+    maxTokens: number,
+  ): Promise<{ quote: Quote; signature: Hex } | { reason: string }> {
+    const budget = options.matchTimeoutMs ?? 1_500;
+    if (budget <= 0) return { reason: "matching is off" };
+    const end = Date.now() + budget;
+    const left = () => Math.max(0, end - Date.now());
+    const call = () => ({ attempts: 1, timeoutMs: Math.max(1, left()) });
+    let ranked;
+    try {
+      ranked = await relay.match(
+        { consumer, modelDigest, maxTokens, maxPricePerToken: options.pricePerToken },
+        call(),
+      );
+    } catch (error) {
+      return { reason: `match failed: ${(error as Error).message}` };
+    }
+    if (ranked === undefined) return { reason: "the relay does no matching" };
+    if (ranked.length === 0) return { reason: "no offer matches" };
+    const reasons: string[] = [];
+    for (const offer of ranked) {
+      if (left() <= 0) break;
+      const who = offer.provider.slice(0, 10);
+      try {
+        const id = await relay.requestQuote(
+          { provider: offer.provider, consumer, modelDigest, maxTokens, pricePerToken: offer.pricePerToken },
+          call(),
+        );
+        let answer = await relay.quoteAnswer(id, left(), { attempts: 1, timeoutMs: left() + 1_000 });
+        while (answer.status === "pending" && left() > 0)
+          answer = await relay.quoteAnswer(id, left(), { attempts: 1, timeoutMs: left() + 1_000 });
+        if (answer.status === "pending") {
+          reasons.push(`${who}: no quote within ${budget} ms`);
+          break;
+        }
+        if (answer.status === "refused") {
+          reasons.push(`${who} refused: ${answer.reason}`);
+          continue;
+        }
+        const quote = await acceptQuote(chain, answer, {
+          provider: offer.provider,
+          consumer,
+          modelDigest,
+          maxTokens,
+          maxPricePerToken: options.pricePerToken,
+          minExpiry: BigInt((await chain.now()) + 5),
+        });
+        return { quote, signature: answer.signature };
+      } catch (error) {
+        reasons.push(`${who}: ${(error as Error).message}`);
+      }
+    }
+    return { reason: reasons.join("; ") || `no quote within ${budget} ms` };
+  }
+
+  /** Opens the job with a quote (through the agent wallet when configured). */
+  function openQuoted(signed: { quote: Quote; signature: Hex }, promptHash: Hex, deadline: number) {
+    const { quote, signature } = signed;
+    if (!options.agentWallet)
+      return chain
+        .send(
+          "openJobWithQuote",
+          (client) =>
+          openJobWithQuote(client, { contracts: chain.contracts, quote, signature, promptHash, deadline: BigInt(deadline) }), // prettier-ignore
+        )
+        .then(({ receipt }) => receipt);
+    const args = [
+      { ...quote, maxTokens: Number(quote.maxTokens), expiry: Number(quote.expiry) },
+      signature,
+      promptHash,
+      deadline,
+    ] as const;
+    return chain.writeTo(options.agentWallet, agentWalletAbi, "execute", [
+      chain.config.addresses.escrow,
+      0n,
+      encodeFunctionData({ abi: jobEscrowAbi, functionName: "openJobWithQuote", args }),
+    ], "openJobWithQuote (agent wallet)"); // prettier-ignore
+  }
   let modelCache: { at: number; models: ServedModel[] } | undefined;
   const models = async () => {
     if (!modelCache || Date.now() - modelCache.at > 2_000)
@@ -110,25 +271,45 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       opts.num_predict && opts.num_predict > 0 ? opts.num_predict : (options.defaultMaxTokens ?? 256);
     const promptHash = await relay.putPrompt(payload);
     const openedAt = performance.now();
-    const request = {
-      modelDigest: model.digest,
-      promptHash,
-      maxTokens,
-      pricePerToken: options.pricePerToken,
-      deadline: (await chain.now()) + (options.deadlineS ?? 86_400),
-      minTier: 0,
-    };
-    const receipt = options.agentWallet
-      ? await chain.writeTo(options.agentWallet, agentWalletAbi, "execute", [
-          chain.config.addresses.escrow,
-          0n,
-          encodeFunctionData({ abi: jobEscrowAbi, functionName: "openJob", args: [request] }),
-        ], "openJob (agent wallet)") // prettier-ignore
-      : await chain.write("escrow", "openJob", [request]);
+    const deadline = (await chain.now()) + (options.deadlineS ?? 86_400); // of the job, chain time
+    let receipt: TransactionReceipt | undefined;
+    let matched: "quote" | "open" = "open";
+    let price = options.pricePerToken;
+    let why: string;
+    const signed = await findQuote(model.digest, maxTokens);
+    if ("quote" in signed) {
+      try {
+        receipt = await openQuoted(signed, promptHash, deadline);
+        matched = "quote";
+        price = signed.quote.pricePerToken;
+      } catch (error) {
+        why = `openJobWithQuote failed: ${revertName(error) ?? (error as Error).message.split("\n")[0]}`;
+      }
+    } else why = signed.reason;
+    if (!receipt) {
+      const request = {
+        modelDigest: model.digest,
+        promptHash,
+        maxTokens,
+        pricePerToken: price,
+        deadline,
+        minTier: 0,
+      };
+      receipt = options.agentWallet
+        ? await chain.writeTo(options.agentWallet, agentWalletAbi, "execute", [
+            chain.config.addresses.escrow,
+            0n,
+            encodeFunctionData({ abi: jobEscrowAbi, functionName: "openJob", args: [request] }),
+          ], "openJob (agent wallet)") // prettier-ignore
+        : await chain.write("escrow", "openJob", [request]);
+    }
     const jobId = chain.openedJobId(receipt);
-    const deadline = Date.now() + (options.resultTimeoutMs ?? 120_000);
-    while (Date.now() < deadline) {
-      const output = await relay.getResult(jobId, Math.min(5_000, Math.max(1, deadline - Date.now())));
+    if (matched === "quote" && "quote" in signed)
+      log(`job ${jobId}: matched by quote to ${signed.quote.provider} at ${price} wei/token`);
+    else log(`job ${jobId}: open job, any miner may claim it (${why!})`);
+    const waitUntil = Date.now() + (options.resultTimeoutMs ?? 120_000);
+    while (Date.now() < waitUntil) {
+      const output = await relay.getResult(jobId, Math.min(5_000, Math.max(1, waitUntil - Date.now())));
       if (output === undefined) continue;
       const sub = await chain.submission(jobId);
       if (!sub) continue; // not mined yet
@@ -136,13 +317,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         throw new HttpError(502, `job ${jobId}: the relayed output does not match the on-chain output hash`);
       }
       const tokens = Number(sub.tokenCount);
-      const fee = sub.tokenCount * options.pricePerToken;
+      const fee = sub.tokenCount * price;
       const record = {
         jobId,
         model: model.name,
         tokens,
         fee,
         provider: sub.provider,
+        matched,
+        pricePerToken: price,
         openedAt,
         answeredAt: performance.now(),
       };
@@ -153,7 +336,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         aitbc: {
           job_id: jobId.toString(),
           fee: fee.toString(),
-          price_per_token: options.pricePerToken.toString(),
+          price_per_token: price.toString(),
+          matched,
           token_count: tokens,
           provider: sub.provider,
           model_digest: model.digest,

@@ -9,22 +9,39 @@
  * job (claimed ahead of time), so proving and settling cost the runtime no idle time — the seed's
  * "under 5% overhead" (measured in bench/: `BENCH_ONLY=pipeline npm run bench`).
  *
+ * Matching: the miner announces an offer to the coordinator's relay — its models, its asking price
+ * (`pricePerToken`, wei per token) and its spare capacity — every `offerEveryMs` (the heartbeat that
+ * keeps the offer matchable), and answers quote requests addressed to it (long-poll) with an EIP-712
+ * quote signed with the SDK's `signQuote` when it serves the model, has capacity and the price is at
+ * least its ask. A job opened with that quote is assigned to it on-chain (no claim); the miner
+ * watches for `JobClaimed(byQuote, nonce)` of its outstanding quotes and starts at once. Open jobs
+ * are still claimed (first valid claim wins) when they pay at least the ask.
+ *
  * Every step is written to the job journal (fsync) right after it happened; on start the journal
  * is replayed and each unfinished job is reconciled with the job's on-chain state before acting:
  * a job is never lost (a claim that landed but was not journaled is adopted from the chain) and
  * never settled twice (state is read before every transaction; the escrow's nullifier set is the
  * last line of defence).
  */
-import type { Address } from "viem";
+import { randomBytes } from "node:crypto";
 
-import { claimJob, finalizeJob, submitResult, withdrawEarnings } from "../../../sdk/src/actions/jobs.js";
+import { bytesToBigInt, type Address } from "viem";
+
+import {
+  claimJob,
+  finalizeJob,
+  signQuote,
+  submitResult,
+  withdrawEarnings,
+  type Quote,
+} from "../../../sdk/src/actions/jobs.js";
 import { claimRewards, registerProvider, stake } from "../../../sdk/src/actions/staking.js";
 import { identityCommitment, proveReceipt, type ReceiptProof } from "../../../sdk/src/zk/receipt.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
 import { ChainAdapter, revertName, type OnChainJob } from "../chain.js";
 import { BackendError, UnknownModelError, type InferenceBackend } from "../ollama/backend.js";
 import { outputHash, payloadHash } from "../protocol.js";
-import { RelayClient } from "../coordinator/relay.js";
+import { RelayClient, type QuoteRequest } from "../coordinator/relay.js";
 import { limiter, sleep } from "../retry.js";
 import type { GpuDeclaration } from "./gpu.js";
 import { JobJournal, type JournalEntry } from "./journal.js";
@@ -54,6 +71,18 @@ export interface MinerOptions {
   deadlineMarginS?: number;
   /** How often to check for staking rewards to claim (ms, default 60 000; 0 = never). */
   rewardsEveryMs?: number;
+  /**
+   * Asking price, wei of AITBC per token: the lowest price this miner works for. Quotes are signed
+   * only at or above it and open jobs below it are not claimed. Default {@link DEFAULT_ASK}
+   * (0.001 AITBC per token, the gateway's default price).
+   */
+  pricePerToken?: bigint;
+  /** Offer heartbeat to the relay (ms, default 3 000); 0 = announce no offer and answer no quotes. */
+  offerEveryMs?: number;
+  /** Lifetime of a signed quote, seconds of chain time (default 60). */
+  quoteTtlS?: number;
+  /** Poll interval for the `JobClaimed` event of an outstanding quote (ms, default 50). */
+  quoteWatchMs?: number;
   log?: (line: string) => void;
 }
 
@@ -68,6 +97,19 @@ export interface JobTiming {
   /** From the end of the inference until the submission's receipt (ms): proof + submit + queueing. */
   settleMs: number;
   tokens: number;
+}
+
+/** Default asking price: 10^15 wei (0.001 AITBC) per token. */
+export const DEFAULT_ASK = 10n ** 15n;
+
+/** What the miner did with quote requests (for reports and tests). */
+export interface QuoteStats {
+  /** Quotes signed. */
+  signed: number;
+  /** Requests refused (model, price or capacity). */
+  refused: number;
+  /** Jobs assigned by one of our quotes and adopted from their `JobClaimed` event. */
+  adopted: number;
 }
 
 export class Miner {
@@ -87,6 +129,14 @@ export class Miner {
   private wakeUp?: () => void;
   private lastRewardsCheck = 0;
   readonly timings: JobTiming[] = [];
+  readonly quotes: QuoteStats = { signed: 0, refused: 0, adopted: 0 };
+  /** Outstanding quotes by nonce (capacity reserved until used or expired; wall-clock ms). */
+  private readonly pendingQuotes = new Map<string, { expiresAt: number }>();
+  private quoteLoop?: Promise<void>;
+  private quoteWatch?: Promise<void>;
+  private quoteCursor = 0n;
+  private readonly abort = new AbortController();
+  private readonly belowAsk = new Set<string>();
   readonly errors: string[] = [];
   /** Staking rewards claimed by this miner (wei). */
   rewardsClaimed = 0n;
@@ -104,6 +154,21 @@ export class Miner {
 
   get address(): Address {
     return this.chain.address;
+  }
+
+  /** The asking price, wei per token. */
+  get ask(): bigint {
+    return this.options.pricePerToken ?? DEFAULT_ASK;
+  }
+
+  /**
+   * Spare capacity announced in the offer: the claim budget of {@link wantsMore} (two jobs per
+   * inference slot, one running and one queued) minus jobs awaiting inference and outstanding
+   * quotes. Unit: jobs.
+   */
+  get spareCapacity(): number {
+    const concurrency = this.options.concurrency ?? 2;
+    return Math.max(0, concurrency * 2 - this.awaitingInference - this.pendingQuotes.size);
   }
 
   /** Registers (GPU declaration, identity commitment, models) and stakes when needed. */
@@ -148,12 +213,141 @@ export class Miner {
       await this.chain.send("stake", (client) => stake(client, { contracts, amount, lockOption: 0 }));
       this.log(`staked ${amount / 10n ** 18n} AITBC`);
     }
-    await new RelayClient(this.options.relayUrl)
+    const relay = new RelayClient(this.options.relayUrl);
+    await relay
       .announce(
         this.address,
         wanted.map((m) => ({ name: m.name, digest: m.digest })),
       )
       .catch((e: unknown) => this.log(`could not announce models to the coordinator: ${String(e)}`));
+  }
+
+  /** Announces (refreshes) this miner's offer on the relay: models, ask, spare capacity. */
+  async sendOffer(): Promise<void> {
+    if ((this.options.offerEveryMs ?? 3_000) <= 0 || this.stopping) return;
+    await new RelayClient(this.options.relayUrl)
+      .offer(
+        {
+          provider: this.address,
+          models: [...this.digests].map(([digest, name]) => ({ name, digest: digest as Hex })),
+          pricePerToken: this.ask,
+          capacity: this.spareCapacity,
+        },
+        { attempts: 1, signal: this.abort.signal },
+      )
+      .catch((e: unknown) => {
+        if (!this.stopping) this.log(`could not send the offer to the coordinator: ${String(e)}`);
+      });
+  }
+
+  /** Heartbeat of the offer, and quote requests by long-poll between heartbeats. */
+  private async runQuotes(): Promise<void> {
+    const every = this.options.offerEveryMs ?? 3_000;
+    const relay = new RelayClient(this.options.relayUrl);
+    let nextOffer = 0;
+    while (!this.stopping) {
+      if (Date.now() >= nextOffer) {
+        await this.sendOffer();
+        nextOffer = Date.now() + every;
+      }
+      try {
+        const wait = Math.max(1, nextOffer - Date.now());
+        const requests = await relay.quoteRequests(this.address, wait, {
+          attempts: 1,
+          signal: this.abort.signal,
+        });
+        for (const r of requests) await this.answerQuote(r);
+        if (requests.length > 0) await this.sendOffer(); // the capacity changed
+      } catch (error) {
+        if (this.stopping) return;
+        this.log(`quote requests: ${(error as Error).message}`);
+        await sleep(Math.min(every, 1_000));
+      }
+    }
+  }
+
+  /**
+   * Answers one quote request on the relay: a quote signed with the SDK's `signQuote` (random
+   * 256-bit nonce, expiry `quoteTtlS` of chain time) when this miner serves the model, has spare
+   * capacity and the requested price is at least its ask; otherwise a refusal with the reason.
+   *
+   * @returns The signed quote, or the reason of the refusal.
+   */
+  async answerQuote(request: QuoteRequest): Promise<{ quote: Quote; signature: Hex } | { refused: string }> {
+    const relay = new RelayClient(this.options.relayUrl);
+    const reason =
+      request.provider.toLowerCase() !== this.address.toLowerCase()
+        ? "not addressed to this provider"
+        : !this.digests.has(request.modelDigest.toLowerCase())
+          ? `model ${request.modelDigest} is not served here`
+          : request.pricePerToken < this.ask
+            ? `price ${request.pricePerToken} wei/token is below the ask of ${this.ask}`
+            : this.stopping || !this.wantsMore
+              ? "no spare capacity"
+              : undefined;
+    if (reason) {
+      this.quotes.refused++;
+      this.log(`quote request ${request.id.slice(0, 8)}: refused (${reason})`);
+      await relay.answerQuote(request.id, { refused: reason });
+      return { refused: reason };
+    }
+    const ttl = this.options.quoteTtlS ?? 60;
+    const quote: Quote = {
+      provider: this.address,
+      consumer: request.consumer,
+      modelDigest: request.modelDigest,
+      pricePerToken: request.pricePerToken,
+      maxTokens: BigInt(request.maxTokens),
+      expiry: BigInt((await this.chain.now()) + ttl),
+      nonce: bytesToBigInt(randomBytes(32)),
+    };
+    const signature = await signQuote(this.chain.wallet, { contracts: this.chain.contracts, quote });
+    if (this.pendingQuotes.size === 0) this.quoteCursor = await this.chain.public.getBlockNumber();
+    this.pendingQuotes.set(quote.nonce.toString(), { expiresAt: Date.now() + ttl * 1000 });
+    this.quotes.signed++;
+    this.quoteWatch ??= this.watchQuotes().finally(() => (this.quoteWatch = undefined));
+    await relay.answerQuote(request.id, { quote, signature });
+    return { quote, signature };
+  }
+
+  /**
+   * While quotes are outstanding: polls this provider's `JobClaimed` events and adopts each job
+   * opened with one of our quotes at once (journal, then schedule), not at the next chain poll.
+   */
+  private async watchQuotes(): Promise<void> {
+    while (!this.stopping && this.pendingQuotes.size > 0) {
+      try {
+        const head = await this.chain.public.getBlockNumber();
+        if (head >= this.quoteCursor) {
+          const logs = (await this.chain.public.getContractEvents({
+            address: this.chain.config.addresses.escrow,
+            abi: this.chain.abis.escrow,
+            eventName: "JobClaimed",
+            args: { provider: this.address },
+            fromBlock: this.quoteCursor,
+            toBlock: head,
+          })) as unknown as { args: { jobId: bigint; byQuote: boolean; quoteNonce: bigint } }[];
+          this.quoteCursor = head + 1n;
+          for (const { args } of logs) {
+            if (!args.byQuote || !this.pendingQuotes.delete(args.quoteNonce.toString())) continue;
+            const key = args.jobId.toString();
+            if (this.journal.get(key) || this.inflight.has(key)) continue;
+            this.journal.record(key, "claimed", {
+              reason: `assigned by our quote (nonce ${args.quoteNonce.toString(16).slice(0, 12)}…)`,
+              timings: { claimedAt: Date.now() },
+            });
+            this.quotes.adopted++;
+            this.log(`job ${key}: assigned by quote, adopted`);
+            this.schedule(key);
+          }
+        }
+      } catch (error) {
+        this.log(`watching quoted jobs: ${(error as Error).message}`);
+      }
+      for (const [nonce, q] of this.pendingQuotes)
+        if (q.expiresAt < Date.now()) this.pendingQuotes.delete(nonce);
+      await sleep(this.options.quoteWatchMs ?? 50);
+    }
   }
 
   /** Reconciles every unfinished journal entry with the chain (done once at start). */
@@ -186,13 +380,17 @@ export class Miner {
     await this.ensureRegistered();
     await this.reconcile();
     this.loop = this.run();
+    if ((this.options.offerEveryMs ?? 3_000) > 0) this.quoteLoop = this.runQuotes();
   }
 
   /** Stops taking jobs, lets running jobs finish their current step, closes the journal. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.abort.abort();
     this.wakeUp?.();
     await this.loop;
+    await this.quoteLoop;
+    await this.quoteWatch;
     while (this.inflight.size > 0) await sleep(50);
     this.journal.close();
   }
@@ -242,7 +440,10 @@ export class Miner {
    */
   private get wantsMore(): boolean {
     const concurrency = this.options.concurrency ?? 2;
-    return this.awaitingInference < concurrency * 2 && this.inflight.size < concurrency * 4;
+    return (
+      this.awaitingInference + this.pendingQuotes.size < concurrency * 2 &&
+      this.inflight.size < concurrency * 4
+    );
   }
 
   /** One poll: new jobs, journaled jobs to continue, jobs to finalize, earnings and rewards. */
@@ -257,6 +458,7 @@ export class Miner {
         continue;
       }
       const job = await this.chain.job(id);
+      if (this.journal.get(key) || this.inflight.has(key)) continue; // adopted from its quote meanwhile
       const mine = job.provider.toLowerCase() === this.address.toLowerCase();
       if (job.status === "Claimed" && mine) {
         this.journal.record(key, "claimed", { reason: "adopted from the chain (claim not journaled)" });
@@ -264,7 +466,10 @@ export class Miner {
         this.schedule(key);
       } else if (job.status === "Open") {
         advance = false; // may become claimable for us later
-        if (
+        if (job.pricePerToken < this.ask) {
+          if (!this.belowAsk.has(key)) this.log(`job ${key}: pays ${job.pricePerToken} wei/token, below the ask of ${this.ask}; not claiming`); // prettier-ignore
+          this.belowAsk.add(key);
+        } else if (
           this.wantsMore &&
           this.digests.has(job.modelDigest.toLowerCase()) &&
           job.deadline > now + (this.options.deadlineMarginS ?? 60)
@@ -341,6 +546,7 @@ export class Miner {
           await this.inferLimit(() => this.infer(jobId));
         } finally {
           this.wake(); // a slot is free: claim the next job now, not at the next poll
+          void this.sendOffer(); // and tell the coordinator
         }
       }
       const state = this.journal.get(jobId)?.state;
