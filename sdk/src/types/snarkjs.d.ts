@@ -46,6 +46,11 @@ declare module "snarkjs" {
     exportSolidityCallData(proof: SnarkjsGroth16Proof, publicSignals: readonly string[]): Promise<string>;
   };
 
+  /** The curves snarkjs uses (ffjavascript's, with worker threads). */
+  export const curves: {
+    getCurveFromName(name: string): Promise<{ terminate(): Promise<void> }>;
+  };
+
   export const wtns: {
     calculate(input: SnarkjsSignals, wasm: string | Uint8Array, out: SnarkjsMemFile | string): Promise<void>;
     exportJson(wtns: SnarkjsMemFile | string): Promise<bigint[]>;

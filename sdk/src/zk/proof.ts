@@ -48,6 +48,22 @@ function toSnarkjsInput(input: CircuitInput): SnarkjsSignals {
   );
 }
 
+/**
+ * snarkjs builds its BN254 curve (with one worker thread per core) on first use and caches it in a
+ * global; two first uses at once (two proofs started together) would each build one, and the
+ * workers of the one not cached would keep the process alive forever. Built once here, before any
+ * prove or verify; reset by {@link releaseProverResources}.
+ */
+let curveReady: Promise<unknown> | undefined;
+
+function ensureCurve(): Promise<unknown> {
+  curveReady ??= snarkjs.curves.getCurveFromName("bn128").catch((error: unknown) => {
+    curveReady = undefined;
+    throw error;
+  });
+  return curveReady;
+}
+
 const calculators = new Map<string, Promise<WitnessCalculator>>();
 const zkeys = new Map<string, Uint8Array>();
 
@@ -142,6 +158,7 @@ export async function prove(
     zkeyBytes = readFileSync(zkey);
     zkeys.set(zkey, zkeyBytes);
   }
+  await ensureCurve();
   const { proof, publicSignals } = await snarkjs.groth16.prove(
     { type: "mem", data: zkeyBytes },
     { type: "mem", data: witness },
@@ -188,6 +205,7 @@ export async function verifyProof(
 ): Promise<boolean> {
   const vkey = loadVerificationKey(circuit, options);
   checkSignals(publicSignals, vkey.nPublic);
+  await ensureCurve();
   return snarkjs.groth16.verify(
     vkey,
     publicSignals.map((s) => s.toString()),
@@ -284,6 +302,9 @@ export function encodeVerifyProofCall(calldata: VerifierCalldata): Hex {
  * ```
  */
 export async function releaseProverResources(): Promise<void> {
+  const building = curveReady;
+  curveReady = undefined;
+  await building?.catch(() => undefined);
   const cached = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
   const curve = cached.curve_bn128;
   if (curve !== undefined && curve !== null) await curve.terminate();
