@@ -31,7 +31,7 @@ import { Miner } from "../scripts/lib/miner/miner.js";
 import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend, type InferenceBackend } from "../scripts/lib/ollama/backend.js"; // prettier-ignore
 import { limiter, sleep } from "../scripts/lib/retry.js";
 import { releaseProverResources } from "../sdk/src/zk/proof.js";
-import { deployMarket, PRICE, SECRET_1, SECRET_2, Status } from "../test/helpers/market.js";
+import { deployMarket, PRICE, SECRET_1, SECRET_2, Status, marketAddresses } from "../test/helpers/market.js";
 import { startFakeOllama } from "../test/helpers/ollama-server.js";
 import { median, type BenchRow, type BenchSection } from "./lib.js";
 
@@ -55,12 +55,7 @@ async function runPipeline(
   const connection = await network.create();
   const rpc = connection.provider as unknown as EIP1193Provider;
   const market = await deployMarket(connection);
-  const addresses: MarketAddresses = {
-    token: (await market.token.getAddress()) as Address,
-    staking: (await market.staking.getAddress()) as Address,
-    escrow: (await market.escrow.getAddress()) as Address,
-    reputation: (await market.reputation.getAddress()) as Address,
-  };
+  const addresses: MarketAddresses = await marketAddresses(market);
   const adapter = (a: string) =>
     new ChainAdapter({ rpc, account: a as Address, addresses, pollingIntervalMs: 20 });
   const dir = mkdtempSync(join(tmpdir(), "aitbc-bench-"));

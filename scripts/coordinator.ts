@@ -7,7 +7,7 @@
  */
 import { Command } from "commander";
 
-import { backendFromFlags, chainFromFlags, isMain, onShutdown } from "./lib/cli.js";
+import { backendFromFlags, chainFromFlags, isMain, onShutdown, withChainOptions } from "./lib/cli.js";
 import { Coordinator } from "./lib/coordinator/coordinator.js";
 
 export interface CoordinatorFlags {
@@ -43,23 +43,12 @@ export async function startCoordinator(flags: CoordinatorFlags): Promise<Coordin
 
 export function coordinatorCommand(): Command {
   const env = process.env;
-  return new Command()
-    .name("coordinator")
-    .description("AITBC coordinator: relay, proof-of-sampling disputes, performance reports")
-    .option(
-      "--rpc-url <url>",
-      "JSON-RPC endpoint (AITBC_RPC_URL)",
-      env.AITBC_RPC_URL ?? "http://127.0.0.1:8545",
-    )
-    .option(
-      "--private-key <hex>",
-      "coordinator account (reputation ORACLE_ROLE for reports) (AITBC_PRIVATE_KEY)",
-    )
-    .option(
-      "--deployment <file>",
-      "deployments JSON (default deployments/<chainId>.json)",
-      env.AITBC_DEPLOYMENT,
-    )
+  return withChainOptions(
+    new Command()
+      .name("coordinator")
+      .description("AITBC coordinator: relay, proof-of-sampling disputes, performance reports"),
+    "coordinator account key (reputation ORACLE_ROLE for reports)",
+  )
     .option("--host <host>", "relay listen address", "127.0.0.1")
     .option("--port <port>", "relay port (AITBC_COORDINATOR_PORT)", env.AITBC_COORDINATOR_PORT ?? "8547")
     .option("--backend <kind>", "re-execution backend: ollama | builtin", env.AITBC_BACKEND ?? "ollama")

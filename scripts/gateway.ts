@@ -8,7 +8,7 @@
 import { Command } from "commander";
 import { parseUnits, type Address } from "viem";
 
-import { chainFromFlags, isMain, onShutdown } from "./lib/cli.js";
+import { chainFromFlags, isMain, onShutdown, withChainOptions } from "./lib/cli.js";
 import { startGateway, type Gateway } from "./lib/gateway/server.js";
 
 export interface GatewayFlags {
@@ -44,25 +44,14 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
 
 export function gatewayCommand(): Command {
   const env = process.env;
-  return new Command()
-    .name("gateway")
-    .description(
-      "Ollama-compatible HTTP gateway: each request becomes a paid, proved job on the AITBC network",
-    )
-    .option(
-      "--rpc-url <url>",
-      "JSON-RPC endpoint (AITBC_RPC_URL)",
-      env.AITBC_RPC_URL ?? "http://127.0.0.1:8545",
-    )
-    .option(
-      "--private-key <hex>",
-      "the agent key of the paying wallet, or a funded account (AITBC_PRIVATE_KEY)",
-    )
-    .option(
-      "--deployment <file>",
-      "deployments JSON (default deployments/<chainId>.json)",
-      env.AITBC_DEPLOYMENT,
-    )
+  return withChainOptions(
+    new Command()
+      .name("gateway")
+      .description(
+        "Ollama-compatible HTTP gateway: each request becomes a paid, proved job on the AITBC network",
+      ),
+    "the agent key of the paying wallet, or a funded account",
+  )
     .option("--agent-wallet <address>", "AgentWallet that pays (AITBC_AGENT_WALLET)", env.AITBC_AGENT_WALLET)
     .option(
       "--coordinator <url>",

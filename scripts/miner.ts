@@ -8,7 +8,14 @@
  */
 import { Command } from "commander";
 
-import { identitySecret, backendFromFlags, chainFromFlags, isMain, onShutdown } from "./lib/cli.js";
+import {
+  identitySecret,
+  backendFromFlags,
+  chainFromFlags,
+  isMain,
+  onShutdown,
+  withChainOptions,
+} from "./lib/cli.js";
 import { detectGpu } from "./lib/miner/gpu.js";
 import { DEFAULT_ASK, Miner } from "./lib/miner/miner.js";
 
@@ -63,22 +70,14 @@ export async function startMiner(flags: MinerFlags): Promise<Miner> {
 
 export function minerCommand(): Command {
   const env = process.env;
-  return new Command()
-    .name("miner")
-    .description(
-      "AITBC miner: stake, claim jobs, run inference (Ollama or the built-in model), prove, settle",
-    )
-    .option(
-      "--rpc-url <url>",
-      "JSON-RPC endpoint (AITBC_RPC_URL)",
-      env.AITBC_RPC_URL ?? "http://127.0.0.1:8545",
-    )
-    .option("--private-key <hex>", "provider account key (AITBC_PRIVATE_KEY)")
-    .option(
-      "--deployment <file>",
-      "deployments JSON (default deployments/<chainId>.json)",
-      env.AITBC_DEPLOYMENT,
-    )
+  return withChainOptions(
+    new Command()
+      .name("miner")
+      .description(
+        "AITBC miner: stake, claim jobs, run inference (Ollama or the built-in model), prove, settle",
+      ),
+    "provider account key",
+  )
     .option(
       "--identity-secret <n>",
       "receipt identity secret (AITBC_IDENTITY_SECRET; default derived from the key)",

@@ -1,6 +1,8 @@
 /** Shared command-line plumbing of the miner, coordinator and gateway programs. */
 import { readFileSync } from "node:fs";
 
+import type { Command } from "commander";
+
 import { createPublicClient, http, keccak256, stringToHex, type Address } from "viem";
 
 import { BN254_FIELD_MODULUS, type Hex } from "../../sdk/src/zk/field.js";
@@ -12,6 +14,31 @@ export interface ChainFlags {
   rpcUrl: string;
   privateKey?: string;
   deployment?: string;
+}
+
+/**
+ * Adds the chain flags every program takes — `--rpc-url` (env `AITBC_RPC_URL`, default
+ * `http://127.0.0.1:8545`, a `hardhat node`), `--private-key` (env `AITBC_PRIVATE_KEY`, read by
+ * {@link chainFromFlags}) and `--deployment` (env `AITBC_DEPLOYMENT`; default
+ * `deployments/<chainId>.json`) — and returns the command.
+ *
+ * @param command The program's command.
+ * @param account What the key's account is for, shown in `--help` (e.g. "provider account key").
+ */
+export function withChainOptions(command: Command, account: string): Command {
+  const env = process.env;
+  return command
+    .option(
+      "--rpc-url <url>",
+      "JSON-RPC endpoint (AITBC_RPC_URL)",
+      env.AITBC_RPC_URL ?? "http://127.0.0.1:8545",
+    )
+    .option("--private-key <hex>", `${account} (AITBC_PRIVATE_KEY)`)
+    .option(
+      "--deployment <file>",
+      "deployments JSON (default deployments/<chainId>.json)",
+      env.AITBC_DEPLOYMENT,
+    );
 }
 
 /** Market addresses from `--deployment <file>` or `deployments/<chainId>.json`. */

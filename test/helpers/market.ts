@@ -8,6 +8,9 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import type { NetworkConnection } from "hardhat/types/network";
 import { keccak256, toUtf8Bytes } from "ethers";
 
+import type { Address } from "viem";
+
+import type { MarketAddresses } from "../../scripts/lib/chain.js";
 import type { Hex } from "../../sdk/src/zk/field.js";
 import { buildMarketModule } from "../../deploy/modules/market.js";
 import {
@@ -167,6 +170,16 @@ export async function deployMarket(connection: NetworkConnection) {
 }
 
 export type Market = Awaited<ReturnType<typeof deployMarket>>;
+
+/** The market's addresses in the shape the programs' `ChainAdapter` takes. */
+export async function marketAddresses(market: Market): Promise<MarketAddresses> {
+  return {
+    token: (await market.token.getAddress()) as Address,
+    staking: (await market.staking.getAddress()) as Address,
+    escrow: (await market.escrow.getAddress()) as Address,
+    reputation: (await market.reputation.getAddress()) as Address,
+  };
+}
 
 /** A job request with the defaults, deadline one day from the latest block. */
 export async function jobRequest(market: Market, overrides: Record<string, unknown> = {}) {

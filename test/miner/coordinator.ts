@@ -19,7 +19,7 @@ import {
   type InferenceRequest,
 } from "../../scripts/lib/ollama/backend.js";
 import { sleep } from "../../scripts/lib/retry.js";
-import { deployMarket, PRICE, SECRET_1, Status, type Market } from "../helpers/market.js";
+import { deployMarket, PRICE, SECRET_1, Status, type Market, marketAddresses } from "../helpers/market.js";
 
 /** A miner backend that answers the built-in model's digest with a wrong label. */
 class LyingBackend extends BuiltinBackend {
@@ -41,12 +41,7 @@ describe("coordinator: proof of sampling and performance reports", function () {
     const connection = await network.create();
     const rpc = connection.provider as unknown as EIP1193Provider;
     market = await deployMarket(connection);
-    const addresses: MarketAddresses = {
-      token: (await market.token.getAddress()) as Address,
-      staking: (await market.staking.getAddress()) as Address,
-      escrow: (await market.escrow.getAddress()) as Address,
-      reputation: (await market.reputation.getAddress()) as Address,
-    };
+    const addresses: MarketAddresses = await marketAddresses(market);
     const adapter = (a: string) =>
       new ChainAdapter({ rpc, account: a as Address, addresses, pollingIntervalMs: 20 });
     dir = mkdtempSync(join(tmpdir(), "aitbc-coord-"));

@@ -18,7 +18,16 @@ import { startGateway, type Gateway } from "../../scripts/lib/gateway/server.js"
 import { Miner } from "../../scripts/lib/miner/miner.js";
 import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend } from "../../scripts/lib/ollama/backend.js";
 import { sleep } from "../../scripts/lib/retry.js";
-import { deployMarket, DAY, PRICE, SECRET_1, SECRET_2, Status, type Market } from "../helpers/market.js";
+import {
+  deployMarket,
+  DAY,
+  PRICE,
+  SECRET_1,
+  SECRET_2,
+  Status,
+  type Market,
+  marketAddresses,
+} from "../helpers/market.js";
 import { startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
 
 const GPU = { model: "test GPU", vramGb: 8, throughput: 10, source: "flags" as const };
@@ -55,12 +64,7 @@ describe("miner: end to end through the gateway", function () {
     const connection = await network.create();
     rpc = connection.provider as unknown as EIP1193Provider;
     market = await deployMarket(connection);
-    addresses = {
-      token: (await market.token.getAddress()) as Address,
-      staking: (await market.staking.getAddress()) as Address,
-      escrow: (await market.escrow.getAddress()) as Address,
-      reputation: (await market.reputation.getAddress()) as Address,
-    };
+    addresses = await marketAddresses(market);
     dir = mkdtempSync(join(tmpdir(), "aitbc-e2e-"));
     ollama = await startFakeOllama();
     relay = await startRelay();

@@ -29,7 +29,16 @@ import {
 import { Miner } from "../../scripts/lib/miner/miner.js";
 import { BUILTIN_MODEL_NAME, BuiltinBackend } from "../../scripts/lib/ollama/backend.js";
 import { sleep } from "../../scripts/lib/retry.js";
-import { deployMarket, DAY, PRICE, SECRET_1, SECRET_2, Status, type Market } from "../helpers/market.js";
+import {
+  deployMarket,
+  DAY,
+  PRICE,
+  SECRET_1,
+  SECRET_2,
+  Status,
+  type Market,
+  marketAddresses,
+} from "../helpers/market.js";
 
 const GPU = { model: "test GPU", vramGb: 8, throughput: 10, source: "flags" as const };
 const ASK_LOW = 10n ** 15n; // provider1: 0.001 AITBC per token
@@ -99,12 +108,7 @@ describe("matching: offers, /v1/match, quotes, fallback to open jobs", function 
     const connection = await network.create();
     rpc = connection.provider as unknown as EIP1193Provider;
     market = await deployMarket(connection);
-    addresses = {
-      token: (await market.token.getAddress()) as Address,
-      staking: (await market.staking.getAddress()) as Address,
-      escrow: (await market.escrow.getAddress()) as Address,
-      reputation: (await market.reputation.getAddress()) as Address,
-    };
+    addresses = await marketAddresses(market);
     dir = mkdtempSync(join(tmpdir(), "aitbc-matching-"));
     coordinator = new Coordinator({
       chain: adapter(market.challenger.address),

@@ -15,7 +15,7 @@ import { ChainAdapter } from "../../scripts/lib/chain.js";
 import { startRelay, type Relay } from "../../scripts/lib/coordinator/relay.js";
 import { Miner } from "../../scripts/lib/miner/miner.js";
 import { BuiltinBackend } from "../../scripts/lib/ollama/backend.js";
-import { AITBC, DAY, deployMarket, SECRET_1, type Market } from "../helpers/market.js";
+import { AITBC, DAY, deployMarket, SECRET_1, type Market, marketAddresses } from "../helpers/market.js";
 
 describe("miner: staking rewards", function () {
   this.timeout(120_000);
@@ -32,12 +32,7 @@ describe("miner: staking rewards", function () {
     const chain = new ChainAdapter({
       rpc: connection.provider as unknown as EIP1193Provider,
       account: market.provider1.address as Address,
-      addresses: {
-        token: (await market.token.getAddress()) as Address,
-        staking: (await market.staking.getAddress()) as Address,
-        escrow: (await market.escrow.getAddress()) as Address,
-        reputation: (await market.reputation.getAddress()) as Address,
-      },
+      addresses: await marketAddresses(market),
       pollingIntervalMs: 20,
     });
     // rewardsEveryMs: 1 → every poll checks (the default is once a minute)

@@ -36,9 +36,10 @@ import {
   type Quote,
 } from "../../../sdk/src/actions/jobs.js";
 import { claimRewards, registerProvider, stake } from "../../../sdk/src/actions/staking.js";
-import { identityCommitment, proveReceipt, type ReceiptProof } from "../../../sdk/src/zk/receipt.js";
+import { identityCommitment, proveReceipt } from "../../../sdk/src/zk/receipt.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
 import { ChainAdapter, revertName, type OnChainJob } from "../chain.js";
+import { formatTokens } from "../format.js";
 import { BackendError, UnknownModelError, type InferenceBackend } from "../ollama/backend.js";
 import { outputHash, payloadHash } from "../protocol.js";
 import { RelayClient, type QuoteRequest } from "../coordinator/relay.js";
@@ -507,7 +508,7 @@ export class Miner {
         claimRewards(client, { contracts: this.chain.contracts }),
       );
       this.rewardsClaimed += amount;
-      this.log(`claimed ${formatAitbc(amount)} AITBC of staking rewards`);
+      this.log(`claimed ${formatTokens(amount, 4)} AITBC of staking rewards`);
     } catch (error) {
       this.note(`claimRewards failed: ${revertName(error) ?? (error as Error).message}`);
     }
@@ -642,12 +643,12 @@ export class Miner {
     }
     if (entry.state === "proved") {
       const t = performance.now();
-      const p = entry.proof as { a: string[]; b: string[][]; c: string[] };
-      const big = (xs: string[]) => xs.map((x) => BigInt(x));
+      const p = entry.proof as { a: [string, string]; b: [[string, string], [string, string]]; c: [string, string] }; // prettier-ignore
+      const pair = ([x, y]: [string, string]): [bigint, bigint] => [BigInt(x), BigInt(y)];
       const proof = {
         nullifier: BigInt(entry.nullifier!),
-        calldata: { pA: big(p.a), pB: p.b.map(big), pC: big(p.c) },
-      } as unknown as ReceiptProof; // submitResult reads only the calldata and the nullifier
+        calldata: { pA: pair(p.a), pB: [pair(p.b[0]), pair(p.b[1])] as [[bigint, bigint], [bigint, bigint]], pC: pair(p.c) }, // prettier-ignore
+      };
       let receipt;
       try {
         ({ receipt } = await this.chain.send("submitResult", (client) =>
@@ -719,9 +720,4 @@ export class Miner {
       }
     }
   }
-}
-
-/** wei → AITBC with up to 4 decimals. */
-function formatAitbc(wei: bigint): string {
-  return (Number(wei / 10n ** 14n) / 10_000).toString();
 }

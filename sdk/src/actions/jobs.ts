@@ -34,7 +34,7 @@ import {
 } from "../utils/client.js";
 import { assertAddress, assertAmount, assertBytes32, assertModelDigest, maxUint } from "../utils/validate.js";
 import { proveReceipt, type ReceiptProof } from "../zk/receipt.js";
-import type { ArtifactOptions } from "../zk/proof.js";
+import type { ArtifactOptions, VerifierCalldata } from "../zk/proof.js";
 import { TIERS, type TierName } from "./reputation.js";
 import { ensureAllowance } from "./token.js";
 
@@ -431,8 +431,12 @@ export interface SubmitResultParameters extends JobIdParameters {
   outputHash: Hex;
   /** Tokens produced (≤ the job's maxTokens). */
   tokenCount: bigint;
-  /** The receipt proof from `proveReceipt` for exactly this job, output and token count. */
-  proof: ReceiptProof;
+  /**
+   * The receipt proof from `proveReceipt` for exactly this job, output and token count; only its
+   * verifier `calldata` and `nullifier` are sent (so a proof kept on disk, e.g. in a miner's
+   * journal, can be submitted without the rest).
+   */
+  proof: { nullifier: bigint; calldata: Pick<VerifierCalldata, "pA" | "pB" | "pC"> };
 }
 
 /**
