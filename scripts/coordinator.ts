@@ -5,24 +5,35 @@
  *   node --import tsx scripts/coordinator.ts --rpc-url http://127.0.0.1:8545 --private-key 0x… \
  *     --port 8547 --backend ollama --ollama-host http://127.0.0.1:11434 --sample-rate 0.1
  */
-import { Command } from "commander";
-
-import { backendFromFlags, chainFromFlags, isMain, onShutdown, withChainOptions } from "./lib/cli.js";
+import { Command, Option } from "commander";
+import {
+  backendFromFlags,
+  chainFromFlags,
+  isMain,
+  onShutdown,
+  startupErrorMessage,
+  withChainOptions,
+} from "./lib/cli.js";
 import { Coordinator } from "./lib/coordinator/coordinator.js";
+import { integerIn, parseHttpUrl, parsePort, parseShare } from "./lib/options.js";
 
+/** The coordinator's flags as parsed (and checked) by {@link coordinatorCommand}. */
 export interface CoordinatorFlags {
   rpcUrl: string;
   privateKey?: string;
   deployment?: string;
   host: string;
-  port: string;
-  backend: string;
+  port: number;
+  backend: "ollama" | "builtin";
   ollamaHost?: string;
-  sampleRate: string;
-  reportEveryMs: string;
-  pollMs: string;
+  /** Share of jobs re-executed, 0–1. */
+  sampleRate: number;
+  /** Milliseconds; 0 = never. */
+  reportEveryMs: number;
+  pollMs: number;
 }
 
+/** Starts the coordinator from parsed flags. */
 export async function startCoordinator(flags: CoordinatorFlags): Promise<Coordinator> {
   const chain = await chainFromFlags(flags);
   const backend = backendFromFlags(flags);
@@ -30,19 +41,19 @@ export async function startCoordinator(flags: CoordinatorFlags): Promise<Coordin
   const coordinator = new Coordinator({
     chain,
     verifiers: new Map(models.map((m) => [m.digest.toLowerCase(), { model: m.name, backend }])),
-    sampleRate: Number(flags.sampleRate),
-    reportEveryMs: Number(flags.reportEveryMs),
-    pollMs: Number(flags.pollMs),
+    sampleRate: flags.sampleRate,
+    reportEveryMs: flags.reportEveryMs,
+    pollMs: flags.pollMs,
     host: flags.host,
-    port: Number(flags.port),
+    port: flags.port,
   });
   await coordinator.start();
-  console.log(`[coordinator] relay at ${coordinator.relay.url}; re-executes ${Number(flags.sampleRate) * 100}% of jobs for ${models.length} model(s)`); // prettier-ignore
+  console.log(`[coordinator] relay at ${coordinator.relay.url}; re-executes ${flags.sampleRate * 100}% of jobs for ${models.length} model(s)`); // prettier-ignore
   return coordinator;
 }
 
+/** The coordinator's command line: every flag is checked when parsed. */
 export function coordinatorCommand(): Command {
-  const env = process.env;
   return withChainOptions(
     new Command()
       .name("coordinator")
@@ -50,16 +61,33 @@ export function coordinatorCommand(): Command {
     "coordinator account key (reputation ORACLE_ROLE for reports)",
   )
     .option("--host <host>", "relay listen address", "127.0.0.1")
-    .option("--port <port>", "relay port (AITBC_COORDINATOR_PORT)", env.AITBC_COORDINATOR_PORT ?? "8547")
-    .option("--backend <kind>", "re-execution backend: ollama | builtin", env.AITBC_BACKEND ?? "ollama")
-    .option(
-      "--ollama-host <url>",
-      "Ollama runtime (OLLAMA_HOST)",
-      env.OLLAMA_HOST ?? "http://127.0.0.1:11434",
+    .addOption(
+      new Option("--port <port>", "relay port")
+        .env("AITBC_COORDINATOR_PORT")
+        .argParser(parsePort)
+        .default(8_547),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--backend <kind>", "re-execution backend")
+        .env("AITBC_BACKEND")
+        .choices(["ollama", "builtin"])
+        .default("ollama"),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--ollama-host <url>", "Ollama runtime").env("OLLAMA_HOST").argParser(parseHttpUrl).default("http://127.0.0.1:11434"), // prettier-ignore
     )
-    .option("--sample-rate <r>", "share of jobs re-executed (0–1)", env.AITBC_SAMPLE_RATE ?? "0.1")
-    .option("--report-every-ms <ms>", "performance report period (0: never)", "60000")
-    .option("--poll-ms <ms>", "chain poll interval", "1000");
+    .addOption(
+      new Option("--sample-rate <r>", "share of jobs re-executed (0–1)")
+        .env("AITBC_SAMPLE_RATE")
+        .argParser(parseShare)
+        .default(0.1),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--report-every-ms <ms>", "performance report period (0: never)")
+        .argParser(integerIn(0))
+        .default(60_000),
+    ) // prettier-ignore
+    .addOption(new Option("--poll-ms <ms>", "chain poll interval").argParser(integerIn(1)).default(1_000));
 }
 
 if (isMain(import.meta.url)) {
@@ -67,7 +95,7 @@ if (isMain(import.meta.url)) {
   startCoordinator(flags).then(
     (coordinator) => onShutdown(() => coordinator.stop()),
     (error: unknown) => {
-      console.error(`[coordinator] ${(error as Error).message}`);
+      console.error(`[coordinator] ${startupErrorMessage(error)}`);
       process.exit(1);
     },
   );

@@ -5,45 +5,66 @@
  *     --agent-wallet 0x<wallet> --coordinator http://127.0.0.1:8547 --port 11435
  *   OLLAMA_HOST=http://127.0.0.1:11435 ollama run aitbc-topic:builtin "will it rain tomorrow"
  */
-import { Command } from "commander";
-import { parseUnits, type Address } from "viem";
+import { Command, Option } from "commander";
+import type { Address } from "viem";
 
-import { chainFromFlags, isMain, onShutdown, withChainOptions } from "./lib/cli.js";
+import {
+  chainFromFlags,
+  deploymentContracts,
+  isMain,
+  onShutdown,
+  startupErrorMessage,
+  withChainOptions,
+} from "./lib/cli.js";
+import { assertAgentWallet } from "./lib/gateway/agent-wallet.js";
 import { startGateway, type Gateway } from "./lib/gateway/server.js";
+import { aitbcAmount, integerIn, parseAddress, parseHttpUrl, parsePort } from "./lib/options.js";
 
+/** The gateway's flags as parsed (and checked) by {@link gatewayCommand}. */
 export interface GatewayFlags {
   rpcUrl: string;
   privateKey?: string;
   deployment?: string;
-  agentWallet?: string;
+  agentWallet?: Address;
   coordinator: string;
   host: string;
-  port: string;
-  price: string;
-  maxTokens: string;
-  timeoutMs: string;
-  matchTimeoutMs: string;
+  port: number;
+  /** Price per token of an open job and the most a quote may ask, wei of AITBC. */
+  price: bigint;
+  maxTokens: number;
+  /** Milliseconds. */
+  timeoutMs: number;
+  /** Milliseconds. */
+  matchTimeoutMs: number;
 }
 
+/**
+ * Starts the gateway from parsed flags, after checking that `--agent-wallet` (if given) is an
+ * AgentWallet the key may pay from, so nothing is served that would fail to pay.
+ */
 export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gateway> {
   const chain = await chainFromFlags(flags);
+  if (flags.agentWallet) {
+    const factory = (await deploymentContracts(flags)).AgentWalletFactory as Address | undefined;
+    await assertAgentWallet(chain, flags.agentWallet, factory);
+  }
   const gateway = await startGateway({
     chain,
     relayUrl: flags.coordinator,
-    agentWallet: flags.agentWallet as Address | undefined,
-    pricePerToken: parseUnits(flags.price, 18),
-    defaultMaxTokens: Number(flags.maxTokens),
-    resultTimeoutMs: Number(flags.timeoutMs),
-    matchTimeoutMs: Number(flags.matchTimeoutMs),
+    agentWallet: flags.agentWallet,
+    pricePerToken: flags.price,
+    defaultMaxTokens: flags.maxTokens,
+    resultTimeoutMs: flags.timeoutMs,
+    matchTimeoutMs: flags.matchTimeoutMs,
     host: flags.host,
-    port: Number(flags.port),
+    port: flags.port,
   });
   console.log(`[gateway] Ollama API at ${gateway.url}; paying from ${flags.agentWallet ?? chain.address}`);
   return gateway;
 }
 
+/** The gateway's command line: every flag is checked when parsed. */
 export function gatewayCommand(): Command {
-  const env = process.env;
   return withChainOptions(
     new Command()
       .name("gateway")
@@ -52,25 +73,32 @@ export function gatewayCommand(): Command {
       ),
     "the agent key of the paying wallet, or a funded account",
   )
-    .option("--agent-wallet <address>", "AgentWallet that pays (AITBC_AGENT_WALLET)", env.AITBC_AGENT_WALLET)
-    .option(
-      "--coordinator <url>",
-      "coordinator relay URL (AITBC_COORDINATOR_URL)",
-      env.AITBC_COORDINATOR_URL ?? "http://127.0.0.1:8547",
+    .addOption(
+      new Option("--agent-wallet <address>", "AgentWallet that pays")
+        .env("AITBC_AGENT_WALLET")
+        .argParser(parseAddress),
     ) // prettier-ignore
-    .option("--host <host>", "listen address", env.AITBC_GATEWAY_HOST ?? "127.0.0.1")
-    .option("--port <port>", "listen port (AITBC_GATEWAY_PORT)", env.AITBC_GATEWAY_PORT ?? "11435")
-    .option(
-      "--price <aitbc>",
-      "price per token of an open job and the most a quote may ask, AITBC",
-      env.AITBC_PRICE ?? "0.001",
+    .addOption(
+      new Option("--coordinator <url>", "coordinator relay URL").env("AITBC_COORDINATOR_URL").argParser(parseHttpUrl).default("http://127.0.0.1:8547"), // prettier-ignore
     )
-    .option("--max-tokens <n>", "default num_predict", "256")
-    .option("--timeout-ms <ms>", "how long to wait for a miner's answer", "120000")
-    .option(
-      "--match-timeout-ms <ms>",
-      "time for matching and a provider's quote, then an open job; 0 = always open (AITBC_MATCH_TIMEOUT_MS)",
-      env.AITBC_MATCH_TIMEOUT_MS ?? "1500",
+    .addOption(new Option("--host <host>", "listen address").env("AITBC_GATEWAY_HOST").default("127.0.0.1"))
+    .addOption(
+      new Option("--port <port>", "listen port")
+        .env("AITBC_GATEWAY_PORT")
+        .argParser(parsePort)
+        .default(11_435),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--price <aitbc>", "price per token of an open job and the most a quote may ask, AITBC").env("AITBC_PRICE").argParser(aitbcAmount(true)).default(10n ** 15n, "0.001"), // prettier-ignore
+    )
+    .addOption(new Option("--max-tokens <n>", "default num_predict").argParser(integerIn(1)).default(256))
+    .addOption(
+      new Option("--timeout-ms <ms>", "how long to wait for a miner's answer")
+        .argParser(integerIn(1))
+        .default(120_000),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--match-timeout-ms <ms>", "time for matching and a provider's quote, then an open job; 0 = always open").env("AITBC_MATCH_TIMEOUT_MS").argParser(integerIn(0)).default(1_500), // prettier-ignore
     );
 }
 
@@ -79,7 +107,7 @@ if (isMain(import.meta.url)) {
   startGatewayFromFlags(flags).then(
     (gateway) => onShutdown(() => gateway.close()),
     (error: unknown) => {
-      console.error(`[gateway] ${(error as Error).message}`);
+      console.error(`[gateway] ${startupErrorMessage(error)}`);
       process.exit(1);
     },
   );

@@ -6,46 +6,49 @@
  *
  * `--help` lists every flag; each has an environment variable.
  */
-import { Command } from "commander";
-
+import { Command, Option } from "commander";
 import {
   identitySecret,
   backendFromFlags,
   chainFromFlags,
   isMain,
   onShutdown,
+  startupErrorMessage,
   withChainOptions,
 } from "./lib/cli.js";
 import { detectGpu } from "./lib/miner/gpu.js";
 import { DEFAULT_ASK, Miner } from "./lib/miner/miner.js";
+import { aitbcAmount, integerIn, parseFieldElement, parseHttpUrl, parseWei } from "./lib/options.js";
 
+/** The miner's flags as parsed (and checked) by {@link minerCommand}. */
 export interface MinerFlags {
   rpcUrl: string;
   privateKey?: string;
   deployment?: string;
-  identitySecret?: string;
+  identitySecret?: bigint;
   coordinator: string;
-  backend: string;
+  backend: "ollama" | "builtin";
   ollamaHost?: string;
-  timeoutMs?: string;
+  /** Per-request Ollama timeout, milliseconds. */
+  timeoutMs: number;
   model?: string[];
-  concurrency: string;
+  concurrency: number;
   journal: string;
-  stake?: string;
+  /** Stake to hold, wei of AITBC. */
+  stake?: bigint;
   gpuModel?: string;
-  gpuVram?: string;
-  pollMs: string;
-  pricePerToken: string;
-  offerEveryMs: string;
+  /** Declared VRAM, GB. */
+  gpuVram?: number;
+  pollMs: number;
+  /** Asking price, wei of AITBC per token. */
+  pricePerToken: bigint;
+  offerEveryMs: number;
 }
 
 /** Starts a miner from parsed flags (used by the CLI; the main job builds a `Miner` directly). */
 export async function startMiner(flags: MinerFlags): Promise<Miner> {
   const chain = await chainFromFlags(flags);
-  const gpu = await detectGpu({
-    model: flags.gpuModel,
-    vramGb: flags.gpuVram ? Number(flags.gpuVram) : undefined,
-  });
+  const gpu = await detectGpu({ model: flags.gpuModel, vramGb: flags.gpuVram });
   console.log(
     `[miner] account ${chain.address}; GPU ${gpu.model}, ${gpu.vramGb} GB (${gpu.source}); backend ${flags.backend}`,
   );
@@ -53,23 +56,27 @@ export async function startMiner(flags: MinerFlags): Promise<Miner> {
     chain,
     backend: backendFromFlags(flags),
     relayUrl: flags.coordinator,
-    secret: identitySecret(flags.identitySecret, flags.privateKey ?? process.env.AITBC_PRIVATE_KEY),
+    secret: identitySecret(flags.identitySecret, flags.privateKey),
     journalPath: flags.journal,
     gpu,
     models: flags.model,
-    stake: flags.stake ? BigInt(flags.stake) * 10n ** 18n : undefined,
-    concurrency: Number(flags.concurrency),
-    pollMs: Number(flags.pollMs),
-    pricePerToken: BigInt(flags.pricePerToken),
-    offerEveryMs: Number(flags.offerEveryMs),
+    stake: flags.stake,
+    concurrency: flags.concurrency,
+    pollMs: flags.pollMs,
+    pricePerToken: flags.pricePerToken,
+    offerEveryMs: flags.offerEveryMs,
   });
   await miner.start();
   console.log(`[miner] serving; journal ${flags.journal}`);
   return miner;
 }
 
+/** The miner's command line: every flag has an environment variable and is checked when parsed. */
 export function minerCommand(): Command {
-  const env = process.env;
+  const option = (flags: string, description: string, env?: string) => {
+    const o = new Option(flags, description);
+    return env ? o.env(env) : o;
+  };
   return withChainOptions(
     new Command()
       .name("miner")
@@ -78,56 +85,54 @@ export function minerCommand(): Command {
       ),
     "provider account key",
   )
-    .option(
-      "--identity-secret <n>",
-      "receipt identity secret (AITBC_IDENTITY_SECRET; default derived from the key)",
-      env.AITBC_IDENTITY_SECRET,
-    ) // prettier-ignore
-    .option(
-      "--coordinator <url>",
-      "coordinator relay URL (AITBC_COORDINATOR_URL)",
-      env.AITBC_COORDINATOR_URL ?? "http://127.0.0.1:8547",
-    ) // prettier-ignore
-    .option("--backend <kind>", "ollama | builtin (AITBC_BACKEND)", env.AITBC_BACKEND ?? "ollama")
-    .option(
-      "--ollama-host <url>",
-      "Ollama runtime (OLLAMA_HOST)",
-      env.OLLAMA_HOST ?? "http://127.0.0.1:11434",
+    .addOption(
+      option("--identity-secret <n>", "receipt identity secret (default derived from the key)", "AITBC_IDENTITY_SECRET").argParser(parseFieldElement), // prettier-ignore
     )
-    .option("--timeout-ms <ms>", "per-request Ollama timeout", env.AITBC_OLLAMA_TIMEOUT_MS ?? "120000")
+    .addOption(
+      option("--coordinator <url>", "coordinator relay URL", "AITBC_COORDINATOR_URL").argParser(parseHttpUrl).default("http://127.0.0.1:8547"), // prettier-ignore
+    )
+    .addOption(
+      option("--backend <kind>", "inference backend", "AITBC_BACKEND")
+        .choices(["ollama", "builtin"])
+        .default("ollama"),
+    ) // prettier-ignore
+    .addOption(
+      option("--ollama-host <url>", "Ollama runtime", "OLLAMA_HOST").argParser(parseHttpUrl).default("http://127.0.0.1:11434"), // prettier-ignore
+    )
+    .addOption(
+      option("--timeout-ms <ms>", "per-request Ollama timeout", "AITBC_OLLAMA_TIMEOUT_MS").argParser(integerIn(1)).default(120_000), // prettier-ignore
+    )
     .option("--model <name...>", "models to serve (default: all the runtime has)")
-    .option("--concurrency <n>", "jobs in parallel (AITBC_CONCURRENCY)", env.AITBC_CONCURRENCY ?? "2")
-    .option(
-      "--journal <path>",
-      "job journal file (AITBC_JOURNAL)",
-      env.AITBC_JOURNAL ?? "miner-journal.jsonl",
+    .addOption(
+      option("--concurrency <n>", "jobs in parallel", "AITBC_CONCURRENCY")
+        .argParser(integerIn(1, 256))
+        .default(2),
+    ) // prettier-ignore
+    .addOption(option("--journal <path>", "job journal file", "AITBC_JOURNAL").default("miner-journal.jsonl"))
+    .addOption(
+      option("--stake <aitbc>", "stake to hold, AITBC (at least the minimum stake)", "AITBC_STAKE").argParser(aitbcAmount(false)), // prettier-ignore
     )
-    .option("--stake <aitbc>", "stake to hold, AITBC (at least the minimum stake)", env.AITBC_STAKE)
-    .option("--gpu-model <name>", "GPU declaration when nvidia-smi is absent (AITBC_GPU_MODEL)")
-    .option("--gpu-vram <gb>", "VRAM in GB when nvidia-smi is absent (AITBC_GPU_VRAM_GB)")
-    .option("--poll-ms <ms>", "chain poll interval", env.AITBC_POLL_MS ?? "1000")
-    .option(
-      "--price-per-token <wei>",
-      "asking price, wei of AITBC per token: quotes at or above it, no claims below it (AITBC_PRICE_PER_TOKEN)",
-      env.AITBC_PRICE_PER_TOKEN ?? DEFAULT_ASK.toString(),
+    .addOption(option("--gpu-model <name>", "GPU declaration when nvidia-smi is absent", "AITBC_GPU_MODEL"))
+    .addOption(
+      option("--gpu-vram <gb>", "VRAM in GB when nvidia-smi is absent", "AITBC_GPU_VRAM_GB").argParser(integerIn(1, 4096)), // prettier-ignore
     )
-    .option(
-      "--offer-every-ms <ms>",
-      "offer heartbeat to the coordinator; 0 = no offers, no quotes (AITBC_OFFER_EVERY_MS)",
-      env.AITBC_OFFER_EVERY_MS ?? "3000",
+    .addOption(
+      option("--poll-ms <ms>", "chain poll interval", "AITBC_POLL_MS").argParser(integerIn(1)).default(1_000),
+    ) // prettier-ignore
+    .addOption(
+      option("--price-per-token <wei>", "asking price, wei of AITBC per token: quotes at or above it, no claims below it", "AITBC_PRICE_PER_TOKEN").argParser(parseWei).default(DEFAULT_ASK), // prettier-ignore
+    )
+    .addOption(
+      option("--offer-every-ms <ms>", "offer heartbeat to the coordinator; 0 = no offers, no quotes", "AITBC_OFFER_EVERY_MS").argParser(integerIn(0)).default(3_000), // prettier-ignore
     );
 }
 
 if (isMain(import.meta.url)) {
   const flags = minerCommand().parse().opts<MinerFlags>();
-  if (!/^\d+$/.test(flags.pricePerToken)) {
-    console.error(`[miner] --price-per-token must be a whole number of wei, got '${flags.pricePerToken}'`);
-    process.exit(1);
-  }
   startMiner(flags).then(
     (miner) => onShutdown(() => miner.stop()),
     (error: unknown) => {
-      console.error(`[miner] ${(error as Error).message}`);
+      console.error(`[miner] ${startupErrorMessage(error)}`);
       process.exit(1);
     },
   );

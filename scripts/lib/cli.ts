@@ -1,14 +1,15 @@
 /** Shared command-line plumbing of the miner, coordinator and gateway programs. */
 import { readFileSync } from "node:fs";
 
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 
-import { createPublicClient, http, keccak256, stringToHex, type Address } from "viem";
+import { BaseError, createPublicClient, http, keccak256, stringToHex, type Address } from "viem";
 
-import { BN254_FIELD_MODULUS, type Hex } from "../../sdk/src/zk/field.js";
+import { BN254_FIELD_MODULUS } from "../../sdk/src/zk/field.js";
 import { ChainAdapter, type MarketAddresses } from "./chain.js";
 import { readDeployment } from "./deployments.js";
 import { BuiltinBackend, OllamaBackend, type InferenceBackend } from "./ollama/backend.js";
+import { parseHttpUrl, parsePrivateKey } from "./options.js";
 
 export interface ChainFlags {
   rpcUrl: string;
@@ -18,39 +19,45 @@ export interface ChainFlags {
 
 /**
  * Adds the chain flags every program takes — `--rpc-url` (env `AITBC_RPC_URL`, default
- * `http://127.0.0.1:8545`, a `hardhat node`), `--private-key` (env `AITBC_PRIVATE_KEY`, read by
- * {@link chainFromFlags}) and `--deployment` (env `AITBC_DEPLOYMENT`; default
+ * `http://127.0.0.1:8545`, a `hardhat node`), `--private-key` (env `AITBC_PRIVATE_KEY`: `0x` + 64 hex
+ * digits, checked by {@link chainFromFlags} at start) and `--deployment` (env `AITBC_DEPLOYMENT`; default
  * `deployments/<chainId>.json`) — and returns the command.
  *
  * @param command The program's command.
  * @param account What the key's account is for, shown in `--help` (e.g. "provider account key").
  */
 export function withChainOptions(command: Command, account: string): Command {
-  const env = process.env;
-  return command
-    .option(
-      "--rpc-url <url>",
-      "JSON-RPC endpoint (AITBC_RPC_URL)",
-      env.AITBC_RPC_URL ?? "http://127.0.0.1:8545",
-    )
-    .option("--private-key <hex>", `${account} (AITBC_PRIVATE_KEY)`)
-    .option(
-      "--deployment <file>",
-      "deployments JSON (default deployments/<chainId>.json)",
-      env.AITBC_DEPLOYMENT,
-    );
+  return (
+    command
+      .addOption(
+        new Option("--rpc-url <url>", "JSON-RPC endpoint")
+          .env("AITBC_RPC_URL")
+          .argParser(parseHttpUrl)
+          .default("http://127.0.0.1:8545"),
+      )
+      // Checked by chainFromFlags, not by commander: commander's error line would repeat the value.
+      .addOption(new Option("--private-key <hex>", account).env("AITBC_PRIVATE_KEY"))
+      .addOption(
+        new Option("--deployment <file>", "deployments JSON (default deployments/<chainId>.json)").env(
+          "AITBC_DEPLOYMENT",
+        ),
+      )
+  );
+}
+
+/** The contract addresses of `--deployment <file>` or `deployments/<chainId>.json`, by name. */
+export async function deploymentContracts(flags: ChainFlags): Promise<Record<string, string>> {
+  if (flags.deployment) {
+    return (JSON.parse(readFileSync(flags.deployment, "utf8")) as { contracts: Record<string, string> })
+      .contracts;
+  }
+  const chainId = await createPublicClient({ transport: http(flags.rpcUrl) }).getChainId();
+  return (await readDeployment(chainId)).contracts;
 }
 
 /** Market addresses from `--deployment <file>` or `deployments/<chainId>.json`. */
 export async function marketAddresses(flags: ChainFlags): Promise<MarketAddresses> {
-  let contracts: Record<string, string>;
-  if (flags.deployment) {
-    contracts = (JSON.parse(readFileSync(flags.deployment, "utf8")) as { contracts: Record<string, string> })
-      .contracts;
-  } else {
-    const chainId = await createPublicClient({ transport: http(flags.rpcUrl) }).getChainId();
-    contracts = (await readDeployment(chainId)).contracts;
-  }
+  const contracts = await deploymentContracts(flags);
   const pick = (name: string) => {
     const a = contracts[name];
     if (!a)
@@ -62,35 +69,37 @@ export async function marketAddresses(flags: ChainFlags): Promise<MarketAddresse
   return { token: pick("AITBCToken"), staking: pick("GPUStaking"), escrow: pick("JobEscrow"), reputation: pick("ReputationRegistry") }; // prettier-ignore
 }
 
+/**
+ * The chain adapter of a program: its key's account on `--rpc-url`, with the deployment's market.
+ * @throws Error "a private key is required…" without `--private-key`/`AITBC_PRIVATE_KEY`, and the
+ * errors of {@link marketAddresses}.
+ */
 export async function chainFromFlags(flags: ChainFlags): Promise<ChainAdapter> {
-  const key = flags.privateKey ?? process.env.AITBC_PRIVATE_KEY;
-  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key))
-    throw new Error("a private key is required: --private-key 0x… or AITBC_PRIVATE_KEY");
+  if (!flags.privateKey) throw new Error("a private key is required: --private-key 0x… or AITBC_PRIVATE_KEY");
+  const key = parsePrivateKey(flags.privateKey, "--private-key (or AITBC_PRIVATE_KEY)");
   return new ChainAdapter({
     rpc: flags.rpcUrl,
-    account: key as Hex,
+    account: key,
     addresses: await marketAddresses(flags),
   });
 }
 
 /** The identity secret: given, or derived from the private key (keccak256, reduced into the field). */
-export function identitySecret(given: string | undefined, privateKey: string | undefined): bigint {
-  if (given) return BigInt(given);
+export function identitySecret(given: bigint | undefined, privateKey: string | undefined): bigint {
+  if (given !== undefined) return given;
   if (!privateKey) throw new Error("an identity secret or a private key is required");
   return (BigInt(keccak256(stringToHex(`aitbc identity ${privateKey}`))) % (BN254_FIELD_MODULUS - 1n)) + 1n;
 }
 
+/** The inference backend the flags name (`--backend`, `--ollama-host`, `--timeout-ms` in ms). */
 export function backendFromFlags(flags: {
   backend: string;
   ollamaHost?: string;
-  timeoutMs?: string;
+  timeoutMs?: number;
 }): InferenceBackend {
   if (flags.backend === "builtin") return new BuiltinBackend();
   if (flags.backend === "ollama") {
-    return new OllamaBackend({
-      host: flags.ollamaHost,
-      timeoutMs: flags.timeoutMs ? Number(flags.timeoutMs) : undefined,
-    });
+    return new OllamaBackend({ host: flags.ollamaHost, timeoutMs: flags.timeoutMs });
   }
   throw new Error(`unknown backend '${flags.backend}' (ollama or builtin)`);
 }
@@ -118,4 +127,20 @@ export function onShutdown(stop: () => Promise<void>, log = console.log): void {
 export function isMain(metaUrl: string): boolean {
   const entry = process.argv[1];
   return entry !== undefined && new URL(metaUrl).pathname === new URL(`file://${entry}`).pathname;
+}
+
+/**
+ * The one line a program prints when it cannot start: a port in use names the address and the flag
+ * to change, a viem error gives its short message (e.g. "HTTP request failed." and the URL), any
+ * other error its first line. Never a stack trace: start-up failures are the user's to fix.
+ */
+export function startupErrorMessage(error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code === "EADDRINUSE") return `${e.address}:${e.port} is already in use: choose another --port, or stop the program listening there`; // prettier-ignore
+  if (e?.code === "EACCES") return `no permission to listen on ${e.address}:${e.port}: choose a port above 1023 with --port`; // prettier-ignore
+  if (error instanceof BaseError) {
+    const url = (error as BaseError & { url?: string }).url ?? error.walk((x) => "url" in (x as object))?.["url" as never]; // prettier-ignore
+    return `${error.shortMessage}${url ? ` (${String(url)})` : ""}`;
+  }
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }

@@ -44,7 +44,8 @@ async function freePort(): Promise<number> {
 const running = (c: Child) => c.process.exitCode === null && c.process.signalCode === null;
 
 describe("miner, coordinator and gateway as processes against hardhat node", function () {
-  this.timeout(180_000);
+  // Bounds a hang, not a speed: every step below waits for the event it needs.
+  this.timeout(15 * 60_000);
   const children: Child[] = [];
   let dir: string;
   let rpcUrl: string;
@@ -71,7 +72,7 @@ describe("miner, coordinator and gateway as processes against hardhat node", fun
   /** Everything the children printed, for failure messages. */
   const outputs = () => children.map((c) => `--- ${c.name}\n${c.output.slice(-4_000)}`).join("\n");
 
-  async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
+  async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5 * 60_000) {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if (
@@ -127,14 +128,16 @@ describe("miner, coordinator and gateway as processes against hardhat node", fun
     if (journalDir) rmSync(journalDir, { recursive: true, force: true });
   });
 
+  /** The arguments of the first `npm run <program> -- …` command the deploy script printed. */
+  const printed = (program: string) => {
+    const line = new RegExp(`npm run ${program} -- (.+)$`, "m").exec(deployOutput);
+    expect(line, deployOutput).to.not.equal(null);
+    return line![1]!.trim().split(/\s+/);
+  };
+
   it("deploys, serves a prompt from an ollama client, and settles the job after the challenge window", async () => {
     // The commands the deploy script printed, with the development keys; only the ports, the
     // journal and the poll interval are changed for the test.
-    const printed = (program: string) => {
-      const line = new RegExp(`npm run ${program} -- (.+)$`, "m").exec(deployOutput);
-      expect(line, deployOutput).to.not.equal(null);
-      return line![1]!.trim().split(/\s+/);
-    };
     const coordinatorArgs = printed("coordinator");
     expect(coordinatorArgs).to.include.members([
       "--rpc-url",
@@ -188,6 +191,55 @@ describe("miner, coordinator and gateway as processes against hardhat node", fun
     });
     await client.request({ method: "evm_mine" as never, params: [] as never });
     await waitFor("the miner to finalize the job", async () => (await status()) === Status.Settled);
-    expect(miner.output).to.include(`job ${jobId}: finalized`);
+    // The log line follows the receipt: wait for it rather than expect it at once.
+    await waitFor(`the miner to log job ${jobId} finalized`, () =>
+      miner.output.includes(`job ${jobId}: finalized`),
+    );
+  });
+
+  it("start-up mistakes that need the chain to be seen: one line and exit 1, nothing served", async () => {
+    const gatewayArgs = printed("gateway");
+    const minerArgs = printed("miner");
+    const flag = (args: string[], name: string) => args[args.indexOf(name) + 1]!;
+    const record = await readDeployment(DEV_CHAIN_ID, dir);
+    const withFlag = (args: string[], name: string, value: string) => args.map((a, i) => (args[i - 1] === name ? value : a)); // prettier-ignore
+    const exited = async (name: string, args: string[]) => {
+      const child = start(name, ["--import", "tsx", `scripts/${name.split(" ")[0]}.ts`, ...args]);
+      const code = await new Promise<number | null>((r) => child.process.once("exit", r));
+      const lines = child.output.trimEnd().split("\n");
+      expect(code, child.output).to.equal(1);
+      expect(lines, child.output).to.have.length(1);
+      expect(child.output).to.not.match(/\n\s+at /);
+      return lines[0]!;
+    };
+
+    // A port in use: something already listens there.
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const busy = (blocker.address() as AddressInfo).port;
+    try {
+      const [gatewayLine, coordinatorLine] = await Promise.all([
+        exited("gateway port", [...gatewayArgs, "--port", String(busy)]),
+        exited("coordinator port", [...printed("coordinator"), "--port", String(busy)]),
+      ]);
+      expect(gatewayLine).to.equal(`[gateway] 127.0.0.1:${busy} is already in use: choose another --port, or stop the program listening there`); // prettier-ignore
+      expect(coordinatorLine).to.equal(`[coordinator] 127.0.0.1:${busy} is already in use: choose another --port, or stop the program listening there`); // prettier-ignore
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+
+    // --agent-wallet that is no AgentWallet: a contract of another kind, an account without code,
+    // and a real wallet whose agent key is not the gateway's key.
+    const wallet = flag(gatewayArgs, "--agent-wallet");
+    const token = record.contracts.AITBCToken!;
+    const eoa = "0x000000000000000000000000000000000000dEaD";
+    const [contract, account, foreignKey] = await Promise.all([
+      exited("gateway token", withFlag(gatewayArgs, "--agent-wallet", token)),
+      exited("gateway eoa", withFlag(gatewayArgs, "--agent-wallet", eoa)),
+      exited("gateway key", withFlag(gatewayArgs, "--private-key", flag(minerArgs, "--private-key"))),
+    ]);
+    expect(contract).to.equal(`[gateway] --agent-wallet ${token} is not an AgentWallet of the deployment's AgentWalletFactory ${record.contracts.AgentWalletFactory}`); // prettier-ignore
+    expect(account).to.equal(`[gateway] --agent-wallet ${eoa} has no contract code on this chain: it is not an AgentWallet`); // prettier-ignore
+    expect(foreignKey).to.match(new RegExp(`^\\[gateway\\] the key's account 0x[0-9a-fA-F]{40} is neither the agent key nor the owner of AgentWallet ${wallet}`)); // prettier-ignore
   });
 });

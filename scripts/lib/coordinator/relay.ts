@@ -30,6 +30,7 @@ import type { Quote } from "../../../sdk/src/actions/jobs.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
 import { payloadHash, type JobPayload } from "../protocol.js";
 import { retry } from "../retry.js";
+import { listen } from "../listen.js";
 
 export interface ServedModel {
   name: string;
@@ -331,9 +332,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       return send(res, 404, { error: "not found" });
     })().catch((error: unknown) => send(res, 400, { error: String(error) }));
   });
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
-  );
+  await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,

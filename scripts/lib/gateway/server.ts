@@ -24,6 +24,7 @@ import { revertName, type ChainAdapter } from "../chain.js";
 import { RelayClient, type ServedModel } from "../coordinator/relay.js";
 import type { ChatMessage } from "../ollama/backend.js";
 import { outputHash, type JobPayload } from "../protocol.js";
+import { listen } from "../listen.js";
 
 export interface GatewayOptions {
   chain: ChainAdapter;
@@ -421,9 +422,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       else res.end(JSON.stringify({ error: (error as Error).message }) + "\n");
     });
   });
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
-  );
+  await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,

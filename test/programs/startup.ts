@@ -1,0 +1,112 @@
+/**
+ * The programs' start-up checks, as a user meets them: a mistaken flag or environment variable is one
+ * readable line on stderr and exit code 1, before the program touches the chain — never a stack
+ * trace, never a server that starts and then fails each request. (Mistakes that need a chain to be
+ * seen — a port in use, an `--agent-wallet` that is no AgentWallet — are in test/miner/processes.ts.)
+ */
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+import { expect } from "chai";
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(program: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ["--import", "tsx", `scripts/${program}.ts`, ...args], {
+      cwd: ROOT,
+      // Nothing from the caller's environment may supply a flag this test leaves out.
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** Exit code 1 and exactly one line on stderr that matches `message`, with no stack frame. */
+function expectOneLine(result: Run, message: RegExp) {
+  const lines = result.stderr.trimEnd().split("\n");
+  expect(result.code, result.stderr).to.equal(1);
+  expect(lines, result.stderr).to.have.length(1);
+  expect(lines[0]).to.match(message);
+  expect(result.stderr).to.not.match(/\n\s+at /);
+}
+
+const KEY = `0x${"ab".repeat(32)}`;
+
+describe("programs: a mistaken flag is one line and exit 1 at start", function () {
+  // Bounds a hang, not a speed: a dozen Node start-ups on a busy 2-core machine.
+  this.timeout(10 * 60_000);
+
+  it("miner: --stake -5, a negative or malformed amount", async () => {
+    const [negative, fraction] = await Promise.all([
+      run("miner", ["--private-key", KEY, "--stake", "-5"]),
+      run("miner", ["--private-key", KEY, "--stake", "1e3"]),
+    ]);
+    expectOneLine(
+      negative,
+      /^error: option '--stake <aitbc>' argument '-5' is invalid\. expected an amount of AITBC/,
+    );
+    expectOneLine(fraction, /^error: option '--stake <aitbc>' argument '1e3' is invalid\./);
+  });
+
+  it("every program: a private key of the wrong length, from the flag or the environment, is never echoed", async () => {
+    const short = `0x${"12".repeat(31)}`; // 62 hex digits
+    const long = `0x${"34".repeat(33)}`; // 66 hex digits
+    const results = await Promise.all([
+      run("miner", ["--private-key", short]),
+      run("gateway", ["--private-key", long]),
+      run("coordinator", [], { AITBC_PRIVATE_KEY: short }),
+      run("gateway", ["--private-key", `0x${"zz".repeat(32)}`]),
+    ]);
+    const [miner, gateway, coordinator, notHex] = results;
+    expectOneLine(miner!, /^\[miner\] --private-key \(or AITBC_PRIVATE_KEY\): a private key is 0x followed by 64 hex digits \(32 bytes\); this one has 62 hex digits\.$/); // prettier-ignore
+    expectOneLine(gateway!, /^\[gateway\] .*this one has 66 hex digits\.$/);
+    expectOneLine(coordinator!, /^\[coordinator\] .*this one has 62 hex digits\.$/);
+    expectOneLine(notHex!, /^\[gateway\] .*not all hex after 0x\.$/);
+    for (const r of results) {
+      expect(r.stderr + r.stdout).to.not.include("1212121212");
+      expect(r.stderr + r.stdout).to.not.include("3434343434");
+      expect(r.stderr + r.stdout).to.not.include("zzzzzzzzzz");
+    }
+  });
+
+  it("every program: no private key at all", async () => {
+    const [miner, gateway] = await Promise.all([run("miner", []), run("gateway", [])]);
+    expectOneLine(miner, /^\[miner\] a private key is required: --private-key 0x… or AITBC_PRIVATE_KEY$/);
+    expectOneLine(gateway, /^\[gateway\] a private key is required/);
+  });
+
+  it("numbers, addresses, URLs and choices are checked, from flags and environment variables", async () => {
+    const cases: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
+      ["miner", ["--concurrency", "0"], {}, /^error: option '--concurrency <n>' argument '0' is invalid\. expected a whole number from 1 to 256\.$/], // prettier-ignore
+      ["miner", ["--price-per-token", "1.5"], {}, /^error: option '--price-per-token <wei>' argument '1\.5' is invalid\. expected a whole number of wei/], // prettier-ignore
+      ["miner", ["--backend", "gpu"], {}, /^error: option '--backend <kind>' argument 'gpu' is invalid\. Allowed choices are ollama, builtin\.$/], // prettier-ignore
+      ["miner", [], { AITBC_POLL_MS: "soon" }, /^error: option '--poll-ms <ms>' value 'soon' from env 'AITBC_POLL_MS' is invalid\./], // prettier-ignore
+      ["miner", ["--identity-secret", "0"], {}, /^error: option '--identity-secret <n>' argument '0' is invalid\./], // prettier-ignore
+      ["gateway", ["--agent-wallet", "0x123"], {}, /^error: option '--agent-wallet <address>' argument '0x123' is invalid\. not an address/], // prettier-ignore
+      ["gateway", ["--port", "99999"], {}, /^error: option '--port <port>' argument '99999' is invalid\. expected a whole number from 0 to 65535\.$/], // prettier-ignore
+      ["gateway", ["--price", "-0.001"], {}, /^error: option '--price <aitbc>' argument '-0\.001' is invalid\./], // prettier-ignore
+      ["coordinator", ["--sample-rate", "2"], {}, /^error: option '--sample-rate <r>' argument '2' is invalid\. expected a number from 0 to 1\.$/], // prettier-ignore
+      ["coordinator", ["--rpc-url", "localhost:8545"], {}, /^error: option '--rpc-url <url>' argument 'localhost:8545' is invalid\./], // prettier-ignore
+    ];
+    const results = await Promise.all(cases.map(([program, args, env]) => run(program, args, env)));
+    results.forEach((result, i) => expectOneLine(result, cases[i]![3]));
+  });
+
+  it("an unreachable JSON-RPC endpoint: one line naming it", async () => {
+    // Port 9 (discard) on loopback: nothing listens there on these machines.
+    const result = await run("gateway", ["--private-key", KEY, "--rpc-url", "http://127.0.0.1:9"]);
+    expectOneLine(result, /^\[gateway\] HTTP request failed\. \(http:\/\/127\.0\.0\.1:9\/?\)$/);
+  });
+});
