@@ -44,6 +44,9 @@ export default defineConfig({
   },
   test: {
     mocha: {
+      // One generous bound against a hung test, the same on every machine; no test relies on it
+      // for its result (tests wait for the events they need, however busy the 2 cores are).
+      timeout: 15 * 60_000,
       rootHooks: {
         // snarkjs proves with worker threads that keep Node alive; stop them once every test file
         // has run, so no test file has to remember it (a forgotten release hangs the run).
@@ -54,10 +57,20 @@ export default defineConfig({
       },
     },
     solidity: {
-      fuzz: { runs: 256 },
-      // 64 random sequences of 50 calls each: broad enough to mix transfers, delegations and time
-      // jumps, small enough to keep the whole suite within minutes on a 2-core machine.
-      invariant: { runs: 64, depth: 50, failOnRevert: true },
+      profiles: {
+        // `npm test` (and CI): 256 fuzz runs; 64 random sequences of 50 calls per invariant — broad
+        // enough to mix every handler action, small enough to keep the suite within minutes on 2 cores.
+        default: {
+          fuzz: { runs: 256 },
+          invariant: { runs: 64, depth: 50, failOnRevert: true },
+        },
+        // `npm run fuzz`: the deep setting of the security issue — 10,000 runs per fuzz test and
+        // 1,000 sequences of 100 calls (100,000 calls) per invariant. Minutes, not part of `npm test`.
+        deep: {
+          fuzz: { runs: 10_000 },
+          invariant: { runs: 1_000, depth: 100, failOnRevert: true },
+        },
+      },
     },
   },
   networks: {
