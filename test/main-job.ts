@@ -58,7 +58,6 @@ function expectOneLineError(r: Run, message: string | RegExp) {
 }
 
 describe("the main job (npm run demo) as a child process", function () {
-  this.timeout(120_000);
   let dir: string;
   let committed: string;
 

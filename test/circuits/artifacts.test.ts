@@ -19,7 +19,6 @@ import { releaseProverResources } from "../../sdk/src/zk/proof.js";
 const REBUILD = "run `npm run circuits:build` and commit the regenerated artifacts";
 
 describe("committed circuit artifacts match the circuit sources", function () {
-  this.timeout(120_000);
   after(releaseProverResources);
 
   for (const circuit of CIRCUITS) {

@@ -10,7 +10,6 @@ import { SECRET, sampleJob } from "./helpers.js";
  * while job B's is being proved.
  */
 describe("concurrent proofs in one process", function () {
-  this.timeout(120_000);
   const identity = identityCommitment(SECRET);
 
   it("proves 4 receipts started at once; each verifies against its own job and no other", async () => {

@@ -35,8 +35,6 @@ const randomModel = fc
   .map((params): QuantizedMlp => ({ ...BUILTIN_MODEL, ...params }));
 
 describe("built-in model: TypeScript and circuit agree bit for bit", function () {
-  this.timeout(180_000);
-
   it("on every sentence of the held-out and training sets", async () => {
     const { train, test } = generateDataset();
     const examples = [...test, ...train];

@@ -28,7 +28,6 @@ const harness = await ethers.deployContract("ReceiptPublicSignalsHarness", [
 ]);
 
 describe("generated verifiers on-chain", function () {
-  this.timeout(120_000);
   const jobA = sampleJob();
   const jobB = sampleJob({ jobId: jobA.jobId + 1n });
   const identity = identityCommitment(SECRET);

@@ -15,7 +15,6 @@ import { verifyInference } from "../../sdk/src/zk/inference.js";
 import { FAKE_MODELS, fakeAnswer, startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
 
 describe("miner: inference backends", function () {
-  this.timeout(60_000);
   let server: FakeOllama;
   beforeEach(async () => {
     server = await startFakeOllama();

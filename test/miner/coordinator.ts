@@ -30,7 +30,6 @@ class LyingBackend extends BuiltinBackend {
 }
 
 describe("coordinator: proof of sampling and performance reports", function () {
-  this.timeout(120_000);
   let market: Market;
   let coordinator: Coordinator;
   let miner: Miner;
@@ -83,7 +82,7 @@ describe("coordinator: proof of sampling and performance reports", function () {
     const answer = await new Ollama({ host: gateway.url }).generate({ model: BUILTIN_MODEL_NAME, prompt: "will it rain in london tomorrow", stream: false }); // prettier-ignore
     expect(answer.response).to.equal("finance"); // the lie
     const jobId = BigInt((answer as unknown as { aitbc: { job_id: string } }).aitbc.job_id);
-    const end = Date.now() + 30_000;
+    const end = Date.now() + 5 * 60_000; // bounds a hang only
     while (Number((await market.escrow.jobOf(jobId)).status) !== Status.Disputed && Date.now() < end)
       await sleep(100);
     expect(Number((await market.escrow.jobOf(jobId)).status)).to.equal(Status.Disputed);

@@ -44,8 +44,6 @@ async function freePort(): Promise<number> {
 const running = (c: Child) => c.process.exitCode === null && c.process.signalCode === null;
 
 describe("miner, coordinator and gateway as processes against hardhat node", function () {
-  // Bounds a hang, not a speed: every step below waits for the event it needs.
-  this.timeout(15 * 60_000);
   const children: Child[] = [];
   let dir: string;
   let rpcUrl: string;

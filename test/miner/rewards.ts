@@ -18,7 +18,6 @@ import { BuiltinBackend } from "../../scripts/lib/ollama/backend.js";
 import { AITBC, DAY, deployMarket, SECRET_1, type Market, marketAddresses } from "../helpers/market.js";
 
 describe("miner: staking rewards", function () {
-  this.timeout(120_000);
   let market: Market;
   let relay: Relay;
   let miner: Miner;

@@ -45,9 +45,6 @@ function expectOneLine(result: Run, message: RegExp) {
 const KEY = `0x${"ab".repeat(32)}`;
 
 describe("programs: a mistaken flag is one line and exit 1 at start", function () {
-  // Bounds a hang, not a speed: a dozen Node start-ups on a busy 2-core machine.
-  this.timeout(10 * 60_000);
-
   it("miner: --stake -5, a negative or malformed amount", async () => {
     const [negative, fraction] = await Promise.all([
       run("miner", ["--private-key", KEY, "--stake", "-5"]),

@@ -26,8 +26,6 @@ const AITBC = 10n ** 18n;
 const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
 
 describe("sdk: agents (strategies, matcher, negotiation, router)", function () {
-  this.timeout(120_000);
-
   describe("voting strategies", function () {
     const rewardIncrease: ProposalSummary = {
       proposalType: "Protocol",

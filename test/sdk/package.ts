@@ -97,8 +97,6 @@ console.log(JSON.stringify({
 `;
 
 describe("sdk: the packed tarball", function () {
-  this.timeout(300_000);
-
   it("installs into an empty folder and a plain Node ESM script talks to a running chain", async function () {
     const tmp = mkdtempSync(join(tmpdir(), "aitbc-sdk-pack-"));
     let node: ChildProcess | undefined;
@@ -160,7 +158,7 @@ describe("sdk: the packed tarball", function () {
           detached: true,
         },
       );
-      await waitForRpc(url, node, 60_000);
+      await waitForRpc(url, node, 5 * 60_000);
 
       // Deploy the real token on that chain, delegate, and let counted power vest (8 days).
       const transport = http(url);

@@ -28,7 +28,6 @@ import { CHALLENGE_PERIOD, deployOpenClaw } from "../helpers/openclaw.js";
 import { viemClients } from "./helpers.js";
 
 describe("sdk: approveToken, claimRewards, reclaimJob", function () {
-  this.timeout(120_000);
   let market: Awaited<ReturnType<typeof deployMarket>>;
   let contracts: AitbcContracts;
   let clients: ReturnType<typeof viemClients>;
@@ -113,8 +112,6 @@ describe("sdk: approveToken, claimRewards, reclaimJob", function () {
 });
 
 describe("sdk: autonomousVote on an OpenClaw proposal", function () {
-  this.timeout(120_000);
-
   it("a Provider agent votes For a reward increase and a Consumer agent Against a fee increase", async function () {
     const connection = await network.create();
     const dao = await deployOpenClaw(connection);
