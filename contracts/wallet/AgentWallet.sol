@@ -33,13 +33,13 @@ interface IGovernorCastVote {
  * as an implementation whose immutable EntryPoint is shared by all clones; each wallet is an ERC-1167 clone made
  * by {AgentWalletFactory} and initialised in the same transaction.
  *
- * How UserOperations know their signer during execution: agent and session keys must use calldata
- * `executeUserOp.selector ++ <wallet calldata>` (checked at validation). The EntryPoint then hands the whole
- * UserOperation to {executeUserOp}, which reads the signer from the signature's first 20 bytes (already verified
- * by {validateUserOp} for this very operation), keeps it in transient storage for the duration, and runs the
- * wallet calldata by delegatecall to itself, so `execute`, `executeBatch`, `castVote`, `payInto`, ... apply the
- * same authorisation and spending accounting as when the key calls them directly. Only owner-signed operations
- * may call other functions of the wallet directly.
+ * Authority (see README.md): who acts is decided once. For a UserOperation it is decided in validation from the
+ * signature's signer prefix and from what will execute: agent and session keys may sign only
+ * `executeUserOp.selector ++ <calldata of execute, executeBatch, delegateVotes, castVote or payInto>`; validation
+ * records (signer, actor) for that operation's hash in transient storage and {executeUserOp} consumes the record and
+ * dispatches the allowlisted function internally, with that actor (no delegatecall, no second reading of the
+ * signature). Direct calls act as `msg.sender`. Agent and session keys can never call the wallet itself or the
+ * EntryPoint, so every owner-only function and the EntryPoint deposit are out of their reach by any route.
  */
 contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712, Initializable {
     using SpendingLimits for SpendingLimits.Limit;
@@ -62,6 +62,20 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
     bytes4 private constant _TRANSFER_FROM_AND_CALL = 0xd8fbe994; // transferFromAndCall(address,address,uint256)
     bytes4 private constant _TRANSFER_FROM_AND_CALL_DATA = 0xc1d34b89; // transferFromAndCall(addr,addr,uint256,bytes)
 
+    // Transfers and operator approvals of assets the limits cannot price (ERC-721, ERC-1155, ERC-777, Permit2).
+    bytes4 private constant _SET_APPROVAL_FOR_ALL = 0xa22cb465; // setApprovalForAll(address,bool)
+    bytes4 private constant _SAFE_TRANSFER_FROM = 0x42842e0e; // safeTransferFrom(address,address,uint256)
+    bytes4 private constant _SAFE_TRANSFER_FROM_DATA = 0xb88d4fde; // safeTransferFrom(address,address,uint256,bytes)
+    bytes4 private constant _SAFE_TRANSFER_FROM_1155 = 0xf242432a; // safeTransferFrom(addr,addr,uint256,uint256,bytes)
+    bytes4 private constant _SAFE_BATCH_TRANSFER_FROM = 0x2eb2c2d6; // safeBatchTransferFrom(a,a,uint[],uint[],bytes)
+    bytes4 private constant _SEND_777 = 0x9bd9bbc6; // send(address,uint256,bytes)
+    bytes4 private constant _OPERATOR_SEND_777 = 0x62ad1b83; // operatorSend(address,address,uint256,bytes,bytes)
+    bytes4 private constant _AUTHORIZE_OPERATOR_777 = 0x959b8c3f; // authorizeOperator(address)
+    bytes4 private constant _PERMIT2_APPROVE = 0x87517c45; // approve(address,address,uint160,uint48)
+
+    /// @dev Seed of the transient slots recording validated UserOperations: slot = keccak256(userOpHash, seed).
+    bytes32 private constant _VALIDATED_SEED = keccak256("AgentWallet.validatedUserOp");
+
     IEntryPoint private immutable _entryPoint;
 
     /// @inheritdoc IAgentWallet
@@ -81,8 +95,8 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
         private _sessionLimits;
     mapping(address verifier => bool) private _signatureVerifiers;
 
-    /// @dev The verified signer of the UserOperation being executed (set only inside {executeUserOp}).
-    address private transient _opSigner;
+    /// @dev The actor of the UserOperation {executeUserOp} is running (None outside it): guards against re-entry.
+    Actor private transient _executing;
 
     modifier onlyOwner() {
         (Actor actor, address key) = _actor();
@@ -120,25 +134,52 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
     }
 
     /**
-     * @notice EntryPoint: runs an agent- or session-signed (or owner-signed) UserOperation whose calldata is
-     * `executeUserOp.selector ++ <wallet calldata>`, as the key that signed it.
+     * @notice EntryPoint: runs a UserOperation whose callData is `executeUserOp.selector ++ <wallet calldata>` as
+     * the actor its validation recorded (owner, agent key or session key; see {_validateUserOp}).
+     * @dev The wallet calldata must call {execute}, {executeBatch}, {delegateVotes}, {castVote} or {payInto}; these
+     * are dispatched internally with the recorded actor, so the same authorisation and spending accounting apply as
+     * for a direct call by the key. For the owner, any other wallet function is run by a call of the wallet to
+     * itself. The key must still be allowed at execution (not frozen, not replaced or revoked, not expired): an
+     * owner operation earlier in the same bundle takes effect.
+     * Reverts with {AgentWalletReentrantExecution} (called while a UserOperation executes),
+     * {AgentWalletOperationNotValidated} (no validation of `userOpHash` in this transaction),
+     * {AgentWalletFunctionNotAllowed}, {AgentWalletUnauthorized}, {AgentWalletFrozen},
+     * {AgentWalletSessionKeyExpired}, or any error of the dispatched function.
      */
-    function executeUserOp(PackedUserOperation calldata userOp, bytes32 /* userOpHash */) external onlyEntryPoint {
-        _opSigner = address(bytes20(userOp.signature[0:20]));
-        Address.functionDelegateCall(address(this), userOp.callData[4:]);
-        _opSigner = address(0);
+    function executeUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) external onlyEntryPoint {
+        if (_executing != Actor.None) revert AgentWalletReentrantExecution();
+        (Actor actor, address key) = _takeValidated(userOpHash);
+        _requireActive(actor, key);
+        _executing = actor;
+        bytes calldata data = userOp.callData[4:];
+        bytes4 selector = data.length >= 4 ? bytes4(data[0:4]) : bytes4(0);
+        if (data.length >= 4 && _isKeyFunction(selector)) {
+            _dispatch(actor, key, selector, data[4:]);
+        } else if (actor == Actor.Owner) {
+            Address.functionCall(address(this), data);
+        } else {
+            revert AgentWalletFunctionNotAllowed(key, selector);
+        }
+        _executing = Actor.None;
     }
 
     /**
-     * @dev Validation (no reverts on bad signatures: SIG_VALIDATION_FAILED). Owner: any call data, signature
-     * checked by `SignatureChecker` (ECDSA or ERC-1271). Agent and session keys: only through {executeUserOp},
-     * not when frozen; a session key's expiry goes into `validUntil`.
+     * @dev Validation (no reverts on bad signatures: SIG_VALIDATION_FAILED). Decides the operation's actor once:
+     * - the owner (signer prefix = {owner}): any call data, signature checked by `SignatureChecker` (ECDSA or
+     *   ERC-1271);
+     * - the agent key or an active session key: ECDSA signature, not frozen, and call data exactly
+     *   `executeUserOp.selector ++ <execute | executeBatch | delegateVotes | castVote | payInto calldata>`; anything
+     *   else (another wallet function, a nested `executeUserOp`, short call data) fails as SIG_VALIDATION_FAILED.
+     *   A session key's expiry goes into `validUntil`.
+     * For `executeUserOp` call data the (actor, signer) is recorded in transient storage under `userOpHash` for
+     * {executeUserOp}, which consumes it.
      *
      * Gas is spending too: without a paymaster, an agent- or session-signed operation's worst-case cost
      * (`(verificationGasLimit + callGasLimit + preVerificationGas) * maxFeePerGas`, wei) is counted against the
      * wallet's ether limit, in the period whose index the signature carries after the 65-byte ECDSA signature
      * (6 bytes, big-endian); `validAfter`/`validUntil` confine the operation to that period, so validation never
-     * reads the clock (ERC-7562). Over the limit, validation reverts with {AgentWalletSpendingLimitExceeded}.
+     * reads the clock (ERC-7562: only the account's own storage and transient storage are used). Over the limit,
+     * validation reverts with {AgentWalletSpendingLimitExceeded}.
      */
     function _validateUserOp(
         PackedUserOperation calldata userOp,
@@ -148,25 +189,47 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
         if (signature.length < 20) return ERC4337Utils.SIG_VALIDATION_FAILED;
         address signer = address(bytes20(signature[0:20]));
         bytes calldata keySignature = signature[20:];
+        bool viaExecuteUserOp =
+            userOp.callData.length >= 4 && bytes4(userOp.callData[0:4]) == IAccountExecute.executeUserOp.selector;
         if (signer == owner) {
-            return
-                SignatureChecker.isValidSignatureNowCalldata(signer, userOpHash, keySignature)
-                    ? ERC4337Utils.SIG_VALIDATION_SUCCESS
-                    : ERC4337Utils.SIG_VALIDATION_FAILED;
+            if (!SignatureChecker.isValidSignatureNowCalldata(signer, userOpHash, keySignature)) {
+                return ERC4337Utils.SIG_VALIDATION_FAILED;
+            }
+            if (viaExecuteUserOp) _recordValidated(userOpHash, Actor.Owner, signer);
+            return ERC4337Utils.SIG_VALIDATION_SUCCESS;
         }
         if (
+            signer == address(0) ||
             frozen ||
             keySignature.length < 65 ||
-            userOp.callData.length < 4 ||
-            bytes4(userOp.callData[0:4]) != IAccountExecute.executeUserOp.selector ||
+            !viaExecuteUserOp ||
+            userOp.callData.length < 8 ||
+            !_isKeyFunction(bytes4(userOp.callData[4:8])) ||
             !_isEcdsaSignatureOf(signer, userOpHash, keySignature[0:65])
         ) return ERC4337Utils.SIG_VALIDATION_FAILED;
+        Actor actor = Actor.Agent;
         uint48 validUntil = type(uint48).max;
         if (signer != agentKey) {
             SessionKey memory session = _sessions[signer];
             if (!session.active) return ERC4337Utils.SIG_VALIDATION_FAILED;
+            actor = Actor.Session;
             validUntil = session.validUntil;
         }
+        _recordValidated(userOpHash, actor, signer);
+        return _countGas(userOp, signer, keySignature, validUntil);
+    }
+
+    /**
+     * @dev Counts an agent- or session-signed operation's worst-case gas cost against the ether limit in the period
+     * its signature names (see {_validateUserOp}) and returns the validation data (success within that period and
+     * before `validUntil`), or SIG_VALIDATION_FAILED when the period index is missing.
+     */
+    function _countGas(
+        PackedUserOperation calldata userOp,
+        address signer,
+        bytes calldata keySignature,
+        uint48 validUntil
+    ) private returns (uint256) {
         uint48 validAfter = 0;
         uint256 gasCost =
             ERC4337Utils.paymaster(userOp) == address(0)
@@ -213,20 +276,13 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
     /// @inheritdoc IAgentWallet
     function delegateVotes(address token, address delegatee) external {
         (Actor actor, address key) = _actorAllowedToAct();
-        _call(actor, key, token, 0, abi.encodeCall(IVotesDelegate.delegate, (delegatee)));
+        _delegateVotes(actor, key, token, delegatee);
     }
 
     /// @inheritdoc IAgentWallet
     function castVote(address governor, uint256 proposalId, uint8 support) external returns (uint256 weight) {
         (Actor actor, address key) = _actorAllowedToAct();
-        bytes memory result = _call(
-            actor,
-            key,
-            governor,
-            0,
-            abi.encodeCall(IGovernorCastVote.castVote, (proposalId, support))
-        );
-        return abi.decode(result, (uint256));
+        return _castVote(actor, key, governor, proposalId, support);
     }
 
     /// @inheritdoc IAgentWallet
@@ -237,12 +293,7 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
         bytes calldata data
     ) external returns (bytes memory result) {
         (Actor actor, address key) = _actorAllowedToAct();
-        emit PaidInto(escrow, token, amount);
-        _call(actor, key, token, 0, abi.encodeCall(IERC20.approve, (escrow, amount)));
-        result = _call(actor, key, escrow, 0, data);
-        if (IERC20(token).allowance(address(this), escrow) != 0) {
-            _call(actor, key, token, 0, abi.encodeCall(IERC20.approve, (escrow, 0)));
-        }
+        return _payInto(actor, key, escrow, token, amount, data);
     }
 
     // ---------------------------------------------------------------- owner
@@ -388,17 +439,17 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
     // ---------------------------------------------------------------- internals
 
     /**
-     * @dev Who is acting: the UserOperation signer inside {executeUserOp}; the owner for other EntryPoint calls
-     * (validation lets only owner-signed operations make them) and for calls from the wallet itself (only the owner
-     * can make the wallet call itself); otherwise the caller's key. Reverts for unknown or revoked callers.
+     * @dev Who is acting in a direct call: the owner for calls from the EntryPoint (validation lets only owner-signed
+     * operations call the wallet other than through {executeUserOp}, which does not come back here) and from the
+     * wallet itself (only the owner can make the wallet call itself); otherwise the caller's key. Reverts with
+     * {AgentWalletUnauthorized} for unknown or revoked callers, and for EntryPoint or self calls while an agent- or
+     * session-signed UserOperation executes (never the case; a second line of defence).
      */
     function _actor() internal view returns (Actor actor, address key) {
         address sender = msg.sender;
-        if (sender == address(_entryPoint)) {
-            address signer = _opSigner;
-            if (signer == address(0)) return (Actor.Owner, owner);
-            sender = signer;
-        } else if (sender == address(this)) {
+        if (sender == address(_entryPoint) || sender == address(this)) {
+            Actor executing = _executing;
+            if (executing != Actor.None && executing != Actor.Owner) revert AgentWalletUnauthorized(sender);
             return (Actor.Owner, owner);
         }
         if (sender == owner) return (Actor.Owner, sender);
@@ -410,12 +461,124 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
     /// @dev {_actor}, refusing agent and session keys while frozen and expired session keys.
     function _actorAllowedToAct() internal view returns (Actor actor, address key) {
         (actor, key) = _actor();
-        if (actor == Actor.Owner) return (actor, key);
+        _requireActive(actor, key);
+    }
+
+    /**
+     * @dev Reverts unless `key` may still act as `actor` now: the owner always; the agent key while it is the agent
+     * key and not frozen; a session key while active, unexpired and not frozen.
+     */
+    function _requireActive(Actor actor, address key) internal view {
+        if (actor == Actor.Owner) return;
+        if (actor == Actor.Agent ? key != agentKey : !_sessions[key].active) revert AgentWalletUnauthorized(key);
         if (frozen) revert AgentWalletFrozen();
         if (actor == Actor.Session) {
             uint256 validUntil = _sessions[key].validUntil;
             if (block.timestamp > validUntil) revert AgentWalletSessionKeyExpired(key, validUntil);
         }
+    }
+
+    /// @dev The wallet functions agent and session keys may run through {executeUserOp}.
+    function _isKeyFunction(bytes4 selector) private pure returns (bool) {
+        return
+            selector == this.execute.selector ||
+            selector == this.executeBatch.selector ||
+            selector == this.delegateVotes.selector ||
+            selector == this.castVote.selector ||
+            selector == this.payInto.selector;
+    }
+
+    /// @dev Runs the allowlisted wallet function `selector` with ABI-encoded `args` as `actor`/`key`.
+    function _dispatch(Actor actor, address key, bytes4 selector, bytes calldata args) private {
+        if (selector == this.execute.selector) {
+            (address target, uint256 value, bytes memory data) = abi.decode(args, (address, uint256, bytes));
+            _call(actor, key, target, value, data);
+        } else if (selector == this.executeBatch.selector) {
+            Call[] memory calls = abi.decode(args, (Call[]));
+            for (uint256 i = 0; i < calls.length; ++i) {
+                _call(actor, key, calls[i].target, calls[i].value, calls[i].data);
+            }
+        } else if (selector == this.delegateVotes.selector) {
+            (address token, address delegatee) = abi.decode(args, (address, address));
+            _delegateVotes(actor, key, token, delegatee);
+        } else if (selector == this.castVote.selector) {
+            (address governor, uint256 proposalId, uint8 support) = abi.decode(args, (address, uint256, uint8));
+            _castVote(actor, key, governor, proposalId, support);
+        } else {
+            (address escrow, address token, uint256 amount, bytes memory data) = abi.decode(
+                args,
+                (address, address, uint256, bytes)
+            );
+            _payInto(actor, key, escrow, token, amount, data);
+        }
+    }
+
+    function _delegateVotes(Actor actor, address key, address token, address delegatee) private {
+        _call(actor, key, token, 0, abi.encodeCall(IVotesDelegate.delegate, (delegatee)));
+    }
+
+    function _castVote(
+        Actor actor,
+        address key,
+        address governor,
+        uint256 proposalId,
+        uint8 support
+    ) private returns (uint256) {
+        bytes memory result = _call(
+            actor,
+            key,
+            governor,
+            0,
+            abi.encodeCall(IGovernorCastVote.castVote, (proposalId, support))
+        );
+        return abi.decode(result, (uint256));
+    }
+
+    function _payInto(
+        Actor actor,
+        address key,
+        address escrow,
+        address token,
+        uint256 amount,
+        bytes memory data
+    ) private returns (bytes memory result) {
+        if (actor != Actor.Owner) {
+            _checkTarget(token);
+            _checkTarget(escrow);
+        }
+        emit PaidInto(escrow, token, amount);
+        _call(actor, key, token, 0, abi.encodeCall(IERC20.approve, (escrow, amount)));
+        result = _call(actor, key, escrow, 0, data);
+        if (IERC20(token).allowance(address(this), escrow) != 0) {
+            _call(actor, key, token, 0, abi.encodeCall(IERC20.approve, (escrow, 0)));
+        }
+    }
+
+    /// @dev Agent and session keys may call neither the wallet itself (owner functions) nor the EntryPoint (deposit).
+    function _checkTarget(address target) private view {
+        if (target == address(this)) revert AgentWalletSelfCallForbidden();
+        if (target == address(_entryPoint)) revert AgentWalletEntryPointCallForbidden();
+    }
+
+    /// @dev Records that validation accepted `userOpHash` as `actor` signed by `key` (transient, this transaction).
+    function _recordValidated(bytes32 userOpHash, Actor actor, address key) private {
+        bytes32 slot = keccak256(abi.encode(userOpHash, _VALIDATED_SEED));
+        uint256 record = (uint256(actor) << 160) | uint160(key);
+        assembly ("memory-safe") {
+            tstore(slot, record)
+        }
+    }
+
+    /// @dev Consumes the validation record of `userOpHash`; reverts with {AgentWalletOperationNotValidated} if none.
+    function _takeValidated(bytes32 userOpHash) private returns (Actor actor, address key) {
+        bytes32 slot = keccak256(abi.encode(userOpHash, _VALIDATED_SEED));
+        uint256 record;
+        assembly ("memory-safe") {
+            record := tload(slot)
+            tstore(slot, 0)
+        }
+        if (record == 0) revert AgentWalletOperationNotValidated(userOpHash);
+        return (Actor(record >> 160), address(uint160(record)));
     }
 
     /// @dev The one path of every outgoing call: permission checks and spending accounting, then the call.
@@ -427,7 +590,7 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
         bytes memory data
     ) internal returns (bytes memory) {
         if (actor != Actor.Owner) {
-            if (target == address(this)) revert AgentWalletSelfCallForbidden();
+            _checkTarget(target);
             if (actor == Actor.Session) {
                 bytes4 selector = data.length >= 4 ? bytes4(data) : bytes4(0);
                 if (!_sessionCalls[key][_sessions[key].generation][target][selector]) {
@@ -435,8 +598,13 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
                 }
             }
             if (value != 0) _charge(actor, key, NATIVE, value);
-            (address token, uint256 amount) = _tokenOutflow(target, data);
-            if (amount != 0) _charge(actor, key, token, amount);
+            (bool counted, uint256 amount) = _tokenOutflow(target, data);
+            if (counted) {
+                // Default deny: nothing of a token without a configured limit, not even a zero amount (an ERC-721
+                // `approve`/`transferFrom` of token id 0 has the same selector as the ERC-20 functions).
+                if (amount == 0 && _limits[target].period == 0) revert AgentWalletSpendingLimitExceeded(target, 0, 0);
+                if (amount != 0) _charge(actor, key, target, amount);
+            }
         }
         // Arbitrary calls are the purpose of an account; the target's revert data is bubbled up.
         // solhint-disable-next-line avoid-low-level-calls
@@ -461,9 +629,14 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
         emit Spent(token, key, amount, spent);
     }
 
-    /// @dev The wallet's tokens that `data` sent to `target` moves or exposes (transfer, approvals, pulls from us).
-    function _tokenOutflow(address target, bytes memory data) internal view returns (address, uint256) {
-        if (data.length < 4) return (target, 0);
+    /**
+     * @dev Whether `data` sent to `target` moves or exposes the wallet's tokens of `target` (transfer, approvals,
+     * pulls from the wallet), and how many. Reverts with {AgentWalletMalformedCall} for such a call too short to
+     * decode, and with {AgentWalletUnaccountedTransfer} for transfers and operator approvals the limits cannot price
+     * (ERC-721 `safeTransferFrom` and `setApprovalForAll`, ERC-1155, ERC-777 `send`/operators, Permit2 `approve`).
+     */
+    function _tokenOutflow(address target, bytes memory data) internal view returns (bool counted, uint256 amount) {
+        if (data.length < 4) return (false, 0);
         bytes4 selector = bytes4(data);
         if (
             selector == _TRANSFER ||
@@ -475,7 +648,7 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
             selector == _APPROVE_AND_CALL_DATA
         ) {
             if (data.length < 68) revert AgentWalletMalformedCall(target, selector);
-            return (target, _word(data, 1));
+            return (true, _word(data, 1));
         }
         if (
             selector == _TRANSFER_FROM ||
@@ -483,10 +656,21 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
             selector == _TRANSFER_FROM_AND_CALL_DATA
         ) {
             if (data.length < 100) revert AgentWalletMalformedCall(target, selector);
-            if (address(uint160(_word(data, 0))) != address(this)) return (target, 0);
-            return (target, _word(data, 2));
+            if (address(uint160(_word(data, 0))) != address(this)) return (false, 0);
+            return (true, _word(data, 2));
         }
-        return (target, 0);
+        if (
+            selector == _SET_APPROVAL_FOR_ALL ||
+            selector == _SAFE_TRANSFER_FROM ||
+            selector == _SAFE_TRANSFER_FROM_DATA ||
+            selector == _SAFE_TRANSFER_FROM_1155 ||
+            selector == _SAFE_BATCH_TRANSFER_FROM ||
+            selector == _SEND_777 ||
+            selector == _OPERATOR_SEND_777 ||
+            selector == _AUTHORIZE_OPERATOR_777 ||
+            selector == _PERMIT2_APPROVE
+        ) revert AgentWalletUnaccountedTransfer(target, selector);
+        return (false, 0);
     }
 
     /// @dev The `index`-th 32-byte argument word of `data` (after the 4-byte selector).

@@ -6,13 +6,19 @@ pragma solidity ^0.8.24;
  * @notice An ERC-4337 smart account (EntryPoint v0.8) that an AI agent uses to hold funds, pay for jobs
  * and vote, bounded by its owner.
  *
- * Keys and what they may do:
+ * Keys and what they may do (the authority model; see contracts/wallet/README.md):
  * - the **owner** (an EOA, or a contract that signs by ERC-1271) may do anything, is never limited
  *   and never blocked by a freeze;
- * - the **agent key** (the agent's own EOA signing key) may call any contract except the wallet
- *   itself, within the per-token per-period spending limits, unless the agent is frozen;
- * - a **session key** may additionally only call the (target, selector) pairs it was granted, until
- *   its expiry, within its own per-token caps as well as the wallet's limits; the owner revokes it at once.
+ * - the **agent key** (the agent's own EOA signing key) may use only {execute}, {executeBatch},
+ *   {delegateVotes}, {castVote} and {payInto} (directly, or by UserOperation through `executeUserOp`), to call
+ *   any contract except the wallet itself and the EntryPoint, within the per-token per-period spending limits,
+ *   unless the agent is frozen; every other wallet function (all owner functions) and the wallet's EntryPoint
+ *   deposit and stake are out of its reach by any route;
+ * - a **session key** has the agent key's reach, further restricted to the (target, selector) pairs it was
+ *   granted, until its expiry, within its own per-token caps as well as the wallet's limits; the owner revokes
+ *   it at once.
+ * A UserOperation's actor is decided once, in validation, from its signer and from the wallet function it will
+ * run; execution uses that decision (never a signer read again from nested calldata).
  *
  * Spending counted against the limits (the same accounting for direct calls, batches and
  * UserOperations): native ether `value` (token `address(0)`), and ERC-20 calls that move or expose the
@@ -114,7 +120,8 @@ interface IAgentWallet {
     error AgentWalletUnauthorized(address caller);
     /// @notice The agent (agent key and session keys) is frozen by the owner.
     error AgentWalletFrozen();
-    /// @notice A spend would take `spent` (token units) above the wallet's per-period `limit`.
+    /// @notice A spend would take `spent` (token units) above the wallet's per-period `limit` (0: no limit is
+    /// configured for `token`, so agent and session keys may not spend, approve or transfer any of it).
     error AgentWalletSpendingLimitExceeded(address token, uint256 spent, uint256 limit);
     /// @notice A spend would take the session key's `spent` above its own per-period `cap`.
     error AgentWalletSessionCapExceeded(address key, address token, uint256 spent, uint256 cap);
@@ -122,8 +129,21 @@ interface IAgentWallet {
     error AgentWalletSessionKeyExpired(address key, uint256 validUntil);
     /// @notice The session key may not call `selector` on `target`.
     error AgentWalletCallNotAllowed(address key, address target, bytes4 selector);
-    /// @notice Agent and session keys may not call the wallet itself.
+    /// @notice Agent and session keys may not call the wallet itself (its owner functions).
     error AgentWalletSelfCallForbidden();
+    /// @notice Agent and session keys may not call the EntryPoint (the wallet's deposit and stake are the owner's).
+    error AgentWalletEntryPointCallForbidden();
+    /// @notice `key` (agent or session key) may not run wallet function `selector` through `executeUserOp`; only
+    /// `execute`, `executeBatch`, `delegateVotes`, `castVote` and `payInto` are open to it.
+    error AgentWalletFunctionNotAllowed(address key, bytes4 selector);
+    /// @notice `executeUserOp` was entered while a UserOperation of this wallet was executing.
+    error AgentWalletReentrantExecution();
+    /// @notice `executeUserOp` was called for `userOpHash` without this wallet having validated it in the same
+    /// transaction (or after it already ran).
+    error AgentWalletOperationNotValidated(bytes32 userOpHash);
+    /// @notice Agent and session keys may not make call `selector` on `target`: it transfers or approves assets the
+    /// spending limits cannot price (ERC-721 `safeTransferFrom`/`setApprovalForAll`, ERC-1155, ERC-777, Permit2).
+    error AgentWalletUnaccountedTransfer(address target, bytes4 selector);
     /// @notice A spending call's calldata is too short to decode.
     error AgentWalletMalformedCall(address target, bytes4 selector);
     /// @notice A period must be at least 1 second and at most 2^48-1 seconds; an amount at most 2^128-1.
@@ -146,11 +166,15 @@ interface IAgentWallet {
     function frozen() external view returns (bool);
 
     /**
-     * @notice Runs one call as the caller (owner, agent key or session key; the EntryPoint only for
-     * owner-signed UserOperations that do not go through `executeUserOp`).
-     * @dev Reverts with {AgentWalletUnauthorized}, {AgentWalletFrozen}, {AgentWalletSelfCallForbidden},
-     * {AgentWalletCallNotAllowed}, {AgentWalletSessionKeyExpired}, {AgentWalletSpendingLimitExceeded},
-     * {AgentWalletSessionCapExceeded}, or the target's revert data. Emits {Spent} per counted spend.
+     * @notice Runs one call as the caller: the owner (also an owner-signed UserOperation calling it directly, or the
+     * wallet calling itself on the owner's behalf), the agent key or a session key (directly or through
+     * `executeUserOp`).
+     * @dev For agent and session keys: `target` may be neither the wallet nor the EntryPoint; `value` (wei) and
+     * token outflows count against the limits. Reverts with {AgentWalletUnauthorized}, {AgentWalletFrozen},
+     * {AgentWalletSelfCallForbidden}, {AgentWalletEntryPointCallForbidden}, {AgentWalletCallNotAllowed},
+     * {AgentWalletSessionKeyExpired}, {AgentWalletSpendingLimitExceeded}, {AgentWalletSessionCapExceeded},
+     * {AgentWalletMalformedCall}, {AgentWalletUnaccountedTransfer}, or the target's revert data.
+     * Emits {Spent} per counted spend.
      * @param target the contract or account to call
      * @param value ether to send, in wei
      * @param data calldata
@@ -158,7 +182,7 @@ interface IAgentWallet {
      */
     function execute(address target, uint256 value, bytes calldata data) external returns (bytes memory result);
 
-    /// @notice Runs several calls in order, all or nothing, each as {execute} would.
+    /// @notice Runs several calls in order, all or nothing, each as {execute} would (same errors).
     function executeBatch(Call[] calldata calls) external;
 
     /**
@@ -178,7 +202,9 @@ interface IAgentWallet {
      * @notice Pays `amount` of `token` into an escrow contract: approves `escrow` for `amount` (counted as
      * spending), calls `escrow` with `data` (which is expected to pull the tokens), then clears any
      * allowance left over. Counts `amount` in full even if the escrow pulls less.
-     * @dev Same authorisation as {execute} for each of the three calls. Emits {PaidInto}.
+     * @dev Same authorisation as {execute} for each of the three calls; for agent and session keys neither `escrow`
+     * nor `token` may be the wallet or the EntryPoint (checked first: {AgentWalletSelfCallForbidden},
+     * {AgentWalletEntryPointCallForbidden}). Emits {PaidInto}.
      * @return result the escrow call's return data
      */
     function payInto(
@@ -188,13 +214,20 @@ interface IAgentWallet {
         bytes calldata data
     ) external returns (bytes memory result);
 
+    // Owner functions: callable only by the owner (directly, by an owner-signed UserOperation, or by the wallet
+    // calling itself on the owner's behalf). Each reverts with {AgentWalletUnauthorized}(caller) for anyone else,
+    // including the agent key and session keys by any route.
+
     /// @notice Owner: sets the per-period limit of `token` (`address(0)` = ether): `amount` per `period` seconds.
     /// A new period length restarts the counter with a period starting now; the same period keeps it.
     /// `period` 0 removes the limit (agent keys can then spend nothing of `token`). Emits {SpendingLimitSet}.
+    /// Reverts with {AgentWalletUnauthorized}, {AgentWalletInvalidLimit}.
     function setSpendingLimit(address token, uint256 amount, uint256 period) external;
 
     /// @notice Owner: grants `key` until `validUntil` (unix seconds) the `permissions` and `caps`, replacing any
-    /// earlier grant of the same key. Emits {SessionKeyAdded}.
+    /// earlier grant of the same key. Emits {SessionKeyAdded}. Reverts with {AgentWalletUnauthorized},
+    /// {AgentWalletInvalidKey} (zero, the owner or the agent key), {AgentWalletInvalidExpiry},
+    /// {AgentWalletInvalidLimit} (a cap with period 0 or out of range).
     function addSessionKey(
         address key,
         uint48 validUntil,
@@ -202,27 +235,32 @@ interface IAgentWallet {
         SessionCap[] calldata caps
     ) external;
 
-    /// @notice Owner: revokes `key` with immediate effect. Emits {SessionKeyRevoked}.
+    /// @notice Owner: revokes `key` with immediate effect. Emits {SessionKeyRevoked}. Reverts with
+    /// {AgentWalletUnauthorized}.
     function revokeSessionKey(address key) external;
 
-    /// @notice Owner: freezes (or unfreezes) the agent key and all session keys. Emits {FrozenSet}.
+    /// @notice Owner: freezes (or unfreezes) the agent key and all session keys. Emits {FrozenSet}. Reverts with
+    /// {AgentWalletUnauthorized}.
     function setFrozen(bool frozen_) external;
 
-    /// @notice Owner: replaces the agent key (`address(0)` disables it). Emits {AgentKeySet}.
+    /// @notice Owner: replaces the agent key (`address(0)` disables it). Emits {AgentKeySet}. Reverts with
+    /// {AgentWalletUnauthorized}, {AgentWalletInvalidKey} (the owner or an active session key).
     function setAgentKey(address newAgentKey) external;
 
-    /// @notice Owner: hands the wallet to a new owner. Emits {OwnerSet}.
+    /// @notice Owner: hands the wallet to a new owner. Emits {OwnerSet}. Reverts with {AgentWalletUnauthorized},
+    /// {AgentWalletInvalidKey} (zero, the agent key or an active session key).
     function setOwner(address newOwner) external;
 
-    /// @notice Owner: changes the agent role. Emits {RoleSet}.
+    /// @notice Owner: changes the agent role. Emits {RoleSet}. Reverts with {AgentWalletUnauthorized}.
     function setRole(AgentRole newRole) external;
 
     /// @notice Owner: allows `verifier` (e.g. a governor) to accept the agent key's ERC-1271 signatures.
-    /// Emits {SignatureVerifierSet}.
+    /// Emits {SignatureVerifierSet}. Reverts with {AgentWalletUnauthorized}.
     function setSignatureVerifier(address verifier, bool allowed) external;
 
     /// @notice Owner: recovers `amount` of `token` (`address(0)` = ether, in wei) to `to`, even when frozen.
-    /// Emits {FundsRecovered}.
+    /// Emits {FundsRecovered}. Reverts with {AgentWalletUnauthorized}, {AgentWalletInvalidKey} (`to` zero), or the
+    /// token's revert data.
     function withdraw(address token, address to, uint256 amount) external;
 
     /// @notice The limit of `token` and what agent keys spent of it in the current period.

@@ -8,7 +8,8 @@
  *   agent and session keys paying their own gas append the 6-byte index of the wallet's current ether-limit
  *   period (`spendingLimit(address(0)).periodIndex`), against which the operation's worst-case gas is counted.
  * - Agent and session keys must call the wallet through `executeUserOp`: callData is
- *   `executeUserOp.selector ‖ <wallet calldata>` (see {@link walletCall}).
+ *   `executeUserOp.selector ‖ <wallet calldata>` (see {@link walletCall}), where the wallet calldata calls
+ *   `execute`, `executeBatch`, `delegateVotes`, `castVote` or `payInto` (validation refuses anything else).
  */
 import {
   Interface,

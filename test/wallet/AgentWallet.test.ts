@@ -268,11 +268,16 @@ describe("AgentWallet: UserOperations and spending limits", function () {
     await expect(fx.entryPoint.handleOps([sneaky], fx.beneficiary.address))
       .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
       .withArgs(0n, "AA24 signature error");
-    // Through executeUserOp the agent is the actor: owner functions refuse it.
-    const viaExecute = await handleOps(fx, [
-      await signedOp(fx, fx.agentKey, asKey(fx, "setSpendingLimit", [tokenAddress, 10n ** 30n, DAY])),
-    ]);
-    expect(viaExecute.revert).to.deep.equal({ name: "AgentWalletUnauthorized", args: [agent.address] });
+    // Nor through executeUserOp: the agent key may sign only execute, executeBatch, delegateVotes, castVote and
+    // payInto there, so validation refuses an owner function (AA24) before anything runs.
+    const viaExecute = await signedOp(
+      fx,
+      fx.agentKey,
+      asKey(fx, "setSpendingLimit", [tokenAddress, 10n ** 30n, DAY]),
+    );
+    await expect(fx.entryPoint.handleOps([viaExecute], fx.beneficiary.address))
+      .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
+      .withArgs(0n, "AA24 signature error");
     // Nor can it make the wallet call itself.
     const selfCall = await handleOps(fx, [
       await signedOp(

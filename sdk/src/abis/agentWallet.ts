@@ -57,7 +57,28 @@ export const agentWalletAbi = [
   },
   {
     inputs: [],
+    name: "AgentWalletEntryPointCallForbidden",
+    type: "error",
+  },
+  {
+    inputs: [],
     name: "AgentWalletFrozen",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "key",
+        type: "address",
+      },
+      {
+        internalType: "bytes4",
+        name: "selector",
+        type: "bytes4",
+      },
+    ],
+    name: "AgentWalletFunctionNotAllowed",
     type: "error",
   },
   {
@@ -112,6 +133,22 @@ export const agentWalletAbi = [
       },
     ],
     name: "AgentWalletMalformedCall",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "bytes32",
+        name: "userOpHash",
+        type: "bytes32",
+      },
+    ],
+    name: "AgentWalletOperationNotValidated",
+    type: "error",
+  },
+  {
+    inputs: [],
+    name: "AgentWalletReentrantExecution",
     type: "error",
   },
   {
@@ -180,6 +217,22 @@ export const agentWalletAbi = [
       },
     ],
     name: "AgentWalletSpendingLimitExceeded",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "target",
+        type: "address",
+      },
+      {
+        internalType: "bytes4",
+        name: "selector",
+        type: "bytes4",
+      },
+    ],
+    name: "AgentWalletUnaccountedTransfer",
     type: "error",
   },
   {
@@ -841,7 +894,7 @@ export const agentWalletAbi = [
       },
       {
         internalType: "bytes32",
-        name: "",
+        name: "userOpHash",
         type: "bytes32",
       },
     ],

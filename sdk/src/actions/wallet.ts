@@ -298,7 +298,10 @@ export const EXECUTE_USER_OP_SELECTOR: Hex = "0x8dd7712f";
 
 /**
  * Wraps wallet calldata so it runs as the key that signed the operation (required for agent and
- * session keys): `executeUserOp.selector ‖ walletCalldata`.
+ * session keys): `executeUserOp.selector ‖ walletCalldata`. For agent and session keys the wallet
+ * calldata must call `execute`, `executeBatch`, `delegateVotes`, `castVote` or `payInto`; the wallet's
+ * validation refuses anything else (`FailedOp(0, "AA24 signature error")`), including owner functions
+ * and a nested `executeUserOp`, and their calls may target neither the wallet nor the EntryPoint.
  *
  * @param walletCalldata Calldata of an AgentWallet function, e.g. `execute(target, value, data)`.
  * @returns The UserOperation callData.
