@@ -397,7 +397,7 @@ describe("OpenClaw governance: rules", function () {
         10n,
         PROPOSAL_BOND,
         PROPOSAL_BOND,
-        [],
+        [] as { target: string; selector: string }[],
       ] as const;
       const factory = await ethers.getContractFactory("OpenClawGovernor");
       const deploy = (overrides: Partial<Record<number, unknown>>) =>

@@ -60,7 +60,7 @@ const daoFixture = () => deployOpenClaw(connection);
 /**
  * The DAO with the market (ReceiptVerifier, ReputationRegistry, GPUStaking, JobEscrow, admin: the
  * timelock), the agent wallets (EntryPoint, AgentWalletFactory and its AgentWallet implementation)
- * and the InferenceVerifier; a provider (carol's friend `provider`) staked 200,000 AITBC.
+ * and the InferenceVerifier; a provider (`staker`) registered with 200,000 AITBC staked.
  */
 async function marketFixture() {
   const dao = await deployOpenClaw(connection);
@@ -84,11 +84,11 @@ async function marketFixture() {
   const walletImplementation = await ethers.getContractAt("AgentWallet", await factory.implementation());
   const inferenceVerifier = await ethers.deployContract("InferenceVerifier");
 
-  const provider = (await ethers.getSigners())[19]!;
-  await dao.token.connect(dao.ecosystem).transfer(provider.address, 200_000n * AITBC);
-  await staking.connect(provider).register(identityCommitment(SECRET_1), GPU, [MODEL]);
-  await dao.token.connect(provider).approve(await staking.getAddress(), 200_000n * AITBC);
-  await staking.connect(provider).stake(200_000n * AITBC, 0);
+  const staker = (await ethers.getSigners())[19]!;
+  await dao.token.connect(dao.ecosystem).transfer(staker.address, 200_000n * AITBC);
+  await staking.connect(staker).register(identityCommitment(SECRET_1), GPU, [MODEL]);
+  await dao.token.connect(staker).approve(await staking.getAddress(), 200_000n * AITBC);
+  await staking.connect(staker).stake(200_000n * AITBC, 0);
   return {
     ...dao,
     staking,
@@ -98,7 +98,7 @@ async function marketFixture() {
     factory,
     walletImplementation,
     inferenceVerifier,
-    provider,
+    staker,
   };
 }
 
@@ -172,7 +172,7 @@ describe("security: governance attacks", function () {
   describe("market seizure by a 10% holder (alice + bob, 5% each) without the council", function () {
     it("every market setter and grantRole on staking, escrow and reputation is critical: not queueable, nothing moves", async function () {
       const dao = await networkHelpers.loadFixture(marketFixture);
-      const { staking, jobEscrow, reputation, governor, provider, outsider: attacker } = dao;
+      const { staking, jobEscrow, reputation, governor, staker, outsider: attacker } = dao;
       const [s, e, r] = [
         await staking.getAddress(),
         await jobEscrow.getAddress(),
@@ -228,10 +228,10 @@ describe("security: governance attacks", function () {
       expect(await jobEscrow.hasRole(MARKET_ROLES.ARBITER_ROLE, attacker.address)).to.equal(false);
       expect(await reputation.hasRole(MARKET_ROLES.ORACLE_ROLE, attacker.address)).to.equal(false);
       expect(await jobEscrow.treasury()).to.equal(await dao.timelock.getAddress());
-      await expect(staking.connect(attacker).slash(provider.address, 1_000n))
+      await expect(staking.connect(attacker).slash(staker.address, 1_000n))
         .to.be.revertedWithCustomError(staking, "AccessControlUnauthorizedAccount")
         .withArgs(attacker.address, MARKET_ROLES.ESCROW_ROLE);
-      expect(await staking.stakeOf(provider.address)).to.equal(200_000n * AITBC);
+      expect(await staking.stakeOf(staker.address)).to.equal(200_000n * AITBC);
     });
   });
 
@@ -247,7 +247,7 @@ describe("security: governance attacks", function () {
         GPUStaking: await dao.staking.getAddress(),
         JobEscrow: await dao.jobEscrow.getAddress(),
         ReputationRegistry: await dao.reputation.getAddress(),
-        AgentWalletFactory: await dao.factory.getAddress(),
+        AgentWalletFactory: String(dao.factory.target),
         AgentWallet: await dao.walletImplementation.getAddress(),
         ReceiptVerifier: await dao.receiptVerifier.getAddress(),
         InferenceVerifier: await dao.inferenceVerifier.getAddress(),
@@ -388,7 +388,7 @@ describe("security: governance attacks", function () {
         .to.be.revertedWithCustomError(governor, "GovernorUnexpectedProposalState")
         .withArgs(id!, State.Canceled, stateBitmap(State.Queued));
       expect(await staking.hasRole(MARKET_ROLES.ESCROW_ROLE, attacker.address)).to.equal(false);
-      expect(await staking.stakeOf(dao.provider.address)).to.equal(200_000n * AITBC);
+      expect(await staking.stakeOf(dao.staker.address)).to.equal(200_000n * AITBC);
       // The governor keeps its own canceller role.
       const timelockAddress = await timelock.getAddress();
       expect(await timelock.hasRole(TIMELOCK_ROLES.CANCELLER_ROLE, await governor.getAddress())).to.equal(
