@@ -38,7 +38,10 @@ const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 const fixture = () => deployOpenClaw(connection);
 
-/** A harmless Community action: release the (already vested) early-contributor tokens. */
+/**
+ * A harmless Community action, on the deploy-time allowlist (so not critical): release the already
+ * vested early-contributor tokens, a permissionless call that pays only the beneficiary.
+ */
 async function releaseVesting(dao: OpenClaw, description: string): Promise<ProposalActions> {
   return {
     targets: [await dao.vesting.getAddress()],
