@@ -206,6 +206,7 @@ describe("sdk: token and governance actions", function () {
     await execSafeTransaction(proposer, { transaction: tx, signatures: sigs });
     proposal = await getProposal(clients.publicClient, { contracts, proposalId: created.proposalId });
     expect(proposal.councilApproved).to.equal(true);
+    expect(proposal.approvedProposer).to.equal(dao.proposer.address);
     expect(proposal.state).to.equal("Succeeded");
 
     await queueProposal(proposer, { contracts, ...grant });

@@ -30,6 +30,7 @@ import {
   councilApprove,
   deployOpenClaw,
   descriptionHash,
+  passProposal,
   proposalIdOf,
   propose,
   stateBitmap,
@@ -350,6 +351,18 @@ describe("security: governance attacks", function () {
           .to.be.revertedWithCustomError(governor, "GovernanceCallNotAllowable")
           .withArgs(target, selector);
       }
+      // A passed, council-approved proposal cannot allowlist them either.
+      const actions: ProposalActions = {
+        targets: [await governor.getAddress()],
+        values: [0n],
+        calldatas: [governor.interface.encodeFunctionData("setCallAllowed", [token, transfer, true])],
+        description: "Protocol: let Community proposals pay from the treasury",
+      };
+      await passProposal(dao, actions, ProposalType.Protocol);
+      await expect(execute(dao, actions))
+        .to.be.revertedWithCustomError(governor, "GovernanceCallNotAllowable")
+        .withArgs(token, transfer);
+      expect(await governor.isCallAllowed(token, transfer)).to.equal(false);
     });
   });
 

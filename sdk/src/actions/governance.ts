@@ -566,6 +566,8 @@ export interface GetProposalReturnType {
   critical: boolean;
   /** Whether the council approved. */
   councilApproved: boolean;
+  /** The only proposer the council's approval is valid for (the zero address until approved). */
+  approvedProposer: Address;
   /** Whether a challenge struck it down. */
   struckDown: boolean;
 }
@@ -611,6 +613,7 @@ export async function getProposal(
     proposalType: extras.proposalType as ProposalTypeValue,
     critical: extras.critical,
     councilApproved: extras.councilApproved,
+    approvedProposer: extras.approvedProposer,
     struckDown: extras.struckDown,
   };
 }
