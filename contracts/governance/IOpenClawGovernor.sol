@@ -14,7 +14,9 @@ pragma solidity ^0.8.24;
  *   the bond escrow, the council may strike it down.
  * - `Active` for `VOTING_PERIOD` (7 days), or `EMERGENCY_VOTING_PERIOD` (3 days) for Emergency.
  * - Every vote and the quorum use counted voting power at `t0` ({proposalSnapshot} returns `t0`).
- * - Critical proposals can be queued and executed only after the council approved their id.
+ * - Critical proposals can be queued and executed only after the council approved their id for
+ *   their proposer. Every proposal is critical unless each of its calls is an allowlisted
+ *   (target, selector) pair without ether ({isCritical}).
  */
 interface IOpenClawGovernor {
     /// @notice The four proposal types of the OpenClaw DAO (seed 000, "Proposal Types").
@@ -45,6 +47,14 @@ interface IOpenClawGovernor {
         bool councilApproved;
         /// True once the council upheld a challenge against it (it is then `Canceled`).
         bool struckDown;
+        /// The only proposer the council's approval is valid for (zero until approved).
+        address approvedProposer;
+    }
+
+    /// @notice A (target, selector) pair a Community or Resource proposal may call without the council.
+    struct AllowedCall {
+        address target;
+        bytes4 selector;
     }
 
     /// @notice A new proposal threshold is outside `[min, max]` (wei of counted voting power).
@@ -75,6 +85,20 @@ interface IOpenClawGovernor {
     error GovernanceChallengeOpen(uint256 proposalId);
 
     /**
+     * @notice The council's approval of `proposalId` is bound to `approvedProposer`, not `proposer`:
+     * raised when anyone else proposes a pre-approved id (a front-run), or when the council approves
+     * an existing proposal naming someone other than its proposer.
+     */
+    error GovernanceApprovedForOtherProposer(uint256 proposalId, address proposer, address approvedProposer);
+
+    /**
+     * @notice This (target, selector) pair may never be allowlisted: the target is the governor, the
+     * timelock, the token or the bond escrow, or the selector changes roles or ownership or moves or
+     * approves assets.
+     */
+    error GovernanceCallNotAllowable(address target, bytes4 selector);
+
+    /**
      * @notice Emitted with every new proposal, right after OpenZeppelin's `ProposalCreated`.
      * @param proposalId the id from `hashProposal`
      * @param proposalType Protocol, Resource, Community or Emergency
@@ -83,8 +107,8 @@ interface IOpenClawGovernor {
      */
     event ProposalTyped(uint256 indexed proposalId, ProposalType indexed proposalType, bool critical, uint256 bond);
 
-    /// @notice Emitted when the council approved `proposalId` (for a critical or emergency proposal).
-    event ProposalApprovedByCouncil(uint256 indexed proposalId, address indexed council);
+    /// @notice Emitted when the council approved `proposalId`, valid only when proposed by `proposer`.
+    event ProposalApprovedByCouncil(uint256 indexed proposalId, address indexed council, address indexed proposer);
 
     /// @notice Emitted when the council upheld a challenge and the proposal was cancelled.
     event ProposalStruckDown(uint256 indexed proposalId);
@@ -95,8 +119,8 @@ interface IOpenClawGovernor {
     /// @notice Emitted when governance replaced the security council.
     event CouncilSet(address oldCouncil, address newCouncil);
 
-    /// @notice Emitted when governance added or removed a core contract (see {isCritical}).
-    event CoreContractSet(address indexed target, bool isCore);
+    /// @notice Emitted when a (target, selector) pair was added to or removed from the allowlist.
+    event CallAllowlistSet(address indexed target, bytes4 indexed selector, bool allowed);
 
     /**
      * @notice Creates a proposal of the given type and escrows the proposal bond from the caller.
@@ -105,6 +129,7 @@ interface IOpenClawGovernor {
      * Emits `ProposalCreated` and {ProposalTyped}.
      * Reverts with `GovernorInsufficientProposerVotes(proposer, votes, threshold)`,
      * {GovernanceEmergencyNotApproved} for an Emergency proposal without the council's approval,
+     * {GovernanceApprovedForOtherProposer} when the council approved this id for another proposer,
      * or the token's ERC-20 errors when the bond cannot be pulled.
      * @return proposalId the OpenZeppelin proposal id
      */
@@ -131,12 +156,14 @@ interface IOpenClawGovernor {
     ) external returns (uint256 proposalId);
 
     /**
-     * @notice Security council: approves `proposalId` (it need not exist yet; an Emergency proposal
-     * must be approved before it is proposed).
-     * @dev Only the council. Emits {ProposalApprovedByCouncil}. Reverts with {GovernanceOnlyCouncil}
-     * or {GovernanceAlreadyApproved}.
+     * @notice Security council: approves `proposalId` as proposed by `proposer` (it need not exist
+     * yet; an Emergency proposal must be approved before it is proposed). Only `proposer` can then
+     * create it, so nobody can front-run an approved id and cancel it.
+     * @dev Only the council. Emits {ProposalApprovedByCouncil}. Reverts with {GovernanceOnlyCouncil},
+     * {GovernanceAlreadyApproved}, or {GovernanceApprovedForOtherProposer} when the proposal exists
+     * and `proposer` is not its proposer.
      */
-    function approveProposal(uint256 proposalId) external;
+    function approveProposal(uint256 proposalId, address proposer) external;
 
     /**
      * @notice Bond escrow: cancels a proposal whose challenge the council upheld.
@@ -159,18 +186,22 @@ interface IOpenClawGovernor {
     function setCouncil(address newCouncil) external;
 
     /**
-     * @notice Governance: marks `target` as a core contract (or not), making every proposal that
-     * calls it critical. The governor, its timelock, the token and the bond escrow are always core.
-     * @dev Only through a proposal. Emits {CoreContractSet}.
+     * @notice Governance: adds (`allowed`) or removes the (target, selector) pair from the allowlist of
+     * calls a Community or Resource proposal may make without the council. The call targets the
+     * governor, so the proposal doing it is itself critical.
+     * @dev Only through a proposal. Emits {CallAllowlistSet}. Reverts with {GovernanceCallNotAllowable}
+     * when adding a call to the governor, timelock, token or bond escrow, or a selector that changes
+     * roles or ownership (`grantRole`, `revokeRole`, `renounceRole`, `transferOwnership`,
+     * `renounceOwnership`) or moves or approves assets (ERC-20, ERC-721, ERC-1155, ERC-1363).
      */
-    function setCoreContract(address target, bool isCore) external;
+    function setCallAllowed(address target, bytes4 selector, bool allowed) external;
 
     /**
      * @notice Whether a proposal with these actions and type needs the council's approval.
-     * @dev Critical when the type is Protocol or Emergency, when any call sends ether, when any
-     * target is a core contract, or when any call moves or approves tokens (ERC-20 `transfer`,
-     * `transferFrom`, `approve`, `increaseAllowance`; ERC-721/1155 transfers and `setApprovalForAll`):
-     * the treasury can only be moved with the council.
+     * @dev Critical by default: critical when the type is Protocol or Emergency, or when any call
+     * sends ether, has calldata shorter than a selector, or is not an allowlisted (target, selector)
+     * pair ({isCallAllowed}). Every call to a protocol contract, every role change and every asset
+     * move is therefore critical, and so is any call to an unknown contract.
      */
     function isCritical(
         address[] calldata targets,
@@ -185,8 +216,8 @@ interface IOpenClawGovernor {
     /// @notice When voting opens: creation + {CHALLENGE_PERIOD} (seconds; votes are accepted after it).
     function proposalVoteStart(uint256 proposalId) external view returns (uint256);
 
-    /// @notice Whether `target` is a core contract (calls to it make a proposal critical).
-    function isCoreContract(address target) external view returns (bool);
+    /// @notice Whether a call to `target` with `selector` (and no ether) is allowlisted: not critical by itself.
+    function isCallAllowed(address target, bytes4 selector) external view returns (bool);
 
     /// @notice The security council: a Safe with 5 owners and threshold 3.
     function council() external view returns (address);

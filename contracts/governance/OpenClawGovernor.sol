@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
 import {GovernorCountingSimple} from "@openzeppelin/contracts/governance/extensions/GovernorCountingSimple.sol";
 import {GovernorVotes} from "@openzeppelin/contracts/governance/extensions/GovernorVotes.sol";
@@ -26,7 +27,8 @@ import {ProposalBondEscrow} from "./ProposalBondEscrow.sol";
  * votes, a quorum fraction of total supply and a `TimelockController` executor, plus what
  * OpenZeppelin lacks (see {IOpenClawGovernor}): counted voting power (24-hour average, 7-day
  * vesting, 5% cap) read at creation, proposal types, bonds, the 48-hour challenge period, the
- * security council's approval of critical proposals and the emergency track.
+ * security council's approval of critical proposals (critical by default: only an allowlist of
+ * (target, selector) pairs is not) and the emergency track.
  *
  * @dev Snapshot fix. OpenZeppelin puts the vote snapshot at `creation + votingDelay`; here the
  * voting delay is the challenge period, and power must be read at creation. So
@@ -65,7 +67,7 @@ contract OpenClawGovernor is
 
     uint256 private _proposalThreshold;
     mapping(uint256 proposalId => ProposalExtras) private _extras;
-    mapping(address target => bool) private _coreContracts;
+    mapping(address target => mapping(bytes4 selector => bool)) private _allowedCalls;
 
     // Type of the proposal being created in this call (EIP-1153 transient storage).
     ProposalType private transient _pendingType;
@@ -79,9 +81,12 @@ contract OpenClawGovernor is
      * @param quorumPercent quorum, percent of total supply at the snapshot (10 in the design)
      * @param proposalBond_ proposal bond, wei of AITBC (1,000 AITBC in the design)
      * @param challengeBond_ challenge bond, wei of AITBC
+     * @param allowlist the (target, selector) pairs a Community or Resource proposal may call without
+     * the council (see {isCritical}); the deployment allowlists only permissionless calls
      * @dev Deploys its own {ProposalBondEscrow}, so the two are bound without any admin step.
-     * Reverts with {GovernanceThresholdOutOfBounds}, {GovernanceQuorumOutOfBounds},
-     * {GovernanceZeroCouncil} or the escrow's {IProposalBondEscrow-BondAmountOutOfBounds}.
+     * Emits {CallAllowlistSet} per pair. Reverts with {GovernanceThresholdOutOfBounds},
+     * {GovernanceQuorumOutOfBounds}, {GovernanceZeroCouncil}, {GovernanceCallNotAllowable} or the
+     * escrow's {IProposalBondEscrow-BondAmountOutOfBounds}.
      */
     constructor(
         IAITBCToken token_,
@@ -90,7 +95,8 @@ contract OpenClawGovernor is
         uint256 threshold,
         uint256 quorumPercent,
         uint256 proposalBond_,
-        uint256 challengeBond_
+        uint256 challengeBond_,
+        AllowedCall[] memory allowlist
     )
         Governor("OpenClaw DAO")
         GovernorVotes(IVotes(address(token_)))
@@ -102,6 +108,9 @@ contract OpenClawGovernor is
         bondEscrow = address(
             new ProposalBondEscrow(IERC20(address(token_)), address(this), proposalBond_, challengeBond_)
         );
+        for (uint256 i = 0; i < allowlist.length; ++i) {
+            _setCallAllowed(allowlist[i].target, allowlist[i].selector, true);
+        }
     }
 
     modifier onlyCouncil() {
@@ -151,9 +160,11 @@ contract OpenClawGovernor is
     }
 
     /**
-     * @dev Records type, creation time and criticality, checks the council's pre-approval of an
-     * Emergency proposal, then escrows the bond (external call last).
-     * The plain OpenZeppelin `propose` creates a Community proposal (criticality still applies).
+     * @dev Every way to propose (OpenZeppelin's `propose`, {proposeTyped}, {proposeTypedWithPermit})
+     * ends here. Records type, creation time and criticality, checks that a council approval given
+     * before creation names this proposer and that an Emergency proposal has one, then escrows the
+     * bond (external call last). The plain `propose` creates a Community proposal; criticality comes
+     * from the calls, the declared type can only add to it.
      */
     function _propose(
         address[] memory targets,
@@ -165,7 +176,10 @@ contract OpenClawGovernor is
         ProposalType proposalType = _typed ? _pendingType : ProposalType.Community;
         proposalId = super._propose(targets, values, calldatas, description, proposer);
         ProposalExtras storage extras = _extras[proposalId];
-        if (proposalType == ProposalType.Emergency && !extras.councilApproved) {
+        if (extras.councilApproved) {
+            address approved = extras.approvedProposer;
+            if (approved != proposer) revert GovernanceApprovedForOtherProposer(proposalId, proposer, approved);
+        } else if (proposalType == ProposalType.Emergency) {
             revert GovernanceEmergencyNotApproved(proposalId);
         }
         bool critical = _isCritical(targets, values, calldatas, proposalType);
@@ -179,11 +193,16 @@ contract OpenClawGovernor is
     // ---------------------------------------------------------------- council
 
     /// @inheritdoc IOpenClawGovernor
-    function approveProposal(uint256 proposalId) external onlyCouncil {
+    function approveProposal(uint256 proposalId, address proposer) external onlyCouncil {
         ProposalExtras storage extras = _extras[proposalId];
         if (extras.councilApproved) revert GovernanceAlreadyApproved(proposalId);
+        address actual = proposalProposer(proposalId);
+        if (actual != address(0) && actual != proposer) {
+            revert GovernanceApprovedForOtherProposer(proposalId, proposer, actual);
+        }
         extras.councilApproved = true;
-        emit ProposalApprovedByCouncil(proposalId, msg.sender);
+        extras.approvedProposer = proposer;
+        emit ProposalApprovedByCouncil(proposalId, msg.sender, proposer);
     }
 
     /// @inheritdoc IOpenClawGovernor
@@ -208,9 +227,8 @@ contract OpenClawGovernor is
     }
 
     /// @inheritdoc IOpenClawGovernor
-    function setCoreContract(address target, bool isCore) external onlyGovernance {
-        _coreContracts[target] = isCore;
-        emit CoreContractSet(target, isCore);
+    function setCallAllowed(address target, bytes4 selector, bool allowed) external onlyGovernance {
+        _setCallAllowed(target, selector, allowed);
     }
 
     // ---------------------------------------------------------------- views
@@ -238,13 +256,8 @@ contract OpenClawGovernor is
     }
 
     /// @inheritdoc IOpenClawGovernor
-    function isCoreContract(address target) public view returns (bool) {
-        return
-            target == address(this) ||
-            target == timelock() ||
-            target == address(token()) ||
-            target == bondEscrow ||
-            _coreContracts[target];
+    function isCallAllowed(address target, bytes4 selector) external view returns (bool) {
+        return _allowedCalls[target][selector];
     }
 
     /**
@@ -376,16 +389,44 @@ contract OpenClawGovernor is
     ) private view returns (bool) {
         if (proposalType == ProposalType.Protocol || proposalType == ProposalType.Emergency) return true;
         for (uint256 i = 0; i < targets.length; ++i) {
-            if (values[i] != 0 || isCoreContract(targets[i])) return true;
             bytes memory data = calldatas[i];
-            if (data.length >= 4 && _movesAssets(bytes4(data))) return true;
+            if (values[i] != 0 || data.length < 4 || !_allowedCalls[targets[i]][bytes4(data)]) return true;
         }
         return false;
     }
 
-    /// @dev Selectors that transfer or approve ERC-20, ERC-721 or ERC-1155 assets of the treasury.
-    function _movesAssets(bytes4 selector) private pure returns (bool) {
+    /**
+     * @dev Adds or removes an allowlisted pair. Never allowlisted: a call to the governor, its
+     * timelock, the token or the bond escrow, a role or ownership change, or a selector that moves or
+     * approves assets (ERC-20, ERC-721, ERC-1155, ERC-1363) — on any target.
+     */
+    function _setCallAllowed(address target, bytes4 selector, bool allowed) private {
+        if (
+            allowed &&
+            (target == address(this) ||
+                target == timelock() ||
+                target == address(token()) ||
+                target == bondEscrow ||
+                _changesRolesOrMovesAssets(selector))
+        ) revert GovernanceCallNotAllowable(target, selector);
+        _allowedCalls[target][selector] = allowed;
+        emit CallAllowlistSet(target, selector, allowed);
+    }
+
+    /// @dev Selectors that change roles or ownership, or transfer or approve assets of the treasury.
+    function _changesRolesOrMovesAssets(bytes4 selector) private pure returns (bool) {
         return
+            selector == IAccessControl.grantRole.selector ||
+            selector == IAccessControl.revokeRole.selector ||
+            selector == IAccessControl.renounceRole.selector ||
+            selector == bytes4(keccak256("transferOwnership(address)")) ||
+            selector == bytes4(keccak256("renounceOwnership()")) ||
+            selector == bytes4(keccak256("transferAndCall(address,uint256)")) ||
+            selector == bytes4(keccak256("transferAndCall(address,uint256,bytes)")) ||
+            selector == bytes4(keccak256("transferFromAndCall(address,address,uint256)")) ||
+            selector == bytes4(keccak256("transferFromAndCall(address,address,uint256,bytes)")) ||
+            selector == bytes4(keccak256("approveAndCall(address,uint256)")) ||
+            selector == bytes4(keccak256("approveAndCall(address,uint256,bytes)")) ||
             selector == IERC20.transfer.selector ||
             selector == IERC20.transferFrom.selector ||
             selector == IERC20.approve.selector ||

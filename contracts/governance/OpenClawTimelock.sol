@@ -10,8 +10,9 @@ import {IOpenClawTimelock} from "./IOpenClawTimelock.sol";
  * @notice The OpenClaw DAO's treasury and executor: OpenZeppelin `TimelockController` with a bounded
  * minimum delay (2 days at deployment, within [1 day, 30 days]) and a shorter, bounded delay for
  * Emergency proposals (within [1 hour, 1 day]). See {IOpenClawTimelock}.
- * @dev Deployment gives PROPOSER, CANCELLER and EXECUTOR roles to the governor only and leaves the
- * admin role with the timelock itself (the deployer's temporary admin role is renounced).
+ * @dev Deployment gives PROPOSER, CANCELLER and EXECUTOR roles to the governor, CANCELLER (only) to the
+ * security council Safe, and leaves the admin role with the timelock itself (the deployer's
+ * temporary admin role is renounced).
  */
 contract OpenClawTimelock is TimelockController, IOpenClawTimelock {
     /// @inheritdoc IOpenClawTimelock

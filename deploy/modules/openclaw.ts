@@ -46,6 +46,13 @@ export const OPENCLAW_DEFAULTS = {
   challengeBond: 1_000n * 10n ** 18n,
 } as const;
 
+/**
+ * Selector of OpenZeppelin `VestingWallet.release(address token)`: permissionless (anyone may call it)
+ * and it pays only the wallet's fixed beneficiary, so a proposal calling it needs no council. The one
+ * kind of call the deployment allowlists (contracts/governance/README.md, "Critical by default").
+ */
+export const VESTING_RELEASE_SELECTOR = id("release(address)").slice(0, 10);
+
 /** TimelockController role ids. */
 export const TIMELOCK_ROLES = {
   DEFAULT_ADMIN_ROLE: ZeroHash,
@@ -58,7 +65,9 @@ export const TIMELOCK_ROLES = {
  * Adds the whole OpenClaw DAO to an Ignition module: the Safe 1.5 council (singleton, proxy factory,
  * fallback handler, 3-of-5 proxy), the timelock (treasury), the AITBC token minted with the treasury
  * share to the timelock, the governor and its bond escrow. The timelock's roles go to the governor
- * only and the deployer's temporary admin role is renounced, so no admin key remains.
+ * (proposer, executor, canceller), the council Safe may cancel a queued operation (canceller only),
+ * and the deployer's temporary admin role is renounced, so no admin key remains. The governor's
+ * allowlist of non-critical calls is `release(address)` of each early-contributor vesting wallet.
  *
  * @param m the module builder; account 0 must be the deploying account
  * @param plan owners, genesis recipients and parameters (defaults: {@link OPENCLAW_DEFAULTS})
@@ -121,6 +130,7 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     plan.quorumPercent ?? OPENCLAW_DEFAULTS.quorumPercent,
     plan.proposalBond ?? OPENCLAW_DEFAULTS.proposalBond,
     plan.challengeBond ?? OPENCLAW_DEFAULTS.challengeBond,
+    vestingWallets.map((wallet) => ({ target: wallet, selector: VESTING_RELEASE_SELECTOR })),
   ]);
   const bondEscrow = m.contractAt(
     "ProposalBondEscrow",
@@ -134,6 +144,10 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     m.call(timelock, "grantRole", [TIMELOCK_ROLES.PROPOSER_ROLE, governor], { id: "GrantProposerRole" }),
     m.call(timelock, "grantRole", [TIMELOCK_ROLES.CANCELLER_ROLE, governor], { id: "GrantCancellerRole" }),
     m.call(timelock, "grantRole", [TIMELOCK_ROLES.EXECUTOR_ROLE, governor], { id: "GrantExecutorRole" }),
+    // The council's veto of last resort: it can cancel a queued operation, never schedule or execute one.
+    m.call(timelock, "grantRole", [TIMELOCK_ROLES.CANCELLER_ROLE, council], {
+      id: "GrantCouncilCancellerRole",
+    }),
   ];
   m.call(timelock, "renounceRole", [TIMELOCK_ROLES.DEFAULT_ADMIN_ROLE, deployer], {
     id: "RenounceTimelockAdmin",

@@ -124,7 +124,7 @@ export async function runTreasuryGrant(w: GrantWalkthrough): Promise<GrantResult
       `queue before the council approved is refused: ${revertReason(error, [governor.interface])}`,
     );
   }
-  const approve = governor.interface.encodeFunctionData("approveProposal", [proposalId]);
+  const approve = governor.interface.encodeFunctionData("approveProposal", [proposalId, w.proposer.address]);
   try {
     await execSafeCall(w.council, w.chainId, w.councilOwners.slice(0, 2), w.addresses.governor, approve);
   } catch (error) {

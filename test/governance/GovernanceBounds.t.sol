@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-
 import {AITBCToken} from "../../contracts/token/AITBCToken.sol";
 import {IAITBCToken} from "../../contracts/token/IAITBCToken.sol";
 import {OpenClawGovernor} from "../../contracts/governance/OpenClawGovernor.sol";
@@ -24,11 +22,13 @@ interface IVm {
 /**
  * @title GovernanceBoundsTest
  * @notice Fuzz tests: every governable parameter is accepted exactly inside its documented bounds,
- * and a Community/Resource proposal is critical exactly when it sends ether or moves assets.
+ * and a Community/Resource proposal is critical unless its call is an allowlisted pair without ether.
  */
 contract GovernanceBoundsTest {
     IVm private constant VM = IVm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
     address private constant COUNCIL = address(0xC0FFEE);
+    address private constant ALLOWED_TARGET = address(0xA11CE);
+    bytes4 private constant ALLOWED_SELECTOR = 0x12345678;
 
     OpenClawTimelock private timelock;
     AITBCToken private token;
@@ -44,6 +44,8 @@ contract GovernanceBoundsTest {
         uint256[] memory amounts = new uint256[](1);
         amounts[0] = 100_000_000 ether;
         token = new AITBCToken(address(timelock), address(this), address(this), address(this), contributors, amounts);
+        IOpenClawGovernor.AllowedCall[] memory allowlist = new IOpenClawGovernor.AllowedCall[](1);
+        allowlist[0] = IOpenClawGovernor.AllowedCall(ALLOWED_TARGET, ALLOWED_SELECTOR);
         governor = new OpenClawGovernor(
             IAITBCToken(address(token)),
             timelock,
@@ -51,7 +53,8 @@ contract GovernanceBoundsTest {
             100 ether,
             10,
             1_000 ether,
-            1_000 ether
+            1_000 ether,
+            allowlist
         );
         escrow = ProposalBondEscrow(governor.bondEscrow());
     }
@@ -123,42 +126,46 @@ contract GovernanceBoundsTest {
             threshold,
             quorumPercent,
             1_000 ether,
-            1_000 ether
+            1_000 ether,
+            new IOpenClawGovernor.AllowedCall[](0)
         );
         if (thresholdOk && quorumOk) _assertEq(deployed.proposalThreshold(), threshold);
     }
 
-    function testFuzz_communityProposalCriticalOnlyWhenMovingValue(
+    function testFuzz_communityProposalCriticalUnlessAllowlisted(
         address target,
         bytes4 selector,
-        uint256 value
-    ) public {
-        VM.assume(!governor.isCoreContract(target));
+        uint256 value,
+        bool useAllowedPair
+    ) public view {
+        if (useAllowedPair) (target, selector) = (ALLOWED_TARGET, ALLOWED_SELECTOR);
         address[] memory targets = new address[](1);
         targets[0] = target;
         uint256[] memory values = new uint256[](1);
         values[0] = value;
         bytes[] memory calldatas = new bytes[](1);
         calldatas[0] = abi.encodePacked(selector, uint256(1), uint256(2));
-        bool movesAssets =
-            selector == IERC20.transfer.selector ||
-                selector == IERC20.transferFrom.selector ||
-                selector == IERC20.approve.selector ||
-                selector == bytes4(keccak256("increaseAllowance(address,uint256)")) ||
-                selector == bytes4(keccak256("safeTransferFrom(address,address,uint256)")) ||
-                selector == bytes4(keccak256("safeTransferFrom(address,address,uint256,bytes)")) ||
-                selector == bytes4(keccak256("setApprovalForAll(address,bool)")) ||
-                selector == bytes4(keccak256("safeTransferFrom(address,address,uint256,uint256,bytes)")) ||
-                selector == bytes4(keccak256("safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)"));
-        bool expected = value != 0 || movesAssets;
+        bool expected = value != 0 || target != ALLOWED_TARGET || selector != ALLOWED_SELECTOR;
         IOpenClawGovernor.ProposalType community = IOpenClawGovernor.ProposalType.Community;
         IOpenClawGovernor.ProposalType resource = IOpenClawGovernor.ProposalType.Resource;
         _assertEq(_toUint(governor.isCritical(targets, values, calldatas, community)), _toUint(expected));
         _assertEq(_toUint(governor.isCritical(targets, values, calldatas, resource)), _toUint(expected));
         _assertEq(_toUint(governor.isCritical(targets, values, calldatas, IOpenClawGovernor.ProposalType.Protocol)), 1);
-        // The same call to a core contract is always critical.
-        targets[0] = address(escrow);
-        _assertEq(_toUint(governor.isCritical(targets, values, calldatas, community)), 1);
+        // The same call to a protocol contract is always critical.
+        address[4] memory protocol = [address(escrow), address(token), address(timelock), address(governor)];
+        for (uint256 i = 0; i < protocol.length; ++i) {
+            targets[0] = protocol[i];
+            _assertEq(_toUint(governor.isCritical(targets, values, calldatas, community)), 1);
+        }
+        // An allowlisted pair followed by any other call is critical.
+        address[] memory two = new address[](2);
+        (two[0], two[1]) = (ALLOWED_TARGET, target);
+        uint256[] memory zeros = new uint256[](2);
+        bytes[] memory datas = new bytes[](2);
+        (datas[0], datas[1]) = (abi.encodePacked(ALLOWED_SELECTOR), calldatas[0]);
+        if (target != ALLOWED_TARGET || selector != ALLOWED_SELECTOR) {
+            _assertEq(_toUint(governor.isCritical(two, zeros, datas, community)), 1);
+        }
     }
 
     function _assertEq(uint256 actual, uint256 expected) private pure {

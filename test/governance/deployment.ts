@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Interface } from "ethers";
 import { network } from "hardhat";
 
-import { TIMELOCK_ROLES } from "../../deploy/modules/openclaw.js";
+import { TIMELOCK_ROLES, VESTING_RELEASE_SELECTOR } from "../../deploy/modules/openclaw.js";
 import { deploymentPath, writeDeployment } from "../../scripts/lib/deployments.js";
 import {
   AITBC,
@@ -45,6 +45,16 @@ describe("OpenClaw governance: deployment", function () {
       expect(await timelock.hasRole(role, deployer.address)).to.equal(false);
       expect(await timelock.hasRole(role, ethers.ZeroAddress)).to.equal(false);
     }
+    // The council Safe may only cancel a queued operation.
+    const council = await dao.council.getAddress();
+    expect(await timelock.hasRole(TIMELOCK_ROLES.CANCELLER_ROLE, council)).to.equal(true);
+    expect(await timelock.hasRole(TIMELOCK_ROLES.PROPOSER_ROLE, council)).to.equal(false);
+    expect(await timelock.hasRole(TIMELOCK_ROLES.EXECUTOR_ROLE, council)).to.equal(false);
+    // The allowlist of non-critical calls: release(address) of the vesting wallet, nothing else here.
+    expect(await governor.isCallAllowed(await dao.vesting.getAddress(), VESTING_RELEASE_SELECTOR)).to.equal(
+      true,
+    );
+    expect(await governor.isCallAllowed(await dao.vesting.getAddress(), ethers.id("release()").slice(0, 10))).to.equal(false); // prettier-ignore
     expect(await timelock.getMinDelay()).to.equal(BigInt(TIMELOCK_DELAY));
     expect(await timelock.emergencyDelay()).to.equal(BigInt(EMERGENCY_DELAY));
     expect(await governor.timelock()).to.equal(t);

@@ -79,7 +79,7 @@ describe("OpenClaw governance: full lifecycle", function () {
       .withArgs(id, State.Succeeded, stateBitmap(State.Queued));
     await expect(councilApprove(dao, id))
       .to.emit(governor, "ProposalApprovedByCouncil")
-      .withArgs(id, await dao.council.getAddress());
+      .withArgs(id, await dao.council.getAddress(), dao.proposer.address);
 
     await expect(governor.queue(actions.targets, actions.values, actions.calldatas, hash)).to.emit(
       governor,

@@ -38,7 +38,10 @@ const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 const fixture = () => deployOpenClaw(connection);
 
-/** A harmless Community action: release the (already vested) early-contributor tokens. */
+/**
+ * A harmless Community action, on the deploy-time allowlist (so not critical): release the already
+ * vested early-contributor tokens, a permissionless call that pays only the beneficiary.
+ */
 async function releaseVesting(dao: OpenClaw, description: string): Promise<ProposalActions> {
   return {
     targets: [await dao.vesting.getAddress()],
@@ -148,7 +151,7 @@ describe("OpenClaw governance: rules", function () {
   });
 
   describe("proposal types and critical proposals", function () {
-    it("records the type; Protocol, Emergency, value, core targets and asset moves are critical", async function () {
+    it("records the type; critical by default: only an allowlisted call without ether is not", async function () {
       const dao = await networkHelpers.loadFixture(fixture);
       const { governor, token, outsider } = dao;
       const harmless = await releaseVesting(dao, "x");
@@ -173,10 +176,17 @@ describe("OpenClaw governance: rules", function () {
       ).to.equal(true);
       const approve = token.interface.encodeFunctionData("approve", [outsider.address, 1n]);
       expect(await isCritical([outsider.address], [0n], [approve], ProposalType.Resource)).to.equal(true);
-      for (const core of [governor, dao.timelock, dao.escrow]) {
-        expect(await governor.isCoreContract(await core.getAddress())).to.equal(true);
-      }
-      expect(await governor.isCoreContract(outsider.address)).to.equal(false);
+      // The allowlisted pair with ether, with a non-allowlisted second call, or on another target.
+      expect(await isCritical(harmless.targets, [1n], harmless.calldatas, ProposalType.Community)).to.equal(
+        true,
+      );
+      const twice = [...harmless.targets, outsider.address];
+      expect(await isCritical(twice, [0n, 0n], [...harmless.calldatas, harmless.calldatas[0]!], 2)).to.equal(
+        true,
+      );
+      expect(await isCritical([outsider.address], [0n], harmless.calldatas, 2)).to.equal(true);
+      const vesting = await dao.vesting.getAddress();
+      expect(await governor.isCallAllowed(vesting, harmless.calldatas[0]!.slice(0, 10))).to.equal(true);
     });
 
     it("a non-critical proposal is queued and executed without the council and does what it says", async function () {
@@ -265,7 +275,7 @@ describe("OpenClaw governance: rules", function () {
   });
 
   describe("parameters change only through governance, within bounds", function () {
-    it("one Protocol proposal changes threshold, bonds, quorum, delays and core contracts", async function () {
+    it("one Protocol proposal changes threshold, bonds, quorum, delays and the allowlist", async function () {
       const dao = await networkHelpers.loadFixture(fixture);
       const { governor, escrow, timelock, outsider } = dao;
       const [g, e, t] = [await governor.getAddress(), await escrow.getAddress(), await timelock.getAddress()];
@@ -279,7 +289,7 @@ describe("OpenClaw governance: rules", function () {
           governor.interface.encodeFunctionData("updateQuorumNumerator", [20n]),
           timelock.interface.encodeFunctionData("updateDelay", [3n * BigInt(DAY)]),
           timelock.interface.encodeFunctionData("updateEmergencyDelay", [2n * BigInt(HOUR)]),
-          governor.interface.encodeFunctionData("setCoreContract", [outsider.address, true]),
+          governor.interface.encodeFunctionData("setCallAllowed", [outsider.address, "0x12345678", true]),
         ],
         description: "Tune the DAO",
       };
@@ -301,12 +311,13 @@ describe("OpenClaw governance: rules", function () {
       await expect(tx)
         .to.emit(timelock, "EmergencyDelaySet")
         .withArgs(BigInt(EMERGENCY_DELAY), 2n * BigInt(HOUR));
-      await expect(tx).to.emit(governor, "CoreContractSet").withArgs(outsider.address, true);
+      await expect(tx).to.emit(governor, "CallAllowlistSet").withArgs(outsider.address, "0x12345678", true);
       expect(await governor.proposalThreshold()).to.equal(200n * AITBC);
       expect(await escrow.proposalBond()).to.equal(2_000n * AITBC);
       expect(await governor["quorumNumerator()"]()).to.equal(20n);
       expect(await timelock.getMinDelay()).to.equal(3n * BigInt(DAY));
-      expect(await governor.isCoreContract(outsider.address)).to.equal(true);
+      expect(await governor.isCallAllowed(outsider.address, "0x12345678")).to.equal(true);
+      expect(await governor.isCritical([outsider.address], [0n], ["0x12345678"], 2)).to.equal(false);
     });
 
     it("an out-of-bounds value passed by a vote still reverts on execution", async function () {
@@ -389,6 +400,7 @@ describe("OpenClaw governance: rules", function () {
         10n,
         PROPOSAL_BOND,
         PROPOSAL_BOND,
+        [] as { target: string; selector: string }[],
       ] as const;
       const factory = await ethers.getContractFactory("OpenClawGovernor");
       const deploy = (overrides: Partial<Record<number, unknown>>) =>

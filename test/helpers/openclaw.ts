@@ -173,16 +173,28 @@ export async function propose(
   return { id: await proposalIdOf(dao, actions), createdAt: BigInt(block!.timestamp), receipt: receipt! };
 }
 
-/** Has the council (three of its owners) approve `proposalId` through the Safe. */
-export async function councilApprove(dao: OpenClaw, proposalId: bigint, signers = dao.owners.slice(0, 3)) {
+/**
+ * Has the council (three of its owners) approve `proposalId` for `proposer` through the Safe.
+ * `proposer` defaults to the proposal's proposer once it exists, else to `dao.proposer`.
+ */
+export async function councilApprove(
+  dao: OpenClaw,
+  proposalId: bigint,
+  signers = dao.owners.slice(0, 3),
+  proposer?: string,
+) {
+  const existing = await dao.governor.proposalProposer(proposalId);
+  const approved = proposer ?? (existing === ZERO_ADDRESS ? dao.proposer.address : existing);
   return execSafeCall(
     dao.council,
     dao.chainId,
     signers,
     await dao.governor.getAddress(),
-    dao.governor.interface.encodeFunctionData("approveProposal", [proposalId]),
+    dao.governor.interface.encodeFunctionData("approveProposal", [proposalId, approved]),
   );
 }
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /** Has the council resolve the challenge of `proposalId` through the Safe. */
 export async function councilResolve(dao: OpenClaw, proposalId: bigint, uphold: boolean) {

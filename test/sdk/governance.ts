@@ -10,6 +10,7 @@ import {
   challengeProposal,
   ContractRevertError,
   delegate,
+  encodeCouncilApproval,
   execSafeTransaction,
   executeProposal,
   getProposal,
@@ -19,6 +20,7 @@ import {
   getVotingPower,
   InvalidAddressError,
   InvalidAmountError,
+  InvalidParameterError,
   propose,
   ProposalType,
   queueProposal,
@@ -181,10 +183,16 @@ describe("sdk: token and governance actions", function () {
     );
     expect(notApproved.errorName).to.equal("GovernanceCouncilApprovalRequired");
 
+    // Before creation the proposer must be named (the approval is bound to it).
+    const unknown = await rejection<InvalidParameterError>(
+      buildCouncilApproval(clients.publicClient, { contracts, proposalId: 1n }),
+    );
+    expect(unknown.name).to.equal("InvalidParameterError");
     const tx = await buildCouncilApproval(clients.publicClient, {
       contracts,
       proposalId: created.proposalId,
     });
+    expect(tx.data).to.equal(encodeCouncilApproval(created.proposalId, dao.proposer.address as Address));
     const sigs = await Promise.all(
       dao.owners
         .slice(0, 3)
@@ -198,6 +206,7 @@ describe("sdk: token and governance actions", function () {
     await execSafeTransaction(proposer, { transaction: tx, signatures: sigs });
     proposal = await getProposal(clients.publicClient, { contracts, proposalId: created.proposalId });
     expect(proposal.councilApproved).to.equal(true);
+    expect(proposal.approvedProposer).to.equal(dao.proposer.address);
     expect(proposal.state).to.equal("Succeeded");
 
     await queueProposal(proposer, { contracts, ...grant });

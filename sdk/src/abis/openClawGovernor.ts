@@ -38,6 +38,23 @@ export const openClawGovernorAbi = [
         name: "challengeBond_",
         type: "uint256",
       },
+      {
+        components: [
+          {
+            internalType: "address",
+            name: "target",
+            type: "address",
+          },
+          {
+            internalType: "bytes4",
+            name: "selector",
+            type: "bytes4",
+          },
+        ],
+        internalType: "struct IOpenClawGovernor.AllowedCall[]",
+        name: "allowlist",
+        type: "tuple[]",
+      },
     ],
     stateMutability: "nonpayable",
     type: "constructor",
@@ -66,6 +83,43 @@ export const openClawGovernorAbi = [
       },
     ],
     name: "GovernanceAlreadyApproved",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "proposalId",
+        type: "uint256",
+      },
+      {
+        internalType: "address",
+        name: "proposer",
+        type: "address",
+      },
+      {
+        internalType: "address",
+        name: "approvedProposer",
+        type: "address",
+      },
+    ],
+    name: "GovernanceApprovedForOtherProposer",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "target",
+        type: "address",
+      },
+      {
+        internalType: "bytes4",
+        name: "selector",
+        type: "bytes4",
+      },
+    ],
+    name: "GovernanceCallNotAllowable",
     type: "error",
   },
   {
@@ -437,13 +491,19 @@ export const openClawGovernorAbi = [
         type: "address",
       },
       {
+        indexed: true,
+        internalType: "bytes4",
+        name: "selector",
+        type: "bytes4",
+      },
+      {
         indexed: false,
         internalType: "bool",
-        name: "isCore",
+        name: "allowed",
         type: "bool",
       },
     ],
-    name: "CoreContractSet",
+    name: "CallAllowlistSet",
     type: "event",
   },
   {
@@ -484,6 +544,12 @@ export const openClawGovernorAbi = [
         indexed: true,
         internalType: "address",
         name: "council",
+        type: "address",
+      },
+      {
+        indexed: true,
+        internalType: "address",
+        name: "proposer",
         type: "address",
       },
     ],
@@ -926,6 +992,11 @@ export const openClawGovernorAbi = [
         internalType: "uint256",
         name: "proposalId",
         type: "uint256",
+      },
+      {
+        internalType: "address",
+        name: "proposer",
+        type: "address",
       },
     ],
     name: "approveProposal",
@@ -1400,8 +1471,13 @@ export const openClawGovernorAbi = [
         name: "target",
         type: "address",
       },
+      {
+        internalType: "bytes4",
+        name: "selector",
+        type: "bytes4",
+      },
     ],
-    name: "isCoreContract",
+    name: "isCallAllowed",
     outputs: [
       {
         internalType: "bool",
@@ -1664,6 +1740,11 @@ export const openClawGovernorAbi = [
             internalType: "bool",
             name: "struckDown",
             type: "bool",
+          },
+          {
+            internalType: "address",
+            name: "approvedProposer",
+            type: "address",
           },
         ],
         internalType: "struct IOpenClawGovernor.ProposalExtras",
@@ -2060,12 +2141,17 @@ export const openClawGovernorAbi = [
         type: "address",
       },
       {
+        internalType: "bytes4",
+        name: "selector",
+        type: "bytes4",
+      },
+      {
         internalType: "bool",
-        name: "isCore",
+        name: "allowed",
         type: "bool",
       },
     ],
-    name: "setCoreContract",
+    name: "setCallAllowed",
     outputs: [],
     stateMutability: "nonpayable",
     type: "function",

@@ -566,6 +566,8 @@ export interface GetProposalReturnType {
   critical: boolean;
   /** Whether the council approved. */
   councilApproved: boolean;
+  /** The only proposer the council's approval is valid for (the zero address until approved). */
+  approvedProposer: Address;
   /** Whether a challenge struck it down. */
   struckDown: boolean;
 }
@@ -611,26 +613,39 @@ export async function getProposal(
     proposalType: extras.proposalType as ProposalTypeValue,
     critical: extras.critical,
     councilApproved: extras.councilApproved,
+    approvedProposer: extras.approvedProposer,
     struckDown: extras.struckDown,
   };
 }
 
 /**
- * Calldata of `OpenClawGovernor.approveProposal(proposalId)`: what the council Safe executes.
+ * Calldata of `OpenClawGovernor.approveProposal(proposalId, proposer)`: what the council Safe
+ * executes. The approval is valid only for `proposer`: nobody else can create (front-run) an id the
+ * council approved in advance, and approving an existing proposal must name its proposer.
  *
  * @param proposalId The proposal to approve.
+ * @param proposer The account that proposes (or proposed) it.
  * @returns The calldata.
  * @example
  * ```ts
- * const data = encodeCouncilApproval(proposalId);
+ * const data = encodeCouncilApproval(proposalId, proposer);
  * ```
  */
-export function encodeCouncilApproval(proposalId: bigint): Hex {
+export function encodeCouncilApproval(proposalId: bigint, proposer: Address): Hex {
   return encodeFunctionData({
     abi: openClawGovernorAbi,
     functionName: "approveProposal",
-    args: [assertAmount(proposalId, "proposalId")],
+    args: [assertAmount(proposalId, "proposalId"), assertAddress(proposer, "proposer")],
   });
+}
+
+/** Parameters of {@link buildCouncilApproval}. */
+export interface CouncilApprovalParameters extends ProposalIdParameters {
+  /**
+   * The only account that may propose the approved id. Omitted: the proposer of the existing
+   * proposal (read from the chain); required to approve an id before it is proposed (Emergency).
+   */
+  proposer?: Address;
 }
 
 /** A Safe transaction (operation Call, no gas refund). */
@@ -654,8 +669,9 @@ export interface SafeTransaction {
  * nonce and the chain id).
  *
  * @param client A viem client.
- * @param parameters `{ contracts, proposalId }` with `SecurityCouncil` and `OpenClawGovernor`.
+ * @param parameters `{ contracts, proposalId, proposer? }` with `SecurityCouncil` and `OpenClawGovernor`.
  * @returns See {@link SafeTransaction}.
+ * @throws {InvalidParameterError} when `proposer` is omitted and the proposal does not exist yet.
  * @example
  * ```ts
  * const tx = await buildCouncilApproval(client, { contracts, proposalId });
@@ -663,16 +679,32 @@ export interface SafeTransaction {
  */
 export async function buildCouncilApproval(
   client: AitbcReadClient,
-  parameters: ProposalIdParameters,
+  parameters: CouncilApprovalParameters,
 ): Promise<SafeTransaction> {
+  const governor = contractAddress(parameters.contracts, "OpenClawGovernor");
+  let proposer = parameters.proposer;
+  if (proposer === undefined) {
+    proposer = await read(client, {
+      address: governor,
+      abi: openClawGovernorAbi,
+      functionName: "proposalProposer",
+      args: [assertAmount(parameters.proposalId, "proposalId")],
+    });
+    if (proposer === ZERO) {
+      throw new InvalidParameterError({
+        what: "proposer",
+        reason: "the proposal does not exist yet: name the account that will propose it",
+      });
+    }
+  }
   const safe = contractAddress(parameters.contracts, "SecurityCouncil");
   const nonce = await read(client, { address: safe, abi: safeAbi, functionName: "nonce" });
   const chainId = client.chain?.id ?? Number(await client.request({ method: "eth_chainId" }));
   return {
     safe,
-    to: contractAddress(parameters.contracts, "OpenClawGovernor"),
+    to: governor,
     value: 0n,
-    data: encodeCouncilApproval(parameters.proposalId),
+    data: encodeCouncilApproval(parameters.proposalId, proposer),
     nonce,
     chainId,
   };
