@@ -7,6 +7,7 @@ import {IEntryPoint} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
 import {AITBCToken} from "../../contracts/token/AITBCToken.sol";
 import {IAITBCToken} from "../../contracts/token/IAITBCToken.sol";
 import {OpenClawGovernor} from "../../contracts/governance/OpenClawGovernor.sol";
+import {IOpenClawGovernor} from "../../contracts/governance/IOpenClawGovernor.sol";
 import {OpenClawTimelock} from "../../contracts/governance/OpenClawTimelock.sol";
 import {ReputationRegistry} from "../../contracts/reputation/ReputationRegistry.sol";
 import {Tiers} from "../../contracts/reputation/Tiers.sol";
@@ -57,11 +58,13 @@ contract ProtocolSetup {
             100 ether,
             10,
             1_000 ether,
-            1_000 ether
+            1_000 ether,
+            new IOpenClawGovernor.AllowedCall[](0)
         );
         timelock.grantRole(timelock.PROPOSER_ROLE(), address(governor));
         timelock.grantRole(timelock.CANCELLER_ROLE(), address(governor));
         timelock.grantRole(timelock.EXECUTOR_ROLE(), address(governor));
+        timelock.grantRole(timelock.CANCELLER_ROLE(), COUNCIL); // the council may cancel queued operations
         timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), address(this));
 
         reputation = new ReputationRegistry(address(this));
@@ -81,6 +84,10 @@ contract ProtocolSetup {
             market[i].renounceRole(bytes32(0), address(this));
         }
 
+        _deployWallet();
+    }
+
+    function _deployWallet() internal {
         AgentWalletFactory factory = new AgentWalletFactory(IEntryPoint(address(0xE7)));
         wallet = factory.createAccount(walletOwner, agentKey, IAgentWallet.AgentRole.Consumer, 0);
         IAgentWallet.SessionPermission[] memory permissions = new IAgentWallet.SessionPermission[](2);
@@ -234,8 +241,8 @@ contract ProtocolAttackHandler {
         string[6] memory governorCalls = [
             "setProposalThreshold(uint256)",
             "setCouncil(address)",
-            "setCoreContract(address,bool)",
-            "approveProposal(uint256)",
+            "setCallAllowed(address,bytes4,bool)",
+            "approveProposal(uint256,address)",
             "strikeDown(uint256)",
             "updateQuorumNumerator(uint256)"
         ];
@@ -388,6 +395,15 @@ contract ProtocolAttackHandler {
 
     function actorCount() external view returns (uint256) {
         return actors.length;
+    }
+
+    function callCount() external view returns (uint256) {
+        return _calls.length;
+    }
+
+    function callAt(uint256 index) external view returns (address target, bytes4 selector) {
+        ProtocolCall memory c = _calls[index];
+        return (c.target, c.selector);
     }
 
     function roleCount() external view returns (uint256) {
@@ -557,6 +573,11 @@ contract ProtocolAuthorityInvariantTest is ProtocolSetup {
         vm.assertEq(wallet.spendingLimit(address(token)).amount, WALLET_LIMIT, "wallet limit changed");
         vm.assertTrue(_params() == paramsAtStart, "a governed parameter changed without governance");
         vm.assertEq(token.totalSupply(), supply, "supply changed");
+        // No protocol function became callable by a proposal without the council.
+        for (uint256 i = 0; i < handler.callCount(); ++i) {
+            (address target, bytes4 selector) = handler.callAt(i);
+            vm.assertTrue(!governor.isCallAllowed(target, selector), "a protocol call was allowlisted");
+        }
     }
 
     /// The agent and session keys never spend more than the limit in the current period.
@@ -618,10 +639,8 @@ contract ProtocolAuthorityInvariantTest is ProtocolSetup {
 
     function _expectedTimelock(bytes32 roleId, address who) private view returns (bool) {
         if (roleId == bytes32(0)) return who == address(timelock);
-        bool governorRole =
-            roleId == keccak256("PROPOSER_ROLE") ||
-                roleId == keccak256("EXECUTOR_ROLE") ||
-                roleId == keccak256("CANCELLER_ROLE");
+        if (roleId == keccak256("CANCELLER_ROLE")) return who == address(governor) || who == COUNCIL;
+        bool governorRole = roleId == keccak256("PROPOSER_ROLE") || roleId == keccak256("EXECUTOR_ROLE");
         return governorRole && who == address(governor);
     }
 
