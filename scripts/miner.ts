@@ -37,6 +37,7 @@ export interface MinerFlags {
   pollMs: string;
   pricePerToken: string;
   offerEveryMs: string;
+  minJobDurationS: string;
 }
 
 /** Starts a miner from parsed flags (used by the CLI; the main job builds a `Miner` directly). */
@@ -62,6 +63,7 @@ export async function startMiner(flags: MinerFlags): Promise<Miner> {
     pollMs: Number(flags.pollMs),
     pricePerToken: BigInt(flags.pricePerToken),
     offerEveryMs: Number(flags.offerEveryMs),
+    minJobDurationS: Number(flags.minJobDurationS),
   });
   await miner.start();
   console.log(`[miner] serving; journal ${flags.journal}`);
@@ -115,6 +117,11 @@ export function minerCommand(): Command {
       "--offer-every-ms <ms>",
       "offer heartbeat to the coordinator; 0 = no offers, no quotes (AITBC_OFFER_EVERY_MS)",
       env.AITBC_OFFER_EVERY_MS ?? "3000",
+    )
+    .option(
+      "--min-job-duration-s <s>",
+      "least time, seconds, from a quoted job's opening to its deadline, before the per-token time (AITBC_MIN_JOB_DURATION_S)",
+      env.AITBC_MIN_JOB_DURATION_S ?? "300",
     );
 }
 
