@@ -20,6 +20,8 @@ import {IReceiptVerifier} from "./IReceiptVerifier.sol";
 /// @dev Consumers pay in AITBC, the protocol token (one token keeps the accounting simple).
 /// Effects before interactions everywhere; every external entry point that moves tokens is
 /// `nonReentrant`; payouts are credits withdrawn by the payee (pull payments).
+// 16 state variables: the 15 of the market plus `minPenaltyWindow` (security issue, part 2).
+// solhint-disable-next-line max-states-count
 contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 

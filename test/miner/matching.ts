@@ -179,7 +179,12 @@ describe("matching: offers, /v1/match, quotes, fallback to open jobs", function 
     // provider2 refuses quotes below its ask
     const relay = new RelayClient(coordinator.relay.url);
     const digest = await new BuiltinBackend().modelDigest(BUILTIN_MODEL_NAME);
-    const promptHash = await relay.putPrompt({ model: BUILTIN_MODEL_NAME, prompt: "quote me", seed: 0, nonce: "00" });
+    const promptHash = await relay.putPrompt({
+      model: BUILTIN_MODEL_NAME,
+      prompt: "quote me",
+      seed: 0,
+      nonce: "00",
+    });
     const id = await relay.requestQuote({ provider: market.provider2.address as Address, consumer: market.consumer.address as Address, modelDigest: digest, promptHash, maxTokens: 10, pricePerToken: BETWEEN, duration: 3_600 }); // prettier-ignore
     const answer = await relay.quoteAnswer(id, 5_000);
     expect(answer).to.deep.include({ status: "refused" });

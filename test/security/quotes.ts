@@ -21,7 +21,12 @@ import type { Address, EIP1193Provider } from "viem";
 import { verifyQuote, type Quote } from "../../sdk/src/actions/jobs.js";
 import { releaseProverResources } from "../../sdk/src/zk/proof.js";
 import { ChainAdapter } from "../../scripts/lib/chain.js";
-import { RelayClient, startRelay, type QuoteRequest, type Relay } from "../../scripts/lib/coordinator/relay.js";
+import {
+  RelayClient,
+  startRelay,
+  type QuoteRequest,
+  type Relay,
+} from "../../scripts/lib/coordinator/relay.js";
 import { Miner } from "../../scripts/lib/miner/miner.js";
 import { BUILTIN_MODEL_NAME, BuiltinBackend } from "../../scripts/lib/ollama/backend.js";
 import { payloadHash, type JobPayload } from "../../scripts/lib/protocol.js";
@@ -269,7 +274,9 @@ describe("security: quotes cannot be turned against their provider", function ()
       expect(await second.quoteDigest(quote as never)).to.not.equal(await escrow.quoteDigest(quote as never));
       await token.connect(market.consumer).approve(await second.getAddress(), ethers.MaxUint256);
       await expect(
-        second.connect(market.consumer).openJobWithQuote(quote as never, forThis, (await now()) + BigInt(DAY)),
+        second
+          .connect(market.consumer)
+          .openJobWithQuote(quote as never, forThis, (await now()) + BigInt(DAY)),
       ).to.be.revertedWithCustomError(second, "EscrowInvalidQuoteSignature");
     });
 
@@ -459,7 +466,10 @@ describe("security: quotes cannot be turned against their provider", function ()
       await expect(
         open({ ...quote, promptHash: OTHER_PROMPT } as never, signature, (await now()) + BigInt(DAY)),
       ).to.be.revertedWithCustomError(market.escrow, "EscrowInvalidQuoteSignature");
-      await expect(open(quote as never, signature, (await now()) + 3_700n)).to.emit(market.escrow, "JobClaimed");
+      await expect(open(quote as never, signature, (await now()) + 3_700n)).to.emit(
+        market.escrow,
+        "JobClaimed",
+      );
       await miner.stop();
     });
   });

@@ -246,9 +246,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const deadline = BigInt(await chain.now()) + quote.minDuration + QUOTE_DEADLINE_MARGIN_S;
     if (!options.agentWallet)
       return chain
-        .send(
-          "openJobWithQuote",
-          (client) => openJobWithQuote(client, { contracts: chain.contracts, quote, signature, deadline }),
+        .send("openJobWithQuote", (client) =>
+          openJobWithQuote(client, { contracts: chain.contracts, quote, signature, deadline }),
         )
         .then(({ receipt }) => receipt);
     const args = [

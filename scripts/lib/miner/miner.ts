@@ -291,7 +291,8 @@ export class Miner {
 
   /** Why a quote request must be refused, or undefined (checks the prompt on the relay last). */
   private async quoteRefusal(request: QuoteRequest, relay: RelayClient): Promise<string | undefined> {
-    if (request.provider.toLowerCase() !== this.address.toLowerCase()) return "not addressed to this provider";
+    if (request.provider.toLowerCase() !== this.address.toLowerCase())
+      return "not addressed to this provider";
     if (!this.digests.has(request.modelDigest.toLowerCase()))
       return `model ${request.modelDigest} is not served here`;
     if (request.pricePerToken < this.ask)

@@ -207,7 +207,9 @@ function checkQuote(quote: Quote) {
     }),
     maxTokens: Number(assertAmount(quote.maxTokens, "quote.maxTokens", { positive: true, max: maxUint(32) })),
     minDuration: Number(assertAmount(quote.minDuration, "quote.minDuration (seconds)", { max: maxUint(32) })),
-    expiry: Number(assertAmount(quote.expiry, "quote.expiry (Unix seconds)", { positive: true, max: maxUint(40) })),
+    expiry: Number(
+      assertAmount(quote.expiry, "quote.expiry (Unix seconds)", { positive: true, max: maxUint(40) }),
+    ),
     nonce: assertAmount(quote.nonce, "quote.nonce"),
   };
 }
