@@ -43,6 +43,8 @@ export interface MinerFlags {
   /** Asking price, wei of AITBC per token. */
   pricePerToken: bigint;
   offerEveryMs: number;
+  /** Least time from a quoted job's opening to its deadline before the per-token time, seconds. */
+  minJobDurationS: number;
 }
 
 /** Starts a miner from parsed flags (used by the CLI; the main job builds a `Miner` directly). */
@@ -65,6 +67,7 @@ export async function startMiner(flags: MinerFlags): Promise<Miner> {
     pollMs: flags.pollMs,
     pricePerToken: flags.pricePerToken,
     offerEveryMs: flags.offerEveryMs,
+    minJobDurationS: flags.minJobDurationS,
   });
   await miner.start();
   console.log(`[miner] serving; journal ${flags.journal}`);
@@ -124,6 +127,9 @@ export function minerCommand(): Command {
     )
     .addOption(
       option("--offer-every-ms <ms>", "offer heartbeat to the coordinator; 0 = no offers, no quotes", "AITBC_OFFER_EVERY_MS").argParser(integerIn(0)).default(3_000), // prettier-ignore
+    )
+    .addOption(
+      option("--min-job-duration-s <s>", "least time, seconds, from a quoted job's opening to its deadline, before the per-token time", "AITBC_MIN_JOB_DURATION_S").argParser(integerIn(1)).default(300), // prettier-ignore
     );
 }
 

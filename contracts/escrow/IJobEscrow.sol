@@ -10,7 +10,10 @@ import {Tiers} from "../reputation/Tiers.sol";
 /// EIP-712 quote → `submitResult` with a Groth16 receipt proof before the deadline → challenge
 /// window → `finalize` (provider paid tokens × price minus the protocol fee, the rest refunded), or
 /// `dispute` (with a bond) → `resolveDispute` by `ARBITER_ROLE`. `reclaim` refunds a job nobody
-/// delivered by its deadline and penalises an assigned provider (reputation and a small slash).
+/// delivered by its deadline and penalises an assigned provider (reputation and a small slash)
+/// only if it had the time it agreed to: a quote binds the prompt hash and the shortest time from
+/// opening to the deadline (`minDuration`), and any assignment leaves at least `minPenaltyWindow`
+/// seconds before the deadline for a miss to be penalised (see `Job.penalisable`).
 /// Payments are pull payments: every payout is credited to `withdrawable[account]` and paid by
 /// `withdraw` / `withdrawFor`. Token accounting (exact unless tokens are sent without a call):
 /// `token.balanceOf(this) == Σ escrowed of jobs in Open/Claimed/Submitted/Disputed
@@ -45,20 +48,29 @@ interface IJobEscrow {
         Tiers.Tier minTier;
     }
 
-    /// @notice A provider's signed offer (EIP-712, domain "AITBC JobEscrow" version "1").
+    /// @notice A provider's signed offer for one job (EIP-712, domain "AITBC JobEscrow" version "1",
+    /// with this chain's id and this escrow as verifying contract). It binds every term that decides
+    /// who pays and whether the provider can be slashed: the consumer, model, prompt, price, size and
+    /// the provider's time; the escrow opens the job with exactly these terms.
     /// @param provider The signer (an EOA or an ERC-1271 contract wallet).
-    /// @param consumer The consumer the offer is for (zero address: anyone).
+    /// @param consumer The consumer the offer is for (zero address: anyone may open it, once).
     /// @param modelDigest The model.
+    /// @param promptHash Hash of the prompt the provider agreed to answer (the job's prompt hash).
     /// @param pricePerToken Wei per token.
     /// @param maxTokens Most tokens.
-    /// @param expiry Unix seconds after which the quote cannot be used.
-    /// @param nonce Single-use number chosen by the provider.
+    /// @param minDuration Shortest time the provider accepts between the opening and the deadline,
+    /// seconds: the job's deadline must be at least `block.timestamp + minDuration` at opening.
+    /// @param expiry Unix seconds after which the quote cannot be used; at most `MAX_QUOTE_LIFETIME`
+    /// ahead when used (a quote that never expires is refused).
+    /// @param nonce Single-use number chosen by the provider (used or cancelled once, for good).
     struct Quote {
         address provider;
         address consumer;
         bytes32 modelDigest;
+        bytes32 promptHash;
         uint128 pricePerToken;
         uint32 maxTokens;
+        uint32 minDuration;
         uint40 expiry;
         uint256 nonce;
     }
@@ -70,7 +82,10 @@ interface IJobEscrow {
         uint256[2] c;
     }
 
-    /// @notice A job as stored.
+    /// @notice A job as stored (amounts in wei, times in Unix seconds).
+    /// @param penalisable Set at assignment: whether a missed deadline penalises the provider (slash
+    /// and reputation). True when the deadline was at least `minPenaltyWindow` seconds after the
+    /// assignment (a claim, or an open by quote, whose deadline the provider agreed to).
     struct Job {
         address consumer;
         uint40 deadline;
@@ -80,6 +95,7 @@ interface IJobEscrow {
         JobStatus status;
         uint40 challengeEnds;
         uint32 tokenCount;
+        bool penalisable;
         uint128 pricePerToken;
         uint128 escrowed;
         bytes32 modelDigest;
@@ -136,6 +152,8 @@ interface IJobEscrow {
     event SlashRewardBpsSet(uint256 oldBps, uint256 newBps);
     /// @notice `treasury` changed.
     event TreasurySet(address oldTreasury, address newTreasury);
+    /// @notice `minPenaltyWindow` changed (seconds).
+    event MinPenaltyWindowSet(uint256 oldWindow, uint256 newWindow);
 
     /// @notice maxTokens × pricePerToken is zero.
     error EscrowZeroAmount();
@@ -171,6 +189,12 @@ interface IJobEscrow {
     error EscrowChallengeWindowClosed(uint256 jobId, uint256 challengeEnds);
     /// @notice The quote has expired.
     error EscrowQuoteExpired(uint256 expiry);
+    /// @notice The quote's expiry is more than `MAX_QUOTE_LIFETIME` seconds ahead (e.g. a quote that
+    /// never expires); `latest` is the latest expiry accepted now, Unix seconds.
+    error EscrowQuoteExpiryTooFar(uint256 expiry, uint256 latest);
+    /// @notice The deadline gives the quoting provider less time than it agreed to: `deadline` is
+    /// before `earliest` = `block.timestamp + quote.minDuration`, Unix seconds.
+    error EscrowDeadlineTooSoon(uint256 deadline, uint256 earliest);
     /// @notice The quote is for another consumer.
     error EscrowQuoteNotForCaller(address consumer, address caller);
     /// @notice The quote's nonce was used or cancelled.
@@ -190,23 +214,27 @@ interface IJobEscrow {
     function openJob(JobRequest calldata request) external returns (uint256 jobId);
 
     /// @notice Opens a job already assigned to the quote's provider (after off-chain negotiation).
-    /// @param quote The provider's offer; model, price and max tokens come from it.
-    /// @param signature The provider's EIP-712 signature (ECDSA, or ERC-1271 for contract wallets).
-    /// @param promptHash Hash of the prompt.
-    /// @param deadline Submission deadline, unix seconds.
+    /// Model, prompt hash, price and max tokens come from the signed quote; the deadline is the
+    /// caller's but must give the provider at least the `quote.minDuration` it agreed to (a longer
+    /// deadline only gives it more time, up to the 30-day cap).
+    /// @param quote The provider's offer.
+    /// @param signature The provider's EIP-712 signature of `quote` (ECDSA, or ERC-1271 for contract wallets).
+    /// @param deadline Submission deadline, Unix seconds: at least `block.timestamp + quote.minDuration`
+    /// and at most 30 days ahead.
     /// @return jobId The new job's id.
-    /// Emits `JobOpened`, `JobClaimed`. Reverts with `EscrowQuoteExpired`, `EscrowQuoteNotForCaller`,
-    /// `EscrowQuoteUsed`, `EscrowInvalidQuoteSignature`, the eligibility errors of `claim`, and
-    /// those of `openJob`.
+    /// Emits `JobOpened`, `JobClaimed`. Reverts with `EscrowQuoteExpired`, `EscrowQuoteExpiryTooFar`,
+    /// `EscrowQuoteNotForCaller`, `EscrowQuoteUsed`, `EscrowDeadlineTooSoon`,
+    /// `EscrowInvalidQuoteSignature`, the eligibility errors of `claim`, and those of `openJob`.
     function openJobWithQuote(
         Quote calldata quote,
         bytes calldata signature,
-        bytes32 promptHash,
         uint40 deadline
     ) external returns (uint256 jobId);
 
     /// @notice Assigns an open job to the caller, who must be registered, staked at least
-    /// `minStake`, serve the model and be at least the job's tier.
+    /// `minStake`, serve the model and be at least the job's tier. A provider claiming a job whose
+    /// deadline is less than `minPenaltyWindow` seconds away is not penalised if it misses it (the
+    /// consumer is refunded all the same); with more time left, the claim binds it to the deadline.
     /// Emits `JobClaimed`. Reverts with `EscrowWrongStatus`, `EscrowDeadlinePassed`,
     /// `EscrowProviderNotRegistered`, `EscrowStakeTooLow`, `EscrowModelNotServed`, `EscrowTierTooLow`.
     function claim(uint256 jobId) external;
@@ -257,9 +285,10 @@ interface IJobEscrow {
     function resolveDispute(uint256 jobId, bool providerAtFault) external;
 
     /// @notice Refunds a job whose deadline passed without a result (anyone may call; the refund
-    /// is credited to the consumer). An assigned provider is penalised: `deadlineSlashBps` of its
-    /// stake (split like a dispute slash, the consumer's share to the consumer) and -10
-    /// reliability, -5 transactions reputation.
+    /// and any slash share are credited to the consumer, never to the caller). An assigned
+    /// provider whose job is `penalisable` (it had at least its agreed time and `minPenaltyWindow`)
+    /// is penalised: `deadlineSlashBps` of its stake (split like a dispute slash, the consumer's
+    /// share to the consumer) and -10 reliability, -5 transactions reputation; otherwise nothing.
     /// Emits `JobExpired`. Reverts with `EscrowWrongStatus`, `EscrowDeadlineNotPassed`.
     function reclaim(uint256 jobId) external;
 
@@ -293,6 +322,14 @@ interface IJobEscrow {
 
     /// @notice Sets the treasury that receives protocol fees and slashes (not zero). Role: admin.
     function setTreasury(address newTreasury) external;
+
+    /// @notice Sets the least time, seconds, an assignment must leave before the deadline for a
+    /// missed deadline to be penalised; within [60, 86,400] (1 minute – 1 day). Applies to jobs
+    /// assigned from then on. Role: admin. Emits `MinPenaltyWindowSet`.
+    function setMinPenaltyWindow(uint32 newWindow) external;
+
+    /// @notice Least time from assignment to deadline for a missed deadline to be penalised, seconds.
+    function minPenaltyWindow() external view returns (uint32);
 
     /// @notice Role that resolves disputes (the security council Safe).
     function ARBITER_ROLE() external view returns (bytes32);

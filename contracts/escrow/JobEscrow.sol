@@ -20,6 +20,8 @@ import {IReceiptVerifier} from "./IReceiptVerifier.sol";
 /// @dev Consumers pay in AITBC, the protocol token (one token keeps the accounting simple).
 /// Effects before interactions everywhere; every external entry point that moves tokens is
 /// `nonReentrant`; payouts are credits withdrawn by the payee (pull payments).
+// 16 state variables: the 15 of the market plus `minPenaltyWindow` (security issue, part 2).
+// solhint-disable-next-line max-states-count
 contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -28,12 +30,14 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
 
     /// @notice EIP-712 type of a quote.
     bytes32 public constant QUOTE_TYPEHASH = keccak256(
-        "Quote(address provider,address consumer,bytes32 modelDigest,uint128 pricePerToken,"
-        "uint32 maxTokens,uint40 expiry,uint256 nonce)"
+        "Quote(address provider,address consumer,bytes32 modelDigest,bytes32 promptHash,uint128 pricePerToken,"
+        "uint32 maxTokens,uint32 minDuration,uint40 expiry,uint256 nonce)"
     );
 
     /// @notice Longest time from opening to deadline, seconds.
     uint256 public constant MAX_JOB_DURATION = 30 days;
+    /// @notice Latest expiry of a quote accepted, seconds after the block's timestamp.
+    uint256 public constant MAX_QUOTE_LIFETIME = 1 days;
 
     uint256 private constant BPS = 10_000;
     // Reputation deltas (see IReputationRegistry ranges).
@@ -68,6 +72,8 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
     uint96 public disputeBond = 100 ether;
     /// @notice Receiver of protocol fees and the treasury's share of slashes.
     address public treasury;
+    /// @inheritdoc IJobEscrow
+    uint32 public minPenaltyWindow = 10 minutes;
 
     uint64 private _lastJobId;
     mapping(uint256 jobId => Job) private _jobs;
@@ -125,23 +131,33 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
     function openJobWithQuote(
         Quote calldata quote,
         bytes calldata signature,
-        bytes32 promptHash,
         uint40 deadline
     ) external nonReentrant returns (uint256 jobId) {
         if (block.timestamp > quote.expiry) revert EscrowQuoteExpired(quote.expiry);
+        if (quote.expiry > block.timestamp + MAX_QUOTE_LIFETIME) {
+            revert EscrowQuoteExpiryTooFar(quote.expiry, block.timestamp + MAX_QUOTE_LIFETIME);
+        }
         if (quote.consumer != address(0) && quote.consumer != msg.sender) {
             revert EscrowQuoteNotForCaller(quote.consumer, msg.sender);
         }
         if (quoteNonceUsed[quote.provider][quote.nonce]) revert EscrowQuoteUsed(quote.provider, quote.nonce);
+        // The provider's time: never less than it signed for (a longer deadline only gives it more).
+        uint256 earliest = block.timestamp + quote.minDuration;
+        if (deadline < earliest) revert EscrowDeadlineTooSoon(deadline, earliest);
         if (!SignatureChecker.isValidSignatureNow(quote.provider, quoteDigest(quote), signature)) {
             revert EscrowInvalidQuoteSignature(quote.provider);
         }
         _checkEligible(quote.provider, quote.modelDigest, Tiers.Tier.Bronze);
         quoteNonceUsed[quote.provider][quote.nonce] = true;
-        jobId = _open(quote.modelDigest, promptHash, quote.maxTokens, quote.pricePerToken, deadline, Tiers.Tier.Bronze);
-        Job storage job = _jobs[jobId];
-        job.provider = quote.provider;
-        job.status = JobStatus.Claimed;
+        jobId = _open(
+            quote.modelDigest,
+            quote.promptHash,
+            quote.maxTokens,
+            quote.pricePerToken,
+            deadline,
+            Tiers.Tier.Bronze
+        );
+        _assign(_jobs[jobId], quote.provider, deadline);
         emit JobClaimed(jobId, quote.provider, true, quote.nonce);
     }
 
@@ -151,8 +167,7 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         _requireStatus(jobId, job.status, JobStatus.Open);
         if (block.timestamp > job.deadline) revert EscrowDeadlinePassed(jobId, job.deadline);
         _checkEligible(msg.sender, job.modelDigest, job.minTier);
-        job.provider = msg.sender;
-        job.status = JobStatus.Claimed;
+        _assign(job, msg.sender, job.deadline);
         emit JobClaimed(jobId, msg.sender, false, 0);
     }
 
@@ -266,7 +281,8 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         withdrawable[consumer] += job.escrowed;
         uint256 slashed;
         address provider = status == JobStatus.Claimed ? job.provider : address(0);
-        if (provider != address(0)) {
+        // Only a provider that had its agreed time and at least `minPenaltyWindow` is penalised.
+        if (provider != address(0) && job.penalisable) {
             reputation.adjustComponent(provider, IReputationRegistry.Component.Reliability, MISSED_RELIABILITY);
             reputation.adjustComponent(provider, IReputationRegistry.Component.Transactions, MISSED_TRANSACTIONS);
             slashed = _slash(provider, deadlineSlashBps, consumer);
@@ -337,6 +353,13 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         treasury = newTreasury;
     }
 
+    /// @inheritdoc IJobEscrow
+    function setMinPenaltyWindow(uint32 newWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkBounds(newWindow, 1 minutes, 1 days);
+        emit MinPenaltyWindowSet(minPenaltyWindow, newWindow);
+        minPenaltyWindow = newWindow;
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IJobEscrow
@@ -359,8 +382,10 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
                         quote.provider,
                         quote.consumer,
                         quote.modelDigest,
+                        quote.promptHash,
                         quote.pricePerToken,
                         quote.maxTokens,
+                        quote.minDuration,
                         quote.expiry,
                         quote.nonce
                     )
@@ -402,6 +427,14 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         job.promptHash = promptHash;
         emit JobOpened(jobId, msg.sender, modelDigest, promptHash, maxTokens, pricePerToken, deadline, minTier);
         token.safeTransferFrom(msg.sender, address(this), escrowed);
+    }
+
+    /// @dev Assigns `job` to `provider`. A missed deadline will penalise it only if the deadline is at
+    /// least `minPenaltyWindow` seconds away now (one write: provider, status and the flag share a slot).
+    function _assign(Job storage job, address provider, uint256 deadline) private {
+        job.provider = provider;
+        job.status = JobStatus.Claimed;
+        job.penalisable = deadline >= block.timestamp + minPenaltyWindow;
     }
 
     /// @dev Credits provider, treasury and consumer for a job whose result stands.

@@ -229,14 +229,16 @@ export async function submitDefault(
     .submitResult(jobId, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt));
 }
 
-/** EIP-712 types of a quote. */
+/** EIP-712 types of a quote (`IJobEscrow.Quote`; `minDuration` in seconds, `expiry` Unix seconds). */
 export const QUOTE_TYPES = {
   Quote: [
     { name: "provider", type: "address" },
     { name: "consumer", type: "address" },
     { name: "modelDigest", type: "bytes32" },
+    { name: "promptHash", type: "bytes32" },
     { name: "pricePerToken", type: "uint128" },
     { name: "maxTokens", type: "uint32" },
+    { name: "minDuration", type: "uint32" },
     { name: "expiry", type: "uint40" },
     { name: "nonce", type: "uint256" },
   ],

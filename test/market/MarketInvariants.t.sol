@@ -15,8 +15,11 @@ import {vm} from "../utils/Vm.sol";
 
 /// @dev Drives random sequences over the whole market: staking (stake, unbond, withdraw, fund,
 /// rate changes, claims, syncs), reputation writes by every role, and jobs through every path of
-/// the escrow (open, claim, submit, finalize, dispute, resolve either way, reclaim, cancel,
-/// withdraw). Every action checks its preconditions first, so no call reverts (failOnRevert).
+/// the escrow (open, open by a provider's signed quote, claim, submit, finalize, dispute, resolve
+/// either way, reclaim, cancel, withdraw), plus calls with arbitrary calldata from any actor
+/// (`rawEscrowCall`, whose reverts are ignored). Every action checks its preconditions first, so no
+/// call reverts (failOnRevert). `reclaim` also checks that a provider is slashed only when it had
+/// its agreed time and at least `minPenaltyWindow` from its assignment to the deadline.
 /// The receipt verifier is AcceptingReceiptVerifierMock: Solidity tests cannot run the snarkjs
 /// prover, and the real proof path is covered by the mocha tests.
 contract MarketHandler {
@@ -30,8 +33,14 @@ contract MarketHandler {
     address public immutable treasury;
 
     address[] public providers;
+    /// @dev Private keys of `providers` (they sign quotes with `vm.sign`).
+    uint256[] private _providerKeys;
     address[] public consumers;
     uint256[] public jobIds;
+    /// @dev Per job: when a provider was assigned and the duration it agreed to by quote (seconds).
+    mapping(uint256 jobId => uint256) private _assignedAt;
+    mapping(uint256 jobId => uint256) private _agreedDuration;
+    uint256 private _quoteNonce;
     uint256 private _nullifier = 1;
     /// @notice How many calls of each kind went through (to see the runs reach every path).
     mapping(bytes32 action => uint256) public calls;
@@ -42,7 +51,7 @@ contract MarketHandler {
         GPUStaking staking_,
         JobEscrow escrow_,
         address treasury_,
-        address[] memory providers_,
+        uint256[] memory providerKeys_,
         address[] memory consumers_
     ) {
         token = token_;
@@ -50,7 +59,8 @@ contract MarketHandler {
         staking = staking_;
         escrow = escrow_;
         treasury = treasury_;
-        providers = providers_;
+        _providerKeys = providerKeys_;
+        for (uint256 i = 0; i < providerKeys_.length; ++i) providers.push(vm.addr(providerKeys_[i]));
         consumers = consumers_;
     }
 
@@ -126,6 +136,41 @@ contract MarketHandler {
         jobIds.push(escrow.openJob(request));
     }
 
+    /// @dev A provider signs a quote for a consumer (EIP-712 through `quoteDigest`, signed with
+    /// `vm.sign`); the consumer opens it with a deadline at least the agreed `minDuration` away.
+    function openJobWithQuote(
+        uint256 providerSeed,
+        uint256 consumerSeed,
+        uint256 maxTokens,
+        uint256 price,
+        uint256 minDuration,
+        uint256 extra
+    ) external {
+        uint256 index = providerSeed % providers.length;
+        address provider = providers[index];
+        if (staking.stakeOf(provider) < staking.minStake()) return;
+        address consumer = _consumer(consumerSeed);
+        IJobEscrow.Quote memory quote = IJobEscrow.Quote({
+            provider: provider,
+            consumer: consumer,
+            modelDigest: MODEL,
+            promptHash: keccak256(abi.encode("quoted", jobIds.length)),
+            pricePerToken: uint128(1 + (price % 1 ether)),
+            maxTokens: uint32(1 + (maxTokens % 1_000)),
+            minDuration: uint32(minDuration % 7 days),
+            expiry: uint40(block.timestamp + 10 minutes),
+            nonce: ++_quoteNonce
+        });
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_providerKeys[index], escrow.quoteDigest(quote));
+        uint256 deadline = block.timestamp + 1 + quote.minDuration + (extra % 7 days);
+        vm.prank(consumer);
+        uint256 jobId = escrow.openJobWithQuote(quote, abi.encodePacked(r, s, v), uint40(deadline));
+        jobIds.push(jobId);
+        _assignedAt[jobId] = block.timestamp;
+        _agreedDuration[jobId] = quote.minDuration;
+        ++calls["openJobWithQuote"];
+    }
+
     function claim(uint256 jobSeed, uint256 providerSeed) external {
         (uint256 jobId, IJobEscrow.Job memory job) = _job(jobSeed);
         address provider = _provider(providerSeed);
@@ -134,6 +179,7 @@ contract MarketHandler {
         vm.prank(provider);
         ++calls["claim"];
         escrow.claim(jobId);
+        _assignedAt[jobId] = block.timestamp;
     }
 
     function submit(uint256 jobSeed, uint256 tokens) external {
@@ -173,7 +219,47 @@ contract MarketHandler {
         bool assignable = job.status == IJobEscrow.JobStatus.Open || job.status == IJobEscrow.JobStatus.Claimed;
         if (!assignable || block.timestamp <= job.deadline) return;
         ++calls["reclaim"];
+        uint256 stakeBefore = job.provider == address(0) ? 0 : staking.stakeOf(job.provider);
         escrow.reclaim(jobId);
+        if (job.status != IJobEscrow.JobStatus.Claimed) return;
+        if (staking.stakeOf(job.provider) < stakeBefore) {
+            // slashed: the provider had its agreed time and at least the penalty window
+            uint256 given = job.deadline - _assignedAt[jobId];
+            vm.assertTrue(given >= _agreedDuration[jobId], "slashed with less than the agreed duration");
+            vm.assertTrue(given >= escrow.minPenaltyWindow(), "slashed with less than minPenaltyWindow");
+            ++calls["reclaimSlashed"];
+        }
+    }
+
+    /// @dev Arbitrary calldata to the escrow from any actor, after one of its selectors (or raw
+    /// bytes); reverts are expected and ignored. Jobs it opens are tracked like the others.
+    function rawEscrowCall(uint256 actorSeed, uint256 selectorSeed, bytes calldata args) external {
+        bytes4[12] memory selectors = [
+            IJobEscrow.openJob.selector,
+            IJobEscrow.openJobWithQuote.selector,
+            IJobEscrow.claim.selector,
+            IJobEscrow.cancelJob.selector,
+            IJobEscrow.cancelQuote.selector,
+            IJobEscrow.submitResult.selector,
+            IJobEscrow.finalize.selector,
+            IJobEscrow.dispute.selector,
+            IJobEscrow.reclaim.selector,
+            IJobEscrow.withdraw.selector,
+            IJobEscrow.setMinPenaltyWindow.selector,
+            bytes4(0)
+        ];
+        bytes4 selector = selectors[selectorSeed % selectors.length];
+        bytes memory data = selector == bytes4(0) ? args : abi.encodePacked(selector, args);
+        uint256 count = providers.length + consumers.length;
+        uint256 pick = actorSeed % count;
+        address actor = pick < providers.length ? providers[pick] : consumers[pick - providers.length];
+        vm.prank(actor);
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, ) = address(escrow).call(data); // arbitrary calldata is the point
+        if (ok) ++calls["rawEscrowCallOk"];
+        for (uint256 id = jobIds.length == 0 ? 1 : jobIds[jobIds.length - 1] + 1; id <= escrow.lastJobId(); ++id) {
+            jobIds.push(id);
+        }
     }
 
     function cancel(uint256 jobSeed) external {
@@ -258,12 +344,14 @@ contract MarketInvariantTest {
         escrow = new JobEscrow(token, staking, reputation, verifier, TREASURY, address(this));
 
         address[] memory providers = new address[](3);
+        uint256[] memory providerKeys = new uint256[](3);
         address[] memory consumers = new address[](3);
         for (uint256 i = 0; i < 3; ++i) {
-            providers[i] = address(uint160(0xA000 + i));
+            providerKeys[i] = 0xA000 + i;
+            providers[i] = vm.addr(providerKeys[i]);
             consumers[i] = address(uint160(0xC000 + i));
         }
-        handler = new MarketHandler(token, reputation, staking, escrow, TREASURY, providers, consumers);
+        handler = new MarketHandler(token, reputation, staking, escrow, TREASURY, providerKeys, consumers);
 
         reputation.grantRole(reputation.ESCROW_ROLE(), address(escrow));
         reputation.grantRole(reputation.ESCROW_ROLE(), address(handler));

@@ -103,8 +103,10 @@ describe("JobEscrow", function () {
         provider: provider1.address,
         consumer: consumer.address,
         modelDigest: MODEL,
+        promptHash: PROMPT,
         pricePerToken: PRICE,
         maxTokens: MAX_TOKENS,
+        minDuration: 3600n,
         expiry: BigInt((await networkHelpers.time.latest()) + 3600),
         nonce: 7n,
       };
@@ -113,7 +115,7 @@ describe("JobEscrow", function () {
         market.ethers.TypedDataEncoder.hash(await quoteDomain(market), QUOTE_TYPES, quote),
       );
       const deadline = BigInt((await networkHelpers.time.latest()) + DAY);
-      await expect(escrow.connect(consumer).openJobWithQuote(quote, signature, PROMPT, deadline))
+      await expect(escrow.connect(consumer).openJobWithQuote(quote, signature, deadline))
         .to.emit(escrow, "JobClaimed")
         .withArgs(1n, provider1.address, true, 7n);
       expect(await escrow.quoteNonceUsed(provider1.address, 7n)).to.equal(true);
@@ -122,7 +124,7 @@ describe("JobEscrow", function () {
       await expect(escrow.finalize(1n)).to.emit(escrow, "JobSettled");
 
       // The same quote cannot open a second job.
-      await expect(escrow.connect(consumer).openJobWithQuote(quote, signature, PROMPT, deadline + 10n))
+      await expect(escrow.connect(consumer).openJobWithQuote(quote, signature, deadline + 10n))
         .to.be.revertedWithCustomError(escrow, "EscrowQuoteExpired")
         .withArgs(quote.expiry);
     });
@@ -153,15 +155,17 @@ describe("JobEscrow", function () {
         provider: walletAddress,
         consumer: ethers.ZeroAddress,
         modelDigest: MODEL,
+        promptHash: PROMPT,
         pricePerToken: PRICE,
         maxTokens: MAX_TOKENS,
+        minDuration: 3600n,
         expiry: BigInt((await networkHelpers.time.latest()) + 3600),
         nonce: 1n,
       };
       // The wallet's owner key signs; the escrow asks the wallet (ERC-1271).
       const signature = await walletOwner.signTypedData(await quoteDomain(market), QUOTE_TYPES, quote);
       const deadline = BigInt((await networkHelpers.time.latest()) + DAY);
-      await escrow.connect(consumer).openJobWithQuote(quote, signature, PROMPT, deadline);
+      await escrow.connect(consumer).openJobWithQuote(quote, signature, deadline);
       const job = await escrow.jobOf(1n);
       expect(job.provider).to.equal(walletAddress);
       expect(job.status).to.equal(Status.Claimed);
@@ -361,25 +365,27 @@ describe("JobEscrow", function () {
         provider: provider1.address,
         consumer: consumer.address,
         modelDigest: MODEL,
+        promptHash: PROMPT,
         pricePerToken: PRICE,
         maxTokens: MAX_TOKENS,
+        minDuration: 3600n,
         expiry: BigInt(now + 600),
         nonce: 1n,
       };
       const good = await provider1.signTypedData(domain, QUOTE_TYPES, quote);
       const forged = await provider2.signTypedData(domain, QUOTE_TYPES, quote);
-      await expect(escrow.connect(consumer).openJobWithQuote(quote, forged, PROMPT, deadline))
+      await expect(escrow.connect(consumer).openJobWithQuote(quote, forged, deadline))
         .to.be.revertedWithCustomError(escrow, "EscrowInvalidQuoteSignature")
         .withArgs(provider1.address);
       const cheaper = { ...quote, pricePerToken: PRICE / 2n }; // signature over other terms
       await expect(
-        escrow.connect(consumer).openJobWithQuote(cheaper, good, PROMPT, deadline),
+        escrow.connect(consumer).openJobWithQuote(cheaper, good, deadline),
       ).to.be.revertedWithCustomError(escrow, "EscrowInvalidQuoteSignature");
-      await expect(escrow.connect(outsider).openJobWithQuote(quote, good, PROMPT, deadline))
+      await expect(escrow.connect(outsider).openJobWithQuote(quote, good, deadline))
         .to.be.revertedWithCustomError(escrow, "EscrowQuoteNotForCaller")
         .withArgs(consumer.address, outsider.address);
-      await escrow.connect(consumer).openJobWithQuote(quote, good, PROMPT, deadline);
-      await expect(escrow.connect(consumer).openJobWithQuote(quote, good, PROMPT, deadline))
+      await escrow.connect(consumer).openJobWithQuote(quote, good, deadline);
+      await expect(escrow.connect(consumer).openJobWithQuote(quote, good, deadline))
         .to.be.revertedWithCustomError(escrow, "EscrowQuoteUsed")
         .withArgs(provider1.address, 1n);
       const second = { ...quote, nonce: 2n };
@@ -388,12 +394,12 @@ describe("JobEscrow", function () {
         .to.emit(escrow, "QuoteCancelled")
         .withArgs(provider1.address, 2n);
       await expect(
-        escrow.connect(consumer).openJobWithQuote(second, secondSig, PROMPT, deadline),
+        escrow.connect(consumer).openJobWithQuote(second, secondSig, deadline),
       ).to.be.revertedWithCustomError(escrow, "EscrowQuoteUsed");
       const third = { ...quote, nonce: 3n };
       const thirdSig = await provider1.signTypedData(domain, QUOTE_TYPES, third);
       await networkHelpers.time.increaseTo(quote.expiry + 1n);
-      await expect(escrow.connect(consumer).openJobWithQuote(third, thirdSig, PROMPT, deadline))
+      await expect(escrow.connect(consumer).openJobWithQuote(third, thirdSig, deadline))
         .to.be.revertedWithCustomError(escrow, "EscrowQuoteExpired")
         .withArgs(quote.expiry);
     });
@@ -553,6 +559,7 @@ describe("JobEscrow", function () {
         ["setDisputeSlashBps", 100n, 5_000n, 5_001n, "disputeSlashBps"],
         ["setDeadlineSlashBps", 0n, 1_000n, 1_001n, "deadlineSlashBps"],
         ["setSlashRewardBps", 0n, 9_000n, 9_001n, "slashRewardBps"],
+        ["setMinPenaltyWindow", 60n, BigInt(DAY), 59n, "minPenaltyWindow"],
       ];
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- setters are looked up by name
       const c = escrow as any;

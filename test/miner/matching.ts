@@ -32,7 +32,9 @@ import { sleep } from "../../scripts/lib/retry.js";
 import {
   deployMarket,
   DAY,
+  OUTPUT,
   PRICE,
+  PROMPT,
   SECRET_1,
   SECRET_2,
   Status,
@@ -177,7 +179,13 @@ describe("matching: offers, /v1/match, quotes, fallback to open jobs", function 
     // provider2 refuses quotes below its ask
     const relay = new RelayClient(coordinator.relay.url);
     const digest = await new BuiltinBackend().modelDigest(BUILTIN_MODEL_NAME);
-    const id = await relay.requestQuote({ provider: market.provider2.address as Address, consumer: market.consumer.address as Address, modelDigest: digest, maxTokens: 10, pricePerToken: BETWEEN }); // prettier-ignore
+    const promptHash = await relay.putPrompt({
+      model: BUILTIN_MODEL_NAME,
+      prompt: "quote me",
+      seed: 0,
+      nonce: "00",
+    });
+    const id = await relay.requestQuote({ provider: market.provider2.address as Address, consumer: market.consumer.address as Address, modelDigest: digest, promptHash, maxTokens: 10, pricePerToken: BETWEEN, duration: 3_600 }); // prettier-ignore
     const answer = await relay.quoteAnswer(id, 5_000);
     expect(answer).to.deep.include({ status: "refused" });
     expect((answer as { reason: string }).reason).to.match(/below the ask/);
@@ -223,8 +231,10 @@ describe("matching: offers, /v1/match, quotes, fallback to open jobs", function 
       provider: market.provider1.address as Address,
       consumer: market.consumer.address as Address,
       modelDigest: digest,
+      promptHash: PROMPT,
       pricePerToken: ASK_LOW,
       maxTokens: 64n,
+      minDuration: 3_600n,
       expiry: now + 60n,
       nonce: 7n,
     };
@@ -232,8 +242,10 @@ describe("matching: offers, /v1/match, quotes, fallback to open jobs", function 
       provider: quote.provider,
       consumer: quote.consumer,
       modelDigest: digest,
+      promptHash: PROMPT,
       maxTokens: 64,
       maxPricePerToken: PRICE,
+      maxDuration: 3_600,
       minExpiry: now + 5n,
     };
     const genuine = await signQuote(adapter(market.provider1.address).wallet, { contracts: consumerChain.contracts, quote }); // prettier-ignore
@@ -256,6 +268,9 @@ describe("matching: offers, /v1/match, quotes, fallback to open jobs", function 
     // and a genuine quote for something else is not used either
     expect((await rejected({ quote, signature: genuine }, { ...expected, maxTokens: 65 })).message).to.match(/covers 64 tokens/); // prettier-ignore
     expect((await rejected({ quote, signature: genuine }, { ...expected, maxPricePerToken: ASK_LOW - 1n })).message).to.match(/above/); // prettier-ignore
+    expect((await rejected({ quote, signature: genuine }, { ...expected, promptHash: OUTPUT })).message).to.match(/for prompt/); // prettier-ignore
+    expect((await rejected({ quote, signature: genuine }, { ...expected, maxDuration: 3_599 })).message).to.match(/needs 3600 s/); // prettier-ignore
+    expect((await rejected({ quote: { ...quote, minDuration: 2n }, signature: genuine })).message).to.match(/verifyQuote/); // prettier-ignore
     expect(
       (await rejected({ quote, signature: genuine }, { ...expected, consumer: market.outsider.address as Address })).message, // prettier-ignore
     ).to.match(/for consumer/);

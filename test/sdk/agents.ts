@@ -143,8 +143,10 @@ describe("sdk: agents (strategies, matcher, negotiation, router)", function () {
         provider: market.provider1.address as Address,
         consumer: market.consumer.address as Address,
         modelDigest: MODEL,
+        promptHash: PROMPT,
         pricePerToken: 4n * 10n ** 15n,
         maxTokens: 100n,
+        minDuration: 600n,
         expiry: now + 3600n,
         nonce: 7n,
       });
@@ -176,7 +178,6 @@ describe("sdk: agents (strategies, matcher, negotiation, router)", function () {
         contracts,
         quote,
         signature,
-        promptHash: PROMPT,
         deadline: now + BigInt(DAY),
       });
       const job = await getJob(clients.publicClient, { contracts, jobId });

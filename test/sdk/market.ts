@@ -13,6 +13,7 @@ import {
   getTrustScore,
   identityCommitment,
   InvalidAmountError,
+  InvalidParameterError,
   openJob,
   openJobWithQuote,
   proveAndSubmitResult,
@@ -198,8 +199,10 @@ describe("sdk: staking, reputation and job actions", function () {
       provider: addr(market.provider2),
       consumer: addr(market.consumer),
       modelDigest: MODEL,
+      promptHash: PROMPT,
       pricePerToken: PRICE,
       maxTokens: 50n,
+      minDuration: 3_600n,
       expiry: (await now()) + 3600n,
       nonce: 1n,
     };
@@ -212,23 +215,29 @@ describe("sdk: staking, reputation and job actions", function () {
         signature,
       }),
     ).to.equal(false);
+    // the signature covers the prompt hash and the agreed duration too
+    expect(await verifyQuote(clients.publicClient, { contracts, quote: { ...quote, promptHash: OUTPUT }, signature })).to.equal(false); // prettier-ignore
+    expect(await verifyQuote(clients.publicClient, { contracts, quote: { ...quote, minDuration: 2n }, signature })).to.equal(false); // prettier-ignore
     const consumer = clients.walletFor(market.consumer.address);
-    const opened = await openJobWithQuote(consumer, {
-      contracts,
-      quote,
-      signature,
-      promptHash: PROMPT,
-      deadline: (await now()) + BigInt(DAY),
-    });
+    // a deadline sooner than the agreed duration is refused before any transaction
+    const tooSoon = await rejection(
+      openJobWithQuote(consumer, { contracts, quote, signature, deadline: (await now()) + 2n }),
+    );
+    expect(tooSoon).to.be.instanceOf(InvalidParameterError);
+    expect(tooSoon.message).to.match(/minDuration/);
+    // default deadline: latest block + minDuration + 60 s
+    const opened = await openJobWithQuote(consumer, { contracts, quote, signature });
     const job = await getJob(clients.publicClient, { contracts, jobId: opened.jobId });
     expect(job.status).to.equal("Claimed");
     expect(job.provider).to.equal(addr(market.provider2));
+    expect(job.promptHash).to.equal(PROMPT);
+    // the opening block is at most the margin after the latest block seen by openJobWithQuote
+    expect(Number(job.deadline - (await now()))).to.be.within(3_600, 3_660);
     const reused = await rejection<ContractRevertError>(
       openJobWithQuote(consumer, {
         contracts,
         quote,
         signature,
-        promptHash: PROMPT,
         deadline: (await now()) + BigInt(DAY),
       }),
     );

@@ -10,7 +10,8 @@
  * - `POST /v1/match` `{ consumer, modelDigest, maxTokens, maxPricePerToken }` → `{ offers }` ranked
  *   best first, from the fresh offers; 501 when the relay has no matcher (a plain relay: callers
  *   fall back to an open job)
- * - `POST /v1/quote-requests` `{ provider, consumer, modelDigest, maxTokens, pricePerToken }` → `{ id }`;
+ * - `POST /v1/quote-requests` `{ provider, consumer, modelDigest, promptHash, maxTokens, pricePerToken,
+ *   duration }` → `{ id }` (the prompt should be posted first, so the provider can check it);
  *   `GET /v1/quote-requests?provider=<address>&wait=<ms>` → `{ requests }` (each handed out once);
  *   `POST /v1/quote-requests/<id>` `{ quote, signature }` or `{ refused }`;
  *   `GET /v1/quote-requests/<id>?wait=<ms>` → `{ status: "pending" | "quoted" | "refused", … }`
@@ -80,15 +81,22 @@ export interface MatchedOffer {
 /** The matching function a relay may be given (the coordinator's, over the SDK's `rankOffers`). */
 export type Matcher = (request: MatchRequest, offers: readonly Offer[]) => Promise<MatchedOffer[]>;
 
-/** A consumer's request for a signed quote from one provider. */
+/** A consumer's request for a signed quote from one provider, for one prompt. */
 export interface QuoteRequest {
   id: string;
   provider: Address;
   consumer: Address;
   modelDigest: Hex;
+  /** Hash of the job's prompt payload (bytes32), already on the relay: the quote is for this prompt only. */
+  promptHash: Hex;
   maxTokens: number;
   /** The price asked to be quoted, wei per token. */
   pricePerToken: bigint;
+  /**
+   * Time the consumer will give from the opening to the deadline, seconds: the quote's
+   * `minDuration` (the provider refuses if it cannot answer and settle within it).
+   */
+  duration: number;
 }
 
 /** A provider's answer to a quote request. */
@@ -136,8 +144,10 @@ export function quoteFromJson(v: Record<string, unknown>): Quote {
     provider: addr(v.provider, "quote.provider"),
     consumer: addr(v.consumer, "quote.consumer"),
     modelDigest: v.modelDigest as Hex,
+    promptHash: v.promptHash as Hex,
     pricePerToken: big(v.pricePerToken, "quote.pricePerToken"),
     maxTokens: big(v.maxTokens, "quote.maxTokens"),
+    minDuration: big(v.minDuration, "quote.minDuration"),
     expiry: big(v.expiry, "quote.expiry"),
     nonce: big(v.nonce, "quote.nonce"),
   };
@@ -208,8 +218,10 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     provider: r.provider,
     consumer: r.consumer,
     modelDigest: r.modelDigest,
+    promptHash: r.promptHash,
     maxTokens: r.maxTokens,
     pricePerToken: r.pricePerToken,
+    duration: r.duration,
   });
   const server: Server = createServer((req, res) => {
     (async () => {
@@ -286,8 +298,10 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
           provider: addr(v.provider, "provider"),
           consumer: addr(v.consumer, "consumer"),
           modelDigest: v.modelDigest as Hex,
+          promptHash: v.promptHash as Hex,
           maxTokens: Number(v.maxTokens),
           pricePerToken: big(v.pricePerToken, "pricePerToken"),
+          duration: Number(v.duration),
         };
         state.quoteRequests.set(request.id, {
           ...request,

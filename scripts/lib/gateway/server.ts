@@ -7,9 +7,10 @@
  *
  * Matching, per request: the gateway asks the coordinator's relay for ranked offers (`/v1/match`,
  * the SDK's `rankOffers` over the miners' offers and trust scores), requests a signed quote from the
- * best provider (then the next, while time is left) through the relay, checks it (fields, then the
- * SDK's `verifyQuote`) and opens the job with `openJobWithQuote` — assigned to that provider, no
- * claim. Without a match or a valid quote within `matchTimeoutMs` (or if the quoted open reverts),
+ * best provider (then the next, while time is left) through the relay — for the prompt it has just
+ * posted (its hash) and the job's duration (`deadlineS`) — checks it (fields, then the SDK's
+ * `verifyQuote`) and opens the job with `openJobWithQuote` with a deadline the quote allows
+ * (`minDuration` after the latest block plus a margin) — assigned to that provider, no claim. Without a match or a valid quote within `matchTimeoutMs` (or if the quoted open reverts),
  * it opens a plain job that any eligible miner may claim (`matched: "open"`). Each path is logged.
  */
 import { randomBytes } from "node:crypto";
@@ -19,7 +20,12 @@ import type { AddressInfo } from "node:net";
 import { encodeFunctionData, type Address, type Hex, type TransactionReceipt } from "viem";
 
 import { agentWalletAbi, jobEscrowAbi } from "../../../sdk/src/abis/index.js";
-import { openJobWithQuote, verifyQuote, type Quote } from "../../../sdk/src/actions/jobs.js";
+import {
+  openJobWithQuote,
+  QUOTE_DEADLINE_MARGIN_S,
+  verifyQuote,
+  type Quote,
+} from "../../../sdk/src/actions/jobs.js";
 import { revertName, type ChainAdapter } from "../chain.js";
 import { RelayClient, type ServedModel } from "../coordinator/relay.js";
 import type { ChatMessage } from "../ollama/backend.js";
@@ -44,7 +50,11 @@ export interface GatewayOptions {
   log?: (line: string) => void;
   /** `num_predict` when the request has none (default 256). */
   defaultMaxTokens?: number;
-  /** Job deadline from now (s, default 1 day). */
+  /**
+   * Job duration, seconds (default 1 day): an open job's deadline is now + this; a quote is
+   * requested for this duration and opened with a deadline of its `minDuration` after the latest
+   * block plus {@link QUOTE_DEADLINE_MARGIN_S}.
+   */
   deadlineS?: number;
   /** How long to wait for a miner's answer (ms, default 120 s). */
   resultTimeoutMs?: number;
@@ -105,9 +115,13 @@ export interface ExpectedQuote {
   /** Who opens the job (the agent wallet, or the gateway's account). */
   consumer: Address;
   modelDigest: Hex;
+  /** The prompt the quote must be for (bytes32). */
+  promptHash: Hex;
   maxTokens: number;
   /** The most the gateway pays, wei per token. */
   maxPricePerToken: bigint;
+  /** The longest `minDuration` the gateway gives (the duration it asked for), seconds. */
+  maxDuration: number;
   /** The quote must be valid at least until this time, Unix seconds of chain time. */
   minExpiry: bigint;
 }
@@ -133,6 +147,10 @@ export async function acceptQuote(
     throw new QuoteRejectedError(`it is for consumer ${quote.consumer}, not ${expected.consumer}`);
   if (!same(quote.modelDigest, expected.modelDigest))
     throw new QuoteRejectedError(`it is for model ${quote.modelDigest}, not ${expected.modelDigest}`);
+  if (!same(quote.promptHash, expected.promptHash))
+    throw new QuoteRejectedError(`it is for prompt ${quote.promptHash}, not ${expected.promptHash}`);
+  if (quote.minDuration > BigInt(expected.maxDuration))
+    throw new QuoteRejectedError(`it needs ${quote.minDuration} s, more than the ${expected.maxDuration} s asked for`); // prettier-ignore
   if (quote.maxTokens !== BigInt(expected.maxTokens))
     throw new QuoteRejectedError(`it covers ${quote.maxTokens} tokens, not ${expected.maxTokens}`);
   if (quote.pricePerToken > expected.maxPricePerToken)
@@ -162,6 +180,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function findQuote(
     modelDigest: Hex,
     maxTokens: number,
+    promptHash: Hex,
+    duration: number,
   ): Promise<{ quote: Quote; signature: Hex } | { reason: string }> {
     const budget = options.matchTimeoutMs ?? 1_500;
     if (budget <= 0) return { reason: "matching is off" };
@@ -185,7 +205,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const who = offer.provider.slice(0, 10);
       try {
         const id = await relay.requestQuote(
-          { provider: offer.provider, consumer, modelDigest, maxTokens, pricePerToken: offer.pricePerToken },
+          { provider: offer.provider, consumer, modelDigest, promptHash, maxTokens, pricePerToken: offer.pricePerToken, duration }, // prettier-ignore
           call(),
         );
         let answer = await relay.quoteAnswer(id, left(), { attempts: 1, timeoutMs: left() + 1_000 });
@@ -203,8 +223,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           provider: offer.provider,
           consumer,
           modelDigest,
+          promptHash,
           maxTokens,
           maxPricePerToken: options.pricePerToken,
+          maxDuration: duration,
           minExpiry: BigInt((await chain.now()) + 5),
         });
         return { quote, signature: answer.signature };
@@ -215,22 +237,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return { reason: reasons.join("; ") || `no quote within ${budget} ms` };
   }
 
-  /** Opens the job with a quote (through the agent wallet when configured). */
-  function openQuoted(signed: { quote: Quote; signature: Hex }, promptHash: Hex, deadline: number) {
+  /**
+   * Opens the job with a quote (through the agent wallet when configured), for the quote's prompt
+   * hash, with a deadline of `quote.minDuration` after the latest block plus a margin for the time
+   * until inclusion: never sooner than the provider agreed to.
+   */
+  async function openQuoted(signed: { quote: Quote; signature: Hex }) {
     const { quote, signature } = signed;
+    const deadline = BigInt(await chain.now()) + quote.minDuration + QUOTE_DEADLINE_MARGIN_S;
     if (!options.agentWallet)
       return chain
-        .send(
-          "openJobWithQuote",
-          (client) =>
-          openJobWithQuote(client, { contracts: chain.contracts, quote, signature, promptHash, deadline: BigInt(deadline) }), // prettier-ignore
+        .send("openJobWithQuote", (client) =>
+          openJobWithQuote(client, { contracts: chain.contracts, quote, signature, deadline }),
         )
         .then(({ receipt }) => receipt);
     const args = [
-      { ...quote, maxTokens: Number(quote.maxTokens), expiry: Number(quote.expiry) },
+      {
+        ...quote,
+        maxTokens: Number(quote.maxTokens),
+        minDuration: Number(quote.minDuration),
+        expiry: Number(quote.expiry),
+      },
       signature,
-      promptHash,
-      deadline,
+      Number(deadline),
     ] as const;
     return chain.writeTo(options.agentWallet, agentWalletAbi, "execute", [
       chain.config.addresses.escrow,
@@ -272,15 +301,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       opts.num_predict && opts.num_predict > 0 ? opts.num_predict : (options.defaultMaxTokens ?? 256);
     const promptHash = await relay.putPrompt(payload);
     const openedAt = performance.now();
-    const deadline = (await chain.now()) + (options.deadlineS ?? 86_400); // of the job, chain time
+    const duration = options.deadlineS ?? 86_400; // of the job, seconds of chain time
     let receipt: TransactionReceipt | undefined;
     let matched: "quote" | "open" = "open";
     let price = options.pricePerToken;
     let why: string;
-    const signed = await findQuote(model.digest, maxTokens);
+    const signed = await findQuote(model.digest, maxTokens, promptHash, duration);
+    const deadline = (await chain.now()) + duration;
     if ("quote" in signed) {
       try {
-        receipt = await openQuoted(signed, promptHash, deadline);
+        receipt = await openQuoted(signed);
         matched = "quote";
         price = signed.quote.pricePerToken;
       } catch (error) {

@@ -12,8 +12,12 @@
  * Matching: the miner announces an offer to the coordinator's relay — its models, its asking price
  * (`pricePerToken`, wei per token) and its spare capacity — every `offerEveryMs` (the heartbeat that
  * keeps the offer matchable), and answers quote requests addressed to it (long-poll) with an EIP-712
- * quote signed with the SDK's `signQuote` when it serves the model, has capacity and the price is at
- * least its ask. A job opened with that quote is assigned to it on-chain (no claim); the miner
+ * quote signed with the SDK's `signQuote` when it serves the model, has capacity, the price is at
+ * least its ask, the request's prompt is on the relay under the request's prompt hash and the
+ * consumer gives it at least the time it needs ({@link Miner.requiredDuration}). The quote binds that
+ * prompt hash and that duration, so nobody can open it for another prompt or with a deadline
+ * sooner than agreed (and get the miner slashed). A job opened with that quote is assigned to it
+ * on-chain (no claim); the miner
  * watches for `JobClaimed(byQuote, nonce)` of its outstanding quotes and starts at once. Open jobs
  * are still claimed (first valid claim wins) when they pay at least the ask.
  *
@@ -82,6 +86,11 @@ export interface MinerOptions {
   offerEveryMs?: number;
   /** Lifetime of a signed quote, seconds of chain time (default 60). */
   quoteTtlS?: number;
+  /**
+   * Least time this miner accepts between a quoted job's opening and its deadline, seconds, before
+   * the per-token time (default 300); see {@link Miner.requiredDuration}.
+   */
+  minJobDurationS?: number;
   /** Poll interval for the `JobClaimed` event of an outstanding quote (ms, default 50). */
   quoteWatchMs?: number;
   log?: (line: string) => void;
@@ -103,11 +112,14 @@ export interface JobTiming {
 /** Default asking price: 10^15 wei (0.001 AITBC) per token. */
 export const DEFAULT_ASK = 10n ** 15n;
 
+/** The escrow's longest job, seconds (`JobEscrow.MAX_JOB_DURATION`): a longer duration cannot open. */
+const MAX_JOB_DURATION_S = 30 * 86_400;
+
 /** What the miner did with quote requests (for reports and tests). */
 export interface QuoteStats {
   /** Quotes signed. */
   signed: number;
-  /** Requests refused (model, price or capacity). */
+  /** Requests refused (model, prompt, duration, price or capacity). */
   refused: number;
   /** Jobs assigned by one of our quotes and adopted from their `JobClaimed` event. */
   adopted: number;
@@ -268,24 +280,49 @@ export class Miner {
   }
 
   /**
+   * Seconds this miner needs from a job's opening to its deadline for `maxTokens` tokens:
+   * `minJobDurationS` (default 300: queueing, proof, submission, chain delays) plus the tokens at
+   * the declared throughput. Quotes are signed only for at least this long.
+   */
+  requiredDuration(maxTokens: number): number {
+    const perToken = Math.ceil(maxTokens / Math.max(1, this.options.gpu.throughput));
+    return (this.options.minJobDurationS ?? 300) + perToken;
+  }
+
+  /** Why a quote request must be refused, or undefined (checks the prompt on the relay last). */
+  private async quoteRefusal(request: QuoteRequest, relay: RelayClient): Promise<string | undefined> {
+    if (request.provider.toLowerCase() !== this.address.toLowerCase())
+      return "not addressed to this provider";
+    if (!this.digests.has(request.modelDigest.toLowerCase()))
+      return `model ${request.modelDigest} is not served here`;
+    if (request.pricePerToken < this.ask)
+      return `price ${request.pricePerToken} wei/token is below the ask of ${this.ask}`;
+    if (this.stopping || !this.wantsMore) return "no spare capacity";
+    if (typeof request.promptHash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(request.promptHash))
+      return "the request carries no prompt hash (bytes32)";
+    const needed = this.requiredDuration(request.maxTokens);
+    const duration = request.duration;
+    if (typeof duration !== "number" || !Number.isInteger(duration) || duration < needed)
+      return `a job of ${request.maxTokens} tokens needs at least ${needed} s, the request gives ${String(duration)}`;
+    if (duration > MAX_JOB_DURATION_S) return `duration ${duration} s is above the escrow's 30 days`;
+    const payload = await relay.getPrompt(request.promptHash).catch(() => undefined);
+    if (!payload || payloadHash(payload).toLowerCase() !== request.promptHash.toLowerCase())
+      return `the prompt ${request.promptHash} is not on the relay (a quote is only for a prompt seen)`;
+    return undefined;
+  }
+
+  /**
    * Answers one quote request on the relay: a quote signed with the SDK's `signQuote` (random
-   * 256-bit nonce, expiry `quoteTtlS` of chain time) when this miner serves the model, has spare
-   * capacity and the requested price is at least its ask; otherwise a refusal with the reason.
+   * 256-bit nonce, expiry `quoteTtlS` of chain time) for exactly the request's prompt hash and
+   * duration (`minDuration`), when this miner serves the model, has spare capacity, the requested
+   * price is at least its ask, the prompt is on the relay and the duration is at least
+   * {@link requiredDuration}; otherwise a refusal with the reason.
    *
    * @returns The signed quote, or the reason of the refusal.
    */
   async answerQuote(request: QuoteRequest): Promise<{ quote: Quote; signature: Hex } | { refused: string }> {
     const relay = new RelayClient(this.options.relayUrl);
-    const reason =
-      request.provider.toLowerCase() !== this.address.toLowerCase()
-        ? "not addressed to this provider"
-        : !this.digests.has(request.modelDigest.toLowerCase())
-          ? `model ${request.modelDigest} is not served here`
-          : request.pricePerToken < this.ask
-            ? `price ${request.pricePerToken} wei/token is below the ask of ${this.ask}`
-            : this.stopping || !this.wantsMore
-              ? "no spare capacity"
-              : undefined;
+    const reason = await this.quoteRefusal(request, relay);
     if (reason) {
       this.quotes.refused++;
       this.log(`quote request ${request.id.slice(0, 8)}: refused (${reason})`);
@@ -297,8 +334,10 @@ export class Miner {
       provider: this.address,
       consumer: request.consumer,
       modelDigest: request.modelDigest,
+      promptHash: request.promptHash,
       pricePerToken: request.pricePerToken,
       maxTokens: BigInt(request.maxTokens),
+      minDuration: BigInt(request.duration),
       expiry: BigInt((await this.chain.now()) + ttl),
       nonce: bytesToBigInt(randomBytes(32)),
     };

@@ -129,6 +129,22 @@ export const jobEscrowAbi = [
         name: "deadline",
         type: "uint256",
       },
+      {
+        internalType: "uint256",
+        name: "earliest",
+        type: "uint256",
+      },
+    ],
+    name: "EscrowDeadlineTooSoon",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "deadline",
+        type: "uint256",
+      },
     ],
     name: "EscrowInvalidDeadline",
     type: "error",
@@ -266,6 +282,22 @@ export const jobEscrowAbi = [
       },
     ],
     name: "EscrowQuoteExpired",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "expiry",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "latest",
+        type: "uint256",
+      },
+    ],
+    name: "EscrowQuoteExpiryTooFar",
     type: "error",
   },
   {
@@ -758,6 +790,25 @@ export const jobEscrowAbi = [
       {
         indexed: false,
         internalType: "uint256",
+        name: "oldWindow",
+        type: "uint256",
+      },
+      {
+        indexed: false,
+        internalType: "uint256",
+        name: "newWindow",
+        type: "uint256",
+      },
+    ],
+    name: "MinPenaltyWindowSet",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: false,
+        internalType: "uint256",
         name: "oldBps",
         type: "uint256",
       },
@@ -994,6 +1045,19 @@ export const jobEscrowAbi = [
   {
     inputs: [],
     name: "MAX_JOB_DURATION",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MAX_QUOTE_LIFETIME",
     outputs: [
       {
         internalType: "uint256",
@@ -1315,6 +1379,11 @@ export const jobEscrowAbi = [
             type: "uint32",
           },
           {
+            internalType: "bool",
+            name: "penalisable",
+            type: "bool",
+          },
+          {
             internalType: "uint128",
             name: "pricePerToken",
             type: "uint128",
@@ -1351,6 +1420,19 @@ export const jobEscrowAbi = [
         internalType: "uint256",
         name: "",
         type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "minPenaltyWindow",
+    outputs: [
+      {
+        internalType: "uint32",
+        name: "",
+        type: "uint32",
       },
     ],
     stateMutability: "view",
@@ -1446,6 +1528,11 @@ export const jobEscrowAbi = [
             type: "bytes32",
           },
           {
+            internalType: "bytes32",
+            name: "promptHash",
+            type: "bytes32",
+          },
+          {
             internalType: "uint128",
             name: "pricePerToken",
             type: "uint128",
@@ -1453,6 +1540,11 @@ export const jobEscrowAbi = [
           {
             internalType: "uint32",
             name: "maxTokens",
+            type: "uint32",
+          },
+          {
+            internalType: "uint32",
+            name: "minDuration",
             type: "uint32",
           },
           {
@@ -1474,11 +1566,6 @@ export const jobEscrowAbi = [
         internalType: "bytes",
         name: "signature",
         type: "bytes",
-      },
-      {
-        internalType: "bytes32",
-        name: "promptHash",
-        type: "bytes32",
       },
       {
         internalType: "uint40",
@@ -1530,6 +1617,11 @@ export const jobEscrowAbi = [
             type: "bytes32",
           },
           {
+            internalType: "bytes32",
+            name: "promptHash",
+            type: "bytes32",
+          },
+          {
             internalType: "uint128",
             name: "pricePerToken",
             type: "uint128",
@@ -1537,6 +1629,11 @@ export const jobEscrowAbi = [
           {
             internalType: "uint32",
             name: "maxTokens",
+            type: "uint32",
+          },
+          {
+            internalType: "uint32",
+            name: "minDuration",
             type: "uint32",
           },
           {
@@ -1718,6 +1815,19 @@ export const jobEscrowAbi = [
       },
     ],
     name: "setDisputeSlashBps",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint32",
+        name: "newWindow",
+        type: "uint32",
+      },
+    ],
+    name: "setMinPenaltyWindow",
     outputs: [],
     stateMutability: "nonpayable",
     type: "function",

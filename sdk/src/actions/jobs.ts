@@ -147,28 +147,49 @@ function openedJobId(logs: Log[]): bigint {
   return event?.args.jobId ?? 0n;
 }
 
-/** A provider's signed offer: price and capacity for one consumer and model (EIP-712 `Quote`). */
+/**
+ * A provider's signed offer for one job (EIP-712 `Quote` of `IJobEscrow`, domain "AITBC JobEscrow"
+ * v1 with the chain id and the escrow's address). It binds every term that decides who pays and
+ * whether the provider can be slashed: the consumer, model, prompt, price, size, and the provider's
+ * time (`minDuration`); `openJobWithQuote` opens the job with exactly these terms.
+ */
 export interface Quote {
+  /** The signer (an EOA, or an ERC-1271 contract wallet). */
   provider: Address;
+  /** The only account that may open it (the zero address: anyone, once). */
   consumer: Address;
+  /** Digest of the model (bytes32). */
   modelDigest: Hex;
+  /** keccak256 of the prompt payload the provider agreed to answer (bytes32); the job's prompt hash. */
+  promptHash: Hex;
   /** wei of AITBC per token (uint128). */
   pricePerToken: bigint;
-  /** uint32. */
+  /** Most tokens paid for (uint32). */
   maxTokens: bigint;
-  /** Unix seconds after which the quote is void (uint40). */
+  /**
+   * Shortest time the provider accepts from the opening to the deadline, seconds (uint32): the
+   * escrow refuses a deadline before `block.timestamp + minDuration` (`EscrowDeadlineTooSoon`).
+   */
+  minDuration: bigint;
+  /** Unix seconds after which the quote is void (uint40; at most 1 day ahead when used). */
   expiry: bigint;
-  /** Provider-chosen nonce; each is usable once. */
+  /** Provider-chosen nonce; each is usable once (and can be cancelled with `cancelQuote`). */
   nonce: bigint;
 }
 
-const QUOTE_TYPES = {
+/** The escrow's longest quote lifetime (`JobEscrow.MAX_QUOTE_LIFETIME`), seconds. */
+export const MAX_QUOTE_LIFETIME_S = 86_400n;
+
+/** EIP-712 types of `IJobEscrow.Quote`, in the escrow's field order. */
+export const QUOTE_TYPES = {
   Quote: [
     { name: "provider", type: "address" },
     { name: "consumer", type: "address" },
     { name: "modelDigest", type: "bytes32" },
+    { name: "promptHash", type: "bytes32" },
     { name: "pricePerToken", type: "uint128" },
     { name: "maxTokens", type: "uint32" },
+    { name: "minDuration", type: "uint32" },
     { name: "expiry", type: "uint40" },
     { name: "nonce", type: "uint256" },
   ],
@@ -179,12 +200,16 @@ function checkQuote(quote: Quote) {
     provider: assertAddress(quote.provider, "quote.provider"),
     consumer: assertAddress(quote.consumer, "quote.consumer"),
     modelDigest: assertModelDigest(quote.modelDigest),
+    promptHash: assertBytes32(quote.promptHash, "quote.promptHash"),
     pricePerToken: assertAmount(quote.pricePerToken, "quote.pricePerToken (wei)", {
       positive: true,
       max: maxUint(128),
     }),
     maxTokens: Number(assertAmount(quote.maxTokens, "quote.maxTokens", { positive: true, max: maxUint(32) })),
-    expiry: Number(assertAmount(quote.expiry, "quote.expiry (Unix seconds)", { max: maxUint(40) })),
+    minDuration: Number(assertAmount(quote.minDuration, "quote.minDuration (seconds)", { max: maxUint(32) })),
+    expiry: Number(
+      assertAmount(quote.expiry, "quote.expiry (Unix seconds)", { positive: true, max: maxUint(40) }),
+    ),
     nonce: assertAmount(quote.nonce, "quote.nonce"),
   };
 }
@@ -195,14 +220,20 @@ async function quoteDomain(client: AitbcReadClient, escrow: Address) {
 }
 
 /**
- * Signs a quote as its provider (EIP-712, domain "AITBC JobEscrow" v1 of the escrow). No transaction.
+ * Signs a quote as its provider (EIP-712, domain "AITBC JobEscrow" v1 of the escrow on the client's
+ * chain). No transaction. Sign only for a prompt you have seen (`promptHash`) and a `minDuration`
+ * you can meet: a job opened from the quote is assigned to you, and missing its deadline costs
+ * stake and reputation.
  *
  * @param client A wallet client of the provider (`quote.provider`).
  * @param parameters `{ contracts, quote, account? }`.
  * @returns The 65-byte signature.
- * @throws {InvalidAddressError} | {InvalidAmountError} | {UnknownModelDigestError} on a malformed quote.
+ * @throws {InvalidAddressError} | {InvalidAmountError} | {InvalidParameterError} |
+ *   {UnknownModelDigestError} on a malformed quote (e.g. a zero expiry, a non-bytes32 prompt hash).
  * @example
  * ```ts
+ * const quote = { provider, consumer, modelDigest, promptHash, pricePerToken: 10n ** 15n, maxTokens: 256n,
+ *   minDuration: 3600n, expiry: now + 60n, nonce: 1n };
  * const signature = await signQuote(providerWallet, { contracts, quote });
  * ```
  */
@@ -252,27 +283,35 @@ export async function verifyQuote(
 export interface OpenJobWithQuoteParameters extends WriteParameters {
   /** Addresses; `JobEscrow` and `AITBCToken` are used. */
   contracts: AitbcContracts;
-  /** The provider's quote (its consumer must be the sender). */
+  /** The provider's quote (its consumer must be the sender); the job's prompt hash is `quote.promptHash`. */
   quote: Quote;
   /** The provider's signature from {@link signQuote}. */
   signature: Hex;
-  /** keccak256 of the prompt. */
-  promptHash: Hex;
-  /** Result deadline, Unix seconds. */
-  deadline: bigint;
+  /**
+   * Result deadline, Unix seconds (uint40). At least `quote.minDuration` seconds after the block
+   * that opens the job (leave a margin for the time until inclusion), at most 30 days ahead.
+   * Default: the latest block's timestamp + `quote.minDuration` + 60 s.
+   */
+  deadline?: bigint;
 }
+
+/** Margin of the default deadline of {@link openJobWithQuote} for the time until inclusion, seconds. */
+export const QUOTE_DEADLINE_MARGIN_S = 60n;
 
 /**
  * Opens a job already assigned to the quoting provider (no `claim` needed), escrowing
- * `quote.maxTokens × quote.pricePerToken`.
+ * `quote.maxTokens × quote.pricePerToken`, for the quote's prompt hash, with a deadline the quote
+ * allows (never sooner than `quote.minDuration` after the opening).
  *
  * @param client A wallet client of the consumer.
  * @param parameters See {@link OpenJobWithQuoteParameters}.
  * @returns `{ hash, receipt, jobId, escrowed }`.
- * @throws {ContractRevertError} e.g. `EscrowQuoteExpired`, `EscrowQuoteUsed`, `EscrowInvalidQuoteSignature`.
+ * @throws {InvalidParameterError} if `deadline` is already sooner than `quote.minDuration` from the latest block.
+ * @throws {ContractRevertError} e.g. `EscrowQuoteExpired`, `EscrowQuoteUsed`, `EscrowDeadlineTooSoon`,
+ *   `EscrowInvalidQuoteSignature`.
  * @example
  * ```ts
- * const { jobId } = await openJobWithQuote(consumerWallet, { contracts, quote, signature, promptHash, deadline });
+ * const { jobId } = await openJobWithQuote(consumerWallet, { contracts, quote, signature });
  * ```
  */
 export async function openJobWithQuote(
@@ -281,8 +320,19 @@ export async function openJobWithQuote(
 ): Promise<OpenJobReturnType> {
   const account = resolveAccount(client, parameters.account, "openJobWithQuote");
   const quote = checkQuote(parameters.quote);
-  const promptHash = assertBytes32(parameters.promptHash, "promptHash");
-  const deadline = Number(assertAmount(parameters.deadline, "deadline (Unix seconds)", { max: maxUint(40) }));
+  const now = (await getBlock(client)).timestamp;
+  const earliest = now + BigInt(quote.minDuration);
+  const deadline = Number(
+    assertAmount(parameters.deadline ?? earliest + QUOTE_DEADLINE_MARGIN_S, "deadline (Unix seconds)", {
+      max: maxUint(40),
+    }),
+  );
+  if (BigInt(deadline) < earliest) {
+    throw new InvalidParameterError({
+      what: "deadline",
+      reason: `${deadline} is sooner than the quote's minDuration (${quote.minDuration} s) after the latest block (${now})`,
+    });
+  }
   const escrow = contractAddress(parameters.contracts, "JobEscrow");
   const escrowed = BigInt(quote.maxTokens) * quote.pricePerToken;
   await ensureAllowance(client, {
@@ -295,7 +345,7 @@ export async function openJobWithQuote(
     address: escrow,
     abi: jobEscrowAbi,
     functionName: "openJobWithQuote",
-    args: [quote, parameters.signature, promptHash, deadline],
+    args: [quote, parameters.signature, deadline],
     account,
   });
   return { hash, receipt, jobId: openedJobId(receipt.logs), escrowed };

@@ -10,7 +10,7 @@ import { signQuote, type Quote } from "../actions/jobs.js";
 import type { AitbcContracts } from "../deployments.js";
 import { AitbcError } from "../errors/base.js";
 import type { AitbcWriteClient } from "../utils/client.js";
-import { assertAddress, assertAmount, assertModelDigest } from "../utils/validate.js";
+import { assertAddress, assertAmount, assertBytes32, assertModelDigest, maxUint } from "../utils/validate.js";
 
 /** One step of a negotiation. */
 export interface NegotiationOffer {
@@ -37,20 +37,23 @@ export class NegotiationError extends AitbcError {
 /**
  * Opens a negotiation with the terms of a quote (usually the provider's ask).
  *
- * @param quote The proposed terms (price in wei per token, expiry in Unix seconds).
+ * @param quote The proposed terms (price in wei per token, `minDuration` in seconds, expiry in Unix
+ *   seconds), for one prompt (`promptHash`): only price and size are negotiated afterwards.
  * @param from Who makes the offer (default "provider").
  * @returns Round 0 of the negotiation.
  * @throws {InvalidAddressError} | {InvalidAmountError} | {UnknownModelDigestError} on malformed terms.
  * @example
  * ```ts
- * const offer = createOffer({ provider, consumer, modelDigest, pricePerToken: 3n * 10n ** 15n,
- *   maxTokens: 100n, expiry: now + 600n, nonce: 1n });
+ * const offer = createOffer({ provider, consumer, modelDigest, promptHash, pricePerToken: 3n * 10n ** 15n,
+ *   maxTokens: 100n, minDuration: 3600n, expiry: now + 600n, nonce: 1n });
  * ```
  */
 export function createOffer(quote: Quote, from: "provider" | "consumer" = "provider"): NegotiationOffer {
   assertAddress(quote.provider, "quote.provider");
   assertAddress(quote.consumer, "quote.consumer");
   assertModelDigest(quote.modelDigest);
+  assertBytes32(quote.promptHash, "quote.promptHash");
+  assertAmount(quote.minDuration, "quote.minDuration (seconds)", { max: maxUint(32) });
   assertAmount(quote.pricePerToken, "quote.pricePerToken (wei)", { positive: true });
   assertAmount(quote.maxTokens, "quote.maxTokens", { positive: true });
   assertAmount(quote.expiry, "quote.expiry (Unix seconds)");
@@ -154,7 +157,7 @@ export interface SignedQuote {
  * @example
  * ```ts
  * const { quote, signature } = await acceptOffer(providerClient, { contracts, offer: counter });
- * await openJobWithQuote(consumerClient, { contracts, quote, signature, promptHash, deadline });
+ * await openJobWithQuote(consumerClient, { contracts, quote, signature, deadline });
  * ```
  */
 export async function acceptOffer(
