@@ -44,8 +44,6 @@ async function fixture() {
 }
 
 describe("market on the OpenClaw DAO", function () {
-  this.timeout(180_000);
-
   after(async () => {
     await releaseProverResources();
   });

@@ -33,8 +33,6 @@ const connection = await network.create();
 const { networkHelpers } = connection;
 
 describe("JobEscrow", function () {
-  this.timeout(180_000);
-
   const fixture = () => deployMarket(connection);
   let market: Market;
 

@@ -10,8 +10,6 @@ const { networkHelpers } = connection;
 const Cert = { None: 0, Basic: 1, Intermediate: 2, Advanced: 3, Enterprise: 4 } as const;
 
 describe("ReputationRegistry", function () {
-  this.timeout(60_000);
-
   const fixture = () => deployMarket(connection);
   let market: Market;
 

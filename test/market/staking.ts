@@ -19,8 +19,6 @@ const { networkHelpers } = connection;
 const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 describe("GPUStaking", function () {
-  this.timeout(120_000);
-
   const fixture = () => deployMarket(connection);
   let market: Market;
 

@@ -48,7 +48,7 @@ const ASK_HIGH = 15n * 10n ** 14n; // provider2: 0.0015 AITBC per token
 const BETWEEN = 12n * 10n ** 14n; // a consumer's max between the two asks
 const noop = () => undefined;
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 5 * 60_000) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await check()) return;
@@ -60,7 +60,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 type Aitbc = { job_id: string; provider: string; matched: string; price_per_token: string; fee: string; token_count: number }; // prettier-ignore
 
 describe("matching: offers, /v1/match, quotes, fallback to open jobs", function () {
-  this.timeout(120_000);
   let market: Market;
   let addresses: MarketAddresses;
   let rpc: EIP1193Provider;
@@ -76,7 +75,8 @@ describe("matching: offers, /v1/match, quotes, fallback to open jobs", function 
     new ChainAdapter({ rpc, account: account as Address, addresses, pollingIntervalMs: 20 });
   const miner = (account: string, secret: bigint, relayUrl: string, ask: bigint, name: string) =>
     new Miner({ chain: adapter(account), backend: new BuiltinBackend(), relayUrl, secret, journalPath: join(dir, `${name}.jsonl`), gpu: GPU, pollMs: 100, pricePerToken: ask, offerEveryMs: 60_000, log: noop }); // prettier-ignore
-  const gateway = async (relayUrl: string, pricePerToken: bigint, matchTimeoutMs = 1_500) => {
+  // A generous match window: tests that expect a quote must not fall back because the machine is busy.
+  const gateway = async (relayUrl: string, pricePerToken: bigint, matchTimeoutMs = 5 * 60_000) => {
     const g = await startGateway({ chain: adapter(market.consumer.address), relayUrl, pricePerToken, matchTimeoutMs, resultTimeoutMs: 60_000, log: (l) => gatewayLog.push(l) }); // prettier-ignore
     gateways.push(g);
     return g;

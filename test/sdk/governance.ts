@@ -41,7 +41,6 @@ import {
 import { rejection, viemClients } from "./helpers.js";
 
 describe("sdk: token and governance actions", function () {
-  this.timeout(120_000);
   let dao: Awaited<ReturnType<typeof deployOpenClaw>>;
   let contracts: AitbcContracts;
   let clients: ReturnType<typeof viemClients>;

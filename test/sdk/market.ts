@@ -47,7 +47,6 @@ import {
 import { rejection, viemClients } from "./helpers.js";
 
 describe("sdk: staking, reputation and job actions", function () {
-  this.timeout(180_000);
   let market: Awaited<ReturnType<typeof deployMarket>>;
   let contracts: AitbcContracts;
   let clients: ReturnType<typeof viemClients>;

@@ -36,7 +36,6 @@ import { DAILY_TOKEN_LIMIT, deployWallet, TOKEN } from "../helpers/wallet.js";
 import { rejection, viemClients } from "./helpers.js";
 
 describe("sdk: agent wallet actions and UserOperations", function () {
-  this.timeout(120_000);
   let fx: Awaited<ReturnType<typeof deployWallet>>;
   let contracts: AitbcContracts;
   let clients: ReturnType<typeof viemClients>;

@@ -56,8 +56,6 @@ const OTHER_PROMPT = keccak256(toUtf8Bytes("a prompt the provider never saw")) a
 const AGREED = 3_600n;
 
 describe("security: quotes cannot be turned against their provider", function () {
-  this.timeout(180_000);
-
   const fixture = () => deployMarket(connection);
   let market: Market;
 

@@ -350,6 +350,30 @@ export class Miner {
     return { quote, signature };
   }
 
+  /** Journals and schedules a job assigned to us by our quote `nonce`. */
+  private adoptQuoted(key: string, nonce: bigint): void {
+    this.journal.record(key, "claimed", {
+      reason: `assigned by our quote (nonce ${nonce.toString(16).slice(0, 12)}…)`,
+      timings: { claimedAt: Date.now() },
+    });
+    this.quotes.adopted++;
+    this.log(`job ${key}: assigned by quote, adopted`);
+    this.schedule(key);
+  }
+
+  /** The quote nonce job `jobId` was assigned to us with, if it was assigned by a quote. */
+  private async quoteNonceOf(jobId: bigint): Promise<bigint | undefined> {
+    const logs = (await this.chain.public.getContractEvents({
+      address: this.chain.config.addresses.escrow,
+      abi: this.chain.abis.escrow,
+      eventName: "JobClaimed",
+      args: { jobId, provider: this.address },
+      fromBlock: 0n,
+    })) as unknown as { args: { byQuote: boolean; quoteNonce: bigint } }[];
+    const claimed = logs.at(-1)?.args;
+    return claimed?.byQuote ? claimed.quoteNonce : undefined;
+  }
+
   /**
    * While quotes are outstanding: polls this provider's `JobClaimed` events and adopts each job
    * opened with one of our quotes at once (journal, then schedule), not at the next chain poll.
@@ -372,13 +396,7 @@ export class Miner {
             if (!args.byQuote || !this.pendingQuotes.delete(args.quoteNonce.toString())) continue;
             const key = args.jobId.toString();
             if (this.journal.get(key) || this.inflight.has(key)) continue;
-            this.journal.record(key, "claimed", {
-              reason: `assigned by our quote (nonce ${args.quoteNonce.toString(16).slice(0, 12)}…)`,
-              timings: { claimedAt: Date.now() },
-            });
-            this.quotes.adopted++;
-            this.log(`job ${key}: assigned by quote, adopted`);
-            this.schedule(key);
+            this.adoptQuoted(key, args.quoteNonce);
           }
         }
       } catch (error) {
@@ -501,6 +519,12 @@ export class Miner {
       if (this.journal.get(key) || this.inflight.has(key)) continue; // adopted from its quote meanwhile
       const mine = job.provider.toLowerCase() === this.address.toLowerCase();
       if (job.status === "Claimed" && mine) {
+        // The poll may see a job opened with one of our quotes before the quote watcher does.
+        const nonce = this.pendingQuotes.size > 0 ? await this.quoteNonceOf(id) : undefined;
+        if (nonce !== undefined && this.pendingQuotes.delete(nonce.toString())) {
+          this.adoptQuoted(key, nonce);
+          continue;
+        }
         this.journal.record(key, "claimed", { reason: "adopted from the chain (claim not journaled)" });
         this.log(`job ${key}: claim found on-chain, adopted`);
         this.schedule(key);
