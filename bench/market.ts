@@ -13,9 +13,14 @@ import {
   DAY,
   deployMarket,
   GPU,
+  MAX_TOKENS,
   MODEL,
   OUTPUT,
+  PRICE,
+  PROMPT,
+  QUOTE_TYPES,
   proofArg,
+  quoteDomain,
   receiptJob,
   SECRET_1,
   TOKENS,
@@ -79,6 +84,28 @@ export async function benchMarket(runs = 5): Promise<BenchSection> {
       );
       settled.push(jobId);
     }
+    // Jobs opened with a provider's signed EIP-712 quote (assigned at open, no claim): the quote
+    // binds the prompt hash and a one-hour minimum duration; each with a fresh nonce.
+    const now = async () => BigInt(await networkHelpers.time.latest());
+    for (let i = 0; i < runs; i++) {
+      const quote = {
+        provider: provider1.address,
+        consumer: consumer.address,
+        modelDigest: MODEL,
+        promptHash: PROMPT,
+        pricePerToken: PRICE,
+        maxTokens: MAX_TOKENS,
+        minDuration: 3_600n,
+        expiry: (await now()) + 600n,
+        nonce: BigInt(i + 1),
+      };
+      const signature = await provider1.signTypedData(await quoteDomain(market), QUOTE_TYPES, quote);
+      const deadline = (await now()) + 3_600n + 60n;
+      record(
+        "openJobWithQuote",
+        await gasOf(escrow.connect(consumer).openJobWithQuote(quote, signature, deadline)),
+      );
+    }
     // Disputed jobs.
     const disputed: bigint[] = [];
     for (let i = 0; i < runs; i++) {
@@ -119,6 +146,8 @@ export async function benchMarket(runs = 5): Promise<BenchSection> {
       "Groth16 check (6 public signals) + nullifier + state; anchor for comparison: Semaphore v4 verify ≈ 289k (not measured here)",
     stake: "first stake of a registered provider (365-day lock)",
     register: "GPU spec, identity commitment, one model digest",
+    openJobWithQuote:
+      "consumer's own transaction (EOA); the EIP-712 quote binds prompt hash, price, max tokens, minimum duration, expiry and nonce; includes the eligibility checks of claim",
     claimRewards: "includes the weight refresh (reads the reputation tier)",
     finalize: "credits provider, treasury and consumer; two reputation writes",
     "resolveDispute (provider at fault)": "refund + bond credits, two reputation writes, slash in staking",
