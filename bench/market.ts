@@ -13,16 +13,12 @@ import {
   DAY,
   deployMarket,
   GPU,
-  MAX_TOKENS,
   MODEL,
   OUTPUT,
-  PRICE,
-  PROMPT,
-  QUOTE_TYPES,
   proofArg,
-  quoteDomain,
   receiptJob,
   SECRET_1,
+  signedQuote,
   TOKENS,
   jobRequest,
 } from "../test/helpers/market.js";
@@ -86,21 +82,9 @@ export async function benchMarket(runs = 5): Promise<BenchSection> {
     }
     // Jobs opened with a provider's signed EIP-712 quote (assigned at open, no claim): the quote
     // binds the prompt hash and a one-hour minimum duration; each with a fresh nonce.
-    const now = async () => BigInt(await networkHelpers.time.latest());
     for (let i = 0; i < runs; i++) {
-      const quote = {
-        provider: provider1.address,
-        consumer: consumer.address,
-        modelDigest: MODEL,
-        promptHash: PROMPT,
-        pricePerToken: PRICE,
-        maxTokens: MAX_TOKENS,
-        minDuration: 3_600n,
-        expiry: (await now()) + 600n,
-        nonce: BigInt(i + 1),
-      };
-      const signature = await provider1.signTypedData(await quoteDomain(market), QUOTE_TYPES, quote);
-      const deadline = (await now()) + 3_600n + 60n;
+      const { quote, signature } = await signedQuote(market, { nonce: BigInt(i + 1) });
+      const deadline = BigInt(await networkHelpers.time.latest()) + 3_600n + 60n;
       record(
         "openJobWithQuote",
         await gasOf(escrow.connect(consumer).openJobWithQuote(quote, signature, deadline)),

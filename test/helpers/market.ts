@@ -253,3 +253,30 @@ export async function quoteDomain(market: Market) {
     verifyingContract: await market.escrow.getAddress(),
   };
 }
+
+/**
+ * A quote by `provider1` for the fixture's consumer, model and prompt at {@link PRICE} for
+ * {@link MAX_TOKENS}, agreeing to a one-hour minimum duration, valid for 10 minutes from the latest
+ * block, nonce 1 — with `overrides` applied; and its EIP-712 signature by `signer` (default provider1).
+ */
+export async function signedQuote(
+  market: Market,
+  overrides: Record<string, unknown> = {},
+  signer = market.provider1,
+) {
+  const latest = BigInt((await market.ethers.provider.getBlock("latest"))!.timestamp);
+  const quote = {
+    provider: market.provider1.address,
+    consumer: market.consumer.address,
+    modelDigest: MODEL,
+    promptHash: PROMPT,
+    pricePerToken: PRICE,
+    maxTokens: MAX_TOKENS,
+    minDuration: 3_600n,
+    expiry: latest + 600n,
+    nonce: 1n,
+    ...overrides,
+  };
+  const signature = await signer.signTypedData(await quoteDomain(market), QUOTE_TYPES, quote);
+  return { quote, signature };
+}

@@ -19,6 +19,7 @@ import {
   proofArg,
   QUOTE_TYPES,
   quoteDomain,
+  signedQuote,
   receiptJob,
   SECRET_1,
   SECRET_2,
@@ -97,18 +98,10 @@ describe("JobEscrow", function () {
 
     it("settles a job assigned by a provider's EIP-712 quote", async () => {
       const { escrow, consumer, provider1 } = market;
-      const quote = {
-        provider: provider1.address,
-        consumer: consumer.address,
-        modelDigest: MODEL,
-        promptHash: PROMPT,
-        pricePerToken: PRICE,
-        maxTokens: MAX_TOKENS,
-        minDuration: 3600n,
+      const { quote, signature } = await signedQuote(market, {
         expiry: BigInt((await networkHelpers.time.latest()) + 3600),
         nonce: 7n,
-      };
-      const signature = await provider1.signTypedData(await quoteDomain(market), QUOTE_TYPES, quote);
+      });
       expect(await escrow.quoteDigest(quote)).to.equal(
         market.ethers.TypedDataEncoder.hash(await quoteDomain(market), QUOTE_TYPES, quote),
       );
