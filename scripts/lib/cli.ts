@@ -5,7 +5,7 @@ import { Option, type Command } from "commander";
 
 import { BaseError, createPublicClient, http, keccak256, stringToHex, type Address } from "viem";
 
-import { BN254_FIELD_MODULUS } from "../../sdk/src/zk/field.js";
+import { BN254_FIELD_MODULUS } from "../../sdk/src/index.js";
 import { ChainAdapter, type MarketAddresses } from "./chain.js";
 import { readDeployment } from "./deployments.js";
 import { BuiltinBackend, OllamaBackend, type InferenceBackend } from "./ollama/backend.js";

@@ -1,7 +1,7 @@
 /** The gateway's start-up check of the wallet it is told to pay from (`--agent-wallet`). */
 import { getAddress, isAddressEqual, type Address, type Hex } from "viem";
 
-import { agentWalletAbi, agentWalletFactoryAbi } from "../../../sdk/src/abis/index.js";
+import { agentWalletAbi, agentWalletFactoryAbi } from "../../../sdk/src/index.js";
 import type { ChainAdapter } from "../chain.js";
 
 /** ERC-1167 minimal proxy runtime code around `implementation` (EIP-1167). */

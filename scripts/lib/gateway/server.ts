@@ -19,13 +19,14 @@ import type { AddressInfo } from "node:net";
 
 import { encodeFunctionData, type Address, type Hex, type TransactionReceipt } from "viem";
 
-import { agentWalletAbi, jobEscrowAbi } from "../../../sdk/src/abis/index.js";
 import {
+  agentWalletAbi,
+  jobEscrowAbi,
   openJobWithQuote,
   QUOTE_DEADLINE_MARGIN_S,
   verifyQuote,
   type Quote,
-} from "../../../sdk/src/actions/jobs.js";
+} from "../../../sdk/src/index.js";
 import { revertName, type ChainAdapter } from "../chain.js";
 import { RelayClient, type ServedModel } from "../coordinator/relay.js";
 import type { ChatMessage } from "../ollama/backend.js";
