@@ -7,6 +7,10 @@ export const ABI_SOURCES: Record<string, string> = {
   GPUStaking: "contracts/staking/GPUStaking.sol/GPUStaking.json",
   ReputationRegistry: "contracts/reputation/ReputationRegistry.sol/ReputationRegistry.json",
   JobEscrow: "contracts/escrow/JobEscrow.sol/JobEscrow.json",
+  // Interfaces until their implementations land (issue 14): the ABI of the implementation is a superset.
+  BatchEscrow: "contracts/escrow/IBatchEscrow.sol/IBatchEscrow.json",
+  MarketPolicy: "contracts/escrow/IMarketPolicy.sol/IMarketPolicy.json",
+  InferenceChecker: "contracts/escrow/IInferenceChecker.sol/IInferenceChecker.json",
   ReceiptVerifier: "contracts/verifiers/ReceiptVerifier.sol/ReceiptVerifier.json",
   InferenceVerifier: "contracts/verifiers/InferenceVerifier.sol/InferenceVerifier.json",
   AgentWallet: "contracts/wallet/AgentWallet.sol/AgentWallet.json",
