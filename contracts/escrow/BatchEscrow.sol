@@ -192,7 +192,11 @@ contract BatchEscrow is IBatchEscrow, AccessControl, EIP712, ReentrancyGuardTran
         if (jobsPaid != 0) {
             // One call per component with the batch's summed delta (the registry clamps to its bounds).
             int256 paid = int256(jobsPaid);
-            reputation.adjustComponent(provider, IReputationRegistry.Component.Transactions, SUCCESS_TRANSACTIONS * paid);
+            reputation.adjustComponent(
+                provider,
+                IReputationRegistry.Component.Transactions,
+                SUCCESS_TRANSACTIONS * paid
+            );
             reputation.adjustComponent(provider, IReputationRegistry.Component.Reliability, SUCCESS_RELIABILITY * paid);
         }
     }
@@ -200,11 +204,7 @@ contract BatchEscrow is IBatchEscrow, AccessControl, EIP712, ReentrancyGuardTran
     // ---------------------------------------------------------------- disputes
 
     /// @inheritdoc IBatchEscrow
-    function disputeBatchJob(
-        uint256 batchId,
-        BatchLeaf calldata leaf,
-        bytes32[] calldata proof
-    ) external nonReentrant {
+    function disputeBatchJob(uint256 batchId, BatchLeaf calldata leaf, bytes32[] calldata proof) external nonReentrant {
         Batch storage batch = _batches[batchId];
         _requireBatchStatus(batchId, batch.status, BatchStatus.Submitted);
         if (block.timestamp > batch.challengeEnds) revert BatchChallengeWindowClosed(batchId, batch.challengeEnds);

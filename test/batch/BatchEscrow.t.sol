@@ -194,9 +194,7 @@ contract BatchEscrowTest is BatchFixture {
         _settle(providerA, jobs);
         bytes32 before = _balances();
         uint256[8] memory proof = _validProof(providerA, jobs);
-        vm.expectRevert(
-            abi.encodeWithSelector(IBatchEscrow.BatchNonceUsed.selector, consumer1, jobs[0].request.nonce)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IBatchEscrow.BatchNonceUsed.selector, consumer1, jobs[0].request.nonce));
         vm.prank(providerA);
         escrow.settleBatch(jobs, proof);
         vm.assertTrue(_balances() == before, "a balance moved");
@@ -575,6 +573,8 @@ contract BatchEscrowTest is BatchFixture {
         vm.assertTrue(_balances() == before, "a balance moved");
     }
 
+    // One dispute's life from the wrong reveals to the arbiter's decision, in order.
+    // solhint-disable-next-line function-max-lines
     function test_reveal_checksRequestPromptOutput_thenArbiterDecides() public {
         (uint256 batchId, IBatchEscrow.BatchJob[] memory jobs) = _settled(2);
         _disputeJob(batchId, jobs, 0, watcher);
@@ -652,18 +652,14 @@ contract BatchEscrowTest is BatchFixture {
         uint256 deadline = escrow.disputeOf(batchId, 1).revealDeadline;
         vm.warp(deadline);
         bytes32 before = _balances();
-        vm.expectRevert(
-            abi.encodeWithSelector(IBatchEscrow.BatchRevealWindowOpen.selector, batchId, 1, deadline)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IBatchEscrow.BatchRevealWindowOpen.selector, batchId, 1, deadline));
         vm.prank(stranger);
         escrow.claimWithheld(batchId, 1);
         vm.assertTrue(_balances() == before, "a balance moved");
         // A reveal after the window is refused.
         vm.warp(deadline + 1);
         IBatchEscrow.BatchJobRequest memory request = jobs[1].request;
-        vm.expectRevert(
-            abi.encodeWithSelector(IBatchEscrow.BatchRevealWindowClosed.selector, batchId, 1, deadline)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IBatchEscrow.BatchRevealWindowClosed.selector, batchId, 1, deadline));
         vm.prank(providerA);
         escrow.revealBatchJob(
             batchId,
@@ -684,10 +680,7 @@ contract BatchEscrowTest is BatchFixture {
         int256[5] memory c = reputation.componentsOf(providerA);
         vm.assertTrue(c[uint8(IReputationRegistry.Component.Disputes)] == -25, "-25 disputes");
         vm.assertTrue(c[uint8(IReputationRegistry.Component.Transactions)] == -20, "-20 transactions");
-        vm.assertTrue(
-            escrow.disputeOf(batchId, 1).status == IBatchEscrow.DisputeStatus.ProviderAtFault,
-            "at fault"
-        );
+        vm.assertTrue(escrow.disputeOf(batchId, 1).status == IBatchEscrow.DisputeStatus.ProviderAtFault, "at fault");
         // The batch's other job is paid at finalization.
         vm.warp(escrow.batchOf(batchId).challengeEnds + 1);
         escrow.finalizeBatch(batchId);
@@ -703,11 +696,7 @@ contract BatchEscrowTest is BatchFixture {
             for (uint256 fault = 0; fault < 2; ++fault) {
                 bytes32 before = _balances();
                 vm.expectRevert(
-                    abi.encodeWithSelector(
-                        IAccessControl.AccessControlUnauthorizedAccount.selector,
-                        callers[i],
-                        role
-                    )
+                    abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], role)
                 );
                 vm.prank(callers[i]);
                 escrow.resolveBatchDispute(batchId, 0, fault == 1);

@@ -190,7 +190,10 @@ abstract contract BatchFixture {
 
     // ------------------------------------------------------------ leaves, roots, proofs
 
-    function _leaf(IBatchEscrow.BatchJob memory job, uint256 index) internal view returns (IBatchEscrow.BatchLeaf memory) {
+    function _leaf(
+        IBatchEscrow.BatchJob memory job,
+        uint256 index
+    ) internal view returns (IBatchEscrow.BatchLeaf memory) {
         return
             IBatchEscrow.BatchLeaf({
                 index: index,
@@ -231,7 +234,10 @@ abstract contract BatchFixture {
     }
 
     /// @dev The valid proof of `jobs` settled by `provider`.
-    function _validProof(address provider, IBatchEscrow.BatchJob[] memory jobs) internal view returns (uint256[8] memory) {
+    function _validProof(
+        address provider,
+        IBatchEscrow.BatchJob[] memory jobs
+    ) internal view returns (uint256[8] memory) {
         return _proof(_identityOf(provider), provider, _root(jobs), jobs.length);
     }
 
