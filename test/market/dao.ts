@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ZeroAddress, ZeroHash } from "ethers";
+import { ZeroAddress, ZeroHash, type Interface } from "ethers";
 import { network } from "hardhat";
 
 import { BUILTIN_MODEL_DIGEST, buildMarketModule, MARKET_ROLES } from "../../deploy/modules/market.js";
@@ -88,7 +88,7 @@ describe("market on the OpenClaw DAO", function () {
       .to.be.revertedWithCustomError(policy, "AccessControlUnauthorizedAccount")
       .withArgs(deployer.address, MARKET_ROLES.DEFAULT_ADMIN_ROLE);
     // The escrow has no parameter setter left (its ABI has none).
-    expect(escrow.interface.getFunction("setProtocolFeeBps")).to.equal(null);
+    expect((escrow.interface as Interface).getFunction("setProtocolFeeBps")).to.equal(null);
   });
 
   it("changes every policy parameter through a DAO proposal executed by the timelock", async () => {
@@ -112,7 +112,7 @@ describe("market on the OpenClaw DAO", function () {
       targets: [...changes.map(() => policyAddress), policyAddress, policyAddress],
       values: [...changes.map(() => 0n), 0n, 0n],
       calldatas: [
-        ...changes.map(([fn, value]) => policy.interface.encodeFunctionData(fn, [value])),
+        ...changes.map(([fn, value]) => (policy.interface as Interface).encodeFunctionData(fn, [value])),
         policy.interface.encodeFunctionData("setTreasury", [newTreasury]),
         policy.interface.encodeFunctionData("setModelVerification", [BUILTIN_MODEL_DIGEST, ZeroAddress]),
       ],

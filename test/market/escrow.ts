@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { Interface } from "ethers";
 import { network } from "hardhat";
 
 import { BUILTIN_MODEL } from "../../sdk/src/model/weights.js";
@@ -584,8 +585,8 @@ describe("JobEscrow", function () {
         .to.emit(policy, "TreasurySet")
         .withArgs(market.treasury.address, outsider.address);
       // The escrow itself has no parameter and no setter left.
-      expect(escrow.interface.getFunction("setProtocolFeeBps")).to.equal(null);
-      expect(escrow.interface.getFunction("treasury")).to.equal(null);
+      expect((escrow.interface as Interface).getFunction("setProtocolFeeBps")).to.equal(null);
+      expect((escrow.interface as Interface).getFunction("treasury")).to.equal(null);
     });
 
     it("applies the policy's parameters when they apply: fee and treasury at settlement, window at submission, bond at dispute", async () => {
