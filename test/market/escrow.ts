@@ -62,7 +62,8 @@ describe("JobEscrow", function () {
         .connect(provider1)
         .submitResult(jobId, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt));
       const mined = await tx.wait();
-      expect(mined!.gasUsed).to.be.lte(300_000n);
+      // 7 receipt public signals since issue 14 (the deployment domain): about 7k more than with 6.
+      expect(mined!.gasUsed).to.be.lte(310_000n);
       await expect(tx).to.emit(escrow, "ResultSubmitted");
       expect(await escrow.nullifierSpent(receipt.nullifier)).to.equal(true);
       expect((await escrow.jobOf(jobId)).status).to.equal(Status.Submitted);
