@@ -80,7 +80,7 @@ export async function benchBatch(baselineRuns = 4, provingRuns = 3): Promise<Ben
     const started = performance.now();
     const proof = await proveBatch(market, SECRET_1, provider1, jobs);
     proveMs.push(performance.now() - started);
-    const settle = await gasOf(batchEscrow.connect(provider1).settleBatch(jobs, proof.calldata));
+    const settle = await gasOf(batchEscrow.connect(provider1).settleBatch(jobs, proof.args));
     const batchId = await batchEscrow.lastBatchId();
     await networkHelpers.time.increase(DAY + 1);
     const finalize = await gasOf(batchEscrow.finalizeBatch(batchId));
@@ -100,7 +100,7 @@ export async function benchBatch(baselineRuns = 4, provingRuns = 3): Promise<Ben
         await gasOf(escrow.connect(consumer).openJobWithQuote(quote, signature, deadline)),
       );
       const jobId = await escrow.lastJobId();
-      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId));
+      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment));
       (baseline.submit ??= []).push(
         await gasOf(
           escrow.connect(provider1).submitResult(jobId, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt)),

@@ -81,7 +81,7 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
     const jobs = await jobsFor(market, provider1, 5);
     const proof = await proveBatch(market, SECRET_1, provider1, jobs);
     expect(proof.publicSignals[0]).to.equal(identityCommitment(SECRET_1));
-    await expect(batchEscrow.connect(provider1).settleBatch(jobs, proof.calldata))
+    await expect(batchEscrow.connect(provider1).settleBatch(jobs, proof.args))
       .to.emit(batchEscrow, "BatchSettled")
       .withArgs(1n, provider1.address, 5n, 5n * FEE, batchJobsRoot(await leavesOf(market, jobs)), (v: bigint) => v > 0n);
 
@@ -122,12 +122,12 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
 
     // provider2 proves the same jobs with its own identity (valid for provider2's identity, not provider1's).
     const other = await proveBatch(market, SECRET_2, provider1, jobs);
-    await expect(batchEscrow.connect(provider1).settleBatch(jobs, other.calldata))
+    await expect(batchEscrow.connect(provider1).settleBatch(jobs, other.args))
       .to.be.revertedWithCustomError(batchEscrow, "BatchInvalidProof")
       .withArgs(root);
     // provider1's own proof of these jobs, submitted by provider2 for requests addressed to provider1.
     const own = await proveBatch(market, SECRET_1, provider1, jobs);
-    await expect(batchEscrow.connect(provider2).settleBatch(jobs, own.calldata))
+    await expect(batchEscrow.connect(provider2).settleBatch(jobs, own.args))
       .to.be.revertedWithCustomError(batchEscrow, "BatchRequestNotForProvider")
       .withArgs(0n, provider1.address);
 
@@ -141,27 +141,27 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
       governance.address,
     ]);
     const forSecond = await proveBatch(market, SECRET_1, provider1, jobs, second);
-    await expect(batchEscrow.connect(provider1).settleBatch(jobs, forSecond.calldata))
+    await expect(batchEscrow.connect(provider1).settleBatch(jobs, forSecond.args))
       .to.be.revertedWithCustomError(batchEscrow, "BatchInvalidProof")
       .withArgs(root);
 
     // A proof for two of the three jobs' count.
     const twoJobs = await proveBatch(market, SECRET_1, provider1, jobs.slice(0, 2));
-    await expect(batchEscrow.connect(provider1).settleBatch(jobs, twoJobs.calldata))
+    await expect(batchEscrow.connect(provider1).settleBatch(jobs, twoJobs.args))
       .to.be.revertedWithCustomError(batchEscrow, "BatchInvalidProof")
       .withArgs(root);
 
     // The valid proof, then one output hash changed: another root.
     const tampered = jobs.map((job, i) => (i === 1 ? { ...job, outputHash: ethers.id("another output") } : job));
-    await expect(batchEscrow.connect(provider1).settleBatch(tampered, own.calldata))
+    await expect(batchEscrow.connect(provider1).settleBatch(tampered, own.args))
       .to.be.revertedWithCustomError(batchEscrow, "BatchInvalidProof")
       .withArgs(batchJobsRoot(await leavesOf(market, tampered)));
     expect(await balances(market)).to.deep.equal(before);
     expect(await batchEscrow.lastBatchId()).to.equal(0n);
 
     // The untouched proof settles, once.
-    await batchEscrow.connect(provider1).settleBatch(jobs, own.calldata);
-    await expect(batchEscrow.connect(provider1).settleBatch(jobs, own.calldata))
+    await batchEscrow.connect(provider1).settleBatch(jobs, own.args);
+    await expect(batchEscrow.connect(provider1).settleBatch(jobs, own.args))
       .to.be.revertedWithCustomError(batchEscrow, "BatchNonceUsed")
       .withArgs(market.consumer.address, 1n);
   });
@@ -213,11 +213,11 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
     const job: BatchJob = { ...(await signedJob(market, request, agent)), signature: agentSignature };
     const proof = await proveBatch(market, SECRET_1, provider1, [job]);
     // Until the owner allows this escrow as a verifier of the agent's signatures, they are not the wallet's.
-    await expect(batchEscrow.connect(provider1).settleBatch([job], proof.calldata))
+    await expect(batchEscrow.connect(provider1).settleBatch([job], proof.args))
       .to.be.revertedWithCustomError(batchEscrow, "BatchInvalidRequestSignature")
       .withArgs(0n, walletAddress);
     await wallet.connect(owner).setSignatureVerifier(escrowAddress, true);
-    await batchEscrow.connect(provider1).settleBatch([job], proof.calldata);
+    await batchEscrow.connect(provider1).settleBatch([job], proof.args);
     expect((await batchEscrow.depositOf(walletAddress)).balance).to.equal(60n * AITBC - FEE);
   });
 });

@@ -143,14 +143,20 @@ export async function leavesOf(market: BatchMarket, jobs: readonly BatchJob[]): 
   );
 }
 
-/** The real batch-receipt proof of `jobs` settled by `provider` with identity secret `secret`. */
+/** A batch-receipt proof with `args`, its `uint256[8]` as the (mutable) array ethers takes. */
+export type BatchProof = BatchReceiptProof & { args: bigint[] };
+
+/**
+ * The real batch-receipt proof of `jobs` settled by `provider` with identity secret `secret`, for
+ * `escrow`'s commitment (leaves built with the main escrow's request digests).
+ */
 export async function proveBatch(
   market: BatchMarket,
   secret: bigint,
   provider: HardhatEthersSigner,
   jobs: readonly BatchJob[],
   escrow: BaseContract = market.batchEscrow,
-): Promise<BatchReceiptProof> {
+): Promise<BatchProof> {
   const leaves = await leavesOf(market, jobs);
   const commitment = batchCommitment({
     chainId: market.chainId,
@@ -159,5 +165,6 @@ export async function proveBatch(
     jobsRoot: batchJobsRoot(leaves),
     jobCount: BigInt(jobs.length),
   });
-  return proveBatchReceipt(secret, { commitment });
+  const proof = await proveBatchReceipt(secret, { commitment });
+  return { ...proof, args: [...proof.calldata] };
 }
