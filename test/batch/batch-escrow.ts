@@ -83,7 +83,14 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
     expect(proof.publicSignals[0]).to.equal(identityCommitment(SECRET_1));
     await expect(batchEscrow.connect(provider1).settleBatch(jobs, proof.args))
       .to.emit(batchEscrow, "BatchSettled")
-      .withArgs(1n, provider1.address, 5n, 5n * FEE, batchJobsRoot(await leavesOf(market, jobs)), (v: bigint) => v > 0n);
+      .withArgs(
+        1n,
+        provider1.address,
+        5n,
+        5n * FEE,
+        batchJobsRoot(await leavesOf(market, jobs)),
+        (v: bigint) => v > 0n,
+      );
 
     const leaves = await leavesOf(market, jobs);
     const batch = await batchEscrow.batchOf(1n);
@@ -99,7 +106,9 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
         jobCount: 5n,
       }),
     );
-    expect(proof.publicSignals[1]).to.equal(await batchEscrow.batchCommitment(provider1.address, batch.jobsRoot, 5n));
+    expect(proof.publicSignals[1]).to.equal(
+      await batchEscrow.batchCommitment(provider1.address, batch.jobsRoot, 5n),
+    );
     expect((await batchEscrow.depositOf(market.consumer.address)).balance).to.equal(DEPOSIT - 3n * FEE);
     expect((await batchEscrow.depositOf(market.outsider.address)).balance).to.equal(DEPOSIT - 2n * FEE);
 
@@ -114,8 +123,17 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
   });
 
   it("refuses a real proof of another provider, another escrow or another job count, and nothing moves", async function () {
-    const { batchEscrow, provider1, provider2, token, staking, reputation, policy, batchVerifier, governance } =
-      market;
+    const {
+      batchEscrow,
+      provider1,
+      provider2,
+      token,
+      staking,
+      reputation,
+      policy,
+      batchVerifier,
+      governance,
+    } = market;
     const jobs = await jobsFor(market, provider1, 3);
     const root = batchJobsRoot(await leavesOf(market, jobs));
     const before = await balances(market);
@@ -152,7 +170,9 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
       .withArgs(root);
 
     // The valid proof, then one output hash changed: another root.
-    const tampered = jobs.map((job, i) => (i === 1 ? { ...job, outputHash: ethers.id("another output") } : job));
+    const tampered = jobs.map((job, i) =>
+      i === 1 ? { ...job, outputHash: ethers.id("another output") } : job,
+    );
     await expect(batchEscrow.connect(provider1).settleBatch(tampered, own.args))
       .to.be.revertedWithCustomError(batchEscrow, "BatchInvalidProof")
       .withArgs(batchJobsRoot(await leavesOf(market, tampered)));
@@ -174,7 +194,12 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
     const agent = new ethers.Wallet(ethers.id("batch wallet agent"), ethers.provider);
     for (const key of [owner, agent]) await ecosystem.sendTransaction({ to: key.address, value: 10n ** 18n });
     await factory.createAccount(owner.address, agent.address, 1, 1n); // role Consumer
-    const walletAddress: string = await factory.getFunction("getAddress")(owner.address, agent.address, 1, 1n);
+    const walletAddress: string = await factory.getFunction("getAddress")(
+      owner.address,
+      agent.address,
+      1,
+      1n,
+    );
     const wallet = await ethers.getContractAt("AgentWallet", walletAddress);
     await token.connect(ecosystem).transfer(walletAddress, 1_000n * AITBC);
     await wallet.connect(owner).setSpendingLimit(await token.getAddress(), 100n * AITBC, DAY);
@@ -195,7 +220,11 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
     await expect(
       wallet
         .connect(agent)
-        .execute(tokenAddress, 0n, token.interface.encodeFunctionData("approve", [escrowAddress, 50n * AITBC])),
+        .execute(
+          tokenAddress,
+          0n,
+          token.interface.encodeFunctionData("approve", [escrowAddress, 50n * AITBC]),
+        ),
     ).to.be.revertedWithCustomError(wallet, "AgentWalletSpendingLimitExceeded");
     expect((await batchEscrow.depositOf(walletAddress)).balance).to.equal(60n * AITBC);
     expect(await token.balanceOf(walletAddress)).to.equal(940n * AITBC);
