@@ -1,6 +1,6 @@
 /**
- * Test and benchmark fixture for batch settlement: the market of test/helpers/market.ts plus the
- * market policy, the generated batch-receipt verifier and `BatchEscrow` (ESCROW_ROLE in staking and
+ * Test and benchmark fixture for batch settlement: the market of test/helpers/market.ts (with its
+ * market policy) plus the generated batch-receipt verifier and `BatchEscrow` (ESCROW_ROLE in staking and
  * reputation granted by governance, ARBITER_ROLE to the arbiter), and helpers that sign EIP-712
  * `BatchJobRequest`s, build the jobs' leaves and prove a batch with the real circuit.
  */
@@ -59,14 +59,13 @@ export interface BatchJob {
 export const BatchStatus = { None: 0, Submitted: 1, Finalized: 2 } as const;
 
 /**
- * Deploys the market and, on top of it, MarketPolicy (admin: governance), BatchReceiptVerifier and
- * BatchEscrow, and wires the roles as the deployment does.
+ * Deploys the market (with its MarketPolicy, shared by both escrows) and, on top of it,
+ * BatchReceiptVerifier and BatchEscrow, and wires the roles as the deployment does.
  */
 export async function deployBatchMarket(connection: NetworkConnection) {
   const market = await deployMarket(connection);
   const { ethers } = connection;
-  const { token, staking, reputation, governance, arbiter, treasury } = market;
-  const policy = await ethers.deployContract("MarketPolicy", [governance.address, treasury.address]);
+  const { token, staking, reputation, policy, governance, arbiter } = market;
   const batchVerifier = await ethers.deployContract("BatchReceiptVerifier");
   const batchEscrow = await ethers.deployContract("BatchEscrow", [
     await token.getAddress(),
