@@ -12,7 +12,16 @@ import { getBytes } from "ethers";
 import { network } from "hardhat";
 import type { Address } from "viem";
 
-import { batchCommitment, batchJobsRoot, batchLeafHash, batchMerkleProof } from "../../sdk/src/zk/batch.js";
+import { inferenceEvidence } from "../../sdk/src/actions/jobs.js";
+import {
+  batchCommitment,
+  batchJobKey,
+  batchJobsRoot,
+  batchLeafHash,
+  batchMerkleProof,
+} from "../../sdk/src/zk/batch.js";
+import { proveInference } from "../../sdk/src/zk/inference.js";
+import { BUILTIN_MODEL_DIGEST } from "../../deploy/modules/market.js";
 import type { Hex } from "../../sdk/src/zk/field.js";
 import { identityCommitment } from "../../sdk/src/zk/receipt.js";
 import { AITBC, DAY, PRICE, SECRET_1, SECRET_2, TOKENS } from "../helpers/market.js";
@@ -248,5 +257,53 @@ describe("BatchEscrow with real batch-receipt proofs", function () {
     await wallet.connect(owner).setSignatureVerifier(escrowAddress, true);
     await batchEscrow.connect(provider1).settleBatch([job], proof.args);
     expect((await batchEscrow.depositOf(walletAddress)).balance).to.equal(60n * AITBC - FEE);
+  });
+  it("a batch job of the built-in model settles only with its own proof of inference, checked on-chain", async function () {
+    const { batchEscrow, checker, staking, provider1, consumer } = market;
+    await staking.connect(provider1).setModelServing(BUILTIN_MODEL_DIGEST, true);
+    const prompt = '{"model":"aitbc-topic","prompt":"storms and heavy rain expected over the weekend"}';
+    const promptHash = ethers.keccak256(ethers.toUtf8Bytes(prompt));
+    const requestOf = (nonce: bigint) =>
+      batchRequest(market, consumer.address, provider1.address, nonce, {
+        modelDigest: BUILTIN_MODEL_DIGEST,
+        promptHash,
+        maxTokens: 1n,
+      });
+    const first = await signedJob(market, await requestOf(1n), consumer);
+    const second = await signedJob(market, await requestOf(2n), consumer);
+    const keyOf = async (job: BatchJob) => batchJobKey((await batchEscrow.requestDigest(job.request)) as Hex);
+    const inference = await proveInference(prompt, { jobKey: await keyOf(first) });
+    const answered = (job: BatchJob, label: string, evidence: string): BatchJob => ({
+      ...job,
+      outputHash: ethers.keccak256(ethers.toUtf8Bytes(label)),
+      tokenCount: 1n,
+      inference: evidence,
+    });
+    const evidence = inferenceEvidence(prompt, inference.calldata);
+    const before = await balances(market);
+    const settle = async (jobs: BatchJob[]) =>
+      batchEscrow
+        .connect(provider1)
+        .settleBatch(jobs, (await proveBatch(market, SECRET_1, provider1, jobs)).args);
+
+    // No evidence at all.
+    await expect(settle([answered(first, inference.label, "0x")]))
+      .to.be.revertedWithCustomError(batchEscrow, "BatchInferenceProofRequired")
+      .withArgs(0n, BUILTIN_MODEL_DIGEST);
+    // The first job's proof carried by the second job (same prompt, another request): bound to another job key.
+    await expect(
+      settle([answered(first, inference.label, evidence), answered(second, inference.label, evidence)]),
+    )
+      .to.be.revertedWithCustomError(checker, "InferenceInvalidProof")
+      .withArgs(await keyOf(second));
+    // Another label than the model's answer.
+    const wrong = inference.label === "finance" ? "sports" : "finance";
+    await expect(settle([answered(first, wrong, evidence)]))
+      .to.be.revertedWithCustomError(checker, "InferenceInvalidProof")
+      .withArgs(await keyOf(first));
+    expect(await balances(market)).to.deep.equal(before);
+
+    await settle([answered(first, inference.label, evidence)]);
+    expect((await batchEscrow.depositOf(consumer.address)).balance).to.equal(DEPOSIT - PRICE);
   });
 });
