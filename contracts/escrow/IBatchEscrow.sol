@@ -20,7 +20,9 @@ pragma solidity ^0.8.24;
 /// Parameters (fees, windows, bond, slashes, treasury) are read from `IMarketPolicy`.
 /// Token accounting (exact unless tokens are sent without a call):
 /// `token.balanceOf(this) == Σ deposit balances + Σ unfinalized fees of Submitted batches
-///                          + Σ fees and bonds of open disputes + Σ withdrawable`.
+///                          + Σ fees and bonds of open disputes + Σ withdrawable`,
+/// where a Submitted batch's unfinalized fees are `totalFee - disputedFee` and an open dispute is one in
+/// status Open or Revealed (checked by test/batch/BatchInvariants.t.sol over random and arbitrary calls).
 /// Constructor: `(IERC20 token, IGPUStaking staking, IReputationRegistry reputation, IMarketPolicy policy,
 /// IBatchReceiptVerifier verifier, address admin)`; this contract needs `ESCROW_ROLE` in staking and
 /// reputation, and `ARBITER_ROLE` is the council Safe.
