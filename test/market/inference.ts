@@ -174,7 +174,8 @@ describe("proofs of inference on-chain (TopicClassifierChecker)", function () {
       const p = payload("will it rain tonight");
       const proof = await proveInference(p, { jobKey: 1n });
       const verifier = await market.ethers.getContractAt("InferenceVerifier", await checker.verifier());
-      const { pA, pB, pC, pubSignals } = proof.calldata;
+      const { pA, pB, pC } = proof.calldata;
+      const pubSignals = proof.publicSignals;
       expect(await verifier.verifyProof(pA, pB, pC, pubSignals)).to.equal(true);
       return verifier.verifyProof.estimateGas(pA, pB, pC, pubSignals);
     })();
