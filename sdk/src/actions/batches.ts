@@ -415,7 +415,10 @@ export function batchJobsRoot(leaves: readonly BatchLeaf[]): Hex {
  */
 export function batchMerkleProof(leaves: readonly BatchLeaf[], index: number): Hex[] {
   if (!Number.isInteger(index) || index < 0 || index >= leaves.length)
-    throw new InvalidParameterError({ what: "index", reason: `expected 0..${leaves.length - 1}, got ${index}` });
+    throw new InvalidParameterError({
+      what: "index",
+      reason: `expected 0..${leaves.length - 1}, got ${index}`,
+    });
   const proof: Hex[] = [];
   let i = index;
   for (const level of levels(leaves.map(batchLeafHash)).slice(0, -1)) {
@@ -514,7 +517,13 @@ export async function depositToBatchEscrow(
   const amount = assertAmount(parameters.amount, "amount (wei)", { positive: true, max: maxUint(128) });
   const escrow = contractAddress(parameters.contracts, "BatchEscrow");
   await ensureAllowance(client, { contracts: parameters.contracts, spender: escrow, amount, account });
-  return write(client, { address: escrow, abi: batchEscrowAbi, functionName: "deposit", args: [amount], account });
+  return write(client, {
+    address: escrow,
+    abi: batchEscrowAbi,
+    functionName: "deposit",
+    args: [amount],
+    account,
+  });
 }
 
 /**
@@ -574,7 +583,11 @@ export async function requestDepositWithdrawal(
     args: [amount],
     account,
   });
-  const [event] = parseEventLogs({ abi: batchEscrowAbi, logs: receipt.logs, eventName: "WithdrawalRequested" });
+  const [event] = parseEventLogs({
+    abi: batchEscrowAbi,
+    logs: receipt.logs,
+    eventName: "WithdrawalRequested",
+  });
   return { hash, receipt, unlockAt: event?.args.unlockAt ?? 0n };
 }
 
@@ -695,7 +708,9 @@ export class BatchJobRefusedError extends AitbcError {
    * @param args.details Values (deadline, balance, nonce).
    */
   constructor(args: { index: number; problem: BatchJobProblem; details: string }) {
-    super(`Batch job ${args.index} would be refused by the escrow (${args.problem}).`, { details: args.details });
+    super(`Batch job ${args.index} would be refused by the escrow (${args.problem}).`, {
+      details: args.details,
+    });
     this.index = args.index;
     this.problem = args.problem;
   }
@@ -743,7 +758,10 @@ export async function checkBatchJobs(
       refuse(index, "too-many-tokens", `${job.tokenCount} tokens, at most ${r.maxTokens}`);
     } else if (r.deadline < parameters.minDeadline) {
       refuse(index, "deadline-too-close", `deadline ${r.deadline} is before ${parameters.minDeadline}`);
-    } else if (seen.has(key) || (await isBatchNonceUsed(client, { contracts, consumer: r.consumer, nonce: r.nonce }))) {
+    } else if (
+      seen.has(key) ||
+      (await isBatchNonceUsed(client, { contracts, consumer: r.consumer, nonce: r.nonce }))
+    ) {
       refuse(index, "nonce-used", `nonce ${r.nonce} of ${r.consumer} is already settled or in this batch`);
     } else if (!(await verifyBatchJobRequest(client, { contracts, request: r, signature: job.signature }))) {
       refuse(index, "bad-signature", `not ${r.consumer}'s signature of this request for this escrow`);
@@ -827,7 +845,10 @@ export async function settleBatch(
     address: contractAddress(parameters.contracts, "BatchEscrow"),
     abi: batchEscrowAbi,
     functionName: "settleBatch",
-    args: [args, proof as unknown as readonly [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint]],
+    args: [
+      args,
+      proof as unknown as readonly [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint],
+    ],
     account,
   });
   const [event] = parseEventLogs({ abi: batchEscrowAbi, logs: receipt.logs, eventName: "BatchSettled" });
