@@ -50,6 +50,13 @@ import { RelayClient, type QuoteRequest } from "../coordinator/relay.js";
 import { limiter, sleep } from "../retry.js";
 import type { GpuDeclaration } from "./gpu.js";
 import { JobJournal, type JournalEntry } from "./journal.js";
+import {
+  BatchSettler,
+  defaultBatchProver,
+  type BatchProver,
+  type BatchSettings,
+  type InferenceEvidenceBuilder,
+} from "./batcher.js";
 
 export interface MinerOptions {
   chain: ChainAdapter;
@@ -93,6 +100,16 @@ export interface MinerOptions {
   minJobDurationS?: number;
   /** Poll interval for the `JobClaimed` event of an outstanding quote (ms, default 50). */
   quoteWatchMs?: number;
+  /**
+   * Batch settlement through `BatchEscrow` (needs its address in the chain adapter): signed batch
+   * requests are taken from the relay and settled `size` at a time or after `maxWaitMs`. Absent: the
+   * miner serves only per-job (`JobEscrow`) work.
+   */
+  batch?: BatchSettings;
+  /** The batch-receipt prover (default: the SDK's, see {@link defaultBatchProver}). */
+  batchProver?: BatchProver;
+  /** Proof-of-inference evidence for batch jobs of models with a checker. */
+  inferenceEvidence?: InferenceEvidenceBuilder;
   log?: (line: string) => void;
 }
 
@@ -156,6 +173,9 @@ export class Miner {
   /** Earnings withdrawn from the escrow by this miner (wei). */
   earningsWithdrawn = 0n;
   private readonly log: (line: string) => void;
+  /** Batch settlement, when {@link MinerOptions.batch} is set. */
+  batcher?: BatchSettler;
+  private batchLoop?: Promise<void>;
 
   constructor(readonly options: MinerOptions) {
     this.chain = options.chain;
@@ -181,7 +201,7 @@ export class Miner {
    */
   get spareCapacity(): number {
     const concurrency = this.options.concurrency ?? 2;
-    return Math.max(0, concurrency * 2 - this.awaitingInference - this.pendingQuotes.size);
+    return Math.max(0, concurrency * 2 - this.awaitingInference - this.pendingQuotes.size - (this.batcher?.awaitingInference ?? 0)); // prettier-ignore
   }
 
   /** Registers (GPU declaration, identity commitment, models) and stakes when needed. */
@@ -411,6 +431,7 @@ export class Miner {
   /** Reconciles every unfinished journal entry with the chain (done once at start). */
   async reconcile(): Promise<void> {
     for (const entry of this.journal.open()) {
+      if (entry.kind === "batch") continue; // reconciled by the batcher
       const job = await this.chain.job(BigInt(entry.jobId));
       const mine = job.provider.toLowerCase() === this.address.toLowerCase();
       if (!mine || job.status === "Refunded" || job.status === "Open" || job.status === "None") {
@@ -437,6 +458,33 @@ export class Miner {
   async start(): Promise<void> {
     await this.ensureRegistered();
     await this.reconcile();
+    if (this.options.batch) {
+      if (!this.chain.config.addresses.batchEscrow)
+        throw new Error("batch settlement needs the deployment's BatchEscrow address");
+      this.batcher = new BatchSettler(
+        {
+          chain: this.chain,
+          backend: this.options.backend,
+          relayUrl: this.options.relayUrl,
+          secret: this.options.secret,
+          journal: this.journal,
+          models: this.digests,
+          ask: this.ask,
+          requiredDuration: (maxTokens) => this.requiredDuration(maxTokens),
+          hasCapacity: () => this.wantsMore,
+          inferLimit: this.inferLimit,
+          stopping: () => this.stopping,
+          signal: this.abort.signal,
+          log: this.log,
+          note: (line) => this.note(line),
+        },
+        this.options.batch,
+        this.options.batchProver ?? defaultBatchProver,
+        this.options.inferenceEvidence,
+      );
+      await this.batcher.reconcile();
+      this.batchLoop = this.batcher.runRequests();
+    }
     this.loop = this.run();
     if ((this.options.offerEveryMs ?? 3_000) > 0) this.quoteLoop = this.runQuotes();
   }
@@ -449,6 +497,8 @@ export class Miner {
     await this.loop;
     await this.quoteLoop;
     await this.quoteWatch;
+    await this.batchLoop;
+    await this.batcher?.idle();
     while (this.inflight.size > 0) await sleep(50);
     this.journal.close();
   }
@@ -499,8 +549,8 @@ export class Miner {
   private get wantsMore(): boolean {
     const concurrency = this.options.concurrency ?? 2;
     return (
-      this.awaitingInference + this.pendingQuotes.size < concurrency * 2 &&
-      this.inflight.size < concurrency * 4
+      this.awaitingInference + this.pendingQuotes.size + (this.batcher?.awaitingInference ?? 0) <
+        concurrency * 2 && this.inflight.size < concurrency * 4
     );
   }
 
@@ -544,11 +594,13 @@ export class Miner {
       if (advance && job.status !== "Open") this.cursor = id + 1n;
     }
     for (const entry of this.journal.open()) {
+      if (entry.kind === "batch") continue; // the batcher's
       if (this.inflight.has(entry.jobId) || (this.retryAt.get(entry.jobId) ?? 0) > Date.now()) continue;
       if (entry.state === "submitted") await this.maybeFinalize(entry, now);
       else this.schedule(entry.jobId);
     }
     if (this.stopping) return;
+    await this.batcher?.tick(now);
     const credit = await this.chain.read<bigint>("escrow", "withdrawable", [this.address]);
     if (credit > 0n) {
       const { amount } = await this.chain.send("withdraw", (client) =>
