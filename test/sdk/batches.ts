@@ -20,6 +20,22 @@ import { privateKeyToAccount } from "viem/accounts";
 
 import {
   agentWalletAbi,
+  checkBatchJobs,
+  ContractRevertError,
+  depositThroughAgentWallet,
+  depositToBatchEscrow,
+  finalizeBatch,
+  findBatchJobSettlement,
+  getBatch,
+  getBatchDeposit,
+  getBatchWithdrawable,
+  identityCommitment,
+  isBatchNonceUsed,
+  requestDepositWithdrawal,
+  settleBatch,
+  withdrawBatchEarnings,
+  withdrawDeposit,
+  type BatchJobInput,
   batchCommitment,
   batchJobKey,
   batchJobsRoot,
@@ -35,8 +51,10 @@ import {
   type BatchJobRequest,
   type BatchLeaf,
 } from "../../sdk/src/index.js";
+import { deployBatchMarket, mockBatchProver, type BatchMarket } from "../helpers/batch-node.js";
+import { MODEL, SECRET_1, SECRET_2 } from "../helpers/market.js";
 import { deployWallet } from "../helpers/wallet.js";
-import { rejection } from "./helpers.js";
+import { rejection, viemClients } from "./helpers.js";
 
 const MAGIC = "0x1626ba7e";
 
@@ -218,5 +236,218 @@ describe("sdk: batch requests, signatures and the jobs' Merkle tree", function (
       const error = await rejection(signBatchJobRequest(client(), { contracts, request: request(over) }));
       expect(error).to.be.instanceOf(InvalidAmountError);
     }
+  });
+});
+
+describe("sdk: batch settlement on a real BatchEscrow (deposits, settle, finalize, withdraw, attacks)", function () {
+  let m: BatchMarket;
+  let clients: ReturnType<typeof viemClients>;
+  let chainId: number;
+  const AITBC = 10n ** 18n;
+  const PRICE = 10n ** 15n;
+
+  before(async function () {
+    const connection = await network.create();
+    m = await deployBatchMarket(connection);
+    clients = viemClients(connection);
+    chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
+  });
+
+  const balance = async (a: string) => (await m.token.balanceOf(a)) as bigint;
+  const now = async () => BigInt(await m.networkHelpers.time.latest());
+  const request = async (over: Partial<BatchJobRequest> = {}): Promise<BatchJobRequest> => ({
+    consumer: m.consumer.address as Address,
+    provider: m.provider1.address as Address,
+    modelDigest: MODEL,
+    promptHash: keccak256(stringToHex(`prompt ${over.nonce ?? 0n}`)),
+    pricePerToken: PRICE,
+    maxTokens: 100n,
+    deadline: (await now()) + 3_600n,
+    nonce: 1n,
+    ...over,
+  });
+  const job = async (r: BatchJobRequest, tokenCount: bigint, signer = r.consumer, agentWallet?: Address) => ({
+    request: r,
+    signature: await signBatchJobRequest(clients.walletFor(signer), { contracts: m.contracts, request: r, ...(agentWallet ? { agentWallet } : {}) }), // prettier-ignore
+    outputHash: keccak256(stringToHex(`output ${r.nonce}`)),
+    tokenCount,
+  });
+  const proofFor = async (provider: Address, secret: bigint, jobs: BatchJobInput[]) => {
+    const leaves = batchLeaves({ chainId, escrow: m.contracts.BatchEscrow, jobs });
+    const jobsRoot = batchJobsRoot(leaves);
+    const commitment = batchCommitment({ chainId, escrow: m.contracts.BatchEscrow, provider, jobsRoot, jobCount: BigInt(jobs.length) }); // prettier-ignore
+    return { proof: await mockBatchProver({ secret, identityCommitment: identityCommitment(secret), commitment, provider, jobsRoot, leaves }), jobsRoot, commitment }; // prettier-ignore
+  };
+
+  it("deposits from an EOA, and from the AgentWallet through payInto within its spending limit only", async function () {
+    const escrow = m.contracts.BatchEscrow;
+    const before = await balance(m.consumer.address);
+    await depositToBatchEscrow(clients.walletFor(m.consumer.address), { contracts: m.contracts, amount: 1_000n * AITBC }); // prettier-ignore
+    expect(before - (await balance(m.consumer.address))).to.equal(1_000n * AITBC);
+    expect((await getBatchDeposit(clients.publicClient, { contracts: m.contracts, account: m.consumer.address as Address })).balance).to.equal(1_000n * AITBC); // prettier-ignore
+    const agent = clients.walletFor(m.agentKey.address);
+    await depositThroughAgentWallet(agent, {
+      contracts: m.contracts,
+      agentWallet: m.wallet,
+      amount: 6_000n * AITBC,
+    });
+    expect((await getBatchDeposit(clients.publicClient, { contracts: m.contracts, account: m.wallet })).balance).to.equal(6_000n * AITBC); // prettier-ignore
+    expect(await m.token.allowance(m.wallet, escrow)).to.equal(0n);
+    // the limit is 10,000 AITBC a day: a further 5,000 is refused and nothing moves
+    const [walletBefore, escrowBefore] = [await balance(m.wallet), await balance(escrow)];
+    const over = await rejection<ContractRevertError>(depositThroughAgentWallet(agent, { contracts: m.contracts, agentWallet: m.wallet, amount: 5_000n * AITBC })); // prettier-ignore
+    expect(over).to.be.instanceOf(ContractRevertError);
+    expect(over.errorName).to.equal("AgentWalletSpendingLimitExceeded");
+    expect(await balance(m.wallet)).to.equal(walletBefore);
+    expect(await balance(escrow)).to.equal(escrowBefore);
+    // a stranger cannot deposit from the wallet
+    const stranger = await rejection<ContractRevertError>(depositThroughAgentWallet(clients.walletFor(m.outsider.address), { contracts: m.contracts, agentWallet: m.wallet, amount: 1n })); // prettier-ignore
+    expect(stranger.errorName).to.equal("AgentWalletUnauthorized");
+    expect(await balance(m.wallet)).to.equal(walletBefore);
+  });
+
+  it("settles a batch of EOA and AgentWallet requests: the on-chain digest, root and commitment are the SDK's", async function () {
+    const r1 = await request({ nonce: 11n });
+    const r2 = await request({ nonce: 12n, maxTokens: 50n });
+    const r3 = await request({ nonce: 13n, consumer: m.wallet });
+    const jobs = [
+      await job(r1, 37n),
+      await job(r2, 50n),
+      await job(r3, 20n, m.agentKey.address as Address, m.wallet),
+    ];
+    expect(await m.batchEscrow.requestDigest({ ...r1 })).to.equal(hashBatchJobRequest({ chainId, escrow: m.contracts.BatchEscrow, request: r1 })); // prettier-ignore
+    const { accepted, problems } = await checkBatchJobs(clients.publicClient, { contracts: m.contracts, provider: m.provider1.address as Address, jobs, minDeadline: await now() }); // prettier-ignore
+    expect(problems.map((p) => p.message)).to.deep.equal([]);
+    expect(accepted).to.deep.equal([0, 1, 2]);
+    const { proof, jobsRoot, commitment } = await proofFor(m.provider1.address as Address, SECRET_1, jobs);
+    expect(await m.batchEscrow.batchCommitment(m.provider1.address, jobsRoot, 3n)).to.equal(commitment);
+    const [c, w] = [await getBatchDeposit(clients.publicClient, { contracts: m.contracts, account: r1.consumer }), await getBatchDeposit(clients.publicClient, { contracts: m.contracts, account: m.wallet })]; // prettier-ignore
+    const settled = await settleBatch(clients.walletFor(m.provider1.address), {
+      contracts: m.contracts,
+      jobs,
+      proof,
+    });
+    expect(settled.batchId).to.equal(1n);
+    expect(settled.jobsRoot).to.equal(jobsRoot);
+    expect(settled.totalFee).to.equal(107n * PRICE);
+    expect((await getBatchDeposit(clients.publicClient, { contracts: m.contracts, account: r1.consumer })).balance).to.equal(c.balance - 87n * PRICE); // prettier-ignore
+    expect((await getBatchDeposit(clients.publicClient, { contracts: m.contracts, account: m.wallet })).balance).to.equal(w.balance - 20n * PRICE); // prettier-ignore
+    for (const r of [r1, r2, r3]) expect(await isBatchNonceUsed(clients.publicClient, { contracts: m.contracts, consumer: r.consumer, nonce: r.nonce })).to.equal(true); // prettier-ignore
+    const found = await findBatchJobSettlement(clients.publicClient, { contracts: m.contracts, consumer: m.wallet, requestDigest: hashBatchJobRequest({ chainId, escrow: m.contracts.BatchEscrow, request: r3 }) }); // prettier-ignore
+    expect(found?.batchId).to.equal(1n);
+    expect(found?.index).to.equal(2n);
+    expect(found?.outputHash).to.equal(jobs[2]!.outputHash);
+    expect(found?.tokenCount).to.equal(20n);
+    const batch = await getBatch(clients.publicClient, { contracts: m.contracts, batchId: 1n });
+    expect(batch.status).to.equal("Submitted");
+    expect(batch.jobCount).to.equal(3);
+    expect(batch.jobsRoot).to.equal(jobsRoot);
+
+    // replayed: the pre-check and the escrow refuse it, nothing moves
+    const escrowBefore = await balance(m.contracts.BatchEscrow);
+    const again = await checkBatchJobs(clients.publicClient, { contracts: m.contracts, provider: m.provider1.address as Address, jobs, minDeadline: await now() }); // prettier-ignore
+    expect(again.problems.map((p) => p.problem)).to.deep.equal(["nonce-used", "nonce-used", "nonce-used"]);
+    const replay = await rejection<ContractRevertError>(settleBatch(clients.walletFor(m.provider1.address), { contracts: m.contracts, jobs, proof })); // prettier-ignore
+    expect(replay.errorName).to.equal("BatchNonceUsed");
+    expect(await balance(m.contracts.BatchEscrow)).to.equal(escrowBefore);
+    expect(await m.batchEscrow.lastBatchId()).to.equal(1n);
+  });
+
+  it("refuses what an attacker would send: another provider, more tokens, a forged or re-bound signature, a low deposit, another's proof", async function () {
+    const p1 = m.provider1.address as Address;
+    const p2 = m.provider2.address as Address;
+    const escrowBefore = await balance(m.contracts.BatchEscrow);
+    const depositBefore = (await getBatchDeposit(clients.publicClient, { contracts: m.contracts, account: m.consumer.address as Address })).balance; // prettier-ignore
+    const check = async (jobs: BatchJobInput[], provider = p1) =>
+      (await checkBatchJobs(clients.publicClient, { contracts: m.contracts, provider, jobs, minDeadline: (await now()) + 60n })).problems.map((p) => p.problem); // prettier-ignore
+    const expectRevert = async (
+      provider: Address,
+      secret: bigint,
+      jobs: BatchJobInput[],
+      name: string,
+      proofProvider = provider,
+    ) => {
+      const { proof } = await proofFor(proofProvider, secret, jobs);
+      const e = await rejection<ContractRevertError>(settleBatch(clients.walletFor(provider), { contracts: m.contracts, jobs, proof })); // prettier-ignore
+      expect(e.errorName).to.equal(name);
+    };
+    const ok = await job(await request({ nonce: 21n }), 10n);
+    // provider 2 settles a request addressed to provider 1
+    expect(await check([ok], p2)).to.deep.equal(["not-for-provider"]);
+    await expectRevert(p2, SECRET_2, [ok], "BatchRequestNotForProvider");
+    // more tokens than the request allows
+    const greedy = { ...ok, tokenCount: 101n };
+    expect(await check([greedy])).to.deep.equal(["too-many-tokens"]);
+    await expectRevert(p1, SECRET_1, [greedy], "BatchTooManyTokens");
+    // a stranger's signature for the consumer's request; the consumer's signature re-bound to a higher price
+    const forged = { ...ok, signature: await signBatchJobRequest(clients.walletFor(m.outsider.address), { contracts: m.contracts, request: ok.request }) }; // prettier-ignore
+    expect(await check([forged])).to.deep.equal(["bad-signature"]);
+    await expectRevert(p1, SECRET_1, [forged], "BatchInvalidRequestSignature");
+    const rebound = { ...ok, request: { ...ok.request, pricePerToken: PRICE * 10n } };
+    expect(await check([rebound])).to.deep.equal(["bad-signature"]);
+    await expectRevert(p1, SECRET_1, [rebound], "BatchInvalidRequestSignature");
+    // the AgentWallet's agent key towards this escrow only: a request signed with the stranger's key
+    const walletJob = await job(await request({ nonce: 22n, consumer: m.wallet }), 1n, m.outsider.address as Address, m.wallet); // prettier-ignore
+    expect(await check([walletJob])).to.deep.equal(["bad-signature"]);
+    await expectRevert(p1, SECRET_1, [walletJob], "BatchInvalidRequestSignature");
+    // a deposit that does not cover the sum of the consumer's fees in the batch
+    const big = await job(await request({ nonce: 23n, pricePerToken: 10n * AITBC, maxTokens: 100n }), 100n);
+    expect(await check([big])).to.deep.equal(["deposit-too-low"]);
+    await expectRevert(p1, SECRET_1, [big], "BatchDepositTooLow");
+    // provider 2 with a proof made for provider 1's commitment (and provider 1's secret)
+    const forP2 = await job(await request({ nonce: 24n, provider: p2 }), 5n);
+    await expectRevert(p2, SECRET_1, [forP2], "BatchInvalidProof", p1);
+    // an expired request
+    const late = await job(await request({ nonce: 25n, deadline: (await now()) - 1n }), 5n);
+    expect(await check([late])).to.deep.equal(["deadline-too-close"]);
+    await expectRevert(p1, SECRET_1, [late], "BatchRequestExpired");
+    expect(await balance(m.contracts.BatchEscrow)).to.equal(escrowBefore);
+    expect((await getBatchDeposit(clients.publicClient, { contracts: m.contracts, account: m.consumer.address as Address })).balance).to.equal(depositBefore); // prettier-ignore
+    expect(await m.batchEscrow.lastBatchId()).to.equal(1n);
+  });
+
+  it("finalizes after the window, pays the provider once, and returns a deposit after the withdrawal delay", async function () {
+    const provider = clients.walletFor(m.provider1.address);
+    const early = await rejection<ContractRevertError>(
+      finalizeBatch(provider, { contracts: m.contracts, batchId: 1n }),
+    );
+    expect(early.errorName).to.equal("BatchChallengeWindowOpen");
+    await m.networkHelpers.time.increase(86_400 + 1);
+    const fin = await finalizeBatch(clients.walletFor(m.outsider.address), {
+      contracts: m.contracts,
+      batchId: 1n,
+    });
+    expect(fin.jobsPaid).to.equal(3n);
+    expect(fin.protocolFee).to.equal((107n * PRICE * 250n) / 10_000n);
+    expect(fin.providerAmount).to.equal(107n * PRICE - fin.protocolFee);
+    const again = await rejection<ContractRevertError>(
+      finalizeBatch(provider, { contracts: m.contracts, batchId: 1n }),
+    );
+    expect(again.errorName).to.equal("BatchWrongStatus");
+    expect(await getBatchWithdrawable(clients.publicClient, { contracts: m.contracts, account: m.provider1.address as Address })).to.equal(fin.providerAmount); // prettier-ignore
+    const before = await balance(m.provider1.address);
+    const { amount } = await withdrawBatchEarnings(provider, { contracts: m.contracts });
+    expect(amount).to.equal(fin.providerAmount);
+    expect((await balance(m.provider1.address)) - before).to.equal(fin.providerAmount);
+    const twice = await rejection<ContractRevertError>(
+      withdrawBatchEarnings(provider, { contracts: m.contracts }),
+    );
+    expect(twice.errorName).to.equal("BatchNothingToWithdraw");
+    // the consumer takes back 100 AITBC of its deposit after one day
+    const consumer = clients.walletFor(m.consumer.address);
+    const { unlockAt } = await requestDepositWithdrawal(consumer, {
+      contracts: m.contracts,
+      amount: 100n * AITBC,
+    });
+    expect(unlockAt).to.equal((await now()) + 86_400n);
+    const locked = await rejection<ContractRevertError>(
+      withdrawDeposit(consumer, { contracts: m.contracts }),
+    );
+    expect(locked.errorName).to.equal("BatchWithdrawalLocked");
+    await m.networkHelpers.time.increase(86_400);
+    const b = await balance(m.consumer.address);
+    const out = await withdrawDeposit(consumer, { contracts: m.contracts });
+    expect(out.amount).to.equal(100n * AITBC);
+    expect((await balance(m.consumer.address)) - b).to.equal(100n * AITBC);
   });
 });
