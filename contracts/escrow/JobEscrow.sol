@@ -205,9 +205,10 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         if (block.timestamp > job.deadline) revert EscrowDeadlinePassed(jobId, job.deadline);
         if (tokenCount > job.maxTokens) revert EscrowTooManyTokens(jobId, tokenCount, job.maxTokens);
         if (nullifierSpent[nullifier]) revert EscrowNullifierSpent(nullifier);
-        uint256[6] memory signals = ReceiptPublicSignals.build(
+        uint256[7] memory signals = ReceiptPublicSignals.build(
             nullifier,
             _identities[provider],
+            ReceiptPublicSignals.domain(block.chainid, address(this)),
             jobId,
             tokenCount,
             job.pricePerToken,

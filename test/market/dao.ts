@@ -117,7 +117,10 @@ describe("market on the OpenClaw DAO", function () {
       minTier: 0,
     });
     await escrow.connect(provider).claim(1n);
-    const receipt = await cachedReceipt(SECRET_1, receiptJob(1n));
+    const receipt = await cachedReceipt(
+      SECRET_1,
+      receiptJob(1n, { chainId: BigInt(chainId), escrow: (await escrow.getAddress()) as `0x${string}` }),
+    );
     await escrow.connect(provider).submitResult(1n, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt));
     await escrow.connect(challenger).dispute(1n);
 

@@ -57,7 +57,7 @@ describe("JobEscrow", function () {
         .to.emit(escrow, "JobClaimed")
         .withArgs(jobId, provider1.address, false, 0n);
 
-      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId));
+      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment));
       const tx = await escrow
         .connect(provider1)
         .submitResult(jobId, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt));
@@ -200,7 +200,7 @@ describe("JobEscrow", function () {
       const { escrow, provider2 } = market;
       const jobId = await openAndClaim(market, provider2);
       // provider2 holds the job but submits provider1's proof: the identity commitment differs.
-      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId));
+      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment));
       await expect(
         escrow.connect(provider2).submitResult(jobId, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt)),
       )
@@ -221,7 +221,7 @@ describe("JobEscrow", function () {
       const first = await openAndClaim(market);
       const second = await openAndClaim(market);
       await submitDefault(market, first);
-      const receipt = await cachedReceipt(SECRET_1, receiptJob(first));
+      const receipt = await cachedReceipt(SECRET_1, receiptJob(first, market.receiptDeployment));
       await expect(
         escrow.connect(provider1).submitResult(second, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt)),
       )
@@ -233,7 +233,7 @@ describe("JobEscrow", function () {
       const { escrow, provider1 } = market;
       await openAndClaim(market);
       const second = await openAndClaim(market);
-      const receipt = await cachedReceipt(SECRET_1, receiptJob(1n)); // proof of job 1, nullifier unspent
+      const receipt = await cachedReceipt(SECRET_1, receiptJob(1n, market.receiptDeployment)); // proof of job 1, nullifier unspent
       await expect(
         escrow.connect(provider1).submitResult(second, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt)),
       )
@@ -244,7 +244,7 @@ describe("JobEscrow", function () {
     it("refuses a proof whose output or token count differs from the submission", async () => {
       const { escrow, provider1, ethers } = market;
       const jobId = await openAndClaim(market);
-      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId));
+      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment));
       await expect(
         escrow
           .connect(provider1)
@@ -260,7 +260,7 @@ describe("JobEscrow", function () {
     it("refuses more tokens than the job's maximum", async () => {
       const { escrow, provider1 } = market;
       const jobId = await openAndClaim(market);
-      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId));
+      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment));
       await expect(
         escrow
           .connect(provider1)
