@@ -299,7 +299,7 @@ describe("miner: batch jobs across a crash at each step (the journal as a killed
       ];
       const leaves = batchLeaves({ chainId, escrow: m.contracts.BatchEscrow, jobs: input });
       const jobsRoot = batchJobsRoot(leaves);
-      const commitment = batchCommitment({ chainId, escrow: m.contracts.BatchEscrow, provider: who.address, jobsRoot, jobCount: 1n }); // prettier-ignore
+      const commitment = batchCommitment({ chainId: BigInt(chainId), escrow: m.contracts.BatchEscrow, provider: who.address, jobsRoot, jobCount: 1n }); // prettier-ignore
       const proof = await mockBatchProver({ secret, identityCommitment: identityCommitment(secret), commitment, provider: who.address, jobsRoot, leaves }); // prettier-ignore
       return who.send("settleBatch", (client) =>
         settleBatch(client, { contracts: who.contracts, jobs: input, proof }),

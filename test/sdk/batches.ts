@@ -44,6 +44,7 @@ import {
   batchMerkleProof,
   hashBatchJobRequest,
   InvalidAmountError,
+  InvalidBatchError,
   InvalidParameterError,
   signBatchJobRequest,
   verifyBatchJobRequest,
@@ -218,12 +219,12 @@ describe("sdk: batch requests, signatures and the jobs' Merkle tree", function (
     const pair = (a: string, b: string) => processProof([b], a);
     expect(batchJobsRoot(leaves)).to.equal(pair(pair(pair(h[0]!, h[1]!), pair(h[2]!, h[3]!)), h[4]!));
     const root = batchJobsRoot(leaves);
-    const commitment = batchCommitment({ chainId, escrow, provider, jobsRoot: root, jobCount: 5n });
+    const commitment = batchCommitment({ chainId: BigInt(chainId), escrow, provider, jobsRoot: root, jobCount: 5n });
     const expected = BigInt(ethersKeccak(coder.encode(["uint256", "address", "address", "bytes32", "uint256"], [chainId, escrow, provider, root, 5n]))) >> 8n; // prettier-ignore
     expect(commitment).to.equal(expected);
-    expect(batchCommitment({ chainId: chainId + 1, escrow, provider, jobsRoot: root, jobCount: 5n })).to.not.equal(commitment); // prettier-ignore
-    expect(() => batchJobsRoot([])).to.throw(InvalidParameterError);
-    expect(() => batchMerkleProof(leaves, 5)).to.throw(InvalidParameterError);
+    expect(batchCommitment({ chainId: BigInt(chainId + 1), escrow, provider, jobsRoot: root, jobCount: 5n })).to.not.equal(commitment); // prettier-ignore
+    expect(() => batchJobsRoot([])).to.throw(InvalidBatchError);
+    expect(() => batchMerkleProof(leaves, 5)).to.throw(InvalidBatchError);
   });
 
   it("refuses malformed requests before signing", async function () {
@@ -275,7 +276,7 @@ describe("sdk: batch settlement on a real BatchEscrow (deposits, settle, finaliz
   const proofFor = async (provider: Address, secret: bigint, jobs: BatchJobInput[]) => {
     const leaves = batchLeaves({ chainId, escrow: m.contracts.BatchEscrow, jobs });
     const jobsRoot = batchJobsRoot(leaves);
-    const commitment = batchCommitment({ chainId, escrow: m.contracts.BatchEscrow, provider, jobsRoot, jobCount: BigInt(jobs.length) }); // prettier-ignore
+    const commitment = batchCommitment({ chainId: BigInt(chainId), escrow: m.contracts.BatchEscrow, provider, jobsRoot, jobCount: BigInt(jobs.length) }); // prettier-ignore
     return { proof: await mockBatchProver({ secret, identityCommitment: identityCommitment(secret), commitment, provider, jobsRoot, leaves }), jobsRoot, commitment }; // prettier-ignore
   };
 

@@ -21,9 +21,10 @@
  */
 import { randomBytes } from "node:crypto";
 
-import type { Address, Hex } from "viem";
+import { encodeAbiParameters, parseAbi, stringToHex, type Address, type Hex } from "viem";
 
 import {
+  marketPolicyAbi,
   batchCommitment,
   batchJobKey,
   batchJobsRoot,
@@ -37,6 +38,7 @@ import {
   hashBatchJobRequest,
   identityCommitment,
   isBatchNonceUsed,
+  proveBatchReceipt,
   settleBatch,
   verifyBatchJobRequest,
   withdrawBatchEarnings,
@@ -46,8 +48,8 @@ import {
 } from "../../../sdk/src/index.js";
 import { revertName, type ChainAdapter } from "../chain.js";
 import { RelayClient, batchRequestFromJson, type BatchRequestMessage } from "../coordinator/relay.js";
-import { BackendError, type InferenceBackend } from "../ollama/backend.js";
-import { outputHash, payloadHash, type JobPayload } from "../protocol.js";
+import { BackendError, type InferenceBackend, type InferenceResult } from "../ollama/backend.js";
+import { canonicalPayload, outputHash, payloadHash, type JobPayload } from "../protocol.js";
 import { sleep, type limiter } from "../retry.js";
 import type { JobJournal, JournalEntry } from "./journal.js";
 
@@ -81,9 +83,9 @@ export type BatchProver = (input: BatchProofInput) => Promise<bigint[]>;
  * The batch-receipt prover of the SDK (`batch_receipt.circom`: knowledge of the identity secret bound
  * to the batch commitment).
  */
-export const defaultBatchProver: BatchProver = async () => {
-  throw new Error("no batch-receipt prover in this build of the SDK (sdk/src/zk/batch.ts is not merged yet)");
-};
+export const defaultBatchProver: BatchProver = async ({ secret, commitment }) => [
+  ...(await proveBatchReceipt(secret, { commitment })).calldata,
+];
 
 /**
  * Builds the proof-of-inference evidence of one batch job of a model with a checker (or undefined
@@ -141,6 +143,24 @@ const requestToJson = (r: BatchJobRequest): Record<string, string> => ({
   nonce: r.nonce.toString(),
 });
 
+/** `BatchEscrow.policy()` (an immutable of the implementation, not in `IBatchEscrow`). */
+const POLICY_OF = parseAbi(["function policy() view returns (address)"]);
+
+/**
+ * `abi.encode(bytes prompt, uint256[8] proof)`: a built-in model job's evidence for its checker (the
+ * prompt payload bytes the prompt hash commits to, and the proof in the verifier's argument order).
+ */
+export function inferenceEvidence(
+  prompt: string,
+  proof: NonNullable<InferenceResult["inferenceProof"]>,
+): Hex {
+  const { pA, pB, pC } = proof.calldata;
+  return encodeAbiParameters(
+    [{ type: "bytes" }, { type: "uint256[8]" }],
+    [stringToHex(prompt), [pA[0], pA[1], pB[0][0], pB[0][1], pB[1][0], pB[1][1], pC[0], pC[1]]],
+  );
+}
+
 /** Not yet working on it, answered, or in a batch being sent: what the consumer may still be charged. */
 const PENDING = new Set(["claimed", "inferred", "proved"]);
 
@@ -154,6 +174,8 @@ export class BatchSettler {
   private readonly attempts = new Map<string, number>();
   private settling?: Promise<void>;
   private chainId?: number;
+  /** The MarketPolicy the BatchEscrow reads (which models need a proof of inference). */
+  private policy?: Address;
 
   constructor(
     readonly ctx: BatchContext,
@@ -315,19 +337,19 @@ export class BatchSettler {
       throw new BackendError(`the relay's prompt does not match the request's prompt hash`, false);
     const model = this.ctx.models.get(r.modelDigest.toLowerCase());
     if (!model) throw new BackendError(`model ${r.modelDigest} is not served here`, false);
+    const jobKey = batchJobKey(key as Hex);
     const result = await this.ctx.backend.infer({
       model,
       ...(payload.messages ? { messages: payload.messages } : { prompt: payload.prompt ?? "" }),
       seed: payload.seed,
       maxTokens: Number(r.maxTokens),
+      payload: canonicalPayload(payload),
+      jobKey,
     });
     const tokens = Math.max(1, Math.min(result.tokenCount, Number(r.maxTokens)));
-    const evidence = await this.evidence?.({
-      payload,
-      modelDigest: r.modelDigest,
-      jobKey: batchJobKey(key as Hex),
-      output: result.output,
-    });
+    const evidence = this.evidence
+      ? await this.evidence({ payload, modelDigest: r.modelDigest, jobKey, output: result.output })
+      : await this.checkerEvidence(r.modelDigest, payload, result.inferenceProof);
     this.ctx.journal.record(key, "inferred", {
       output: result.output,
       outputHash: outputHash(result.output),
@@ -342,6 +364,24 @@ export class BatchSettler {
           `batch job ${key.slice(0, 10)}: could not publish the output yet (${(e as Error).message})`,
         ),
       );
+  }
+
+  /**
+   * The evidence `settleBatch` passes to the model's checker, when the policy names one for the
+   * model: `abi.encode(bytes prompt, uint256[8] proof)` of the backend's proof of inference (bound to
+   * the job key); undefined for a model settled by receipt and challenge.
+   */
+  private async checkerEvidence(
+    modelDigest: Hex,
+    payload: JobPayload,
+    proof: InferenceResult["inferenceProof"],
+  ) {
+    const { chain } = this.ctx;
+    this.policy ??= (await chain.public.readContract({ address: chain.addressOf("batchEscrow"), abi: POLICY_OF, functionName: "policy" })) as Address; // prettier-ignore
+    const checker = await chain.public.readContract({ address: this.policy, abi: marketPolicyAbi, functionName: "checkerOf", args: [modelDigest] }); // prettier-ignore
+    if (/^0x0{40}$/i.test(checker)) return undefined;
+    if (!proof) throw new BackendError(`model ${modelDigest} needs a proof of inference and the backend gave none`, false); // prettier-ignore
+    return inferenceEvidence(canonicalPayload(payload), proof);
   }
 
   // ---------------------------------------------------------------- batches
@@ -437,7 +477,7 @@ export class BatchSettler {
     const chainId = await this.id();
     const leaves = batchLeaves({ chainId, escrow, jobs });
     const jobsRoot = batchJobsRoot(leaves);
-    const commitment = batchCommitment({ chainId, escrow, provider: this.address, jobsRoot, jobCount: BigInt(jobs.length) }); // prettier-ignore
+    const commitment = batchCommitment({ chainId: BigInt(chainId), escrow, provider: this.address, jobsRoot, jobCount: BigInt(jobs.length) }); // prettier-ignore
     const t = performance.now();
     const proof = await this.prover({
       secret: this.ctx.secret,

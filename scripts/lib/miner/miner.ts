@@ -45,7 +45,7 @@ import type { Hex } from "../../../sdk/src/zk/field.js";
 import { ChainAdapter, revertName, type OnChainJob } from "../chain.js";
 import { formatTokens } from "../format.js";
 import { BackendError, UnknownModelError, type InferenceBackend } from "../ollama/backend.js";
-import { outputHash, payloadHash } from "../protocol.js";
+import { canonicalPayload, outputHash, payloadHash } from "../protocol.js";
 import { RelayClient, type QuoteRequest } from "../coordinator/relay.js";
 import { limiter, sleep } from "../retry.js";
 import type { GpuDeclaration } from "./gpu.js";
@@ -718,6 +718,8 @@ export class Miner {
       ...(payload.messages ? { messages: payload.messages } : { prompt: payload.prompt ?? "" }),
       seed: payload.seed,
       maxTokens: job.maxTokens,
+      payload: canonicalPayload(payload),
+      jobKey: BigInt(jobId),
     });
     const tokens = Math.max(1, Math.min(result.tokenCount, job.maxTokens));
     this.journal.record(jobId, "inferred", {

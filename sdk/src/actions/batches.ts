@@ -7,10 +7,8 @@
  */
 import {
   concat,
-  encodeAbiParameters,
   encodeFunctionData,
   hashTypedData,
-  keccak256,
   parseEventLogs,
   recoverTypedDataAddress,
   type Account,
@@ -35,10 +33,8 @@ import {
   type WriteReturnType,
 } from "../utils/client.js";
 import { assertAddress, assertAmount, assertBytes32, assertModelDigest, maxUint } from "../utils/validate.js";
+import { MAX_BATCH_SIZE, type BatchLeaf } from "../zk/batch.js";
 import { ensureAllowance } from "./token.js";
-
-/** The escrow's most jobs per batch (`BatchEscrow.MAX_BATCH_SIZE`). */
-export const MAX_BATCH_SIZE = 256;
 
 /** EIP-712 domain name of `BatchEscrow` (version "1"). */
 export const BATCH_ESCROW_DOMAIN_NAME = "AITBC BatchEscrow";
@@ -97,22 +93,6 @@ export interface BatchJobInput {
   tokenCount: bigint;
   /** Evidence for a model with an inference checker (`abi.encode(bytes prompt, uint256[8] proof)`), else empty. */
   inference?: Hex;
-}
-
-/** A job as committed in the batch's Merkle tree (`IBatchEscrow.BatchLeaf`). */
-export interface BatchLeaf {
-  /** Position of the job in the batch. */
-  index: bigint;
-  /** EIP-712 digest of the request ({@link hashBatchJobRequest}). */
-  requestDigest: Hex;
-  /** The payer. */
-  consumer: Address;
-  /** keccak256 of the output. */
-  outputHash: Hex;
-  /** Tokens paid for. */
-  tokenCount: bigint;
-  /** `tokenCount × pricePerToken`, wei. */
-  fee: bigint;
 }
 
 /** `IBatchEscrow.BatchStatus` names by value. */
@@ -186,21 +166,6 @@ export function hashBatchJobRequest(parameters: {
     primaryType: "BatchJobRequest",
     message: checkBatchRequest(parameters.request),
   });
-}
-
-/**
- * The field element a batch job's proof of inference is bound to: the top 248 bits of the request
- * digest, `uint256(requestDigest) >> 8` (`IInferenceChecker.checkInference`'s `jobKey`).
- *
- * @param requestDigest The request's EIP-712 digest.
- * @returns The job key (< 2^248, so a BN254 field element).
- * @example
- * ```ts
- * const jobKey = batchJobKey(hashBatchJobRequest({ chainId, escrow, request }));
- * ```
- */
-export function batchJobKey(requestDigest: Hex): bigint {
-  return BigInt(assertBytes32(requestDigest, "requestDigest")) >> 8n;
 }
 
 /** Parameters of {@link signBatchJobRequest}. */
@@ -324,110 +289,7 @@ export async function verifyBatchJobRequest(
 }
 
 // ------------------------------------------------------------------------------------------------
-// Merkle tree of the jobs and the batch commitment (what the escrow builds on-chain)
-
-const LEAF_PARAMETERS = [
-  {
-    type: "tuple",
-    components: [
-      { name: "index", type: "uint256" },
-      { name: "requestDigest", type: "bytes32" },
-      { name: "consumer", type: "address" },
-      { name: "outputHash", type: "bytes32" },
-      { name: "tokenCount", type: "uint32" },
-      { name: "fee", type: "uint256" },
-    ],
-  },
-] as const;
-
-/**
- * `keccak256(abi.encode(leaf))`, as `BatchEscrow.leafHash`.
- *
- * @param leaf The job's leaf.
- * @returns The leaf hash.
- * @example
- * ```ts
- * const h = batchLeafHash({ index: 0n, requestDigest, consumer, outputHash, tokenCount: 1n, fee: 10n ** 15n });
- * ```
- */
-export function batchLeafHash(leaf: BatchLeaf): Hex {
-  return keccak256(
-    encodeAbiParameters(LEAF_PARAMETERS, [
-      {
-        index: leaf.index,
-        requestDigest: assertBytes32(leaf.requestDigest, "leaf.requestDigest"),
-        consumer: assertAddress(leaf.consumer, "leaf.consumer"),
-        outputHash: assertBytes32(leaf.outputHash, "leaf.outputHash"),
-        tokenCount: Number(assertAmount(leaf.tokenCount, "leaf.tokenCount", { max: maxUint(32) })),
-        fee: leaf.fee,
-      },
-    ]),
-  );
-}
-
-/** OpenZeppelin `Hashes.commutativeKeccak256`: keccak256 of the two words, smaller first. */
-function pairHash(a: Hex, b: Hex): Hex {
-  return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
-}
-
-/** Levels of the tree, leaves first (an odd last node is carried up unchanged). */
-function levels(leafHashes: readonly Hex[]): Hex[][] {
-  if (leafHashes.length === 0) throw new InvalidParameterError({ what: "leaves", reason: "a batch has at least one job" }); // prettier-ignore
-  const all: Hex[][] = [[...leafHashes]];
-  while (all.at(-1)!.length > 1) {
-    const level = all.at(-1)!;
-    const next: Hex[] = [];
-    for (let i = 0; i < level.length; i += 2)
-      next.push(i + 1 < level.length ? pairHash(level[i]!, level[i + 1]!) : level[i]!);
-    all.push(next);
-  }
-  return all;
-}
-
-/**
- * The jobs' Merkle root as `BatchEscrow.settleBatch` builds it: leaf hashes paired level by level
- * with commutative keccak256, an odd last node carried up unchanged, one leaf → the root is that leaf.
- *
- * @param leaves The batch's leaves, in job order.
- * @returns The root (bytes32).
- * @throws {InvalidParameterError} for no leaves.
- * @example
- * ```ts
- * const root = batchJobsRoot(batchLeaves({ chainId, escrow, jobs }));
- * ```
- */
-export function batchJobsRoot(leaves: readonly BatchLeaf[]): Hex {
-  return levels(leaves.map(batchLeafHash)).at(-1)![0]!;
-}
-
-/**
- * The Merkle proof of leaf `index` against {@link batchJobsRoot}, for OpenZeppelin's
- * `MerkleProof.verify` (and `disputeBatchJob`).
- *
- * @param leaves The batch's leaves, in job order.
- * @param index The job's position.
- * @returns The sibling hashes from the leaf up (levels where the node was carried up add none).
- * @throws {InvalidParameterError} for an index outside the batch.
- * @example
- * ```ts
- * const proof = batchMerkleProof(leaves, 3);
- * ```
- */
-export function batchMerkleProof(leaves: readonly BatchLeaf[], index: number): Hex[] {
-  if (!Number.isInteger(index) || index < 0 || index >= leaves.length)
-    throw new InvalidParameterError({
-      what: "index",
-      reason: `expected 0..${leaves.length - 1}, got ${index}`,
-    });
-  const proof: Hex[] = [];
-  let i = index;
-  for (const level of levels(leaves.map(batchLeafHash)).slice(0, -1)) {
-    const sibling = i % 2 === 0 ? i + 1 : i - 1;
-    if (sibling < level.length) proof.push(level[sibling]!);
-    i = Math.floor(i / 2);
-  }
-  return proof;
-}
+// The batch's leaves (the tree, root, proofs and commitment are `zk/batch.ts`'s)
 
 /**
  * The leaves of a batch, in job order: `{ index, requestDigest, consumer, outputHash, tokenCount,
@@ -453,37 +315,6 @@ export function batchLeaves(parameters: {
     tokenCount: job.tokenCount,
     fee: job.tokenCount * job.request.pricePerToken,
   }));
-}
-
-/**
- * The public commitment the batch-receipt proof binds, as `BatchEscrow.batchCommitment`:
- * `uint256(keccak256(abi.encode(chainId, escrow, provider, jobsRoot, jobCount))) >> 8`.
- *
- * @param parameters `{ chainId, escrow, provider, jobsRoot, jobCount }`.
- * @returns The commitment (< 2^248, a BN254 field element).
- * @example
- * ```ts
- * const commitment = batchCommitment({ chainId, escrow, provider, jobsRoot: root, jobCount: 32n });
- * ```
- */
-export function batchCommitment(parameters: {
-  chainId: number | bigint;
-  escrow: Address;
-  provider: Address;
-  jobsRoot: Hex;
-  jobCount: bigint;
-}): bigint {
-  const encoded = encodeAbiParameters(
-    [{ type: "uint256" }, { type: "address" }, { type: "address" }, { type: "bytes32" }, { type: "uint256" }],
-    [
-      BigInt(parameters.chainId),
-      assertAddress(parameters.escrow, "escrow"),
-      assertAddress(parameters.provider, "provider"),
-      assertBytes32(parameters.jobsRoot, "jobsRoot"),
-      parameters.jobCount,
-    ],
-  );
-  return BigInt(keccak256(encoded)) >> 8n;
 }
 
 // ------------------------------------------------------------------------------------------------
