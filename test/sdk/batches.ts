@@ -219,7 +219,13 @@ describe("sdk: batch requests, signatures and the jobs' Merkle tree", function (
     const pair = (a: string, b: string) => processProof([b], a);
     expect(batchJobsRoot(leaves)).to.equal(pair(pair(pair(h[0]!, h[1]!), pair(h[2]!, h[3]!)), h[4]!));
     const root = batchJobsRoot(leaves);
-    const commitment = batchCommitment({ chainId: BigInt(chainId), escrow, provider, jobsRoot: root, jobCount: 5n });
+    const commitment = batchCommitment({
+      chainId: BigInt(chainId),
+      escrow,
+      provider,
+      jobsRoot: root,
+      jobCount: 5n,
+    });
     const expected = BigInt(ethersKeccak(coder.encode(["uint256", "address", "address", "bytes32", "uint256"], [chainId, escrow, provider, root, 5n]))) >> 8n; // prettier-ignore
     expect(commitment).to.equal(expected);
     expect(batchCommitment({ chainId: BigInt(chainId + 1), escrow, provider, jobsRoot: root, jobCount: 5n })).to.not.equal(commitment); // prettier-ignore
