@@ -2,7 +2,7 @@
  * Test fixture of the node's batch settlement: the market of `deployMarket` plus a `MarketPolicy`, a
  * `BatchEscrow` (with the escrow roles in staking and reputation granted by the timelock account) and
  * a consumer AgentWallet (agent key, daily AITBC limit, the BatchEscrow allowed as signature
- * verifier). The batch-receipt verifier is `BatchReceiptVerifierMock` (TEST ONLY: it accepts
+ * verifier). The batch-receipt verifier is the generated `BatchReceiptVerifier` when asked, else `BatchReceiptVerifierMock` (TEST ONLY: it accepts
  * `proof[0] == keccak256(abi.encode([identityCommitment, commitment]))`, so a proof still binds the
  * provider's identity and the batch commitment); {@link mockBatchProver} makes such proofs.
  */
@@ -24,14 +24,23 @@ export const mockBatchProver: BatchProver = async ({ identityCommitment, commitm
   return words;
 };
 
-export async function deployBatchMarket(connection: NetworkConnection) {
+/**
+ * @param options.realVerifier Deploy the snarkjs-generated `BatchReceiptVerifier` instead of the mock
+ *   (for miners that prove with the SDK's `proveBatchReceipt`, e.g. the miner program).
+ */
+export async function deployBatchMarket(
+  connection: NetworkConnection,
+  options: { realVerifier?: boolean } = {},
+) {
   const market = await deployMarket(connection);
   const { ethers } = connection;
   const policy = await ethers.deployContract("MarketPolicy", [
     market.governance.address,
     market.treasury.address,
   ]);
-  const batchVerifier = await ethers.deployContract("BatchReceiptVerifierMock");
+  const batchVerifier = await ethers.deployContract(
+    options.realVerifier ? "BatchReceiptVerifier" : "BatchReceiptVerifierMock",
+  );
   const batchEscrow = await ethers.deployContract("BatchEscrow", [
     await market.token.getAddress(),
     await market.staking.getAddress(),

@@ -339,3 +339,104 @@ describe("miner: batch jobs across a crash at each step (the journal as a killed
     expect(mine.map((e) => Number(e.args.jobCount)).reduce((s, n) => s + n, 0)).to.equal(4);
   });
 });
+
+describe("miner program in batch mode: killed with SIGKILL after accepting and after settling, restarted", function () {
+  let m: BatchMarket;
+  let ollama: FakeOllama;
+  let relay: Relay;
+  let proxy: { url: string; close(): Promise<void> };
+  let dir: string;
+  const children: ChildProcess[] = [];
+  let output = "";
+  let rpc: EIP1193Provider;
+  const MODEL_DIGEST = `0x${FAKE_MODELS[0]!.digest}` as Hex;
+
+  before(async () => {
+    const connection = await network.create();
+    rpc = connection.provider as unknown as EIP1193Provider;
+    m = await deployBatchMarket(connection, { realVerifier: true });
+    proxy = await startRpcProxy(connection.provider);
+    ollama = await startFakeOllama({ faults: { delayMs: 1_500 } });
+    relay = await startRelay();
+    dir = mkdtempSync(join(tmpdir(), "aitbc-batch-kill-"));
+    writeFileSync(join(dir, "deployment.json"), JSON.stringify({ contracts: m.contracts }));
+    await (await m.batchEscrow.connect(m.consumer).deposit(100n * 10n ** 18n)).wait();
+  });
+
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await proxy?.close();
+    await relay?.close();
+    await ollama?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = () => {
+    const key = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/8").privateKey; // provider1
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "scripts/miner.ts", "--rpc-url", proxy.url, "--private-key", key, "--deployment", join(dir, "deployment.json"),
+        "--identity-secret", SECRET_1.toString(), "--coordinator", relay.url, "--backend", "ollama", "--ollama-host", ollama.url,
+        "--model", "llama3.2:1b", "--journal", join(dir, "journal.jsonl"), "--poll-ms", "100", "--gpu-model", "test GPU",
+        "--gpu-vram", "8", "--offer-every-ms", "0", "--batch-size", "3", "--batch-max-wait", "600"], // prettier-ignore
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    children.push(child);
+    return child;
+  };
+  const journal = () =>
+    existsSync(join(dir, "journal.jsonl"))
+      ? readFileSync(join(dir, "journal.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { jobId: string; state: string }) // prettier-ignore
+      : [];
+  const kill9 = async (child: ChildProcess) => {
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+  };
+
+  it("the three requests settle in one batch, once, with a real batch-receipt proof, and the batch is finalized once", async () => {
+    const consumer = new ChainAdapter({ rpc, account: m.consumer.address as Address, addresses: { ...(await marketAddresses(m)), batchEscrow: m.contracts.BatchEscrow }, pollingIntervalMs: 20 }); // prettier-ignore
+    const chainId = Number((await m.ethers.provider.getNetwork()).chainId);
+    const client = new RelayClient(relay.url);
+    const deadline = BigInt((await m.networkHelpers.time.latest()) + DAY);
+    const digests: string[] = [];
+    let child = start();
+    await waitFor("the miner", () => output.includes("serving; journal"), 120_000);
+    expect(output).to.match(/batches of up to 3 jobs, at most 600 s wait/);
+    for (let i = 0; i < 3; i++) {
+      const promptHash = await client.putPrompt({ model: "llama3.2:1b", prompt: `killed batch ${i}`, seed: i, nonce: `kill-${i}` }); // prettier-ignore
+      const request: BatchJobRequest = { consumer: m.consumer.address as Address, provider: m.provider1.address as Address, modelDigest: MODEL_DIGEST, promptHash, pricePerToken: 10n ** 15n, maxTokens: 64n, deadline, nonce: BigInt(500 + i) }; // prettier-ignore
+      const signature = await signBatchJobRequest(consumer.wallet, {
+        contracts: consumer.contracts,
+        request,
+      });
+      const requestDigest = hashBatchJobRequest({ chainId, escrow: m.contracts.BatchEscrow, request });
+      digests.push(requestDigest.toLowerCase());
+      await client.postBatchRequest({ request, signature, requestDigest });
+    }
+    // 1. killed while answering (each answer takes 1.5 s), after the three acceptances were journaled
+    await waitFor("three acceptances", () => new Set(journal().filter((r) => r.state === "claimed").map((r) => r.jobId)).size === 3); // prettier-ignore
+    await kill9(child);
+    expect(await m.batchEscrow.lastBatchId()).to.equal(0n);
+    // 2. restarted: answers, proves and settles the batch; killed as soon as it is on-chain
+    child = start();
+    await waitFor("the batch on-chain", async () => (await m.batchEscrow.lastBatchId()) === 1n);
+    await kill9(child);
+    // 3. the window passes while it is down; restarted, it adopts the batch and finalizes it once
+    await m.networkHelpers.time.increase(DAY + 1);
+    child = start();
+    await waitFor("the batch finalized", async () => Number((await m.batchEscrow.batchOf(1n)).status) === 2, 120_000); // prettier-ignore
+    await waitFor("the journaled finalizations", () => digests.every((d) => journal().some((r) => r.jobId === d && r.state === "finalized"))); // prettier-ignore
+    await sleep(500);
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    const settled = await m.batchEscrow.queryFilter(m.batchEscrow.filters.BatchJobSettled());
+    expect(settled.map((e) => e.args.requestDigest.toLowerCase()).sort(), output).to.deep.equal(
+      [...digests].sort(),
+    );
+    expect(await m.batchEscrow.queryFilter(m.batchEscrow.filters.BatchSettled())).to.have.length(1);
+    expect(await m.batchEscrow.queryFilter(m.batchEscrow.filters.BatchFinalized())).to.have.length(1);
+    expect(await m.batchEscrow.lastBatchId()).to.equal(1n);
+  });
+});
