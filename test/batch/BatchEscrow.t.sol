@@ -187,6 +187,30 @@ contract BatchEscrowTest is BatchFixture {
         vm.assertTrue(_balances() == before, "a balance moved");
     }
 
+    /// Governance changes in the policy apply to the next batch and dispute (fee, windows, bond, slashes).
+    function test_parametersComeFromThePolicy() public {
+        policy.setChallengeWindow(2 hours);
+        policy.setProtocolFeeBps(1_000);
+        policy.setDisputeBond(7 ether);
+        policy.setRevealWindow(3 hours);
+        policy.setDisputeSlashBps(2_000);
+        policy.setSlashRewardBps(9_000);
+        (uint256 batchId, IBatchEscrow.BatchJob[] memory jobs) = _settled(3);
+        vm.assertEq(escrow.batchOf(batchId).challengeEnds, block.timestamp + 7_200, "two-hour window");
+        _disputeJob(batchId, jobs, 0, watcher);
+        IBatchEscrow.JobDispute memory d = escrow.disputeOf(batchId, 0);
+        vm.assertEq(d.bond, 7 ether, "bond from the policy");
+        vm.assertEq(d.revealDeadline, block.timestamp + 10_800, "three-hour reveal window");
+        vm.warp(block.timestamp + 10_801);
+        escrow.claimWithheld(batchId, 0);
+        // 20% of 1,000 AITBC slashed, 90% of it to the disputer.
+        vm.assertEq(escrow.withdrawable(watcher), 7 ether + 180 ether, "bond + 90% of the slash");
+        vm.assertEq(escrow.withdrawable(TREASURY), 20 ether, "10% of the slash");
+        escrow.finalizeBatch(batchId);
+        vm.assertEq(escrow.withdrawable(providerA), 2 * FEE - (2 * FEE) / 10, "10% protocol fee");
+        vm.assertEq(escrow.withdrawable(TREASURY), 20 ether + (2 * FEE) / 10, "treasury fee");
+    }
+
     // ------------------------------------------------------------ attacks on settleBatch
 
     function test_attack_replayInSecondBatch() public {

@@ -8,13 +8,14 @@ import {IGPUStaking} from "../../contracts/staking/IGPUStaking.sol";
 import {BatchEscrow} from "../../contracts/escrow/BatchEscrow.sol";
 import {BatchMerkle} from "../../contracts/escrow/BatchMerkle.sol";
 import {IBatchEscrow} from "../../contracts/escrow/IBatchEscrow.sol";
-import {BatchMarketPolicyMock} from "../../contracts/mocks/BatchMarketPolicyMock.sol";
+import {MarketPolicy} from "../../contracts/escrow/MarketPolicy.sol";
 import {BatchReceiptVerifierMock} from "../../contracts/mocks/BatchReceiptVerifierMock.sol";
 import {vm} from "../utils/Vm.sol";
 
 /// @dev Shared set-up of the BatchEscrow Solidity tests: the real token, reputation registry and staking,
-/// the policy mock (documented defaults) and the binding mock verifier (a "proof" is keccak256 of its two
-/// public signals, so a proof for another provider, root or job count fails as a real one would).
+/// the real MarketPolicy (its defaults; this test contract is its admin) and the binding mock verifier (a
+/// "proof" is keccak256 of its two public signals, so a proof for another provider, root or job count fails
+/// as a real one would).
 /// Providers A and B are registered (identity commitments 11 and 22), staked 1,000 AITBC, serving MODEL
 /// and OTHER_MODEL. Consumers sign requests with their keys and have 1,000 AITBC deposited.
 /// The EIP-712 digest and the Merkle leaf are computed here independently of the escrow's own code.
@@ -42,7 +43,7 @@ abstract contract BatchFixture {
     AITBCToken internal token;
     ReputationRegistry internal reputation;
     GPUStaking internal staking;
-    BatchMarketPolicyMock internal policy;
+    MarketPolicy internal policy;
     BatchReceiptVerifierMock internal verifier;
     BatchEscrow internal escrow;
 
@@ -63,7 +64,7 @@ abstract contract BatchFixture {
         token = new AITBCToken(address(this), address(this), address(this), address(this), contributors, amounts);
         reputation = new ReputationRegistry(address(this));
         staking = new GPUStaking(token, reputation, address(this));
-        policy = new BatchMarketPolicyMock(TREASURY);
+        policy = new MarketPolicy(address(this), TREASURY);
         verifier = new BatchReceiptVerifierMock();
         escrow = new BatchEscrow(token, staking, reputation, policy, verifier, address(this));
         reputation.grantRole(reputation.ESCROW_ROLE(), address(escrow));
