@@ -21,9 +21,11 @@
  */
 import { randomBytes } from "node:crypto";
 
-import { encodeAbiParameters, parseAbi, stringToHex, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 
 import {
+  batchEscrowAbi,
+  inferenceEvidence,
   marketPolicyAbi,
   batchCommitment,
   batchJobKey,
@@ -142,24 +144,6 @@ const requestToJson = (r: BatchJobRequest): Record<string, string> => ({
   deadline: r.deadline.toString(),
   nonce: r.nonce.toString(),
 });
-
-/** `BatchEscrow.policy()` (an immutable of the implementation, not in `IBatchEscrow`). */
-const POLICY_OF = parseAbi(["function policy() view returns (address)"]);
-
-/**
- * `abi.encode(bytes prompt, uint256[8] proof)`: a built-in model job's evidence for its checker (the
- * prompt payload bytes the prompt hash commits to, and the proof in the verifier's argument order).
- */
-export function inferenceEvidence(
-  prompt: string,
-  proof: NonNullable<InferenceResult["inferenceProof"]>,
-): Hex {
-  const { pA, pB, pC } = proof.calldata;
-  return encodeAbiParameters(
-    [{ type: "bytes" }, { type: "uint256[8]" }],
-    [stringToHex(prompt), [pA[0], pA[1], pB[0][0], pB[0][1], pB[1][0], pB[1][1], pC[0], pC[1]]],
-  );
-}
 
 /** Not yet working on it, answered, or in a batch being sent: what the consumer may still be charged. */
 const PENDING = new Set(["claimed", "inferred", "proved"]);
@@ -377,11 +361,11 @@ export class BatchSettler {
     proof: InferenceResult["inferenceProof"],
   ) {
     const { chain } = this.ctx;
-    this.policy ??= (await chain.public.readContract({ address: chain.addressOf("batchEscrow"), abi: POLICY_OF, functionName: "policy" })) as Address; // prettier-ignore
+    this.policy ??= (await chain.public.readContract({ address: chain.addressOf("batchEscrow"), abi: batchEscrowAbi, functionName: "policy" })) as Address; // prettier-ignore
     const checker = await chain.public.readContract({ address: this.policy, abi: marketPolicyAbi, functionName: "checkerOf", args: [modelDigest] }); // prettier-ignore
     if (/^0x0{40}$/i.test(checker)) return undefined;
     if (!proof) throw new BackendError(`model ${modelDigest} needs a proof of inference and the backend gave none`, false); // prettier-ignore
-    return inferenceEvidence(canonicalPayload(payload), proof);
+    return inferenceEvidence(canonicalPayload(payload), proof.calldata);
   }
 
   // ---------------------------------------------------------------- batches

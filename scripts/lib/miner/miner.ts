@@ -29,16 +29,19 @@
  */
 import { randomBytes } from "node:crypto";
 
-import { bytesToBigInt, type Address } from "viem";
+import { bytesToBigInt, decodeAbiParameters, hexToBytes, type Address } from "viem";
 
 import {
   claimJob,
   finalizeJob,
+  inferenceEvidence,
   signQuote,
+  submitInferenceResult,
   submitResult,
   withdrawEarnings,
   type Quote,
 } from "../../../sdk/src/actions/jobs.js";
+import { marketPolicyAbi } from "../../../sdk/src/abis/index.js";
 import { claimRewards, registerProvider, stake } from "../../../sdk/src/actions/staking.js";
 import { identityCommitment, proveReceipt } from "../../../sdk/src/zk/receipt.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
@@ -176,6 +179,8 @@ export class Miner {
   /** Batch settlement, when {@link MinerOptions.batch} is set. */
   batcher?: BatchSettler;
   private batchLoop?: Promise<void>;
+  /** The MarketPolicy JobEscrow reads. */
+  private policy?: Address;
 
   constructor(readonly options: MinerOptions) {
     this.chain = options.chain;
@@ -727,6 +732,7 @@ export class Miner {
       output: result.output,
       outputHash: outputHash(result.output),
       tokenCount: tokens,
+      ...(result.inferenceProof ? { inference: inferenceEvidence(canonicalPayload(payload), result.inferenceProof.calldata) } : {}), // prettier-ignore
       timings: { inferenceMs: result.durationMs, inferredAt: Date.now() },
     });
   }
@@ -769,18 +775,23 @@ export class Miner {
         calldata: { pA: pair(p.a), pB: [pair(p.b[0]), pair(p.b[1])] as [[bigint, bigint], [bigint, bigint]], pC: pair(p.c) }, // prettier-ignore
       };
       let receipt;
+      const needsInference = await this.hasChecker(job.modelDigest);
+      if (needsInference && !entry.inference)
+        throw new BackendError(`job ${jobId}: model ${job.modelDigest} settles only with a proof of inference, and the backend gave none`, false); // prettier-ignore
+      const base = { contracts: this.chain.contracts, jobId: id, outputHash: entry.outputHash as Hex, tokenCount: BigInt(entry.tokenCount!), proof }; // prettier-ignore
       try {
-        ({ receipt } = await this.chain.send("submitResult", (client) =>
-          submitResult(client, {
-            contracts: this.chain.contracts,
-            jobId: id,
-            outputHash: entry.outputHash as Hex,
-            tokenCount: BigInt(entry.tokenCount!),
-            proof,
-          }),
-        ));
+        if (needsInference) {
+          const [prompt, words] = decodeAbiParameters([{ type: "bytes" }, { type: "uint256[8]" }], entry.inference as Hex); // prettier-ignore
+          const w = words as readonly bigint[];
+          const inference = { calldata: { pA: [w[0]!, w[1]!] as [bigint, bigint], pB: [[w[2]!, w[3]!], [w[4]!, w[5]!]] as [[bigint, bigint], [bigint, bigint]], pC: [w[6]!, w[7]!] as [bigint, bigint] } }; // prettier-ignore
+          ({ receipt } = await this.chain.send("submitInferenceResult", (client) =>
+            submitInferenceResult(client, { ...base, prompt: hexToBytes(prompt), inference }),
+          ));
+        } else {
+          ({ receipt } = await this.chain.send("submitResult", (client) => submitResult(client, base)));
+        }
       } catch (error) {
-        if (revertName(error) === "EscrowInvalidProof") {
+        if (revertName(error) === "EscrowInvalidProof" || revertName(error) === "InferenceInvalidProof") {
           // a proof the verifier rejects is useless: prove again from the journaled output
           this.journal.record(jobId, "inferred", { reason: "the escrow rejected the proof; proving again" });
         }
@@ -804,6 +815,13 @@ export class Miner {
         tokens: entry.tokenCount ?? 0,
       });
     }
+  }
+
+  /** Whether the market policy names a checker (a full proof of inference) for `modelDigest`. */
+  private async hasChecker(modelDigest: Hex): Promise<boolean> {
+    this.policy ??= await this.chain.read<Address>("escrow", "policy");
+    const checker = await this.chain.public.readContract({ address: this.policy, abi: marketPolicyAbi, functionName: "checkerOf", args: [modelDigest] }); // prettier-ignore
+    return !/^0x0{40}$/i.test(checker);
   }
 
   private async maybeFinalize(entry: JournalEntry, now: number): Promise<void> {
