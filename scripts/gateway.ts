@@ -16,6 +16,7 @@ import {
   startupErrorMessage,
   withChainOptions,
 } from "./lib/cli.js";
+import { agentWalletAbi } from "../sdk/src/index.js";
 import { assertAgentWallet } from "./lib/gateway/agent-wallet.js";
 import { startGateway, type Gateway } from "./lib/gateway/server.js";
 import { aitbcAmount, integerIn, parseAddress, parseHttpUrl, parsePort } from "./lib/options.js";
@@ -36,6 +37,8 @@ export interface GatewayFlags {
   timeoutMs: number;
   /** Milliseconds. */
   matchTimeoutMs: number;
+  /** wei of AITBC added to the BatchEscrow deposit at a time; 0 = no batch requests (per-job only). */
+  batchTopUp: bigint;
 }
 
 /**
@@ -48,6 +51,16 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
     const factory = (await deploymentContracts(flags)).AgentWalletFactory as Address | undefined;
     await assertAgentWallet(chain, flags.agentWallet, factory);
   }
+  const batchEscrow = (await deploymentContracts(flags)).BatchEscrow as Address | undefined;
+  const batching = flags.batchTopUp > 0n && batchEscrow !== undefined;
+  if (batching) {
+    chain.config.addresses.batchEscrow = batchEscrow;
+    if (flags.agentWallet) {
+      const allowed = await chain.public.readContract({ address: flags.agentWallet, abi: agentWalletAbi, functionName: "isSignatureVerifier", args: [batchEscrow] }); // prettier-ignore
+      if (!allowed)
+        throw new Error(`the AgentWallet ${flags.agentWallet} does not accept its agent key's signatures towards BatchEscrow ${batchEscrow}: its owner must call setSignatureVerifier(${batchEscrow}, true), or pass --batch-top-up 0`); // prettier-ignore
+    }
+  }
   const gateway = await startGateway({
     chain,
     relayUrl: flags.coordinator,
@@ -58,6 +71,7 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
     matchTimeoutMs: flags.matchTimeoutMs,
     host: flags.host,
     port: flags.port,
+    ...(batching ? { batch: { topUp: flags.batchTopUp } } : {}),
   });
   console.log(`[gateway] Ollama API at ${gateway.url}; paying from ${flags.agentWallet ?? chain.address}`);
   return gateway;
@@ -99,6 +113,9 @@ export function gatewayCommand(): Command {
     ) // prettier-ignore
     .addOption(
       new Option("--match-timeout-ms <ms>", "time for matching and a provider's quote, then an open job; 0 = always open").env("AITBC_MATCH_TIMEOUT_MS").argParser(integerIn(0)).default(1_500), // prettier-ignore
+    )
+    .addOption(
+      new Option("--batch-top-up <aitbc>", "AITBC added to the BatchEscrow deposit at a time (jobs as signed batch requests when the deployment has a BatchEscrow); 0 = per-job only").env("AITBC_BATCH_TOP_UP").argParser(aitbcAmount(true)).default(100n * 10n ** 18n, "100"), // prettier-ignore
     );
 }
 

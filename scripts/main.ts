@@ -9,12 +9,19 @@
  * 3. starts the coordinator (relay, matching, proof of sampling, performance reports), two miners
  *    (offers at 0.001 AITBC per token) and the Ollama-compatible gateway in this process;
  * 4. sends the prompts of `examples/prompts.jsonl` through the gateway with the official `ollama`
- *    client; each job is matched (the coordinator ranks the miners' offers, the best one signs a
- *    quote, the agent wallet opens the job with it — no claim) or, without a quote in time, opened
- *    for any miner to claim; every job is proved and settled on-chain (challenge window passed by
- *    moving chain time);
+ *    client. The first `AITBC_SINGLE_JOBS` (default 2) take the per-job path for comparison: matched
+ *    (the coordinator ranks the miners' offers, the best one signs a quote, the agent wallet opens the
+ *    job with it — no claim) or, without a quote in time, opened for any miner to claim, each proved
+ *    and settled alone on JobEscrow. The rest are batch jobs (when the deployment has a BatchEscrow):
+ *    the agent wallet keeps a deposit in BatchEscrow (through `payInto`, within its spending limit),
+ *    the agent key signs one `BatchJobRequest` per job for the matched miner, and each miner settles
+ *    its answered requests in batches (`AITBC_BATCH_SIZE`, default 8, or after `AITBC_BATCH_MAX_WAIT`
+ *    seconds, default 2) with one proof per batch; the challenge window is passed by moving chain
+ *    time, then jobs and batches are finalized and the miners withdraw;
  * 5. runs one governance proposal through its whole life (human and agent votes, council 3 of 5);
- * 6. prints the report and writes it as JSON.
+ * 6. prints the report and writes it as JSON: among others the all-in gas per job of each path
+ *    (batch: deposit + settleBatch + finalizeBatch + withdraw; per job: open + submit + finalize +
+ *    withdraw) and the batch sizes used.
  *
  * Backend: a real Ollama when `OLLAMA_HOST` answers `/api/version` (the first model it has, or
  * `AITBC_OLLAMA_MODEL`), otherwise the built-in model (no GPU; full proof of inference).
@@ -142,12 +149,23 @@ async function main(): Promise<void> {
     }),
   );
   const wallets = await ignition.deploy(buildAgentWalletModule());
+  // The market module's optional parts (batch settlement, the policy, the built-in model's checker).
+  const optional = market as unknown as Record<string, { getAddress(): Promise<string> } | undefined>;
+  const optionalAddress = async (name: string) => (optional[name] ? ((await optional[name].getAddress()) as Address) : undefined); // prettier-ignore
+  const batchEscrowAddress = await optionalAddress("batchEscrow");
   const addresses: MarketAddresses = {
     token: daoAddresses.AITBCToken! as Address,
     staking: (await market.staking.getAddress()) as Address,
     escrow: (await market.escrow.getAddress()) as Address,
     reputation: (await market.reputation.getAddress()) as Address,
+    ...(batchEscrowAddress ? { batchEscrow: batchEscrowAddress } : {}),
   };
+  const extraNames: [string, string][] = [["policy", "MarketPolicy"], ["batchEscrow", "BatchEscrow"], ["batchReceiptVerifier", "BatchReceiptVerifier"], ["inferenceVerifier", "InferenceVerifier"], ["checker", "TopicClassifierChecker"]]; // prettier-ignore
+  const extra: Record<string, string> = {};
+  for (const [key, name] of extraNames) {
+    const address = await optionalAddress(key);
+    if (address) extra[name] = address;
+  }
   const deploymentsDir = opts.deploymentsDir ?? DEPLOYMENTS_DIR;
   await writeDeployment(chainId, {
     ...daoAddresses,
@@ -157,6 +175,7 @@ async function main(): Promise<void> {
     JobEscrow: addresses.escrow,
     EntryPoint: await wallets.entryPoint.getAddress(),
     AgentWalletFactory: await wallets.factory.getAddress(),
+    ...extra,
   }, deploymentsDir); // prettier-ignore
   const deploymentFile = deploymentPath(chainId, deploymentsDir);
   say(`deployed with Ignition: OpenClaw DAO (token, timelock, governor, Safe 3-of-5), market, agent wallets → ${shortPath(deploymentFile)}`); // prettier-ignore
@@ -169,6 +188,7 @@ async function main(): Promise<void> {
       token: addresses.token,
       escrow: addresses.escrow,
       factory: await wallets.factory.getAddress(),
+      ...(batchEscrowAddress ? { batchEscrow: batchEscrowAddress } : {}),
     },
     funder: ecosystem!,
     walletOwner: walletOwner!,
@@ -215,8 +235,11 @@ async function main(): Promise<void> {
         pollMs: 100,
         pricePerToken: PRICE,
         offerEveryMs: 2_000,
+        ...(batchEscrowAddress
+          ? { batch: { size: opts.batchSize, maxWaitMs: opts.batchMaxWaitS * 1000 } }
+          : {}),
         log: (line) =>
-          /claimed|submitted|finalized|adopted|quote request/.test(line)
+          /claimed|submitted|finalized|adopted|quote request|batch request|batch job/.test(line)
             ? undefined
             : say(`miner ${i + 1}: ${line}`),
       }),
@@ -225,56 +248,73 @@ async function main(): Promise<void> {
   for (let i = 0; i < 50 && coordinator.relay.state.offers.size < miners.length; i++) await sleep(100);
   say(`miners registered and staked (1,000 AITBC each), ${coordinator.relay.state.offers.size} offer(s) at the coordinator relay ${coordinator.relay.url}`); // prettier-ignore
   const gatewayChain = adapter(gatewayKey!.address);
-  const gateway = await startGateway({
+  const gatewayOptions = {
     chain: gatewayChain,
     agentWallet: walletAddress,
     relayUrl: coordinator.relay.url,
     pricePerToken: PRICE,
     defaultMaxTokens: 256,
-    log: (line) => (line.includes("open job") ? say(`gateway: ${line}`) : undefined),
-  });
-  say(`gateway (Ollama API) at ${gateway.url}, paying from the agent wallet`);
+    log: (line: string) => (line.includes("open job") || line.includes("deposited") ? say(`gateway: ${line}`) : undefined), // prettier-ignore
+  };
+  const singleGateway = await startGateway(gatewayOptions);
+  const batchGateway = batchEscrowAddress
+    ? await startGateway({ ...gatewayOptions, batch: { topUp: 1_000n * AITBC }, matchTimeoutMs: 5_000 })
+    : undefined;
+  const singles = batchGateway ? Math.min(opts.singleJobs, prompts.length) : prompts.length;
+  say(`gateway (Ollama API) at ${singleGateway.url}${batchGateway ? ` (per-job) and ${batchGateway.url} (batch requests)` : ""}, paying from the agent wallet; ${singles} prompt(s) per job, ${prompts.length - singles} in batches${batchEscrowAddress ? ` of up to ${opts.batchSize} (max wait ${opts.batchMaxWaitS} s)` : " (the deployment has no BatchEscrow)"}`); // prettier-ignore
 
   // ---------------------------------------------------------------- prompts through the gateway
-  const client = new Ollama({ host: gateway.url });
   const limit = limiter(opts.concurrency);
-  const results: { prompt: string; answer: string; jobId: string; tokens: number; fee: bigint; provider: string; matched: "quote" | "open"; ms: number }[] = []; // prettier-ignore
+  type Matched = "quote" | "open" | "batch";
+  const results: { prompt: string; answer: string; jobId: string; tokens: number; fee: bigint; provider: string; matched: Matched; path: "per-job" | "batch"; batch?: { batch_id: string; index: number; request_digest: string }; ms: number }[] = []; // prettier-ignore
   const jobsStart = performance.now();
   let done = 0;
-  await Promise.all(
-    prompts.map((p, i) =>
-      limit(async () => {
-        const started = performance.now();
-        const text = p.prompt ?? p.messages!.map((m) => m.content).join(" ");
-        let answer: string;
-        let aitbc: { job_id: string; fee: string; token_count: number; provider: string; matched: "quote" | "open" }; // prettier-ignore
-        if (p.messages) {
-          const r = await client.chat({ model, messages: p.messages, stream: false, options: { seed: i } });
-          answer = r.message.content;
-          aitbc = (r as unknown as { aitbc: typeof aitbc }).aitbc;
-        } else {
-          let streamed = "";
-          let last: Record<string, unknown> = {};
-          for await (const part of await client.generate({
-            model,
-            prompt: p.prompt!,
-            stream: true,
-            options: { seed: i },
-          })) {
-            streamed += part.response;
-            last = part as unknown as Record<string, unknown>;
-          }
-          answer = streamed;
-          aitbc = last.aitbc as typeof aitbc;
-        }
-        const ms = performance.now() - started;
-        results[i] = { prompt: text, answer, jobId: aitbc.job_id, tokens: aitbc.token_count, fee: BigInt(aitbc.fee), provider: aitbc.provider, matched: aitbc.matched, ms }; // prettier-ignore
-        say(
-          `[${++done}/${prompts.length}] job ${aitbc.job_id}: "${text.slice(0, 48)}…" → ${answer.slice(0, 40)} (${Math.round(ms)} ms)`,
-        );
-      }),
-    ),
-  );
+  const phase = (indices: number[], host: string) =>
+    Promise.all(
+      indices
+        .map((i) => [prompts[i]!, i] as const)
+        .map(([p, i]) =>
+          limit(async () => {
+            const client = new Ollama({ host });
+            const started = performance.now();
+            const text = p.prompt ?? p.messages!.map((m) => m.content).join(" ");
+            let answer: string;
+            let aitbc: { job_id: string; fee: string; token_count: number; provider: string; matched: Matched; batch?: { batch_id: string; index: number; request_digest: string } }; // prettier-ignore
+            if (p.messages) {
+              const r = await client.chat({
+                model,
+                messages: p.messages,
+                stream: false,
+                options: { seed: i },
+              });
+              answer = r.message.content;
+              aitbc = (r as unknown as { aitbc: typeof aitbc }).aitbc;
+            } else {
+              let streamed = "";
+              let last: Record<string, unknown> = {};
+              for await (const part of await client.generate({
+                model,
+                prompt: p.prompt!,
+                stream: true,
+                options: { seed: i },
+              })) {
+                streamed += part.response;
+                last = part as unknown as Record<string, unknown>;
+              }
+              answer = streamed;
+              aitbc = last.aitbc as typeof aitbc;
+            }
+            const ms = performance.now() - started;
+            results[i] = { prompt: text, answer, jobId: aitbc.job_id, tokens: aitbc.token_count, fee: BigInt(aitbc.fee), provider: aitbc.provider, matched: aitbc.matched, path: aitbc.matched === "batch" ? "batch" : "per-job", ...(aitbc.batch ? { batch: aitbc.batch } : {}), ms }; // prettier-ignore
+            say(
+              `[${++done}/${prompts.length}] job ${aitbc.job_id}: "${text.slice(0, 48)}…" → ${answer.slice(0, 40)} (${Math.round(ms)} ms)`,
+            );
+          }),
+        ),
+    );
+  const all = prompts.map((_, i) => i);
+  await phase(all.slice(0, singles), singleGateway.url);
+  if (batchGateway) await phase(all.slice(singles), batchGateway.url);
   const jobsWallMs = performance.now() - jobsStart;
   say(
     `all ${prompts.length} answers arrived in ${(jobsWallMs / 1000).toFixed(1)} s; now passing the 1-day challenge window`,
@@ -287,8 +327,15 @@ async function main(): Promise<void> {
   const challengeWindow = Number((await policy.parameters()).challengeWindow);
   await time.increase(challengeWindow + 1);
   const settleStart = performance.now();
+  const batchEscrow = batchEscrowAddress ? await ethers.getContractAt("BatchEscrow", batchEscrowAddress) : undefined; // prettier-ignore
+  /** A job's status: JobEscrow's, or for a batch job "Settled" once its batch is finalized (paid). */
+  const statusOf = async (r: (typeof results)[number]) => {
+    if (r.path === "per-job") return JobStatus[Number((await escrow.jobOf(BigInt(r.jobId))).status)]!;
+    const status = Number((await batchEscrow!.batchOf(BigInt(r.batch!.batch_id))).status);
+    return status === 2 ? "Settled" : status === 1 ? "Submitted" : "None";
+  };
   const settled = async () => {
-    for (const r of results) if (Number((await escrow.jobOf(BigInt(r.jobId))).status) !== 5) return false;
+    for (const r of results) if ((await statusOf(r)) !== "Settled") return false;
     return true;
   };
   while (!(await settled())) {
@@ -296,7 +343,7 @@ async function main(): Promise<void> {
     await sleep(100);
   }
   const settleMs = performance.now() - settleStart;
-  const statuses = await Promise.all(results.map(async (r) => JobStatus[Number((await escrow.jobOf(BigInt(r.jobId))).status)]!)); // prettier-ignore
+  const statuses = await Promise.all(results.map(statusOf));
   say(
     `all jobs finalized on-chain by the miners ${(settleMs / 1000).toFixed(1)} s (wall) after the window closed`,
   );
@@ -316,7 +363,8 @@ async function main(): Promise<void> {
     })),
   );
   for (const m of miners) await m.stop();
-  await gateway.close();
+  await singleGateway.close();
+  await batchGateway?.close();
   await coordinator.stop();
 
   // ---------------------------------------------------------------- governance
@@ -386,6 +434,38 @@ async function main(): Promise<void> {
     };
   });
   const settledCount = jobs.filter((j) => j.status === "Settled").length;
+  // All-in gas per job of each path, from the same run's receipts.
+  const gasOf = (...labels: string[]) => labels.reduce((s, l) => s + (gas.get(l)?.total ?? 0n), 0n);
+  const batchJobs = results.filter((r) => r.path === "batch");
+  const singleJobs = results.filter((r) => r.path === "per-job");
+  const batchRecords = miners.flatMap((m) => m.batcher?.batches ?? []);
+  const perJob = (total: bigint, n: number) => (n > 0 ? total / BigInt(n) : 0n);
+  const batchGas = { deposit: gasOf("deposit (agent wallet payInto)"), settle: gasOf("settleBatch"), finalize: gasOf("finalizeBatch"), withdraw: gasOf("withdraw (batch)") }; // prettier-ignore
+  const batchTotal = batchGas.deposit + batchGas.settle + batchGas.finalize + batchGas.withdraw;
+  const singleGas = { open: gasOf("openJobWithQuote (agent wallet)", "openJob (agent wallet)", "claim"), submit: gasOf("submitResult", "submitInferenceResult"), finalize: gasOf("finalize"), withdraw: gasOf("withdraw") }; // prettier-ignore
+  const singleTotal = singleGas.open + singleGas.submit + singleGas.finalize + singleGas.withdraw;
+  const batchReport = {
+    jobs: batchJobs.length,
+    batches: batchRecords.length,
+    sizes: batchRecords.map((b) => b.jobs),
+    maxWaitS: opts.batchMaxWaitS,
+    batchSize: opts.batchSize,
+    proveMs: batchRecords.map((b) => Math.round(b.proveMs)),
+    gas: { ...batchGas, total: batchTotal },
+    gasPerJob: { deposit: perJob(batchGas.deposit, batchJobs.length), settle: perJob(batchGas.settle, batchJobs.length), finalize: perJob(batchGas.finalize, batchJobs.length), withdraw: perJob(batchGas.withdraw, batchJobs.length), total: perJob(batchTotal, batchJobs.length) }, // prettier-ignore
+  };
+  const singleReport = {
+    jobs: singleJobs.length,
+    gas: { ...singleGas, total: singleTotal },
+    gasPerJob: { open: perJob(singleGas.open, singleJobs.length), submit: perJob(singleGas.submit, singleJobs.length), finalize: perJob(singleGas.finalize, singleJobs.length), withdraw: perJob(singleGas.withdraw, singleJobs.length), total: perJob(singleTotal, singleJobs.length) }, // prettier-ignore
+  };
+  const onceEach = batchEscrow
+    ? await (async () => {
+        const events = await batchEscrow.queryFilter(batchEscrow.filters.BatchJobSettled());
+        return batchJobs.every((r) => events.filter((e) => e.args.requestDigest === r.batch!.request_digest).length === 1); // prettier-ignore
+      })()
+    : true;
+  if (!onceEach) throw new Error("a batch job was settled more than once (or not at all)");
   const byQuote = results.filter((r) => r.matched === "quote").length;
   const quoteStats = miners.map((m) => m.quotes);
   const totalFees = results.reduce((s, r) => s + r.fee, 0n);
@@ -407,8 +487,11 @@ async function main(): Promise<void> {
   const summary = [
     ["backend", backendNote],
     ["jobs", `${results.length} sent, ${results.length} answered, ${settledCount} settled on-chain`],
-    ["matching", `${byQuote} by quote (coordinator match → signed quote → openJobWithQuote, no claim), ${results.length - byQuote} open (claimed by a miner); quotes signed ${quoteStats.reduce((s, q) => s + q.signed, 0)}, refused ${quoteStats.reduce((s, q) => s + q.refused, 0)}`], // prettier-ignore
+    ["matching", `${byQuote} by quote (coordinator match → signed quote → openJobWithQuote, no claim), ${results.filter((r) => r.matched === "open").length} open (claimed by a miner), ${batchJobs.length} by signed batch request; quotes signed ${quoteStats.reduce((s, q) => s + q.signed, 0)}, refused ${quoteStats.reduce((s, q) => s + q.refused, 0)}`], // prettier-ignore
     ["fees paid by the agent wallet", `${formatTokens(totalFees, 4)} AITBC`],
+    ["batches", batchReport.batches > 0 ? `${batchReport.jobs} jobs in ${batchReport.batches} batch(es) of sizes ${batchReport.sizes.join(", ")} (batch size ${opts.batchSize}, max wait ${opts.batchMaxWaitS} s); each settled once` : "none"], // prettier-ignore
+    ["gas per job, batch path (all-in)", batchReport.jobs > 0 ? `${batchReport.gasPerJob.total.toLocaleString("en-US")} (deposit ${batchReport.gasPerJob.deposit.toLocaleString("en-US")} + settle ${batchReport.gasPerJob.settle.toLocaleString("en-US")} + finalize ${batchReport.gasPerJob.finalize.toLocaleString("en-US")} + withdraw ${batchReport.gasPerJob.withdraw.toLocaleString("en-US")})` : "—"], // prettier-ignore
+    ["gas per job, per-job path (all-in)", singleReport.jobs > 0 ? `${singleReport.gasPerJob.total.toLocaleString("en-US")} (open ${singleReport.gasPerJob.open.toLocaleString("en-US")} + submit ${singleReport.gasPerJob.submit.toLocaleString("en-US")} + finalize ${singleReport.gasPerJob.finalize.toLocaleString("en-US")} + withdraw ${singleReport.gasPerJob.withdraw.toLocaleString("en-US")}), ${singleReport.jobs} job(s)` : "—"], // prettier-ignore
     ["jobs per minute (gateway, wall)", (results.length / (jobsWallMs / 60_000)).toFixed(1)],
     [backend.kind === "builtin" ? "median inference (incl. its proof of inference)" : "median inference", `${inferenceMs.toFixed(0)} ms`], // prettier-ignore
     ["median receipt proof (Groth16)", `${proveMs.toFixed(0)} ms`],
@@ -443,8 +526,11 @@ async function main(): Promise<void> {
         jobsPerMinute: results.length / (jobsWallMs / 60_000),
         jobsWallMs,
         matchedByQuote: byQuote,
-        matchedOpen: results.length - byQuote,
+        matchedOpen: results.filter((r) => r.matched === "open").length,
+        matchedBatch: batchJobs.length,
       },
+      batches: batchReport,
+      perJobPath: singleReport,
       minerTimings: { medianInferenceMs: inferenceMs, medianReceiptProofMs: proveMs, medianSubmitMs: submitMs, perJob: timings }, // prettier-ignore
       settlement: { challengeWindowS: challengeWindow, wallMsAfterWindow: settleMs },
       gas: Object.fromEntries(

@@ -7,10 +7,13 @@
  * `--help` lists every flag; each has an environment variable.
  */
 import { Command, Option } from "commander";
+import type { Address } from "viem";
+
 import {
   identitySecret,
   backendFromFlags,
   chainFromFlags,
+  deploymentContracts,
   isMain,
   onShutdown,
   startupErrorMessage,
@@ -45,11 +48,20 @@ export interface MinerFlags {
   offerEveryMs: number;
   /** Least time from a quoted job's opening to its deadline before the per-token time, seconds. */
   minJobDurationS: number;
+  /** Jobs per batch settlement (0 = no batches, per-job settlement only). */
+  batchSize: number;
+  /** Longest wait of an answered job for its batch to fill, seconds. */
+  batchMaxWait: number;
 }
 
 /** Starts a miner from parsed flags (used by the CLI; the main job builds a `Miner` directly). */
 export async function startMiner(flags: MinerFlags): Promise<Miner> {
   const chain = await chainFromFlags(flags);
+  const batchEscrow = (await deploymentContracts(flags)).BatchEscrow;
+  if (batchEscrow) chain.config.addresses.batchEscrow = batchEscrow as Address;
+  const batching = flags.batchSize > 0 && batchEscrow !== undefined;
+  if (flags.batchSize > 0 && !batchEscrow)
+    console.log("[miner] the deployment has no BatchEscrow: settling per job only (JobEscrow)");
   const gpu = await detectGpu({ model: flags.gpuModel, vramGb: flags.gpuVram });
   console.log(
     `[miner] account ${chain.address}; GPU ${gpu.model}, ${gpu.vramGb} GB (${gpu.source}); backend ${flags.backend}`,
@@ -68,9 +80,10 @@ export async function startMiner(flags: MinerFlags): Promise<Miner> {
     pricePerToken: flags.pricePerToken,
     offerEveryMs: flags.offerEveryMs,
     minJobDurationS: flags.minJobDurationS,
+    ...(batching ? { batch: { size: flags.batchSize, maxWaitMs: flags.batchMaxWait * 1000 } } : {}),
   });
   await miner.start();
-  console.log(`[miner] serving; journal ${flags.journal}`);
+  console.log(`[miner] serving; journal ${flags.journal}${batching ? `; batches of up to ${flags.batchSize} jobs, at most ${flags.batchMaxWait} s wait` : ""}`); // prettier-ignore
   return miner;
 }
 
@@ -130,6 +143,12 @@ export function minerCommand(): Command {
     )
     .addOption(
       option("--min-job-duration-s <s>", "least time, seconds, from a quoted job's opening to its deadline, before the per-token time", "AITBC_MIN_JOB_DURATION_S").argParser(integerIn(1)).default(300), // prettier-ignore
+    )
+    .addOption(
+      option("--batch-size <n>", "jobs per batch settlement (BatchEscrow); 0 = settle every job alone", "AITBC_BATCH_SIZE").argParser(integerIn(0, 256)).default(16), // prettier-ignore
+    )
+    .addOption(
+      option("--batch-max-wait <s>", "longest wait, seconds, of an answered job for its batch to fill", "AITBC_BATCH_MAX_WAIT").argParser(integerIn(1, 3_600)).default(30), // prettier-ignore
     );
 }
 

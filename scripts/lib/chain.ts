@@ -30,7 +30,9 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "../../sdk/src/zk/field.js";
 import {
   aitbcTokenAbi,
+  batchEscrowAbi,
   gpuStakingAbi,
+  marketPolicyAbi,
   jobEscrowAbi,
   reputationRegistryAbi,
 } from "../../sdk/src/abis/index.js";
@@ -67,6 +69,10 @@ export interface MarketAddresses {
   staking: Address;
   escrow: Address;
   reputation: Address;
+  /** `BatchEscrow` (batch settlement), when the deployment has one. */
+  batchEscrow?: Address;
+  /** `MarketPolicy` (per-model verification, sampling), when the deployment has one. */
+  policy?: Address;
 }
 
 export interface ChainConfig {
@@ -105,6 +111,8 @@ export class ChainAdapter {
     staking: gpuStakingAbi,
     escrow: jobEscrowAbi,
     reputation: reputationRegistryAbi,
+    batchEscrow: batchEscrowAbi,
+    policy: marketPolicyAbi,
   };
   /** Gas used per action name (for the report). */
   readonly gas = new Map<string, { count: number; total: bigint }>();
@@ -127,7 +135,7 @@ export class ChainAdapter {
     return retry(
       () =>
         this.public.readContract({
-          address: this.config.addresses[contract],
+          address: this.addressOf(contract),
           abi: this.abis[contract],
           functionName,
           args,
@@ -136,10 +144,24 @@ export class ChainAdapter {
     );
   }
 
+  /** The address of one of the market contracts; throws a readable error for one the deployment lacks. */
+  addressOf(contract: keyof MarketAddresses): Address {
+    const address = this.config.addresses[contract];
+    if (!address) throw new Error(`the deployment has no ${contract === "batchEscrow" ? "BatchEscrow" : contract === "policy" ? "MarketPolicy" : contract} address`); // prettier-ignore
+    return address;
+  }
+
   /** The deployment's addresses under the SDK's contract names (for the SDK actions). */
   get contracts(): AitbcContracts {
-    const { token, staking, escrow, reputation } = this.config.addresses;
-    return { AITBCToken: token, GPUStaking: staking, JobEscrow: escrow, ReputationRegistry: reputation };
+    const { token, staking, escrow, reputation, batchEscrow, policy } = this.config.addresses;
+    return {
+      AITBCToken: token,
+      GPUStaking: staking,
+      JobEscrow: escrow,
+      ReputationRegistry: reputation,
+      ...(batchEscrow ? { BatchEscrow: batchEscrow } : {}),
+      ...(policy ? { MarketPolicy: policy } : {}),
+    };
   }
 
   /**
@@ -174,7 +196,7 @@ export class ChainAdapter {
     args: readonly unknown[] = [],
     label = functionName,
   ) {
-    return this.writeTo(this.config.addresses[contract], this.abis[contract], functionName, args, label);
+    return this.writeTo(this.addressOf(contract), this.abis[contract], functionName, args, label);
   }
 
   /**

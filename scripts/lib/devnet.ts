@@ -44,6 +44,11 @@ export interface DevAddresses {
   escrow: string;
   /** The AgentWalletFactory. */
   factory: string;
+  /**
+   * The BatchEscrow, when the deployment has one: the wallet's owner allows it as signature verifier
+   * (`setSignatureVerifier`), so the agent key can sign batch requests that escrow accepts.
+   */
+  batchEscrow?: string;
 }
 
 /** What {@link setUpConsumerWallet} does. */
@@ -69,7 +74,9 @@ export interface ConsumerWalletPlan {
  * Creates the consumer AgentWallet (owner + agent key, role 1, salt 1) through the factory, funds
  * it and the other accounts from `funder`, makes `selfDelegates` delegate to themselves, lets the
  * wallet delegate its votes to itself, sets its AITBC spending limit
- * ({@link DEV_FUNDING}.spendingLimit per day) and approves the escrow for an unlimited amount.
+ * ({@link DEV_FUNDING}.spendingLimit per day), approves the escrow for an unlimited amount and, when
+ * the deployment has a BatchEscrow, allows it as the wallet's signature verifier (batch requests
+ * signed by the agent key; deposits go through `payInto`, within the spending limit).
  * Every transaction is awaited (mined) before the next is sent.
  *
  * @returns the wallet's address
@@ -93,6 +100,7 @@ export async function setUpConsumerWallet(plan: ConsumerWalletPlan): Promise<{ w
   await send(agentWallet.connect(walletOwner).delegateVotes(addresses.token, wallet));
   await send(agentWallet.connect(walletOwner).setSpendingLimit(addresses.token, DEV_FUNDING.spendingLimit, DEV_FUNDING.spendingPeriodS)); // prettier-ignore
   await send(agentWallet.connect(walletOwner).execute(addresses.token, 0n, token.interface.encodeFunctionData("approve", [addresses.escrow, ethers.MaxUint256]))); // prettier-ignore
+  if (addresses.batchEscrow) await send(agentWallet.connect(walletOwner).setSignatureVerifier(addresses.batchEscrow, true)); // prettier-ignore
   return { wallet };
 }
 

@@ -45,6 +45,16 @@ export const MAIN_ENV = {
   deploymentsDir: "AITBC_DEPLOYMENTS_DIR",
 } as const;
 
+/** Environment variables of the batch settlement of the main job (no command-line flags). */
+export const BATCH_ENV = {
+  /** Jobs per batch settlement of the miners (1–256, default 8). */
+  batchSize: "AITBC_BATCH_SIZE",
+  /** Longest wait of an answered job for its batch, seconds (default 2). */
+  batchMaxWait: "AITBC_BATCH_MAX_WAIT",
+  /** Prompts (the first ones) sent on the per-job path for comparison (default 2; 0 = none). */
+  singleJobs: "AITBC_SINGLE_JOBS",
+} as const;
+
 /** The main job's options, resolved. */
 export interface MainOptions {
   /** Absolute path of the prompts file. */
@@ -61,6 +71,12 @@ export interface MainOptions {
   concurrency: number;
   /** Folder of the deployment records, absolute; undefined = the repository's `deployments/`. */
   deploymentsDir?: string;
+  /** Jobs per batch (1–256). */
+  batchSize: number;
+  /** Longest wait of an answered job for its batch, seconds (1–3,600). */
+  batchMaxWaitS: number;
+  /** How many of the first prompts take the per-job path (JobEscrow) for comparison. */
+  singleJobs: number;
 }
 
 /**
@@ -83,6 +99,16 @@ export function mainOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, now = n
     throw new UsageError(
       `${MAIN_ENV.concurrency} (--concurrency) must be a positive integer, not '${concurrencyText}'`,
     );
+  const whole = (name: string, fallback: number, min: number, max: number) => {
+    const text = set(name) ?? String(fallback);
+    const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not '${text}'`);
+    return n;
+  };
+  const batchSize = whole(BATCH_ENV.batchSize, 8, 1, 256);
+  const batchMaxWaitS = whole(BATCH_ENV.batchMaxWait, 2, 1, 3_600);
+  const singleJobs = whole(BATCH_ENV.singleJobs, 2, 0, 1_000_000);
   const prompts = set(MAIN_ENV.prompts);
   const report = set(MAIN_ENV.report);
   const deploymentsDir = set(MAIN_ENV.deploymentsDir);
@@ -96,6 +122,9 @@ export function mainOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, now = n
     ...(set(MAIN_ENV.model) ? { model: set(MAIN_ENV.model) } : {}),
     concurrency: Number(concurrencyText),
     ...(deploymentsDir ? { deploymentsDir: userPath(deploymentsDir, env) } : {}),
+    batchSize,
+    batchMaxWaitS,
+    singleJobs,
   };
 }
 

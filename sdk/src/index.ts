@@ -32,3 +32,4 @@ export * from "./zk/inference.js";
 export * from "./model/features.js";
 export * from "./model/mlp.js";
 export * from "./model/weights.js";
+export * from "./actions/batches.js";

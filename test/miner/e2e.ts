@@ -28,6 +28,7 @@ import {
   type Market,
   marketAddresses,
 } from "../helpers/market.js";
+import { deployBatchMarket, mockBatchProver, type BatchMarket } from "../helpers/batch-node.js";
 import { startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
 
 const GPU = { model: "test GPU", vramGb: 8, throughput: 10, source: "flags" as const };
@@ -213,5 +214,118 @@ describe("miner: end to end through the gateway", function () {
       },
       120_000,
     );
+  });
+});
+
+describe("miner: batch settlement end to end (gateway → signed requests → batches → finalize → withdraw)", function () {
+  let m: BatchMarket;
+  let addresses: MarketAddresses;
+  let ollama: FakeOllama;
+  let relay: Relay;
+  let gateway: Gateway;
+  let miners: Miner[] = [];
+  let dir: string;
+  let rpc: EIP1193Provider;
+  const adapter = (account: string) =>
+    new ChainAdapter({ rpc, account: account as Address, addresses, pollingIntervalMs: 20 });
+
+  before(async () => {
+    const connection = await network.create();
+    rpc = connection.provider as unknown as EIP1193Provider;
+    m = await deployBatchMarket(connection);
+    addresses = { ...(await marketAddresses(m)), batchEscrow: m.contracts.BatchEscrow, policy: m.contracts.MarketPolicy }; // prettier-ignore
+    dir = mkdtempSync(join(tmpdir(), "aitbc-batch-e2e-"));
+    ollama = await startFakeOllama();
+    // A matcher that ranks the fresh offers for the model at or below the asked price, cheapest first.
+    relay = await startRelay({
+      match: async (request, offers) =>
+        offers
+          .filter((o) => o.pricePerToken <= request.maxPricePerToken && o.models.some((x) => x.digest.toLowerCase() === request.modelDigest.toLowerCase())) // prettier-ignore
+          .sort((a, b) => (a.pricePerToken < b.pricePerToken ? -1 : 1))
+          .map((o) => ({ provider: o.provider, pricePerToken: o.pricePerToken, capacity: o.capacity, trustScore: 500, score: 1 })), // prettier-ignore
+    });
+    const backend = () => new OllamaBackend({ host: ollama.url, retry: { attempts: 3, baseDelayMs: 20 } });
+    miners = [
+      new Miner({ chain: adapter(m.provider1.address), backend: backend(), models: ["llama3.2:1b"], relayUrl: relay.url, secret: SECRET_1, journalPath: join(dir, "b1.jsonl"), gpu: GPU, pollMs: 50, concurrency: 4, pricePerToken: PRICE, offerEveryMs: 500, batch: { size: 4, maxWaitMs: 1_500 }, batchProver: mockBatchProver, log: () => undefined }), // prettier-ignore
+      new Miner({ chain: adapter(m.provider2.address), backend: backend(), models: ["llama3.2:1b"], relayUrl: relay.url, secret: SECRET_2, journalPath: join(dir, "b2.jsonl"), gpu: GPU, pollMs: 50, concurrency: 4, pricePerToken: PRICE, offerEveryMs: 500, batch: { size: 4, maxWaitMs: 1_500 }, batchProver: mockBatchProver, log: () => undefined }), // prettier-ignore
+    ];
+    for (const x of miners) await x.start();
+    await waitFor("both offers", async () => relay.state.offers.size === 2);
+    gateway = await startGateway({
+      chain: adapter(m.agentKey.address),
+      agentWallet: m.wallet,
+      relayUrl: relay.url,
+      pricePerToken: PRICE,
+      matchTimeoutMs: 5_000,
+      resultTimeoutMs: 180_000,
+      batch: { topUp: 50n * 10n ** 18n },
+      log: () => undefined,
+    });
+  });
+
+  after(async () => {
+    for (const x of miners) await x.stop();
+    await gateway?.close();
+    await relay?.close();
+    await ollama?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("12 concurrent requests settle in batches, each once, paid from the wallet's deposit; finalized and withdrawn per batch", async () => {
+    const client = new Ollama({ host: gateway.url });
+    const walletBefore = (await m.token.balanceOf(m.wallet)) as bigint;
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const r = await client.generate({ model: "llama3.2:1b", prompt: `batch question ${i}`, stream: false, options: { num_predict: 40 } }); // prettier-ignore
+        return (r as unknown as { aitbc: { matched: string; fee: string; token_count: number; batch: { batch_id: string; request_digest: string; nonce: string } } }).aitbc; // prettier-ignore
+      }),
+    );
+    expect(answers.map((a) => a.matched)).to.deep.equal(new Array(12).fill("batch"));
+    const digests = answers.map((a) => a.batch.request_digest);
+    expect(new Set(digests).size).to.equal(12);
+    // every request settled exactly once on-chain (one BatchJobSettled per digest), in batches of ≤ 4
+    const events = await m.batchEscrow.queryFilter(m.batchEscrow.filters.BatchJobSettled());
+    expect(events.map((e) => e.args.requestDigest).sort()).to.deep.equal([...digests].sort());
+    const settled = await m.batchEscrow.queryFilter(m.batchEscrow.filters.BatchSettled());
+    const sizes = settled.map((e) => Number(e.args.jobCount));
+    expect(sizes.reduce((s, n) => s + n, 0)).to.equal(12);
+    expect(Math.max(...sizes)).to.be.at.most(4);
+    expect(
+      sizes.some((n) => n > 1),
+      `sizes ${sizes.join(",")}`,
+    ).to.equal(true);
+    for (const a of answers)
+      expect(await m.batchEscrow.nonceUsed(m.wallet, BigInt(a.batch.nonce))).to.equal(true);
+    // the wallet paid only through its deposits (payInto, within the spending limit)
+    const deposited = gateway.deposits.reduce((s, x) => s + x, 0n);
+    expect(deposited > 0n).to.equal(true);
+    expect(walletBefore - ((await m.token.balanceOf(m.wallet)) as bigint)).to.equal(deposited);
+    const fees = answers.reduce((s, a) => s + BigInt(a.fee), 0n);
+    expect((await m.batchEscrow.depositOf(m.wallet)).balance).to.equal(deposited - fees);
+    for (const a of answers) expect(BigInt(a.fee)).to.equal(BigInt(a.token_count) * PRICE);
+
+    // the window passes: each miner finalizes its batches and withdraws its earnings
+    const before = await Promise.all(miners.map(async (x) => (await m.token.balanceOf(x.address)) as bigint));
+    await m.networkHelpers.time.increase(DAY + 1);
+    await waitFor("every batch finalized and withdrawn", async () => {
+      for (const e of settled)
+        if (Number((await m.batchEscrow.batchOf(e.args.batchId)).status) !== 2) return false;
+      for (const x of miners)
+        if (((await m.batchEscrow.withdrawable(x.address)) as bigint) !== 0n) return false;
+      return miners.every((x) => x.journal.all().every((j) => j.state === "finalized"));
+    });
+    for (const [i, x] of miners.entries()) {
+      const mine = settled.filter((e) => e.args.provider === x.address);
+      const total = mine.reduce((s, e) => s + (e.args.totalFee as bigint), 0n);
+      const net = mine.reduce((s, e) => s + (e.args.totalFee as bigint) - ((e.args.totalFee as bigint) * 250n) / 10_000n, 0n); // prettier-ignore
+      expect(((await m.token.balanceOf(x.address)) as bigint) - before[i]!).to.equal(net);
+      expect(x.batcher!.earningsWithdrawn).to.equal(net);
+      expect(total >= net).to.equal(true);
+      const journaled = x.journal
+        .all()
+        .filter((j) => j.kind === "batch")
+        .map((j) => j.jobId);
+      expect(new Set(journaled).size).to.equal(journaled.length);
+    }
   });
 });

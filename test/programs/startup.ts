@@ -91,6 +91,10 @@ describe("programs: a mistaken flag is one line and exit 1 at start", function (
       ["miner", ["--backend", "gpu"], {}, /^error: option '--backend <kind>' argument 'gpu' is invalid\. Allowed choices are ollama, builtin\.$/], // prettier-ignore
       ["miner", [], { AITBC_POLL_MS: "soon" }, /^error: option '--poll-ms <ms>' value 'soon' from env 'AITBC_POLL_MS' is invalid\./], // prettier-ignore
       ["miner", ["--identity-secret", "0"], {}, /^error: option '--identity-secret <n>' argument '0' is invalid\./], // prettier-ignore
+      ["miner", ["--batch-size", "257"], {}, /^error: option '--batch-size <n>' argument '257' is invalid\. expected a whole number from 0 to 256\.$/], // prettier-ignore
+      ["miner", ["--batch-size", "-1"], {}, /^error: option '--batch-size <n>' argument '-1' is invalid\./], // prettier-ignore
+      ["miner", ["--batch-max-wait", "0"], {}, /^error: option '--batch-max-wait <s>' argument '0' is invalid\. expected a whole number from 1 to 3600\.$/], // prettier-ignore
+      ["miner", [], { AITBC_BATCH_MAX_WAIT: "2.5" }, /^error: option '--batch-max-wait <s>' value '2\.5' from env 'AITBC_BATCH_MAX_WAIT' is invalid\./], // prettier-ignore
       ["gateway", ["--agent-wallet", "0x123"], {}, /^error: option '--agent-wallet <address>' argument '0x123' is invalid\. not an address/], // prettier-ignore
       ["gateway", ["--port", "99999"], {}, /^error: option '--port <port>' argument '99999' is invalid\. expected a whole number from 0 to 65535\.$/], // prettier-ignore
       ["gateway", ["--price", "-0.001"], {}, /^error: option '--price <aitbc>' argument '-0\.001' is invalid\./], // prettier-ignore

@@ -15,6 +15,14 @@
  *   `GET /v1/quote-requests?provider=<address>&wait=<ms>` → `{ requests }` (each handed out once);
  *   `POST /v1/quote-requests/<id>` `{ quote, signature }` or `{ refused }`;
  *   `GET /v1/quote-requests/<id>?wait=<ms>` → `{ status: "pending" | "quoted" | "refused", … }`
+ * - `POST /v1/batch-requests` `{ request, signature, requestDigest }` → `{ id }`: a consumer's signed
+ *   `BatchJobRequest` for one provider (the prompt posted first under `request.promptHash`);
+ *   `GET /v1/batch-requests?provider=<address>&wait=<ms>` → `{ requests }` (each handed out once);
+ *   `POST /v1/batch-requests/<id>` `{ accepted: true }` or `{ refused }`;
+ *   `GET /v1/batch-requests/<id>?wait=<ms>` → `{ status: "pending" | "accepted" | "refused", … }`.
+ *   The answer of a batch job is posted to `/v1/results/<requestDigest>` (added by the node engineer
+ *   for issue 14: carries the signed requests of batch settlement; nothing here is trusted — the miner
+ *   checks the signature and the digest, the consumer checks the output against `BatchJobSettled`)
  * - `GET /v1/metrics`
  *
  * Amounts are decimal strings of wei. Payloads are checked against their hash on the way in;
@@ -27,6 +35,7 @@ import type { AddressInfo } from "node:net";
 
 import { getAddress, isAddress, type Address } from "viem";
 
+import type { BatchJobRequest } from "../../../sdk/src/actions/batches.js";
 import type { Quote } from "../../../sdk/src/actions/jobs.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
 import { payloadHash, type JobPayload } from "../protocol.js";
@@ -105,6 +114,19 @@ export type QuoteAnswer =
   | { status: "quoted"; quote: Quote; signature: Hex }
   | { status: "refused"; reason: string };
 
+/** A consumer's signed batch-job request as the relay carries it (amounts as bigints). */
+export interface BatchRequestMessage {
+  id: string;
+  request: BatchJobRequest;
+  signature: Hex;
+  /** The consumer's claim of the request's EIP-712 digest (the miner recomputes it). */
+  requestDigest: Hex;
+}
+
+/** A provider's answer to a batch-job request. */
+export type BatchRequestAnswer =
+  { status: "pending" } | { status: "accepted" } | { status: "refused"; reason: string };
+
 export interface RelayState {
   prompts: Map<string, JobPayload>;
   results: Map<string, { output: string; provider: string }>;
@@ -112,6 +134,7 @@ export interface RelayState {
   /** Offers by provider (lower-case). */
   offers: Map<string, StoredOffer>;
   quoteRequests: Map<string, QuoteRequest & { createdAt: number; delivered: boolean; answer: QuoteAnswer }>;
+  batchRequests: Map<string, BatchRequestMessage & { createdAt: number; delivered: boolean; answer: BatchRequestAnswer }>; // prettier-ignore
   metrics: () => unknown;
 }
 
@@ -137,6 +160,20 @@ const addr = (v: unknown, what: string): Address => {
   if (typeof v !== "string" || !isAddress(v)) throw new Error(`${what} must be an address`);
   return getAddress(v);
 };
+
+/** A batch-job request as JSON carries it (amounts as decimal strings) → the SDK's `BatchJobRequest`. */
+export function batchRequestFromJson(v: Record<string, unknown>): BatchJobRequest {
+  return {
+    consumer: addr(v.consumer, "request.consumer"),
+    provider: addr(v.provider, "request.provider"),
+    modelDigest: v.modelDigest as Hex,
+    promptHash: v.promptHash as Hex,
+    pricePerToken: big(v.pricePerToken, "request.pricePerToken"),
+    maxTokens: big(v.maxTokens, "request.maxTokens"),
+    deadline: big(v.deadline, "request.deadline"),
+    nonce: big(v.nonce, "request.nonce"),
+  };
+}
 
 /** A quote as JSON carries it (amounts as decimal strings) → the SDK's `Quote`. */
 export function quoteFromJson(v: Record<string, unknown>): Quote {
@@ -178,6 +215,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     models: new Map(),
     offers: new Map(),
     quoteRequests: new Map(),
+    batchRequests: new Map(),
     metrics: options.metrics ?? (() => ({})),
   };
   const offerTtlMs = options.offerTtlMs ?? 10_000;
@@ -223,6 +261,64 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     pricePerToken: r.pricePerToken,
     duration: r.duration,
   });
+  const pendingBatchFor = (provider: string) => {
+    for (const [id, r] of state.batchRequests)
+      if (Date.now() - r.createdAt > quoteRequestTtlMs && r.answer.status === "pending") state.batchRequests.delete(id); // prettier-ignore
+    return [...state.batchRequests.values()].filter(
+      (r) => !r.delivered && r.request.provider.toLowerCase() === provider && r.answer.status === "pending",
+    );
+  };
+  /** The batch-request routes; false when none matched. */
+  const batchRequestRoute = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string | undefined,
+    url: URL,
+    wait: number,
+  ): Promise<boolean> => {
+    if (req.method === "POST" && !id) {
+      const v = (await body(req)) as Record<string, unknown>;
+      const message: BatchRequestMessage = {
+        id: randomUUID(),
+        request: batchRequestFromJson((v.request ?? {}) as Record<string, unknown>),
+        signature: String(v.signature) as Hex,
+        requestDigest: String(v.requestDigest) as Hex,
+      };
+      state.batchRequests.set(message.id, { ...message, createdAt: Date.now(), delivered: false, answer: { status: "pending" } }); // prettier-ignore
+      wakeAll(`batch:${message.request.provider.toLowerCase()}`);
+      send(res, 200, { id: message.id });
+      return true;
+    }
+    if (req.method === "GET" && !id) {
+      const provider = addr(url.searchParams.get("provider"), "provider").toLowerCase();
+      if (pendingBatchFor(provider).length === 0 && wait > 0) await park(`batch:${provider}`, wait);
+      const requests = pendingBatchFor(provider);
+      for (const r of requests) r.delivered = true;
+      send(res, 200, { requests: requests.map(({ id: i, request, signature, requestDigest }) => ({ id: i, request, signature, requestDigest })) }); // prettier-ignore
+      return true;
+    }
+    const stored = id ? state.batchRequests.get(id) : undefined;
+    if (!id || (req.method !== "POST" && req.method !== "GET")) return false;
+    if (!stored) {
+      send(res, 404, { error: `no batch request ${id}` });
+      return true;
+    }
+    if (req.method === "POST") {
+      const v = (await body(req)) as Record<string, unknown>;
+      if (typeof v.refused === "string") stored.answer = { status: "refused", reason: v.refused };
+      else if (v.accepted === true) stored.answer = { status: "accepted" };
+      else {
+        send(res, 400, { error: "expected { accepted: true } or { refused }" });
+        return true;
+      }
+      wakeAll(`batch-answer:${id}`);
+      send(res, 200, { ok: true });
+      return true;
+    }
+    if (stored.answer.status === "pending" && wait > 0) await park(`batch-answer:${id}`, wait);
+    send(res, 200, stored.answer);
+    return true;
+  };
   const server: Server = createServer((req, res) => {
     (async () => {
       const url = new URL(req.url ?? "/", "http://relay");
@@ -339,6 +435,10 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         if (!request) return send(res, 404, { error: `no quote request ${parts[2]}` });
         if (request.answer.status === "pending" && wait > 0) await park(`quote:${request.id}`, wait);
         return send(res, 200, request.answer);
+      }
+      if (parts[1] === "batch-requests") {
+        const handled = await batchRequestRoute(req, res, parts[2], url, wait);
+        if (handled) return;
       }
       if (req.method === "GET" && parts[1] === "models")
         return send(res, 200, { models: [...state.models.values()] });
@@ -471,6 +571,65 @@ export class RelayClient {
   ): Promise<void> {
     await this.req("POST", `/v1/quote-requests/${id}`, answer, options);
   }
+  /** Hands a signed batch-job request to its provider; returns the request id. */
+  async postBatchRequest(
+    message: Omit<BatchRequestMessage, "id">,
+    options: CallOptions = {},
+  ): Promise<string> {
+    const r = await this.req<{ id?: string; error?: string }>("POST", "/v1/batch-requests", message, options);
+    if (r.status !== 200 || !r.body.id) throw new Error(`batch request failed: ${r.body.error ?? r.status}`);
+    return r.body.id;
+  }
+  /** The provider's pending batch-job requests, waiting up to `waitMs` for one (each handed out once). */
+  async batchRequests(
+    provider: Address,
+    waitMs = 0,
+    options: CallOptions = {},
+  ): Promise<BatchRequestMessage[]> {
+    const r =
+      await this.req<{ requests?: { id: string; request: Record<string, unknown>; signature: Hex; requestDigest: Hex }[] }>( // prettier-ignore
+        "GET",
+        `/v1/batch-requests?provider=${provider}&wait=${waitMs}`,
+        undefined,
+        { timeoutMs: waitMs + 10_000, ...options },
+      );
+    return (r.body.requests ?? []).map((m) => ({ ...m, request: batchRequestFromJson(m.request) }));
+  }
+  /** Answers a batch-job request: accepted (the provider will answer and settle it) or refused. */
+  async answerBatchRequest(
+    id: string,
+    answer: { accepted: true } | { refused: string },
+    options: CallOptions = {},
+  ) {
+    // prettier-ignore
+    await this.req("POST", `/v1/batch-requests/${id}`, answer, options);
+  }
+  /** The answer to a batch-job request, waiting up to `waitMs` while it is pending. */
+  async batchRequestAnswer(id: string, waitMs = 0, options: CallOptions = {}): Promise<BatchRequestAnswer> {
+    const r = await this.req<Record<string, unknown>>(
+      "GET",
+      `/v1/batch-requests/${id}?wait=${waitMs}`,
+      undefined,
+      {
+        timeoutMs: waitMs + 10_000,
+        ...options,
+      },
+    );
+    if (r.status !== 200) return { status: "refused", reason: String(r.body.error ?? r.status) };
+    if (r.body.status === "accepted") return { status: "accepted" };
+    if (r.body.status === "refused") return { status: "refused", reason: String(r.body.reason) };
+    return { status: "pending" };
+  }
+  /** Publishes a batch job's output under its request digest. */
+  async putBatchResult(requestDigest: Hex, output: string, provider: string): Promise<void> {
+    await this.req("POST", `/v1/results/${requestDigest.toLowerCase()}`, { output, provider });
+  }
+  /** A batch job's output by request digest, waiting up to `waitMs`. */
+  async getBatchResult(requestDigest: Hex, waitMs = 0): Promise<string | undefined> {
+    const r = await this.req<{ output: string }>("GET", `/v1/results/${requestDigest.toLowerCase()}?wait=${waitMs}`, undefined, { timeoutMs: waitMs + 10_000 }); // prettier-ignore
+    return r.status === 200 ? r.body.output : undefined;
+  }
+
   /** The answer to a quote request, waiting up to `waitMs` while it is pending. */
   async quoteAnswer(id: string, waitMs = 0, options: CallOptions = {}): Promise<QuoteAnswer> {
     const r = await this.req<Record<string, unknown>>(

@@ -21,14 +21,21 @@ import { encodeFunctionData, type Address, type Hex, type TransactionReceipt } f
 
 import {
   agentWalletAbi,
+  depositThroughAgentWallet,
+  depositToBatchEscrow,
+  findBatchJobSettlement,
+  getBatchDeposit,
+  hashBatchJobRequest,
   jobEscrowAbi,
   openJobWithQuote,
   QUOTE_DEADLINE_MARGIN_S,
+  signBatchJobRequest,
   verifyQuote,
+  type BatchJobRequest,
   type Quote,
 } from "../../../sdk/src/index.js";
 import { revertName, type ChainAdapter } from "../chain.js";
-import { RelayClient, type ServedModel } from "../coordinator/relay.js";
+import { RelayClient, type MatchedOffer, type ServedModel } from "../coordinator/relay.js";
 import type { ChatMessage } from "../ollama/backend.js";
 import { outputHash, type JobPayload } from "../protocol.js";
 import { listen } from "../listen.js";
@@ -59,6 +66,15 @@ export interface GatewayOptions {
   deadlineS?: number;
   /** How long to wait for a miner's answer (ms, default 120 s). */
   resultTimeoutMs?: number;
+  /**
+   * Batch settlement (needs the chain adapter's `BatchEscrow`): each job is a signed
+   * `BatchJobRequest` to the matched provider, paid from the consumer's deposit in the escrow, which
+   * the gateway tops up by `topUp` wei (through the agent wallet's `payInto`, so its spending limit
+   * applies) whenever it would not cover the jobs in flight. The request's deadline is `deadlineS`
+   * ahead. Without an accepting provider within `matchTimeoutMs`, the job takes the per-job path.
+   * Absent: every job is a `JobEscrow` job (quote, or open).
+   */
+  batch?: { topUp: bigint };
   host?: string;
   port?: number;
 }
@@ -69,8 +85,13 @@ export interface GatewayJobRecord {
   tokens: number;
   fee: bigint;
   provider: string;
-  /** How the job found its provider: a signed quote (assigned at open) or an open job (claimed). */
-  matched: "quote" | "open";
+  /**
+   * How the job found its provider: a signed quote (assigned at open), an open job (claimed), or a
+   * signed batch request (settled in a batch; `jobId` is then 0 and `batch` says where).
+   */
+  matched: "quote" | "open" | "batch";
+  /** For a batch job: its batch, position and request digest. */
+  batch?: { batchId: bigint; index: bigint; requestDigest: Hex };
   /** Price paid, wei per token. */
   pricePerToken: bigint;
   openedAt: number;
@@ -80,8 +101,12 @@ export interface GatewayJobRecord {
 export interface Gateway {
   url: string;
   jobs: GatewayJobRecord[];
+  /** Deposits made into BatchEscrow (wei each), in order. */
+  deposits: bigint[];
   close(): Promise<void>;
 }
+
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 class HttpError extends Error {
   constructor(
@@ -268,6 +293,114 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       encodeFunctionData({ abi: jobEscrowAbi, functionName: "openJobWithQuote", args }),
     ], "openJobWithQuote (agent wallet)"); // prettier-ignore
   }
+  // ---------------------------------------------------------------- batch settlement
+  /** Max fees (wei) of batch jobs in flight: the deposit must cover them all. */
+  let reserved = 0n;
+  let topUpQueue: Promise<unknown> = Promise.resolve();
+  /** Deposits into BatchEscrow wei: the tops-ups made, for the reports. */
+  const deposits: bigint[] = [];
+
+  /** Reserves `amount` wei of the deposit for one job, topping it up first if needed (serialized). */
+  function reserve(amount: bigint): Promise<void> {
+    const step = topUpQueue.then(async () => {
+      const { balance } = await getBatchDeposit(chain.public, {
+        contracts: chain.contracts,
+        account: consumer,
+      });
+      if (balance < reserved + amount) {
+        const topUp = options.batch!.topUp > reserved + amount - balance ? options.batch!.topUp : reserved + amount - balance; // prettier-ignore
+        if (options.agentWallet) {
+          const agentWallet = options.agentWallet;
+          await chain.send("deposit (agent wallet payInto)", (client) => depositThroughAgentWallet(client, { contracts: chain.contracts, agentWallet, amount: topUp })); // prettier-ignore
+        } else {
+          await chain.send("deposit", (client) => depositToBatchEscrow(client, { contracts: chain.contracts, amount: topUp })); // prettier-ignore
+        }
+        deposits.push(topUp);
+        log(`deposited ${topUp} wei into BatchEscrow for ${consumer}`);
+      }
+      reserved += amount;
+    });
+    topUpQueue = step.catch(() => undefined);
+    return step;
+  }
+
+  /**
+   * Signs one batch request per ranked offer (the same nonce for all: at most one of them can ever
+   * settle) until a provider accepts it; the accepted request and its digest, or why none did.
+   */
+  async function findBatchProvider(
+    modelDigest: Hex,
+    maxTokens: number,
+    promptHash: Hex,
+    duration: number,
+  ): Promise<{ request: BatchJobRequest; digest: Hex; fromBlock: bigint } | { reason: string }> {
+    const budget = options.matchTimeoutMs ?? 1_500;
+    if (budget <= 0) return { reason: "matching is off" };
+    const end = Date.now() + budget;
+    const left = () => Math.max(0, end - Date.now());
+    let ranked: MatchedOffer[] | undefined;
+    try {
+      ranked = await relay.match({ consumer, modelDigest, maxTokens, maxPricePerToken: options.pricePerToken }, { attempts: 1, timeoutMs: Math.max(1, left()) }); // prettier-ignore
+    } catch (error) {
+      return { reason: `match failed: ${(error as Error).message}` };
+    }
+    if (ranked === undefined) return { reason: "the relay does no matching" };
+    if (ranked.length === 0) return { reason: "no offer matches" };
+    const nonce = BigInt(`0x${randomBytes(32).toString("hex")}`);
+    const chainId = await chain.public.getChainId();
+    const fromBlock = await chain.public.getBlockNumber();
+    const reasons: string[] = [];
+    for (const offer of ranked) {
+      if (left() <= 0) break;
+      const who = offer.provider.slice(0, 10);
+      const request: BatchJobRequest = {
+        consumer,
+        provider: offer.provider,
+        modelDigest,
+        promptHash,
+        pricePerToken: offer.pricePerToken,
+        maxTokens: BigInt(maxTokens),
+        deadline: BigInt((await chain.now()) + duration),
+        nonce,
+      };
+      try {
+        const signature = await signBatchJobRequest(chain.wallet, { contracts: chain.contracts, request, ...(options.agentWallet ? { agentWallet: options.agentWallet } : {}) }); // prettier-ignore
+        const digest = hashBatchJobRequest({ chainId, escrow: chain.addressOf("batchEscrow"), request });
+        const id = await relay.postBatchRequest({ request, signature, requestDigest: digest }, { attempts: 1, timeoutMs: Math.max(1, left()) }); // prettier-ignore
+        let answer = await relay.batchRequestAnswer(id, left(), { attempts: 1, timeoutMs: left() + 1_000 });
+        while (answer.status === "pending" && left() > 0)
+          answer = await relay.batchRequestAnswer(id, left(), { attempts: 1, timeoutMs: left() + 1_000 });
+        if (answer.status === "accepted") return { request, digest, fromBlock };
+        reasons.push(answer.status === "refused" ? `${who} refused: ${answer.reason}` : `${who}: no answer within ${budget} ms`); // prettier-ignore
+      } catch (error) {
+        reasons.push(`${who}: ${(error as Error).message}`);
+      }
+    }
+    return { reason: reasons.join("; ") || `no provider accepted within ${budget} ms` };
+  }
+
+  /** Waits for the batch job's output (relay) and settlement (`BatchJobSettled`), checked against each other. */
+  async function awaitBatchResult(accepted: { request: BatchJobRequest; digest: Hex; fromBlock: bigint }) {
+    const waitUntil = Date.now() + (options.resultTimeoutMs ?? 120_000);
+    let output: string | undefined;
+    while (Date.now() < waitUntil) {
+      output ??= await relay.getBatchResult(
+        accepted.digest,
+        Math.min(2_000, Math.max(1, waitUntil - Date.now())),
+      );
+      if (output === undefined) continue;
+      const settled = await findBatchJobSettlement(chain.public, { contracts: chain.contracts, consumer, requestDigest: accepted.digest, fromBlock: accepted.fromBlock }); // prettier-ignore
+      if (!settled) {
+        await sleepMs(100);
+        continue;
+      }
+      if (settled.outputHash.toLowerCase() !== outputHash(output).toLowerCase())
+        throw new HttpError(502, `batch job ${accepted.digest}: the relayed output does not match the settled output hash`); // prettier-ignore
+      return { output, settled };
+    }
+    throw new HttpError(504, `batch job ${accepted.digest}: not settled within ${options.resultTimeoutMs ?? 120_000} ms`); // prettier-ignore
+  }
+
   let modelCache: { at: number; models: ServedModel[] } | undefined;
   const models = async () => {
     if (!modelCache || Date.now() - modelCache.at > 2_000)
@@ -303,10 +436,57 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const promptHash = await relay.putPrompt(payload);
     const openedAt = performance.now();
     const duration = options.deadlineS ?? 86_400; // of the job, seconds of chain time
+    let why = "";
+    if (options.batch && chain.config.addresses.batchEscrow) {
+      const most = BigInt(maxTokens) * options.pricePerToken;
+      await reserve(most);
+      try {
+        const accepted = await findBatchProvider(model.digest, maxTokens, promptHash, duration);
+        if ("request" in accepted) {
+          log(`batch request ${accepted.digest.slice(0, 10)}: accepted by ${accepted.request.provider}`);
+          const { output, settled } = await awaitBatchResult(accepted);
+          const price = accepted.request.pricePerToken;
+          const record: GatewayJobRecord = {
+            jobId: 0n,
+            model: model.name,
+            tokens: Number(settled.tokenCount),
+            fee: settled.fee,
+            provider: accepted.request.provider,
+            matched: "batch",
+            pricePerToken: price,
+            openedAt,
+            answeredAt: performance.now(),
+            batch: { batchId: settled.batchId, index: settled.index, requestDigest: accepted.digest },
+          };
+          jobs.push(record);
+          return {
+            output,
+            record,
+            aitbc: {
+              job_id: `batch-${settled.batchId}-${settled.index}`,
+              fee: settled.fee.toString(),
+              price_per_token: price.toString(),
+              matched: "batch" as const,
+              token_count: record.tokens,
+              provider: accepted.request.provider,
+              model_digest: model.digest,
+              batch: { batch_id: settled.batchId.toString(), index: Number(settled.index), request_digest: accepted.digest, nonce: accepted.request.nonce.toString() }, // prettier-ignore
+              receipt: {
+                prompt_hash: promptHash,
+                output_hash: settled.outputHash,
+                tx: settled.transactionHash,
+              },
+            },
+          };
+        }
+        why = `batch: ${accepted.reason}; `;
+      } finally {
+        reserved -= most;
+      }
+    }
     let receipt: TransactionReceipt | undefined;
     let matched: "quote" | "open" = "open";
     let price = options.pricePerToken;
-    let why: string;
     const signed = await findQuote(model.digest, maxTokens, promptHash, duration);
     const deadline = (await chain.now()) + duration;
     if ("quote" in signed) {
@@ -315,9 +495,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         matched = "quote";
         price = signed.quote.pricePerToken;
       } catch (error) {
-        why = `openJobWithQuote failed: ${revertName(error) ?? (error as Error).message.split("\n")[0]}`;
+        why += `openJobWithQuote failed: ${revertName(error) ?? (error as Error).message.split("\n")[0]}`;
       }
-    } else why = signed.reason;
+    } else why += signed.reason;
     if (!receipt) {
       const request = {
         modelDigest: model.digest,
@@ -338,7 +518,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const jobId = chain.openedJobId(receipt);
     if (matched === "quote" && "quote" in signed)
       log(`job ${jobId}: matched by quote to ${signed.quote.provider} at ${price} wei/token`);
-    else log(`job ${jobId}: open job, any miner may claim it (${why!})`);
+    else log(`job ${jobId}: open job, any miner may claim it (${why})`);
     const waitUntil = Date.now() + (options.resultTimeoutMs ?? 120_000);
     while (Date.now() < waitUntil) {
       const output = await relay.getResult(jobId, Math.min(5_000, Math.max(1, waitUntil - Date.now())));
@@ -458,6 +638,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,
     jobs,
+    deposits,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -7,6 +7,11 @@
  * States of a job, in order: `claimed` → `inferred` → `proved` → `submitted` → `finalized`, or
  * `released` (given up: deadline passed, job cancelled or settled by someone else, or a
  * permanent error). A torn last line (a crash in the middle of a write) is ignored.
+ *
+ * Batch jobs (`kind: "batch"`, keyed by their request digest) use the same states: `claimed` = the
+ * signed request was accepted (request and signature journaled), `inferred` = answered, `proved` =
+ * put in batch attempt `batchKey`, proved, and about to be (or being) sent, `submitted` = settled in
+ * batch `batchId`, `finalized` = the batch was paid.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
@@ -33,6 +38,19 @@ export interface JournalEntry {
   reason?: string;
   /** Milliseconds spent per phase. */
   timings?: Record<string, number>;
+  /** "batch" for a job settled through `BatchEscrow` (absent: a `JobEscrow` job). */
+  kind?: "batch";
+  /** The consumer's signed request (amounts as decimal strings), for batch jobs. */
+  request?: Record<string, string>;
+  /** The consumer's signature of the request. */
+  signature?: string;
+  /** Evidence of a proof of inference (hex), for a model with a checker. */
+  inference?: string;
+  /** The batch attempt the job was put in (random id), and the settled batch. */
+  batchKey?: string;
+  batchId?: string;
+  /** Unix seconds until which the batch can be disputed. */
+  challengeEnds?: number;
 }
 
 export class JobJournal {

@@ -29,27 +29,37 @@
  */
 import { randomBytes } from "node:crypto";
 
-import { bytesToBigInt, type Address } from "viem";
+import { bytesToBigInt, decodeAbiParameters, hexToBytes, type Address } from "viem";
 
 import {
   claimJob,
   finalizeJob,
+  inferenceEvidence,
   signQuote,
+  submitInferenceResult,
   submitResult,
   withdrawEarnings,
   type Quote,
 } from "../../../sdk/src/actions/jobs.js";
+import { marketPolicyAbi } from "../../../sdk/src/abis/index.js";
 import { claimRewards, registerProvider, stake } from "../../../sdk/src/actions/staking.js";
 import { identityCommitment, proveReceipt } from "../../../sdk/src/zk/receipt.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
 import { ChainAdapter, revertName, type OnChainJob } from "../chain.js";
 import { formatTokens } from "../format.js";
 import { BackendError, UnknownModelError, type InferenceBackend } from "../ollama/backend.js";
-import { outputHash, payloadHash } from "../protocol.js";
+import { canonicalPayload, outputHash, payloadHash } from "../protocol.js";
 import { RelayClient, type QuoteRequest } from "../coordinator/relay.js";
 import { limiter, sleep } from "../retry.js";
 import type { GpuDeclaration } from "./gpu.js";
 import { JobJournal, type JournalEntry } from "./journal.js";
+import {
+  BatchSettler,
+  defaultBatchProver,
+  type BatchProver,
+  type BatchSettings,
+  type InferenceEvidenceBuilder,
+} from "./batcher.js";
 
 export interface MinerOptions {
   chain: ChainAdapter;
@@ -93,6 +103,16 @@ export interface MinerOptions {
   minJobDurationS?: number;
   /** Poll interval for the `JobClaimed` event of an outstanding quote (ms, default 50). */
   quoteWatchMs?: number;
+  /**
+   * Batch settlement through `BatchEscrow` (needs its address in the chain adapter): signed batch
+   * requests are taken from the relay and settled `size` at a time or after `maxWaitMs`. Absent: the
+   * miner serves only per-job (`JobEscrow`) work.
+   */
+  batch?: BatchSettings;
+  /** The batch-receipt prover (default: the SDK's, see {@link defaultBatchProver}). */
+  batchProver?: BatchProver;
+  /** Proof-of-inference evidence for batch jobs of models with a checker. */
+  inferenceEvidence?: InferenceEvidenceBuilder;
   log?: (line: string) => void;
 }
 
@@ -156,6 +176,11 @@ export class Miner {
   /** Earnings withdrawn from the escrow by this miner (wei). */
   earningsWithdrawn = 0n;
   private readonly log: (line: string) => void;
+  /** Batch settlement, when {@link MinerOptions.batch} is set. */
+  batcher?: BatchSettler;
+  private batchLoop?: Promise<void>;
+  /** The MarketPolicy JobEscrow reads. */
+  private policy?: Address;
 
   constructor(readonly options: MinerOptions) {
     this.chain = options.chain;
@@ -181,7 +206,7 @@ export class Miner {
    */
   get spareCapacity(): number {
     const concurrency = this.options.concurrency ?? 2;
-    return Math.max(0, concurrency * 2 - this.awaitingInference - this.pendingQuotes.size);
+    return Math.max(0, concurrency * 2 - this.awaitingInference - this.pendingQuotes.size - (this.batcher?.awaitingInference ?? 0)); // prettier-ignore
   }
 
   /** Registers (GPU declaration, identity commitment, models) and stakes when needed. */
@@ -411,6 +436,7 @@ export class Miner {
   /** Reconciles every unfinished journal entry with the chain (done once at start). */
   async reconcile(): Promise<void> {
     for (const entry of this.journal.open()) {
+      if (entry.kind === "batch") continue; // reconciled by the batcher
       const job = await this.chain.job(BigInt(entry.jobId));
       const mine = job.provider.toLowerCase() === this.address.toLowerCase();
       if (!mine || job.status === "Refunded" || job.status === "Open" || job.status === "None") {
@@ -437,6 +463,33 @@ export class Miner {
   async start(): Promise<void> {
     await this.ensureRegistered();
     await this.reconcile();
+    if (this.options.batch) {
+      if (!this.chain.config.addresses.batchEscrow)
+        throw new Error("batch settlement needs the deployment's BatchEscrow address");
+      this.batcher = new BatchSettler(
+        {
+          chain: this.chain,
+          backend: this.options.backend,
+          relayUrl: this.options.relayUrl,
+          secret: this.options.secret,
+          journal: this.journal,
+          models: this.digests,
+          ask: this.ask,
+          requiredDuration: (maxTokens) => this.requiredDuration(maxTokens),
+          hasCapacity: () => this.wantsMore,
+          inferLimit: this.inferLimit,
+          stopping: () => this.stopping,
+          signal: this.abort.signal,
+          log: this.log,
+          note: (line) => this.note(line),
+        },
+        this.options.batch,
+        this.options.batchProver ?? defaultBatchProver,
+        this.options.inferenceEvidence,
+      );
+      await this.batcher.reconcile();
+      this.batchLoop = this.batcher.runRequests();
+    }
     this.loop = this.run();
     if ((this.options.offerEveryMs ?? 3_000) > 0) this.quoteLoop = this.runQuotes();
   }
@@ -449,6 +502,8 @@ export class Miner {
     await this.loop;
     await this.quoteLoop;
     await this.quoteWatch;
+    await this.batchLoop;
+    await this.batcher?.idle();
     while (this.inflight.size > 0) await sleep(50);
     this.journal.close();
   }
@@ -499,8 +554,8 @@ export class Miner {
   private get wantsMore(): boolean {
     const concurrency = this.options.concurrency ?? 2;
     return (
-      this.awaitingInference + this.pendingQuotes.size < concurrency * 2 &&
-      this.inflight.size < concurrency * 4
+      this.awaitingInference + this.pendingQuotes.size + (this.batcher?.awaitingInference ?? 0) <
+        concurrency * 2 && this.inflight.size < concurrency * 4
     );
   }
 
@@ -544,11 +599,13 @@ export class Miner {
       if (advance && job.status !== "Open") this.cursor = id + 1n;
     }
     for (const entry of this.journal.open()) {
+      if (entry.kind === "batch") continue; // the batcher's
       if (this.inflight.has(entry.jobId) || (this.retryAt.get(entry.jobId) ?? 0) > Date.now()) continue;
       if (entry.state === "submitted") await this.maybeFinalize(entry, now);
       else this.schedule(entry.jobId);
     }
     if (this.stopping) return;
+    await this.batcher?.tick(now);
     const credit = await this.chain.read<bigint>("escrow", "withdrawable", [this.address]);
     if (credit > 0n) {
       const { amount } = await this.chain.send("withdraw", (client) =>
@@ -666,6 +723,8 @@ export class Miner {
       ...(payload.messages ? { messages: payload.messages } : { prompt: payload.prompt ?? "" }),
       seed: payload.seed,
       maxTokens: job.maxTokens,
+      payload: canonicalPayload(payload),
+      jobKey: BigInt(jobId),
     });
     const tokens = Math.max(1, Math.min(result.tokenCount, job.maxTokens));
     this.journal.record(jobId, "inferred", {
@@ -673,6 +732,7 @@ export class Miner {
       output: result.output,
       outputHash: outputHash(result.output),
       tokenCount: tokens,
+      ...(result.inferenceProof ? { inference: inferenceEvidence(canonicalPayload(payload), result.inferenceProof.calldata) } : {}), // prettier-ignore
       timings: { inferenceMs: result.durationMs, inferredAt: Date.now() },
     });
   }
@@ -715,18 +775,23 @@ export class Miner {
         calldata: { pA: pair(p.a), pB: [pair(p.b[0]), pair(p.b[1])] as [[bigint, bigint], [bigint, bigint]], pC: pair(p.c) }, // prettier-ignore
       };
       let receipt;
+      const needsInference = await this.hasChecker(job.modelDigest);
+      if (needsInference && !entry.inference)
+        throw new BackendError(`job ${jobId}: model ${job.modelDigest} settles only with a proof of inference, and the backend gave none`, false); // prettier-ignore
+      const base = { contracts: this.chain.contracts, jobId: id, outputHash: entry.outputHash as Hex, tokenCount: BigInt(entry.tokenCount!), proof }; // prettier-ignore
       try {
-        ({ receipt } = await this.chain.send("submitResult", (client) =>
-          submitResult(client, {
-            contracts: this.chain.contracts,
-            jobId: id,
-            outputHash: entry.outputHash as Hex,
-            tokenCount: BigInt(entry.tokenCount!),
-            proof,
-          }),
-        ));
+        if (needsInference) {
+          const [prompt, words] = decodeAbiParameters([{ type: "bytes" }, { type: "uint256[8]" }], entry.inference as Hex); // prettier-ignore
+          const w = words as readonly bigint[];
+          const inference = { calldata: { pA: [w[0]!, w[1]!] as [bigint, bigint], pB: [[w[2]!, w[3]!], [w[4]!, w[5]!]] as [[bigint, bigint], [bigint, bigint]], pC: [w[6]!, w[7]!] as [bigint, bigint] } }; // prettier-ignore
+          ({ receipt } = await this.chain.send("submitInferenceResult", (client) =>
+            submitInferenceResult(client, { ...base, prompt: hexToBytes(prompt), inference }),
+          ));
+        } else {
+          ({ receipt } = await this.chain.send("submitResult", (client) => submitResult(client, base)));
+        }
       } catch (error) {
-        if (revertName(error) === "EscrowInvalidProof") {
+        if (revertName(error) === "EscrowInvalidProof" || revertName(error) === "InferenceInvalidProof") {
           // a proof the verifier rejects is useless: prove again from the journaled output
           this.journal.record(jobId, "inferred", { reason: "the escrow rejected the proof; proving again" });
         }
@@ -750,6 +815,13 @@ export class Miner {
         tokens: entry.tokenCount ?? 0,
       });
     }
+  }
+
+  /** Whether the market policy names a checker (a full proof of inference) for `modelDigest`. */
+  private async hasChecker(modelDigest: Hex): Promise<boolean> {
+    this.policy ??= await this.chain.read<Address>("escrow", "policy");
+    const checker = await this.chain.public.readContract({ address: this.policy, abi: marketPolicyAbi, functionName: "checkerOf", args: [modelDigest] }); // prettier-ignore
+    return !/^0x0{40}$/i.test(checker);
   }
 
   private async maybeFinalize(entry: JournalEntry, now: number): Promise<void> {

@@ -41,6 +41,12 @@ export interface InferenceRequest {
    * the request digest. Without it the built-in backend proves for job key 0, which no escrow accepts.
    */
   jobKey?: bigint;
+  /**
+   * The exact prompt payload whose keccak256 is the job's prompt hash (canonical JSON, see
+   * `protocol.ts`): the built-in model's input (its bag of words), as the on-chain checker tokenizes
+   * it. Without it the built-in backend reads the prompt or the user messages.
+   */
+  payload?: string;
 }
 
 export interface InferenceResult {
@@ -272,13 +278,14 @@ export class BuiltinBackend implements InferenceBackend {
           .map((m) => m.content)
           .join("\n")
       : (request.prompt ?? "");
+    const input = request.payload ?? text;
     const started = performance.now();
     let label: string;
     let inferenceProof: InferenceProof | undefined;
     if (this.options.prove === false) {
-      label = buildInferenceInput(text, { jobKey: request.jobKey ?? 0n }).label;
+      label = buildInferenceInput(input, { jobKey: request.jobKey ?? 0n }).label;
     } else {
-      inferenceProof = await proveInference(text, { jobKey: request.jobKey ?? 0n });
+      inferenceProof = await proveInference(input, { jobKey: request.jobKey ?? 0n });
       label = inferenceProof.label;
     }
     return {
