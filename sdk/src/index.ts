@@ -31,3 +31,5 @@ export * from "./zk/inference.js";
 export * from "./model/features.js";
 export * from "./model/mlp.js";
 export * from "./model/weights.js";
+export * from "./actions/sampling.js";
+export * from "./actions/batch-disputes.js";
