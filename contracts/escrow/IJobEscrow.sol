@@ -2,13 +2,15 @@
 pragma solidity ^0.8.24;
 
 import {Tiers} from "../reputation/Tiers.sol";
+import {IMarketPolicy} from "./IMarketPolicy.sol";
 
 /// @title IJobEscrow
 /// @notice Escrow of AITBC inference jobs settled with zero-knowledge receipts.
 /// @dev Life of a job: `openJob` (the consumer escrows maxTokens × pricePerToken wei of AITBC) →
 /// `claim` by an eligible provider, or directly assigned by `openJobWithQuote` with a provider's
-/// EIP-712 quote → `submitResult` with a Groth16 receipt proof before the deadline → challenge
-/// window → `finalize` (provider paid tokens × price minus the protocol fee, the rest refunded), or
+/// EIP-712 quote → `submitResult` with a Groth16 receipt proof before the deadline (or
+/// `submitInferenceResult`, with the model's full proof of inference as well, for a model the policy
+/// gives a checker) → challenge window → `finalize` (provider paid tokens × price minus the protocol fee, the rest refunded), or
 /// `dispute` (with a bond) → `resolveDispute` by `ARBITER_ROLE`. `reclaim` refunds a job nobody
 /// delivered by its deadline and penalises an assigned provider (reputation and a small slash)
 /// only if it had the time it agreed to: a quote binds the prompt hash and the shortest time from
@@ -18,7 +20,10 @@ import {Tiers} from "../reputation/Tiers.sol";
 /// `withdraw` / `withdrawFor`. Token accounting (exact unless tokens are sent without a call):
 /// `token.balanceOf(this) == Σ escrowed of jobs in Open/Claimed/Submitted/Disputed
 ///                          + Σ bonds of Disputed jobs + Σ withdrawable[account]`.
-/// Parameters are set by `DEFAULT_ADMIN_ROLE` (the timelock) within the documented bounds.
+/// Every market parameter (protocol fee, challenge window, dispute bond, slashes, slash reward,
+/// `minPenaltyWindow`, treasury, and which verification each model needs) is read from `policy()`
+/// (`IMarketPolicy`, owned by the timelock, bounded on-chain) when it applies; this contract has no
+/// parameter of its own. `DEFAULT_ADMIN_ROLE` (the timelock) only manages `ARBITER_ROLE`.
 /// Tokens held here never vote (the contract never delegates).
 interface IJobEscrow {
     /// @notice Status of a job.
@@ -138,23 +143,6 @@ interface IJobEscrow {
     event QuoteCancelled(address indexed provider, uint256 nonce);
     /// @notice Credited tokens were paid out (wei).
     event Withdrawn(address indexed account, uint256 amount);
-    /// @notice `protocolFeeBps` changed.
-    event ProtocolFeeBpsSet(uint256 oldBps, uint256 newBps);
-    /// @notice `challengeWindow` changed (seconds).
-    event ChallengeWindowSet(uint256 oldWindow, uint256 newWindow);
-    /// @notice `disputeBond` changed (wei).
-    event DisputeBondSet(uint256 oldBond, uint256 newBond);
-    /// @notice `disputeSlashBps` changed.
-    event DisputeSlashBpsSet(uint256 oldBps, uint256 newBps);
-    /// @notice `deadlineSlashBps` changed.
-    event DeadlineSlashBpsSet(uint256 oldBps, uint256 newBps);
-    /// @notice `slashRewardBps` changed.
-    event SlashRewardBpsSet(uint256 oldBps, uint256 newBps);
-    /// @notice `treasury` changed.
-    event TreasurySet(address oldTreasury, address newTreasury);
-    /// @notice `minPenaltyWindow` changed (seconds).
-    event MinPenaltyWindowSet(uint256 oldWindow, uint256 newWindow);
-
     /// @notice maxTokens × pricePerToken is zero.
     error EscrowZeroAmount();
     /// @notice The deadline is not in the future or more than 30 days ahead.
@@ -203,10 +191,14 @@ interface IJobEscrow {
     error EscrowInvalidQuoteSignature(address provider);
     /// @notice Nothing credited to withdraw.
     error EscrowNothingToWithdraw(address account);
-    /// @notice A parameter outside its bounds.
-    error EscrowParameterOutOfBounds(uint256 value, uint256 min, uint256 max);
-    /// @notice The zero address where an account is needed.
+    /// @notice The zero address where a contract is needed (the policy, at construction).
     error EscrowZeroAddress();
+    /// @notice The job's model has a checker of its full proof of inference (`IMarketPolicy.checkerOf`):
+    /// it settles only through `submitInferenceResult`.
+    error EscrowInferenceProofRequired(uint256 jobId, bytes32 modelDigest);
+    /// @notice `submitInferenceResult` for a job whose model has no checker (it settles by
+    /// `submitResult`, receipt and challenge window).
+    error EscrowNoInferenceChecker(uint256 jobId, bytes32 modelDigest);
 
     /// @notice Opens a job and pulls maxTokens × pricePerToken wei of AITBC from the caller.
     /// @return jobId The new job's id (a counter from 1; fits the circuit's uint64).
@@ -252,10 +244,13 @@ interface IJobEscrow {
     /// @param jobId The job.
     /// @param outputHash Hash of the output.
     /// @param tokenCount Tokens produced (at most the job's maxTokens).
-    /// @param nullifier Poseidon(secret, jobId), single use.
+    /// A job whose model has a checker in the policy is refused (`EscrowInferenceProofRequired`).
+    /// The challenge window (`policy().parameters().challengeWindow` seconds) starts now.
+    /// @param nullifier Poseidon(secret, domain, jobId), single use; domain = (chainId << 160) | escrow.
     /// @param proof The Groth16 proof.
     /// Emits `ResultSubmitted`. Reverts with `EscrowWrongStatus`, `EscrowNotProvider`,
-    /// `EscrowDeadlinePassed`, `EscrowTooManyTokens`, `EscrowNullifierSpent`, `EscrowInvalidProof`.
+    /// `EscrowDeadlinePassed`, `EscrowTooManyTokens`, `EscrowNullifierSpent`, `EscrowInferenceProofRequired`,
+    /// `EscrowInvalidProof`.
     function submitResult(
         uint256 jobId,
         bytes32 outputHash,
@@ -264,14 +259,36 @@ interface IJobEscrow {
         Groth16Proof calldata proof
     ) external;
 
+    /// @notice Submits the result of a job whose model has a checker (`policy().checkerOf(modelDigest)`):
+    /// the checker verifies the full proof of inference first, bound to the job (jobKey = `jobId`), its
+    /// prompt hash, the output hash and the token count, and its `Inference*` error bubbles up unchanged
+    /// if it fails; then the receipt proof is verified exactly as in `submitResult`. A wrong answer on
+    /// such a model cannot be settled at all.
+    /// @param jobId The job.
+    /// @param outputHash keccak256 of the output (for the built-in model, of the label text).
+    /// @param tokenCount Tokens produced (the checker fixes it; 1 for the built-in model).
+    /// @param nullifier As in `submitResult`.
+    /// @param proof The receipt proof.
+    /// @param inference The checker's evidence (built-in model: `abi.encode(bytes prompt, uint256[8] proof)`).
+    /// Emits `ResultSubmitted`. Reverts with the errors of `submitResult` (but not
+    /// `EscrowInferenceProofRequired`), `EscrowNoInferenceChecker` and the checker's `Inference*` errors.
+    function submitInferenceResult(
+        uint256 jobId,
+        bytes32 outputHash,
+        uint256 tokenCount,
+        uint256 nullifier,
+        Groth16Proof calldata proof,
+        bytes calldata inference
+    ) external;
+
     /// @notice After an undisputed challenge window, credits the provider tokens × price minus the
-    /// protocol fee, the fee to the treasury and the rest to the consumer; raises the provider's
+    /// protocol fee (`protocolFeeBps` of the policy, read now), the fee to the policy's treasury and the rest to the consumer; raises the provider's
     /// transactions (+5) and reliability (+2) reputation. Anyone may call.
     /// Emits `JobSettled`. Reverts with `EscrowWrongStatus`, `EscrowChallengeWindowOpen`.
     function finalize(uint256 jobId) external;
 
-    /// @notice Disputes a submitted result within the challenge window, pulling `disputeBond` wei
-    /// from the caller (the consumer or any challenger).
+    /// @notice Disputes a submitted result within the challenge window, pulling the policy's
+    /// `disputeBond` wei (read now, and recorded with the dispute) from the caller (the consumer or any challenger).
     /// Emits `JobDisputed`. Reverts with `EscrowWrongStatus`, `EscrowChallengeWindowClosed`.
     function dispute(uint256 jobId) external;
 
@@ -300,36 +317,8 @@ interface IJobEscrow {
     /// `account`, e.g. the treasury). Emits `Withdrawn`. Reverts with `EscrowNothingToWithdraw`.
     function withdrawFor(address account) external returns (uint256 amount);
 
-    /// @notice Sets the protocol fee, within [0, 1,000] bps (at most 10% of a job's fee). Role: admin.
-    function setProtocolFeeBps(uint16 newBps) external;
-
-    /// @notice Sets the challenge window, within [1 hour, 7 days]. Role: admin.
-    function setChallengeWindow(uint32 newWindow) external;
-
-    /// @notice Sets the dispute bond, within [1, 1,000,000] AITBC (wei). Role: admin.
-    function setDisputeBond(uint96 newBond) external;
-
-    /// @notice Sets the slash of a provider found at fault, within [100, 5,000] bps of its stake
-    /// (staking caps it again at its own `maxSlashBps`). Role: admin.
-    function setDisputeSlashBps(uint16 newBps) external;
-
-    /// @notice Sets the slash for a missed deadline, within [0, 1,000] bps. Role: admin.
-    function setDeadlineSlashBps(uint16 newBps) external;
-
-    /// @notice Sets the share of a slash credited to the wronged consumer or the challenger,
-    /// within [0, 9,000] bps (the treasury always gets the rest). Role: admin.
-    function setSlashRewardBps(uint16 newBps) external;
-
-    /// @notice Sets the treasury that receives protocol fees and slashes (not zero). Role: admin.
-    function setTreasury(address newTreasury) external;
-
-    /// @notice Sets the least time, seconds, an assignment must leave before the deadline for a
-    /// missed deadline to be penalised; within [60, 86,400] (1 minute – 1 day). Applies to jobs
-    /// assigned from then on. Role: admin. Emits `MinPenaltyWindowSet`.
-    function setMinPenaltyWindow(uint32 newWindow) external;
-
-    /// @notice Least time from assignment to deadline for a missed deadline to be penalised, seconds.
-    function minPenaltyWindow() external view returns (uint32);
+    /// @notice The market policy every parameter is read from.
+    function policy() external view returns (IMarketPolicy);
 
     /// @notice Role that resolves disputes (the security council Safe).
     function ARBITER_ROLE() external view returns (bytes32);

@@ -66,24 +66,34 @@ interface IMarketPolicy {
     error PolicyCheckerModelMismatch(bytes32 modelDigest, bytes32 checkerDigest);
 
     /// @notice Sets `protocolFeeBps` within [0, 1,000]. Role: admin. Emits `ProtocolFeeBpsSet`.
+    /// Reverts with `PolicyParameterOutOfBounds`, `AccessControlUnauthorizedAccount`.
     function setProtocolFeeBps(uint16 newBps) external;
     /// @notice Sets `challengeWindow` within [3,600, 604,800] seconds. Role: admin. Emits `ChallengeWindowSet`.
+    /// Reverts with `PolicyParameterOutOfBounds`, `AccessControlUnauthorizedAccount`.
     function setChallengeWindow(uint32 newWindow) external;
     /// @notice Sets `disputeBond` within [1, 1,000,000] AITBC (wei). Role: admin. Emits `DisputeBondSet`.
+    /// Reverts with `PolicyParameterOutOfBounds`, `AccessControlUnauthorizedAccount`.
     function setDisputeBond(uint96 newBond) external;
     /// @notice Sets `disputeSlashBps` within [100, 5,000] (staking caps it again). Role: admin.
+    /// Emits `DisputeSlashBpsSet`. Reverts with `PolicyParameterOutOfBounds`, `AccessControlUnauthorizedAccount`.
     function setDisputeSlashBps(uint16 newBps) external;
     /// @notice Sets `deadlineSlashBps` within [0, 1,000]. Role: admin.
+    /// Emits `DeadlineSlashBpsSet`. Reverts with `PolicyParameterOutOfBounds`, `AccessControlUnauthorizedAccount`.
     function setDeadlineSlashBps(uint16 newBps) external;
     /// @notice Sets `slashRewardBps` within [0, 9,000] (the treasury always gets the rest). Role: admin.
+    /// Emits `SlashRewardBpsSet`. Reverts with `PolicyParameterOutOfBounds`, `AccessControlUnauthorizedAccount`.
     function setSlashRewardBps(uint16 newBps) external;
     /// @notice Sets `minPenaltyWindow` within [60, 86,400] seconds (jobs assigned from then on). Role: admin.
+    /// Emits `MinPenaltyWindowSet`. Reverts with `PolicyParameterOutOfBounds`, `AccessControlUnauthorizedAccount`.
     function setMinPenaltyWindow(uint32 newWindow) external;
     /// @notice Sets `revealWindow` within [3,600, 604,800] seconds. Role: admin.
+    /// Emits `RevealWindowSet`. Reverts with `PolicyParameterOutOfBounds`, `AccessControlUnauthorizedAccount`.
     function setRevealWindow(uint32 newWindow) external;
     /// @notice Sets `sampleRateBps` within [100, 10,000] (1% – every job). Role: admin.
+    /// Emits `SampleRateBpsSet`. Reverts with `PolicyParameterOutOfBounds`, `AccessControlUnauthorizedAccount`.
     function setSampleRateBps(uint16 newBps) external;
-    /// @notice Sets the treasury (not zero). Role: admin.
+    /// @notice Sets the treasury (not zero). Role: admin. Emits `TreasurySet`.
+    /// Reverts with `PolicyZeroAddress`, `AccessControlUnauthorizedAccount`.
     function setTreasury(address newTreasury) external;
     /// @notice Sets the verification of a model: a checker of its full proof of inference (its
     /// `modelDigest()` must equal `modelDigest`), or the zero address for receipt + challenge window.

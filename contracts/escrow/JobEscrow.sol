@@ -12,16 +12,18 @@ import {IReputationRegistry} from "../reputation/IReputationRegistry.sol";
 import {Tiers} from "../reputation/Tiers.sol";
 import {IGPUStaking} from "../staking/IGPUStaking.sol";
 import {ReceiptPublicSignals} from "../verifiers/ReceiptPublicSignals.sol";
+import {IInferenceChecker} from "./IInferenceChecker.sol";
 import {IJobEscrow} from "./IJobEscrow.sol";
+import {IMarketPolicy} from "./IMarketPolicy.sol";
 import {IReceiptVerifier} from "./IReceiptVerifier.sol";
 
 /// @title JobEscrow
 /// @notice Escrow of AITBC inference jobs settled with zero-knowledge receipts. See {IJobEscrow}.
 /// @dev Consumers pay in AITBC, the protocol token (one token keeps the accounting simple).
 /// Effects before interactions everywhere; every external entry point that moves tokens is
-/// `nonReentrant`; payouts are credits withdrawn by the payee (pull payments).
-// 16 state variables: the 15 of the market plus `minPenaltyWindow` (security issue, part 2).
-// solhint-disable-next-line max-states-count
+/// `nonReentrant`; payouts are credits withdrawn by the payee (pull payments). Every market
+/// parameter (fee, windows, bond, slashes, treasury, per-model verification) is read from the
+/// timelock-owned `IMarketPolicy` at the moment it applies.
 contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -57,23 +59,8 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
     IReputationRegistry public immutable reputation;
     /// @notice The generated Groth16 verifier of the receipt circuit.
     IReceiptVerifier public immutable verifier;
-
-    /// @notice Protocol fee, basis points of tokens × price.
-    uint16 public protocolFeeBps = 250;
-    /// @notice Challenge window after a result, seconds.
-    uint32 public challengeWindow = 1 days;
-    /// @notice Slash of a provider found at fault, basis points of its stake.
-    uint16 public disputeSlashBps = 1_000;
-    /// @notice Slash of a provider that missed a deadline, basis points of its stake.
-    uint16 public deadlineSlashBps = 100;
-    /// @notice Share of a slash for the wronged consumer or the challenger, basis points.
-    uint16 public slashRewardBps = 5_000;
-    /// @notice Bond of a dispute, wei.
-    uint96 public disputeBond = 100 ether;
-    /// @notice Receiver of protocol fees and the treasury's share of slashes.
-    address public treasury;
     /// @inheritdoc IJobEscrow
-    uint32 public minPenaltyWindow = 10 minutes;
+    IMarketPolicy public immutable policy;
 
     uint64 private _lastJobId;
     mapping(uint256 jobId => Job) private _jobs;
@@ -93,23 +80,25 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
     /// @param token_ The AITBC token.
     /// @param staking_ Provider staking (this escrow needs its ESCROW_ROLE).
     /// @param reputation_ The reputation registry (this escrow needs its ESCROW_ROLE).
+    /// @param policy_ The market policy (parameters, treasury, per-model verification). Not zero.
     /// @param verifier_ The receipt verifier.
-    /// @param treasury_ Receiver of fees (the timelock).
-    /// @param admin Holder of `DEFAULT_ADMIN_ROLE` (the timelock, after deployment wiring).
+    /// @param admin Holder of `DEFAULT_ADMIN_ROLE` (the timelock, after deployment wiring): grants
+    /// `ARBITER_ROLE`.
+    /// Reverts with `EscrowZeroAddress`.
     constructor(
         IERC20 token_,
         IGPUStaking staking_,
         IReputationRegistry reputation_,
+        IMarketPolicy policy_,
         IReceiptVerifier verifier_,
-        address treasury_,
         address admin
     ) EIP712("AITBC JobEscrow", "1") {
-        if (treasury_ == address(0)) revert EscrowZeroAddress();
+        if (address(policy_) == address(0)) revert EscrowZeroAddress();
         token = token_;
         staking = staking_;
         reputation = reputation_;
+        policy = policy_;
         verifier = verifier_;
-        treasury = treasury_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
@@ -198,32 +187,30 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         uint256 nullifier,
         Groth16Proof calldata proof
     ) external {
-        Job storage job = _jobs[jobId];
-        address provider = job.provider;
-        _requireStatus(jobId, job.status, JobStatus.Claimed);
-        if (msg.sender != provider) revert EscrowNotProvider(jobId, msg.sender);
-        if (block.timestamp > job.deadline) revert EscrowDeadlinePassed(jobId, job.deadline);
-        if (tokenCount > job.maxTokens) revert EscrowTooManyTokens(jobId, tokenCount, job.maxTokens);
-        if (nullifierSpent[nullifier]) revert EscrowNullifierSpent(nullifier);
-        uint256[6] memory signals = ReceiptPublicSignals.build(
-            nullifier,
-            _identities[provider],
-            jobId,
-            tokenCount,
-            job.pricePerToken,
-            job.modelDigest,
-            job.promptHash,
-            outputHash
-        );
-        if (!verifier.verifyProof(proof.a, proof.b, proof.c, signals)) revert EscrowInvalidProof(jobId);
+        Job storage job = _checkSubmission(jobId, tokenCount, nullifier);
+        bytes32 modelDigest = job.modelDigest;
+        if (address(policy.checkerOf(modelDigest)) != address(0)) {
+            revert EscrowInferenceProofRequired(jobId, modelDigest);
+        }
+        _acceptResult(jobId, job, outputHash, tokenCount, nullifier, proof);
+    }
 
-        nullifierSpent[nullifier] = true;
-        uint256 challengeEnds = block.timestamp + challengeWindow;
-        // One storage write: status, challengeEnds and tokenCount share the provider's slot.
-        job.status = JobStatus.Submitted;
-        job.challengeEnds = uint40(challengeEnds);
-        job.tokenCount = uint32(tokenCount);
-        emit ResultSubmitted(jobId, provider, outputHash, tokenCount, nullifier, challengeEnds);
+    /// @inheritdoc IJobEscrow
+    function submitInferenceResult(
+        uint256 jobId,
+        bytes32 outputHash,
+        uint256 tokenCount,
+        uint256 nullifier,
+        Groth16Proof calldata proof,
+        bytes calldata inference
+    ) external {
+        Job storage job = _checkSubmission(jobId, tokenCount, nullifier);
+        bytes32 modelDigest = job.modelDigest;
+        IInferenceChecker checker = policy.checkerOf(modelDigest);
+        if (address(checker) == address(0)) revert EscrowNoInferenceChecker(jobId, modelDigest);
+        // A view (staticcall): its Inference* error bubbles up unchanged; no state changed before it.
+        checker.checkInference(jobId, job.promptHash, outputHash, tokenCount, inference);
+        _acceptResult(jobId, job, outputHash, tokenCount, nullifier, proof);
     }
 
     /// @inheritdoc IJobEscrow
@@ -239,7 +226,7 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         Job storage job = _jobs[jobId];
         _requireStatus(jobId, job.status, JobStatus.Submitted);
         if (block.timestamp > job.challengeEnds) revert EscrowChallengeWindowClosed(jobId, job.challengeEnds);
-        uint256 bond = disputeBond;
+        uint256 bond = policy.parameters().disputeBond;
         job.status = JobStatus.Disputed;
         _disputers[jobId] = msg.sender;
         _bonds[jobId] = bond;
@@ -266,7 +253,7 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         withdrawable[disputer] += bond;
         reputation.adjustComponent(provider, IReputationRegistry.Component.Disputes, DISPUTE_LOST_DISPUTES);
         reputation.adjustComponent(provider, IReputationRegistry.Component.Transactions, DISPUTE_LOST_TRANSACTIONS);
-        uint256 slashed = _slash(provider, disputeSlashBps, disputer);
+        uint256 slashed = _slash(provider, policy.parameters().disputeSlashBps, disputer);
         emit DisputeResolved(jobId, true, slashed);
     }
 
@@ -285,7 +272,7 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         if (provider != address(0) && job.penalisable) {
             reputation.adjustComponent(provider, IReputationRegistry.Component.Reliability, MISSED_RELIABILITY);
             reputation.adjustComponent(provider, IReputationRegistry.Component.Transactions, MISSED_TRANSACTIONS);
-            slashed = _slash(provider, deadlineSlashBps, consumer);
+            slashed = _slash(provider, policy.parameters().deadlineSlashBps, consumer);
         }
         emit JobExpired(jobId, provider, slashed);
     }
@@ -300,64 +287,6 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
     /// @inheritdoc IJobEscrow
     function withdrawFor(address account) external nonReentrant returns (uint256 amount) {
         amount = _withdraw(account);
-    }
-
-    // ---------------------------------------------------------------- governance
-
-    /// @inheritdoc IJobEscrow
-    function setProtocolFeeBps(uint16 newBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds(newBps, 0, 1_000);
-        emit ProtocolFeeBpsSet(protocolFeeBps, newBps);
-        protocolFeeBps = newBps;
-    }
-
-    /// @inheritdoc IJobEscrow
-    function setChallengeWindow(uint32 newWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds(newWindow, 1 hours, 7 days);
-        emit ChallengeWindowSet(challengeWindow, newWindow);
-        challengeWindow = newWindow;
-    }
-
-    /// @inheritdoc IJobEscrow
-    function setDisputeBond(uint96 newBond) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds(newBond, 1 ether, 1_000_000 ether);
-        emit DisputeBondSet(disputeBond, newBond);
-        disputeBond = newBond;
-    }
-
-    /// @inheritdoc IJobEscrow
-    function setDisputeSlashBps(uint16 newBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds(newBps, 100, 5_000);
-        emit DisputeSlashBpsSet(disputeSlashBps, newBps);
-        disputeSlashBps = newBps;
-    }
-
-    /// @inheritdoc IJobEscrow
-    function setDeadlineSlashBps(uint16 newBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds(newBps, 0, 1_000);
-        emit DeadlineSlashBpsSet(deadlineSlashBps, newBps);
-        deadlineSlashBps = newBps;
-    }
-
-    /// @inheritdoc IJobEscrow
-    function setSlashRewardBps(uint16 newBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds(newBps, 0, 9_000);
-        emit SlashRewardBpsSet(slashRewardBps, newBps);
-        slashRewardBps = newBps;
-    }
-
-    /// @inheritdoc IJobEscrow
-    function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (newTreasury == address(0)) revert EscrowZeroAddress();
-        emit TreasurySet(treasury, newTreasury);
-        treasury = newTreasury;
-    }
-
-    /// @inheritdoc IJobEscrow
-    function setMinPenaltyWindow(uint32 newWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds(newWindow, 1 minutes, 1 days);
-        emit MinPenaltyWindowSet(minPenaltyWindow, newWindow);
-        minPenaltyWindow = newWindow;
     }
 
     // ---------------------------------------------------------------- views
@@ -434,7 +363,53 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
     function _assign(Job storage job, address provider, uint256 deadline) private {
         job.provider = provider;
         job.status = JobStatus.Claimed;
-        job.penalisable = deadline >= block.timestamp + minPenaltyWindow;
+        job.penalisable = deadline >= block.timestamp + policy.parameters().minPenaltyWindow;
+    }
+
+    /// @dev The checks of a result that need no proof: status, caller, deadline, size, nullifier.
+    function _checkSubmission(
+        uint256 jobId,
+        uint256 tokenCount,
+        uint256 nullifier
+    ) private view returns (Job storage job) {
+        job = _jobs[jobId];
+        _requireStatus(jobId, job.status, JobStatus.Claimed);
+        if (msg.sender != job.provider) revert EscrowNotProvider(jobId, msg.sender);
+        if (block.timestamp > job.deadline) revert EscrowDeadlinePassed(jobId, job.deadline);
+        if (tokenCount > job.maxTokens) revert EscrowTooManyTokens(jobId, tokenCount, job.maxTokens);
+        if (nullifierSpent[nullifier]) revert EscrowNullifierSpent(nullifier);
+    }
+
+    /// @dev Verifies the receipt proof against signals rebuilt from the job, the provider's identity
+    /// and the submitted values, then records the result (the challenge window starts now).
+    function _acceptResult(
+        uint256 jobId,
+        Job storage job,
+        bytes32 outputHash,
+        uint256 tokenCount,
+        uint256 nullifier,
+        Groth16Proof calldata proof
+    ) private {
+        address provider = job.provider;
+        uint256[6] memory signals = ReceiptPublicSignals.build(
+            nullifier,
+            _identities[provider],
+            jobId,
+            tokenCount,
+            job.pricePerToken,
+            job.modelDigest,
+            job.promptHash,
+            outputHash
+        );
+        if (!verifier.verifyProof(proof.a, proof.b, proof.c, signals)) revert EscrowInvalidProof(jobId);
+
+        nullifierSpent[nullifier] = true;
+        uint256 challengeEnds = block.timestamp + policy.parameters().challengeWindow;
+        // One storage write: status, challengeEnds and tokenCount share the provider's slot.
+        job.status = JobStatus.Submitted;
+        job.challengeEnds = uint40(challengeEnds);
+        job.tokenCount = uint32(tokenCount);
+        emit ResultSubmitted(jobId, provider, outputHash, tokenCount, nullifier, challengeEnds);
     }
 
     /// @dev Credits provider, treasury and consumer for a job whose result stands.
@@ -442,10 +417,10 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         job.status = JobStatus.Settled;
         uint256 escrowed = job.escrowed;
         uint256 fee = uint256(job.tokenCount) * job.pricePerToken;
-        uint256 protocolFee = (fee * protocolFeeBps) / BPS;
+        uint256 protocolFee = (fee * policy.parameters().protocolFeeBps) / BPS;
         address provider = job.provider;
         withdrawable[provider] += fee - protocolFee;
-        if (protocolFee != 0) withdrawable[treasury] += protocolFee;
+        if (protocolFee != 0) withdrawable[policy.treasury()] += protocolFee;
         if (escrowed != fee) withdrawable[job.consumer] += escrowed - fee;
         emit JobSettled(jobId, fee - protocolFee, protocolFee, escrowed - fee);
         reputation.adjustComponent(provider, IReputationRegistry.Component.Transactions, SUCCESS_TRANSACTIONS);
@@ -456,9 +431,9 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
     function _slash(address provider, uint256 bps, address wronged) private returns (uint256 slashed) {
         if (bps == 0) return 0;
         slashed = staking.slash(provider, bps);
-        uint256 reward = (slashed * slashRewardBps) / BPS;
+        uint256 reward = (slashed * policy.parameters().slashRewardBps) / BPS;
         withdrawable[wronged] += reward;
-        withdrawable[treasury] += slashed - reward;
+        withdrawable[policy.treasury()] += slashed - reward;
     }
 
     function _withdraw(address account) private returns (uint256 amount) {
@@ -485,9 +460,5 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
 
     function _requireStatus(uint256 jobId, JobStatus status, JobStatus expected) private pure {
         if (status != expected) revert EscrowWrongStatus(jobId, status);
-    }
-
-    function _checkBounds(uint256 value, uint256 min, uint256 max) private pure {
-        if (value < min || value > max) revert EscrowParameterOutOfBounds(value, min, max);
     }
 }

@@ -9,6 +9,7 @@ import {GPUStaking} from "../../contracts/staking/GPUStaking.sol";
 import {IGPUStaking} from "../../contracts/staking/IGPUStaking.sol";
 import {JobEscrow} from "../../contracts/escrow/JobEscrow.sol";
 import {IJobEscrow} from "../../contracts/escrow/IJobEscrow.sol";
+import {MarketPolicy} from "../../contracts/escrow/MarketPolicy.sol";
 import {IReceiptVerifier} from "../../contracts/escrow/IReceiptVerifier.sol";
 import {AcceptingReceiptVerifierMock} from "../../contracts/mocks/AcceptingReceiptVerifierMock.sol";
 import {vm} from "../utils/Vm.sol";
@@ -40,6 +41,8 @@ contract MarketHandler {
     /// @dev Per job: when a provider was assigned and the duration it agreed to by quote (seconds).
     mapping(uint256 jobId => uint256) private _assignedAt;
     mapping(uint256 jobId => uint256) private _agreedDuration;
+    /// @dev Per job: the policy's minPenaltyWindow when it was assigned (governance may change it later).
+    mapping(uint256 jobId => uint256) private _penaltyWindowAt;
     uint256 private _quoteNonce;
     uint256 private _nullifier = 1;
     /// @notice How many calls of each kind went through (to see the runs reach every path).
@@ -167,6 +170,7 @@ contract MarketHandler {
         uint256 jobId = escrow.openJobWithQuote(quote, abi.encodePacked(r, s, v), uint40(deadline));
         jobIds.push(jobId);
         _assignedAt[jobId] = block.timestamp;
+        _penaltyWindowAt[jobId] = escrow.policy().parameters().minPenaltyWindow;
         _agreedDuration[jobId] = quote.minDuration;
         ++calls["openJobWithQuote"];
     }
@@ -180,6 +184,7 @@ contract MarketHandler {
         ++calls["claim"];
         escrow.claim(jobId);
         _assignedAt[jobId] = block.timestamp;
+        _penaltyWindowAt[jobId] = escrow.policy().parameters().minPenaltyWindow;
     }
 
     function submit(uint256 jobSeed, uint256 tokens) external {
@@ -226,7 +231,7 @@ contract MarketHandler {
             // slashed: the provider had its agreed time and at least the penalty window
             uint256 given = job.deadline - _assignedAt[jobId];
             vm.assertTrue(given >= _agreedDuration[jobId], "slashed with less than the agreed duration");
-            vm.assertTrue(given >= escrow.minPenaltyWindow(), "slashed with less than minPenaltyWindow");
+            vm.assertTrue(given >= _penaltyWindowAt[jobId], "slashed with less than minPenaltyWindow");
             ++calls["reclaimSlashed"];
         }
     }
@@ -245,7 +250,7 @@ contract MarketHandler {
             IJobEscrow.dispute.selector,
             IJobEscrow.reclaim.selector,
             IJobEscrow.withdraw.selector,
-            IJobEscrow.setMinPenaltyWindow.selector,
+            IJobEscrow.submitInferenceResult.selector,
             bytes4(0)
         ];
         bytes4 selector = selectors[selectorSeed % selectors.length];
@@ -283,6 +288,25 @@ contract MarketHandler {
     /// @dev Long jumps, so that locks (30+ days) and unbonding (14 days) end within a run.
     function warpLong(uint256 seconds_) external {
         vm.warp(block.timestamp + 1 + (seconds_ % 40 days));
+    }
+
+    // ------------------------------------------------------------ governance of the policy
+
+    /// @dev The timelock's role: sets one of the eight numeric parameters of the policy to a value
+    /// within its bounds, mid-sequence (the escrow reads each when it applies). The treasury stays
+    /// (the invariants enumerate the accounts that can be credited).
+    function governPolicy(uint256 which, uint256 value) external {
+        MarketPolicy policy = MarketPolicy(address(escrow.policy()));
+        uint256 w = which % 8;
+        ++calls["governPolicy"];
+        if (w == 0) policy.setProtocolFeeBps(uint16(value % 1_001));
+        else if (w == 1) policy.setChallengeWindow(uint32(1 hours + (value % (7 days - 1 hours + 1))));
+        else if (w == 2) policy.setDisputeBond(uint96(1 ether + (value % 1_000 ether)));
+        else if (w == 3) policy.setDisputeSlashBps(uint16(100 + (value % 4_901)));
+        else if (w == 4) policy.setDeadlineSlashBps(uint16(value % 1_001));
+        else if (w == 5) policy.setSlashRewardBps(uint16(value % 9_001));
+        else if (w == 6) policy.setMinPenaltyWindow(uint32(1 minutes + (value % (1 days - 1 minutes + 1))));
+        else policy.setRevealWindow(uint32(1 hours + (value % (7 days - 1 hours + 1))));
     }
 
     // ------------------------------------------------------------ views for the invariants
@@ -341,7 +365,8 @@ contract MarketInvariantTest {
         reputation = new ReputationRegistry(address(this));
         staking = new GPUStaking(token, reputation, address(this));
         IReceiptVerifier verifier = new AcceptingReceiptVerifierMock();
-        escrow = new JobEscrow(token, staking, reputation, verifier, TREASURY, address(this));
+        MarketPolicy policy = new MarketPolicy(address(this), TREASURY);
+        escrow = new JobEscrow(token, staking, reputation, policy, verifier, address(this));
 
         address[] memory providers = new address[](3);
         uint256[] memory providerKeys = new uint256[](3);
@@ -360,6 +385,7 @@ contract MarketInvariantTest {
         staking.grantRole(staking.ESCROW_ROLE(), address(escrow));
         staking.grantRole(staking.DEFAULT_ADMIN_ROLE(), address(handler));
         escrow.grantRole(escrow.ARBITER_ROLE(), address(handler));
+        policy.grantRole(policy.DEFAULT_ADMIN_ROLE(), address(handler));
 
         token.transfer(address(handler), 50_000_000 ether);
         vm.prank(address(handler));

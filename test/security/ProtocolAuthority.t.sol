@@ -15,6 +15,7 @@ import {GPUStaking} from "../../contracts/staking/GPUStaking.sol";
 import {IGPUStaking} from "../../contracts/staking/IGPUStaking.sol";
 import {JobEscrow} from "../../contracts/escrow/JobEscrow.sol";
 import {IJobEscrow} from "../../contracts/escrow/IJobEscrow.sol";
+import {MarketPolicy} from "../../contracts/escrow/MarketPolicy.sol";
 import {AcceptingReceiptVerifierMock} from "../../contracts/mocks/AcceptingReceiptVerifierMock.sol";
 import {AgentWallet} from "../../contracts/wallet/AgentWallet.sol";
 import {AgentWalletFactory} from "../../contracts/wallet/AgentWalletFactory.sol";
@@ -38,6 +39,7 @@ contract ProtocolSetup {
     OpenClawGovernor internal governor;
     ReputationRegistry internal reputation;
     GPUStaking internal staking;
+    MarketPolicy internal policy;
     JobEscrow internal escrow;
     AgentWallet internal wallet;
     address internal walletOwner = address(0x0E1);
@@ -69,7 +71,8 @@ contract ProtocolSetup {
 
         reputation = new ReputationRegistry(address(this));
         staking = new GPUStaking(token, reputation, address(this));
-        escrow = new JobEscrow(token, staking, reputation, new AcceptingReceiptVerifierMock(), TREASURY, address(this));
+        policy = new MarketPolicy(address(timelock), TREASURY);
+        escrow = new JobEscrow(token, staking, reputation, policy, new AcceptingReceiptVerifierMock(), address(this));
         reputation.grantRole(reputation.ESCROW_ROLE(), address(escrow));
         reputation.grantRole(reputation.ORACLE_ROLE(), ORACLE);
         staking.grantRole(staking.ESCROW_ROLE(), address(escrow));
@@ -166,6 +169,7 @@ contract ProtocolAttackHandler {
             address(reputation_),
             address(staking_),
             address(escrow_),
+            address(escrow_.policy()),
             address(wallet_)
         ];
         _roles = [
@@ -187,13 +191,14 @@ contract ProtocolAttackHandler {
     /// wallet administration and token moves.
     // solhint-disable-next-line function-max-lines
     function _buildCalls() private {
-        address[4] memory accessControlled = [
+        address[5] memory accessControlled = [
             address(staking),
             address(escrow),
+            address(escrow.policy()),
             address(reputation),
             address(timelock)
         ];
-        for (uint256 i = 0; i < 4; ++i) {
+        for (uint256 i = 0; i < accessControlled.length; ++i) {
             _add(accessControlled[i], "grantRole(bytes32,address)");
             _add(accessControlled[i], "revokeRole(bytes32,address)");
             _add(accessControlled[i], "renounceRole(bytes32,address)");
@@ -209,14 +214,21 @@ contract ProtocolAttackHandler {
             "syncTier(address)"
         ];
         for (uint256 i = 0; i < stakingCalls.length; ++i) _add(address(staking), stakingCalls[i]);
-        string[12] memory escrowCalls = [
+        string[11] memory policyCalls = [
             "setProtocolFeeBps(uint16)",
             "setChallengeWindow(uint32)",
             "setDisputeBond(uint96)",
             "setDisputeSlashBps(uint16)",
             "setDeadlineSlashBps(uint16)",
             "setSlashRewardBps(uint16)",
+            "setMinPenaltyWindow(uint32)",
+            "setRevealWindow(uint32)",
+            "setSampleRateBps(uint16)",
             "setTreasury(address)",
+            "setModelVerification(bytes32,address)"
+        ];
+        for (uint256 i = 0; i < policyCalls.length; ++i) _add(address(escrow.policy()), policyCalls[i]);
+        string[5] memory escrowCalls = [
             "resolveDispute(uint256,bool)",
             "reclaim(uint256)",
             "cancelJob(uint256)",
@@ -560,6 +572,7 @@ contract ProtocolAuthorityInvariantTest is ProtocolSetup {
                 address who = candidates[i];
                 _assertRole(address(staking), roleId, who, _expectedStaking(roleId, who));
                 _assertRole(address(escrow), roleId, who, _expectedEscrow(roleId, who));
+                _assertRole(address(policy), roleId, who, roleId == bytes32(0) && who == address(timelock));
                 _assertRole(address(reputation), roleId, who, _expectedReputation(roleId, who));
                 _assertRole(address(timelock), roleId, who, _expectedTimelock(roleId, who));
             }
@@ -665,13 +678,10 @@ contract ProtocolAuthorityInvariantTest is ProtocolSetup {
             staking.minStake(),
             staking.unbondingPeriod(),
             staking.maxSlashBps(),
-            escrow.protocolFeeBps(),
-            escrow.challengeWindow(),
-            escrow.disputeBond(),
-            escrow.disputeSlashBps(),
-            escrow.deadlineSlashBps(),
-            escrow.slashRewardBps(),
-            escrow.treasury()
+            policy.parameters(),
+            policy.sampleRateBps(),
+            policy.treasury(),
+            policy.checkerOf(keccak256("model"))
         );
         bytes memory governance = abi.encode(
             timelock.getMinDelay(),
