@@ -199,6 +199,8 @@ interface IBatchEscrow {
     error BatchRevealMismatch(uint256 batchId, uint256 index);
     /// @notice The reveal window is still open.
     error BatchRevealWindowOpen(uint256 batchId, uint256 index, uint256 revealDeadline);
+    /// @notice The reveal window has closed: the data was withheld (`claimWithheld`), a late reveal cannot undo it.
+    error BatchRevealWindowClosed(uint256 batchId, uint256 index, uint256 revealDeadline);
     /// @notice The deposit withdrawal is not unlocked yet (or none was requested).
     error BatchWithdrawalLocked(address account, uint256 unlockAt);
     /// @notice Nothing credited to withdraw.
@@ -247,8 +249,9 @@ interface IBatchEscrow {
     function disputeBatchJob(uint256 batchId, BatchLeaf calldata leaf, bytes32[] calldata proof) external;
 
     /// @notice Reveals a disputed job's request, prompt and output on-chain (anyone who has them: the
-    /// provider, the consumer). Checks `requestDigest(request)`, keccak256(prompt) == promptHash and
-    /// keccak256(output) == outputHash. Emits `BatchJobRevealed`. Reverts with `BatchWrongDisputeStatus`,
+    /// provider, the consumer), at the latest at the dispute's `revealDeadline` (Unix seconds). Checks
+    /// `requestDigest(request)`, keccak256(prompt) == promptHash and keccak256(output) == outputHash.
+    /// Emits `BatchJobRevealed`. Reverts with `BatchWrongDisputeStatus`, `BatchRevealWindowClosed`,
     /// `BatchRevealMismatch`.
     function revealBatchJob(
         uint256 batchId,

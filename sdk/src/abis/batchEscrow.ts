@@ -249,6 +249,27 @@ export const batchEscrowAbi = [
         type: "uint256",
       },
     ],
+    name: "BatchRevealWindowClosed",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "batchId",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "index",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "revealDeadline",
+        type: "uint256",
+      },
+    ],
     name: "BatchRevealWindowOpen",
     type: "error",
   },
