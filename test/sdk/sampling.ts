@@ -101,6 +101,33 @@ describe("sdk: the sampling rule (isSampled, sampleSeedOf)", function () {
     );
   });
 
+  it("equals MarketPolicy.isSampled on 200 pairs at 1,000 (default), 100 and 10,000 bps; getSampleRateBps reads the policy", async () => {
+    const connection = await network.create();
+    const { publicClient } = viemClients(connection);
+    const [admin, treasury] = await connection.ethers.getSigners();
+    const policy = await connection.ethers.deployContract("MarketPolicy", [
+      admin!.address,
+      treasury!.address,
+    ]);
+    const contracts = { MarketPolicy: (await policy.getAddress()) as Hex };
+    let x = 0xabcdefn;
+    for (const rate of [1_000, 100, 10_000]) {
+      if (rate !== 1_000) await policy.setSampleRateBps(rate);
+      expect(await getSampleRateBps(publicClient, { contracts })).to.equal(rate);
+      let sampled = 0;
+      for (let i = 0; i < 200; i++) {
+        x = BigInt(ethersKeccak(word(x)));
+        const seed = word(x);
+        const jobKey = i % 2 === 0 ? jobKeyOfJobId(BigInt(i + 1)) : word(BigInt(ethersKeccak(seed)));
+        const onChain = await policy.isSampled(seed, jobKey);
+        expect(isSampled({ seed, jobKey, sampleRateBps: rate }), `rate ${rate} pair ${i}`).to.equal(onChain);
+        if (onChain) sampled++;
+      }
+      // The pairs are a fixed keccak chain, so these counts are fixed: both outcomes occur at each rate.
+      expect(sampled).to.equal({ 1_000: 26, 100: 1, 10_000: 200 }[rate]);
+    }
+  });
+
   it("gives the analytic catch probability 1 − (1 − rate)^k", () => {
     expect(catchProbability(1_000, 0)).to.equal(0);
     expect(Math.abs(catchProbability(1_000, 1) - 0.1)).to.be.below(1e-12);
