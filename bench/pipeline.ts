@@ -80,7 +80,7 @@ async function runPipeline(
     ),
   );
   const jobsPerMinute = jobs / ((performance.now() - started) / 60_000);
-  const challengeWindowS = Number(await market.escrow.challengeWindow());
+  const challengeWindowS = Number((await market.policy.parameters()).challengeWindow);
   await market.networkHelpers.time.increase(challengeWindowS + 1);
   const settleStart = performance.now();
   for (;;) {

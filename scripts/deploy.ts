@@ -38,7 +38,7 @@ import {
   openClawAddresses,
   type OpenClawPlan,
 } from "../deploy/modules/openclaw.js";
-import { buildMarketModule } from "../deploy/modules/market.js";
+import { buildMarketModule, marketDeploymentAddresses } from "../deploy/modules/market.js";
 import { buildAgentWalletModule } from "../deploy/modules/wallet.js";
 import { DEPLOYMENTS_DIR, deploymentPath, writeDeployment } from "./lib/deployments.js";
 import {
@@ -230,10 +230,7 @@ async function main(): Promise<void> {
   );
   const contracts: Record<string, string> = {
     ...daoAddresses,
-    ReceiptVerifier: await market.receiptVerifier.getAddress(),
-    ReputationRegistry: await market.reputation.getAddress(),
-    GPUStaking: await market.staking.getAddress(),
-    JobEscrow: await market.escrow.getAddress(),
+    ...(await marketDeploymentAddresses(market)),
     EntryPoint: await wallets.entryPoint.getAddress(),
     AgentWalletFactory: await wallets.factory.getAddress(),
   };

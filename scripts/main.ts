@@ -283,7 +283,8 @@ async function main(): Promise<void> {
   // ---------------------------------------------------------------- settle
   const escrow = await ethers.getContractAt("JobEscrow", addresses.escrow);
   await coordinator.tick(); // sample the submitted jobs before the window closes
-  const challengeWindow = Number(await escrow.challengeWindow());
+  const policy = await ethers.getContractAt("MarketPolicy", await escrow.policy());
+  const challengeWindow = Number((await policy.parameters()).challengeWindow);
   await time.increase(challengeWindow + 1);
   const settleStart = performance.now();
   const settled = async () => {

@@ -10,7 +10,8 @@ import {IMarketPolicy} from "./IMarketPolicy.sol";
 /// `claim` by an eligible provider, or directly assigned by `openJobWithQuote` with a provider's
 /// EIP-712 quote → `submitResult` with a Groth16 receipt proof before the deadline (or
 /// `submitInferenceResult`, with the model's full proof of inference as well, for a model the policy
-/// gives a checker) → challenge window → `finalize` (provider paid tokens × price minus the protocol fee, the rest refunded), or
+/// gives a checker) → challenge window → `finalize` (provider paid tokens × price minus the
+/// protocol fee, the rest refunded), or
 /// `dispute` (with a bond) → `resolveDispute` by `ARBITER_ROLE`. `reclaim` refunds a job nobody
 /// delivered by its deadline and penalises an assigned provider (reputation and a small slash)
 /// only if it had the time it agreed to: a quote binds the prompt hash and the shortest time from
@@ -282,8 +283,9 @@ interface IJobEscrow {
     ) external;
 
     /// @notice After an undisputed challenge window, credits the provider tokens × price minus the
-    /// protocol fee (`protocolFeeBps` of the policy, read now), the fee to the policy's treasury and the rest to the consumer; raises the provider's
-    /// transactions (+5) and reliability (+2) reputation. Anyone may call.
+    /// protocol fee (`protocolFeeBps` of the policy, read now), the fee to the policy's treasury and
+    /// the rest to the consumer; raises the provider's transactions (+5) and reliability (+2)
+    /// reputation. Anyone may call.
     /// Emits `JobSettled`. Reverts with `EscrowWrongStatus`, `EscrowChallengeWindowOpen`.
     function finalize(uint256 jobId) external;
 

@@ -2,6 +2,7 @@ import type { IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { id, ZeroHash } from "ethers";
 
+import { BUILTIN_MODEL, bigIntToBytes32, modelDigest } from "../../sdk/src/index.js";
 import type { AddressArgument } from "./genesis.js";
 
 /** What the market deployment needs (addresses of contracts deployed before it). */
@@ -29,12 +30,18 @@ export const MARKET_ROLES = {
   ARBITER_ROLE: id("ARBITER_ROLE"),
 } as const;
 
+/** The built-in model's digest as the protocol's bytes32 (the inference circuit's public `modelDigest`). */
+export const BUILTIN_MODEL_DIGEST = bigIntToBytes32(modelDigest(BUILTIN_MODEL));
+
 /**
- * Adds the market to an Ignition module: the generated ReceiptVerifier, ReputationRegistry,
- * GPUStaking and JobEscrow. The deployer is the temporary admin of each while the roles are wired
- * (escrow → ESCROW_ROLE in staking and reputation, council → ARBITER_ROLE, timelock → admin of all
- * three), then renounces, so afterwards the timelock owns every parameter and the deployer holds
- * nothing. Usable inside the DAO module (pass its futures) or stand-alone (pass addresses).
+ * Adds the market to an Ignition module: the generated ReceiptVerifier and InferenceVerifier,
+ * MarketPolicy, the built-in model's TopicClassifierChecker (its vocabulary, labels and digest from
+ * `sdk/src/model/weights.ts`), ReputationRegistry, GPUStaking and JobEscrow. The deployer is the
+ * temporary admin of each while the roles are wired (escrow → ESCROW_ROLE in staking and
+ * reputation, council → ARBITER_ROLE, the built-in model → its checker in the policy, timelock →
+ * admin of all four), then renounces, so afterwards the timelock owns every parameter and the
+ * deployer holds nothing. Usable inside the DAO module (pass its futures) or stand-alone (pass
+ * addresses).
  *
  * @param m the module builder; account 0 must be the deploying account
  * @param plan addresses of token, timelock and council
@@ -42,18 +49,29 @@ export const MARKET_ROLES = {
 export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
   const deployer = m.getAccount(0);
   const receiptVerifier = m.contract("ReceiptVerifier", []);
+  const inferenceVerifier = m.contract("InferenceVerifier", []);
+  const policy = m.contract("MarketPolicy", [deployer, plan.treasury ?? plan.timelock]);
+  const checker = m.contract("TopicClassifierChecker", [
+    inferenceVerifier,
+    BUILTIN_MODEL_DIGEST,
+    [...BUILTIN_MODEL.vocabulary],
+    [...BUILTIN_MODEL.labels],
+  ]);
   const reputation = m.contract("ReputationRegistry", [deployer]);
   const staking = m.contract("GPUStaking", [plan.token, reputation, deployer]);
   const escrow = m.contract("JobEscrow", [
     plan.token,
     staking,
     reputation,
+    policy,
     receiptVerifier,
-    plan.treasury ?? plan.timelock,
     deployer,
   ]);
 
   const grants = [
+    m.call(policy, "setModelVerification", [BUILTIN_MODEL_DIGEST, checker], {
+      id: "PolicySetBuiltinChecker",
+    }),
     m.call(reputation, "grantRole", [MARKET_ROLES.ESCROW_ROLE, escrow], { id: "ReputationGrantEscrow" }),
     m.call(staking, "grantRole", [MARKET_ROLES.ESCROW_ROLE, escrow], { id: "StakingGrantEscrow" }),
     m.call(escrow, "grantRole", [MARKET_ROLES.ARBITER_ROLE, plan.council], { id: "EscrowGrantArbiter" }),
@@ -64,6 +82,7 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
       id: "StakingGrantAdmin",
     }),
     m.call(escrow, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], { id: "EscrowGrantAdmin" }),
+    m.call(policy, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], { id: "PolicyGrantAdmin" }),
   ];
   if (plan.oracle !== undefined) {
     grants.push(
@@ -83,6 +102,7 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
     ["Reputation", reputation],
     ["Staking", staking],
     ["Escrow", escrow],
+    ["Policy", policy],
   ] as const) {
     m.call(contract, "renounceRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, deployer], {
       id: `${name}RenounceAdmin`,
@@ -90,16 +110,36 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
     });
   }
 
-  return { receiptVerifier, reputation, staking, escrow };
+  return { receiptVerifier, inferenceVerifier, policy, checker, reputation, staking, escrow };
 }
 
 /** Names under which the results of {@link addMarket} are recorded in `deployments/<chainId>.json`. */
 export const MARKET_DEPLOYMENT_NAMES: Readonly<Record<string, string>> = {
   receiptVerifier: "ReceiptVerifier",
+  inferenceVerifier: "InferenceVerifier",
+  policy: "MarketPolicy",
+  checker: "TopicClassifierChecker",
   reputation: "ReputationRegistry",
   staking: "GPUStaking",
   escrow: "JobEscrow",
 };
+
+/**
+ * The addresses of a deployed market by their names in `deployments/<chainId>.json`.
+ *
+ * @param market the result of `ignition.deploy` of a module built with {@link addMarket}
+ * @returns e.g. `{ MarketPolicy: "0x…", JobEscrow: "0x…", … }`
+ */
+export async function marketDeploymentAddresses(
+  market: Record<string, { getAddress(): Promise<string> }>,
+): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    Object.entries(MARKET_DEPLOYMENT_NAMES).map(
+      async ([key, name]) => [name, await market[key]!.getAddress()] as const,
+    ),
+  );
+  return Object.fromEntries(entries);
+}
 
 /** A stand-alone Ignition module for {@link addMarket} with a fixed plan (tests, scripts). */
 export function buildMarketModule(plan: MarketPlan, moduleId = "AITBCMarket") {

@@ -7,10 +7,11 @@ export const ABI_SOURCES: Record<string, string> = {
   GPUStaking: "contracts/staking/GPUStaking.sol/GPUStaking.json",
   ReputationRegistry: "contracts/reputation/ReputationRegistry.sol/ReputationRegistry.json",
   JobEscrow: "contracts/escrow/JobEscrow.sol/JobEscrow.json",
-  // Interfaces until their implementations land (issue 14): the ABI of the implementation is a superset.
-  BatchEscrow: "contracts/escrow/IBatchEscrow.sol/IBatchEscrow.json",
-  MarketPolicy: "contracts/escrow/IMarketPolicy.sol/IMarketPolicy.json",
+  BatchEscrow: "contracts/escrow/BatchEscrow.sol/BatchEscrow.json",
+  MarketPolicy: "contracts/escrow/MarketPolicy.sol/MarketPolicy.json",
+  // Any model's checker (the interface the escrows call) and the built-in model's implementation.
   InferenceChecker: "contracts/escrow/IInferenceChecker.sol/IInferenceChecker.json",
+  TopicClassifierChecker: "contracts/inference/TopicClassifierChecker.sol/TopicClassifierChecker.json",
   ReceiptVerifier: "contracts/verifiers/ReceiptVerifier.sol/ReceiptVerifier.json",
   InferenceVerifier: "contracts/verifiers/InferenceVerifier.sol/InferenceVerifier.json",
   AgentWallet: "contracts/wallet/AgentWallet.sol/AgentWallet.json",

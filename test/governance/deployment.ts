@@ -5,7 +5,9 @@ import { join } from "node:path";
 import type { Interface } from "ethers";
 import { network } from "hardhat";
 
+import { buildMarketModule, marketDeploymentAddresses } from "../../deploy/modules/market.js";
 import { TIMELOCK_ROLES, VESTING_RELEASE_SELECTOR } from "../../deploy/modules/openclaw.js";
+import { buildAgentWalletModule } from "../../deploy/modules/wallet.js";
 import { deploymentPath, writeDeployment } from "../../scripts/lib/deployments.js";
 import {
   AITBC,
@@ -108,12 +110,42 @@ describe("OpenClaw governance: deployment", function () {
 
   it("every contract is under the 24,576-byte limit", async function () {
     const dao = await networkHelpers.loadFixture(fixture);
-    for (const contract of [dao.governor, dao.escrow, dao.timelock, dao.token]) {
-      const code = await ethers.provider.getCode(await contract.getAddress());
-      expect((code.length - 2) / 2)
-        .to.be.greaterThan(0)
-        .and.at.most(MAX_CONTRACT_SIZE);
+    // Every contract the deploy modules create: the DAO's, the whole market module's (escrows,
+    // policy, checker, verifiers, staking, reputation) and the agent wallets'.
+    const market = await dao.ignition.deploy(
+      buildMarketModule({
+        token: await dao.token.getAddress(),
+        timelock: await dao.timelock.getAddress(),
+        council: await dao.council.getAddress(),
+      }),
+    );
+    const wallets = await dao.ignition.deploy(buildAgentWalletModule(undefined, "SizeAgentWallets"));
+    const factory = await ethers.getContractAt("AgentWalletFactory", await wallets.factory.getAddress());
+    const contracts: Record<string, string> = {
+      OpenClawGovernor: await dao.governor.getAddress(),
+      ProposalBondEscrow: await dao.escrow.getAddress(),
+      OpenClawTimelock: await dao.timelock.getAddress(),
+      AITBCToken: await dao.token.getAddress(),
+      ...(await marketDeploymentAddresses(market)),
+      EntryPoint: await wallets.entryPoint.getAddress(),
+      AgentWalletFactory: String(factory.target), // (its own getAddress predicts wallet addresses)
+      AgentWallet: await factory.implementation(),
+    };
+    for (const name of [
+      "JobEscrow",
+      "MarketPolicy",
+      "TopicClassifierChecker",
+      "InferenceVerifier",
+      "ReceiptVerifier",
+    ]) {
+      expect(contracts, name).to.have.property(name);
     }
+    const sizes: Record<string, number> = {};
+    for (const [name, address] of Object.entries(contracts)) {
+      sizes[name] = (await ethers.provider.getCode(address)).length / 2 - 1;
+    }
+    const outOfRange = Object.entries(sizes).filter(([, size]) => size === 0 || size > MAX_CONTRACT_SIZE);
+    expect(outOfRange, JSON.stringify(sizes)).to.deep.equal([]);
   });
 
   it("writeDeployment merges addresses into deployments/<chainId>.json", async function () {

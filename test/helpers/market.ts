@@ -128,6 +128,8 @@ export async function deployMarket(connection: NetworkConnection) {
   const reputation = await ethers.getContractAt("ReputationRegistry", await deployed.reputation.getAddress());
   const staking = await ethers.getContractAt("GPUStaking", await deployed.staking.getAddress());
   const escrow = await ethers.getContractAt("JobEscrow", await deployed.escrow.getAddress());
+  const policy = await ethers.getContractAt("MarketPolicy", await deployed.policy.getAddress());
+  const checker = await ethers.getContractAt("TopicClassifierChecker", await deployed.checker.getAddress());
 
   for (const account of [consumer, provider1, provider2, challenger, outsider, unstaked]) {
     await token.connect(ecosystem).transfer(account!.address, 1_000_000n * AITBC);
@@ -152,6 +154,8 @@ export async function deployMarket(connection: NetworkConnection) {
     reputation,
     staking,
     escrow,
+    policy,
+    checker,
     deployer: deployer!,
     governance: governance!,
     arbiter: arbiter!,

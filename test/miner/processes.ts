@@ -20,7 +20,7 @@ import { readDeployment } from "../../scripts/lib/deployments.js";
 import { DEV_CHAIN_ID, devIgnitionDeploymentId } from "../../scripts/lib/devnet.js";
 import { BUILTIN_MODEL_NAME } from "../../scripts/lib/ollama/backend.js";
 import { sleep } from "../../scripts/lib/retry.js";
-import { jobEscrowAbi } from "../../sdk/src/abis/index.js";
+import { jobEscrowAbi, marketPolicyAbi } from "../../sdk/src/abis/index.js";
 import { Status } from "../helpers/market.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -182,7 +182,8 @@ describe("miner, coordinator and gateway as processes against hardhat node", fun
     const status = async () => Number((await client.readContract({ ...escrow, functionName: "jobOf", args: [jobId] })).status); // prettier-ignore
     await waitFor("the job to be Submitted on-chain", async () => (await status()) === Status.Submitted);
 
-    const challengeWindow = await client.readContract({ ...escrow, functionName: "challengeWindow" });
+    const policy = await client.readContract({ ...escrow, functionName: "policy" });
+    const { challengeWindow } = await client.readContract({ address: policy, abi: marketPolicyAbi, functionName: "parameters" }); // prettier-ignore
     await client.request({
       method: "evm_increaseTime" as never,
       params: [Number(challengeWindow) + 1] as never,

@@ -13,10 +13,10 @@ import { readFileSync } from "node:fs";
 
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import { Interface, Wallet, type FunctionFragment } from "ethers";
+import { Interface, Wallet, ZeroAddress, type FunctionFragment } from "ethers";
 import { network } from "hardhat";
 
-import { buildMarketModule, MARKET_ROLES } from "../../deploy/modules/market.js";
+import { BUILTIN_MODEL_DIGEST, buildMarketModule, MARKET_ROLES } from "../../deploy/modules/market.js";
 import { TIMELOCK_ROLES } from "../../deploy/modules/openclaw.js";
 import { buildAgentWalletModule } from "../../deploy/modules/wallet.js";
 import { execSafeCall } from "../../scripts/lib/safe.js";
@@ -59,9 +59,9 @@ const { ethers, networkHelpers } = connection;
 const daoFixture = () => deployOpenClaw(connection);
 
 /**
- * The DAO with the market (ReceiptVerifier, ReputationRegistry, GPUStaking, JobEscrow, admin: the
- * timelock), the agent wallets (EntryPoint, AgentWalletFactory and its AgentWallet implementation)
- * and the InferenceVerifier; a provider (`staker`) registered with 200,000 AITBC staked.
+ * The DAO with the market (ReceiptVerifier, InferenceVerifier, MarketPolicy, TopicClassifierChecker,
+ * ReputationRegistry, GPUStaking, JobEscrow, admin: the timelock), the agent wallets (EntryPoint,
+ * AgentWalletFactory and its AgentWallet implementation); a provider (`staker`) registered with 200,000 AITBC staked.
  */
 async function marketFixture() {
   const dao = await deployOpenClaw(connection);
@@ -76,6 +76,7 @@ async function marketFixture() {
   const wallets = await ignition.deploy(buildAgentWalletModule(undefined, "SecurityAgentWallets"));
   const staking = await ethers.getContractAt("GPUStaking", await market.staking.getAddress());
   const jobEscrow = await ethers.getContractAt("JobEscrow", await market.escrow.getAddress());
+  const policy = await ethers.getContractAt("MarketPolicy", await market.policy.getAddress());
   const reputation = await ethers.getContractAt("ReputationRegistry", await market.reputation.getAddress());
   const receiptVerifier = await ethers.getContractAt(
     "ReceiptVerifier",
@@ -83,7 +84,11 @@ async function marketFixture() {
   );
   const factory = await ethers.getContractAt("AgentWalletFactory", await wallets.factory.getAddress());
   const walletImplementation = await ethers.getContractAt("AgentWallet", await factory.implementation());
-  const inferenceVerifier = await ethers.deployContract("InferenceVerifier");
+  const inferenceVerifier = await ethers.getContractAt(
+    "InferenceVerifier",
+    await market.inferenceVerifier.getAddress(),
+  );
+  const checker = await ethers.getContractAt("TopicClassifierChecker", await market.checker.getAddress());
 
   const staker = (await ethers.getSigners())[19]!;
   await dao.token.connect(dao.ecosystem).transfer(staker.address, 200_000n * AITBC);
@@ -94,11 +99,13 @@ async function marketFixture() {
     ...dao,
     staking,
     jobEscrow,
+    policy,
     reputation,
     receiptVerifier,
     factory,
     walletImplementation,
     inferenceVerifier,
+    checker,
     staker,
   };
 }
@@ -173,11 +180,12 @@ describe("security: governance attacks", function () {
   describe("market seizure by a 10% holder (alice + bob, 5% each) without the council", function () {
     it("every market setter and grantRole on staking, escrow and reputation is critical: not queueable, nothing moves", async function () {
       const dao = await networkHelpers.loadFixture(marketFixture);
-      const { staking, jobEscrow, reputation, governor, staker, outsider: attacker } = dao;
-      const [s, e, r] = [
+      const { staking, jobEscrow, policy, reputation, governor, staker, outsider: attacker } = dao;
+      const [s, e, r, p] = [
         await staking.getAddress(),
         await jobEscrow.getAddress(),
         await reputation.getAddress(),
+        await policy.getAddress(),
       ];
       const calls: [string, string][] = [
         [s, staking.interface.encodeFunctionData("grantRole", [MARKET_ROLES.ESCROW_ROLE, attacker.address])],
@@ -195,13 +203,24 @@ describe("security: governance attacks", function () {
         [s, staking.interface.encodeFunctionData("setUnbondingPeriod", [1n])],
         [s, staking.interface.encodeFunctionData("setMaxSlashBps", [10_000n])],
         [s, staking.interface.encodeFunctionData("setLockOption", [0n, 1n, 100_000n])],
-        [e, jobEscrow.interface.encodeFunctionData("setTreasury", [attacker.address])],
-        [e, jobEscrow.interface.encodeFunctionData("setProtocolFeeBps", [10_000n])],
-        [e, jobEscrow.interface.encodeFunctionData("setChallengeWindow", [1n])],
-        [e, jobEscrow.interface.encodeFunctionData("setDisputeBond", [1n])],
-        [e, jobEscrow.interface.encodeFunctionData("setDisputeSlashBps", [10_000n])],
-        [e, jobEscrow.interface.encodeFunctionData("setDeadlineSlashBps", [10_000n])],
-        [e, jobEscrow.interface.encodeFunctionData("setSlashRewardBps", [10_000n])],
+        [p, policy.interface.encodeFunctionData("setTreasury", [attacker.address])],
+        [p, policy.interface.encodeFunctionData("setProtocolFeeBps", [1_000n])],
+        [p, policy.interface.encodeFunctionData("setChallengeWindow", [3_600n])],
+        [p, policy.interface.encodeFunctionData("setDisputeBond", [AITBC])],
+        [p, policy.interface.encodeFunctionData("setDisputeSlashBps", [5_000n])],
+        [p, policy.interface.encodeFunctionData("setDeadlineSlashBps", [1_000n])],
+        [p, policy.interface.encodeFunctionData("setSlashRewardBps", [9_000n])],
+        [p, policy.interface.encodeFunctionData("setMinPenaltyWindow", [60n])],
+        [p, policy.interface.encodeFunctionData("setRevealWindow", [3_600n])],
+        [p, policy.interface.encodeFunctionData("setSampleRateBps", [100n])],
+        [p, policy.interface.encodeFunctionData("setModelVerification", [BUILTIN_MODEL_DIGEST, ZeroAddress])],
+        [
+          p,
+          policy.interface.encodeFunctionData("grantRole", [
+            MARKET_ROLES.DEFAULT_ADMIN_ROLE,
+            attacker.address,
+          ]),
+        ],
       ];
       const actions = calls.map(([target, calldata], index) => ({
         targets: [target],
@@ -228,7 +247,9 @@ describe("security: governance attacks", function () {
       }
       expect(await jobEscrow.hasRole(MARKET_ROLES.ARBITER_ROLE, attacker.address)).to.equal(false);
       expect(await reputation.hasRole(MARKET_ROLES.ORACLE_ROLE, attacker.address)).to.equal(false);
-      expect(await jobEscrow.treasury()).to.equal(await dao.timelock.getAddress());
+      expect(await policy.treasury()).to.equal(await dao.timelock.getAddress());
+      expect(await policy.hasRole(MARKET_ROLES.DEFAULT_ADMIN_ROLE, attacker.address)).to.equal(false);
+      expect(await policy.checkerOf(BUILTIN_MODEL_DIGEST)).to.not.equal(ZeroAddress);
       await expect(staking.connect(attacker).slash(staker.address, 1_000n))
         .to.be.revertedWithCustomError(staking, "AccessControlUnauthorizedAccount")
         .withArgs(attacker.address, MARKET_ROLES.ESCROW_ROLE);
@@ -252,6 +273,8 @@ describe("security: governance attacks", function () {
         AgentWallet: await dao.walletImplementation.getAddress(),
         ReceiptVerifier: await dao.receiptVerifier.getAddress(),
         InferenceVerifier: await dao.inferenceVerifier.getAddress(),
+        MarketPolicy: await dao.policy.getAddress(),
+        TopicClassifierChecker: await dao.checker.getAddress(),
       };
       const slipped: string[] = [];
       let checked = 0;

@@ -351,7 +351,7 @@ describe("security: quotes cannot be turned against their provider", function ()
 
     it("claim path: a claim that left less than minPenaltyWindow is not penalised; one that left more is", async () => {
       const { escrow, staking, reputation, consumer, provider1, provider2 } = market;
-      const window = await escrow.minPenaltyWindow();
+      const window = (await market.policy.parameters()).minPenaltyWindow;
       expect(window).to.equal(600n);
       // a consumer opens an open job with a 30-second deadline; provider1 claims it (its choice)
       const short = (await now()) + 30n;
@@ -375,22 +375,32 @@ describe("security: quotes cannot be turned against their provider", function ()
       expect(await staking.stakeOf(provider2.address)).to.equal(MIN_STAKE - MIN_STAKE / 100n);
     });
 
-    it("minPenaltyWindow is governance's, within [1 minute, 1 day]", async () => {
-      const { escrow, governance, outsider } = market;
-      await expect(escrow.connect(outsider).setMinPenaltyWindow(120)).to.be.revertedWithCustomError(
-        escrow,
+    it("minPenaltyWindow is governance's (in the market policy), within [1 minute, 1 day]", async () => {
+      const { escrow, policy, governance, outsider, consumer, provider1, staking } = market;
+      await expect(policy.connect(outsider).setMinPenaltyWindow(120)).to.be.revertedWithCustomError(
+        policy,
         "AccessControlUnauthorizedAccount",
       );
-      await expect(escrow.connect(governance).setMinPenaltyWindow(59))
-        .to.be.revertedWithCustomError(escrow, "EscrowParameterOutOfBounds")
+      await expect(policy.connect(governance).setMinPenaltyWindow(59))
+        .to.be.revertedWithCustomError(policy, "PolicyParameterOutOfBounds")
         .withArgs(59, 60, DAY);
-      await expect(escrow.connect(governance).setMinPenaltyWindow(DAY + 1))
-        .to.be.revertedWithCustomError(escrow, "EscrowParameterOutOfBounds")
+      await expect(policy.connect(governance).setMinPenaltyWindow(DAY + 1))
+        .to.be.revertedWithCustomError(policy, "PolicyParameterOutOfBounds")
         .withArgs(DAY + 1, 60, DAY);
-      await expect(escrow.connect(governance).setMinPenaltyWindow(120))
-        .to.emit(escrow, "MinPenaltyWindowSet")
+      await expect(policy.connect(governance).setMinPenaltyWindow(120))
+        .to.emit(policy, "MinPenaltyWindowSet")
         .withArgs(600, 120);
-      expect(await escrow.minPenaltyWindow()).to.equal(120n);
+      expect((await policy.parameters()).minPenaltyWindow).to.equal(120n);
+      // The escrow applies the new window to the next assignment: 300 s left now binds the provider.
+      const deadline = (await now()) + 300n;
+      await escrow.connect(consumer).openJob({ modelDigest: MODEL, promptHash: PROMPT, maxTokens: MAX_TOKENS, pricePerToken: PRICE, deadline, minTier: 0 }); // prettier-ignore
+      await escrow.connect(provider1).claim(1n);
+      expect((await escrow.jobOf(1n)).penalisable).to.equal(true);
+      await networkHelpers.time.increaseTo(deadline + 1n);
+      await expect(escrow.reclaim(1n))
+        .to.emit(escrow, "JobExpired")
+        .withArgs(1n, provider1.address, MIN_STAKE / 100n);
+      expect(await staking.stakeOf(provider1.address)).to.equal(MIN_STAKE - MIN_STAKE / 100n);
     });
   });
 

@@ -80,7 +80,7 @@ describe("AgentWallet × JobEscrow", function () {
     // A staked provider claims, proves and submits; after the challenge window the job settles.
     await fx.escrow.connect(fx.provider1).claim(jobId);
     await submitDefault(fx, jobId);
-    await networkHelpers.time.increase(Number(await fx.escrow.challengeWindow()) + 1);
+    await networkHelpers.time.increase(Number((await fx.policy.parameters()).challengeWindow) + 1);
     await fx.escrow.finalize(jobId);
     expect((await fx.escrow.jobOf(jobId)).status).to.equal(Status.Settled);
     const refund = maxFee - TOKENS * PRICE;

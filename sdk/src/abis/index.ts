@@ -9,6 +9,7 @@ export { jobEscrowAbi } from "./jobEscrow.js";
 export { batchEscrowAbi } from "./batchEscrow.js";
 export { marketPolicyAbi } from "./marketPolicy.js";
 export { inferenceCheckerAbi } from "./inferenceChecker.js";
+export { topicClassifierCheckerAbi } from "./topicClassifierChecker.js";
 export { receiptVerifierAbi } from "./receiptVerifier.js";
 export { inferenceVerifierAbi } from "./inferenceVerifier.js";
 export { agentWalletAbi } from "./agentWallet.js";

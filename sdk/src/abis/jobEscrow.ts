@@ -19,13 +19,13 @@ export const jobEscrowAbi = [
         type: "address",
       },
       {
-        internalType: "contract IReceiptVerifier",
-        name: "verifier_",
+        internalType: "contract IMarketPolicy",
+        name: "policy_",
         type: "address",
       },
       {
-        internalType: "address",
-        name: "treasury_",
+        internalType: "contract IReceiptVerifier",
+        name: "verifier_",
         type: "address",
       },
       {
@@ -142,6 +142,22 @@ export const jobEscrowAbi = [
     inputs: [
       {
         internalType: "uint256",
+        name: "jobId",
+        type: "uint256",
+      },
+      {
+        internalType: "bytes32",
+        name: "modelDigest",
+        type: "bytes32",
+      },
+    ],
+    name: "EscrowInferenceProofRequired",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
         name: "deadline",
         type: "uint256",
       },
@@ -185,6 +201,22 @@ export const jobEscrowAbi = [
       },
     ],
     name: "EscrowModelNotServed",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "jobId",
+        type: "uint256",
+      },
+      {
+        internalType: "bytes32",
+        name: "modelDigest",
+        type: "bytes32",
+      },
+    ],
+    name: "EscrowNoInferenceChecker",
     type: "error",
   },
   {
@@ -239,27 +271,6 @@ export const jobEscrowAbi = [
       },
     ],
     name: "EscrowNullifierSpent",
-    type: "error",
-  },
-  {
-    inputs: [
-      {
-        internalType: "uint256",
-        name: "value",
-        type: "uint256",
-      },
-      {
-        internalType: "uint256",
-        name: "min",
-        type: "uint256",
-      },
-      {
-        internalType: "uint256",
-        name: "max",
-        type: "uint256",
-      },
-    ],
-    name: "EscrowParameterOutOfBounds",
     type: "error",
   },
   {
@@ -501,63 +512,6 @@ export const jobEscrowAbi = [
     anonymous: false,
     inputs: [
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "oldWindow",
-        type: "uint256",
-      },
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "newWindow",
-        type: "uint256",
-      },
-    ],
-    name: "ChallengeWindowSet",
-    type: "event",
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "oldBps",
-        type: "uint256",
-      },
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "newBps",
-        type: "uint256",
-      },
-    ],
-    name: "DeadlineSlashBpsSet",
-    type: "event",
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "oldBond",
-        type: "uint256",
-      },
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "newBond",
-        type: "uint256",
-      },
-    ],
-    name: "DisputeBondSet",
-    type: "event",
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
         indexed: true,
         internalType: "uint256",
         name: "jobId",
@@ -577,25 +531,6 @@ export const jobEscrowAbi = [
       },
     ],
     name: "DisputeResolved",
-    type: "event",
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "oldBps",
-        type: "uint256",
-      },
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "newBps",
-        type: "uint256",
-      },
-    ],
-    name: "DisputeSlashBpsSet",
     type: "event",
   },
   {
@@ -788,44 +723,6 @@ export const jobEscrowAbi = [
     anonymous: false,
     inputs: [
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "oldWindow",
-        type: "uint256",
-      },
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "newWindow",
-        type: "uint256",
-      },
-    ],
-    name: "MinPenaltyWindowSet",
-    type: "event",
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "oldBps",
-        type: "uint256",
-      },
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "newBps",
-        type: "uint256",
-      },
-    ],
-    name: "ProtocolFeeBpsSet",
-    type: "event",
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
         indexed: true,
         internalType: "address",
         name: "provider",
@@ -963,44 +860,6 @@ export const jobEscrowAbi = [
     anonymous: false,
     inputs: [
       {
-        indexed: false,
-        internalType: "uint256",
-        name: "oldBps",
-        type: "uint256",
-      },
-      {
-        indexed: false,
-        internalType: "uint256",
-        name: "newBps",
-        type: "uint256",
-      },
-    ],
-    name: "SlashRewardBpsSet",
-    type: "event",
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
-        indexed: false,
-        internalType: "address",
-        name: "oldTreasury",
-        type: "address",
-      },
-      {
-        indexed: false,
-        internalType: "address",
-        name: "newTreasury",
-        type: "address",
-      },
-    ],
-    name: "TreasurySet",
-    type: "event",
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
         indexed: true,
         internalType: "address",
         name: "account",
@@ -1108,19 +967,6 @@ export const jobEscrowAbi = [
     type: "function",
   },
   {
-    inputs: [],
-    name: "challengeWindow",
-    outputs: [
-      {
-        internalType: "uint32",
-        name: "",
-        type: "uint32",
-      },
-    ],
-    stateMutability: "view",
-    type: "function",
-  },
-  {
     inputs: [
       {
         internalType: "uint256",
@@ -1134,19 +980,6 @@ export const jobEscrowAbi = [
     type: "function",
   },
   {
-    inputs: [],
-    name: "deadlineSlashBps",
-    outputs: [
-      {
-        internalType: "uint16",
-        name: "",
-        type: "uint16",
-      },
-    ],
-    stateMutability: "view",
-    type: "function",
-  },
-  {
     inputs: [
       {
         internalType: "uint256",
@@ -1157,19 +990,6 @@ export const jobEscrowAbi = [
     name: "dispute",
     outputs: [],
     stateMutability: "nonpayable",
-    type: "function",
-  },
-  {
-    inputs: [],
-    name: "disputeBond",
-    outputs: [
-      {
-        internalType: "uint96",
-        name: "",
-        type: "uint96",
-      },
-    ],
-    stateMutability: "view",
     type: "function",
   },
   {
@@ -1191,19 +1011,6 @@ export const jobEscrowAbi = [
         internalType: "uint256",
         name: "bond",
         type: "uint256",
-      },
-    ],
-    stateMutability: "view",
-    type: "function",
-  },
-  {
-    inputs: [],
-    name: "disputeSlashBps",
-    outputs: [
-      {
-        internalType: "uint16",
-        name: "",
-        type: "uint16",
       },
     ],
     stateMutability: "view",
@@ -1426,19 +1233,6 @@ export const jobEscrowAbi = [
     type: "function",
   },
   {
-    inputs: [],
-    name: "minPenaltyWindow",
-    outputs: [
-      {
-        internalType: "uint32",
-        name: "",
-        type: "uint32",
-      },
-    ],
-    stateMutability: "view",
-    type: "function",
-  },
-  {
     inputs: [
       {
         internalType: "uint256",
@@ -1586,12 +1380,12 @@ export const jobEscrowAbi = [
   },
   {
     inputs: [],
-    name: "protocolFeeBps",
+    name: "policy",
     outputs: [
       {
-        internalType: "uint16",
+        internalType: "contract IMarketPolicy",
         name: "",
-        type: "uint16",
+        type: "address",
       },
     ],
     stateMutability: "view",
@@ -1768,123 +1562,6 @@ export const jobEscrowAbi = [
     type: "function",
   },
   {
-    inputs: [
-      {
-        internalType: "uint32",
-        name: "newWindow",
-        type: "uint32",
-      },
-    ],
-    name: "setChallengeWindow",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
-  {
-    inputs: [
-      {
-        internalType: "uint16",
-        name: "newBps",
-        type: "uint16",
-      },
-    ],
-    name: "setDeadlineSlashBps",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
-  {
-    inputs: [
-      {
-        internalType: "uint96",
-        name: "newBond",
-        type: "uint96",
-      },
-    ],
-    name: "setDisputeBond",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
-  {
-    inputs: [
-      {
-        internalType: "uint16",
-        name: "newBps",
-        type: "uint16",
-      },
-    ],
-    name: "setDisputeSlashBps",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
-  {
-    inputs: [
-      {
-        internalType: "uint32",
-        name: "newWindow",
-        type: "uint32",
-      },
-    ],
-    name: "setMinPenaltyWindow",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
-  {
-    inputs: [
-      {
-        internalType: "uint16",
-        name: "newBps",
-        type: "uint16",
-      },
-    ],
-    name: "setProtocolFeeBps",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
-  {
-    inputs: [
-      {
-        internalType: "uint16",
-        name: "newBps",
-        type: "uint16",
-      },
-    ],
-    name: "setSlashRewardBps",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
-  {
-    inputs: [
-      {
-        internalType: "address",
-        name: "newTreasury",
-        type: "address",
-      },
-    ],
-    name: "setTreasury",
-    outputs: [],
-    stateMutability: "nonpayable",
-    type: "function",
-  },
-  {
-    inputs: [],
-    name: "slashRewardBps",
-    outputs: [
-      {
-        internalType: "uint16",
-        name: "",
-        type: "uint16",
-      },
-    ],
-    stateMutability: "view",
-    type: "function",
-  },
-  {
     inputs: [],
     name: "staking",
     outputs: [
@@ -1895,6 +1572,61 @@ export const jobEscrowAbi = [
       },
     ],
     stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "jobId",
+        type: "uint256",
+      },
+      {
+        internalType: "bytes32",
+        name: "outputHash",
+        type: "bytes32",
+      },
+      {
+        internalType: "uint256",
+        name: "tokenCount",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "nullifier",
+        type: "uint256",
+      },
+      {
+        components: [
+          {
+            internalType: "uint256[2]",
+            name: "a",
+            type: "uint256[2]",
+          },
+          {
+            internalType: "uint256[2][2]",
+            name: "b",
+            type: "uint256[2][2]",
+          },
+          {
+            internalType: "uint256[2]",
+            name: "c",
+            type: "uint256[2]",
+          },
+        ],
+        internalType: "struct IJobEscrow.Groth16Proof",
+        name: "proof",
+        type: "tuple",
+      },
+      {
+        internalType: "bytes",
+        name: "inference",
+        type: "bytes",
+      },
+    ],
+    name: "submitInferenceResult",
+    outputs: [],
+    stateMutability: "nonpayable",
     type: "function",
   },
   {
@@ -1972,19 +1704,6 @@ export const jobEscrowAbi = [
     outputs: [
       {
         internalType: "contract IERC20",
-        name: "",
-        type: "address",
-      },
-    ],
-    stateMutability: "view",
-    type: "function",
-  },
-  {
-    inputs: [],
-    name: "treasury",
-    outputs: [
-      {
-        internalType: "address",
         name: "",
         type: "address",
       },

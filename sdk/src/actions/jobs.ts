@@ -1,10 +1,13 @@
 /**
  * Inference job actions on `JobEscrow`: open a job (or from a provider's EIP-712 quote), sign and
- * verify quotes, claim, submit a result with its receipt proof, finalize, dispute, reclaim,
- * withdraw, read and watch jobs, and `runJob`, which waits for settlement.
+ * verify quotes, claim, submit a result with its receipt proof (and, for a model with a checker in
+ * the market policy, its proof of inference), finalize, dispute, reclaim, withdraw, read and watch
+ * jobs, read the market's parameters, and `runJob`, which waits for settlement.
  */
 import {
+  encodeAbiParameters,
   parseEventLogs,
+  toHex,
   type Account,
   type Address,
   type Hex,
@@ -20,6 +23,7 @@ import {
 } from "viem/actions";
 
 import { jobEscrowAbi } from "../abis/jobEscrow.js";
+import { marketPolicyAbi } from "../abis/marketPolicy.js";
 import { contractAddress, type AitbcContracts } from "../deployments.js";
 import type { AitbcError } from "../errors/base.js";
 import { InvalidParameterError, WaitTimeoutError } from "../errors/validation.js";
@@ -368,10 +372,11 @@ async function jobCall(
   const jobId = assertAmount(parameters.jobId, "jobId", { positive: true });
   const escrow = contractAddress(parameters.contracts, "JobEscrow");
   if (functionName === "dispute") {
-    const bond = await read(client, {
-      address: escrow,
-      abi: jobEscrowAbi,
-      functionName: "disputeBond",
+    const policy = await read(client, { address: escrow, abi: jobEscrowAbi, functionName: "policy" });
+    const { disputeBond: bond } = await read(client, {
+      address: policy,
+      abi: marketPolicyAbi,
+      functionName: "parameters",
     });
     await ensureAllowance(client, {
       contracts: parameters.contracts,
@@ -520,6 +525,157 @@ export async function submitResult(
   });
   const [event] = parseEventLogs({ abi: jobEscrowAbi, logs: receipt.logs, eventName: "ResultSubmitted" });
   return { hash, receipt, challengeEnds: event?.args.challengeEnds ?? 0n };
+}
+
+/** Parameters of {@link submitInferenceResult}: those of {@link submitResult} and the proof of inference. */
+export interface SubmitInferenceResultParameters extends SubmitResultParameters {
+  /**
+   * The job's prompt payload: the exact bytes (or a string, as its UTF-8 bytes) whose keccak256 is
+   * the job's prompt hash. The checker tokenizes it on-chain.
+   */
+  prompt: string | Uint8Array;
+  /**
+   * The proof of inference for this job (`proveInference(prompt, { jobKey: jobId })`); only its
+   * verifier calldata is sent.
+   */
+  inference: { calldata: Pick<VerifierCalldata, "pA" | "pB" | "pC"> };
+}
+
+/**
+ * The evidence `TopicClassifierChecker.checkInference` takes: `abi.encode(bytes prompt, uint256[8]
+ * proof)`, the proof as `[pA[0], pA[1], pB[0][0], pB[0][1], pB[1][0], pB[1][1], pC[0], pC[1]]`
+ * (the generated verifier's argument order, as `toVerifierCalldata` gives it).
+ *
+ * @param prompt The prompt payload (bytes, or a string as its UTF-8 bytes).
+ * @param calldata The proof of inference's verifier calldata.
+ * @returns The ABI-encoded evidence.
+ * @example
+ * ```ts
+ * const proof = await proveInference(payload, { jobKey: jobId });
+ * const evidence = inferenceEvidence(payload, proof.calldata);
+ * ```
+ */
+export function inferenceEvidence(
+  prompt: string | Uint8Array,
+  calldata: Pick<VerifierCalldata, "pA" | "pB" | "pC">,
+): Hex {
+  const bytes = typeof prompt === "string" ? new TextEncoder().encode(prompt) : prompt;
+  const { pA, pB, pC } = calldata;
+  return encodeAbiParameters(
+    [{ type: "bytes" }, { type: "uint256[8]" }],
+    [toHex(bytes), [pA[0], pA[1], pB[0][0], pB[0][1], pB[1][0], pB[1][1], pC[0], pC[1]]],
+  );
+}
+
+/**
+ * Submits the result of a job whose model has a checker in the market policy (the built-in model):
+ * the receipt proof as in {@link submitResult} plus the proof of inference, which the checker verifies
+ * on-chain against the prompt payload (its hash must be the job's), the output hash (keccak256 of a
+ * label) and the job id. A wrong answer cannot be settled at all; the challenge window starts.
+ *
+ * @param client A wallet client of the assigned provider.
+ * @param parameters See {@link SubmitInferenceResultParameters}.
+ * @returns `{ hash, receipt, challengeEnds }` (Unix seconds).
+ * @throws {ContractRevertError} e.g. `InferenceInvalidProof(jobKey)`, `InferencePromptMismatch`,
+ *   `InferenceTokenCountMismatch`, `EscrowNoInferenceChecker`, and those of {@link submitResult}.
+ * @example
+ * ```ts
+ * const inference = await proveInference(payload, { jobKey: jobId });
+ * const outputHash = keccak256(stringToHex(inference.label));
+ * const proof = await proveReceipt(secret, { chainId, escrow, jobId, modelDigest, promptHash, outputHash, tokenCount: 1n, pricePerToken });
+ * await submitInferenceResult(providerWallet, { contracts, jobId, outputHash, tokenCount: 1n, proof, prompt: payload, inference });
+ * ```
+ */
+export async function submitInferenceResult(
+  client: AitbcWriteClient,
+  parameters: SubmitInferenceResultParameters,
+): Promise<WriteReturnType & { challengeEnds: bigint }> {
+  const account = resolveAccount(client, parameters.account, "submitInferenceResult");
+  const jobId = assertAmount(parameters.jobId, "jobId", { positive: true });
+  const outputHash = assertBytes32(parameters.outputHash, "outputHash");
+  const tokenCount = assertAmount(parameters.tokenCount, "tokenCount", { max: maxUint(32) });
+  const { calldata, nullifier } = parameters.proof;
+  const evidence = inferenceEvidence(parameters.prompt, parameters.inference.calldata);
+  const { hash, receipt } = await write(client, {
+    address: contractAddress(parameters.contracts, "JobEscrow"),
+    abi: jobEscrowAbi,
+    functionName: "submitInferenceResult",
+    args: [
+      jobId,
+      outputHash,
+      tokenCount,
+      nullifier,
+      { a: calldata.pA, b: calldata.pB, c: calldata.pC },
+      evidence,
+    ],
+    account,
+  });
+  const [event] = parseEventLogs({ abi: jobEscrowAbi, logs: receipt.logs, eventName: "ResultSubmitted" });
+  return { hash, receipt, challengeEnds: event?.args.challengeEnds ?? 0n };
+}
+
+/** The market's parameters as `MarketPolicy` holds them (wei, seconds, basis points). */
+export interface MarketParameters {
+  /** Share of a job's fee for the treasury, basis points. */
+  protocolFeeBps: number;
+  /** Seconds after a result during which it can be disputed. */
+  challengeWindow: number;
+  /** Wei of AITBC a dispute escrows. */
+  disputeBond: bigint;
+  /** Stake slashed from a provider found at fault, basis points. */
+  disputeSlashBps: number;
+  /** Stake slashed for a penalisable missed deadline, basis points. */
+  deadlineSlashBps: number;
+  /** Share of a slash for the wronged party or challenger, basis points. */
+  slashRewardBps: number;
+  /** Least seconds from assignment to deadline for a miss to be penalised. */
+  minPenaltyWindow: number;
+  /** Seconds to reveal a disputed batch job's data. */
+  revealWindow: number;
+  /** Share of jobs sampled for re-execution, basis points. */
+  sampleRateBps: number;
+  /** Receiver of protocol fees and the treasury's share of slashes. */
+  treasury: Address;
+  /** The policy contract read (the escrow's `policy()`). */
+  policy: Address;
+}
+
+/**
+ * Reads the market's parameters from the policy the job escrow uses (`JobEscrow.policy()`), so the
+ * values are the ones the escrow applies.
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts }` (`JobEscrow` is used).
+ * @returns See {@link MarketParameters}.
+ * @example
+ * ```ts
+ * const { challengeWindow, disputeBond } = await getMarketParameters(client, { contracts });
+ * ```
+ */
+export async function getMarketParameters(
+  client: AitbcReadClient,
+  parameters: { contracts: AitbcContracts },
+): Promise<MarketParameters> {
+  const escrow = contractAddress(parameters.contracts, "JobEscrow");
+  const policy = await read(client, { address: escrow, abi: jobEscrowAbi, functionName: "policy" });
+  const [p, sampleRateBps, treasury] = await Promise.all([
+    read(client, { address: policy, abi: marketPolicyAbi, functionName: "parameters" }),
+    read(client, { address: policy, abi: marketPolicyAbi, functionName: "sampleRateBps" }),
+    read(client, { address: policy, abi: marketPolicyAbi, functionName: "treasury" }),
+  ]);
+  return {
+    protocolFeeBps: p.protocolFeeBps,
+    challengeWindow: p.challengeWindow,
+    disputeBond: p.disputeBond,
+    disputeSlashBps: p.disputeSlashBps,
+    deadlineSlashBps: p.deadlineSlashBps,
+    slashRewardBps: p.slashRewardBps,
+    minPenaltyWindow: p.minPenaltyWindow,
+    revealWindow: p.revealWindow,
+    sampleRateBps,
+    treasury,
+    policy,
+  };
 }
 
 /**
