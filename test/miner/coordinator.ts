@@ -20,13 +20,7 @@ import { ChainAdapter, type MarketAddresses } from "../../scripts/lib/chain.js";
 import { Coordinator } from "../../scripts/lib/coordinator/coordinator.js";
 import { startGateway, type Gateway } from "../../scripts/lib/gateway/server.js";
 import { Miner } from "../../scripts/lib/miner/miner.js";
-import {
-  BUILTIN_DIGEST,
-  BUILTIN_MODEL_NAME,
-  BuiltinBackend,
-  OllamaBackend,
-  type InferenceRequest,
-} from "../../scripts/lib/ollama/backend.js";
+import { BUILTIN_DIGEST, OllamaBackend, type InferenceRequest } from "../../scripts/lib/ollama/backend.js";
 import { canonicalPayload, payloadHash, type JobPayload } from "../../scripts/lib/protocol.js";
 import { sleep } from "../../scripts/lib/retry.js";
 import { Watcher, type WatcherOptions } from "../../scripts/lib/watcher/watcher.js";
@@ -47,11 +41,14 @@ import {
 } from "../helpers/market.js";
 import { fakeAnswer, startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
 
-/** A miner backend that answers the built-in model's digest with a wrong label. */
-class LyingBackend extends BuiltinBackend {
+/**
+ * A miner runtime that answers with a wrong text on an Ollama model (receipt + challenge window). On the
+ * built-in model a wrong answer cannot settle at all: JobEscrow requires its proof of inference.
+ */
+class LyingBackend extends OllamaBackend {
   override async infer(request: InferenceRequest) {
     const honest = await super.infer(request);
-    return { ...honest, output: honest.output === "finance" ? "sports" : "finance" };
+    return { ...honest, output: `${honest.output} (made up)` };
   }
 }
 
@@ -61,8 +58,12 @@ describe("coordinator: proof of sampling and performance reports", function () {
   let miner: Miner;
   let gateway: Gateway;
   let dir: string;
+  let runtime: FakeOllama;
 
   before(async () => {
+    runtime = await startFakeOllama();
+    const honest = new OllamaBackend({ host: runtime.url });
+    const [llama] = await honest.listModels();
     const connection = await network.create();
     const rpc = connection.provider as unknown as EIP1193Provider;
     market = await deployMarket(connection);
@@ -72,7 +73,8 @@ describe("coordinator: proof of sampling and performance reports", function () {
     dir = mkdtempSync(join(tmpdir(), "aitbc-coord-"));
     coordinator = new Coordinator({
       chain: adapter(market.oracle.address),
-      verifiers: new Map([[BUILTIN_DIGEST.toLowerCase(), { model: BUILTIN_MODEL_NAME, backend: new BuiltinBackend({ prove: false }) }]]), // prettier-ignore
+      verifiers: new Map([[llama!.digest.toLowerCase(), { model: llama!.name, backend: honest }]]),
+      contracts: { MarketPolicy: (await market.policy.getAddress()) as Address },
       sampleRate: 1,
       reportEveryMs: 0,
       pollMs: 50,
@@ -80,7 +82,7 @@ describe("coordinator: proof of sampling and performance reports", function () {
     });
     await market.token.connect(market.ecosystem).transfer(market.oracle.address, 1_000n * 10n ** 18n);
     await coordinator.start();
-    miner = new Miner({ chain: adapter(market.provider1.address), backend: new LyingBackend(), relayUrl: coordinator.relay.url, secret: SECRET_1, journalPath: join(dir, "m.jsonl"), gpu: { model: "x", vramGb: 1, throughput: 1, source: "flags" }, pollMs: 50, log: () => undefined }); // prettier-ignore
+    miner = new Miner({ chain: adapter(market.provider1.address), backend: new LyingBackend({ host: runtime.url }), relayUrl: coordinator.relay.url, secret: SECRET_1, journalPath: join(dir, "m.jsonl"), gpu: { model: "x", vramGb: 1, throughput: 1, source: "flags" }, pollMs: 50, log: () => undefined }); // prettier-ignore
     await miner.start();
     gateway = await startGateway({
       chain: adapter(market.consumer.address),
@@ -93,18 +95,22 @@ describe("coordinator: proof of sampling and performance reports", function () {
     await miner?.stop();
     await gateway?.close();
     await coordinator?.stop();
+    await runtime?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("disputes a job whose re-executed output differs, and reports performance to the oracle role", async () => {
-    const answer = await new Ollama({ host: gateway.url }).generate({ model: BUILTIN_MODEL_NAME, prompt: "will it rain in london tomorrow", stream: false }); // prettier-ignore
-    expect(answer.response).to.equal("finance"); // the lie
+    const answer = await new Ollama({ host: gateway.url }).generate({ model: "llama3.2:1b", prompt: "will it rain in london tomorrow", stream: false }); // prettier-ignore
+    expect(answer.response).to.match(/ \(made up\)$/); // the lie
     const jobId = BigInt((answer as unknown as { aitbc: { job_id: string } }).aitbc.job_id);
     const end = Date.now() + 5 * 60_000; // bounds a hang only
     while (Number((await market.escrow.jobOf(jobId)).status) !== Status.Disputed && Date.now() < end)
       await sleep(100);
     expect(Number((await market.escrow.jobOf(jobId)).status)).to.equal(Status.Disputed);
-    expect(coordinator.disputes.map((d) => d.jobId)).to.deep.equal([jobId]);
+    expect(coordinator.disputes.map((d) => [d.jobId, d.reason])).to.deep.equal([
+      [jobId, "output hash differs"],
+    ]);
+    expect(coordinator.checks.map((c) => [c.jobId, c.outcome])).to.deep.equal([[jobId, "mismatch"]]);
     const [reported] = await coordinator.reportPerformance();
     expect(reported!.provider).to.equal(market.provider1.address);
     const components = await market.reputation.componentsOf(market.provider1.address);
@@ -248,6 +254,19 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
     expect([...byJob.values()]).to.deep.equal(["match", "closed", "closed", "closed", "withheld"]);
     expect(again.disputes.length).to.equal(1); // job 5 only
     expect(byJob.get(jobId)).to.equal("withheld");
+  });
+
+  it("does not re-execute a model whose proof of inference the chain checks (policy checkerOf ≠ 0)", async () => {
+    expect(await market.policy.checkerOf(BUILTIN_DIGEST)).to.not.equal(
+      "0x0000000000000000000000000000000000000000",
+    );
+    const w = watcher({ fromBlock: 0n, contracts: { ...chain.contracts, MarketPolicy: (await market.policy.getAddress()) as Address } }); // prettier-ignore
+    const { jobId } = submitted[0]!;
+    const check = await w.check({ kind: "job", jobKey: jobKeyOfJobId(jobId), jobId, provider: market.provider1.address as Address, consumer: market.consumer.address as Address, modelDigest: BUILTIN_DIGEST, promptHash: `0x${"11".repeat(32)}`, outputHash: `0x${"22".repeat(32)}`, tokenCount: 1, maxTokens: 1, seed: submitted[0]!.blockHash, blockNumber: 1n }); // prettier-ignore
+    expect(check.outcome).to.equal("proven");
+    expect(await w.sampleRateBps()).to.equal(10_000); // the override
+    const policyRate = watcher({ fromBlock: 0n, sampleRateBps: undefined, contracts: { ...chain.contracts, MarketPolicy: (await market.policy.getAddress()) as Address } }); // prettier-ignore
+    expect(await policyRate.sampleRateBps()).to.equal(1_000); // the policy's default, read on-chain
   });
 
   it("checks exactly the jobs the public rule picks at the default 1,000 bps (no policy deployed: the design default)", async () => {
