@@ -111,7 +111,12 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
 
     /** Settles one batch: each job's real answer from the runtime, transformed by `lie`; archives per `archived`. */
     async function settle(
-      specs: { seed: number; lie?: "tokens" | "output"; archived?: "both" | "payload" }[],
+      specs: {
+        seed: number;
+        lie?: "tokens" | "output";
+        archived?: "both" | "payload";
+        request?: "signed" | "tampered";
+      }[],
     ) {
       const now = (await ethers.provider.getBlock("latest"))!.timestamp;
       const jobs = [];
@@ -149,6 +154,11 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
         const key = (await escrow.requestDigest(j.request)) as Hex;
         const archived = specs[i]!.archived ?? "both";
         archive.put(key, { payload: texts[i]!.payload, ...(archived === "both" ? { output: texts[i]!.output } : {}) }); // prettier-ignore
+        const r = specs[i]!.request;
+        if (r)
+          archive.put(key, {
+            request: { ...requests[i]!, ...(r === "tampered" ? { maxTokens: 1_000 } : {}) },
+          });
       }
       return { batchId, fromBlock: BigInt(mined!.blockNumber), requests, texts, root: batchRootOf(leaves) };
     }
@@ -224,6 +234,28 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
     const jobFees = jobs[2]!.fee + jobs[3]!.fee;
     expect(((await m.escrow.depositOf(m.consumer.address)) as unknown as { balance: bigint }).balance - consumerDeposit).to.equal(jobFees); // prettier-ignore
     expect(await m.escrow.withdrawable(m.watcherAccount.address)).to.be.greaterThan(300n * AITBC); // bonds + slash rewards
+  });
+
+  it("re-executes a batch job with its request's token limit when an archive serves the signed request (checked against its digest)", async () => {
+    const m = await deploy();
+    const { fromBlock } = await m.settle([
+      { seed: 7, request: "signed" },
+      { seed: 8, request: "tampered" },
+      { seed: 9 },
+    ]);
+    const watcher = new Watcher({
+      chain: m.chainOf(m.watcherAccount.address),
+      contracts: m.contracts,
+      backends: new Map([[MODEL.toLowerCase(), { model: "llama3.2:1b", backend: new OllamaBackend({ host: ollama.url }) }]]), // prettier-ignore
+      sources: () => [httpArchiveSource(archiveUrl)],
+      fromBlock,
+      log: () => undefined,
+    });
+    await watcher.tick();
+    expect(watcher.checks.map((c) => c.outcome)).to.deep.equal(["match", "match", "match"]);
+    // The request's maxTokens (100) for the first; the claimed count where the request is forged or absent.
+    expect(watcher.checks.map((c) => c.job.maxTokens)).to.deep.equal([100, watcher.checks[1]!.job.tokenCount, watcher.checks[2]!.job.tokenCount]); // prettier-ignore
+    expect(watcher.checks[1]!.job.tokenCount).to.be.below(100);
   });
 
   it("at the policy's default 1,000 bps it checks exactly the batch jobs the rule picks (seed = the batch's block hash)", async () => {

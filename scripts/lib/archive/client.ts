@@ -14,6 +14,8 @@ export interface ArchiveSource {
   readonly name: string;
   /** The raw bytes of `part` for `jobKey`, or undefined if not served. Throws only on a bug. */
   fetch(jobKey: Hex, part: "payload" | "output"): Promise<Uint8Array | undefined>;
+  /** The signed request of a batch job as archived (JSON, amounts as strings), if served; unverified. */
+  fetchRequest?(jobKey: Hex): Promise<unknown>;
 }
 
 /**
@@ -42,6 +44,16 @@ export function httpArchiveSource(baseUrl: string, options: { timeoutMs?: number
         return undefined;
       }
     },
+    async fetchRequest(jobKey) {
+      try {
+        const response = await fetch(`${base}/v1/jobs/${jobKey}/request`, {
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
+        return response.status === 200 ? ((await response.json()) as unknown) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 
@@ -53,7 +65,11 @@ export function httpArchiveSource(baseUrl: string, options: { timeoutMs?: number
  * ```
  */
 export function localArchiveSource(archive: JobArchive, name = "local archive"): ArchiveSource {
-  return { name, fetch: (jobKey, part) => Promise.resolve(archive.bytes(jobKey, part)) };
+  return {
+    name,
+    fetch: (jobKey, part) => Promise.resolve(archive.bytes(jobKey, part)),
+    fetchRequest: (jobKey) => Promise.resolve(archive.get(jobKey)?.request),
+  };
 }
 
 /**

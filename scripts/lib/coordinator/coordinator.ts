@@ -167,7 +167,8 @@ export class Coordinator {
         const p = prompts.get(job.promptHash.toLowerCase());
         return p ? canonicalPayload(p) : undefined;
       }
-      return (results.get(job.jobId?.toString() ?? "") ?? results.get(job.jobKey.toLowerCase()))?.output;
+      const key = job.jobId?.toString() ?? job.jobKey;
+      return (results.get(key) ?? results.get(key.toLowerCase()))?.output;
     });
     const urls = [...((await this.options.archivesOf?.(job)) ?? []), ...(this.options.archives ?? [])];
     return [relay, ...urls.map((u) => httpArchiveSource(u))];

@@ -59,7 +59,10 @@ export interface WatchedJob {
   promptHash: Hex;
   outputHash: Hex;
   tokenCount: number;
-  /** The most tokens the job allowed (JobEscrow), or the claimed count where unknown (batch). */
+  /**
+   * The most tokens the job allowed: JobEscrow's `maxTokens`; for a batch job its request's `maxTokens`
+   * when an archive serves the request (checked against the request digest), else the claimed count.
+   */
   maxTokens: number;
   /** Hash of the block that included the result: the sampling seed. */
   seed: Hex;
@@ -86,7 +89,10 @@ export interface WatchCheck {
 export interface WatcherChain {
   readonly public: PublicClient;
   readonly address: Address;
-  send<T extends WriteReturnType>(label: string, action: (client: AitbcWriteClient) => Promise<T>): Promise<T>;
+  send<T extends WriteReturnType>(
+    label: string,
+    action: (client: AitbcWriteClient) => Promise<T>,
+  ): Promise<T>;
 }
 
 /** Options of {@link Watcher}. */
@@ -298,7 +304,8 @@ export class Watcher {
         return { job, outcome: "not-sampled" };
       if (await this.proven(job.modelDigest)) return { job, outcome: "proven" };
       if (!(await this.open(job))) return { job, outcome: "closed" };
-      const data = await retrieveJobData(await this.options.sources(job), job);
+      const sources = await this.options.sources(job);
+      const data = await retrieveJobData(sources, job);
       if (!data.payload || !data.output) {
         const reason = `${!data.payload ? "payload" : "output"} not served${data.mismatched.length ? ` (wrong bytes from ${data.mismatched.join(", ")})` : ""}`; // prettier-ignore
         if (this.options.disputeWithheld === false) return { job, outcome: "withheld", reason };
@@ -306,6 +313,7 @@ export class Watcher {
       }
       const verifier = this.options.backends.get(job.modelDigest.toLowerCase());
       if (!verifier) return { job, outcome: "no-backend", reason: `no backend for model ${job.modelDigest}` };
+      if (job.kind === "batch") job.maxTokens = await this.batchMaxTokens(job, sources);
       const payload = JSON.parse(data.payload.text) as JobPayload;
       const result = await verifier.backend.infer({
         model: verifier.model,
@@ -329,6 +337,35 @@ export class Watcher {
     } catch (error) {
       return { job, outcome: "failed", reason: (error as Error).message };
     }
+  }
+
+  /**
+   * A batch job's token limit from its signed request, if an archive serves one whose EIP-712 digest (as
+   * the escrow computes it) is the job's; otherwise the claimed count (an honest output of n tokens is
+   * reproduced with a limit of n).
+   */
+  private async batchMaxTokens(job: WatchedJob, sources: readonly ArchiveSource[]): Promise<number> {
+    for (const source of sources) {
+      const r = (await source.fetchRequest?.(job.jobKey)) as Record<string, string | number> | undefined;
+      if (!r || typeof r !== "object") continue;
+      try {
+        const request = {
+          consumer: r.consumer as Address,
+          provider: r.provider as Address,
+          modelDigest: r.modelDigest as Hex,
+          promptHash: r.promptHash as Hex,
+          pricePerToken: BigInt(r.pricePerToken!),
+          maxTokens: Number(r.maxTokens),
+          deadline: Number(r.deadline),
+          nonce: BigInt(r.nonce!),
+        };
+        const digest = await this.options.chain.public.readContract({ address: this.options.contracts.BatchEscrow!, abi: batchEscrowAbi, functionName: "requestDigest", args: [request] }); // prettier-ignore
+        if (digest.toLowerCase() === job.jobKey.toLowerCase()) return request.maxTokens;
+      } catch {
+        // a malformed request: ignored like bytes that do not match their hash
+      }
+    }
+    return job.tokenCount;
   }
 
   /** Files the dispute; returns its transaction hash, or undefined if the escrow refused (logged). */
