@@ -57,6 +57,8 @@ export async function benchCircuits(): Promise<BenchSection> {
   const rows: BenchRow[] = [];
   const secret = 987654321n;
   const job = (i: number): ReceiptJob => ({
+    chainId: 31337n,
+    escrow: `0x${"e5".repeat(20)}`,
     jobId: BigInt(1000 + i),
     modelDigest: `0x${"11".repeat(32)}`,
     promptHash: `0x${(i + 3).toString(16).padStart(64, "0")}`,
@@ -85,12 +87,12 @@ export async function benchCircuits(): Promise<BenchSection> {
     "my laptop is slow after the update",
   ];
   const inferenceTimes = await timed(INFERENCE_RUNS, (i) =>
-    proveInference(prompts[Math.abs(i) % prompts.length]!),
+    proveInference(prompts[Math.abs(i) % prompts.length]!, { jobKey: BigInt(1000 + i) }),
   );
   rows.push(timingRow("inference proof (witness + groth16 prove)", inferenceTimes, 3000));
 
   const receipt = await proveReceipt(secret, job(0));
-  const inference = await proveInference(prompts[0]!);
+  const inference = await proveInference(prompts[0]!, { jobKey: 1000n });
   rows.push(
     timingRow(
       "receipt proof off-chain verify (snarkjs groth16.verify)",

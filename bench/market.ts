@@ -71,7 +71,7 @@ export async function benchMarket(runs = 5): Promise<BenchSection> {
       record("openJob", await gasOf(escrow.connect(consumer).openJob(await jobRequest(market))));
       const jobId = await escrow.lastJobId();
       record("claim", await gasOf(escrow.connect(provider1).claim(jobId)));
-      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId));
+      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment));
       record(
         "submitResult",
         await gasOf(
@@ -96,7 +96,7 @@ export async function benchMarket(runs = 5): Promise<BenchSection> {
       const jobId =
         (await escrow.connect(consumer).openJob(await jobRequest(market)), await escrow.lastJobId());
       await escrow.connect(provider1).claim(jobId);
-      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId));
+      const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment));
       await escrow
         .connect(provider1)
         .submitResult(jobId, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt));

@@ -10,17 +10,25 @@ include "./lib/poseidon_chain.circom";
  * N_IN -> N_HID (ReLU, then >> SHIFT) -> N_OUT over bag-of-words counts.
  *
  * Proves: predictedClass is exactly the model's output on `features`, for the model whose weights
- * (and vocabulary hash) hash to the public modelDigest.
+ * and vocabulary hash hash to the public modelDigest, for the job `jobKey`.
+ *
+ * The model's input is the job's prompt: the exact prompt payload bytes that the job's prompt
+ * hash commits to (promptHash = keccak256(bytes)). Whoever checks the proof recomputes `features`
+ * from those bytes (lower-cased ASCII alphanumeric runs counted over the vocabulary, counts
+ * saturating at 2^COUNT_BITS - 1) and `vocabularyHash` from the vocabulary, and compares both with
+ * the public signals (TopicClassifierChecker on-chain, verifyInference in sdk/src/zk/inference.ts).
  *
  * Private inputs:
- *   vocabularyHash          sha256(vocabulary joined by "\n") >> 8 (binds the feature extraction)
  *   weights[N_WORDS]        signed 8-bit parameters packed 31 per word (see UnpackSigned), in the
  *                           order w1 (row per hidden unit), b1, w2 (row per class), b2
- * Public signals (snarkjs order: outputs first, then public inputs), 3 in total:
+ * Public signals (snarkjs order: outputs first, then public inputs in declaration order), 5 in total:
  *   [0] predictedClass      smallest k with maximal logit y[k], 0 <= k < N_OUT
  *   [1] modelDigest         PoseidonChain(tag, [vocabularyHash, ...weights]),
  *                           tag = VERSION + 2^8 N_IN + 2^16 N_HID + 2^24 N_OUT + 2^32 SHIFT + 2^40 * 8
  *   [2] features            sum_i x[i] * 2^(COUNT_BITS * i), x[i] in 0..2^COUNT_BITS - 1
+ *   [3] vocabularyHash      sha256(vocabulary joined by "\n") >> 8 (binds the feature extraction)
+ *   [4] jobKey              the job the proof is for: the escrow's job id (JobEscrow) or
+ *                           uint256(requestDigest) >> 8 (BatchEscrow); bound by a square constraint
  * Arithmetic (bit-exact with runMlp in sdk/src/model/mlp.ts):
  *   z[j] = b1[j] + sum_i w1[j][i] x[i];  h[j] = z[j] >= 0 ? floor(z[j] / 2^SHIFT) : 0
  *   y[k] = b2[k] + sum_j w2[k][j] h[j]
@@ -64,8 +72,14 @@ template InferenceMlp(VERSION, N_IN, N_HID, N_OUT, SHIFT, COUNT_BITS) {
     signal input modelDigest;
     signal input features;
     signal input vocabularyHash;
+    signal input jobKey;
     signal input weights[N_WORDS];
     signal output predictedClass;
+
+    // The job the proof is for: used in no other constraint, so bound by a non-linear constraint
+    // of its own (a proof for one job then verifies for no other job key).
+    signal jobKeySquare;
+    jobKeySquare <== jobKey * jobKey;
 
     // Weights are bound to the public digest.
     component digest = PoseidonChain(TAG, N_WORDS + 1);
@@ -153,4 +167,4 @@ template InferenceMlp(VERSION, N_IN, N_HID, N_OUT, SHIFT, COUNT_BITS) {
     }
 }
 
-component main {public [modelDigest, features]} = InferenceMlp(1, 64, 8, 4, 0, 3);
+component main {public [modelDigest, features, vocabularyHash, jobKey]} = InferenceMlp(1, 64, 8, 4, 0, 3);

@@ -8,18 +8,21 @@ include "./lib/packing.circom";
  * AITBC inference-job receipt.
  *
  * Proves: the prover knows `secret` with Poseidon(secret) == identityCommitment (the provider's
- * identity registered in staking), and binds to that identity one job's
+ * identity registered in staking), and binds to that identity, for one deployment `domain`, one job's
  *   jobId (uint64), tokenCount (uint32), pricePerToken (uint128, wei),
  *   modelDigest, promptHash, outputHash (bytes32 each, as 128-bit hi/lo limbs),
- * with fee == tokenCount * pricePerToken (fee < 2^160, no wrap-around: every factor is
- * range-checked), and outputs nullifier = Poseidon(secret, jobId).
+ * and outputs nullifier = Poseidon(secret, domain, jobId). The fee is not an input: it is
+ * tokenCount * pricePerToken, both bound (range-checked) here, and the escrow computes it.
  *
- * Private inputs: secret, jobId, tokenCount, pricePerToken, fee,
+ * Private inputs: secret, jobId, tokenCount, pricePerToken,
  *                 modelDigest[2], promptHash[2], outputHash[2]   ([0] = hi, [1] = lo)
- * Public signals (snarkjs order: outputs first, then public inputs), 6 in total:
- *   [0] nullifier          = Poseidon(secret, jobId)
+ * Public signals (snarkjs order: outputs first, then public inputs in declaration order), 7 in total:
+ *   [0] nullifier          = Poseidon(secret, domain, jobId)
  *   [1] identityCommitment = Poseidon(secret)
- *   [2..5] packed[0..3]    = the 124-byte string
+ *   [2] domain             = (chainId << 160) | uint160(escrow), chainId < 2^64 (set by the escrow
+ *                            from block.chainid and address(this); a proof for one escrow on one
+ *                            chain verifies for no other, and its nullifier differs per deployment)
+ *   [3..6] packed[0..3]    = the 124-byte string
  *         B = uint64 jobId || uint32 tokenCount || uint128 pricePerToken
  *             || bytes32 modelDigest || bytes32 promptHash || bytes32 outputHash
  *       cut into four 31-byte big-endian words: packed[i] = uint248(B[31i : 31i + 31]).
@@ -29,13 +32,13 @@ include "./lib/packing.circom";
  */
 template Receipt() {
     signal input identityCommitment;
+    signal input domain;
     signal input packed[4];
 
     signal input secret;
     signal input jobId;
     signal input tokenCount;
     signal input pricePerToken;
-    signal input fee;
     signal input modelDigest[2];
     signal input promptHash[2];
     signal input outputHash[2];
@@ -47,10 +50,13 @@ template Receipt() {
     identity.inputs[0] <== secret;
     identity.out === identityCommitment;
 
-    // Nullifier: deterministic in (secret, jobId), so a second settlement of the job is caught.
-    component nullifierHash = Poseidon(2);
+    // Nullifier: deterministic in (secret, domain, jobId), so a second settlement of the job is
+    // caught, and the same job id on another escrow or chain has another nullifier. `domain` is
+    // bound by this constraint (it is a Poseidon input), so no extra constraint is needed for it.
+    component nullifierHash = Poseidon(3);
     nullifierHash.inputs[0] <== secret;
-    nullifierHash.inputs[1] <== jobId;
+    nullifierHash.inputs[1] <== domain;
+    nullifierHash.inputs[2] <== jobId;
     nullifier <== nullifierHash.out;
 
     // Range checks, in byte-string order; each gives the field's bits most-significant first.
@@ -70,10 +76,6 @@ template Receipt() {
     limbs[3].in <== promptHash[1];
     limbs[4].in <== outputHash[0];
     limbs[5].in <== outputHash[1];
-
-    // tokens < 2^32 and price < 2^128 (checked above), so tokens * price < 2^160, far below the
-    // field modulus: the product cannot wrap around, and fee is exactly the integer product.
-    fee === tokenCount * pricePerToken;
 
     // The 992-bit string B, most-significant bit first.
     signal bits[992];
@@ -102,4 +104,4 @@ template Receipt() {
     }
 }
 
-component main {public [identityCommitment, packed]} = Receipt();
+component main {public [identityCommitment, domain, packed]} = Receipt();

@@ -391,9 +391,10 @@ contract JobEscrow is IJobEscrow, AccessControl, EIP712, ReentrancyGuardTransien
         Groth16Proof calldata proof
     ) private {
         address provider = job.provider;
-        uint256[6] memory signals = ReceiptPublicSignals.build(
+        uint256[7] memory signals = ReceiptPublicSignals.build(
             nullifier,
             _identities[provider],
+            ReceiptPublicSignals.domain(block.chainid, address(this)),
             jobId,
             tokenCount,
             job.pricePerToken,

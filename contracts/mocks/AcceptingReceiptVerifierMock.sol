@@ -13,7 +13,7 @@ contract AcceptingReceiptVerifierMock is IReceiptVerifier {
         uint256[2] calldata pA,
         uint256[2][2] calldata,
         uint256[2] calldata,
-        uint256[6] calldata
+        uint256[7] calldata
     ) external pure returns (bool) {
         return pA[0] == 1;
     }

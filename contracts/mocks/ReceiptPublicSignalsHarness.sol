@@ -6,7 +6,8 @@ import {ReceiptVerifier} from "../verifiers/ReceiptVerifier.sol";
 
 /// @title ReceiptPublicSignalsHarness
 /// @notice Test harness: exposes the `ReceiptPublicSignals` library and checks a receipt proof the
-/// way a future JobEscrow would (public signals rebuilt on-chain from protocol values).
+/// way JobEscrow does (public signals rebuilt on-chain from protocol values, with this contract's
+/// own deployment domain `(block.chainid << 160) | address(this)`).
 contract ReceiptPublicSignalsHarness {
     /// @notice The generated receipt verifier.
     ReceiptVerifier public immutable verifier;
@@ -29,30 +30,41 @@ contract ReceiptPublicSignalsHarness {
         verifier = verifier_;
     }
 
+    /// @notice See {ReceiptPublicSignals.domain}.
+    /// @param chainId The chain id (< 2^64).
+    /// @param escrow The escrow address.
+    /// @return The domain public signal. Reverts with `ReceiptChainIdTooLarge`.
+    function domain(uint256 chainId, address escrow) external pure returns (uint256) {
+        return ReceiptPublicSignals.domain(chainId, escrow);
+    }
+
     /// @notice See {ReceiptPublicSignals.build}.
     /// @param nullifier The submitted nullifier.
     /// @param identityCommitment The provider's identity commitment.
+    /// @param domain_ The deployment domain.
     /// @param jobId Escrow job id.
     /// @param tokenCount Tokens produced.
     /// @param pricePerToken Wei per token.
     /// @param modelDigest Model digest.
     /// @param promptHash Prompt hash.
     /// @param outputHash Output hash.
-    /// @return The six public signals.
+    /// @return The seven public signals.
     function build(
         uint256 nullifier,
         uint256 identityCommitment,
+        uint256 domain_,
         uint256 jobId,
         uint256 tokenCount,
         uint256 pricePerToken,
         bytes32 modelDigest,
         bytes32 promptHash,
         bytes32 outputHash
-    ) external pure returns (uint256[6] memory) {
+    ) external pure returns (uint256[7] memory) {
         return
             ReceiptPublicSignals.build(
                 nullifier,
                 identityCommitment,
+                domain_,
                 jobId,
                 tokenCount,
                 pricePerToken,
@@ -62,7 +74,8 @@ contract ReceiptPublicSignalsHarness {
             );
     }
 
-    /// @notice Rebuilds the public signals from protocol values and verifies the proof.
+    /// @notice Rebuilds the public signals from protocol values and this deployment's domain
+    /// (`block.chainid`, `address(this)`), and verifies the proof.
     /// @param proof `[pA[0], pA[1], pB[0][0], pB[0][1], pB[1][0], pB[1][1], pC[0], pC[1]]`.
     /// @param nullifier The submitted nullifier.
     /// @param identityCommitment The provider's identity commitment.
@@ -80,9 +93,10 @@ contract ReceiptPublicSignalsHarness {
         uint256 pricePerToken,
         bytes32[3] calldata digests
     ) public view returns (bool) {
-        uint256[6] memory signals = ReceiptPublicSignals.build(
+        uint256[7] memory signals = ReceiptPublicSignals.build(
             nullifier,
             identityCommitment,
+            ReceiptPublicSignals.domain(block.chainid, address(this)),
             jobId,
             tokenCount,
             pricePerToken,

@@ -2,11 +2,12 @@
 pragma solidity ^0.8.24;
 
 /// @title ReceiptPublicSignals
-/// @notice Builds the six public signals of the AITBC receipt circuit (circuits/receipt.circom)
+/// @notice Builds the seven public signals of the AITBC receipt circuit (circuits/receipt.circom)
 /// from protocol values, for `ReceiptVerifier.verifyProof`. Hand-written (NOT generated); mirrors
 /// `receiptPublicSignals` in sdk/src/zk/receipt.ts, and tests check that both agree.
-/// @dev Layout: `[nullifier, identityCommitment, packed0, packed1, packed2, packed3]`, where the
-/// packed words are the 124-byte string
+/// @dev Layout: `[nullifier, identityCommitment, domain, packed0, packed1, packed2, packed3]`, where
+/// `domain = (chainId << 160) | uint160(escrow)` binds the proof to one escrow on one chain (the
+/// nullifier is `Poseidon(secret, domain, jobId)`), and the packed words are the 124-byte string
 /// `abi.encodePacked(uint64 jobId, uint32 tokenCount, uint128 pricePerToken, bytes32 modelDigest,
 /// bytes32 promptHash, bytes32 outputHash)` cut into four 31-byte big-endian words. Computed with
 /// shifts only (no hashing): about 1k gas.
@@ -27,6 +28,19 @@ library ReceiptPublicSignals {
     /// @notice A nullifier or identity commitment is not a BN254 field element.
     /// @param value The rejected value.
     error ReceiptNotAFieldElement(uint256 value);
+    /// @notice The chain id does not fit in 64 bits (the domain packs it above the escrow address).
+    /// @param chainId The rejected chain id.
+    error ReceiptChainIdTooLarge(uint256 chainId);
+
+    /// @notice The receipt's deployment domain: `(chainId << 160) | uint160(escrow)`, below 2^224.
+    /// @param chainId The chain id (`block.chainid`), must be < 2^64.
+    /// @param escrow The escrow the receipt settles on (`address(this)` in the escrow).
+    /// @return The domain public signal.
+    /// Reverts with `ReceiptChainIdTooLarge`.
+    function domain(uint256 chainId, address escrow) internal pure returns (uint256) {
+        if (chainId > type(uint64).max) revert ReceiptChainIdTooLarge(chainId);
+        return (chainId << 160) | uint256(uint160(escrow));
+    }
 
     /// @notice Packs the job fields into the four 248-bit public words.
     /// @param jobId Escrow job id (must be < 2^64).
@@ -59,32 +73,36 @@ library ReceiptPublicSignals {
     }
 
     /// @notice Builds the full public-signal array for `ReceiptVerifier.verifyProof`.
-    /// @param nullifier The nullifier the provider submits (Poseidon(secret, jobId)); the caller
-    /// must also record it as spent.
+    /// @param nullifier The nullifier the provider submits (Poseidon(secret, domain, jobId)); the
+    /// caller must also record it as spent.
     /// @param identityCommitment The provider's registered identity commitment (Poseidon(secret)).
+    /// @param domain_ The deployment domain, {domain}(block.chainid, address(this)).
     /// @param jobId Escrow job id (< 2^64).
     /// @param tokenCount Tokens produced (< 2^32); the caller checks it against the job's maximum.
     /// @param pricePerToken Price in wei per token (< 2^128); the fee is tokenCount * pricePerToken.
     /// @param modelDigest Digest of the model.
     /// @param promptHash Hash of the prompt.
     /// @param outputHash Hash of the output.
-    /// @return signals `[nullifier, identityCommitment, p0, p1, p2, p3]`.
+    /// @return signals `[nullifier, identityCommitment, domain, p0, p1, p2, p3]`.
     /// Reverts with `ReceiptNotAFieldElement` or the errors of {pack}.
     function build(
         uint256 nullifier,
         uint256 identityCommitment,
+        uint256 domain_,
         uint256 jobId,
         uint256 tokenCount,
         uint256 pricePerToken,
         bytes32 modelDigest,
         bytes32 promptHash,
         bytes32 outputHash
-    ) internal pure returns (uint256[6] memory signals) {
+    ) internal pure returns (uint256[7] memory signals) {
         if (nullifier >= SNARK_SCALAR_FIELD) revert ReceiptNotAFieldElement(nullifier);
         if (identityCommitment >= SNARK_SCALAR_FIELD) revert ReceiptNotAFieldElement(identityCommitment);
+        if (domain_ >= SNARK_SCALAR_FIELD) revert ReceiptNotAFieldElement(domain_);
         signals[0] = nullifier;
         signals[1] = identityCommitment;
-        (signals[2], signals[3], signals[4], signals[5]) = pack(
+        signals[2] = domain_;
+        (signals[3], signals[4], signals[5], signals[6]) = pack(
             jobId,
             tokenCount,
             pricePerToken,

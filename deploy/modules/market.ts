@@ -34,12 +34,13 @@ export const MARKET_ROLES = {
 export const BUILTIN_MODEL_DIGEST = bigIntToBytes32(modelDigest(BUILTIN_MODEL));
 
 /**
- * Adds the market to an Ignition module: the generated ReceiptVerifier and InferenceVerifier,
- * MarketPolicy, the built-in model's TopicClassifierChecker (its vocabulary, labels and digest from
- * `sdk/src/model/weights.ts`), ReputationRegistry, GPUStaking and JobEscrow. The deployer is the
- * temporary admin of each while the roles are wired (escrow → ESCROW_ROLE in staking and
- * reputation, council → ARBITER_ROLE, the built-in model → its checker in the policy, timelock →
- * admin of all four), then renounces, so afterwards the timelock owns every parameter and the
+ * Adds the market to an Ignition module: the generated ReceiptVerifier, InferenceVerifier and
+ * BatchReceiptVerifier, MarketPolicy, the built-in model's TopicClassifierChecker (its vocabulary,
+ * labels and digest from `sdk/src/model/weights.ts`), ReputationRegistry, GPUStaking, JobEscrow and
+ * BatchEscrow (both escrows on the one policy). The deployer is the temporary admin of each while
+ * the roles are wired (both escrows → ESCROW_ROLE in staking and reputation, council → ARBITER_ROLE
+ * of both escrows, the built-in model → its checker in the policy, timelock → admin of all five),
+ * then renounces, so afterwards the timelock owns every parameter and the
  * deployer holds nothing. Usable inside the DAO module (pass its futures) or stand-alone (pass
  * addresses).
  *
@@ -67,6 +68,15 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
     receiptVerifier,
     deployer,
   ]);
+  const batchReceiptVerifier = m.contract("BatchReceiptVerifier", []);
+  const batchEscrow = m.contract("BatchEscrow", [
+    plan.token,
+    staking,
+    reputation,
+    policy,
+    batchReceiptVerifier,
+    deployer,
+  ]);
 
   const grants = [
     m.call(policy, "setModelVerification", [BUILTIN_MODEL_DIGEST, checker], {
@@ -75,6 +85,16 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
     m.call(reputation, "grantRole", [MARKET_ROLES.ESCROW_ROLE, escrow], { id: "ReputationGrantEscrow" }),
     m.call(staking, "grantRole", [MARKET_ROLES.ESCROW_ROLE, escrow], { id: "StakingGrantEscrow" }),
     m.call(escrow, "grantRole", [MARKET_ROLES.ARBITER_ROLE, plan.council], { id: "EscrowGrantArbiter" }),
+    m.call(reputation, "grantRole", [MARKET_ROLES.ESCROW_ROLE, batchEscrow], {
+      id: "ReputationGrantBatchEscrow",
+    }),
+    m.call(staking, "grantRole", [MARKET_ROLES.ESCROW_ROLE, batchEscrow], { id: "StakingGrantBatchEscrow" }),
+    m.call(batchEscrow, "grantRole", [MARKET_ROLES.ARBITER_ROLE, plan.council], {
+      id: "BatchEscrowGrantArbiter",
+    }),
+    m.call(batchEscrow, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], {
+      id: "BatchEscrowGrantAdmin",
+    }),
     m.call(reputation, "grantRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, plan.timelock], {
       id: "ReputationGrantAdmin",
     }),
@@ -103,6 +123,7 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
     ["Staking", staking],
     ["Escrow", escrow],
     ["Policy", policy],
+    ["BatchEscrow", batchEscrow],
   ] as const) {
     m.call(contract, "renounceRole", [MARKET_ROLES.DEFAULT_ADMIN_ROLE, deployer], {
       id: `${name}RenounceAdmin`,
@@ -110,7 +131,17 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
     });
   }
 
-  return { receiptVerifier, inferenceVerifier, policy, checker, reputation, staking, escrow };
+  return {
+    receiptVerifier,
+    inferenceVerifier,
+    batchReceiptVerifier,
+    policy,
+    checker,
+    reputation,
+    staking,
+    escrow,
+    batchEscrow,
+  };
 }
 
 /** Names under which the results of {@link addMarket} are recorded in `deployments/<chainId>.json`. */
@@ -119,6 +150,8 @@ export const MARKET_DEPLOYMENT_NAMES: Readonly<Record<string, string>> = {
   inferenceVerifier: "InferenceVerifier",
   policy: "MarketPolicy",
   checker: "TopicClassifierChecker",
+  batchReceiptVerifier: "BatchReceiptVerifier",
+  batchEscrow: "BatchEscrow",
   reputation: "ReputationRegistry",
   staking: "GPUStaking",
   escrow: "JobEscrow",

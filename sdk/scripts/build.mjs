@@ -25,7 +25,7 @@ mkdirSync(join(sdk, "deployments"));
 for (const file of readdirSync(join(repo, "deployments"))) {
   if (file.endsWith(".json")) copyFileSync(join(repo, "deployments", file), join(sdk, "deployments", file));
 }
-for (const circuit of ["receipt", "inference"]) {
+for (const circuit of ["receipt", "batch_receipt", "inference"]) {
   const from = join(repo, "circuits", "artifacts", circuit);
   const to = join(sdk, "artifacts", circuit);
   mkdirSync(to, { recursive: true });

@@ -27,6 +27,7 @@ export * from "./zk/field.js";
 export * from "./zk/artifacts.js";
 export * from "./zk/proof.js";
 export * from "./zk/receipt.js";
+export * from "./zk/batch.js";
 export * from "./zk/inference.js";
 export * from "./model/features.js";
 export * from "./model/mlp.js";

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 
+import { modelDigest } from "../../sdk/src/model/mlp.js";
+import { BUILTIN_MODEL } from "../../sdk/src/model/weights.js";
 import { proveInference, verifyInference } from "../../sdk/src/zk/inference.js";
 import { identityCommitment, proveReceipt, verifyReceipt } from "../../sdk/src/zk/receipt.js";
 import { SECRET, sampleJob } from "./helpers.js";
@@ -27,13 +29,15 @@ describe("concurrent proofs in one process", function () {
   it("proves receipts and inferences interleaved; every proof verifies", async () => {
     const [r1, i1, r2, i2] = await Promise.all([
       proveReceipt(SECRET, sampleJob({ jobId: 7n })),
-      proveInference("will it rain in oslo tomorrow"),
+      proveInference("will it rain in oslo tomorrow", { jobKey: 9n }),
       proveReceipt(SECRET, sampleJob({ jobId: 8n })),
-      proveInference("who won the football match"),
+      proveInference("who won the football match", { jobKey: 10n }),
     ]);
     expect(await verifyReceipt(r1.proof, sampleJob({ jobId: 7n }), identity, r1.nullifier)).to.equal(true);
     expect(await verifyReceipt(r2.proof, sampleJob({ jobId: 8n }), identity, r2.nullifier)).to.equal(true);
-    expect(await verifyInference(i1.proof, i1.publicSignals)).to.equal(true);
-    expect(await verifyInference(i2.proof, i2.publicSignals)).to.equal(true);
+    const digest = modelDigest(BUILTIN_MODEL);
+    const check = { modelDigest: digest };
+    expect(await verifyInference(i1, { ...check, prompt: "will it rain in oslo tomorrow", jobKey: 9n })).to.equal(true); // prettier-ignore
+    expect(await verifyInference(i2, { ...check, prompt: "who won the football match", jobKey: 10n })).to.equal(true); // prettier-ignore
   });
 });

@@ -13,9 +13,16 @@ export const P = 218882428718392752222464057452572750885483644004160343436982041
 /** A provider secret used across the tests. */
 export const SECRET = 0x1234_5678_9abc_def0_1122_3344_5566_7788n;
 
-/** A realistic job. */
+/** Deployment A: an escrow on a local chain. */
+export const DEPLOYMENT_A = {
+  chainId: 31337n,
+  escrow: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+} as const;
+
+/** A realistic job (on {@link DEPLOYMENT_A} unless overridden). */
 export function sampleJob(overrides: Partial<ReceiptJob> = {}): ReceiptJob {
   return {
+    ...DEPLOYMENT_A,
     jobId: 42n,
     modelDigest: keccak256(stringToBytes("llama3.2:1b@sha256:deadbeef")),
     promptHash: keccak256(stringToBytes("Explain zero-knowledge proofs in one sentence.")),

@@ -16,7 +16,10 @@ import { expectWitnessFailure } from "./helpers.js";
 
 /** Runs the circuit (witness only) and returns [predictedClass, modelDigest, features]. */
 async function circuitOutput(features: readonly number[], model: QuantizedMlp): Promise<bigint[]> {
-  const witness = await calculateWitness("inference", buildInferenceInput(features, model).input);
+  const witness = await calculateWitness(
+    "inference",
+    buildInferenceInput(features, { jobKey: 1n, model }).input,
+  );
   return witness.slice(1, 4);
 }
 
@@ -90,7 +93,7 @@ describe("built-in model: TypeScript and circuit agree bit for bit", function ()
   });
 
   it("rejects weights that do not hash to the public model digest", async () => {
-    const built = buildInferenceInput("is my laptop slow");
+    const built = buildInferenceInput("is my laptop slow", { jobKey: 1n });
     const weights = [...(built.input.weights as bigint[])];
     weights[0] = weights[0]! ^ 1n; // flip one bit of the first weight
     await expectWitnessFailure("inference", { ...built.input, weights });
@@ -105,7 +108,7 @@ describe("built-in model: TypeScript and circuit agree bit for bit", function ()
   });
 
   it("rejects features wider than 64 x 3 bits", async () => {
-    const built = buildInferenceInput("is my laptop slow");
+    const built = buildInferenceInput("is my laptop slow", { jobKey: 1n });
     await expectWitnessFailure("inference", { ...built.input, features: 1n << 192n });
   });
 });

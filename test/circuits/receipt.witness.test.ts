@@ -1,10 +1,12 @@
 import { expect } from "chai";
+import { poseidon3 } from "poseidon-lite";
 
 import { FieldElementOutOfRangeError, InvalidReceiptError } from "../../sdk/src/errors/zk.js";
 import { calculateWitness, type CircuitInput } from "../../sdk/src/zk/proof.js";
 import {
   buildReceiptInput,
   identityCommitment,
+  receiptDomain,
   receiptNullifier,
   type ReceiptJob,
 } from "../../sdk/src/zk/receipt.js";
@@ -19,13 +21,58 @@ function tampered(job: ReceiptJob, changes: CircuitInput): CircuitInput {
 describe("receipt circuit (witness)", () => {
   const job = sampleJob();
 
-  it("accepts valid inputs and outputs the nullifier Poseidon(secret, jobId)", async () => {
+  it("accepts valid inputs and outputs the nullifier Poseidon(secret, domain, jobId)", async () => {
     const built = buildReceiptInput(SECRET, job);
     const witness = await calculateWitness("receipt", built.input);
-    // witness = [1, nullifier, identityCommitment, packed0..3, ...]
-    expect(witness[1]).to.equal(receiptNullifier(SECRET, job.jobId));
-    expect(witness.slice(1, 7)).to.deep.equal(built.publicSignals);
-    expect(built.fee).to.equal(job.tokenCount * job.pricePerToken);
+    // witness = [1, nullifier, identityCommitment, domain, packed0..3, ...]
+    expect(witness[1]).to.equal(receiptNullifier(SECRET, job, job.jobId));
+    expect(witness[1]).to.equal(poseidon3([SECRET, (31337n << 160n) | 0x5fbdb2315678afecb367f032d93f642f64180aa3n, 42n])); // prettier-ignore
+    expect(witness[3]).to.equal((31337n << 160n) | 0x5fbdb2315678afecb367f032d93f642f64180aa3n);
+    expect(witness.slice(1, 8)).to.deep.equal(built.publicSignals);
+    expect(built.publicSignals).to.have.length(7);
+    expect(built.fee).to.equal(37n * 2n * 10n ** 12n);
+  });
+
+  it("has no fee input any more (the chain computes tokenCount * pricePerToken)", async () => {
+    expect(Object.keys(buildReceiptInput(SECRET, job).input)).to.not.include("fee");
+    let error: unknown;
+    try {
+      await calculateWitness("receipt", { ...buildReceiptInput(SECRET, job).input, fee: 1n });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(String((error as Error | undefined)?.cause)).to.match(/Signal not found|fee/i);
+  });
+
+  it("binds the deployment: the nullifier differs per chain and per escrow, and at the domain's bounds", async () => {
+    const onChainB = sampleJob({ chainId: 10n });
+    const onEscrowB = sampleJob({ escrow: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512" });
+    const a = await calculateWitness("receipt", buildReceiptInput(SECRET, job).input);
+    const b = await calculateWitness("receipt", buildReceiptInput(SECRET, onChainB).input);
+    const c = await calculateWitness("receipt", buildReceiptInput(SECRET, onEscrowB).input);
+    expect(new Set([a[1], b[1], c[1]]).size).to.equal(3);
+    // Same packed words (same job fields), different domain signal.
+    expect(b.slice(4, 8)).to.deep.equal(a.slice(4, 8));
+    expect(b[3]).to.not.equal(a[3]);
+    // The widest domain: chain id 2^64 - 1 and the all-ones address (below 2^224 < p).
+    const widest = sampleJob({ chainId: 2n ** 64n - 1n, escrow: `0x${"ff".repeat(20)}` });
+    const built = buildReceiptInput(SECRET, widest);
+    expect(built.publicSignals[2]).to.equal(2n ** 224n - 1n);
+    expect((await calculateWitness("receipt", built.input))[3]).to.equal(2n ** 224n - 1n);
+    expect(receiptDomain({ chainId: 0n, escrow: `0x${"00".repeat(20)}` })).to.equal(0n);
+    // Beyond it the SDK refuses, like ReceiptPublicSignals.domain.
+    expect(() => buildReceiptInput(SECRET, sampleJob({ chainId: 2n ** 64n }))).to.throw(
+      FieldElementOutOfRangeError,
+    );
+    expect(() => buildReceiptInput(SECRET, sampleJob({ escrow: "0x1234" }))).to.throw(InvalidReceiptError);
+  });
+
+  it("rejects a witness whose nullifier claims another deployment's domain", async () => {
+    // The circuit computes the nullifier from the public domain: a prover cannot keep domain A's
+    // nullifier while presenting domain B (the witness' nullifier output follows the domain).
+    const built = buildReceiptInput(SECRET, job);
+    const other = await calculateWitness("receipt", { ...built.input, domain: built.publicSignals[2] + 1n });
+    expect(other[1]).to.not.equal(built.nullifier);
   });
 
   it("accepts the largest values of every range (uint64 id, uint32 tokens, uint128 price)", async () => {
@@ -43,17 +90,9 @@ describe("receipt circuit (witness)", () => {
     await expectWitnessFailure("receipt", tampered(job, { secret: SECRET + 1n }));
   });
 
-  it("rejects a wrong fee (off by one, or the fee of another token count)", async () => {
-    const fee = job.tokenCount * job.pricePerToken;
-    await expectWitnessFailure("receipt", tampered(job, { fee: fee + 1n }));
-    await expectWitnessFailure("receipt", tampered(job, { fee: (job.tokenCount + 1n) * job.pricePerToken }));
-  });
-
-  it("rejects a token count that disagrees with the public packed words", async () => {
-    await expectWitnessFailure(
-      "receipt",
-      tampered(job, { tokenCount: job.tokenCount + 1n, fee: (job.tokenCount + 1n) * job.pricePerToken }),
-    );
+  it("rejects a token count or price that disagrees with the public packed words", async () => {
+    await expectWitnessFailure("receipt", tampered(job, { tokenCount: job.tokenCount + 1n }));
+    await expectWitnessFailure("receipt", tampered(job, { pricePerToken: job.pricePerToken - 1n }));
   });
 
   it("rejects a token count of 2^32 even with consistent fee and packed words (range check)", async () => {
@@ -66,7 +105,6 @@ describe("receipt circuit (witness)", () => {
       ...honest.input,
       packed,
       tokenCount,
-      fee: tokenCount * job.pricePerToken,
     });
   });
 
@@ -91,7 +129,7 @@ describe("receipt circuit (witness)", () => {
     // would alias to secret = 0 and satisfy a commitment to 0.
     const aliased = buildReceiptInput(0n, job);
     const witness = await calculateWitness("receipt", { ...aliased.input, secret: P });
-    expect(witness[1]).to.equal(receiptNullifier(0n, job.jobId));
+    expect(witness[1]).to.equal(receiptNullifier(0n, job, job.jobId));
   });
 
   it("rejects more tokens than the job allows (SDK check against maxTokens)", () => {

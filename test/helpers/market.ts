@@ -16,6 +16,7 @@ import { buildMarketModule } from "../../deploy/modules/market.js";
 import {
   identityCommitment,
   proveReceipt,
+  type ReceiptDeployment,
   type ReceiptJob,
   type ReceiptProof,
 } from "../../sdk/src/zk/receipt.js";
@@ -59,9 +60,17 @@ export const Component = {
   Disputes: 4,
 } as const;
 
-/** The receipt of job `jobId` with the default model, prompt, output, price and token count. */
-export function receiptJob(jobId: bigint, overrides: Partial<ReceiptJob> = {}): ReceiptJob {
+/**
+ * The receipt of job `jobId` on `deployment` (the escrow and chain it settles on, see
+ * `market.receiptDeployment`) with the default model, prompt, output, price and token count.
+ */
+export function receiptJob(
+  jobId: bigint,
+  deployment: ReceiptDeployment,
+  overrides: Partial<ReceiptJob> = {},
+): ReceiptJob {
   return {
+    ...deployment,
     jobId,
     modelDigest: MODEL,
     promptHash: PROMPT,
@@ -147,8 +156,15 @@ export async function deployMarket(connection: NetworkConnection) {
   }
   await token.connect(unstaked).approve(await staking.getAddress(), ethers.MaxUint256);
 
+  /** The deployment receipts of this market's escrow are bound to. */
+  const receiptDeployment: ReceiptDeployment = {
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    escrow: (await escrow.getAddress()) as Address,
+  };
+
   return {
     ...connection,
+    receiptDeployment,
     token,
     verifier,
     reputation,
@@ -227,7 +243,7 @@ export async function submitDefault(
   secret = SECRET_1,
   provider = market.provider1,
 ) {
-  const receipt = await cachedReceipt(secret, receiptJob(jobId));
+  const receipt = await cachedReceipt(secret, receiptJob(jobId, market.receiptDeployment));
   return market.escrow
     .connect(provider)
     .submitResult(jobId, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt));

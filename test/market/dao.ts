@@ -44,7 +44,8 @@ async function fixture() {
   const escrow = await ethers.getContractAt("JobEscrow", await deployed.escrow.getAddress());
   const policy = await ethers.getContractAt("MarketPolicy", await deployed.policy.getAddress());
   const checker = await ethers.getContractAt("TopicClassifierChecker", await deployed.checker.getAddress());
-  return { ...dao, reputation, staking, jobEscrow: escrow, policy, checker, deployed };
+  const batchEscrow = await ethers.getContractAt("BatchEscrow", await deployed.batchEscrow.getAddress());
+  return { ...dao, reputation, staking, jobEscrow: escrow, batchEscrow, policy, checker, deployed };
 }
 
 describe("market on the OpenClaw DAO", function () {
@@ -57,16 +58,18 @@ describe("market on the OpenClaw DAO", function () {
       reputation,
       staking,
       jobEscrow: escrow,
+      batchEscrow,
       policy,
       checker,
       deployed,
+      outsider,
       timelock,
       council,
       deployer,
     } = await networkHelpers.loadFixture(fixture);
     const timelockAddress = await timelock.getAddress();
     const escrowAddress = await escrow.getAddress();
-    for (const contract of [reputation, staking, escrow, policy]) {
+    for (const contract of [reputation, staking, escrow, batchEscrow, policy]) {
       expect(await contract.hasRole(MARKET_ROLES.DEFAULT_ADMIN_ROLE, timelockAddress)).to.equal(true);
       for (const role of Object.values(MARKET_ROLES)) {
         expect(await contract.hasRole(role, deployer.address)).to.equal(false);
@@ -75,6 +78,18 @@ describe("market on the OpenClaw DAO", function () {
     expect(await staking.hasRole(MARKET_ROLES.ESCROW_ROLE, escrowAddress)).to.equal(true);
     expect(await reputation.hasRole(MARKET_ROLES.ESCROW_ROLE, escrowAddress)).to.equal(true);
     expect(await escrow.hasRole(MARKET_ROLES.ARBITER_ROLE, await council.getAddress())).to.equal(true);
+    const batchAddress = await batchEscrow.getAddress();
+    expect(await staking.hasRole(MARKET_ROLES.ESCROW_ROLE, batchAddress)).to.equal(true);
+    expect(await reputation.hasRole(MARKET_ROLES.ESCROW_ROLE, batchAddress)).to.equal(true);
+    expect(await batchEscrow.hasRole(MARKET_ROLES.ARBITER_ROLE, await council.getAddress())).to.equal(true);
+    expect(await batchEscrow.policy()).to.equal(await policy.getAddress());
+    expect(await batchEscrow.verifier()).to.equal(await deployed.batchReceiptVerifier.getAddress());
+    // A stranger holds no role of either escrow or the policy.
+    for (const role of Object.values(MARKET_ROLES)) {
+      for (const contract of [escrow, batchEscrow, policy]) {
+        expect(await contract.hasRole(role, outsider.address)).to.equal(false);
+      }
+    }
     // The escrow reads the policy; the policy pays the timelock and needs the built-in model's proof.
     expect(await escrow.policy()).to.equal(await policy.getAddress());
     expect(await policy.treasury()).to.equal(timelockAddress);
@@ -194,7 +209,10 @@ describe("market on the OpenClaw DAO", function () {
       minTier: 0,
     });
     await escrow.connect(provider).claim(1n);
-    const receipt = await cachedReceipt(SECRET_1, receiptJob(1n));
+    const receipt = await cachedReceipt(
+      SECRET_1,
+      receiptJob(1n, { chainId: BigInt(chainId), escrow: (await escrow.getAddress()) as `0x${string}` }),
+    );
     await escrow.connect(provider).submitResult(1n, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt));
     await escrow.connect(challenger).dispute(1n);
 

@@ -172,12 +172,17 @@ describe("miner: inference backends", function () {
       prompt: "will it rain in paris tomorrow",
       seed: 0,
       maxTokens: 4,
+      jobKey: 5n,
     });
     expect(result.output).to.equal("weather");
     expect(result.tokenCount).to.equal(1);
     expect(BigInt(result.modelDigest)).to.equal(result.inferenceProof!.publicSignals[1]);
     expect(
-      await verifyInference(result.inferenceProof!.proof, result.inferenceProof!.publicSignals),
+      await verifyInference(result.inferenceProof!, {
+        prompt: "will it rain in paris tomorrow",
+        modelDigest: result.modelDigest,
+        jobKey: 5n,
+      }),
     ).to.equal(true);
     const error = await backend
       .infer({ model: "llama3.2:1b", prompt: "x", seed: 0, maxTokens: 1 })

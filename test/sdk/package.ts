@@ -81,7 +81,7 @@ const supply = await getTotalSupply(client, { contracts });
 const power = await getVotingPower(client, { contracts, account: process.env.VOTER });
 let validation;
 try { await getVotingPower(client, { contracts, account: "0xnope" }); } catch (e) { validation = e instanceof InvalidAddressError ? e.name : String(e); }
-const job = { jobId: 1n, modelDigest: "0x" + "11".repeat(32), promptHash: "0x" + "22".repeat(32),
+const job = { chainId: 31337n, escrow: "0x" + "44".repeat(20), jobId: 1n, modelDigest: "0x" + "11".repeat(32), promptHash: "0x" + "22".repeat(32),
   outputHash: "0x" + "33".repeat(32), tokenCount: 5n, pricePerToken: 7n };
 const receipt = await proveReceipt(42n, job);
 const verified = await verifyReceipt(receipt.proof, job, identityCommitment(42n), receipt.nullifier);

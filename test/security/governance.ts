@@ -77,6 +77,7 @@ async function marketFixture() {
   const staking = await ethers.getContractAt("GPUStaking", await market.staking.getAddress());
   const jobEscrow = await ethers.getContractAt("JobEscrow", await market.escrow.getAddress());
   const policy = await ethers.getContractAt("MarketPolicy", await market.policy.getAddress());
+  const batchEscrow = await ethers.getContractAt("BatchEscrow", await market.batchEscrow.getAddress());
   const reputation = await ethers.getContractAt("ReputationRegistry", await market.reputation.getAddress());
   const receiptVerifier = await ethers.getContractAt(
     "ReceiptVerifier",
@@ -100,6 +101,7 @@ async function marketFixture() {
     staking,
     jobEscrow,
     policy,
+    batchEscrow,
     reputation,
     receiptVerifier,
     factory,
@@ -180,12 +182,22 @@ describe("security: governance attacks", function () {
   describe("market seizure by a 10% holder (alice + bob, 5% each) without the council", function () {
     it("every market setter and grantRole on staking, escrow and reputation is critical: not queueable, nothing moves", async function () {
       const dao = await networkHelpers.loadFixture(marketFixture);
-      const { staking, jobEscrow, policy, reputation, governor, staker, outsider: attacker } = dao;
-      const [s, e, r, p] = [
+      const {
+        staking,
+        jobEscrow,
+        policy,
+        batchEscrow,
+        reputation,
+        governor,
+        staker,
+        outsider: attacker,
+      } = dao;
+      const [s, e, r, p, b] = [
         await staking.getAddress(),
         await jobEscrow.getAddress(),
         await reputation.getAddress(),
         await policy.getAddress(),
+        await batchEscrow.getAddress(),
       ];
       const calls: [string, string][] = [
         [s, staking.interface.encodeFunctionData("grantRole", [MARKET_ROLES.ESCROW_ROLE, attacker.address])],
@@ -221,6 +233,7 @@ describe("security: governance attacks", function () {
             attacker.address,
           ]),
         ],
+        [b, batchEscrow.interface.encodeFunctionData("grantRole", [MARKET_ROLES.ARBITER_ROLE, attacker.address])], // prettier-ignore
       ];
       const actions = calls.map(([target, calldata], index) => ({
         targets: [target],
@@ -249,6 +262,7 @@ describe("security: governance attacks", function () {
       expect(await reputation.hasRole(MARKET_ROLES.ORACLE_ROLE, attacker.address)).to.equal(false);
       expect(await policy.treasury()).to.equal(await dao.timelock.getAddress());
       expect(await policy.hasRole(MARKET_ROLES.DEFAULT_ADMIN_ROLE, attacker.address)).to.equal(false);
+      expect(await batchEscrow.hasRole(MARKET_ROLES.ARBITER_ROLE, attacker.address)).to.equal(false);
       expect(await policy.checkerOf(BUILTIN_MODEL_DIGEST)).to.not.equal(ZeroAddress);
       await expect(staking.connect(attacker).slash(staker.address, 1_000n))
         .to.be.revertedWithCustomError(staking, "AccessControlUnauthorizedAccount")
@@ -274,6 +288,7 @@ describe("security: governance attacks", function () {
         ReceiptVerifier: await dao.receiptVerifier.getAddress(),
         InferenceVerifier: await dao.inferenceVerifier.getAddress(),
         MarketPolicy: await dao.policy.getAddress(),
+        BatchEscrow: await dao.batchEscrow.getAddress(),
         TopicClassifierChecker: await dao.checker.getAddress(),
       };
       const slipped: string[] = [];

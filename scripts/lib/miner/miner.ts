@@ -689,6 +689,8 @@ export class Miner {
       const receipt = await proveReceipt(
         this.options.secret,
         {
+          chainId: BigInt(await this.chain.public.getChainId()),
+          escrow: this.chain.config.addresses.escrow,
           jobId: id,
           modelDigest: job.modelDigest,
           promptHash: job.promptHash,

@@ -36,6 +36,11 @@ export interface InferenceRequest {
   seed: number;
   /** Most tokens to produce (`num_predict`). */
   maxTokens: number;
+  /**
+   * The job a proof of inference is bound to (built-in model): the job id, or the batch job key of
+   * the request digest. Without it the built-in backend proves for job key 0, which no escrow accepts.
+   */
+  jobKey?: bigint;
 }
 
 export interface InferenceResult {
@@ -271,9 +276,9 @@ export class BuiltinBackend implements InferenceBackend {
     let label: string;
     let inferenceProof: InferenceProof | undefined;
     if (this.options.prove === false) {
-      label = buildInferenceInput(text).label;
+      label = buildInferenceInput(text, { jobKey: request.jobKey ?? 0n }).label;
     } else {
-      inferenceProof = await proveInference(text);
+      inferenceProof = await proveInference(text, { jobKey: request.jobKey ?? 0n });
       label = inferenceProof.label;
     }
     return {

@@ -19,9 +19,9 @@ export const inferenceVerifierAbi = [
         type: "uint256[2]",
       },
       {
-        internalType: "uint256[3]",
+        internalType: "uint256[5]",
         name: "_pubSignals",
-        type: "uint256[3]",
+        type: "uint256[5]",
       },
     ],
     name: "verifyProof",

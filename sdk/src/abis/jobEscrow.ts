@@ -441,6 +441,17 @@ export const jobEscrowAbi = [
     inputs: [
       {
         internalType: "uint256",
+        name: "chainId",
+        type: "uint256",
+      },
+    ],
+    name: "ReceiptChainIdTooLarge",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
         name: "jobId",
         type: "uint256",
       },

@@ -19,9 +19,9 @@ export const receiptVerifierAbi = [
         type: "uint256[2]",
       },
       {
-        internalType: "uint256[6]",
+        internalType: "uint256[7]",
         name: "_pubSignals",
-        type: "uint256[6]",
+        type: "uint256[7]",
       },
     ],
     name: "verifyProof",

@@ -16,6 +16,7 @@ import {
 } from "viem";
 import {
   getBlock,
+  getChainId,
   getTransactionReceipt,
   signTypedData,
   verifyTypedData,
@@ -503,7 +504,9 @@ export interface SubmitResultParameters extends JobIdParameters {
  * @throws {ContractRevertError} e.g. `EscrowInvalidProof(jobId)`, `EscrowNullifierSpent`, `EscrowTooManyTokens`.
  * @example
  * ```ts
- * const proof = await proveReceipt(secret, { jobId, modelDigest, promptHash, outputHash, tokenCount, pricePerToken });
+ * const proof = await proveReceipt(secret, {
+ *   chainId, escrow, jobId, modelDigest, promptHash, outputHash, tokenCount, pricePerToken,
+ * });
  * await submitResult(providerWallet, { contracts, jobId, outputHash, tokenCount, proof });
  * ```
  */
@@ -699,6 +702,8 @@ export async function proveAndSubmitResult(
   const proof = await proveReceipt(
     parameters.secret,
     {
+      chainId: BigInt(await getChainId(client)),
+      escrow: contractAddress(parameters.contracts, "JobEscrow"),
       jobId: parameters.jobId,
       modelDigest: job.modelDigest,
       promptHash: job.promptHash,

@@ -95,3 +95,45 @@ export class MalformedProofError extends AitbcError {
     super("The proof or its public signals are malformed.", { details });
   }
 }
+
+/**
+ * What an inference proof is to be checked against is malformed (e.g. an expected model digest
+ * that is not a field element).
+ *
+ * @example
+ * ```ts
+ * await verifyInference(result, { prompt, modelDigest: "0x1234", jobKey: 1n }); // throws InvalidInferenceError
+ * ```
+ */
+export class InvalidInferenceError extends AitbcError {
+  override name = "InvalidInferenceError";
+
+  /**
+   * @param details What is malformed.
+   * @param cause The underlying range error, if any.
+   */
+  constructor(details: string, cause?: unknown) {
+    super("The inference check's expected values are malformed.", { details, cause });
+  }
+}
+
+/**
+ * A batch of receipts is malformed: no leaves, more than the escrow's maximum, a leaf index out of
+ * range, or a leaf whose field does not fit its Solidity type.
+ *
+ * @example
+ * ```ts
+ * batchJobsRoot([]); // throws InvalidBatchError
+ * ```
+ */
+export class InvalidBatchError extends AitbcError {
+  override name = "InvalidBatchError";
+
+  /**
+   * @param details What is malformed.
+   * @param cause The underlying error, if any.
+   */
+  constructor(details: string, cause?: unknown) {
+    super("The batch is malformed.", { details, cause });
+  }
+}

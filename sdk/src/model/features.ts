@@ -1,8 +1,10 @@
 /**
  * Feature extraction of the built-in model: a bag of words over a fixed 64-word vocabulary.
  *
- * The text is lower-cased and split into ASCII alphanumeric tokens (`[a-z0-9]+`; every other
- * character separates tokens and is dropped). Each token found in the model's vocabulary increments
+ * The input is the exact prompt payload bytes the job's prompt hash commits to (a string is taken
+ * as its UTF-8 bytes). Tokens are the maximal runs of ASCII letters and digits, with `A`-`Z`
+ * lower-cased; every other byte (including every byte of a non-ASCII character) separates tokens
+ * and is dropped — byte for byte what `TopicClassifierChecker` does on-chain. Each token found in the model's vocabulary increments
  * that word's count; other tokens are ignored. Counts saturate at 7 so each fits in 3 bits. The 64
  * counts are packed into one 192-bit integer (slot i in bits 3i..3i+2), which is the inference
  * circuit's public input `features`.
@@ -19,23 +21,51 @@ export const FEATURE_COUNT_BITS = 3;
 export const FEATURE_MAX_COUNT = (1 << FEATURE_COUNT_BITS) - 1;
 
 /**
- * Splits text into the model's tokens.
+ * The bytes of a prompt, as the prompt hash commits to them.
  *
- * @param text Any string.
+ * @param prompt A string (UTF-8 encoded) or the bytes themselves (returned as is).
+ * @returns The bytes.
+ * @example
+ * ```ts
+ * keccak256(promptBytes(canonicalPayload(payload))) === payloadHash(payload); // true
+ * ```
+ */
+export function promptBytes(prompt: string | Uint8Array): Uint8Array {
+  return typeof prompt === "string" ? new TextEncoder().encode(prompt) : prompt;
+}
+
+/**
+ * Splits a prompt into the model's tokens, byte by byte: maximal runs of `[A-Za-z0-9]` bytes,
+ * `A`-`Z` lower-cased. Only ASCII is case-folded (so no Unicode rule, e.g. the Kelvin sign K
+ * becoming "k", can make a token the on-chain tokenizer does not see).
+ *
+ * @param text The prompt, as a string (its UTF-8 bytes are used) or as bytes.
  * @returns Lower-case ASCII alphanumeric tokens in order of appearance.
  * @example
  * ```ts
  * tokenize("Will it RAIN in Paris?"); // ["will", "it", "rain", "in", "paris"]
  * ```
  */
-export function tokenize(text: string): string[] {
-  return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+export function tokenize(text: string | Uint8Array): string[] {
+  const tokens: string[] = [];
+  let current = "";
+  for (const byte of promptBytes(text)) {
+    const lower = byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte;
+    if ((lower >= 0x61 && lower <= 0x7a) || (lower >= 0x30 && lower <= 0x39)) {
+      current += String.fromCharCode(lower);
+    } else if (current !== "") {
+      tokens.push(current);
+      current = "";
+    }
+  }
+  if (current !== "") tokens.push(current);
+  return tokens;
 }
 
 /**
- * Computes the model's input vector for a text.
+ * Computes the model's input vector for a prompt.
  *
- * @param text The prompt.
+ * @param text The prompt payload (a string as its UTF-8 bytes, or the bytes).
  * @param vocabulary The model's {@link FEATURE_SLOTS} words (distinct, lower-case).
  * @returns {@link FEATURE_SLOTS} integers in 0..{@link FEATURE_MAX_COUNT}.
  * @throws {RangeError} if the vocabulary does not have {@link FEATURE_SLOTS} distinct words.
@@ -44,7 +74,7 @@ export function tokenize(text: string): string[] {
  * extractFeatures("rain rain rain", BUILTIN_MODEL.vocabulary).reduce((a, b) => a + b); // 3
  * ```
  */
-export function extractFeatures(text: string, vocabulary: readonly string[]): number[] {
+export function extractFeatures(text: string | Uint8Array, vocabulary: readonly string[]): number[] {
   if (vocabulary.length !== FEATURE_SLOTS || new Set(vocabulary).size !== FEATURE_SLOTS) {
     throw new RangeError(`the vocabulary must have ${FEATURE_SLOTS} distinct words`);
   }

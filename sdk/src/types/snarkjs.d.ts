@@ -56,8 +56,18 @@ declare module "snarkjs" {
     exportJson(wtns: SnarkjsMemFile | string): Promise<bigint[]>;
   };
 
+  /** The logger snarkjs' long-running commands report through (e.g. `zKey.verifyFromR1cs`). */
+  export interface SnarkjsLogger {
+    debug(message: string): void;
+    info(message: string): void;
+    warn(message: string): void;
+    error(message: string): void;
+  }
+
   export const zKey: {
     exportVerificationKey(zkey: string | Uint8Array): Promise<SnarkjsVerificationKey>;
+    /** `snarkjs zkey verify <r1cs> <ptau> <zkey>`: true iff the zkey derives from both. */
+    verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: SnarkjsLogger): Promise<boolean>;
     exportSolidityVerifier(zkey: string, templates: { groth16: string }): Promise<string>;
   };
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { CircuitArtifactNotFoundError } from "../errors/zk.js";
 
 /** The circuits the SDK can prove and verify. */
-export type CircuitName = "receipt" | "inference";
+export type CircuitName = "receipt" | "batch_receipt" | "inference";
 
 /** Paths of one circuit's run-time artifacts. */
 export interface CircuitArtifacts {
@@ -22,8 +22,10 @@ export interface CircuitArtifacts {
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * Finds the artifacts directory: `dir` if given, else `$AITBC_CIRCUIT_ARTIFACTS`, else
- * `artifacts/` inside the installed package, else the repository's `circuits/artifacts/`.
+ * Finds the artifacts directory: `dir` if given, else `$AITBC_CIRCUIT_ARTIFACTS`, else the
+ * repository's `circuits/artifacts/` when the SDK runs from the repository (source or build), else
+ * `artifacts/` inside the installed package. The repository's copy comes first so that a stale
+ * `sdk/artifacts/` left by an earlier package build never shadows freshly rebuilt circuits.
  *
  * @param dir Optional explicit directory containing `<circuit>/` sub-directories.
  * @returns An absolute directory path.
@@ -37,8 +39,8 @@ export function artifactsDirectory(dir?: string): string {
   const candidates = [
     dir,
     process.env.AITBC_CIRCUIT_ARTIFACTS,
-    join(here, "..", "..", "artifacts"),
     join(here, "..", "..", "..", "circuits", "artifacts"),
+    join(here, "..", "..", "artifacts"),
   ].filter((c): c is string => c !== undefined && c !== "");
   const found = candidates.find((c) => existsSync(join(c, "receipt")));
   if (found === undefined) throw new CircuitArtifactNotFoundError({ path: candidates.join(", ") });

@@ -1,4 +1,5 @@
-import { poseidon1, poseidon2 } from "poseidon-lite";
+import { poseidon1, poseidon3 } from "poseidon-lite";
+import { isAddress, type Address } from "viem";
 
 import { InvalidReceiptError } from "../errors/zk.js";
 import { bytes32ToBigInt, checkUint, splitBytes32, toField, type Hex } from "./field.js";
@@ -20,13 +21,23 @@ export const RECEIPT_LIMITS = {
   tokenCountBits: 32,
   /** Prices are uint128 wei per token. */
   pricePerTokenBits: 128,
+  /** Chain ids are below 2^64 (the domain packs them above the 160-bit escrow address). */
+  chainIdBits: 64,
 } as const;
 
 /** Number of public signals of the receipt circuit. */
-export const RECEIPT_PUBLIC_SIGNALS = 6;
+export const RECEIPT_PUBLIC_SIGNALS = 7;
+
+/** The deployment a receipt is valid for: one escrow contract on one chain. */
+export interface ReceiptDeployment {
+  /** The chain id (`block.chainid`), below 2^64. */
+  chainId: bigint;
+  /** The escrow contract's address (`address(this)` in the escrow). */
+  escrow: Address;
+}
 
 /** The protocol values one receipt binds (what the escrow knows plus what the provider submits). */
-export interface ReceiptJob {
+export interface ReceiptJob extends ReceiptDeployment {
   /** Escrow job id (uint256 in the contract; must be below 2^64). */
   jobId: bigint;
   /** Digest of the model that served the job (bytes32). */
@@ -42,14 +53,16 @@ export interface ReceiptJob {
 }
 
 /**
- * The receipt circuit's six public signals, in order:
- * `[nullifier, identityCommitment, packed0, packed1, packed2, packed3]`, where packed0..3 are the
- * 124-byte string `uint64 jobId ‖ uint32 tokenCount ‖ uint128 pricePerToken ‖ modelDigest ‖
- * promptHash ‖ outputHash` cut into four 31-byte big-endian words.
+ * The receipt circuit's seven public signals, in order:
+ * `[nullifier, identityCommitment, domain, packed0, packed1, packed2, packed3]`, where `domain` is
+ * {@link receiptDomain} of the escrow and chain, and packed0..3 are the 124-byte string
+ * `uint64 jobId ‖ uint32 tokenCount ‖ uint128 pricePerToken ‖ modelDigest ‖ promptHash ‖ outputHash`
+ * cut into four 31-byte big-endian words.
  */
 export type ReceiptPublicSignals = [
   nullifier: bigint,
   identityCommitment: bigint,
+  domain: bigint,
   packed0: bigint,
   packed1: bigint,
   packed2: bigint,
@@ -72,20 +85,49 @@ export function identityCommitment(secret: bigint): bigint {
 }
 
 /**
- * The receipt nullifier `Poseidon(secret, jobId)`: the same provider and job always give the
- * same nullifier, so an escrow that records spent nullifiers rejects a second settlement.
+ * The receipt's deployment domain `(chainId << 160) | uint160(escrow)`, the circuit's public
+ * `domain` (the Solidity mirror is `ReceiptPublicSignals.domain(block.chainid, address(this))`).
+ *
+ * @param deployment `{ chainId, escrow }`: chain id below 2^64 and the escrow's address.
+ * @returns The domain, below 2^224.
+ * @throws {FieldElementOutOfRangeError} if `chainId` is not below 2^64.
+ * @throws {InvalidReceiptError} if `escrow` is not a 20-byte address.
+ * @example
+ * ```ts
+ * receiptDomain({ chainId: 31337n, escrow: "0x5FbDB2315678afecb367f032d93F642f64180aa3" });
+ * // (31337n << 160n) | 0x5fbdb2315678afecb367f032d93f642f64180aa3n
+ * ```
+ */
+export function receiptDomain(deployment: ReceiptDeployment): bigint {
+  const chainId = checkUint(deployment.chainId, RECEIPT_LIMITS.chainIdBits, "chainId");
+  if (typeof deployment.escrow !== "string" || !isAddress(deployment.escrow, { strict: false })) {
+    throw new InvalidReceiptError(`escrow ${String(deployment.escrow)} is not a 20-byte address`);
+  }
+  return (chainId << 160n) | BigInt(deployment.escrow);
+}
+
+/**
+ * The receipt nullifier `Poseidon(secret, domain, jobId)`: the same provider and job on the same
+ * escrow and chain always give the same nullifier, so an escrow that records spent nullifiers
+ * rejects a second settlement; the same job id on another deployment gives another nullifier.
  *
  * @param secret The provider's identity secret.
+ * @param deployment The escrow and chain (see {@link receiptDomain}).
  * @param jobId The job id (below 2^64).
  * @returns The nullifier, a field element.
  * @throws {FieldElementOutOfRangeError} if an argument is out of range.
+ * @throws {InvalidReceiptError} if the escrow is not an address.
  * @example
  * ```ts
- * const nullifier = receiptNullifier(secret, jobId);
+ * const nullifier = receiptNullifier(secret, { chainId: 31337n, escrow }, jobId);
  * ```
  */
-export function receiptNullifier(secret: bigint, jobId: bigint): bigint {
-  return poseidon2([toField(secret, "secret"), checkUint(jobId, RECEIPT_LIMITS.jobIdBits, "jobId")]);
+export function receiptNullifier(secret: bigint, deployment: ReceiptDeployment, jobId: bigint): bigint {
+  return poseidon3([
+    toField(secret, "secret"),
+    receiptDomain(deployment),
+    checkUint(jobId, RECEIPT_LIMITS.jobIdBits, "jobId"),
+  ]);
 }
 
 /**
@@ -137,16 +179,18 @@ export function packReceiptFields(job: ReceiptJob): [bigint, bigint, bigint, big
 
 /**
  * The public signals a verifier must be given for a receipt — what the escrow rebuilds from its
- * storage plus the provider's submission (`outputHash`, `tokenCount`, `nullifier`).
+ * storage, its own address and chain id, plus the provider's submission (`outputHash`,
+ * `tokenCount`, `nullifier`).
  *
- * @param job The protocol values.
+ * @param job The protocol values, with the deployment (`chainId`, `escrow`).
  * @param identity The provider's registered identity commitment.
  * @param nullifier The nullifier the provider submits (see {@link receiptNullifier}).
- * @returns The six public signals (see {@link ReceiptPublicSignals}).
- * @throws {FieldElementOutOfRangeError} / {InvalidBytes32Error} on out-of-range values.
+ * @returns The seven public signals (see {@link ReceiptPublicSignals}).
+ * @throws {FieldElementOutOfRangeError} / {InvalidBytes32Error} / {InvalidReceiptError} on
+ * out-of-range values.
  * @example
  * ```ts
- * receiptPublicSignals(job, identityCommitment(secret), receiptNullifier(secret, job.jobId));
+ * receiptPublicSignals(job, identityCommitment(secret), receiptNullifier(secret, job, job.jobId));
  * ```
  */
 export function receiptPublicSignals(
@@ -157,6 +201,7 @@ export function receiptPublicSignals(
   return [
     toField(nullifier, "nullifier"),
     toField(identity, "identityCommitment"),
+    receiptDomain(job),
     ...packReceiptFields(job),
   ];
 }
@@ -167,11 +212,11 @@ export interface ReceiptInput {
   input: CircuitInput;
   /** The public signals the proof will have. */
   publicSignals: ReceiptPublicSignals;
-  /** `Poseidon(secret, jobId)`. */
+  /** `Poseidon(secret, domain, jobId)`. */
   nullifier: bigint;
   /** `Poseidon(secret)`. */
   identityCommitment: bigint;
-  /** `tokenCount * pricePerToken`, in wei. */
+  /** `tokenCount * pricePerToken`, in wei (computed here and by the escrow, not a circuit input). */
   fee: bigint;
 }
 
@@ -185,11 +230,12 @@ export interface ReceiptInput {
  * @returns Circuit inputs, public signals, nullifier, identity commitment and fee.
  * @throws {FieldElementOutOfRangeError} if a value is out of range.
  * @throws {InvalidBytes32Error} if a digest is malformed.
- * @throws {InvalidReceiptError} if `tokenCount > maxTokens`.
+ * @throws {InvalidReceiptError} if `tokenCount > maxTokens` or the escrow is not an address.
  * @example
  * ```ts
  * const { input, publicSignals } = buildReceiptInput(secret, {
- *   jobId: 7n, modelDigest, promptHash, outputHash, tokenCount: 120n, pricePerToken: 10n ** 12n,
+ *   chainId: 31337n, escrow, jobId: 7n, modelDigest, promptHash, outputHash, tokenCount: 120n,
+ *   pricePerToken: 10n ** 12n,
  * });
  * ```
  */
@@ -202,17 +248,17 @@ export function buildReceiptInput(
     throw new InvalidReceiptError(`tokenCount ${job.tokenCount} exceeds maxTokens ${options.maxTokens}`);
   }
   const commitment = identityCommitment(secret);
-  const nullifier = receiptNullifier(secret, job.jobId);
+  const nullifier = receiptNullifier(secret, job, job.jobId);
   const fee = receiptFee(job.tokenCount, job.pricePerToken);
   const publicSignals = receiptPublicSignals(job, commitment, nullifier);
   const input: CircuitInput = {
     identityCommitment: commitment,
-    packed: publicSignals.slice(2),
+    domain: publicSignals[2],
+    packed: publicSignals.slice(3),
     secret,
     jobId: job.jobId,
     tokenCount: job.tokenCount,
     pricePerToken: job.pricePerToken,
-    fee,
     modelDigest: splitBytes32(job.modelDigest, "modelDigest"),
     promptHash: splitBytes32(job.promptHash, "promptHash"),
     outputHash: splitBytes32(job.outputHash, "outputHash"),
@@ -234,14 +280,15 @@ export interface ReceiptProof {
  * Proves a receipt (Groth16; median 0.10 s after warm-up on a 2-core machine).
  *
  * @param secret The provider's identity secret.
- * @param job The protocol values.
+ * @param job The protocol values, with the deployment the receipt is for (`chainId`, `escrow`):
+ * the proof verifies for that escrow on that chain only.
  * @param options `maxTokens` check and artifact location.
  * @returns Proof, public signals, verifier calldata, nullifier and fee.
  * @throws {WitnessGenerationError} if the circuit rejects the inputs; range errors as
  * {@link buildReceiptInput}.
  * @example
  * ```ts
- * const receipt = await proveReceipt(secret, job);
+ * const receipt = await proveReceipt(secret, { ...job, chainId: 31337n, escrow: escrowAddress });
  * await escrow.submitResult(job.jobId, job.outputHash, job.tokenCount, receipt.nullifier, receipt.calldata);
  * ```
  */
@@ -265,11 +312,11 @@ export async function proveReceipt(
  * Verifies a receipt proof off-chain against the values the escrow would use.
  *
  * @param proof The proof.
- * @param job The protocol values.
+ * @param job The protocol values, with the deployment (`chainId`, `escrow`).
  * @param identity The provider's registered identity commitment.
  * @param nullifier The submitted nullifier.
  * @param options Artifact location.
- * @returns `true` iff the proof binds exactly these values to that identity.
+ * @returns `true` iff the proof binds exactly these values to that identity and deployment.
  * @throws range errors as {@link receiptPublicSignals}.
  * @example
  * ```ts
