@@ -13,7 +13,7 @@ const sdk = (path: string) =>
 const CHILD = `
 import { releaseProverResources } from ${JSON.stringify(sdk("zk/proof.ts"))};
 import { proveReceipt } from ${JSON.stringify(sdk("zk/receipt.ts"))};
-const job = (jobId) => ({ jobId, modelDigest: "0x${"11".repeat(32)}", promptHash: "0x${"22".repeat(32)}",
+const job = (jobId) => ({ chainId: 31337n, escrow: "0x${"44".repeat(20)}", jobId, modelDigest: "0x${"11".repeat(32)}", promptHash: "0x${"22".repeat(32)}",
   outputHash: "0x${"33".repeat(32)}", tokenCount: 5n, pricePerToken: 7n });
 const receipts = await Promise.all([proveReceipt(12345n, job(1n)), proveReceipt(12345n, job(2n))]);
 await releaseProverResources();

@@ -91,7 +91,7 @@ export function identityCommitment(secret: bigint): bigint {
  * @param deployment `{ chainId, escrow }`: chain id below 2^64 and the escrow's address.
  * @returns The domain, below 2^224.
  * @throws {FieldElementOutOfRangeError} if `chainId` is not below 2^64.
- * @throws {InvalidReceiptError} if `escrow` is not a 20-byte address.
+ * @throws {InvalidReceiptError} if `chainId` is not a bigint or `escrow` is not a 20-byte address.
  * @example
  * ```ts
  * receiptDomain({ chainId: 31337n, escrow: "0x5FbDB2315678afecb367f032d93F642f64180aa3" });
@@ -99,6 +99,9 @@ export function identityCommitment(secret: bigint): bigint {
  * ```
  */
 export function receiptDomain(deployment: ReceiptDeployment): bigint {
+  if (typeof deployment.chainId !== "bigint") {
+    throw new InvalidReceiptError(`chainId must be a bigint, got ${typeof deployment.chainId}`);
+  }
   const chainId = checkUint(deployment.chainId, RECEIPT_LIMITS.chainIdBits, "chainId");
   if (typeof deployment.escrow !== "string" || !isAddress(deployment.escrow, { strict: false })) {
     throw new InvalidReceiptError(`escrow ${String(deployment.escrow)} is not a 20-byte address`);
