@@ -3,6 +3,7 @@
  * (test/gas-snapshots.test.ts) runs the same list, so a new section is guarded as soon as it is
  * added here.
  */
+import { benchBatch } from "./batch.js";
 import { benchCircuits } from "./circuits.js";
 import { benchGovernance } from "./governance.js";
 import type { BenchSection } from "./lib.js";
@@ -27,5 +28,6 @@ export const BENCH_SECTIONS: readonly BenchSectionEntry[] = [
   { name: "wallet", run: benchWallet },
   { name: "market", run: benchMarket },
   { name: "circuits", run: benchCircuits },
+  { name: "batch", run: benchBatch },
   { name: "pipeline", run: benchPipeline, measuresGas: false },
 ];
