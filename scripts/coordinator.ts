@@ -1,14 +1,18 @@
 /**
- * The coordinator program: the off-chain relay (prompts and outputs), proof-of-sampling
- * re-execution with disputes, and performance reports to the reputation oracle role.
+ * The coordinator program: the off-chain relay (prompts and outputs), a watcher that re-executes
+ * the jobs the public sampling rule picks (the policy's rate, seed = the result's block hash) and
+ * disputes mismatches and withheld data, and performance reports to the reputation oracle role.
  *
  *   node --import tsx scripts/coordinator.ts --rpc-url http://127.0.0.1:8545 --private-key 0x… \
- *     --port 8547 --backend ollama --ollama-host http://127.0.0.1:11434 --sample-rate 0.1
+ *     --port 8547 --backend ollama --ollama-host http://127.0.0.1:11434 \
+ *     --archive http://127.0.0.1:8546 --archive http://127.0.0.1:11435
  */
 import { Command, Option } from "commander";
+import type { Address } from "viem";
 import {
   backendFromFlags,
   chainFromFlags,
+  deploymentContracts,
   isMain,
   onShutdown,
   startupErrorMessage,
@@ -26,8 +30,10 @@ export interface CoordinatorFlags {
   port: number;
   backend: "ollama" | "builtin";
   ollamaHost?: string;
-  /** Share of jobs re-executed, 0–1. */
-  sampleRate: number;
+  /** Share of jobs re-executed, 0–1, instead of the policy's rate (default: the policy's). */
+  sampleRate?: number;
+  /** Archive base URLs (miners', gateways') to fetch job data from. */
+  archive: string[];
   /** Milliseconds; 0 = never. */
   reportEveryMs: number;
   pollMs: number;
@@ -38,17 +44,24 @@ export async function startCoordinator(flags: CoordinatorFlags): Promise<Coordin
   const chain = await chainFromFlags(flags);
   const backend = backendFromFlags(flags);
   const models = await backend.listModels().catch(() => []);
+  const all = await deploymentContracts(flags);
+  const extra = Object.fromEntries(
+    (["BatchEscrow", "MarketPolicy"] as const).filter((n) => all[n]).map((n) => [n, all[n] as Address]),
+  );
   const coordinator = new Coordinator({
     chain,
     verifiers: new Map(models.map((m) => [m.digest.toLowerCase(), { model: m.name, backend }])),
-    sampleRate: flags.sampleRate,
+    ...(flags.sampleRate === undefined ? {} : { sampleRate: flags.sampleRate }),
+    contracts: extra,
+    archives: flags.archive,
     reportEveryMs: flags.reportEveryMs,
     pollMs: flags.pollMs,
     host: flags.host,
     port: flags.port,
   });
   await coordinator.start();
-  console.log(`[coordinator] relay at ${coordinator.relay.url}; re-executes ${flags.sampleRate * 100}% of jobs for ${models.length} model(s)`); // prettier-ignore
+  const rate = flags.sampleRate === undefined ? `${(await coordinator.watcher.sampleRateBps()) / 100}% of jobs (the policy's rule)` : `${flags.sampleRate * 100}% of jobs (--sample-rate)`; // prettier-ignore
+  console.log(`[coordinator] relay at ${coordinator.relay.url}; re-executes ${rate} for ${models.length} model(s); watching ${extra.BatchEscrow ? "JobEscrow and BatchEscrow" : "JobEscrow"}`); // prettier-ignore
   return coordinator;
 }
 
@@ -77,11 +90,15 @@ export function coordinatorCommand(): Command {
       new Option("--ollama-host <url>", "Ollama runtime").env("OLLAMA_HOST").argParser(parseHttpUrl).default("http://127.0.0.1:11434"), // prettier-ignore
     )
     .addOption(
-      new Option("--sample-rate <r>", "share of jobs re-executed (0–1)")
+      new Option("--sample-rate <r>", "share of jobs re-executed (0–1) instead of the policy's sampleRateBps")
         .env("AITBC_SAMPLE_RATE")
-        .argParser(parseShare)
-        .default(0.1),
+        .argParser(parseShare),
     ) // prettier-ignore
+    .addOption(
+      new Option("--archive <url>", "archive to fetch job data from (repeatable)")
+        .argParser((v: string, prev: string[]) => [...prev, parseHttpUrl(v)])
+        .default([]),
+    )
     .addOption(
       new Option("--report-every-ms <ms>", "performance report period (0: never)")
         .argParser(integerIn(0))

@@ -33,3 +33,5 @@ export * from "./model/features.js";
 export * from "./model/mlp.js";
 export * from "./model/weights.js";
 export * from "./actions/batches.js";
+export * from "./actions/sampling.js";
+export * from "./actions/batch-disputes.js";

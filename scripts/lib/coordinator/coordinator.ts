@@ -1,8 +1,10 @@
 /**
- * The coordinator: runs the off-chain relay, watches JobEscrow, re-executes a sample of submitted
- * jobs (proof of sampling: same model digest, seed, temperature 0) and files a dispute when the
- * output hash differs, and reports providers' performance (latency, availability) to the
- * reputation registry's oracle role (`setComponent(provider, Performance, value)`).
+ * The coordinator: runs the off-chain relay, runs a {@link Watcher} over JobEscrow (and BatchEscrow when
+ * deployed) — the same public sampling rule any watcher applies (`IMarketPolicy.isSampled`, seed = hash
+ * of the block that included the result), re-execution with the same model digest, seed and
+ * temperature 0, and a dispute when the output hash or the token count differs or when nobody serves
+ * the job's data — and reports providers' performance (latency, availability) to the reputation
+ * registry's oracle role (`setComponent(provider, Performance, value)`).
  *
  * Matching: the relay's `/v1/match` ranks the fresh offers (miners' heartbeats: models, asked price,
  * spare capacity) for a consumer's request with the SDK's `rankOffers`, each provider weighted by
@@ -11,23 +13,40 @@
  * opened without a quote is still matched by the providers themselves (first valid `claim` wins;
  * the escrow checks model, stake and tier).
  */
-import { keccak256, toHex, maxUint256, type Address } from "viem";
+import { maxUint256, type Address } from "viem";
 
-import { rankOffers, type RankOffersOptions } from "../../../sdk/src/agents/matcher.js";
-import { getTrustScore } from "../../../sdk/src/actions/reputation.js";
-import type { Hex } from "../../../sdk/src/zk/field.js";
+import {
+  getTrustScore,
+  rankOffers,
+  type AitbcContracts,
+  type Hex,
+  type RankOffersOptions,
+} from "../../../sdk/src/index.js";
+import { httpArchiveSource, functionArchiveSource, type ArchiveSource } from "../archive/client.js";
 import { ChainAdapter, revertName } from "../chain.js";
 import type { InferenceBackend } from "../ollama/backend.js";
-import { outputHash } from "../protocol.js";
+import { canonicalPayload } from "../protocol.js";
 import { sleep } from "../retry.js";
+import { Watcher, type WatchCheck, type WatchedJob } from "../watcher/watcher.js";
 import { startRelay, type MatchedOffer, type MatchRequest, type Offer, type Relay } from "./relay.js";
 
 export interface CoordinatorOptions {
   chain: ChainAdapter;
   /** Re-execution backends by model digest (lower-case hex). */
   verifiers: Map<string, { model: string; backend: InferenceBackend }>;
-  /** Share of submitted jobs re-executed (0–1, default 0.25). */
+  /**
+   * Re-execute this share (0–1) instead of the policy's rate — same public draw, so a higher share checks
+   * a superset of the rule's sample. Default: the policy's `sampleRateBps()` (1,000 bps without a policy).
+   */
   sampleRate?: number;
+  /** Extra addresses: `BatchEscrow` (watched when present) and `MarketPolicy` (the sample rate, checkers). */
+  contracts?: AitbcContracts;
+  /** Base URLs of archives to fetch job data from (miners', gateways'), after the relay's own copy. */
+  archives?: readonly string[];
+  /** Where the archives of a job's provider and consumer are (e.g. from a registry), asked first. */
+  archivesOf?: (job: WatchedJob) => readonly string[] | Promise<readonly string[]>;
+  /** First block the watcher scans (default 0). */
+  fromBlock?: bigint;
   /** Report performance to the reputation oracle role every this many ms (0: never; default 10 s). */
   reportEveryMs?: number;
   pollMs?: number;
@@ -55,19 +74,38 @@ export interface ProviderMetrics {
   disputed: number;
 }
 
-/** Deterministic sampling: job ids whose keccak falls below the rate. */
-export function sampled(jobId: bigint, rate: number): boolean {
-  if (rate >= 1) return true;
-  if (rate <= 0) return false;
-  const h = BigInt(keccak256(toHex(`aitbc-sample-${jobId}`)));
-  return Number(h % 10_000n) < rate * 10_000;
+/** A re-execution the coordinator's watcher made (jobs it sampled and could check). */
+export interface CoordinatorCheck {
+  jobKey: Hex;
+  jobId?: bigint;
+  batchId?: bigint;
+  index?: bigint;
+  outcome: WatchCheck["outcome"];
+  match: boolean;
+}
+
+/** A dispute the coordinator's watcher filed. */
+export interface CoordinatorDispute {
+  jobKey: Hex;
+  jobId?: bigint;
+  batchId?: bigint;
+  index?: bigint;
+  provider: Address;
+  /** The re-executed output's hash (absent when the data were withheld). */
+  expected?: Hex;
+  submitted: Hex;
+  reason: string;
+  hash: Hex;
 }
 
 export class Coordinator {
   relay!: Relay;
   readonly metrics = new Map<string, ProviderMetrics>();
-  readonly disputes: { jobId: bigint; provider: Address; expected: Hex; submitted: Hex }[] = [];
-  readonly checks: { jobId: bigint; match: boolean }[] = [];
+  /** The disputes filed. */
+  readonly disputes: CoordinatorDispute[] = [];
+  /** The sampled jobs it re-executed (or found withheld). */
+  readonly checks: CoordinatorCheck[] = [];
+  watcher!: Watcher;
   private readonly seen = new Map<string, { status: string; claimedAt?: number }>();
   private cursor = 1n;
   private stopping = false;
@@ -97,13 +135,62 @@ export class Coordinator {
         this.options.chain.config.addresses.escrow,
         maxUint256,
       ]);
+    this.watcher = new Watcher({
+      chain: this.options.chain,
+      contracts: { ...this.options.chain.contracts, ...this.options.contracts },
+      backends: this.options.verifiers,
+      sources: (job) => this.sourcesOf(job),
+      ...(this.options.sampleRate === undefined
+        ? {}
+        : { sampleRateBps: Math.round(this.options.sampleRate * 10_000) }),
+      ...(this.options.fromBlock === undefined ? {} : { fromBlock: this.options.fromBlock }),
+      pollMs: this.options.pollMs ?? 250,
+      onCheck: (check) => this.recordCheck(check),
+      log: this.log,
+    });
+    this.watcher.start();
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop;
+    await this.watcher?.stop();
     await this.relay.close();
+  }
+
+  /** The relay's copy first (prompts by hash, outputs by job id or job key), then the archives. */
+  private async sourcesOf(job: WatchedJob): Promise<ArchiveSource[]> {
+    const { prompts, results } = this.relay.state;
+    const relay = functionArchiveSource("coordinator relay", (_key, part) => {
+      if (part === "payload") {
+        const p = prompts.get(job.promptHash.toLowerCase());
+        return p ? canonicalPayload(p) : undefined;
+      }
+      const key = job.jobId?.toString() ?? job.jobKey;
+      return (results.get(key) ?? results.get(key.toLowerCase()))?.output;
+    });
+    const urls = [...((await this.options.archivesOf?.(job)) ?? []), ...(this.options.archives ?? [])];
+    return [relay, ...urls.map((u) => httpArchiveSource(u))];
+  }
+
+  private recordCheck(check: WatchCheck): void {
+    const { job } = check;
+    if (!["match", "mismatch", "withheld"].includes(check.outcome)) return;
+    const ids = { jobKey: job.jobKey, jobId: job.jobId, batchId: job.batchId, index: job.index };
+    const m = this.metricsOf(job.provider);
+    m.sampled++;
+    this.checks.push({ ...ids, outcome: check.outcome, match: check.outcome === "match" });
+    if (check.dispute === undefined) return;
+    m.disputed++;
+    this.disputes.push({
+      ...ids,
+      provider: job.provider,
+      expected: check.expected?.outputHash,
+      submitted: job.outputHash,
+      reason: check.reason ?? check.outcome,
+      hash: check.dispute,
+    });
   }
 
   /** A provider's on-chain trust score (0–1000), cached for `trustCacheMs`. */
@@ -205,8 +292,6 @@ export class Coordinator {
         m.submitted++;
         if (before?.claimedAt) m.latencyMsTotal += Date.now() - before.claimedAt;
         this.seen.set(key, { status: "checked" });
-        if (job.status === "Submitted" && sampled(id, this.options.sampleRate ?? 0.25))
-          await this.reexecute(id, job.provider, job.modelDigest, job.promptHash);
       } else if (job.status === "Refunded" && before?.claimedAt) {
         this.metricsOf(job.provider).expired++;
         this.seen.set(key, { status: "checked" });
@@ -218,33 +303,6 @@ export class Coordinator {
     }
     const every = this.options.reportEveryMs ?? 10_000;
     if (every > 0 && Date.now() - this.lastReport >= every) await this.reportPerformance();
-  }
-
-  /** Re-executes one job and disputes it when the output hash differs. */
-  async reexecute(jobId: bigint, provider: Address, modelDigest: Hex, promptHash: Hex): Promise<void> {
-    const verifier = this.options.verifiers.get(modelDigest.toLowerCase());
-    const payload = this.relay.state.prompts.get(promptHash.toLowerCase());
-    const sub = await this.options.chain.submission(jobId);
-    if (!verifier || !payload || !sub) return;
-    const result = await verifier.backend.infer({
-      model: verifier.model,
-      ...(payload.messages ? { messages: payload.messages } : { prompt: payload.prompt ?? "" }),
-      seed: payload.seed,
-      maxTokens: Number(sub.tokenCount) + 64,
-    });
-    const expected = outputHash(result.output);
-    const match = expected.toLowerCase() === sub.outputHash.toLowerCase();
-    this.metricsOf(provider).sampled++;
-    this.checks.push({ jobId, match });
-    if (match) return;
-    try {
-      await this.options.chain.write("escrow", "dispute", [jobId]);
-      this.metricsOf(provider).disputed++;
-      this.disputes.push({ jobId, provider, expected, submitted: sub.outputHash });
-      this.log(`job ${jobId}: re-execution gave a different output; dispute filed against ${provider}`);
-    } catch (error) {
-      this.log(`job ${jobId}: dispute failed (${revertName(error) ?? (error as Error).message})`);
-    }
   }
 
   /**
