@@ -65,6 +65,11 @@ describe("inference proofs bound to the job, the prompt and the model", function
     expect(await verifyInference(proof, { ...expected, prompt: promptBytes(FINANCE_PAYLOAD) })).to.equal(
       true,
     );
+    // With the job's on-chain prompt hash: the prompt must be the one it commits to.
+    const promptHash = keccak256(promptBytes(FINANCE_PAYLOAD));
+    expect(await verifyInference(proof, { ...expected, promptHash })).to.equal(true);
+    const otherHash = keccak256(promptBytes(FINANCE_PAYLOAD + " "));
+    expect(await verifyInference(proof, { ...expected, promptHash: otherHash })).to.equal(false);
     expect(await onChain(proof, recomputed(2n, FINANCE_PAYLOAD, JOB_ID))).to.equal(true);
     // A class other than the proof's is refused (the output of a built-in job is its label).
     expect(await verifyInference(proof, { ...expected, predictedClass: 0 })).to.equal(false);

@@ -1,5 +1,7 @@
+import { keccak256 } from "viem";
+
 import { InvalidInferenceError } from "../errors/zk.js";
-import { extractFeatures, packFeatures } from "../model/features.js";
+import { extractFeatures, packFeatures, promptBytes } from "../model/features.js";
 import { modelDigest, packWeights, runMlp, vocabularyHash, type QuantizedMlp } from "../model/mlp.js";
 import { BUILTIN_MODEL } from "../model/weights.js";
 import { bytes32ToBigInt, toField, type Hex } from "./field.js";
@@ -165,6 +167,8 @@ export interface InferenceExpectation {
   model?: QuantizedMlp;
   /** If given, the proof's class must also be this one (e.g. the index of the submitted label). */
   predictedClass?: number;
+  /** If given, `keccak256(prompt bytes)` must equal it (the job's on-chain prompt hash), as the checker requires. */
+  promptHash?: Hex;
 }
 
 /**
@@ -177,9 +181,10 @@ export interface InferenceExpectation {
  * @param expected The prompt, expected model digest and job key (see {@link InferenceExpectation}).
  * @param options Artifact location.
  * @returns `true` iff the proof shows that its class is the expected model's output on this prompt,
- * for this job.
+ * for this job (and, if `promptHash` is given, the prompt is the one it commits to).
  * @throws {InvalidInferenceError} if the expectation is malformed (digest not bytes32 or not a field
- * element, job key not a field element); {MalformedProofError} if the proof's signals are.
+ * element, job key not a field element, prompt hash not bytes32); {MalformedProofError} if the
+ * proof's signals are.
  * @example
  * ```ts
  * const ok = await verifyInference(result, { prompt: payload, modelDigest: BUILTIN_DIGEST, jobKey: jobId });
@@ -203,6 +208,16 @@ export async function verifyInference(
     jobKey = toField(expected.jobKey, "jobKey");
   } catch (cause) {
     throw new InvalidInferenceError("the expected model digest or job key is not a field element", cause);
+  }
+  if (expected.promptHash !== undefined) {
+    const actual = BigInt(keccak256(promptBytes(expected.prompt)));
+    let wanted: bigint;
+    try {
+      wanted = bytes32ToBigInt(expected.promptHash, "promptHash");
+    } catch (cause) {
+      throw new InvalidInferenceError("the expected prompt hash is not bytes32", cause);
+    }
+    if (actual !== wanted) return false;
   }
   const claimedClass = proof.publicSignals[0];
   if (claimedClass === undefined || claimedClass < 0n || claimedClass >= BigInt(model.nOut)) return false;
