@@ -281,7 +281,9 @@ describe("JobEscrow", function () {
       const jobId = await openAndClaim(market);
       const open = await openJob(market);
       const deadline = (await escrow.jobOf(jobId)).deadline;
-      await networkHelpers.time.increaseTo(deadline + 10n);
+      // Past both deadlines: the second job was opened later (block time follows the wall clock).
+      const openDeadline = (await escrow.jobOf(open)).deadline;
+      await networkHelpers.time.increaseTo((openDeadline > deadline ? openDeadline : deadline) + 10n);
       await expect(submitDefault(market, jobId))
         .to.be.revertedWithCustomError(escrow, "EscrowDeadlinePassed")
         .withArgs(jobId, deadline);
