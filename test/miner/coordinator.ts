@@ -157,7 +157,7 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
     const { output, tokenCount } = result({ output: tokens.join(""), tokens: tokens.length });
     const jobId = await openAndClaim(market, market.provider1, { promptHash: payloadHash(payload) });
     const outputHash = keccak256(stringToHex(output));
-    const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, { promptHash: payloadHash(payload), outputHash, tokenCount: BigInt(tokenCount) })); // prettier-ignore
+    const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment, { promptHash: payloadHash(payload), outputHash, tokenCount: BigInt(tokenCount) })); // prettier-ignore
     const tx = await market.escrow.connect(market.provider1).submitResult(jobId, outputHash, tokenCount, receipt.nullifier, proofArg(receipt)); // prettier-ignore
     const mined = await tx.wait();
     if (archived !== "none") archive.put(jobKeyOfJobId(jobId), { payload: canonicalPayload(payload), ...(archived === "both" ? { output } : {}) }); // prettier-ignore

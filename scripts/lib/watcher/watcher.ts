@@ -18,6 +18,8 @@ import { zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 
 import {
   batchEscrowAbi,
+  batchJobsRoot,
+  batchMerkleProof,
   claimWithheld,
   disputeBatchJob,
   disputeJob,
@@ -29,7 +31,7 @@ import {
   marketPolicyAbi,
   type AitbcContracts,
   type AitbcWriteClient,
-  type BatchJobLeaf,
+  type BatchLeaf,
   type WriteReturnType,
 } from "../../../sdk/src/index.js";
 import { revertName } from "../chain.js";
@@ -37,7 +39,6 @@ import type { InferenceBackend } from "../ollama/backend.js";
 import { outputHash, type JobPayload } from "../protocol.js";
 import { sleep } from "../retry.js";
 import { retrieveJobData, type ArchiveSource } from "../archive/client.js";
-import { batchLeafHash, batchProofOf, batchRootOf } from "./merkle.js";
 
 /** The sample rate the policy starts with (10%), used only where no `MarketPolicy` is deployed. */
 export const DEFAULT_SAMPLE_RATE_BPS = 1_000;
@@ -52,7 +53,7 @@ export interface WatchedJob {
   /** BatchEscrow batch and index (kind "batch"). */
   batchId?: bigint;
   index?: bigint;
-  leaf?: BatchJobLeaf;
+  leaf?: BatchLeaf;
   provider: Address;
   consumer: Address;
   modelDigest: Hex;
@@ -235,12 +236,12 @@ export class Watcher {
     for (const log of logs) {
       const batchId = log.args.batchId!;
       if (!providers.has(batchId)) providers.set(batchId, (await this.batchOf(batchId)).provider);
-      const leaf: BatchJobLeaf = {
+      const leaf: BatchLeaf = {
         index: log.args.index!,
         requestDigest: log.args.requestDigest!,
         consumer: log.args.consumer!,
         outputHash: log.args.outputHash!,
-        tokenCount: Number(log.args.tokenCount!),
+        tokenCount: log.args.tokenCount!,
         fee: log.args.fee!,
       };
       out.push({
@@ -254,8 +255,8 @@ export class Watcher {
         modelDigest: log.args.modelDigest!,
         promptHash: log.args.promptHash!,
         outputHash: leaf.outputHash,
-        tokenCount: leaf.tokenCount,
-        maxTokens: leaf.tokenCount,
+        tokenCount: Number(leaf.tokenCount),
+        maxTokens: Number(leaf.tokenCount),
         seed: log.blockHash,
         blockNumber: log.blockNumber,
       });
@@ -380,11 +381,10 @@ export class Watcher {
         ));
       } else {
         const jobs = await getSettledBatchJobs(chain.public, { contracts, batchId: job.batchId!, fromBlock: job.blockNumber }); // prettier-ignore
-        const leaves = jobs.map(batchLeafHash);
         const batch = await this.batchOf(job.batchId!);
-        if (batchRootOf(leaves).toLowerCase() !== batch.jobsRoot.toLowerCase())
+        if (batchJobsRoot(jobs).toLowerCase() !== batch.jobsRoot.toLowerCase())
           throw new Error(`the batch's events do not rebuild its jobsRoot ${batch.jobsRoot}`);
-        const proof = batchProofOf(leaves, Number(job.index!));
+        const proof = batchMerkleProof(jobs, Number(job.index!));
         ({ hash } = await chain.send("disputeBatchJob", (client) => disputeBatchJob(client, { contracts, batchId: job.batchId!, leaf: job.leaf!, proof }))); // prettier-ignore
         this.pendingClaims.push({ batchId: job.batchId!, index: job.index! });
       }
