@@ -43,6 +43,9 @@ import { retrieveJobData, type ArchiveSource } from "../archive/client.js";
 /** The sample rate the policy starts with (10%), used only where no `MarketPolicy` is deployed. */
 export const DEFAULT_SAMPLE_RATE_BPS = 1_000;
 
+/** Most blocks scanned per log query. */
+export const MAX_LOG_RANGE = 5_000n;
+
 /** A settled job as the watcher sees it. */
 export interface WatchedJob {
   kind: "job" | "batch";
@@ -167,19 +170,25 @@ export class Watcher {
 
   private async run() {
     while (!this.stopping) {
+      let behind = false;
       try {
-        await this.tick();
+        behind = await this.tick();
       } catch (error) {
         this.log(`poll failed: ${(error as Error).message}`);
       }
-      await sleep(this.options.pollMs ?? 1_000);
+      if (!behind) await sleep(this.options.pollMs ?? 1_000);
     }
   }
 
-  /** One round: new results up to the latest block, then due withheld claims. */
-  async tick(): Promise<void> {
+  /**
+   * One round: new results (up to {@link MAX_LOG_RANGE} blocks on), then due withheld claims.
+   * @returns Whether blocks remain to be scanned (the loop then goes on without waiting).
+   */
+  async tick(): Promise<boolean> {
     const client = this.options.chain.public;
-    const latest = await client.getBlockNumber();
+    const head = await client.getBlockNumber();
+    // At most MAX_LOG_RANGE blocks per log query (RPC providers cap ranges); the rest next round.
+    const latest = head - this.cursor >= MAX_LOG_RANGE ? this.cursor + MAX_LOG_RANGE - 1n : head;
     if (latest >= this.cursor) {
       const jobs = [
         ...(await this.jobResults(this.cursor, latest)),
@@ -187,7 +196,7 @@ export class Watcher {
       ];
       jobs.sort((a, b) => (a.blockNumber < b.blockNumber ? -1 : a.blockNumber > b.blockNumber ? 1 : 0));
       for (const job of jobs) {
-        if (this.stopping) return;
+        if (this.stopping) return false;
         const id = `${job.kind}:${job.jobKey.toLowerCase()}:${job.batchId ?? ""}`;
         if (this.done.has(id)) continue;
         const check = await this.check(job);
@@ -199,6 +208,7 @@ export class Watcher {
       this.cursor = latest + 1n;
     }
     await this.claimDue();
+    return latest < head;
   }
 
   private async jobResults(fromBlock: bigint, toBlock: bigint): Promise<WatchedJob[]> {
