@@ -1,7 +1,6 @@
 /**
- * The job archive (what a miner or gateway keeps for the challenge window, served over HTTP), the
- * hash-checked retrieval a watcher does from several sources, and the batch Merkle tree the watcher
- * rebuilds from `BatchJobSettled` events to dispute one job.
+ * The job archive (what a miner or gateway keeps for the challenge window, served over HTTP) and the
+ * hash-checked retrieval a watcher does from several sources.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -10,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
-import { AbiCoder, keccak256 as ethersKeccak, solidityPackedKeccak256 } from "ethers";
 import { keccak256, stringToHex, type Hex } from "viem";
 
 import { ArchiveKeyError, DEFAULT_RETENTION_MS, handleArchiveRequest, JobArchive } from "../../scripts/lib/archive/archive.js"; // prettier-ignore
@@ -21,13 +19,7 @@ import {
   retrieveJobData,
 } from "../../scripts/lib/archive/client.js";
 import { canonicalPayload, payloadHash, type JobPayload } from "../../scripts/lib/protocol.js";
-import {
-  batchLeafHash,
-  batchProofOf,
-  batchRootOf,
-  verifyBatchProof,
-} from "../../scripts/lib/watcher/merkle.js";
-import { jobKeyOfJobId, type BatchJobLeaf } from "../../sdk/src/index.js";
+import { jobKeyOfJobId } from "../../sdk/src/index.js";
 
 const KEY = jobKeyOfJobId(7n);
 const PAYLOAD: JobPayload = { model: "llama3.2:1b", prompt: "Is it going to rain in Zürich? ☔", seed: 42, nonce: "n-1" }; // prettier-ignore
@@ -131,54 +123,6 @@ describe("archive: job data kept for the challenge window and served for watcher
     } finally {
       server.close();
       honest.close();
-    }
-  });
-});
-
-describe("batch Merkle tree (BatchEscrow's: commutative keccak pairs, odd node carried up)", function () {
-  const leaf = (i: number): BatchJobLeaf => ({
-    index: BigInt(i),
-    requestDigest: ethersKeccak(AbiCoder.defaultAbiCoder().encode(["uint256"], [i])) as Hex,
-    consumer: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-    outputHash: ethersKeccak(AbiCoder.defaultAbiCoder().encode(["string"], [`out ${i}`])) as Hex,
-    tokenCount: 37 + i,
-    fee: BigInt(37 + i) * 2_000_000_000_000_000n,
-  });
-  /** OpenZeppelin's Hashes.commutativeKeccak256, written with ethers. */
-  const pair = (a: string, b: string) =>
-    BigInt(a) < BigInt(b) ? solidityPackedKeccak256(["bytes32", "bytes32"], [a, b]) : solidityPackedKeccak256(["bytes32", "bytes32"], [b, a]); // prettier-ignore
-
-  it("hashes a leaf as keccak256(abi.encode(BatchLeaf))", () => {
-    const l = leaf(3);
-    const encoded = AbiCoder.defaultAbiCoder().encode(
-      ["tuple(uint256,bytes32,address,bytes32,uint32,uint256)"],
-      [[l.index, l.requestDigest, l.consumer, l.outputHash, l.tokenCount, l.fee]],
-    );
-    expect(batchLeafHash(l)).to.equal(ethersKeccak(encoded));
-  });
-
-  it("builds the root level by level: 1, 2, 3 and 5 leaves by hand", () => {
-    const h = [0, 1, 2, 3, 4].map((i) => batchLeafHash(leaf(i)));
-    expect(batchRootOf([h[0]!])).to.equal(h[0]);
-    expect(batchRootOf(h.slice(0, 2))).to.equal(pair(h[0]!, h[1]!));
-    expect(batchRootOf(h.slice(0, 3))).to.equal(pair(pair(h[0]!, h[1]!), h[2]!));
-    expect(batchRootOf(h)).to.equal(pair(pair(pair(h[0]!, h[1]!), pair(h[2]!, h[3]!)), h[4]!));
-    expect(() => batchRootOf([])).to.throw(RangeError);
-  });
-
-  it("gives a proof for every leaf of batches of 1…33 and 64 that verifies; a changed leaf or proof does not", () => {
-    for (const n of [...Array.from({ length: 33 }, (_, i) => i + 1), 64]) {
-      const hashes = Array.from({ length: n }, (_, i) => batchLeafHash(leaf(i)));
-      const root = batchRootOf(hashes);
-      for (let i = 0; i < n; i++) {
-        const proof = batchProofOf(hashes, i);
-        expect(verifyBatchProof(proof, root, hashes[i]!), `n=${n} i=${i}`).to.equal(true);
-        expect(proof.length).to.be.at.most(Math.ceil(Math.log2(n)));
-      }
-      const cheat = batchLeafHash({ ...leaf(0), tokenCount: 100 });
-      expect(verifyBatchProof(batchProofOf(hashes, 0), root, cheat)).to.equal(false);
-      if (n > 1) expect(verifyBatchProof(batchProofOf(hashes, 1), root, hashes[0]!)).to.equal(false);
-      expect(() => batchProofOf(hashes, n)).to.throw(RangeError);
     }
   });
 });

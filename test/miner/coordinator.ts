@@ -157,7 +157,7 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
     const { output, tokenCount } = result({ output: tokens.join(""), tokens: tokens.length });
     const jobId = await openAndClaim(market, market.provider1, { promptHash: payloadHash(payload) });
     const outputHash = keccak256(stringToHex(output));
-    const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, { promptHash: payloadHash(payload), outputHash, tokenCount: BigInt(tokenCount) })); // prettier-ignore
+    const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment, { promptHash: payloadHash(payload), outputHash, tokenCount: BigInt(tokenCount) })); // prettier-ignore
     const tx = await market.escrow.connect(market.provider1).submitResult(jobId, outputHash, tokenCount, receipt.nullifier, proofArg(receipt)); // prettier-ignore
     const mined = await tx.wait();
     if (archived !== "none") archive.put(jobKeyOfJobId(jobId), { payload: canonicalPayload(payload), ...(archived === "both" ? { output } : {}) }); // prettier-ignore
@@ -175,6 +175,12 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
       log: () => undefined,
       ...options,
     });
+  /** Ticks until the watcher has scanned up to the head. */
+  const drain = async (w: Watcher) => {
+    while (await w.tick()) {
+      // the next chunk of blocks
+    }
+  };
   const balances = async () => ({
     watcher: await market.token.balanceOf(market.challenger.address),
     escrow: await market.token.balanceOf(await market.escrow.getAddress()),
@@ -269,25 +275,35 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
     expect(await policyRate.sampleRateBps()).to.equal(1_000); // the policy's default, read on-chain
   });
 
+  it("scans long ranges in chunks of 5,000 blocks and goes on until the head", async () => {
+    await market.networkHelpers.mine(6_000);
+    const { jobId } = await job(30, (real) => ({ output: real.output, tokenCount: real.tokens }));
+    const w = watcher({ fromBlock: 0n });
+    expect(await w.tick()).to.equal(true); // blocks 0…4,999: behind
+    expect(await w.tick()).to.equal(false); // the rest, up to the head
+    expect(w.checks.at(-1)!.job.jobId).to.equal(jobId);
+    expect(w.checks.at(-1)!.outcome).to.equal("match");
+  });
+
   it("checks exactly the jobs the public rule picks at the default 1,000 bps (no policy deployed: the design default)", async () => {
     for (let i = 0; i < 12; i++)
       await job(10 + i, (real) => ({ output: real.output, tokenCount: real.tokens }));
     const w = watcher({ fromBlock: 0n, sampleRateBps: undefined });
     expect(await w.sampleRateBps()).to.equal(1_000);
-    await w.tick();
+    await drain(w);
     const rule = submitted.filter((s) => isSampled({ seed: s.blockHash, jobKey: jobKeyOfJobId(s.jobId), sampleRateBps: 1_000 })); // prettier-ignore
     const checked = w.checks.filter((c) => c.outcome !== "not-sampled").map((c) => c.job.jobId);
     expect(checked).to.deep.equal(rule.map((s) => s.jobId));
     expect(w.checks.length).to.equal(submitted.length);
     // At 5,000 bps the same draw picks a superset; 17 jobs leave none picked with probability 2^-17.
     const half = watcher({ fromBlock: 0n, sampleRateBps: 5_000 });
-    await half.tick();
+    await drain(half);
     const halfRule = submitted.filter((s) => isSampled({ seed: s.blockHash, jobKey: jobKeyOfJobId(s.jobId), sampleRateBps: 5_000 })); // prettier-ignore
     expect(half.checks.filter((c) => c.outcome !== "not-sampled").map((c) => c.job.jobId)).to.deep.equal(halfRule.map((s) => s.jobId)); // prettier-ignore
     expect(halfRule.length).to.be.greaterThan(0);
     for (const s of rule) expect(halfRule).to.deep.include(s);
     const none = watcher({ fromBlock: 0n, sampleRateBps: 0 });
-    await none.tick();
+    await drain(none);
     expect(none.checks.every((c) => c.outcome === "not-sampled")).to.equal(true);
   });
 });

@@ -17,9 +17,11 @@ import { httpArchiveSource } from "../../scripts/lib/archive/client.js";
 import { ChainAdapter } from "../../scripts/lib/chain.js";
 import { OllamaBackend } from "../../scripts/lib/ollama/backend.js";
 import { canonicalPayload, payloadHash, type JobPayload } from "../../scripts/lib/protocol.js";
-import { batchLeafHash, batchProofOf, batchRootOf } from "../../scripts/lib/watcher/merkle.js";
 import { Watcher } from "../../scripts/lib/watcher/watcher.js";
 import {
+  batchJobsRoot,
+  batchLeafHash,
+  batchMerkleProof,
   claimWithheld,
   ContractRevertError,
   disputeBatchJob,
@@ -142,10 +144,10 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
       const leaves = await Promise.all(
         jobs.map(
           async (j, i) =>
-          batchLeafHash({ index: BigInt(i), requestDigest: (await escrow.requestDigest(j.request)) as Hex, consumer: j.request.consumer, outputHash: j.outputHash, tokenCount: j.tokenCount, fee: BigInt(j.tokenCount) * PRICE }), // prettier-ignore
+          batchLeafHash({ index: BigInt(i), requestDigest: (await escrow.requestDigest(j.request)) as Hex, consumer: j.request.consumer, outputHash: j.outputHash, tokenCount: BigInt(j.tokenCount), fee: BigInt(j.tokenCount) * PRICE }), // prettier-ignore
         ),
       );
-      const commitment = await escrow.batchCommitment(provider!.address, batchRootOf(leaves), jobs.length);
+      const commitment = await escrow.batchCommitment(provider!.address, batchJobsRoot(leaves), jobs.length);
       const proof = await verifier.proofFor([IDENTITY, commitment]);
       const tx = await escrow.connect(provider).settleBatch(jobs, [...proof]);
       const mined = await tx.wait();
@@ -160,7 +162,7 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
             request: { ...requests[i]!, ...(r === "tampered" ? { maxTokens: 1_000 } : {}) },
           });
       }
-      return { batchId, fromBlock: BigInt(mined!.blockNumber), requests, texts, root: batchRootOf(leaves) };
+      return { batchId, fromBlock: BigInt(mined!.blockNumber), requests, texts, root: batchJobsRoot(leaves) };
     }
     return { connection, ethers, token, policy, escrow, contracts, chainOf, settle, provider: provider!, consumer: consumer!, watcherAccount: watcherAccount!, arbiter: arbiter!, stranger: stranger! }; // prettier-ignore
   }
@@ -206,9 +208,9 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
     const { walletFor } = viemClients(m.connection);
     const stranger = walletFor(m.stranger.address);
     const strangerBalance = await m.token.balanceOf(m.stranger.address);
-    const tampered = await rejection<ContractRevertError>(disputeBatchJob(stranger, { contracts: m.contracts, batchId, leaf: { ...jobs[0]!, tokenCount: 3 }, proof: batchProofOf(hashes, 0) })); // prettier-ignore
+    const tampered = await rejection<ContractRevertError>(disputeBatchJob(stranger, { contracts: m.contracts, batchId, leaf: { ...jobs[0]!, tokenCount: 3n }, proof: batchMerkleProof(hashes, 0) })); // prettier-ignore
     expect(tampered.errorName).to.equal("BatchInvalidLeaf");
-    const twice = await rejection<ContractRevertError>(disputeBatchJob(stranger, { contracts: m.contracts, batchId, leaf: jobs[1]!, proof: batchProofOf(hashes, 1) })); // prettier-ignore
+    const twice = await rejection<ContractRevertError>(disputeBatchJob(stranger, { contracts: m.contracts, batchId, leaf: jobs[1]!, proof: batchMerkleProof(hashes, 1) })); // prettier-ignore
     expect(twice.errorName).to.equal("BatchWrongDisputeStatus");
     expect(await m.token.balanceOf(m.stranger.address)).to.equal(strangerBalance);
 

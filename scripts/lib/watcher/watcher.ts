@@ -18,6 +18,8 @@ import { zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 
 import {
   batchEscrowAbi,
+  batchJobsRoot,
+  batchMerkleProof,
   claimWithheld,
   disputeBatchJob,
   disputeJob,
@@ -29,7 +31,7 @@ import {
   marketPolicyAbi,
   type AitbcContracts,
   type AitbcWriteClient,
-  type BatchJobLeaf,
+  type BatchLeaf,
   type WriteReturnType,
 } from "../../../sdk/src/index.js";
 import { revertName } from "../chain.js";
@@ -37,10 +39,12 @@ import type { InferenceBackend } from "../ollama/backend.js";
 import { outputHash, type JobPayload } from "../protocol.js";
 import { sleep } from "../retry.js";
 import { retrieveJobData, type ArchiveSource } from "../archive/client.js";
-import { batchLeafHash, batchProofOf, batchRootOf } from "./merkle.js";
 
 /** The sample rate the policy starts with (10%), used only where no `MarketPolicy` is deployed. */
 export const DEFAULT_SAMPLE_RATE_BPS = 1_000;
+
+/** Most blocks scanned per log query. */
+export const MAX_LOG_RANGE = 5_000n;
 
 /** A settled job as the watcher sees it. */
 export interface WatchedJob {
@@ -52,7 +56,7 @@ export interface WatchedJob {
   /** BatchEscrow batch and index (kind "batch"). */
   batchId?: bigint;
   index?: bigint;
-  leaf?: BatchJobLeaf;
+  leaf?: BatchLeaf;
   provider: Address;
   consumer: Address;
   modelDigest: Hex;
@@ -166,19 +170,25 @@ export class Watcher {
 
   private async run() {
     while (!this.stopping) {
+      let behind = false;
       try {
-        await this.tick();
+        behind = await this.tick();
       } catch (error) {
         this.log(`poll failed: ${(error as Error).message}`);
       }
-      await sleep(this.options.pollMs ?? 1_000);
+      if (!behind) await sleep(this.options.pollMs ?? 1_000);
     }
   }
 
-  /** One round: new results up to the latest block, then due withheld claims. */
-  async tick(): Promise<void> {
+  /**
+   * One round: new results (up to {@link MAX_LOG_RANGE} blocks on), then due withheld claims.
+   * @returns Whether blocks remain to be scanned (the loop then goes on without waiting).
+   */
+  async tick(): Promise<boolean> {
     const client = this.options.chain.public;
-    const latest = await client.getBlockNumber();
+    const head = await client.getBlockNumber();
+    // At most MAX_LOG_RANGE blocks per log query (RPC providers cap ranges); the rest next round.
+    const latest = head - this.cursor >= MAX_LOG_RANGE ? this.cursor + MAX_LOG_RANGE - 1n : head;
     if (latest >= this.cursor) {
       const jobs = [
         ...(await this.jobResults(this.cursor, latest)),
@@ -186,7 +196,7 @@ export class Watcher {
       ];
       jobs.sort((a, b) => (a.blockNumber < b.blockNumber ? -1 : a.blockNumber > b.blockNumber ? 1 : 0));
       for (const job of jobs) {
-        if (this.stopping) return;
+        if (this.stopping) return false;
         const id = `${job.kind}:${job.jobKey.toLowerCase()}:${job.batchId ?? ""}`;
         if (this.done.has(id)) continue;
         const check = await this.check(job);
@@ -198,6 +208,7 @@ export class Watcher {
       this.cursor = latest + 1n;
     }
     await this.claimDue();
+    return latest < head;
   }
 
   private async jobResults(fromBlock: bigint, toBlock: bigint): Promise<WatchedJob[]> {
@@ -235,12 +246,12 @@ export class Watcher {
     for (const log of logs) {
       const batchId = log.args.batchId!;
       if (!providers.has(batchId)) providers.set(batchId, (await this.batchOf(batchId)).provider);
-      const leaf: BatchJobLeaf = {
+      const leaf: BatchLeaf = {
         index: log.args.index!,
         requestDigest: log.args.requestDigest!,
         consumer: log.args.consumer!,
         outputHash: log.args.outputHash!,
-        tokenCount: Number(log.args.tokenCount!),
+        tokenCount: log.args.tokenCount!,
         fee: log.args.fee!,
       };
       out.push({
@@ -254,8 +265,8 @@ export class Watcher {
         modelDigest: log.args.modelDigest!,
         promptHash: log.args.promptHash!,
         outputHash: leaf.outputHash,
-        tokenCount: leaf.tokenCount,
-        maxTokens: leaf.tokenCount,
+        tokenCount: Number(leaf.tokenCount),
+        maxTokens: Number(leaf.tokenCount),
         seed: log.blockHash,
         blockNumber: log.blockNumber,
       });
@@ -380,11 +391,10 @@ export class Watcher {
         ));
       } else {
         const jobs = await getSettledBatchJobs(chain.public, { contracts, batchId: job.batchId!, fromBlock: job.blockNumber }); // prettier-ignore
-        const leaves = jobs.map(batchLeafHash);
         const batch = await this.batchOf(job.batchId!);
-        if (batchRootOf(leaves).toLowerCase() !== batch.jobsRoot.toLowerCase())
+        if (batchJobsRoot(jobs).toLowerCase() !== batch.jobsRoot.toLowerCase())
           throw new Error(`the batch's events do not rebuild its jobsRoot ${batch.jobsRoot}`);
-        const proof = batchProofOf(leaves, Number(job.index!));
+        const proof = batchMerkleProof(jobs, Number(job.index!));
         ({ hash } = await chain.send("disputeBatchJob", (client) => disputeBatchJob(client, { contracts, batchId: job.batchId!, leaf: job.leaf!, proof }))); // prettier-ignore
         this.pendingClaims.push({ batchId: job.batchId!, index: job.index! });
       }

@@ -23,22 +23,8 @@ import {
   type WriteReturnType,
 } from "../utils/client.js";
 import { assertAddress, assertAmount, assertBytes32, maxUint } from "../utils/validate.js";
+import type { BatchLeaf } from "../zk/batch.js";
 import { ensureAllowance } from "./token.js";
-
-/** A job as committed in its batch's Merkle tree (`IBatchEscrow.BatchLeaf`; amounts in wei). */
-export interface BatchJobLeaf {
-  /** Position of the job in the batch (0-based). */
-  index: bigint;
-  /** EIP-712 digest of the consumer's request (the job key of the sampling rule). */
-  requestDigest: Hex;
-  consumer: Address;
-  /** keccak256 of the output. */
-  outputHash: Hex;
-  /** Tokens paid for. */
-  tokenCount: number;
-  /** tokenCount × pricePerToken, wei. */
-  fee: bigint;
-}
 
 /** A consumer's signed request as `revealBatchJob` takes it (`IBatchEscrow.BatchJobRequest`). */
 export interface BatchRevealRequest {
@@ -56,7 +42,7 @@ export interface BatchRevealRequest {
 }
 
 /** One job of a settled batch as its `BatchJobSettled` event tells it. */
-export interface SettledBatchJob extends BatchJobLeaf {
+export interface SettledBatchJob extends BatchLeaf {
   batchId: bigint;
   modelDigest: Hex;
   promptHash: Hex;
@@ -75,13 +61,13 @@ export interface BatchJobParameters extends WriteParameters {
   index: bigint;
 }
 
-function checkLeaf(leaf: BatchJobLeaf) {
+function checkLeaf(leaf: BatchLeaf) {
   return {
     index: assertAmount(leaf.index, "leaf.index", { max: maxUint(256) }),
     requestDigest: assertBytes32(leaf.requestDigest, "leaf.requestDigest"),
     consumer: assertAddress(leaf.consumer, "leaf.consumer"),
     outputHash: assertBytes32(leaf.outputHash, "leaf.outputHash"),
-    tokenCount: Number(assertAmount(BigInt(leaf.tokenCount), "leaf.tokenCount", { max: maxUint(32) })),
+    tokenCount: Number(assertAmount(leaf.tokenCount, "leaf.tokenCount", { max: maxUint(32) })),
     fee: assertAmount(leaf.fee, "leaf.fee (wei)"),
   };
 }
@@ -96,7 +82,7 @@ function checkLeaf(leaf: BatchJobLeaf) {
  * @example
  * ```ts
  * const jobs = await getSettledBatchJobs(publicClient, { contracts, batchId: 1n });
- * const proof = batchMerkleProof(jobs, 3);
+ * const proof = batchMerkleProof(jobs, 3); // the leaf fields are the tree's leaves
  * ```
  */
 export async function getSettledBatchJobs(
@@ -123,7 +109,7 @@ export async function getSettledBatchJobs(
       requestDigest: log.args.requestDigest!,
       consumer: log.args.consumer!,
       outputHash: log.args.outputHash!,
-      tokenCount: Number(log.args.tokenCount!),
+      tokenCount: log.args.tokenCount!,
       fee: log.args.fee!,
       modelDigest: log.args.modelDigest!,
       promptHash: log.args.promptHash!,
@@ -154,7 +140,7 @@ export async function disputeBatchJob(
   parameters: {
     contracts: AitbcContracts;
     batchId: bigint;
-    leaf: BatchJobLeaf;
+    leaf: BatchLeaf;
     proof: readonly Hex[];
   } & WriteParameters,
 ): Promise<WriteReturnType> {
