@@ -53,11 +53,12 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
   }
   const batchEscrow = (await deploymentContracts(flags)).BatchEscrow as Address | undefined;
   let batching = flags.batchTopUp > 0n && batchEscrow !== undefined;
+  let note: string | undefined; // said once the gateway serves (a failed start stays one line)
   if (batching && flags.agentWallet) {
     const allowed = await chain.public.readContract({ address: flags.agentWallet, abi: agentWalletAbi, functionName: "isSignatureVerifier", args: [batchEscrow!] }); // prettier-ignore
     if (!allowed) {
       batching = false;
-      console.log(`[gateway] per-job jobs only: the AgentWallet ${flags.agentWallet} does not accept its agent key's signatures towards BatchEscrow ${batchEscrow} (its owner enables batch requests with setSignatureVerifier(${batchEscrow}, true))`); // prettier-ignore
+      note = `[gateway] per-job jobs only: the AgentWallet ${flags.agentWallet} does not accept its agent key's signatures towards BatchEscrow ${batchEscrow} (its owner enables batch requests with setSignatureVerifier(${batchEscrow}, true))`; // prettier-ignore
     }
   }
   if (batching) chain.config.addresses.batchEscrow = batchEscrow;
@@ -73,6 +74,7 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
     port: flags.port,
     ...(batching ? { batch: { topUp: flags.batchTopUp } } : {}),
   });
+  if (note) console.log(note);
   console.log(`[gateway] Ollama API at ${gateway.url}; paying from ${flags.agentWallet ?? chain.address}${batching ? `; jobs as batch requests (deposit top-up ${flags.batchTopUp} wei)` : ""}`); // prettier-ignore
   return gateway;
 }
