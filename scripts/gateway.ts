@@ -52,15 +52,16 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
     await assertAgentWallet(chain, flags.agentWallet, factory);
   }
   const batchEscrow = (await deploymentContracts(flags)).BatchEscrow as Address | undefined;
-  const batching = flags.batchTopUp > 0n && batchEscrow !== undefined;
-  if (batching) {
-    chain.config.addresses.batchEscrow = batchEscrow;
-    if (flags.agentWallet) {
-      const allowed = await chain.public.readContract({ address: flags.agentWallet, abi: agentWalletAbi, functionName: "isSignatureVerifier", args: [batchEscrow] }); // prettier-ignore
-      if (!allowed)
-        throw new Error(`the AgentWallet ${flags.agentWallet} does not accept its agent key's signatures towards BatchEscrow ${batchEscrow}: its owner must call setSignatureVerifier(${batchEscrow}, true), or pass --batch-top-up 0`); // prettier-ignore
+  let batching = flags.batchTopUp > 0n && batchEscrow !== undefined;
+  let note: string | undefined; // said once the gateway serves (a failed start stays one line)
+  if (batching && flags.agentWallet) {
+    const allowed = await chain.public.readContract({ address: flags.agentWallet, abi: agentWalletAbi, functionName: "isSignatureVerifier", args: [batchEscrow!] }); // prettier-ignore
+    if (!allowed) {
+      batching = false;
+      note = `[gateway] per-job jobs only: the AgentWallet ${flags.agentWallet} does not accept its agent key's signatures towards BatchEscrow ${batchEscrow} (its owner enables batch requests with setSignatureVerifier(${batchEscrow}, true))`; // prettier-ignore
     }
   }
+  if (batching) chain.config.addresses.batchEscrow = batchEscrow;
   const gateway = await startGateway({
     chain,
     relayUrl: flags.coordinator,
@@ -73,7 +74,8 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
     port: flags.port,
     ...(batching ? { batch: { topUp: flags.batchTopUp } } : {}),
   });
-  console.log(`[gateway] Ollama API at ${gateway.url}; paying from ${flags.agentWallet ?? chain.address}`);
+  if (note) console.log(note);
+  console.log(`[gateway] Ollama API at ${gateway.url}; paying from ${flags.agentWallet ?? chain.address}${batching ? `; jobs as batch requests (deposit top-up ${flags.batchTopUp} wei)` : ""}`); // prettier-ignore
   return gateway;
 }
 

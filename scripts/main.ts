@@ -16,7 +16,8 @@
  *    the agent wallet keeps a deposit in BatchEscrow (through `payInto`, within its spending limit),
  *    the agent key signs one `BatchJobRequest` per job for the matched miner, and each miner settles
  *    its answered requests in batches (`AITBC_BATCH_SIZE`, default 8, or after `AITBC_BATCH_MAX_WAIT`
- *    seconds, default 2) with one proof per batch; the challenge window is passed by moving chain
+ *    seconds, default 6) with one proof per batch (`AITBC_BATCH_CONCURRENCY`, default 16, requests in
+ *    flight together, so batches fill); the challenge window is passed by moving chain
  *    time, then jobs and batches are finalized and the miners withdraw;
  * 5. runs one governance proposal through its whole life (human and agent votes, council 3 of 5);
  * 6. prints the report and writes it as JSON: among others the all-in gas per job of each path
@@ -265,16 +266,17 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- prompts through the gateway
   const limit = limiter(opts.concurrency);
+  const batchLimit = limiter(opts.batchConcurrency);
   type Matched = "quote" | "open" | "batch";
   const results: { prompt: string; answer: string; jobId: string; tokens: number; fee: bigint; provider: string; matched: Matched; path: "per-job" | "batch"; batch?: { batch_id: string; index: number; request_digest: string }; ms: number }[] = []; // prettier-ignore
   const jobsStart = performance.now();
   let done = 0;
-  const phase = (indices: number[], host: string) =>
+  const phase = (indices: number[], host: string, lim: typeof limit) =>
     Promise.all(
       indices
         .map((i) => [prompts[i]!, i] as const)
         .map(([p, i]) =>
-          limit(async () => {
+          lim(async () => {
             const client = new Ollama({ host });
             const started = performance.now();
             const text = p.prompt ?? p.messages!.map((m) => m.content).join(" ");
@@ -313,8 +315,8 @@ async function main(): Promise<void> {
         ),
     );
   const all = prompts.map((_, i) => i);
-  await phase(all.slice(0, singles), singleGateway.url);
-  if (batchGateway) await phase(all.slice(singles), batchGateway.url);
+  await phase(all.slice(0, singles), singleGateway.url, limit);
+  if (batchGateway) await phase(all.slice(singles), batchGateway.url, batchLimit);
   const jobsWallMs = performance.now() - jobsStart;
   say(
     `all ${prompts.length} answers arrived in ${(jobsWallMs / 1000).toFixed(1)} s; now passing the 1-day challenge window`,

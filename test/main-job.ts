@@ -163,6 +163,7 @@ describe("the main job (npm run demo) as a child process", function () {
     for (const section of ["Jobs", "Miners (trust score", "Gas per action", "Summary:", "Tally:"])
       expect(r.stdout).to.include(section);
 
+    type PathGas = Record<string, string>;
     const json = JSON.parse(readFileSync(report, "utf8")) as {
       backend: { kind: string; model: string; reason: string };
       jobs: {
@@ -172,9 +173,13 @@ describe("the main job (npm run demo) as a child process", function () {
         receiptProofMs?: number;
         answer: string;
         matched: string;
+        path: string;
+        batch?: { batch_id: string; request_digest: string };
       }[];
-      totals: { sent: number; settled: number; fees: string; matchedByQuote: number; matchedOpen: number };
-      gas: Record<string, { count: number; mean: string }>;
+      totals: { sent: number; settled: number; fees: string; matchedByQuote: number; matchedOpen: number; matchedBatch: number }; // prettier-ignore
+      gas: Record<string, { count: number; mean: string; total: string }>;
+      batches: { jobs: number; batches: number; sizes: number[]; gas: PathGas; gasPerJob: PathGas };
+      perJobPath: { jobs: number; gas: PathGas; gasPerJob: PathGas };
       trust: { provider: string; score: number; tier: string }[];
       proposal: {
         finalState: string;
@@ -188,20 +193,40 @@ describe("the main job (npm run demo) as a child process", function () {
     expect(json.jobs).to.have.length(3);
     expect(json.jobs.map((j) => j.status)).to.deep.equal(["Settled", "Settled", "Settled"]);
     expect(json.jobs.map((j) => j.answer)).to.deep.equal(["weather", "sports", "finance"]);
-    for (const j of json.jobs) {
-      expect(BigInt(j.fee)).to.equal(BigInt(j.tokens) * 10n ** 15n);
-      expect(j.receiptProofMs).to.be.a("number").greaterThan(0);
-    }
+    for (const j of json.jobs) expect(BigInt(j.fee)).to.equal(BigInt(j.tokens) * 10n ** 15n);
     expect(json.totals).to.include({ sent: 3, settled: 3 });
     expect(BigInt(json.totals.fees)).to.equal(json.jobs.reduce((s, j) => s + BigInt(j.fee), 0n));
-    for (const action of ["submitResult", "finalize"]) expect(json.gas[action]?.count, action).to.equal(3);
-    // each job is matched by a quote (opened assigned, no claim) or opened for any miner to claim
-    const { matchedByQuote, matchedOpen } = json.totals;
-    expect(matchedByQuote + matchedOpen).to.equal(3);
+    // the first 2 prompts take the per-job path (built-in model: submitInferenceResult), the third a batch
+    expect(json.jobs.map((j) => j.path)).to.deep.equal(["per-job", "per-job", "batch"]);
+    const perJob = json.jobs.filter((j) => j.path === "per-job");
+    for (const j of perJob) expect(j.receiptProofMs).to.be.a("number").greaterThan(0);
+    for (const action of ["submitInferenceResult", "finalize"]) expect(json.gas[action]?.count, action).to.equal(2); // prettier-ignore
+    expect(json.gas.submitResult).to.equal(undefined);
+    // each per-job job is matched by a quote (opened assigned, no claim) or opened for any miner to claim
+    const { matchedByQuote, matchedOpen, matchedBatch } = json.totals;
+    expect(matchedByQuote + matchedOpen).to.equal(2);
+    expect(matchedBatch).to.equal(1);
     expect(json.jobs.filter((j) => j.matched === "quote")).to.have.length(matchedByQuote);
     expect(json.gas["openJobWithQuote (agent wallet)"]?.count ?? 0).to.equal(matchedByQuote);
     expect(json.gas["openJob (agent wallet)"]?.count ?? 0).to.equal(matchedOpen);
     expect(json.gas.claim?.count ?? 0).to.equal(matchedOpen);
+    // the batch path: one deposit through the wallet, the batch sizes used, every batch settled and finalized once
+    const batchJob = json.jobs[2]!;
+    expect(batchJob.matched).to.equal("batch");
+    expect(batchJob.batch?.request_digest).to.match(/^0x[0-9a-f]{64}$/);
+    expect(json.batches.jobs).to.equal(1);
+    expect(json.batches.sizes).to.deep.equal([1]);
+    expect(json.gas.settleBatch?.count).to.equal(json.batches.batches);
+    expect(json.gas.finalizeBatch?.count).to.equal(json.batches.batches);
+    expect(json.gas["deposit (agent wallet payInto)"]?.count).to.equal(1);
+    const sum = (g: PathGas, keys: string[]) => keys.reduce((s, k) => s + BigInt(g[k]!), 0n);
+    expect(sum(json.batches.gas, ["deposit", "settle", "finalize", "withdraw"])).to.equal(BigInt(json.batches.gas.total!)); // prettier-ignore
+    expect(BigInt(json.batches.gasPerJob.total!)).to.equal(BigInt(json.batches.gas.total!) / 1n);
+    expect(json.batches.gas.settle).to.equal(json.gas.settleBatch!.total);
+    expect(json.perJobPath.jobs).to.equal(2);
+    expect(sum(json.perJobPath.gas, ["open", "submit", "finalize", "withdraw"])).to.equal(BigInt(json.perJobPath.gas.total!)); // prettier-ignore
+    expect(BigInt(json.perJobPath.gasPerJob.total!)).to.equal(BigInt(json.perJobPath.gas.total!) / 2n);
+    expect(r.stdout).to.match(/gas per job, batch path \(all-in\)/);
     expect(r.stdout).to.match(/matching[\s│]+\d by quote/);
     expect(json.trust).to.have.length(2);
     expect(json.trust.some((t) => t.score > 500)).to.equal(true);

@@ -49,10 +49,15 @@ export const MAIN_ENV = {
 export const BATCH_ENV = {
   /** Jobs per batch settlement of the miners (1–256, default 8). */
   batchSize: "AITBC_BATCH_SIZE",
-  /** Longest wait of an answered job for its batch, seconds (default 2). */
+  /** Longest wait of an answered job for its batch, seconds (default 6). */
   batchMaxWait: "AITBC_BATCH_MAX_WAIT",
   /** Prompts (the first ones) sent on the per-job path for comparison (default 2; 0 = none). */
   singleJobs: "AITBC_SINGLE_JOBS",
+  /**
+   * Concurrent client requests of the batch phase (default 16): a batch fills only with requests in
+   * flight together (`AITBC_CLIENT_CONCURRENCY` applies to the per-job phase).
+   */
+  batchConcurrency: "AITBC_BATCH_CONCURRENCY",
 } as const;
 
 /** The main job's options, resolved. */
@@ -77,6 +82,8 @@ export interface MainOptions {
   batchMaxWaitS: number;
   /** How many of the first prompts take the per-job path (JobEscrow) for comparison. */
   singleJobs: number;
+  /** Concurrent client requests of the batch phase. */
+  batchConcurrency: number;
 }
 
 /**
@@ -107,8 +114,9 @@ export function mainOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, now = n
     return n;
   };
   const batchSize = whole(BATCH_ENV.batchSize, 8, 1, 256);
-  const batchMaxWaitS = whole(BATCH_ENV.batchMaxWait, 2, 1, 3_600);
+  const batchMaxWaitS = whole(BATCH_ENV.batchMaxWait, 6, 1, 3_600);
   const singleJobs = whole(BATCH_ENV.singleJobs, 2, 0, 1_000_000);
+  const batchConcurrency = whole(BATCH_ENV.batchConcurrency, 16, 1, 1_024);
   const prompts = set(MAIN_ENV.prompts);
   const report = set(MAIN_ENV.report);
   const deploymentsDir = set(MAIN_ENV.deploymentsDir);
@@ -125,6 +133,7 @@ export function mainOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, now = n
     batchSize,
     batchMaxWaitS,
     singleJobs,
+    batchConcurrency,
   };
 }
 

@@ -62,6 +62,36 @@ describe("miner: journal, GPU detection, limiter", () => {
     again.close();
   });
 
+  it("a batch job replays with its signed request, batch attempt and batch, beside per-job jobs", () => {
+    const path = join(dir, "journal.jsonl");
+    const digest = `0x${"ab".repeat(32)}`;
+    const request = { consumer: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", provider: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", modelDigest: `0x${"11".repeat(32)}`, promptHash: `0x${"22".repeat(32)}`, pricePerToken: "1000000000000000", maxTokens: "64", deadline: "2000000000", nonce: "115792089237316195423570985008687907853269984665640564039457584007913129639935" }; // prettier-ignore
+    const journal = new JobJournal(path);
+    journal.record(digest, "claimed", { kind: "batch", request, signature: "0x1234" });
+    journal.record(digest, "inferred", { output: "weather", outputHash: `0x${"33".repeat(32)}`, tokenCount: 1, inference: "0xbeef" }); // prettier-ignore
+    journal.record(digest, "proved", { batchKey: "k1" });
+    journal.record(9n, "claimed");
+    journal.record(digest, "submitted", { batchId: "4", txHash: "0xab", challengeEnds: 1_900_000_000 });
+    // the process dies in the middle of the next record
+    appendFileSync(path, `{"jobId":"${digest}","state":"finalized","at":"`);
+    const replayed = new JobJournal(path);
+    const e = replayed.get(digest)!;
+    expect(e.state).to.equal("submitted");
+    expect(e.kind).to.equal("batch");
+    expect(e.request).to.deep.equal(request); // a 256-bit nonce survives as a decimal string
+    expect([e.signature, e.inference, e.batchKey, e.batchId, e.challengeEnds]).to.deep.equal(["0x1234", "0xbeef", "k1", "4", 1_900_000_000]); // prettier-ignore
+    expect(replayed.get(9n)!.kind).to.equal(undefined);
+    expect(
+      replayed
+        .open()
+        .map((x) => x.jobId)
+        .sort(),
+    ).to.deep.equal([digest, "9"].sort());
+    replayed.record(digest, "finalized");
+    replayed.close();
+    expect(new JobJournal(path).open().map((x) => x.jobId)).to.deep.equal(["9"]);
+  });
+
   it("parses nvidia-smi and falls back to flags, then to a CPU declaration", async () => {
     expect(parseNvidiaSmi("NVIDIA GeForce RTX 4090, 24564\nNVIDIA A100-SXM4-80GB, 81920\n")).to.deep.equal([
       { model: "NVIDIA GeForce RTX 4090", vramGb: 24 },

@@ -98,6 +98,7 @@ describe("programs: a mistaken flag is one line and exit 1 at start", function (
       ["gateway", ["--agent-wallet", "0x123"], {}, /^error: option '--agent-wallet <address>' argument '0x123' is invalid\. not an address/], // prettier-ignore
       ["gateway", ["--port", "99999"], {}, /^error: option '--port <port>' argument '99999' is invalid\. expected a whole number from 0 to 65535\.$/], // prettier-ignore
       ["gateway", ["--price", "-0.001"], {}, /^error: option '--price <aitbc>' argument '-0\.001' is invalid\./], // prettier-ignore
+      ["gateway", ["--batch-top-up", "-1"], {}, /^error: option '--batch-top-up <aitbc>' argument '-1' is invalid\. expected an amount of AITBC/], // prettier-ignore
       ["coordinator", ["--sample-rate", "2"], {}, /^error: option '--sample-rate <r>' argument '2' is invalid\. expected a number from 0 to 1\.$/], // prettier-ignore
       ["coordinator", ["--rpc-url", "localhost:8545"], {}, /^error: option '--rpc-url <url>' argument 'localhost:8545' is invalid\./], // prettier-ignore
     ];

@@ -593,6 +593,7 @@ export class RelayClient {
         undefined,
         { timeoutMs: waitMs + 10_000, ...options },
       );
+    if (r.status !== 200) throw new Error(`the relay does not carry batch requests (HTTP ${r.status})`);
     return (r.body.requests ?? []).map((m) => ({ ...m, request: batchRequestFromJson(m.request) }));
   }
   /** Answers a batch-job request: accepted (the provider will answer and settle it) or refused. */

@@ -158,6 +158,7 @@ export class BatchSettler {
   private readonly attempts = new Map<string, number>();
   private settling?: Promise<void>;
   private chainId?: number;
+  private lastRequestError?: string;
   /** The MarketPolicy the BatchEscrow reads (which models need a proof of inference). */
   private policy?: Address;
 
@@ -209,8 +210,10 @@ export class BatchSettler {
         for (const m of messages) await this.answer(m);
       } catch (error) {
         if (this.ctx.stopping()) return;
-        this.ctx.log(`batch requests: ${(error as Error).message}`);
-        await sleep(500);
+        const message = (error as Error).message;
+        if (message !== this.lastRequestError) this.ctx.log(`batch requests: ${message}`); // once per cause
+        this.lastRequestError = message;
+        await sleep(1_000);
       }
     }
   }

@@ -476,7 +476,9 @@ export class Miner {
           models: this.digests,
           ask: this.ask,
           requiredDuration: (maxTokens) => this.requiredDuration(maxTokens),
-          hasCapacity: () => this.wantsMore,
+          // a batch fills only if the miner holds up to a batch of accepted requests, answered in turn
+          hasCapacity: () =>
+            (this.batcher?.awaitingInference ?? 0) < Math.max((this.options.concurrency ?? 2) * 2, this.options.batch!.size), // prettier-ignore
           inferLimit: this.inferLimit,
           stopping: () => this.stopping,
           signal: this.abort.signal,
