@@ -17,7 +17,10 @@ import { BUILTIN_MODEL_DIGEST } from "../../deploy/modules/market.js";
 import { canonicalPayload, type JobPayload } from "../../scripts/lib/protocol.js";
 import {
   BUILTIN_MODEL,
+  ContractRevertError,
   extractFeatures,
+  getMarketParameters,
+  submitInferenceResult,
   identityCommitment,
   inferenceEvidence,
   packFeatures,
@@ -36,6 +39,7 @@ import {
   Status,
   type Market,
 } from "../helpers/market.js";
+import { rejection, viemClients } from "../sdk/helpers.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;
@@ -337,6 +341,61 @@ describe("proofs of inference on-chain (TopicClassifierChecker)", function () {
         .withArgs(jobId, PRICE - (PRICE * 250n) / 10_000n, (PRICE * 250n) / 10_000n, 0n);
       expect(await escrow.withdrawable(provider.address)).to.equal(PRICE - (PRICE * 250n) / 10_000n);
       expect(await escrow.withdrawable(consumer.address)).to.equal(0n);
+    });
+
+    it("through the SDK: getMarketParameters reads the policy, submitInferenceResult settles the job", async () => {
+      const { escrow, policy } = market;
+      const contracts = { JobEscrow: (await escrow.getAddress()) as `0x${string}` };
+      const clients = viemClients(connection);
+      const read = await getMarketParameters(clients.publicClient, { contracts });
+      expect(read).to.deep.equal({
+        protocolFeeBps: 250,
+        challengeWindow: 86_400,
+        disputeBond: 100n * 10n ** 18n,
+        disputeSlashBps: 1_000,
+        deadlineSlashBps: 100,
+        slashRewardBps: 5_000,
+        minPenaltyWindow: 600,
+        revealWindow: 86_400,
+        sampleRateBps: 1_000,
+        treasury: market.treasury.address,
+        policy: await policy.getAddress(),
+      });
+      const { jobId, p, provider, promptHash } = await builtinJob(
+        "who won the football match, what was the score",
+      );
+      const inference = await proveInference(p, { jobKey: jobId });
+      expect(inference.label).to.equal(SPORTS);
+      const outputHash = labelHash(SPORTS) as `0x${string}`;
+      const proof = await cachedReceipt(
+        SECRET_3,
+        receiptJob(jobId, market.receiptDeployment, {
+          modelDigest: BUILTIN_MODEL_DIGEST,
+          promptHash: promptHash as `0x${string}`,
+          outputHash,
+          tokenCount: 1n,
+          pricePerToken: PRICE,
+        }),
+      );
+      const wallet = clients.walletFor(provider.address);
+      // Another label with the same proofs: the checker's error, decoded by the SDK.
+      const error = await rejection<ContractRevertError>(
+        submitInferenceResult(wallet, { contracts, jobId, outputHash: labelHash(WEATHER) as `0x${string}`, tokenCount: 1n, proof, prompt: p, inference }), // prettier-ignore
+      );
+      expect(error).to.be.instanceOf(ContractRevertError);
+      expect(error.errorName).to.equal("InferenceInvalidProof");
+      expect(error.args).to.deep.equal([jobId]);
+      const { challengeEnds } = await submitInferenceResult(wallet, {
+        contracts,
+        jobId,
+        outputHash,
+        tokenCount: 1n,
+        proof,
+        prompt: p,
+        inference,
+      });
+      expect(challengeEnds).to.equal((await escrow.jobOf(jobId)).challengeEnds);
+      expect((await escrow.jobOf(jobId)).status).to.equal(Status.Submitted);
     });
   });
 });

@@ -5,6 +5,7 @@
  * jobs, read the market's parameters, and `runJob`, which waits for settlement.
  */
 import {
+  decodeErrorResult,
   encodeAbiParameters,
   parseEventLogs,
   toHex,
@@ -24,9 +25,11 @@ import {
 } from "viem/actions";
 
 import { jobEscrowAbi } from "../abis/jobEscrow.js";
+import { inferenceCheckerAbi } from "../abis/inferenceChecker.js";
 import { marketPolicyAbi } from "../abis/marketPolicy.js";
 import { contractAddress, type AitbcContracts } from "../deployments.js";
 import type { AitbcError } from "../errors/base.js";
+import { ContractRevertError } from "../errors/contract.js";
 import { InvalidParameterError, WaitTimeoutError } from "../errors/validation.js";
 import {
   read,
@@ -612,9 +615,33 @@ export async function submitInferenceResult(
       evidence,
     ],
     account,
+  }).catch((error: unknown) => {
+    throw withCheckerError(error);
   });
   const [event] = parseEventLogs({ abi: jobEscrowAbi, logs: receipt.logs, eventName: "ResultSubmitted" });
   return { hash, receipt, challengeEnds: event?.args.challengeEnds ?? 0n };
+}
+
+/**
+ * The checker's `Inference*` errors reach the caller through the escrow unchanged, but are declared
+ * in `IInferenceChecker`, not in the escrow's ABI: decode them when the generic decoder could not.
+ */
+function withCheckerError(error: unknown): unknown {
+  if (!(error instanceof ContractRevertError) || error.errorName !== undefined || error.data === undefined) {
+    return error;
+  }
+  try {
+    const decoded = decodeErrorResult({ abi: inferenceCheckerAbi, data: error.data });
+    return new ContractRevertError({
+      errorName: decoded.errorName,
+      args: decoded.args ?? [],
+      data: error.data,
+      functionName: error.functionName,
+      cause: error,
+    });
+  } catch {
+    return error;
+  }
 }
 
 /** The market's parameters as `MarketPolicy` holds them (wei, seconds, basis points). */
