@@ -223,7 +223,8 @@ export async function benchBatch(baselineRuns = 4, provingRuns = 5): Promise<Ben
         unit: "gas/job",
         anchor,
         target: n === 32 ? { value: ALL_IN_TARGET, comparison: "<=" } : undefined,
-        note: n === 32 ? "the issue's target mix: one consumer's deposit covers the batch" : undefined,
+        note:
+          n === 32 ? "one consumer's deposit covers the batch (the issue names no consumer mix)" : undefined,
       },
       {
         name: `N = ${n}: all-in per job, ${n} consumer${n === 1 ? "" : "s"}`,
