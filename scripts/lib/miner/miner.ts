@@ -33,6 +33,7 @@
  * batch job is revealed on-chain by the batcher (`revealBatchJob`), journaled so a restart still reveals.
  */
 import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { basename, dirname, extname, join } from "node:path";
@@ -225,7 +226,9 @@ export class Miner {
   constructor(readonly options: MinerOptions) {
     this.chain = options.chain;
     this.journal = new JobJournal(options.journalPath);
-    this.archive = new JobArchive({ path: options.archivePath ?? defaultArchivePath(options.journalPath) });
+    const archivePath = options.archivePath ?? defaultArchivePath(options.journalPath);
+    if (archivePath !== ":memory:") mkdirSync(dirname(archivePath), { recursive: true });
+    this.archive = new JobArchive({ path: archivePath });
     this.inferLimit = limiter(options.concurrency ?? 2);
     this.settleLimit = limiter(options.settleConcurrency ?? 2);
     this.log = options.log ?? ((line) => console.log(`[miner ${this.chain.address.slice(0, 8)}] ${line}`));
