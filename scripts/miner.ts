@@ -22,7 +22,14 @@ import {
 import { detectGpu } from "./lib/miner/gpu.js";
 import { parseArchivePath, parseListenHost } from "./lib/miner/archive-flags.js";
 import { DEFAULT_ASK, defaultArchivePath, Miner } from "./lib/miner/miner.js";
-import { aitbcAmount, integerIn, parseFieldElement, parseHttpUrl, parsePort, parseWei } from "./lib/options.js";
+import {
+  aitbcAmount,
+  integerIn,
+  parseFieldElement,
+  parseHttpUrl,
+  parsePort,
+  parseWei,
+} from "./lib/options.js";
 
 /** The miner's flags as parsed (and checked) by {@link minerCommand}. */
 export interface MinerFlags {

@@ -152,7 +152,10 @@ describe("miner + gateway: job data retrievable from both archives; disputed bat
       expect(keccak256(payload.bytes), base).to.equal(job.promptHash);
       expect(keccak256(output.bytes), base).to.equal(sub.outputHash);
       expect(output.text).to.equal(response);
-      expect(JSON.parse(payload.text)).to.include({ model: "llama3.2:1b", prompt: "per-job archive question" });
+      expect(JSON.parse(payload.text)).to.include({
+        model: "llama3.2:1b",
+        prompt: "per-job archive question",
+      });
       const data = await retrieveJobData([httpArchiveSource(base)], { jobKey: key, promptHash: job.promptHash, outputHash: sub.outputHash }); // prettier-ignore
       expect([data.payload?.source, data.output?.source, data.mismatched]).to.deep.equal([base, base, []]);
     }
@@ -178,7 +181,10 @@ describe("miner + gateway: job data retrievable from both archives; disputed bat
       expect(keccak256(payload.bytes), base).to.equal(settled.promptHash);
       expect(keccak256(output.bytes), base).to.equal(settled.outputHash);
       expect(output.text).to.equal(response);
-      const request = JSON.parse((await get(`${base}/v1/jobs/${digest}/request`)).text) as Record<string, string>;
+      const request = JSON.parse((await get(`${base}/v1/jobs/${digest}/request`)).text) as Record<
+        string,
+        string
+      >;
       const onChain = await m.batchEscrow.requestDigest({ consumer: request.consumer!, provider: request.provider!, modelDigest: request.modelDigest!, promptHash: request.promptHash!, pricePerToken: BigInt(request.pricePerToken!), maxTokens: Number(request.maxTokens), deadline: Number(request.deadline), nonce: BigInt(request.nonce!) }); // prettier-ignore
       expect(onChain, base).to.equal(digest);
       expect(request.provider).to.equal(miner.address);
@@ -220,7 +226,10 @@ describe("miner + gateway: job data retrievable from both archives; disputed bat
 
   it("a disputed batch job is revealed by the miner (BatchJobRevealed, status Revealed); claimWithheld then fails", async () => {
     const { batchId, index, digest } = await settleAndDispute("disputed batch question");
-    await waitFor("the miner's reveal", async () => miner.journal.get(digest.toLowerCase())?.dispute === "revealed");
+    await waitFor(
+      "the miner's reveal",
+      async () => miner.journal.get(digest.toLowerCase())?.dispute === "revealed",
+    );
     const revealed = await m.batchEscrow.queryFilter(m.batchEscrow.filters.BatchJobRevealed(batchId, index));
     expect(revealed).to.have.length(1);
     const tx = await m.ethers.provider.getTransaction(revealed[0]!.transactionHash);
@@ -239,7 +248,10 @@ describe("miner + gateway: job data retrievable from both archives; disputed bat
       stoppedAt = miner.archiveUrl!;
     });
     // the old server is gone
-    const gone = await fetch(`${stoppedAt}/v1/jobs/${digest}/payload`).then((r) => r.status, () => "refused");
+    const gone = await fetch(`${stoppedAt}/v1/jobs/${digest}/payload`).then(
+      (r) => r.status,
+      () => "refused",
+    );
     expect(gone).to.equal("refused");
     expect(Number((await m.batchEscrow.disputeOf(batchId, index)).status)).to.equal(1);
     miner = new Miner({ ...minerOptions, chain: adapter(m.provider1.address) });

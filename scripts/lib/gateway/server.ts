@@ -350,7 +350,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxTokens: number,
     promptHash: Hex,
     duration: number,
-  ): Promise<{ request: BatchJobRequest; digest: Hex; signature: Hex; fromBlock: bigint } | { reason: string }> {
+  ): Promise<
+    { request: BatchJobRequest; digest: Hex; signature: Hex; fromBlock: bigint } | { reason: string }
+  > {
     const budget = options.matchTimeoutMs ?? 1_500;
     if (budget <= 0) return { reason: "matching is off" };
     const end = Date.now() + budget;

@@ -19,7 +19,8 @@ import { InvalidArgumentError } from "commander";
  * ```
  */
 export function parseArchivePath(value: string): string {
-  if (value.trim() === "") throw new InvalidArgumentError("expected a file path (a SQLite file), or :memory:.");
+  if (value.trim() === "")
+    throw new InvalidArgumentError("expected a file path (a SQLite file), or :memory:.");
   if (value !== ":memory:" && existsSync(value) && statSync(value).isDirectory())
     throw new InvalidArgumentError("this is a directory; expected a file path (a SQLite file).");
   return value;
@@ -36,7 +37,12 @@ export function parseArchivePath(value: string): string {
  * ```
  */
 export function parseListenHost(value: string): string {
-  if (/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(value) || /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/.test(value))
+  if (
+    /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(value) ||
+    /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/.test(value)
+  )
     return value;
-  throw new InvalidArgumentError("expected a host name or an IP address to listen on (e.g. 127.0.0.1, 0.0.0.0, ::).");
+  throw new InvalidArgumentError(
+    "expected a host name or an IP address to listen on (e.g. 127.0.0.1, 0.0.0.0, ::).",
+  );
 }

@@ -668,11 +668,19 @@ export class BatchSettler {
     const r = BatchSettler.request(entry);
     const prompt = await this.promptBytes(entry.jobId as Hex, r.promptHash);
     const outputText = entry.output ?? archiveText(archive.bytes(entry.jobId as Hex, "output"));
-    if (prompt === undefined || outputText === undefined || keccak256(toHex(outputText)).toLowerCase() !== dispute.outputHash.toLowerCase()) {
+    if (
+      prompt === undefined ||
+      outputText === undefined ||
+      keccak256(toHex(outputText)).toLowerCase() !== dispute.outputHash.toLowerCase()
+    ) {
       this.ctx.note(`batch ${batchId} job ${index}: disputed, but the ${prompt === undefined ? "prompt" : "output"} matching its hash is neither journaled nor archived; will retry`); // prettier-ignore
       return;
     }
-    const request: BatchRevealRequest = { ...r, maxTokens: Number(r.maxTokens), deadline: Number(r.deadline) };
+    const request: BatchRevealRequest = {
+      ...r,
+      maxTokens: Number(r.maxTokens),
+      deadline: Number(r.deadline),
+    };
     try {
       const { hash } = await chain.send("revealBatchJob", (client) =>
         revealBatchJob(client, { contracts, batchId, index, request, prompt, output: toHex(outputText) }),

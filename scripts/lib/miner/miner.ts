@@ -801,7 +801,10 @@ export class Miner {
     });
     const tokens = Math.max(1, Math.min(result.tokenCount, job.maxTokens));
     // archived before it is journaled as answered: whatever is submitted can be served to watchers
-    this.archive.put(jobKeyOfJobId(BigInt(jobId)), { payload: canonicalPayload(payload), output: result.output });
+    this.archive.put(jobKeyOfJobId(BigInt(jobId)), {
+      payload: canonicalPayload(payload),
+      output: result.output,
+    });
     this.journal.record(jobId, "inferred", {
       model,
       output: result.output,
