@@ -181,6 +181,8 @@ export class BatchSettler {
   revealed = 0;
   /** Next block to scan for `BatchJobDisputed` (set at the first scan). */
   private disputeCursor?: bigint;
+  /** Disputed jobs whose data could not be found yet (reported once). */
+  private readonly unrevealable = new Set<string>();
   private readonly inflight = new Set<string>();
   private readonly retryAt = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
@@ -673,7 +675,9 @@ export class BatchSettler {
       outputText === undefined ||
       keccak256(toHex(outputText)).toLowerCase() !== dispute.outputHash.toLowerCase()
     ) {
-      this.ctx.note(`batch ${batchId} job ${index}: disputed, but the ${prompt === undefined ? "prompt" : "output"} matching its hash is neither journaled nor archived; will retry`); // prettier-ignore
+      // said once per job; retried at every poll (the relay may serve the prompt again)
+      if (!this.unrevealable.has(entry.jobId)) this.ctx.note(`batch ${batchId} job ${index}: disputed, but the ${prompt === undefined ? "prompt" : "output"} matching its hash is neither journaled nor archived; will retry`); // prettier-ignore
+      this.unrevealable.add(entry.jobId);
       return;
     }
     const request: BatchRevealRequest = {

@@ -519,8 +519,21 @@ export class Miner {
     this.archiveUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   }
 
+  /**
+   * Serves the archive, registers and stakes if needed, reconciles the journal with the chain, then runs.
+   * A failed start closes the archive server again (the journal and archive stay open for a retry).
+   */
   async start(): Promise<void> {
     await this.serveArchive();
+    try {
+      await this.startServing();
+    } catch (error) {
+      await this.closeArchiveServer();
+      throw error;
+    }
+  }
+
+  private async startServing(): Promise<void> {
     await this.ensureRegistered();
     await this.reconcile();
     if (this.options.batch) {
@@ -557,7 +570,7 @@ export class Miner {
     if ((this.options.offerEveryMs ?? 3_000) > 0) this.quoteLoop = this.runQuotes();
   }
 
-  /** Stops taking jobs, lets running jobs finish their current step, closes the journal. */
+  /** Stops taking jobs, lets running jobs finish their current step, closes the journal and the archive (and its server). */ // prettier-ignore
   async stop(): Promise<void> {
     this.stopping = true;
     this.abort.abort();
@@ -569,12 +582,16 @@ export class Miner {
     await this.batcher?.idle();
     while (this.inflight.size > 0) await sleep(50);
     this.journal.close();
-    if (this.archiveServer) {
-      const server = this.archiveServer;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    await this.closeArchiveServer();
     this.archive.close();
+  }
+
+  private async closeArchiveServer(): Promise<void> {
+    const server = this.archiveServer;
+    if (!server) return;
+    this.archiveServer = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   private async run(): Promise<void> {
