@@ -661,7 +661,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       else res.end(JSON.stringify({ error: (error as Error).message }) + "\n");
     });
   });
-  await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  try {
+    await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  } catch (error) {
+    archive.close(); // a port in use: nothing was served
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,
