@@ -265,11 +265,21 @@ async function main(): Promise<void> {
   if ((await ethers.provider.getCode(predicted)) !== "0x") {
     // A re-run against the same node resumed the Ignition journal above: fund only once.
     console.log("  development accounts: already set up on this chain (nothing sent)");
+    // A wallet set up before the BatchEscrow was deployed: allow it as signature verifier now (batch requests).
+    const batchEscrow = contracts.BatchEscrow;
+    if (batchEscrow) {
+      const agentWallet = await ethers.getContractAt("AgentWallet", predicted);
+      if (!(await agentWallet.isSignatureVerifier(batchEscrow))) {
+        await deploy("consumer agent wallet: BatchEscrow allowed as signature verifier", async () =>
+          (await agentWallet.connect(walletOwner!).setSignatureVerifier(batchEscrow, true)).wait(),
+        );
+      }
+    }
   } else {
     ({ wallet } = await deploy("development accounts funded, consumer agent wallet set up", () =>
       setUpConsumerWallet({
         ethers,
-        addresses: { token: contracts.AITBCToken!, escrow: contracts.JobEscrow!, factory: contracts.AgentWalletFactory! }, // prettier-ignore
+        addresses: { token: contracts.AITBCToken!, escrow: contracts.JobEscrow!, factory: contracts.AgentWalletFactory!, ...(contracts.BatchEscrow ? { batchEscrow: contracts.BatchEscrow } : {}) }, // prettier-ignore
         funder: ecosystem!,
         walletOwner: walletOwner!,
         agentKey: agentKey!.address,

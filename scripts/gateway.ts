@@ -19,6 +19,7 @@ import {
 import { agentWalletAbi } from "../sdk/src/index.js";
 import { assertAgentWallet } from "./lib/gateway/agent-wallet.js";
 import { startGateway, type Gateway } from "./lib/gateway/server.js";
+import { parseArchivePath } from "./lib/miner/archive-flags.js";
 import { aitbcAmount, integerIn, parseAddress, parseHttpUrl, parsePort } from "./lib/options.js";
 
 /** The gateway's flags as parsed (and checked) by {@link gatewayCommand}. */
@@ -39,6 +40,8 @@ export interface GatewayFlags {
   matchTimeoutMs: number;
   /** wei of AITBC added to the BatchEscrow deposit at a time; 0 = no batch requests (per-job only). */
   batchTopUp: bigint;
+  /** The consumer's job archive, a SQLite file (served on the gateway's port under /v1/jobs/). */
+  archiveDb: string;
 }
 
 /**
@@ -72,9 +75,11 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
     matchTimeoutMs: flags.matchTimeoutMs,
     host: flags.host,
     port: flags.port,
+    archivePath: flags.archiveDb,
     ...(batching ? { batch: { topUp: flags.batchTopUp } } : {}),
   });
   if (note) console.log(note);
+  console.log(`[gateway] job archive ${flags.archiveDb}, served at ${gateway.url}/v1/jobs/<jobKey>/payload|output|request`); // prettier-ignore
   console.log(`[gateway] Ollama API at ${gateway.url}; paying from ${flags.agentWallet ?? chain.address}${batching ? `; jobs as batch requests (deposit top-up ${flags.batchTopUp} wei)` : ""}`); // prettier-ignore
   return gateway;
 }
@@ -115,6 +120,9 @@ export function gatewayCommand(): Command {
     ) // prettier-ignore
     .addOption(
       new Option("--match-timeout-ms <ms>", "time for matching and a provider's quote, then an open job; 0 = always open").env("AITBC_MATCH_TIMEOUT_MS").argParser(integerIn(0)).default(1_500), // prettier-ignore
+    )
+    .addOption(
+      new Option("--archive-db <path>", "SQLite file of the consumer's job archive (payloads, outputs, signed requests kept for the challenge window)").env("AITBC_ARCHIVE_DB").argParser(parseArchivePath).default("gateway-archive.sqlite"), // prettier-ignore
     )
     .addOption(
       new Option("--batch-top-up <aitbc>", "AITBC added to the BatchEscrow deposit at a time (jobs as signed batch requests when the deployment has a BatchEscrow); 0 = per-job only").env("AITBC_BATCH_TOP_UP").argParser(aitbcAmount(true)).default(100n * 10n ** 18n, "100"), // prettier-ignore

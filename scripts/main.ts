@@ -212,7 +212,12 @@ async function main(): Promise<void> {
   const adapter = (account: string) => new ChainAdapter({ rpc, account: account as Address, addresses, pollingIntervalMs: 20 }); // prettier-ignore
   const journals = mkdtempSync(join(tmpdir(), "aitbc-main-"));
   const digest = await backend.modelDigest(model);
+  // The coordinator's watcher fetches a job's data from its provider's miner archive and the gateways'
+  // (the consumer's) archives, filled in once they serve.
+  const minerArchives = new Map<string, string>();
+  const gatewayArchives: string[] = [];
   const coordinator = new Coordinator({
+    archivesOf: (job) => [...(minerArchives.has(job.provider.toLowerCase()) ? [minerArchives.get(job.provider.toLowerCase())!] : []), ...gatewayArchives], // prettier-ignore
     chain: adapter(coordinatorKey!.address),
     verifiers: new Map([[digest.toLowerCase(), { model, backend }]]),
     sampleRate: 0.25,
@@ -245,7 +250,10 @@ async function main(): Promise<void> {
             : say(`miner ${i + 1}: ${line}`),
       }),
   );
-  for (const m of miners) await m.start();
+  for (const m of miners) {
+    await m.start();
+    minerArchives.set(m.address.toLowerCase(), m.archiveUrl!);
+  }
   for (let i = 0; i < 50 && coordinator.relay.state.offers.size < miners.length; i++) await sleep(100);
   say(`miners registered and staked (1,000 AITBC each), ${coordinator.relay.state.offers.size} offer(s) at the coordinator relay ${coordinator.relay.url}`); // prettier-ignore
   const gatewayChain = adapter(gatewayKey!.address);
@@ -261,6 +269,7 @@ async function main(): Promise<void> {
   const batchGateway = batchEscrowAddress
     ? await startGateway({ ...gatewayOptions, batch: { topUp: 1_000n * AITBC }, matchTimeoutMs: 5_000 })
     : undefined;
+  gatewayArchives.push(singleGateway.url, ...(batchGateway ? [batchGateway.url] : []));
   const singles = batchGateway ? Math.min(opts.singleJobs, prompts.length) : prompts.length;
   say(`gateway (Ollama API) at ${singleGateway.url}${batchGateway ? ` (per-job) and ${batchGateway.url} (batch requests)` : ""}, paying from the agent wallet; ${singles} prompt(s) per job, ${prompts.length - singles} in batches${batchEscrowAddress ? ` of up to ${opts.batchSize} (max wait ${opts.batchMaxWaitS} s)` : " (the deployment has no BatchEscrow)"}`); // prettier-ignore
 

@@ -20,8 +20,16 @@ import {
   withChainOptions,
 } from "./lib/cli.js";
 import { detectGpu } from "./lib/miner/gpu.js";
-import { DEFAULT_ASK, Miner } from "./lib/miner/miner.js";
-import { aitbcAmount, integerIn, parseFieldElement, parseHttpUrl, parseWei } from "./lib/options.js";
+import { parseArchivePath, parseListenHost } from "./lib/miner/archive-flags.js";
+import { DEFAULT_ASK, defaultArchivePath, Miner } from "./lib/miner/miner.js";
+import {
+  aitbcAmount,
+  integerIn,
+  parseFieldElement,
+  parseHttpUrl,
+  parsePort,
+  parseWei,
+} from "./lib/options.js";
 
 /** The miner's flags as parsed (and checked) by {@link minerCommand}. */
 export interface MinerFlags {
@@ -52,6 +60,12 @@ export interface MinerFlags {
   batchSize: number;
   /** Longest wait of an answered job for its batch to fill, seconds. */
   batchMaxWait: number;
+  /** The job archive's SQLite file (default: next to the journal, see `defaultArchivePath`). */
+  archiveDb?: string;
+  /** Port of the archive's HTTP server (0 = any free port). */
+  archivePort: number;
+  /** Listen address of the archive's HTTP server. */
+  archiveHost: string;
 }
 
 /** Starts a miner from parsed flags (used by the CLI; the main job builds a `Miner` directly). */
@@ -80,9 +94,13 @@ export async function startMiner(flags: MinerFlags): Promise<Miner> {
     pricePerToken: flags.pricePerToken,
     offerEveryMs: flags.offerEveryMs,
     minJobDurationS: flags.minJobDurationS,
+    archivePath: flags.archiveDb ?? defaultArchivePath(flags.journal),
+    archivePort: flags.archivePort,
+    archiveHost: flags.archiveHost,
     ...(batching ? { batch: { size: flags.batchSize, maxWaitMs: flags.batchMaxWait * 1000 } } : {}),
   });
   await miner.start();
+  console.log(`[miner] job archive ${flags.archiveDb ?? defaultArchivePath(flags.journal)}, served at ${miner.archiveUrl}/v1/jobs/<jobKey>/payload|output|request`); // prettier-ignore
   console.log(`[miner] serving; journal ${flags.journal}${batching ? `; batches of up to ${flags.batchSize} jobs, at most ${flags.batchMaxWait} s wait` : ""}`); // prettier-ignore
   return miner;
 }
@@ -149,6 +167,15 @@ export function minerCommand(): Command {
     )
     .addOption(
       option("--batch-max-wait <s>", "longest wait, seconds, of an answered job for its batch to fill", "AITBC_BATCH_MAX_WAIT").argParser(integerIn(1, 3_600)).default(30), // prettier-ignore
+    )
+    .addOption(
+      option("--archive-db <path>", "SQLite file of the job archive (payloads, outputs, signed requests kept for the challenge and reveal windows); default: next to the journal", "AITBC_ARCHIVE_DB").argParser(parseArchivePath), // prettier-ignore
+    )
+    .addOption(
+      option("--archive-port <port>", "port of the archive's HTTP server for watchers; 0 = any free port", "AITBC_ARCHIVE_PORT").argParser(parsePort).default(0), // prettier-ignore
+    )
+    .addOption(
+      option("--archive-host <host>", "listen address of the archive's HTTP server", "AITBC_ARCHIVE_HOST").argParser(parseListenHost).default("127.0.0.1"), // prettier-ignore
     );
 }
 

@@ -95,6 +95,12 @@ describe("programs: a mistaken flag is one line and exit 1 at start", function (
       ["miner", ["--batch-size", "-1"], {}, /^error: option '--batch-size <n>' argument '-1' is invalid\./], // prettier-ignore
       ["miner", ["--batch-max-wait", "0"], {}, /^error: option '--batch-max-wait <s>' argument '0' is invalid\. expected a whole number from 1 to 3600\.$/], // prettier-ignore
       ["miner", [], { AITBC_BATCH_MAX_WAIT: "2.5" }, /^error: option '--batch-max-wait <s>' value '2\.5' from env 'AITBC_BATCH_MAX_WAIT' is invalid\./], // prettier-ignore
+      ["miner", ["--archive-port", "65536"], {}, /^error: option '--archive-port <port>' argument '65536' is invalid\. expected a whole number from 0 to 65535\.$/], // prettier-ignore
+      ["miner", [], { AITBC_ARCHIVE_PORT: "http" }, /^error: option '--archive-port <port>' value 'http' from env 'AITBC_ARCHIVE_PORT' is invalid\./], // prettier-ignore
+      ["miner", ["--archive-host", "http://0.0.0.0"], {}, /^error: option '--archive-host <host>' argument 'http:\/\/0\.0\.0\.0' is invalid\. expected a host name or an IP address/], // prettier-ignore
+      ["miner", ["--archive-db", ""], {}, /^error: option '--archive-db <path>' argument '' is invalid\. expected a file path/], // prettier-ignore
+      ["miner", ["--archive-db", "scripts"], {}, /^error: option '--archive-db <path>' argument 'scripts' is invalid\. this is a directory/], // prettier-ignore
+      ["gateway", [], { AITBC_ARCHIVE_DB: "test" }, /^error: option '--archive-db <path>' value 'test' from env 'AITBC_ARCHIVE_DB' is invalid\. this is a directory/], // prettier-ignore
       ["gateway", ["--agent-wallet", "0x123"], {}, /^error: option '--agent-wallet <address>' argument '0x123' is invalid\. not an address/], // prettier-ignore
       ["gateway", ["--port", "99999"], {}, /^error: option '--port <port>' argument '99999' is invalid\. expected a whole number from 0 to 65535\.$/], // prettier-ignore
       ["gateway", ["--price", "-0.001"], {}, /^error: option '--price <aitbc>' argument '-0\.001' is invalid\./], // prettier-ignore

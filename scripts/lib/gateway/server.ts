@@ -12,6 +12,12 @@
  * `verifyQuote`) and opens the job with `openJobWithQuote` with a deadline the quote allows
  * (`minDuration` after the latest block plus a margin) — assigned to that provider, no claim. Without a match or a valid quote within `matchTimeoutMs` (or if the quoted open reverts),
  * it opens a plain job that any eligible miner may claim (`matched: "open"`). Each path is logged.
+ *
+ * The consumer's archive: for every job it pays for, the gateway keeps the exact payload bytes (the
+ * `promptHash` preimage), the output and, for a batch job, the signed request in a {@link JobArchive}
+ * keyed by the job key (`bytes32(jobId)`, or the request digest), and serves them on its own HTTP server
+ * (`GET /v1/jobs/<jobKey>/payload|output|request`, before the Ollama routes), so any watcher can fetch
+ * them from the consumer as well as from the provider during the challenge window.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -27,6 +33,7 @@ import {
   getBatchDeposit,
   hashBatchJobRequest,
   jobEscrowAbi,
+  jobKeyOfJobId,
   openJobWithQuote,
   QUOTE_DEADLINE_MARGIN_S,
   signBatchJobRequest,
@@ -37,8 +44,9 @@ import {
 import { revertName, type ChainAdapter } from "../chain.js";
 import { RelayClient, type MatchedOffer, type ServedModel } from "../coordinator/relay.js";
 import type { ChatMessage } from "../ollama/backend.js";
-import { outputHash, type JobPayload } from "../protocol.js";
+import { canonicalPayload, outputHash, type JobPayload } from "../protocol.js";
 import { listen } from "../listen.js";
+import { handleArchiveRequest, JobArchive } from "../archive/archive.js";
 
 export interface GatewayOptions {
   chain: ChainAdapter;
@@ -75,6 +83,11 @@ export interface GatewayOptions {
    * Absent: every job is a `JobEscrow` job (quote, or open).
    */
   batch?: { topUp: bigint };
+  /**
+   * The consumer's job archive (SQLite file; default `":memory:"`, kept only while the gateway runs):
+   * payload, output and signed request of every job paid for, served on the gateway's port.
+   */
+  archivePath?: string;
   host?: string;
   port?: number;
 }
@@ -103,6 +116,9 @@ export interface Gateway {
   jobs: GatewayJobRecord[];
   /** Deposits made into BatchEscrow (wei each), in order. */
   deposits: bigint[];
+  /** The consumer's archive (also served at `url`). */
+  archive: JobArchive;
+  /** Stops serving and closes the archive. */
   close(): Promise<void>;
 }
 
@@ -199,6 +215,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const jobs: GatewayJobRecord[] = [];
   const log = options.log ?? ((line: string) => console.log(`[gateway] ${line}`));
   const consumer = options.agentWallet ?? chain.address;
+  const archive = new JobArchive({ path: options.archivePath ?? ":memory:" });
 
   /**
    * Match, then a quote from the best provider that gives one in time; else the reason why not.
@@ -333,7 +350,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxTokens: number,
     promptHash: Hex,
     duration: number,
-  ): Promise<{ request: BatchJobRequest; digest: Hex; fromBlock: bigint } | { reason: string }> {
+  ): Promise<
+    { request: BatchJobRequest; digest: Hex; signature: Hex; fromBlock: bigint } | { reason: string }
+  > {
     const budget = options.matchTimeoutMs ?? 1_500;
     if (budget <= 0) return { reason: "matching is off" };
     const end = Date.now() + budget;
@@ -370,7 +389,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         let answer = await relay.batchRequestAnswer(id, left(), { attempts: 1, timeoutMs: left() + 1_000 });
         while (answer.status === "pending" && left() > 0)
           answer = await relay.batchRequestAnswer(id, left(), { attempts: 1, timeoutMs: left() + 1_000 });
-        if (answer.status === "accepted") return { request, digest, fromBlock };
+        if (answer.status === "accepted") return { request, digest, signature, fromBlock };
         reasons.push(answer.status === "refused" ? `${who} refused: ${answer.reason}` : `${who}: no answer within ${budget} ms`); // prettier-ignore
       } catch (error) {
         reasons.push(`${who}: ${(error as Error).message}`);
@@ -444,7 +463,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const accepted = await findBatchProvider(model.digest, maxTokens, promptHash, duration);
         if ("request" in accepted) {
           log(`batch request ${accepted.digest.slice(0, 10)}: accepted by ${accepted.request.provider}`);
+          const r = accepted.request;
+          archive.put(accepted.digest, {
+            payload: canonicalPayload(payload),
+            request: { consumer: r.consumer, provider: r.provider, modelDigest: r.modelDigest, promptHash: r.promptHash, pricePerToken: r.pricePerToken.toString(), maxTokens: r.maxTokens.toString(), deadline: r.deadline.toString(), nonce: r.nonce.toString(), signature: accepted.signature }, // prettier-ignore
+          });
           const { output, settled } = await awaitBatchResult(accepted);
+          archive.put(accepted.digest, { output });
           const price = accepted.request.pricePerToken;
           const record: GatewayJobRecord = {
             jobId: 0n,
@@ -516,6 +541,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         : await chain.write("escrow", "openJob", [request]);
     }
     const jobId = chain.openedJobId(receipt);
+    archive.put(jobKeyOfJobId(jobId), { payload: canonicalPayload(payload) });
     if (matched === "quote" && "quote" in signed)
       log(`job ${jobId}: matched by quote to ${signed.quote.provider} at ${price} wei/token`);
     else log(`job ${jobId}: open job, any miner may claim it (${why})`);
@@ -528,6 +554,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (sub.outputHash.toLowerCase() !== outputHash(output).toLowerCase()) {
         throw new HttpError(502, `job ${jobId}: the relayed output does not match the on-chain output hash`);
       }
+      archive.put(jobKeyOfJobId(jobId), { output });
       const tokens = Number(sub.tokenCount);
       const fee = sub.tokenCount * price;
       const record = {
@@ -627,22 +654,32 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const server: Server = createServer((req, res) => {
+    if (handleArchiveRequest(archive, req, res)) return;
     handle(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       if (!res.headersSent) send(res, status, { error: (error as Error).message });
       else res.end(JSON.stringify({ error: (error as Error).message }) + "\n");
     });
   });
-  await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  try {
+    await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  } catch (error) {
+    archive.close(); // a port in use: nothing was served
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,
     jobs,
     deposits,
+    archive,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          archive.close();
+          resolve();
+        });
       }),
   };
 }

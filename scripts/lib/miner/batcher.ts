@@ -18,10 +18,18 @@
  * the batch, adopted if ours); an unused nonce of a job in a sent batch means the transaction is not
  * on-chain, and the job goes back to be batched again. The escrow's nonce bitmap refuses a second
  * settlement of any request, so no job is lost and none is settled twice.
+ *
+ * Disputes: every job's payload, output and signed request are archived (`JobArchive`, served over HTTP by
+ * the miner) before it is journaled as answered. The settler follows `BatchJobDisputed` from the blocks of
+ * its batches still inside their challenge + reveal windows (chunks of at most `MAX_LOG_RANGE` blocks); a
+ * dispute of one of its jobs is journaled (`dispute: "open"`) and answered with the SDK's `revealBatchJob`
+ * (request from the journal, prompt bytes from the archive — else the relay, checked against the
+ * `promptHash` —, output from the journal), then journaled `revealed`. A restarted miner rescans those
+ * blocks and reveals every journaled `open` dispute: an honest miner never loses a dispute by withholding.
  */
 import { randomBytes } from "node:crypto";
 
-import type { Address, Hex } from "viem";
+import { keccak256, toHex, type Address, type Hex } from "viem";
 
 import {
   batchEscrowAbi,
@@ -41,18 +49,22 @@ import {
   identityCommitment,
   isBatchNonceUsed,
   proveBatchReceipt,
+  revealBatchJob,
   settleBatch,
   verifyBatchJobRequest,
   withdrawBatchEarnings,
   type BatchJobInput,
   type BatchJobRequest,
   type BatchLeaf,
+  type BatchRevealRequest,
 } from "../../../sdk/src/index.js";
+import type { JobArchive } from "../archive/archive.js";
 import { revertName, type ChainAdapter } from "../chain.js";
 import { RelayClient, batchRequestFromJson, type BatchRequestMessage } from "../coordinator/relay.js";
 import { BackendError, type InferenceBackend, type InferenceResult } from "../ollama/backend.js";
 import { canonicalPayload, outputHash, payloadHash, type JobPayload } from "../protocol.js";
 import { sleep, type limiter } from "../retry.js";
+import { MAX_LOG_RANGE } from "../watcher/watcher.js";
 import type { JobJournal, JournalEntry } from "./journal.js";
 
 /** How the miner batches its settlements. */
@@ -107,6 +119,11 @@ export interface BatchContext {
   relayUrl: string;
   secret: bigint;
   journal: JobJournal;
+  /**
+   * The provider's archive: each accepted job's payload, output and signed request are put there (keyed
+   * by the request digest) before the job is journaled as answered, and served to watchers.
+   */
+  archive: JobArchive;
   /** Served models: digest (lower-case) → name. */
   models: ReadonlyMap<string, string>;
   /** The asking price, wei per token. */
@@ -145,6 +162,13 @@ const requestToJson = (r: BatchJobRequest): Record<string, string> => ({
   nonce: r.nonce.toString(),
 });
 
+/** `IBatchEscrow.DisputeStatus`: Open and ProviderAtFault. */
+const DISPUTE_OPEN = 1;
+const DISPUTE_PROVIDER_AT_FAULT = 3;
+
+const archiveText = (bytes: Uint8Array | undefined) =>
+  bytes === undefined ? undefined : new TextDecoder("utf-8").decode(bytes);
+
 /** Not yet working on it, answered, or in a batch being sent: what the consumer may still be charged. */
 const PENDING = new Set(["claimed", "inferred", "proved"]);
 
@@ -153,6 +177,12 @@ export class BatchSettler {
   readonly requests = { accepted: 0, refused: 0 };
   finalized = 0;
   earningsWithdrawn = 0n;
+  /** Disputed jobs of this miner revealed on-chain by it. */
+  revealed = 0;
+  /** Next block to scan for `BatchJobDisputed` (set at the first scan). */
+  private disputeCursor?: bigint;
+  /** Disputed jobs whose data could not be found yet (reported once). */
+  private readonly unrevealable = new Set<string>();
   private readonly inflight = new Set<string>();
   private readonly retryAt = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
@@ -337,6 +367,12 @@ export class BatchSettler {
     const evidence = this.evidence
       ? await this.evidence({ payload, modelDigest: r.modelDigest, jobKey, output: result.output })
       : await this.checkerEvidence(r.modelDigest, payload, result.inferenceProof);
+    // archived before it is journaled as answered: whatever is settled can be served (and revealed)
+    this.ctx.archive.put(key as Hex, {
+      payload: canonicalPayload(payload),
+      output: result.output,
+      request: { ...requestToJson(r), signature: entry.signature },
+    });
     this.ctx.journal.record(key, "inferred", {
       output: result.output,
       outputHash: outputHash(result.output),
@@ -384,6 +420,7 @@ export class BatchSettler {
         this.schedule(e.jobId);
     }
     if (this.due()) this.settling ??= this.settleDue().finally(() => (this.settling = undefined));
+    await this.revealDisputes(now);
     await this.finalizeDue(now);
     const { chain } = this.ctx;
     const credit = await getBatchWithdrawable(chain.public, {
@@ -482,9 +519,11 @@ export class BatchSettler {
       settleBatch(client, { contracts, jobs, proof }),
     );
     const batchId = result.batchId.toString();
-    for (const e of batch)
+    for (const [i, e] of batch.entries())
       journal.record(e.jobId, "submitted", {
         batchId,
+        batchIndex: i.toString(),
+        settledBlock: result.receipt.blockNumber.toString(),
         txHash: result.hash,
         challengeEnds: Number(result.challengeEnds),
         timings: { settledAt: Date.now() },
@@ -538,6 +577,150 @@ export class BatchSettler {
     }
   }
 
+  // ---------------------------------------------------------------- disputes
+
+  /**
+   * Follows `BatchJobDisputed` for this miner's batches and reveals each disputed job of its own (see the
+   * module's description). At the first call (start, restart) the scan begins at the earliest block of a
+   * journaled batch whose challenge window plus the policy's reveal window has not passed; then from the
+   * last block scanned. A failure is noted and retried at the next poll.
+   *
+   * @param now Chain time, Unix seconds.
+   */
+  async revealDisputes(now: number): Promise<void> {
+    const { chain, journal } = this.ctx;
+    try {
+      const head = await chain.public.getBlockNumber();
+      let cursor = (this.disputeCursor ??= await this.disputeScanStart(now, head));
+      while (cursor <= head && !this.ctx.stopping()) {
+        const toBlock: bigint = head < cursor + MAX_LOG_RANGE - 1n ? head : cursor + MAX_LOG_RANGE - 1n;
+        const logs = await chain.public.getContractEvents({
+          address: chain.addressOf("batchEscrow"),
+          abi: batchEscrowAbi,
+          eventName: "BatchJobDisputed",
+          fromBlock: cursor,
+          toBlock,
+        });
+        for (const { args } of logs) await this.noteDispute(args.batchId!, args.index!, args.disputer!);
+        cursor = this.disputeCursor = toBlock + 1n;
+      }
+      for (const e of journal.all())
+        if (e.kind === "batch" && e.dispute === "open" && !this.ctx.stopping()) await this.reveal(e, now);
+    } catch (error) {
+      this.ctx.note(`batch disputes: ${revertName(error) ?? (error as Error).message.split("\n")[0]}`);
+    }
+  }
+
+  /** First block to scan for disputes: the earliest batch of ours that can still be disputed or revealed. */
+  private async disputeScanStart(now: number, head: bigint): Promise<bigint> {
+    const { chain, journal } = this.ctx;
+    const { revealWindow } = await chain.public.readContract({ address: await this.policyAddress(), abi: marketPolicyAbi, functionName: "parameters" }); // prettier-ignore
+    let start = head + 1n;
+    const seen = new Set<string>();
+    for (const e of journal.all()) {
+      if (e.kind !== "batch" || !e.batchId || seen.has(e.batchId) || e.dispute === "revealed" || e.dispute === "lost") continue; // prettier-ignore
+      seen.add(e.batchId);
+      if ((e.challengeEnds ?? Number.MAX_SAFE_INTEGER) + Number(revealWindow) < now) continue;
+      const block = e.settledBlock
+        ? BigInt(e.settledBlock)
+        : (await getBatch(chain.public, { contracts: chain.contracts, batchId: BigInt(e.batchId) })).settledBlock; // prettier-ignore
+      if (block < start) start = block;
+    }
+    return start;
+  }
+
+  /** Journals a dispute of one of our batch jobs (`dispute: "open"`), once. */
+  private async noteDispute(batchId: bigint, index: bigint, disputer: Address): Promise<void> {
+    const { chain, journal } = this.ctx;
+    const ours = journal.all().some((e) => e.kind === "batch" && e.batchId === batchId.toString());
+    if (!ours) return;
+    const dispute = await chain.public.readContract({ address: chain.addressOf("batchEscrow"), abi: batchEscrowAbi, functionName: "disputeOf", args: [batchId, index] }); // prettier-ignore
+    const entry = journal.get(dispute.requestDigest.toLowerCase());
+    if (!entry || entry.kind !== "batch" || entry.batchId !== batchId.toString() || entry.dispute) return;
+    journal.record(entry.jobId, entry.state, {
+      dispute: "open",
+      batchIndex: index.toString(),
+      reason: `job ${index} of batch ${batchId} disputed by ${disputer}`,
+    });
+    this.ctx.log(`batch ${batchId} job ${index}: disputed by ${disputer}; revealing its data`);
+  }
+
+  /**
+   * Reveals one disputed job on-chain (request from the journal, payload from the archive or the relay,
+   * output from the journal or the archive, each checked against its hash first), unless its dispute is
+   * no longer open; journals the outcome.
+   */
+  private async reveal(entry: JournalEntry, now: number): Promise<void> {
+    const { chain, journal, archive } = this.ctx;
+    const { contracts } = chain;
+    const batchId = BigInt(entry.batchId!);
+    const index = BigInt(entry.batchIndex!);
+    const dispute = await chain.public.readContract({ address: chain.addressOf("batchEscrow"), abi: batchEscrowAbi, functionName: "disputeOf", args: [batchId, index] }); // prettier-ignore
+    const status = Number(dispute.status);
+    if (status !== DISPUTE_OPEN) {
+      const lost = status === DISPUTE_PROVIDER_AT_FAULT;
+      journal.record(entry.jobId, entry.state, { dispute: lost ? "lost" : "revealed", reason: `dispute status ${status} on-chain` }); // prettier-ignore
+      return;
+    }
+    if (Number(dispute.revealDeadline) < now) {
+      journal.record(entry.jobId, entry.state, { dispute: "lost", reason: `reveal window closed at ${dispute.revealDeadline}` }); // prettier-ignore
+      this.ctx.note(`batch ${batchId} job ${index}: the reveal window closed before the miner could reveal`);
+      return;
+    }
+    const r = BatchSettler.request(entry);
+    const prompt = await this.promptBytes(entry.jobId as Hex, r.promptHash);
+    const outputText = entry.output ?? archiveText(archive.bytes(entry.jobId as Hex, "output"));
+    if (
+      prompt === undefined ||
+      outputText === undefined ||
+      keccak256(toHex(outputText)).toLowerCase() !== dispute.outputHash.toLowerCase()
+    ) {
+      // said once per job; retried at every poll (the relay may serve the prompt again)
+      if (!this.unrevealable.has(entry.jobId)) this.ctx.note(`batch ${batchId} job ${index}: disputed, but the ${prompt === undefined ? "prompt" : "output"} matching its hash is neither journaled nor archived; will retry`); // prettier-ignore
+      this.unrevealable.add(entry.jobId);
+      return;
+    }
+    const request: BatchRevealRequest = {
+      ...r,
+      maxTokens: Number(r.maxTokens),
+      deadline: Number(r.deadline),
+    };
+    try {
+      const { hash } = await chain.send("revealBatchJob", (client) =>
+        revealBatchJob(client, { contracts, batchId, index, request, prompt, output: toHex(outputText) }),
+      );
+      journal.record(entry.jobId, entry.state, { dispute: "revealed", revealTx: hash });
+      this.revealed++;
+      this.ctx.log(`batch ${batchId} job ${index}: revealed on-chain (${hash})`);
+    } catch (error) {
+      const name = revertName(error);
+      if (name === "BatchRevealWindowClosed")
+        journal.record(entry.jobId, entry.state, { dispute: "lost", reason: "reveal window closed" });
+      // BatchWrongDisputeStatus: someone revealed or resolved it meanwhile; the next poll reads the status
+      if (name !== "BatchWrongDisputeStatus")
+        this.ctx.note(`batch ${batchId} job ${index}: reveal failed: ${name ?? (error as Error).message.split("\n")[0]}`); // prettier-ignore
+    }
+  }
+
+  /** The exact payload bytes of a job (hex) whose keccak256 is `promptHash`: archived, else from the relay. */
+  private async promptBytes(jobKey: Hex, promptHash: Hex): Promise<Hex | undefined> {
+    const archived = this.ctx.archive.bytes(jobKey, "payload");
+    if (archived && keccak256(archived).toLowerCase() === promptHash.toLowerCase()) return toHex(archived);
+    const payload = await new RelayClient(this.ctx.relayUrl).getPrompt(promptHash).catch(() => undefined);
+    if (!payload) return undefined;
+    const text = canonicalPayload(payload);
+    if (payloadHash(payload).toLowerCase() !== promptHash.toLowerCase()) return undefined;
+    this.ctx.archive.put(jobKey, { payload: text });
+    return toHex(text);
+  }
+
+  /** The MarketPolicy the BatchEscrow reads. */
+  private async policyAddress(): Promise<Address> {
+    const { chain } = this.ctx;
+    this.policy ??= (await chain.public.readContract({ address: chain.addressOf("batchEscrow"), abi: batchEscrowAbi, functionName: "policy" })) as Address; // prettier-ignore
+    return this.policy;
+  }
+
   // ---------------------------------------------------------------- crash recovery
 
   /** Reconciles every unfinished batch job with the chain (at start). */
@@ -561,6 +744,8 @@ export class BatchSettler {
       if (s && batch && batch.provider.toLowerCase() === this.address.toLowerCase()) {
         journal.record(entry.jobId, "submitted", {
           batchId: s.batchId.toString(),
+          batchIndex: s.index.toString(),
+          settledBlock: s.blockNumber.toString(),
           txHash: s.transactionHash,
           challengeEnds: Number(batch.challengeEnds),
           reason: "settlement found on-chain (the batch landed before a crash or a lost receipt)",

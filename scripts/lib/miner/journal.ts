@@ -11,7 +11,8 @@
  * Batch jobs (`kind: "batch"`, keyed by their request digest) use the same states: `claimed` = the
  * signed request was accepted (request and signature journaled), `inferred` = answered, `proved` =
  * put in batch attempt `batchKey`, proved, and about to be (or being) sent, `submitted` = settled in
- * batch `batchId`, `finalized` = the batch was paid.
+ * batch `batchId`, `finalized` = the batch was paid. A dispute of a batch job is journaled beside its state
+ * (`dispute`: `open` → `revealed` | `lost`), with the state unchanged.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
@@ -51,6 +52,18 @@ export interface JournalEntry {
   batchId?: string;
   /** Unix seconds until which the batch can be disputed. */
   challengeEnds?: number;
+  /** Block that included the job's batch (the miner scans for disputes of its batches from there). */
+  settledBlock?: string;
+  /**
+   * A dispute of this batch job (`BatchJobDisputed`): `open` = seen, to be revealed; `revealed` = the
+   * miner's `revealBatchJob` landed (or someone revealed it first); `lost` = it could not be revealed
+   * in the reveal window. Journaled, so a restarted miner still reveals an `open` one.
+   */
+  dispute?: "open" | "revealed" | "lost";
+  /** The job's index in its batch (for the reveal). */
+  batchIndex?: string;
+  /** The miner's `revealBatchJob` transaction. */
+  revealTx?: string;
 }
 
 export class JobJournal {

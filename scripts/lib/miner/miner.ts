@@ -26,8 +26,17 @@
  * a job is never lost (a claim that landed but was not journaled is adopted from the chain) and
  * never settled twice (state is read before every transaction; the escrow's nullifier set is the
  * last line of defence).
+ *
+ * Retrievable data: before a job is journaled as answered, its exact payload bytes and output (and for a
+ * batch job the signed request) go into the miner's {@link JobArchive} (SQLite next to the journal), served
+ * over HTTP at {@link Miner.archiveUrl} for watchers for the whole challenge and reveal window. A disputed
+ * batch job is revealed on-chain by the batcher (`revealBatchJob`), journaled so a restart still reveals.
  */
 import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { basename, dirname, extname, join } from "node:path";
 
 import { bytesToBigInt, decodeAbiParameters, hexToBytes, type Address } from "viem";
 
@@ -42,6 +51,9 @@ import {
   type Quote,
 } from "../../../sdk/src/actions/jobs.js";
 import { marketPolicyAbi } from "../../../sdk/src/abis/index.js";
+import { jobKeyOfJobId } from "../../../sdk/src/index.js";
+import { handleArchiveRequest, JobArchive } from "../archive/archive.js";
+import { listen } from "../listen.js";
 import { claimRewards, registerProvider, stake } from "../../../sdk/src/actions/staking.js";
 import { identityCommitment, proveReceipt } from "../../../sdk/src/zk/receipt.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
@@ -113,7 +125,30 @@ export interface MinerOptions {
   batchProver?: BatchProver;
   /** Proof-of-inference evidence for batch jobs of models with a checker. */
   inferenceEvidence?: InferenceEvidenceBuilder;
+  /**
+   * The job archive's SQLite file (payload, output and signed request of every job, kept
+   * 15 days (`DEFAULT_RETENTION_MS` of the archive: the longest challenge window plus the longest reveal
+   * window and a day) from the last write; expired records are pruned hourly). Default: next to the journal, `<journal name>.archive.sqlite`; `":memory:"` keeps nothing
+   * across restarts.
+   */
+  archivePath?: string;
+  /** Port the archive is served on (`GET /v1/jobs/<jobKey>/payload|output|request`); 0 = any free port (default). */ // prettier-ignore
+  archivePort?: number;
+  /** Listen address of the archive server (default 127.0.0.1). */
+  archiveHost?: string;
   log?: (line: string) => void;
+}
+
+/**
+ * The default archive file of a journal: next to it, `<journal name without extension>.archive.sqlite`.
+ *
+ * @example
+ * ```ts
+ * defaultArchivePath("/var/aitbc/miner-journal.jsonl"); // "/var/aitbc/miner-journal.archive.sqlite"
+ * ```
+ */
+export function defaultArchivePath(journalPath: string): string {
+  return join(dirname(journalPath), `${basename(journalPath, extname(journalPath))}.archive.sqlite`);
 }
 
 export interface JobTiming {
@@ -161,6 +196,7 @@ export class Miner {
   private loop?: Promise<void>;
   private wakeUp?: () => void;
   private lastRewardsCheck = 0;
+  private lastPrune = 0;
   readonly timings: JobTiming[] = [];
   readonly quotes: QuoteStats = { signed: 0, refused: 0, adopted: 0 };
   /** Outstanding quotes by nonce (capacity reserved until used or expired; wall-clock ms). */
@@ -181,10 +217,18 @@ export class Miner {
   private batchLoop?: Promise<void>;
   /** The MarketPolicy JobEscrow reads. */
   private policy?: Address;
+  /** The provider's archive of every job's payload, output and (batch) signed request. */
+  readonly archive: JobArchive;
+  private archiveServer?: Server;
+  /** Base URL of the archive server (`http://host:port`), once {@link start} has run. */
+  archiveUrl?: string;
 
   constructor(readonly options: MinerOptions) {
     this.chain = options.chain;
     this.journal = new JobJournal(options.journalPath);
+    const archivePath = options.archivePath ?? defaultArchivePath(options.journalPath);
+    if (archivePath !== ":memory:") mkdirSync(dirname(archivePath), { recursive: true });
+    this.archive = new JobArchive({ path: archivePath });
     this.inferLimit = limiter(options.concurrency ?? 2);
     this.settleLimit = limiter(options.settleConcurrency ?? 2);
     this.log = options.log ?? ((line) => console.log(`[miner ${this.chain.address.slice(0, 8)}] ${line}`));
@@ -460,7 +504,36 @@ export class Miner {
     }
   }
 
+  /** Serves the archive over HTTP on `archiveHost:archivePort` (GET/HEAD only; 404 for any other path). */
+  private async serveArchive(): Promise<void> {
+    const server = createServer((req, res) => {
+      if (!handleArchiveRequest(this.archive, req, res)) {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "not found" }));
+      }
+    });
+    const host = this.options.archiveHost ?? "127.0.0.1";
+    await listen(server, this.options.archivePort ?? 0, host);
+    this.archiveServer = server;
+    const { port } = server.address() as AddressInfo;
+    this.archiveUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  }
+
+  /**
+   * Serves the archive, registers and stakes if needed, reconciles the journal with the chain, then runs.
+   * A failed start closes the archive server again (the journal and archive stay open for a retry).
+   */
   async start(): Promise<void> {
+    await this.serveArchive();
+    try {
+      await this.startServing();
+    } catch (error) {
+      await this.closeArchiveServer();
+      throw error;
+    }
+  }
+
+  private async startServing(): Promise<void> {
     await this.ensureRegistered();
     await this.reconcile();
     if (this.options.batch) {
@@ -473,6 +546,7 @@ export class Miner {
           relayUrl: this.options.relayUrl,
           secret: this.options.secret,
           journal: this.journal,
+          archive: this.archive,
           models: this.digests,
           ask: this.ask,
           requiredDuration: (maxTokens) => this.requiredDuration(maxTokens),
@@ -496,7 +570,7 @@ export class Miner {
     if ((this.options.offerEveryMs ?? 3_000) > 0) this.quoteLoop = this.runQuotes();
   }
 
-  /** Stops taking jobs, lets running jobs finish their current step, closes the journal. */
+  /** Stops taking jobs, lets running jobs finish their current step, closes the journal and the archive (and its server). */ // prettier-ignore
   async stop(): Promise<void> {
     this.stopping = true;
     this.abort.abort();
@@ -508,6 +582,16 @@ export class Miner {
     await this.batcher?.idle();
     while (this.inflight.size > 0) await sleep(50);
     this.journal.close();
+    await this.closeArchiveServer();
+    this.archive.close();
+  }
+
+  private async closeArchiveServer(): Promise<void> {
+    const server = this.archiveServer;
+    if (!server) return;
+    this.archiveServer = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   private async run(): Promise<void> {
@@ -616,6 +700,10 @@ export class Miner {
       this.earningsWithdrawn += amount;
     }
     await this.maybeClaimRewards();
+    if (Date.now() - this.lastPrune >= 3_600_000) {
+      this.lastPrune = Date.now();
+      this.archive.prune();
+    }
   }
 
   /** Claims staking rewards when some are pending (checked every `rewardsEveryMs`). */
@@ -729,6 +817,11 @@ export class Miner {
       jobKey: BigInt(jobId),
     });
     const tokens = Math.max(1, Math.min(result.tokenCount, job.maxTokens));
+    // archived before it is journaled as answered: whatever is submitted can be served to watchers
+    this.archive.put(jobKeyOfJobId(BigInt(jobId)), {
+      payload: canonicalPayload(payload),
+      output: result.output,
+    });
     this.journal.record(jobId, "inferred", {
       model,
       output: result.output,
