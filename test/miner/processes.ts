@@ -20,8 +20,10 @@ import { readDeployment } from "../../scripts/lib/deployments.js";
 import { DEV_CHAIN_ID, devIgnitionDeploymentId } from "../../scripts/lib/devnet.js";
 import { BUILTIN_MODEL_NAME } from "../../scripts/lib/ollama/backend.js";
 import { sleep } from "../../scripts/lib/retry.js";
-import { jobEscrowAbi, marketPolicyAbi } from "../../sdk/src/abis/index.js";
-import { Status } from "../helpers/market.js";
+import { batchEscrowAbi, jobEscrowAbi, marketPolicyAbi } from "../../sdk/src/abis/index.js";
+
+/** `IBatchEscrow.BatchStatus`, pinned here. */
+const BatchStatus = { Submitted: 1, Finalized: 2 } as const;
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const HARDHAT = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
@@ -146,6 +148,8 @@ describe("miner, coordinator and gateway as processes against hardhat node", fun
     const record = await readDeployment(DEV_CHAIN_ID, dir);
     for (const name of [
       "AITBCToken",
+      "BatchEscrow",
+      "MarketPolicy",
       "OpenClawGovernor",
       "SecurityCouncil",
       "JobEscrow",
@@ -174,25 +178,31 @@ describe("miner, coordinator and gateway as processes against hardhat node", fun
       stream: false,
     });
     expect((answer.response ?? "").length, outputs()).to.be.greaterThan(0);
+    // After `scripts/deploy.ts` the consumer wallet allows the BatchEscrow, so the programs take the
+    // batch path: the gateway answers once the miner's batch holding the job is on-chain.
     const aitbc = (answer as unknown as { aitbc?: { job_id: string } }).aitbc;
-    expect(aitbc?.job_id, JSON.stringify(answer)).to.match(/^\d+$/);
-    const jobId = BigInt(aitbc!.job_id);
+    const batchJob = /^batch-(\d+)-(\d+)$/.exec(aitbc?.job_id ?? "");
+    expect(batchJob, JSON.stringify(answer)).to.not.equal(null);
+    const batchId = BigInt(batchJob![1]!);
 
-    const escrow = { address: record.contracts.JobEscrow as Address, abi: jobEscrowAbi } as const;
-    const status = async () => Number((await client.readContract({ ...escrow, functionName: "jobOf", args: [jobId] })).status); // prettier-ignore
-    await waitFor("the job to be Submitted on-chain", async () => (await status()) === Status.Submitted);
+    const escrow = { address: record.contracts.BatchEscrow as Address, abi: batchEscrowAbi } as const;
+    const status = async () => Number((await client.readContract({ ...escrow, functionName: "batchOf", args: [batchId] })).status); // prettier-ignore
+    await waitFor(
+      "the batch to be Submitted on-chain",
+      async () => (await status()) === BatchStatus.Submitted,
+    );
 
-    const policy = await client.readContract({ ...escrow, functionName: "policy" });
+    const policy = await client.readContract({ address: record.contracts.JobEscrow as Address, abi: jobEscrowAbi, functionName: "policy" }); // prettier-ignore
     const { challengeWindow } = await client.readContract({ address: policy, abi: marketPolicyAbi, functionName: "parameters" }); // prettier-ignore
     await client.request({
       method: "evm_increaseTime" as never,
       params: [Number(challengeWindow) + 1] as never,
     });
     await client.request({ method: "evm_mine" as never, params: [] as never });
-    await waitFor("the miner to finalize the job", async () => (await status()) === Status.Settled);
+    await waitFor("the miner to finalize the batch", async () => (await status()) === BatchStatus.Finalized);
     // The log line follows the receipt: wait for it rather than expect it at once.
-    await waitFor(`the miner to log job ${jobId} finalized`, () =>
-      miner.output.includes(`job ${jobId}: finalized`),
+    await waitFor(`the miner to log batch ${batchId} finalized`, () =>
+      miner.output.includes(`batch ${batchId}: finalized`),
     );
   });
 
