@@ -35,7 +35,7 @@ import type { AddressInfo } from "node:net";
 
 import { getAddress, isAddress, type Address } from "viem";
 
-import type { BatchJobRequest } from "../../../sdk/src/actions/batches.js";
+import type { BatchJobRequest } from "../../../sdk/src/index.js";
 import type { Quote } from "../../../sdk/src/actions/jobs.js";
 import type { Hex } from "../../../sdk/src/zk/field.js";
 import { payloadHash, type JobPayload } from "../protocol.js";

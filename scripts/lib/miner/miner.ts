@@ -50,8 +50,7 @@ import {
   withdrawEarnings,
   type Quote,
 } from "../../../sdk/src/actions/jobs.js";
-import { marketPolicyAbi } from "../../../sdk/src/abis/index.js";
-import { jobKeyOfJobId } from "../../../sdk/src/index.js";
+import { jobKeyOfJobId, marketPolicyAbi } from "../../../sdk/src/index.js";
 import { handleArchiveRequest, JobArchive } from "../archive/archive.js";
 import { listen } from "../listen.js";
 import { claimRewards, registerProvider, stake } from "../../../sdk/src/actions/staking.js";
