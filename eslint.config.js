@@ -38,6 +38,23 @@ export default tseslint.config(
     },
   },
   {
+    // The node wing, the entry points and the benchmarks reach the SDK through its public entry only.
+    files: ["node/**/*.ts", "scripts/**/*.ts", "bench/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/sdk/src/*", "**/sdk/src/**", "**/sdk/dist/**"],
+              message: 'Import the SDK through its public entry: from "@aitbc/sdk".',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["test/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unused-expressions": "off",

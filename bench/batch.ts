@@ -13,7 +13,7 @@
 import { Wallet } from "ethers";
 import { network } from "hardhat";
 
-import { releaseProverResources } from "../sdk/src/index.js";
+import { releaseProverResources } from "@aitbc/sdk";
 import {
   cachedReceipt,
   DAY,

@@ -8,9 +8,15 @@ import { join } from "node:path";
 import { network } from "hardhat";
 
 import { REPO_ROOT, type CircuitManifest } from "../circuits/pipeline.js";
-import { proveInference } from "../sdk/src/zk/inference.js";
-import { releaseProverResources, verifyProof, type VerifierCalldata } from "../sdk/src/zk/proof.js";
-import { identityCommitment, proveReceipt, type ReceiptJob } from "../sdk/src/zk/receipt.js";
+import {
+  proveInference,
+  releaseProverResources,
+  verifyProof,
+  type VerifierCalldata,
+  identityCommitment,
+  proveReceipt,
+  type ReceiptJob,
+} from "@aitbc/sdk";
 import { median, type BenchRow, type BenchSection } from "./lib.js";
 
 const WARM_UP = 2;

@@ -6,7 +6,7 @@
  */
 import { network } from "hardhat";
 
-import { releaseProverResources } from "../sdk/src/zk/proof.js";
+import { releaseProverResources } from "@aitbc/sdk";
 import {
   AITBC,
   cachedReceipt,

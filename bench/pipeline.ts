@@ -24,13 +24,13 @@ import { network } from "hardhat";
 import { Ollama } from "ollama";
 import type { Address, EIP1193Provider } from "viem";
 
-import { ChainAdapter, type MarketAddresses } from "../scripts/lib/chain.js";
-import { startRelay } from "../scripts/lib/coordinator/relay.js";
-import { startGateway } from "../scripts/lib/gateway/server.js";
-import { Miner } from "../scripts/lib/miner/miner.js";
-import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend, type InferenceBackend } from "../scripts/lib/ollama/backend.js"; // prettier-ignore
-import { limiter, sleep } from "../scripts/lib/retry.js";
-import { releaseProverResources } from "../sdk/src/zk/proof.js";
+import { ChainAdapter, type MarketAddresses } from "../node/shared/chain.js";
+import { startRelay } from "../node/coordinator/relay.js";
+import { startGateway } from "../node/gateway/server.js";
+import { Miner } from "../node/miner/miner.js";
+import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend, type InferenceBackend } from "../node/backends/backend.js"; // prettier-ignore
+import { limiter, sleep } from "../node/shared/retry.js";
+import { releaseProverResources } from "@aitbc/sdk";
 import { deployMarket, PRICE, SECRET_1, SECRET_2, Status, marketAddresses } from "../test/helpers/market.js";
 import { startFakeOllama } from "../test/helpers/ollama-server.js";
 import { median, type BenchRow, type BenchSection } from "./lib.js";

@@ -18,7 +18,7 @@ import {
   startupErrorMessage,
   withChainOptions,
 } from "./lib/cli.js";
-import { Coordinator } from "./lib/coordinator/coordinator.js";
+import { Coordinator } from "../node/coordinator/coordinator.js";
 import { integerIn, parseHttpUrl, parsePort, parseShare } from "./lib/options.js";
 
 /** The coordinator's flags as parsed (and checked) by {@link coordinatorCommand}. */

@@ -10,7 +10,7 @@ import { network } from "hardhat";
 
 import { buildOpenClawModule, openClawAddresses, TIMELOCK_ROLES } from "../deploy/modules/openclaw.js";
 import { writeDeployment } from "./lib/deployments.js";
-import { formatTokens, renderTable } from "./lib/format.js";
+import { formatTokens, renderTable } from "../node/shared/format.js";
 import { runTreasuryGrant } from "./lib/governance.js";
 
 const AITBC = 10n ** 18n;

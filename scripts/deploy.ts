@@ -50,7 +50,7 @@ import {
   devPrivateKey,
   setUpConsumerWallet,
 } from "./lib/devnet.js";
-import { formatTokens, renderTable } from "./lib/format.js";
+import { formatTokens, renderTable } from "../node/shared/format.js";
 
 /** The JSON of AITBC_DEPLOY_PARAMETERS. */
 interface DeployParameters {

@@ -16,10 +16,10 @@ import {
   startupErrorMessage,
   withChainOptions,
 } from "./lib/cli.js";
-import { agentWalletAbi } from "../sdk/src/index.js";
-import { assertAgentWallet } from "./lib/gateway/agent-wallet.js";
-import { startGateway, type Gateway } from "./lib/gateway/server.js";
-import { parseArchivePath } from "./lib/miner/archive-flags.js";
+import { agentWalletAbi } from "@aitbc/sdk";
+import { assertAgentWallet } from "../node/gateway/agent-wallet.js";
+import { startGateway, type Gateway } from "../node/gateway/server.js";
+import { parseArchivePath } from "../node/miner/archive-flags.js";
 import { aitbcAmount, integerIn, parseAddress, parseHttpUrl, parsePort } from "./lib/options.js";
 
 /** The gateway's flags as parsed (and checked) by {@link gatewayCommand}. */

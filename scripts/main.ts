@@ -45,18 +45,18 @@ import type { Address, EIP1193Provider } from "viem";
 import { buildAgentWalletModule } from "../deploy/modules/wallet.js";
 import { buildMarketModule } from "../deploy/modules/market.js";
 import { buildOpenClawModule, openClawAddresses } from "../deploy/modules/openclaw.js";
-import { releaseProverResources } from "../sdk/src/zk/proof.js";
-import { ChainAdapter, JobStatus, type MarketAddresses } from "./lib/chain.js";
-import { Coordinator } from "./lib/coordinator/coordinator.js";
+import { releaseProverResources } from "@aitbc/sdk";
+import { ChainAdapter, JobStatus, type MarketAddresses } from "../node/shared/chain.js";
+import { Coordinator } from "../node/coordinator/coordinator.js";
 import { DEPLOYMENTS_DIR, deploymentPath, writeDeployment } from "./lib/deployments.js";
 import { AITBC, DAY, DEV_FUNDING, setUpConsumerWallet } from "./lib/devnet.js";
-import { formatTokens, renderTable } from "./lib/format.js";
-import { startGateway } from "./lib/gateway/server.js";
+import { formatTokens, renderTable } from "../node/shared/format.js";
+import { startGateway } from "../node/gateway/server.js";
 import { runTreasuryGrant } from "./lib/governance.js";
 import { ROOT, UsageError, mainOptionsFromEnv, readPrompts } from "./lib/main-options.js";
-import { Miner } from "./lib/miner/miner.js";
-import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend, type InferenceBackend } from "./lib/ollama/backend.js"; // prettier-ignore
-import { limiter, sleep } from "./lib/retry.js";
+import { Miner } from "../node/miner/miner.js";
+import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend, type InferenceBackend } from "../node/backends/backend.js"; // prettier-ignore
+import { limiter, sleep } from "../node/shared/retry.js";
 
 const wallStart = performance.now();
 

@@ -19,9 +19,9 @@ import {
   startupErrorMessage,
   withChainOptions,
 } from "./lib/cli.js";
-import { detectGpu } from "./lib/miner/gpu.js";
-import { parseArchivePath, parseListenHost } from "./lib/miner/archive-flags.js";
-import { DEFAULT_ASK, defaultArchivePath, Miner } from "./lib/miner/miner.js";
+import { detectGpu } from "../node/miner/gpu.js";
+import { parseArchivePath, parseListenHost } from "../node/miner/archive-flags.js";
+import { DEFAULT_ASK, defaultArchivePath, Miner } from "../node/miner/miner.js";
 import {
   aitbcAmount,
   integerIn,

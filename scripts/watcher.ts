@@ -16,8 +16,8 @@
 import { Command, Option } from "commander";
 import { maxUint256, type Address } from "viem";
 
-import type { AitbcContracts } from "../sdk/src/index.js";
-import { httpArchiveSource } from "./lib/archive/client.js";
+import type { AitbcContracts } from "@aitbc/sdk";
+import { httpArchiveSource } from "../node/archive/client.js";
 import {
   backendFromFlags,
   chainFromFlags,
@@ -28,7 +28,7 @@ import {
   withChainOptions,
 } from "./lib/cli.js";
 import { integerIn, parseHttpUrl, parseShare } from "./lib/options.js";
-import { Watcher } from "./lib/watcher/watcher.js";
+import { Watcher } from "../node/watcher/watcher.js";
 
 /** The watcher's flags as parsed (and checked) by {@link watcherCommand}. */
 export interface WatcherFlags {

@@ -5,10 +5,10 @@ import { Option, type Command } from "commander";
 
 import { BaseError, createPublicClient, http, keccak256, stringToHex, type Address } from "viem";
 
-import { BN254_FIELD_MODULUS } from "../../sdk/src/index.js";
-import { ChainAdapter, type MarketAddresses } from "./chain.js";
+import { BN254_FIELD_MODULUS } from "@aitbc/sdk";
+import { ChainAdapter, type MarketAddresses } from "../../node/shared/chain.js";
 import { readDeployment } from "./deployments.js";
-import { BuiltinBackend, OllamaBackend, type InferenceBackend } from "./ollama/backend.js";
+import { BuiltinBackend, OllamaBackend, type InferenceBackend } from "../../node/backends/backend.js";
 import { parseHttpUrl, parsePrivateKey } from "./options.js";
 
 export interface ChainFlags {

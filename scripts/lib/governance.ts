@@ -7,9 +7,9 @@
 import type { ContractTransactionResponse, Interface, Signer } from "ethers";
 
 import type { SafeLike } from "./safe.js";
-import { PROPOSAL_STATES } from "../../sdk/src/actions/governance.js";
+import { PROPOSAL_STATES } from "@aitbc/sdk";
 import { execSafeCall } from "./safe.js";
-import { formatTokens, renderTable } from "./format.js";
+import { formatTokens, renderTable } from "../../node/shared/format.js";
 
 const AITBC = 10n ** 18n;
 const DAY = 24 * 3_600;

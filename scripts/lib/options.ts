@@ -7,7 +7,7 @@
 import { InvalidArgumentError } from "commander";
 import { getAddress, isAddress, parseUnits, type Address, type Hex } from "viem";
 
-import { BN254_FIELD_MODULUS } from "../../sdk/src/index.js";
+import { BN254_FIELD_MODULUS } from "@aitbc/sdk";
 
 /**
  * A secp256k1 private key: `0x` + 64 hex digits. Not a commander `argParser` on purpose: commander's

@@ -10,7 +10,7 @@
  */
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 
-import { SAFE_TX_TYPES as SDK_SAFE_TX_TYPES } from "../../sdk/src/actions/governance.js";
+import { SAFE_TX_TYPES as SDK_SAFE_TX_TYPES } from "@aitbc/sdk";
 
 /** Safe `Enum.Operation`. */
 export enum SafeOperation {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { keccak256 } from "viem";
 
-import { canonicalPayload } from "../../scripts/lib/protocol.js";
+import { canonicalPayload } from "../../node/shared/protocol.js";
 import { InvalidInferenceError } from "../../sdk/src/errors/zk.js";
 import { extractFeatures, packFeatures, promptBytes, tokenize } from "../../sdk/src/model/features.js";
 import { modelDigest, vocabularyHash, type QuantizedMlp } from "../../sdk/src/model/mlp.js";

@@ -9,7 +9,7 @@
 import { encodeAbiParameters, keccak256, type Address } from "viem";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import type { BatchProver } from "../../scripts/lib/miner/batcher.js";
+import type { BatchProver } from "../../node/miner/batcher.js";
 import { AITBC, deployMarket } from "./market.js";
 
 /** The consumer wallet's daily AITBC spending limit in the fixture, wei. */

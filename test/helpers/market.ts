@@ -10,7 +10,7 @@ import { keccak256, toUtf8Bytes } from "ethers";
 
 import type { Address } from "viem";
 
-import type { MarketAddresses } from "../../scripts/lib/chain.js";
+import type { MarketAddresses } from "../../node/shared/chain.js";
 import type { Hex } from "../../sdk/src/zk/field.js";
 import { buildMarketModule } from "../../deploy/modules/market.js";
 import {

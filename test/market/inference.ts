@@ -14,7 +14,7 @@ import { network } from "hardhat";
 
 import { generateDataset } from "../../circuits/model/dataset.js";
 import { BUILTIN_MODEL_DIGEST } from "../../deploy/modules/market.js";
-import { canonicalPayload, type JobPayload } from "../../scripts/lib/protocol.js";
+import { canonicalPayload, type JobPayload } from "../../node/shared/protocol.js";
 import {
   BUILTIN_MODEL,
   ContractRevertError,

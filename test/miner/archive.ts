@@ -11,14 +11,14 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { keccak256, stringToHex, type Hex } from "viem";
 
-import { ArchiveKeyError, DEFAULT_RETENTION_MS, handleArchiveRequest, JobArchive } from "../../scripts/lib/archive/archive.js"; // prettier-ignore
+import { ArchiveKeyError, DEFAULT_RETENTION_MS, handleArchiveRequest, JobArchive } from "../../node/archive/archive.js"; // prettier-ignore
 import {
   functionArchiveSource,
   httpArchiveSource,
   localArchiveSource,
   retrieveJobData,
-} from "../../scripts/lib/archive/client.js";
-import { canonicalPayload, payloadHash, type JobPayload } from "../../scripts/lib/protocol.js";
+} from "../../node/archive/client.js";
+import { canonicalPayload, payloadHash, type JobPayload } from "../../node/shared/protocol.js";
 import { jobKeyOfJobId } from "../../sdk/src/index.js";
 
 const KEY = jobKeyOfJobId(7n);

@@ -10,7 +10,7 @@ import {
   OllamaBackend,
   RuntimeUnavailableError,
   UnknownModelError,
-} from "../../scripts/lib/ollama/backend.js";
+} from "../../node/backends/backend.js";
 import { verifyInference } from "../../sdk/src/zk/inference.js";
 import { FAKE_MODELS, fakeAnswer, startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
 

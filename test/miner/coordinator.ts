@@ -14,16 +14,16 @@ import { network } from "hardhat";
 import { Ollama } from "ollama";
 import { keccak256, stringToHex, type Address, type EIP1193Provider, type Hex } from "viem";
 
-import { handleArchiveRequest, JobArchive } from "../../scripts/lib/archive/archive.js";
-import { httpArchiveSource } from "../../scripts/lib/archive/client.js";
-import { ChainAdapter, type MarketAddresses } from "../../scripts/lib/chain.js";
-import { Coordinator } from "../../scripts/lib/coordinator/coordinator.js";
-import { startGateway, type Gateway } from "../../scripts/lib/gateway/server.js";
-import { Miner } from "../../scripts/lib/miner/miner.js";
-import { BUILTIN_DIGEST, OllamaBackend, type InferenceRequest } from "../../scripts/lib/ollama/backend.js";
-import { canonicalPayload, payloadHash, type JobPayload } from "../../scripts/lib/protocol.js";
-import { sleep } from "../../scripts/lib/retry.js";
-import { Watcher, type WatcherOptions } from "../../scripts/lib/watcher/watcher.js";
+import { handleArchiveRequest, JobArchive } from "../../node/archive/archive.js";
+import { httpArchiveSource } from "../../node/archive/client.js";
+import { ChainAdapter, type MarketAddresses } from "../../node/shared/chain.js";
+import { Coordinator } from "../../node/coordinator/coordinator.js";
+import { startGateway, type Gateway } from "../../node/gateway/server.js";
+import { Miner } from "../../node/miner/miner.js";
+import { BUILTIN_DIGEST, OllamaBackend, type InferenceRequest } from "../../node/backends/backend.js";
+import { canonicalPayload, payloadHash, type JobPayload } from "../../node/shared/protocol.js";
+import { sleep } from "../../node/shared/retry.js";
+import { Watcher, type WatcherOptions } from "../../node/watcher/watcher.js";
 import { isSampled, jobKeyOfJobId } from "../../sdk/src/index.js";
 import {
   AITBC,

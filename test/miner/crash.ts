@@ -25,12 +25,12 @@ import {
   signBatchJobRequest,
   type BatchJobRequest,
 } from "../../sdk/src/index.js";
-import { ChainAdapter, type MarketAddresses } from "../../scripts/lib/chain.js";
-import { RelayClient, startRelay, type Relay } from "../../scripts/lib/coordinator/relay.js";
-import { JobJournal } from "../../scripts/lib/miner/journal.js";
-import { Miner } from "../../scripts/lib/miner/miner.js";
-import { OllamaBackend } from "../../scripts/lib/ollama/backend.js";
-import { sleep } from "../../scripts/lib/retry.js";
+import { ChainAdapter, type MarketAddresses } from "../../node/shared/chain.js";
+import { RelayClient, startRelay, type Relay } from "../../node/coordinator/relay.js";
+import { JobJournal } from "../../node/miner/journal.js";
+import { Miner } from "../../node/miner/miner.js";
+import { OllamaBackend } from "../../node/backends/backend.js";
+import { sleep } from "../../node/shared/retry.js";
 import { deployBatchMarket, mockBatchProver, type BatchMarket } from "../helpers/batch-node.js";
 import {
   deployMarket,

@@ -12,12 +12,12 @@ import { network } from "hardhat";
 import { Ollama } from "ollama";
 import type { Address, EIP1193Provider } from "viem";
 
-import { ChainAdapter, type MarketAddresses } from "../../scripts/lib/chain.js";
-import { startRelay, type Relay } from "../../scripts/lib/coordinator/relay.js";
-import { startGateway, type Gateway } from "../../scripts/lib/gateway/server.js";
-import { Miner } from "../../scripts/lib/miner/miner.js";
-import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend } from "../../scripts/lib/ollama/backend.js";
-import { sleep } from "../../scripts/lib/retry.js";
+import { ChainAdapter, type MarketAddresses } from "../../node/shared/chain.js";
+import { startRelay, type Relay } from "../../node/coordinator/relay.js";
+import { startGateway, type Gateway } from "../../node/gateway/server.js";
+import { Miner } from "../../node/miner/miner.js";
+import { BUILTIN_MODEL_NAME, BuiltinBackend, OllamaBackend } from "../../node/backends/backend.js";
+import { sleep } from "../../node/shared/retry.js";
 import {
   deployMarket,
   DAY,

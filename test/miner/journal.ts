@@ -5,9 +5,9 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 
-import { JOB_STATES, JobJournal } from "../../scripts/lib/miner/journal.js";
-import { detectGpu, parseNvidiaSmi } from "../../scripts/lib/miner/gpu.js";
-import { limiter, retry, sleep } from "../../scripts/lib/retry.js";
+import { JOB_STATES, JobJournal } from "../../node/miner/journal.js";
+import { detectGpu, parseNvidiaSmi } from "../../node/miner/gpu.js";
+import { limiter, retry, sleep } from "../../node/shared/retry.js";
 
 describe("miner: journal, GPU detection, limiter", () => {
   let dir: string;

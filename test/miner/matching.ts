@@ -17,18 +17,13 @@ import { parseEventLogs, type Address, type EIP1193Provider } from "viem";
 
 import { jobEscrowAbi } from "../../sdk/src/abis/index.js";
 import { signQuote, type Quote } from "../../sdk/src/actions/jobs.js";
-import { ChainAdapter, type MarketAddresses } from "../../scripts/lib/chain.js";
-import { Coordinator } from "../../scripts/lib/coordinator/coordinator.js";
-import { RelayClient, startRelay, type Relay } from "../../scripts/lib/coordinator/relay.js";
-import {
-  acceptQuote,
-  QuoteRejectedError,
-  startGateway,
-  type Gateway,
-} from "../../scripts/lib/gateway/server.js";
-import { Miner } from "../../scripts/lib/miner/miner.js";
-import { BUILTIN_MODEL_NAME, BuiltinBackend } from "../../scripts/lib/ollama/backend.js";
-import { sleep } from "../../scripts/lib/retry.js";
+import { ChainAdapter, type MarketAddresses } from "../../node/shared/chain.js";
+import { Coordinator } from "../../node/coordinator/coordinator.js";
+import { RelayClient, startRelay, type Relay } from "../../node/coordinator/relay.js";
+import { acceptQuote, QuoteRejectedError, startGateway, type Gateway } from "../../node/gateway/server.js";
+import { Miner } from "../../node/miner/miner.js";
+import { BUILTIN_MODEL_NAME, BuiltinBackend } from "../../node/backends/backend.js";
+import { sleep } from "../../node/shared/retry.js";
 import {
   deployMarket,
   DAY,

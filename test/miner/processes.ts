@@ -18,8 +18,8 @@ import { createPublicClient, http, type Address, type PublicClient } from "viem"
 
 import { readDeployment } from "../../scripts/lib/deployments.js";
 import { DEV_CHAIN_ID, devIgnitionDeploymentId } from "../../scripts/lib/devnet.js";
-import { BUILTIN_MODEL_NAME } from "../../scripts/lib/ollama/backend.js";
-import { sleep } from "../../scripts/lib/retry.js";
+import { BUILTIN_MODEL_NAME } from "../../node/backends/backend.js";
+import { sleep } from "../../node/shared/retry.js";
 import { batchEscrowAbi, jobEscrowAbi, marketPolicyAbi } from "../../sdk/src/abis/index.js";
 
 /** `IBatchEscrow.BatchStatus`, pinned here. */

@@ -16,13 +16,13 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { Ollama } from "ollama";
 import { keccak256, type Address, type EIP1193Provider, type Hex } from "viem";
 
-import { httpArchiveSource, retrieveJobData } from "../../scripts/lib/archive/client.js";
-import { ChainAdapter, type MarketAddresses } from "../../scripts/lib/chain.js";
-import { startRelay, type Relay } from "../../scripts/lib/coordinator/relay.js";
-import { startGateway, type Gateway } from "../../scripts/lib/gateway/server.js";
-import { defaultArchivePath, Miner, type MinerOptions } from "../../scripts/lib/miner/miner.js";
-import { OllamaBackend } from "../../scripts/lib/ollama/backend.js";
-import { sleep } from "../../scripts/lib/retry.js";
+import { httpArchiveSource, retrieveJobData } from "../../node/archive/client.js";
+import { ChainAdapter, type MarketAddresses } from "../../node/shared/chain.js";
+import { startRelay, type Relay } from "../../node/coordinator/relay.js";
+import { startGateway, type Gateway } from "../../node/gateway/server.js";
+import { defaultArchivePath, Miner, type MinerOptions } from "../../node/miner/miner.js";
+import { OllamaBackend } from "../../node/backends/backend.js";
+import { sleep } from "../../node/shared/retry.js";
 import {
   batchLeafHash,
   batchMerkleProof,

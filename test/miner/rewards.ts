@@ -11,10 +11,10 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import type { Address, EIP1193Provider } from "viem";
 
-import { ChainAdapter } from "../../scripts/lib/chain.js";
-import { startRelay, type Relay } from "../../scripts/lib/coordinator/relay.js";
-import { Miner } from "../../scripts/lib/miner/miner.js";
-import { BuiltinBackend } from "../../scripts/lib/ollama/backend.js";
+import { ChainAdapter } from "../../node/shared/chain.js";
+import { startRelay, type Relay } from "../../node/coordinator/relay.js";
+import { Miner } from "../../node/miner/miner.js";
+import { BuiltinBackend } from "../../node/backends/backend.js";
 import { AITBC, DAY, deployMarket, SECRET_1, type Market, marketAddresses } from "../helpers/market.js";
 
 describe("miner: staking rewards", function () {

@@ -12,12 +12,12 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { keccak256, stringToHex, toHex, type Address, type EIP1193Provider, type Hex } from "viem";
 
-import { handleArchiveRequest, JobArchive } from "../../scripts/lib/archive/archive.js";
-import { httpArchiveSource } from "../../scripts/lib/archive/client.js";
-import { ChainAdapter } from "../../scripts/lib/chain.js";
-import { OllamaBackend } from "../../scripts/lib/ollama/backend.js";
-import { canonicalPayload, payloadHash, type JobPayload } from "../../scripts/lib/protocol.js";
-import { Watcher } from "../../scripts/lib/watcher/watcher.js";
+import { handleArchiveRequest, JobArchive } from "../../node/archive/archive.js";
+import { httpArchiveSource } from "../../node/archive/client.js";
+import { ChainAdapter } from "../../node/shared/chain.js";
+import { OllamaBackend } from "../../node/backends/backend.js";
+import { canonicalPayload, payloadHash, type JobPayload } from "../../node/shared/protocol.js";
+import { Watcher } from "../../node/watcher/watcher.js";
 import {
   batchJobsRoot,
   batchLeafHash,

@@ -20,16 +20,11 @@ import type { Address, EIP1193Provider } from "viem";
 
 import { verifyQuote, type Quote } from "../../sdk/src/actions/jobs.js";
 import { releaseProverResources } from "../../sdk/src/zk/proof.js";
-import { ChainAdapter } from "../../scripts/lib/chain.js";
-import {
-  RelayClient,
-  startRelay,
-  type QuoteRequest,
-  type Relay,
-} from "../../scripts/lib/coordinator/relay.js";
-import { Miner } from "../../scripts/lib/miner/miner.js";
-import { BUILTIN_MODEL_NAME, BuiltinBackend } from "../../scripts/lib/ollama/backend.js";
-import { payloadHash, type JobPayload } from "../../scripts/lib/protocol.js";
+import { ChainAdapter } from "../../node/shared/chain.js";
+import { RelayClient, startRelay, type QuoteRequest, type Relay } from "../../node/coordinator/relay.js";
+import { Miner } from "../../node/miner/miner.js";
+import { BUILTIN_MODEL_NAME, BuiltinBackend } from "../../node/backends/backend.js";
+import { payloadHash, type JobPayload } from "../../node/shared/protocol.js";
 import {
   DAY,
   deployMarket,

@@ -10,11 +10,15 @@
 import { keccak256, stringToHex } from "viem";
 import { Ollama, type ChatResponse, type GenerateResponse, type Message } from "ollama";
 
-import { BUILTIN_MODEL } from "../../../sdk/src/model/weights.js";
-import { modelDigest as builtinDigest } from "../../../sdk/src/model/mlp.js";
-import { buildInferenceInput, proveInference, type InferenceProof } from "../../../sdk/src/zk/inference.js";
-import type { Hex } from "../../../sdk/src/zk/field.js";
-import { retry, type RetryOptions } from "../retry.js";
+import {
+  BUILTIN_MODEL,
+  modelDigest as builtinDigest,
+  buildInferenceInput,
+  proveInference,
+  type InferenceProof,
+  type Hex,
+} from "@aitbc/sdk";
+import { retry, type RetryOptions } from "../shared/retry.js";
 
 /** The name under which the built-in model is served. */
 export const BUILTIN_MODEL_NAME = "aitbc-topic:builtin";

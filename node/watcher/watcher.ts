@@ -33,11 +33,11 @@ import {
   type AitbcWriteClient,
   type BatchLeaf,
   type WriteReturnType,
-} from "../../../sdk/src/index.js";
-import { revertName } from "../chain.js";
-import type { InferenceBackend } from "../ollama/backend.js";
-import { outputHash, type JobPayload } from "../protocol.js";
-import { sleep } from "../retry.js";
+} from "@aitbc/sdk";
+import { revertName } from "../shared/chain.js";
+import type { InferenceBackend } from "../backends/backend.js";
+import { outputHash, type JobPayload } from "../shared/protocol.js";
+import { sleep } from "../shared/retry.js";
 import { retrieveJobData, type ArchiveSource } from "../archive/client.js";
 
 /** The sample rate the policy starts with (10%), used only where no `MarketPolicy` is deployed. */

@@ -29,7 +29,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DatabaseSync } from "node:sqlite";
 
-import type { Hex } from "../../../sdk/src/index.js";
+import type { Hex } from "@aitbc/sdk";
 
 /** 7 days (longest challenge window) + 7 days (longest reveal window) + 1 day, in ms. */
 export const DEFAULT_RETENTION_MS = 15 * 86_400_000;

@@ -1,8 +1,8 @@
 /** The gateway's start-up check of the wallet it is told to pay from (`--agent-wallet`). */
 import { getAddress, isAddressEqual, type Address, type Hex } from "viem";
 
-import { agentWalletAbi, agentWalletFactoryAbi } from "../../../sdk/src/index.js";
-import type { ChainAdapter } from "../chain.js";
+import { agentWalletAbi, agentWalletFactoryAbi } from "@aitbc/sdk";
+import type { ChainAdapter } from "../shared/chain.js";
 
 /** ERC-1167 minimal proxy runtime code around `implementation` (EIP-1167). */
 export function erc1167Code(implementation: Address): Hex {

@@ -35,12 +35,10 @@ import type { AddressInfo } from "node:net";
 
 import { getAddress, isAddress, type Address } from "viem";
 
-import type { BatchJobRequest } from "../../../sdk/src/index.js";
-import type { Quote } from "../../../sdk/src/actions/jobs.js";
-import type { Hex } from "../../../sdk/src/zk/field.js";
-import { payloadHash, type JobPayload } from "../protocol.js";
-import { retry } from "../retry.js";
-import { listen } from "../listen.js";
+import { type BatchJobRequest, type Quote, type Hex } from "@aitbc/sdk";
+import { payloadHash, type JobPayload } from "../shared/protocol.js";
+import { retry } from "../shared/retry.js";
+import { listen } from "../shared/listen.js";
 
 export interface ServedModel {
   name: string;

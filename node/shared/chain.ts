@@ -27,20 +27,24 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import type { Hex } from "../../sdk/src/zk/field.js";
 import {
+  type Hex,
   aitbcTokenAbi,
   batchEscrowAbi,
   gpuStakingAbi,
   marketPolicyAbi,
   jobEscrowAbi,
   reputationRegistryAbi,
-} from "../../sdk/src/abis/index.js";
-import { getJob, JOB_STATUSES, type JobStatusName } from "../../sdk/src/actions/jobs.js";
-import { TIERS } from "../../sdk/src/actions/reputation.js";
-import type { AitbcContracts } from "../../sdk/src/deployments.js";
-import { AitbcError } from "../../sdk/src/errors/base.js";
-import { ContractRevertError, RpcRequestError } from "../../sdk/src/errors/contract.js";
+  getJob,
+  JOB_STATUSES,
+  type JobStatusName,
+  TIERS,
+  type AitbcContracts,
+  AitbcError,
+  ContractRevertError,
+  RpcRequestError,
+} from "@aitbc/sdk";
+// eslint-disable-next-line no-restricted-imports -- temporary: chain.ts gives way to the SDK actions (issue 15)
 import { write as sdkWrite, type WriteReturnType } from "../../sdk/src/utils/client.js";
 import { limiter, retry } from "./retry.js";
 

@@ -49,19 +49,23 @@ import {
   submitResult,
   withdrawEarnings,
   type Quote,
-} from "../../../sdk/src/actions/jobs.js";
-import { jobKeyOfJobId, marketPolicyAbi } from "../../../sdk/src/index.js";
+  jobKeyOfJobId,
+  marketPolicyAbi,
+  claimRewards,
+  registerProvider,
+  stake,
+  identityCommitment,
+  proveReceipt,
+  type Hex,
+} from "@aitbc/sdk";
 import { handleArchiveRequest, JobArchive } from "../archive/archive.js";
-import { listen } from "../listen.js";
-import { claimRewards, registerProvider, stake } from "../../../sdk/src/actions/staking.js";
-import { identityCommitment, proveReceipt } from "../../../sdk/src/zk/receipt.js";
-import type { Hex } from "../../../sdk/src/zk/field.js";
-import { ChainAdapter, revertName, type OnChainJob } from "../chain.js";
-import { formatTokens } from "../format.js";
-import { BackendError, UnknownModelError, type InferenceBackend } from "../ollama/backend.js";
-import { canonicalPayload, outputHash, payloadHash } from "../protocol.js";
+import { listen } from "../shared/listen.js";
+import { ChainAdapter, revertName, type OnChainJob } from "../shared/chain.js";
+import { formatTokens } from "../shared/format.js";
+import { BackendError, UnknownModelError, type InferenceBackend } from "../backends/backend.js";
+import { canonicalPayload, outputHash, payloadHash } from "../shared/protocol.js";
 import { RelayClient, type QuoteRequest } from "../coordinator/relay.js";
-import { limiter, sleep } from "../retry.js";
+import { limiter, sleep } from "../shared/retry.js";
 import type { GpuDeclaration } from "./gpu.js";
 import { JobJournal, type JournalEntry } from "./journal.js";
 import {

@@ -40,12 +40,12 @@ import {
   verifyQuote,
   type BatchJobRequest,
   type Quote,
-} from "../../../sdk/src/index.js";
-import { revertName, type ChainAdapter } from "../chain.js";
+} from "@aitbc/sdk";
+import { revertName, type ChainAdapter } from "../shared/chain.js";
 import { RelayClient, type MatchedOffer, type ServedModel } from "../coordinator/relay.js";
-import type { ChatMessage } from "../ollama/backend.js";
-import { canonicalPayload, outputHash, type JobPayload } from "../protocol.js";
-import { listen } from "../listen.js";
+import type { ChatMessage } from "../backends/backend.js";
+import { canonicalPayload, outputHash, type JobPayload } from "../shared/protocol.js";
+import { listen } from "../shared/listen.js";
 import { handleArchiveRequest, JobArchive } from "../archive/archive.js";
 
 export interface GatewayOptions {

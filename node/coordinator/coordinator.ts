@@ -15,18 +15,12 @@
  */
 import { maxUint256, type Address } from "viem";
 
-import {
-  getTrustScore,
-  rankOffers,
-  type AitbcContracts,
-  type Hex,
-  type RankOffersOptions,
-} from "../../../sdk/src/index.js";
+import { getTrustScore, rankOffers, type AitbcContracts, type Hex, type RankOffersOptions } from "@aitbc/sdk";
 import { httpArchiveSource, functionArchiveSource, type ArchiveSource } from "../archive/client.js";
-import { ChainAdapter, revertName } from "../chain.js";
-import type { InferenceBackend } from "../ollama/backend.js";
-import { canonicalPayload } from "../protocol.js";
-import { sleep } from "../retry.js";
+import { ChainAdapter, revertName } from "../shared/chain.js";
+import type { InferenceBackend } from "../backends/backend.js";
+import { canonicalPayload } from "../shared/protocol.js";
+import { sleep } from "../shared/retry.js";
 import { Watcher, type WatchCheck, type WatchedJob } from "../watcher/watcher.js";
 import { startRelay, type MatchedOffer, type MatchRequest, type Offer, type Relay } from "./relay.js";
 

@@ -57,13 +57,13 @@ import {
   type BatchJobRequest,
   type BatchLeaf,
   type BatchRevealRequest,
-} from "../../../sdk/src/index.js";
+} from "@aitbc/sdk";
 import type { JobArchive } from "../archive/archive.js";
-import { revertName, type ChainAdapter } from "../chain.js";
+import { revertName, type ChainAdapter } from "../shared/chain.js";
 import { RelayClient, batchRequestFromJson, type BatchRequestMessage } from "../coordinator/relay.js";
-import { BackendError, type InferenceBackend, type InferenceResult } from "../ollama/backend.js";
-import { canonicalPayload, outputHash, payloadHash, type JobPayload } from "../protocol.js";
-import { sleep, type limiter } from "../retry.js";
+import { BackendError, type InferenceBackend, type InferenceResult } from "../backends/backend.js";
+import { canonicalPayload, outputHash, payloadHash, type JobPayload } from "../shared/protocol.js";
+import { sleep, type limiter } from "../shared/retry.js";
 import { MAX_LOG_RANGE } from "../watcher/watcher.js";
 import type { JobJournal, JournalEntry } from "./journal.js";
 

@@ -6,8 +6,8 @@
  */
 import { keccak256, stringToHex } from "viem";
 
-import type { Hex } from "../../sdk/src/zk/field.js";
-import type { ChatMessage } from "./ollama/backend.js";
+import type { Hex } from "@aitbc/sdk";
+import type { ChatMessage } from "../backends/backend.js";
 
 export interface JobPayload {
   /** Model name (as served by the miners' runtime). */
