@@ -38,3 +38,4 @@ export * from "./actions/batch-disputes.js";
 export * from "./errors/offer.js";
 export * from "./actions/service-registry.js";
 export * from "./actions/offers.js";
+export * from "./actions/escrow-reads.js";
