@@ -4,14 +4,18 @@
  * vesting wallets, TimelockController holding the 40% treasury, governor, bond escrow, and a real
  * Safe 1.5 3-of-5 security council), record the addresses in `deployments/<chainId>.json`, print
  * the genesis distribution, show the flash-loan defence of counted voting power, and run one
- * treasury proposal through its whole life.
+ * treasury proposal through its whole life with the SDK's governance actions (viem).
  */
 import { network } from "hardhat";
 
 import { buildOpenClawModule, openClawAddresses, TIMELOCK_ROLES } from "../deploy/modules/openclaw.js";
 import { writeDeployment } from "./lib/deployments.js";
 import { formatTokens, renderTable } from "../node/shared/format.js";
-import { runTreasuryGrant } from "./lib/governance.js";
+import { castVote, type AitbcContracts, type VoteSupportValue } from "@aitbc/sdk";
+import type { Address } from "viem";
+
+import { viemClients } from "./lib/main/clients.js";
+import { runTreasuryGrant } from "./lib/main/governance.js";
 
 const AITBC = 10n ** 18n;
 const HOUR = 3_600;
@@ -65,9 +69,7 @@ for (const [name, address] of Object.entries(record.contracts))
   console.log(`  ${name.padEnd(28)} ${address}`);
 
 const token = await ethers.getContractAt("AITBCToken", addresses.AITBCToken!);
-const governor = await ethers.getContractAt("OpenClawGovernor", addresses.OpenClawGovernor!);
 const timelock = await ethers.getContractAt("OpenClawTimelock", addresses.OpenClawTimelock!);
-const escrow = await ethers.getContractAt("ProposalBondEscrow", addresses.ProposalBondEscrow!);
 const council = await ethers.getContractAt("Safe", addresses.SecurityCouncil!);
 const [owners, threshold] = await Promise.all([council.getOwners(), council.getThreshold()]);
 const deployerIsAdmin = await timelock.hasRole(TIMELOCK_ROLES.DEFAULT_ADMIN_ROLE, deployer!.address);
@@ -187,30 +189,30 @@ console.log(
 
 // ---------------------------------------------------------------- one proposal through its whole life
 console.log("\nGovernance: a treasury grant of 250,000 AITBC, from proposal to execution");
+const { publicClient, walletFor } = viemClients(connection);
+const contracts = Object.fromEntries(
+  Object.entries(addresses).map(([name, address]) => [name, address as Address]),
+) as AitbcContracts;
+const voter = (label: string, account: { address: string }, support: VoteSupportValue) => ({
+  label,
+  support,
+  cast: (proposalId: bigint, s: VoteSupportValue) =>
+    castVote(walletFor(account.address), { contracts, proposalId, support: s }),
+});
 await runTreasuryGrant({
-  ethers,
+  publicClient,
+  contracts,
   time,
-  chainId,
-  token,
-  governor,
-  bondEscrow: escrow,
-  council,
-  councilOwners,
-  addresses: {
-    token: addresses.AITBCToken!,
-    governor: addresses.OpenClawGovernor!,
-    bondEscrow: addresses.ProposalBondEscrow!,
-    timelock: addresses.OpenClawTimelock!,
-  },
-  proposer: proposer!,
-  earlyVoter: alice!,
+  proposer: walletFor(proposer!.address),
+  earlyVoter: walletFor(alice!.address),
+  councilOwners: councilOwners.map((owner) => walletFor(owner.address)),
   voters: [
-    { label: "alice", support: 1, cast: (id, support) => governor.connect(alice!).castVote(id, support) },
-    { label: "bob", support: 1, cast: (id, support) => governor.connect(bob!).castVote(id, support) },
-    { label: "holder", support: 0, cast: (id, support) => governor.connect(holder!).castVote(id, support) },
-    { label: "new buyer", support: 2, cast: (id, support) => governor.connect(buyer!).castVote(id, support) },
+    voter("alice", alice!, 1),
+    voter("bob", bob!, 1),
+    voter("holder", holder!, 0),
+    voter("new buyer", buyer!, 2),
   ],
-  grantee: grantee!.address,
+  grantee: grantee!.address as Address,
   day0,
 });
 console.log(
