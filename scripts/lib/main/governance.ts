@@ -17,6 +17,7 @@ import {
   ContractRevertError,
   executeProposal,
   getProposal,
+  getProposalState,
   getTokenBalance,
   propose,
   ProposalType,
@@ -126,7 +127,7 @@ function stepRecorder(w: GrantWalkthrough, steps: GrantStep[]) {
     const state =
       proposalId === undefined
         ? ""
-        : (await getProposal(w.publicClient, { contracts: w.contracts, proposalId })).state;
+        : await getProposalState(w.publicClient, { contracts: w.contracts, proposalId });
     const when = `day ${(((await w.time.latest()) - w.day0) / DAY).toFixed(2)}`;
     steps.push({ step: label, when, state, gas: receipt.gasUsed.toLocaleString("en-US") });
   };

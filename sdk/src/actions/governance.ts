@@ -595,6 +595,32 @@ async function governorLifecycle(
   return { hash, receipt, proposalId };
 }
 
+/**
+ * Reads a proposal's state alone (one call; unlike {@link getProposal} it also works in the block
+ * that created the proposal, whose quorum is not readable yet).
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts, proposalId }`.
+ * @returns The state name (e.g. `"Pending"`).
+ * @throws {ContractRevertError} `GovernorNonexistentProposal(proposalId)` for an unknown id.
+ * @example
+ * ```ts
+ * const state = await getProposalState(client, { contracts, proposalId });
+ * ```
+ */
+export async function getProposalState(
+  client: AitbcReadClient,
+  parameters: ProposalIdParameters,
+): Promise<ProposalStateName> {
+  const state = await read(client, {
+    address: contractAddress(parameters.contracts, "OpenClawGovernor"),
+    abi: openClawGovernorAbi,
+    functionName: "state",
+    args: [assertAmount(parameters.proposalId, "proposalId")],
+  });
+  return PROPOSAL_STATES[state]!;
+}
+
 /** Result of {@link getProposal}. */
 export interface GetProposalReturnType {
   /** The state name (e.g. `"Active"`). */
