@@ -12,6 +12,8 @@ import {
   type WalletClient,
 } from "viem";
 
+import type { AitbcContracts } from "@aitbc/sdk";
+
 /** A public client and a factory of wallet clients on one EIP-1193 provider. */
 export interface ViemClients {
   /** Reads, waits for receipts. */
@@ -34,4 +36,11 @@ export function viemClients(connection: { provider: unknown }, pollingIntervalMs
     walletFor: (address) =>
       createWalletClient({ account: address as Address, transport, pollingInterval: pollingIntervalMs }),
   };
+}
+
+/** A deployment record's addresses (by deployment name) as the SDK's `contracts`. */
+export function toContracts(addresses: Record<string, string>): AitbcContracts {
+  return Object.fromEntries(
+    Object.entries(addresses).map(([name, a]) => [name, a as Address]),
+  ) as AitbcContracts;
 }

@@ -5,9 +5,9 @@
  */
 import type { Address } from "viem";
 
-import { castVote, castWalletVote, type AitbcContracts, type VoteSupportValue } from "@aitbc/sdk";
+import { castVote, castWalletVote, type VoteSupportValue } from "@aitbc/sdk";
 import { DAY } from "../devnet.js";
-import type { ViemClients } from "./clients.js";
+import { toContracts, type ViemClients } from "./clients.js";
 import type { MainAccounts } from "./deploy.js";
 import { runTreasuryGrant, type GrantResult, type Voter } from "./governance.js";
 
@@ -28,9 +28,7 @@ export interface MainGrantPlan {
 export async function runMainGrant(p: MainGrantPlan): Promise<GrantResult> {
   const { walletFor, publicClient } = p.clients;
   const a = p.accounts;
-  const contracts = Object.fromEntries(
-    Object.entries(p.daoAddresses).map(([name, address]) => [name, address as Address]),
-  ) as AitbcContracts;
+  const contracts = toContracts(p.daoAddresses);
   const human = (label: string, address: string, support: VoteSupportValue): Voter => ({
     label,
     support,
