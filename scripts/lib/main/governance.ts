@@ -156,8 +156,11 @@ export async function runTreasuryGrant(w: GrantWalkthrough): Promise<GrantResult
   await time.increase(2 * DAY + 1);
   for (const v of w.voters) await step(`${v.label} votes ${SUPPORT_NAMES[v.support]}`, v.cast(proposalId, v.support), proposalId); // prettier-ignore
   await time.increase(7 * DAY);
-  const early2 = await refused(queueProposal(w.proposer, { contracts, ...actions }), "queue before approval");
-  refusals.push(`queue before the council approved is refused: ${early2}`);
+  const unapproved = await refused(
+    queueProposal(w.proposer, { contracts, ...actions }),
+    "queue before approval",
+  );
+  refusals.push(`queue before the council approved is refused: ${unapproved}`);
   const council = (owners: readonly AitbcWriteClient[]) =>
     approveProposalByCouncil(w.proposer, { contracts, proposalId, owners });
   const tooFew = await refused(council(w.councilOwners.slice(0, 2)), "a 2-of-5 council approval");
