@@ -23,34 +23,11 @@
  */
 import { getAddress, isAddress, isHex, type Address } from "viem";
 
-import type { BatchJobRequest, Hex, Quote } from "@aitbc/sdk";
+import type { BatchJobRequest, Hex, Offer, Quote, SignedOffer } from "@aitbc/sdk";
 
 import { canonicalPayload, type JobPayload } from "./protocol.js";
 
-/** A provider's EIP-712 `Offer` (the `ServiceRegistry` domain): an advertisement, not a commitment. */
-export interface Offer {
-  provider: Address;
-  /** bytes32. */
-  modelDigest: Hex;
-  /** wei of AITBC per token (uint128). */
-  pricePerToken: bigint;
-  /** Most tokens per job (uint32). */
-  maxTokens: bigint;
-  /** Free job slots now (uint32). */
-  capacity: bigint;
-  /** Most jobs at once (uint32). */
-  maxConcurrency: bigint;
-  /** Unix seconds (uint64). */
-  issuedAt: bigint;
-  /** Unix seconds after which the offer is void (uint64; at most 600 s after `issuedAt`). */
-  expiry: bigint;
-}
-
-/** An offer and the provider's signature over it. */
-export interface SignedOffer {
-  offer: Offer;
-  signature: Hex;
-}
+export type { Offer, SignedOffer };
 
 /** `GET /health`. */
 export interface ProviderHealth {
