@@ -3,7 +3,20 @@
  * addresses under the SDK's names, and one transaction queue so the miner's concurrent jobs never race
  * on nonces. Every transaction is an `@aitbc/sdk` write action run through {@link MinerAccount.send}.
  */
-import type { Account, Address, PublicClient, Transport, WalletClient } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  custom,
+  http,
+  type Account,
+  type Address,
+  type EIP1193Provider,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 
 import type { AitbcContracts, WriteReturnType } from "@aitbc/sdk";
 import { limiter } from "../shared/retry.js";
@@ -32,6 +45,24 @@ export class MinerAccount {
     this.public = options.public;
     this.wallet = options.wallet;
     this.contracts = options.contracts;
+  }
+
+  /**
+   * An account on `rpc` (a URL, or an EIP-1193 provider such as Hardhat's in-process network) from a
+   * private key (or the address of an account the node unlocks).
+   *
+   * @param pollingIntervalMs Receipt and block polling, ms (default 200).
+   */
+  static connect(o: { rpc: string | EIP1193Provider; key: Hex | Address; contracts: AitbcContracts; pollingIntervalMs?: number }): MinerAccount { // prettier-ignore
+    const transport = typeof o.rpc === "string" ? http(o.rpc, { retryCount: 3 }) : custom(o.rpc);
+    const account: Account =
+      o.key.length === 66 ? privateKeyToAccount(o.key) : ({ address: o.key, type: "json-rpc" } as Account);
+    const pollingInterval = o.pollingIntervalMs ?? 200;
+    return new MinerAccount({
+      public: createPublicClient({ transport, pollingInterval }),
+      wallet: createWalletClient({ transport, account, pollingInterval }),
+      contracts: o.contracts,
+    });
   }
 
   /** The provider's address. */

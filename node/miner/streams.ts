@@ -5,13 +5,9 @@
  * that goes away only unsubscribes: the job runs on regardless. Finished streams are dropped after
  * `keepMs`; their result stays in the journal (see the result route).
  */
-import type { Hex } from "@aitbc/sdk";
+import type { StreamEvent } from "../shared/provider-api.js";
 
-/** One line of the miner's NDJSON stream (architecture section 4). */
-export type StreamEvent =
-  | { type: "token"; text: string }
-  | { type: "done"; jobKey: Hex; output: string; outputHash: Hex; tokenCount: number }
-  | { type: "error"; error: string };
+export type { StreamEvent };
 
 /** The events of one job: kept in order, fanned out to subscribers. */
 export class JobStream {
