@@ -53,7 +53,13 @@ export class MinerAccount {
    *
    * @param pollingIntervalMs Receipt and block polling, ms (default 200).
    */
-  static connect(o: { rpc: string | EIP1193Provider; key: Hex | Address; contracts: AitbcContracts; pollingIntervalMs?: number }): MinerAccount { // prettier-ignore
+  static connect(o: {
+    rpc: string | EIP1193Provider;
+    key: Hex | Address;
+    contracts: AitbcContracts;
+    pollingIntervalMs?: number;
+  }): MinerAccount {
+    // prettier-ignore
     const transport = typeof o.rpc === "string" ? http(o.rpc, { retryCount: 3 }) : custom(o.rpc);
     const account: Account =
       o.key.length === 66 ? privateKeyToAccount(o.key) : ({ address: o.key, type: "json-rpc" } as Account);

@@ -175,9 +175,14 @@ export class BatchSettler {
   }
 
   /** The checker's evidence when the policy names one for the model; undefined otherwise. */
-  private async checkerEvidence(modelDigest: Hex, payloadText: string, proof: InferenceResult["inferenceProof"]) {
+  private async checkerEvidence(
+    modelDigest: Hex,
+    payloadText: string,
+    proof: InferenceResult["inferenceProof"],
+  ) {
     const { public: client, contracts } = this.ctx.account;
-    if (!(await hasInferenceChecker(client, { contracts, escrow: "BatchEscrow", modelDigest }))) return undefined;
+    if (!(await hasInferenceChecker(client, { contracts, escrow: "BatchEscrow", modelDigest })))
+      return undefined;
     if (!proof) throw new BackendError(`model ${modelDigest} needs a proof of inference and the backend gave none`, false); // prettier-ignore
     return inferenceEvidence(payloadText, proof.calldata);
   }
@@ -185,7 +190,8 @@ export class BatchSettler {
   /** One poll: retries, a batch if due, open disputes, due finalizations, withdrawal. */
   async tick(now: number): Promise<void> {
     for (const e of this.ctx.journal.inState("batch", "claimed"))
-      if (!this.inflight.has(e.jobId) && (this.retryAt.get(e.jobId) ?? 0) <= Date.now()) this.schedule(e.jobId);
+      if (!this.inflight.has(e.jobId) && (this.retryAt.get(e.jobId) ?? 0) <= Date.now())
+        this.schedule(e.jobId);
     if (batchDue(this.ctx, this.settings)) this.settling ??= this.settleDue().finally(() => (this.settling = undefined)); // prettier-ignore
     this.revealed += await revealOpenDisputes(this.ctx, now);
     this.finalized += await finalizeDueBatches(this.ctx, now);
@@ -197,7 +203,9 @@ export class BatchSettler {
     const { public: client, contracts, address } = this.ctx.account;
     const credit = await getBatchWithdrawable(client, { contracts, account: address });
     if (credit === 0n || this.ctx.stopping()) return;
-    const { amount } = await this.ctx.account.send("withdraw (batch)", (w) => withdrawBatchEarnings(w, { contracts }));
+    const { amount } = await this.ctx.account.send("withdraw (batch)", (w) =>
+      withdrawBatchEarnings(w, { contracts }),
+    );
     this.earningsWithdrawn += amount;
   }
 

@@ -28,7 +28,14 @@ export function parsePayload(text: string): JobPayload {
     throw new BackendError("the payload is not JSON", false);
   }
   const p = value as Partial<JobPayload>;
-  if (typeof p !== "object" || p === null || typeof p.model !== "string" || typeof p.seed !== "number" || typeof p.nonce !== "string") // prettier-ignore
+  if (
+    typeof p !== "object" ||
+    p === null ||
+    typeof p.model !== "string" ||
+    typeof p.seed !== "number" ||
+    typeof p.nonce !== "string"
+  )
+    // prettier-ignore
     throw new BackendError("the payload needs model (string), seed (number) and nonce (string)", false);
   if (p.prompt === undefined && !Array.isArray(p.messages))
     throw new BackendError("the payload needs a prompt or messages", false);

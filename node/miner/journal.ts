@@ -155,7 +155,9 @@ export class JobJournal {
 
   /** Jobs settled in batch `batchId`. */
   ofBatch(batchId: string): JournalEntry[] {
-    return rowsToEntries(this.store.db.prepare("SELECT data FROM miner_jobs WHERE batch_id = ?").all(batchId));
+    return rowsToEntries(
+      this.store.db.prepare("SELECT data FROM miner_jobs WHERE batch_id = ?").all(batchId),
+    );
   }
 
   /** Jobs with an open dispute. */

@@ -42,7 +42,10 @@ export const osMemoryProbe: MemoryProbe = () => {
 /** Parses `nvidia-smi --query-gpu=memory.used,memory.total --format=csv,noheader,nounits`: the highest use, 0–1. */
 export function parseGpuMemory(stdout: string): number | undefined {
   let highest: number | undefined;
-  for (const line of stdout.split("\n").map((l) => l.trim()).filter(Boolean)) {
+  for (const line of stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const [used, total] = line.split(",").map((x) => Number(x.trim()));
     if (!Number.isFinite(used) || !Number.isFinite(total) || !total) continue;
     highest = Math.max(highest ?? 0, used! / total);
@@ -104,8 +107,10 @@ export class ResourceLimits {
     const reasons: string[] = [];
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     if (use.rss > this.memoryShare) reasons.push(`process memory ${pct(use.rss)} > ${pct(this.memoryShare)}`);
-    if (use.system > this.memoryShare) reasons.push(`system memory ${pct(use.system)} > ${pct(this.memoryShare)}`);
-    if (gpu !== undefined && gpu > this.gpuMemoryShare) reasons.push(`GPU memory ${pct(gpu)} > ${pct(this.gpuMemoryShare)}`);
+    if (use.system > this.memoryShare)
+      reasons.push(`system memory ${pct(use.system)} > ${pct(this.memoryShare)}`);
+    if (gpu !== undefined && gpu > this.gpuMemoryShare)
+      reasons.push(`GPU memory ${pct(gpu)} > ${pct(this.gpuMemoryShare)}`);
     return reasons;
   }
 

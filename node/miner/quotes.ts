@@ -52,7 +52,8 @@ export class QuoteDesk {
     if (capacity(ctx) <= 0) return "no spare capacity";
     const needed = requiredDuration(ctx, Number(r.maxTokens));
     if (r.duration < BigInt(needed)) return `a job of ${r.maxTokens} tokens needs at least ${needed} s, the request gives ${r.duration}`; // prettier-ignore
-    if (r.duration > BigInt(MAX_JOB_DURATION_S)) return `duration ${r.duration} s is above the escrow's 30 days`;
+    if (r.duration > BigInt(MAX_JOB_DURATION_S))
+      return `duration ${r.duration} s is above the escrow's 30 days`;
     return undefined;
   }
 

@@ -26,7 +26,9 @@ export async function ensureRegistered(ctx: MinerContext, stakeWei?: bigint): Pr
   const commitment = identityCommitment(ctx.secret);
   if (!position.registered) {
     const { model, vramGb, throughput } = ctx.gpu;
-    await account.send("register", (w) =>
+    await account.send(
+      "register",
+      (w) =>
       registerProvider(w, { contracts, identityCommitment: commitment, gpu: { model, vramGb, throughput }, modelDigests: digests }), // prettier-ignore
     );
     ctx.log(`registered: ${model}, ${vramGb} GB, ${digests.length} model(s)`);

@@ -56,7 +56,7 @@ export async function setModelServing(
     functionName: "setModelServing",
     args: [p.modelDigest, p.serving],
   });
-  const hash = await wallet.writeContract(request);
+  const hash = await wallet.writeContract({ ...request, chain: null });
   const receipt = await p.public.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`setModelServing reverted (${hash})`);
   return { hash, receipt };

@@ -7,14 +7,7 @@
  */
 import { decodeAbiParameters, hexToBytes, type Hex } from "viem";
 
-import {
-  finalizeJob,
-  getJob,
-  proveReceipt,
-  submitInferenceResult,
-  submitResult,
-  type Job,
-} from "@aitbc/sdk";
+import { finalizeJob, getJob, proveReceipt, submitInferenceResult, submitResult, type Job } from "@aitbc/sdk";
 import { BackendError } from "../backends/backend.js";
 import type { FollowedLog } from "../shared/follow.js";
 import { addWei } from "../shared/metrics.js";
@@ -38,7 +31,8 @@ async function claimedJob(ctx: MinerContext, key: string): Promise<Job | undefin
       ...(job.status === "Disputed" ? { dispute: "open" as const } : {}),
       reason: "found submitted on-chain",
     });
-  else if (mine && job.status === "Settled") ctx.journal.record(key, "finalized", { reason: "settled on-chain" });
+  else if (mine && job.status === "Settled")
+    ctx.journal.record(key, "finalized", { reason: "settled on-chain" });
   else ctx.journal.record(key, "released", { reason: `on-chain status ${job.status}` });
   return undefined;
 }
@@ -167,7 +161,8 @@ export function onEscrowLogs(ctx: MinerContext, logs: FollowedLog[]): void {
     const jobId = log.args.jobId as bigint | undefined;
     if (jobId === undefined) continue;
     const entry = ctx.journal.get(jobId.toString());
-    if (!entry || entry.kind === "batch" || entry.state === "finalized" || entry.state === "released") continue;
+    if (!entry || entry.kind === "batch" || entry.state === "finalized" || entry.state === "released")
+      continue;
     if (log.eventName === "JobDisputed" && !entry.dispute) {
       ctx.journal.record(entry.jobId, entry.state, { dispute: "open", reason: `disputed by ${String(log.args.disputer)}` }); // prettier-ignore
       ctx.log(`job ${entry.jobId}: disputed; waiting for the council`);
@@ -175,7 +170,7 @@ export function onEscrowLogs(ctx: MinerContext, logs: FollowedLog[]): void {
     else if (log.eventName === "DisputeResolved" && log.args.providerAtFault === true) {
       ctx.journal.record(entry.jobId, "released", { dispute: "lost", reason: "dispute lost" });
       ctx.metrics.jobs.inc({ outcome: "slashed" });
-        }
+    }
   }
 }
 

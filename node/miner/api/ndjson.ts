@@ -17,16 +17,15 @@ export function sendStream(req: IncomingMessage, res: ServerResponse, stream: Jo
   });
   res.flushHeaders();
   return new Promise((resolve) => {
-    let stop: (() => void) | undefined;
     let ended = false;
     const finish = () => {
       if (ended) return;
       ended = true;
-      queueMicrotask(() => stop?.());
+      queueMicrotask(() => stop()); // after `stop` is assigned, even when the replay already ended
       resolve();
     };
     res.on("close", finish);
-    stop = stream.subscribe((event) => {
+    const stop = stream.subscribe((event) => {
       if (ended) return;
       res.write(ndjsonLine(event));
       if (event.type !== "token") {
@@ -34,7 +33,6 @@ export function sendStream(req: IncomingMessage, res: ServerResponse, stream: Jo
         finish();
       }
     });
-    if (ended) stop();
     void req;
   });
 }

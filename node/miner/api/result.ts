@@ -30,7 +30,11 @@ const resultOf = (key: string, e: JournalEntry): JobResult => {
  * @returns `{ status: 200, result }` or `{ status: 202 }`.
  * @throws {HttpError} 404 unknown, 409 released, 400 malformed key.
  */
-export async function jobResult(ctx: MinerContext, jobKey: string, waitMs: number): Promise<{ status: 200; result: JobResult } | { status: 202 }> {
+export async function jobResult(
+  ctx: MinerContext,
+  jobKey: string,
+  waitMs: number,
+): Promise<{ status: 200; result: JobResult } | { status: 202 }> {
   const key = journalKey(ctx, jobKey);
   let entry = key === undefined ? undefined : ctx.journal.get(key);
   if (!entry || key === undefined) throw new HttpError(404, "not_found", `no job ${jobKey} here`);

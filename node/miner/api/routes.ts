@@ -6,7 +6,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { HttpError, readBody, readJson, requestUrl, sendJson } from "../../shared/http.js";
 import type { JobPayload } from "../../shared/protocol.js";
-import { batchRequestFromJson, quoteRequestFromJson, type BatchRequestBody } from "../../shared/provider-api.js";
+import {
+  batchRequestFromJson,
+  quoteRequestFromJson,
+  type BatchRequestBody,
+} from "../../shared/provider-api.js";
 import type { BatchSettler } from "../batcher.js";
 import type { MinerContext } from "../context.js";
 import type { JobRunner } from "../jobs.js";

@@ -56,7 +56,11 @@ function checkStatic(ctx: MinerContext, b: BatchRequestBody): void {
  * @returns The request digest (the job key), lower-case.
  * @throws {HttpError} the refusal.
  */
-export async function checkBatchRequest(ctx: MinerContext, b: BatchRequestBody, maxWaitMs: number): Promise<Hex> {
+export async function checkBatchRequest(
+  ctx: MinerContext,
+  b: BatchRequestBody,
+  maxWaitMs: number,
+): Promise<Hex> {
   checkStatic(ctx, b);
   const r = b.request;
   const { contracts, public: client } = ctx.account;

@@ -66,7 +66,10 @@ async function reveal(ctx: MinerContext, entry: JournalEntry, now: number): Prom
   }
   if (Number(dispute.revealDeadline) < now) {
     ctx.journal.record(entry.jobId, entry.state, { dispute: "lost", reason: `reveal window closed at ${dispute.revealDeadline}` }); // prettier-ignore
-    ctx.note(`batch ${batchId} job ${index}: the reveal window closed before the miner could reveal`, "dispute");
+    ctx.note(
+      `batch ${batchId} job ${index}: the reveal window closed before the miner could reveal`,
+      "dispute",
+    );
     return;
   }
   const data = revealData(ctx, entry, dispute.outputHash);

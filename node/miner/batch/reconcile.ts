@@ -16,7 +16,11 @@ import type { JournalEntry } from "../journal.js";
 export const requestOf = (entry: JournalEntry) => batchRequestFromJson(entry.request ?? {});
 
 /** See the module. @param deadlineMarginS Least seconds left before a request's deadline to batch it. */
-export async function reconcileBatchEntry(ctx: MinerContext, entry: JournalEntry, deadlineMarginS: number): Promise<void> {
+export async function reconcileBatchEntry(
+  ctx: MinerContext,
+  entry: JournalEntry,
+  deadlineMarginS: number,
+): Promise<void> {
   const { journal, account } = ctx;
   const { contracts, public: client } = account;
   if (["submitted", "finalized", "released"].includes(entry.state)) return;

@@ -122,7 +122,8 @@ export async function settleOne(
   const proof = await prover({ secret: ctx.secret, identityCommitment: identityCommitment(ctx.secret), commitment, provider, jobsRoot, leaves }); // prettier-ignore
   const proveMs = end() * 1000;
   const batchKey = randomBytes(8).toString("hex");
-  for (const e of batch) ctx.journal.record(e.jobId, "proved", { batchKey, timings: { batchProveMs: proveMs } });
+  for (const e of batch)
+    ctx.journal.record(e.jobId, "proved", { batchKey, timings: { batchProveMs: proveMs } });
   const result = await ctx.account.send("settleBatch", (w) => settleBatch(w, { contracts, jobs, proof }));
   const batchId = result.batchId.toString();
   for (const [i, e] of batch.entries())
@@ -169,7 +170,9 @@ export async function finalizeDueBatches(ctx: MinerContext, now: number): Promis
     let txHash: Hex | undefined;
     if (before.status === "Submitted") {
       try {
-        ({ hash: txHash } = await ctx.account.send("finalizeBatch", (w) => finalizeBatch(w, { contracts, batchId })));
+        ({ hash: txHash } = await ctx.account.send("finalizeBatch", (w) =>
+          finalizeBatch(w, { contracts, batchId }),
+        ));
       } catch (error) {
         if ((await getBatch(client, { contracts, batchId })).status !== "Finalized") {
           ctx.note(`batch ${id}: finalize failed: ${revertName(error) ?? (error as Error).message}`, "rpc");
