@@ -224,10 +224,14 @@ export class Miner {
     return tick(this.ctx, this.jobs, this.batcher, (now) => collectEarnings(this.ctx, this.earnings, this.options.rewardsEveryMs ?? 60_000, now), this.pruned); // prettier-ignore
   }
 
+  /** Polls completed by the run loop (tests count RPC calls per poll). */
+  ticks = 0;
+
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
         await this.tick();
+        this.ticks++;
       } catch (error) {
         this.ctx.note(`poll failed: ${(error as Error).message.split("\n")[0]}`, "rpc");
       }

@@ -28,7 +28,8 @@ export async function minerFixture(overrides: Partial<MinerOptions> = {}, tokenD
   const provider = connection.provider as unknown as EIP1193Provider;
   const ollama = await startFakeOllama({ faults: { tokenDelayMs } });
   const dir = mkdtempSync(join(tmpdir(), "aitbc-miner-"));
-  const account = MinerAccount.connect({ rpc: provider, key: market.provider1.address as Address, contracts, pollingIntervalMs: 20 }); // prettier-ignore
+  const rpc = countingProvider(provider);
+  const account = MinerAccount.connect({ rpc: rpc.provider, key: market.provider1.address as Address, contracts, pollingIntervalMs: 20 }); // prettier-ignore
   const options: MinerOptions = {
     account,
     backend: new OllamaBackend({ host: ollama.url }),
@@ -62,7 +63,29 @@ export async function minerFixture(overrides: Partial<MinerOptions> = {}, tokenD
     consumer,
     challenger,
     model,
+    rpc,
   };
+}
+
+/**
+ * Wraps an EIP-1193 provider and counts the miner's JSON-RPC calls: per method, and `eth_call`s per
+ * 4-byte selector.
+ */
+export function countingProvider(inner: EIP1193Provider) {
+  const counts = { total: 0, byMethod: new Map<string, number>(), bySelector: new Map<string, number>() };
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  const provider = {
+    request: (args: { method: string; params?: unknown }) => {
+      counts.total++;
+      bump(counts.byMethod, args.method);
+      if (args.method === "eth_call") {
+        const data = ((args.params as [{ data?: string; input?: string }])[0]?.data ?? (args.params as [{ input?: string }])[0]?.input ?? "").slice(0, 10); // prettier-ignore
+        bump(counts.bySelector, data);
+      }
+      return inner.request(args as never);
+    },
+  } as unknown as EIP1193Provider;
+  return { provider, counts };
 }
 
 export type MinerFixture = Awaited<ReturnType<typeof minerFixture>>;
