@@ -39,7 +39,8 @@ function classify(error: unknown, host: string, model: string): BackendError {
       return new RuntimeUnavailableError(`HTTP ${e.status_code}: ${message}`, { cause: error });
     return new BackendError(`the Ollama runtime refused the request: HTTP ${e.status_code}: ${message}`, false, { cause: error }); // prettier-ignore
   }
-  if (error instanceof SyntaxError || /JSON/.test(message))
+  // the client drops lines that are not JSON and then finds no final part
+  if (error instanceof SyntaxError || /JSON|did not receive done/i.test(message))
     return new MalformedResponseError(message, { cause: error });
   if (e.name === "TimeoutError" || e.name === "AbortError") return new RuntimeUnavailableError(`no answer in time (${message})`, { cause: error }); // prettier-ignore
   return new RuntimeUnavailableError(`${message}${e.cause?.code ? ` (${e.cause.code})` : ""} at ${host}`, { cause: error }); // prettier-ignore
@@ -135,7 +136,8 @@ export class OllamaBackend implements InferenceBackend {
         }
         last = part;
       }
-      if (!last?.done) throw new RuntimeUnavailableError("the stream ended before its last part");
+      if (!last) throw new MalformedResponseError("the stream carried no JSON part");
+      if (!last.done) throw new RuntimeUnavailableError("the stream ended before its last part");
       return { text, last };
     });
     if (typeof final.last.eval_count !== "number")

@@ -235,13 +235,27 @@ export class Miner {
       } catch (error) {
         this.ctx.note(`poll failed: ${(error as Error).message.split("\n")[0]}`, "rpc");
       }
-      await sleep(this.options.pollMs ?? 300);
+      await this.nap(this.options.pollMs ?? 300);
     }
   }
+
+  /** Sleeps until the next poll, or until {@link stop} wakes the loop. */
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private wake?: () => void;
 
   /** Stops taking work, lets running steps finish, closes the server, the archive and the store. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.wake?.();
     await this.loop;
     await Promise.all(this.followers.map((f) => f.stop()));
     await this.batcher?.idle();
