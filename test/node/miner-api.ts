@@ -121,6 +121,24 @@ describe("node/miner: the miner's own API", function () {
     await until(() => f.miner.journal.get(jobId)?.state === "finalized");
   });
 
+  it("a client that disconnects after the first token: the miner finishes, the result stays fetchable, the job settles", async () => {
+    const p = payload("gone");
+    const { quote, signature } = await client.requestQuote({ consumer: f.consumer.account.address, modelDigest: f.model.digest, promptHash: payloadHash(p), maxTokens: 64n, pricePerToken: DEFAULT_ASK, duration: 600n }); // prettier-ignore
+    const { jobId } = await openJobWithQuote(f.consumer, { contracts: f.contracts, quote, signature });
+    const abort = new AbortController();
+    const res = await fetch(`${f.miner.url}/v1/jobs/${jobId}/prompt`, { method: "POST", body: canonicalPayload(p), signal: abort.signal }); // prettier-ignore
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(JSON.parse(first.split("\n")[0]!)).to.have.property("type", "token");
+    abort.abort();
+    const key = `0x${jobId.toString(16).padStart(64, "0")}` as Hex;
+    const result = await client.result(key, 30_000);
+    expect(result?.outputHash).to.equal(keccak256(stringToHex(result!.output)));
+    await until(
+      async () => (await getJob(f.publicClient, { contracts: f.contracts, jobId })).status === "Submitted",
+    );
+  });
+
   it("refuses uploads before any token: unknown job 404, another provider's job 403, wrong prompt 400", async () => {
     expect((await refusal(client.uploadPrompt(10_000n, payload("a")))).error.status).to.equal(404);
     const theirs = await openAndClaim(f.market, f.market.provider2);
