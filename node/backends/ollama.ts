@@ -20,6 +20,7 @@ import {
 } from "./errors.js";
 import type { InferenceBackend, InferenceRequest, InferenceResult, ModelInfo } from "./types.js";
 
+/** Options of {@link OllamaBackend}. */
 export interface OllamaBackendOptions {
   /** e.g. http://127.0.0.1:11434 (default `OLLAMA_HOST` or that). */
   host?: string;

@@ -1,6 +1,7 @@
 /** The interface every inference backend implements, and what it is asked and answers. */
 import type { InferenceProof, Hex } from "@aitbc/sdk";
 
+/** One chat message (`/api/chat`). */
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   content: string;
@@ -36,6 +37,7 @@ export interface InferenceRequest {
   onToken?: (text: string) => void;
 }
 
+/** What a backend answers. */
 export interface InferenceResult {
   output: string;
   /** Tokens produced (`eval_count`; 1 for the built-in classifier). */
@@ -50,11 +52,13 @@ export interface InferenceResult {
   inferenceProof?: InferenceProof;
 }
 
+/** A served model: its name and bytes32 digest. */
 export interface ModelInfo {
   name: string;
   digest: Hex;
 }
 
+/** An inference runtime: its models and `infer` (streaming to `request.onToken`). */
 export interface InferenceBackend {
   readonly kind: "ollama" | "builtin";
   listModels(): Promise<ModelInfo[]>;

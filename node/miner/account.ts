@@ -32,6 +32,7 @@ export interface MinerAccountOptions {
   contracts: AitbcContracts;
 }
 
+/** The miner's account: clients, contracts and the transaction queue (see the module). */
 export class MinerAccount {
   readonly public: PublicClient;
   readonly wallet: MinerWallet;

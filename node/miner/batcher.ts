@@ -57,6 +57,7 @@ export type InferenceEvidenceBuilder = (job: {
   output: string;
 }) => Promise<Hex | undefined>;
 
+/** The batch path: accepts signed requests, answers them, settles, finalizes and reveals (see the module). */
 export class BatchSettler {
   readonly batches: SettledBatchRecord[] = [];
   readonly requests = { accepted: 0, refused: 0 };

@@ -14,6 +14,7 @@ import type { JobJournal } from "./journal.js";
 import type { ResourceLimits } from "./limits.js";
 import type { StreamHub } from "./streams.js";
 
+/** The miner's shared parts and settings (see the module). */
 export interface MinerContext {
   account: MinerAccount;
   backend: InferenceBackend;

@@ -17,8 +17,11 @@
  */
 import type { Store } from "../shared/store.js";
 
+/** A job's states, in order. */
 export const JOB_STATES = ["claimed", "inferred", "proved", "submitted", "finalized", "released"] as const;
+/** One of {@link JOB_STATES}. */
 export type JobState = (typeof JOB_STATES)[number];
+/** States after which nothing more is done. */
 export const FINAL_STATES: readonly JobState[] = ["finalized", "released"];
 
 /** What the journal knows of one job (later records override earlier fields). */
@@ -85,6 +88,7 @@ const jsonOf = (value: unknown) =>
 const rowsToEntries = (rows: unknown[]) =>
   rows.map((r) => JSON.parse((r as { data: string }).data) as JournalEntry);
 
+/** The job journal over a {@link Store} (see the module). */
 export class JobJournal {
   constructor(readonly store: Store) {
     store.migrate("miner-journal-1", MIGRATION);

@@ -31,6 +31,7 @@ export interface MemoryUse {
   gpu?: number;
 }
 
+/** Reads memory use now. */
 export type MemoryProbe = () => MemoryUse;
 
 /** The process's RSS and the system's memory use as fractions of the machine's memory. */
@@ -58,6 +59,7 @@ function validShare(name: string, value: number): number {
   return value;
 }
 
+/** The edge miner's limits (see the module). */
 export class ResourceLimits {
   readonly maxConcurrent: number;
   readonly cpuShare: number;

@@ -46,6 +46,7 @@ import { tick } from "./tick.js";
 /** Default asking price: 10^15 wei (0.001 AITBC) per token. */
 export const DEFAULT_ASK = 10n ** 15n;
 
+/** What a {@link Miner} is built from (amounts in wei, times in ms unless named `…S`). */
 export interface MinerOptions {
   account: MinerAccount;
   backend: InferenceBackend;
@@ -98,6 +99,10 @@ export function defaultArchivePath(storePath: string): string {
   return join(dirname(storePath), `${basename(storePath, extname(storePath))}.archive.sqlite`);
 }
 
+/**
+ * The edge miner (see the module): `start()` registers, reconciles, serves, publishes and follows;
+ * `stop()` finishes the current steps and closes everything.
+ */
 export class Miner {
   readonly ctx: MinerContext;
   readonly jobs: JobRunner;

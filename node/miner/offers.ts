@@ -10,6 +10,7 @@ import { signOffer, type Offer } from "@aitbc/sdk";
 import type { SignedOffer } from "../shared/provider-api.js";
 import { capacity, type MinerContext } from "./context.js";
 
+/** Signs and caches the miner's offers (see the module). */
 export class OfferBook {
   private cache?: { capacity: number; issuedAt: number; offers: SignedOffer[] };
 

@@ -139,6 +139,20 @@ describe("node/miner: the miner's own API", function () {
     );
   });
 
+  it("a dispute is learned from the followed JobDisputed event: no finalization; the council's JobSettled pays it", async () => {
+    const jobId = (await f.market.escrow.lastJobId()) as bigint; // the job of the test above, Submitted
+    expect((await getJob(f.publicClient, { contracts: f.contracts, jobId })).status).to.equal("Submitted");
+    await f.market.escrow.connect(f.market.challenger).dispute(jobId);
+    await until(() => f.miner.journal.get(jobId)?.dispute === "open");
+    await f.market.networkHelpers.time.increase(8 * DAY);
+    const finalizes = f.miner.ctx.account.gas.get("finalize")?.count ?? 0;
+    const ticks = f.miner.ticks;
+    await until(() => f.miner.ticks >= ticks + 5);
+    expect(f.miner.ctx.account.gas.get("finalize")?.count ?? 0).to.equal(finalizes); // not due while disputed
+    await f.market.escrow.connect(f.market.arbiter).resolveDispute(jobId, false);
+    await until(() => f.miner.journal.get(jobId)?.state === "finalized");
+  });
+
   it("refuses uploads before any token: unknown job 404, another provider's job 403, wrong prompt 400", async () => {
     expect((await refusal(client.uploadPrompt(10_000n, payload("a")))).error.status).to.equal(404);
     const theirs = await openAndClaim(f.market, f.market.provider2);
@@ -194,7 +208,7 @@ describe("node/miner: the miner's own API", function () {
 
   it("serves Prometheus metrics with the jobs, first-token and proof figures", async () => {
     const text = await (await fetch(`${f.miner.url}/metrics`)).text();
-    expect(text).to.match(/aitbc_jobs_total\{outcome="settled",program="miner"\} 1/);
+    expect(text).to.match(/aitbc_jobs_total\{outcome="settled",program="miner"\} 2/);
     expect(text).to.match(/aitbc_first_token_seconds_count\{program="miner"\} [2-9]/);
     expect(text).to.match(/aitbc_proof_duration_seconds_count\{program="miner"\} [1-9]/);
     expect(text).to.match(/aitbc_jobs_total\{outcome="refused",program="miner"\} [1-9]/);
