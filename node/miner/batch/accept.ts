@@ -66,21 +66,24 @@ export async function checkBatchRequest(
   const { contracts, public: client } = ctx.account;
   const digest = hashBatchJobRequest({ chainId: await ctx.account.chainId(), escrow: contracts.BatchEscrow!, request: r }); // prettier-ignore
   const needed = requiredDuration(ctx, Number(r.maxTokens)) + Math.ceil(maxWaitMs / 1000);
-  const now = await ctx.account.now();
-  if (r.deadline < BigInt(now + needed))
-    refuse(`a job of ${r.maxTokens} tokens batched within ${maxWaitMs} ms needs a deadline at least ${needed} s ahead, the request gives ${Number(r.deadline) - now} s`); // prettier-ignore
   const pending = ctx.journal
     .open("batch")
     .filter((e) => ["claimed", "inferred", "proved"].includes(e.state))
     .filter((e) => e.request?.consumer?.toLowerCase() === r.consumer.toLowerCase());
   if (pending.some((e) => e.request?.nonce === r.nonce.toString()))
     refuse(`nonce ${r.nonce} is already in a pending request of ${r.consumer}`);
-  if (await isBatchNonceUsed(client, { contracts, consumer: r.consumer, nonce: r.nonce }))
-    refuse(`nonce ${r.nonce} of ${r.consumer} is already settled`);
-  if (!(await verifyBatchJobRequest(client, { contracts, request: r, signature: b.signature })))
-    refuse(`the signature is not ${r.consumer}'s for this request and escrow`, 400);
+  // the chain reads at once: they decide together, and the first token waits for them
+  const [now, used, signed, { balance }] = await Promise.all([
+    ctx.account.now(),
+    isBatchNonceUsed(client, { contracts, consumer: r.consumer, nonce: r.nonce }),
+    verifyBatchJobRequest(client, { contracts, request: r, signature: b.signature }),
+    getBatchDeposit(client, { contracts, account: r.consumer }),
+  ]);
+  if (r.deadline < BigInt(now + needed))
+    refuse(`a job of ${r.maxTokens} tokens batched within ${maxWaitMs} ms needs a deadline at least ${needed} s ahead, the request gives ${Number(r.deadline) - now} s`); // prettier-ignore
+  if (used) refuse(`nonce ${r.nonce} of ${r.consumer} is already settled`);
+  if (!signed) refuse(`the signature is not ${r.consumer}'s for this request and escrow`, 400);
   const reserved = pending.reduce((s, e) => s + BigInt(e.request!.maxTokens!) * BigInt(e.request!.pricePerToken!), 0n); // prettier-ignore
-  const { balance } = await getBatchDeposit(client, { contracts, account: r.consumer });
   const most = r.maxTokens * r.pricePerToken;
   if (balance < reserved + most)
     refuse(`the deposit of ${r.consumer} (${balance} wei) does not cover its pending requests (${reserved} wei) and this one (${most} wei)`, 402); // prettier-ignore
