@@ -16,6 +16,7 @@ import type { Hex } from "viem";
 import {
   batchJobKey,
   getBatchWithdrawable,
+  getModelChecker,
   hashBatchJobRequest,
   inferenceEvidence,
   withdrawBatchEarnings,
@@ -38,7 +39,6 @@ import {
 } from "./batch/settle.js";
 import type { MinerContext } from "./context.js";
 import { runInference } from "./inference.js";
-import { hasInferenceChecker } from "./sdk-gaps.js";
 import type { JobStream } from "./streams.js";
 import { doneEvent } from "./jobs.js";
 
@@ -182,8 +182,8 @@ export class BatchSettler {
     proof: InferenceResult["inferenceProof"],
   ) {
     const { public: client, contracts } = this.ctx.account;
-    if (!(await hasInferenceChecker(client, { contracts, escrow: "BatchEscrow", modelDigest })))
-      return undefined;
+    const { checker } = await getModelChecker(client, { contracts, escrow: "BatchEscrow", modelDigest });
+    if (!checker) return undefined;
     if (!proof) throw new BackendError(`model ${modelDigest} needs a proof of inference and the backend gave none`, false); // prettier-ignore
     return inferenceEvidence(payloadText, proof.calldata);
   }

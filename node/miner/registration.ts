@@ -4,10 +4,9 @@
  * models it does not serve yet, the stake topped up to at least the minimum, and the service URI
  * published in the `ServiceRegistry` (only when it changed).
  */
-import { getProviderPosition, getServiceURI, identityCommitment, registerProvider, setServiceURI, stake, type Hex } from "@aitbc/sdk"; // prettier-ignore
+import { getProviderPosition, getServiceURI, getStakingParameters, identityCommitment, isServingModel, registerProvider, setModelServing, setServiceURI, stake, type Hex } from "@aitbc/sdk"; // prettier-ignore
 import { UnknownModelError } from "../backends/backend.js";
 import type { MinerContext } from "./context.js";
-import { getMinStake, isServingModel, setModelServing } from "./sdk-gaps.js";
 
 /** Fills `ctx.models` from the backend (`wanted` names, or all). @throws {UnknownModelError} when none. */
 export async function loadModels(ctx: MinerContext, wanted?: string[]): Promise<void> {
@@ -37,9 +36,9 @@ export async function ensureRegistered(ctx: MinerContext, stakeWei?: bigint): Pr
       throw new Error("this account is registered with another identity secret");
     for (const modelDigest of digests)
       if (!(await isServingModel(client, { contracts, provider: address, modelDigest })))
-        await account.send("setModelServing", (w) => setModelServing(w, { contracts, modelDigest, serving: true, public: client })); // prettier-ignore
+        await account.send("setModelServing", (w) => setModelServing(w, { contracts, modelDigest, serving: true })); // prettier-ignore
   }
-  const minStake = await getMinStake(client, { contracts });
+  const { minStake } = await getStakingParameters(client, { contracts });
   const target = stakeWei && stakeWei > minStake ? stakeWei : minStake;
   const staked = position.registered ? position.staked : 0n;
   if (staked < target) {

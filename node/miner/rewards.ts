@@ -2,10 +2,9 @@
  * The miner's money: withdraws its `JobEscrow` earnings whenever the escrow holds some, and claims its
  * staking rewards (checked every `everyMs`) when they are pending.
  */
-import { claimRewards, getProviderPosition, withdrawEarnings } from "@aitbc/sdk";
+import { claimRewards, getProviderPosition, getWithdrawable, withdrawEarnings } from "@aitbc/sdk";
 import { revertName } from "./account.js";
 import type { MinerContext } from "./context.js";
-import { getWithdrawable } from "./sdk-gaps.js";
 
 /** Withdraws earnings and (every `everyMs`, 0 = never) claims rewards; adds both to `totals` (wei; `lastRewardsCheck` wall-clock ms). */
 export async function collectEarnings(
@@ -15,7 +14,7 @@ export async function collectEarnings(
   _now: number,
 ): Promise<void> {
   const { contracts, public: client, address } = ctx.account;
-  const credit = await getWithdrawable(client, { contracts, account: address });
+  const { amount: credit } = await getWithdrawable(client, { contracts, account: address });
   if (credit > 0n) {
     const { amount } = await ctx.account.send("withdraw", (w) => withdrawEarnings(w, { contracts }));
     totals.withdrawn += amount;

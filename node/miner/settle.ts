@@ -7,14 +7,13 @@
  */
 import { decodeAbiParameters, hexToBytes, type Hex } from "viem";
 
-import { finalizeJob, getJob, proveReceipt, submitInferenceResult, submitResult, type Job } from "@aitbc/sdk";
+import { finalizeJob, getJob, getModelChecker, proveReceipt, submitInferenceResult, submitResult, type Job } from "@aitbc/sdk"; // prettier-ignore
 import { BackendError } from "../backends/backend.js";
 import type { FollowedLog } from "../shared/follow.js";
 import { addWei } from "../shared/metrics.js";
 import { revertName } from "./account.js";
 import type { MinerContext } from "./context.js";
 import type { JournalEntry } from "./journal.js";
-import { hasInferenceChecker } from "./sdk-gaps.js";
 
 type Pair = [bigint, bigint];
 type StoredProof = { a: [string, string]; b: [[string, string], [string, string]]; c: [string, string] };
@@ -72,7 +71,7 @@ async function submit(ctx: MinerContext, key: string, job: Job, entry: JournalEn
   };
   const { contracts } = ctx.account;
   const base = { contracts, jobId: BigInt(key), outputHash: entry.outputHash as Hex, tokenCount: BigInt(entry.tokenCount!), proof }; // prettier-ignore
-  const checker = await hasInferenceChecker(ctx.account.public, { contracts, escrow: "JobEscrow", modelDigest: job.modelDigest }); // prettier-ignore
+  const { checker } = await getModelChecker(ctx.account.public, { contracts, escrow: "JobEscrow", modelDigest: job.modelDigest }); // prettier-ignore
   if (!checker) return ctx.account.send("submitResult", (w) => submitResult(w, base));
   if (!entry.inference)
     throw new BackendError(`job ${key}: model ${job.modelDigest} settles only with a proof of inference, and the backend gave none`, false); // prettier-ignore

@@ -8,20 +8,15 @@
  */
 import { keccak256, toHex, type Address, type Hex } from "viem";
 
-import { batchEscrowAbi, revealBatchJob, type BatchRevealRequest } from "@aitbc/sdk";
+import { getBatchDispute, revealBatchJob, type BatchRevealRequest } from "@aitbc/sdk";
 import type { FollowedLog } from "../../shared/follow.js";
 import { revertName } from "../account.js";
 import type { MinerContext } from "../context.js";
 import type { JournalEntry } from "../journal.js";
 import { requestOf } from "./reconcile.js";
 
-/** `IBatchEscrow.DisputeStatus`: Open and ProviderAtFault. */
-const DISPUTE_OPEN = 1;
-const DISPUTE_PROVIDER_AT_FAULT = 3;
-
 function disputeOf(ctx: MinerContext, batchId: bigint, index: bigint) {
-  const { public: client, contracts } = ctx.account;
-  return client.readContract({ address: contracts.BatchEscrow!, abi: batchEscrowAbi, functionName: "disputeOf", args: [batchId, index] }); // prettier-ignore
+  return getBatchDispute(ctx.account.public, { contracts: ctx.account.contracts, batchId, index });
 }
 
 /** Journals each dispute of one of our batch jobs among `logs` (idempotent). */
@@ -58,9 +53,9 @@ async function reveal(ctx: MinerContext, entry: JournalEntry, now: number): Prom
   const batchId = BigInt(entry.batchId!);
   const index = BigInt(entry.batchIndex!);
   const dispute = await disputeOf(ctx, batchId, index);
-  const status = Number(dispute.status);
-  if (status !== DISPUTE_OPEN) {
-    const lost = status === DISPUTE_PROVIDER_AT_FAULT;
+  const status = dispute.status;
+  if (status !== "Open") {
+    const lost = status === "ProviderAtFault";
     ctx.journal.record(entry.jobId, entry.state, { dispute: lost ? "lost" : "revealed", reason: `dispute status ${status} on-chain` }); // prettier-ignore
     return;
   }
