@@ -37,7 +37,8 @@ export interface DirectoryOptions {
  */
 export function followProviders(o: DirectoryOptions): Follower {
   const address = o.contracts.ServiceRegistry;
-  if (!address) throw new Error("the deployment has no ServiceRegistry: the coordinator cannot find providers");
+  if (!address)
+    throw new Error("the deployment has no ServiceRegistry: the coordinator cannot find providers");
   return followLogs({
     client: o.client,
     address,

@@ -49,7 +49,11 @@ export function median(xs: readonly number[]): number | undefined {
  * performanceValue({ availability: 1, checked: 4, faults: 1 }); // 100 + 50 = 150
  * ```
  */
-export function performanceValue(f: { availability: number | null; checked: number; faults: number }): number | null {
+export function performanceValue(f: {
+  availability: number | null;
+  checked: number;
+  faults: number;
+}): number | null {
   if (f.availability === null && f.checked === 0) return null;
   const availability = f.availability === null ? 0 : Math.round(100 * (2 * f.availability - 1));
   const correctness = f.checked === 0 ? 0 : Math.round(100 * (1 - (2 * f.faults) / f.checked));
@@ -83,6 +87,10 @@ export function measurePerformance(
     availability,
     medianLatencyMs: median(answered.map((p) => p.latencyMs)) ?? null,
     capacity: last?.ok ? last.capacity : 0,
-    value: performanceValue({ availability, checked: matches + mismatches + withheld, faults: mismatches + withheld }),
+    value: performanceValue({
+      availability,
+      checked: matches + mismatches + withheld,
+      faults: mismatches + withheld,
+    }),
   };
 }

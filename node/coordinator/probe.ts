@@ -44,7 +44,9 @@ export async function probeProvider(provider: Address, uri: string, o: ProbeOpti
       return { provider, at, ok: false, latencyMs, capacity: 0, models: [], error: `the endpoint is ${health.provider}'s` }; // prettier-ignore
     const { models, minPricePerToken } = await verifiedOffers(provider, api, o);
     const ok = health.status === "ok";
-    const error = ok ? undefined : `degraded${health.reasons?.length ? `: ${health.reasons.join(", ")}` : ""}`;
+    const error = ok
+      ? undefined
+      : `degraded${health.reasons?.length ? `: ${health.reasons.join(", ")}` : ""}`;
     return { provider, at, ok, latencyMs, capacity: Number(health.capacity), models, ...(minPricePerToken === undefined ? {} : { minPricePerToken }), ...(error ? { error } : {}) }; // prettier-ignore
   } catch (error) {
     return { provider, at, ok: false, latencyMs: performance.now() - started, capacity: 0, models: [], error: describeError(error) }; // prettier-ignore

@@ -87,7 +87,9 @@ export class CoordinatorState {
         .prepare("INSERT INTO coordinator_probes (provider, at, ok, latency_ms, capacity, min_price, models, error) VALUES (?,?,?,?,?,?,?,?)") // prettier-ignore
         .run(key, p.at, p.ok ? 1 : 0, p.latencyMs, p.capacity, p.minPricePerToken?.toString() ?? null, JSON.stringify(p.models), p.error ?? null); // prettier-ignore
       this.store.db
-        .prepare("DELETE FROM coordinator_probes WHERE provider = ? AND id NOT IN (SELECT id FROM coordinator_probes WHERE provider = ? ORDER BY id DESC LIMIT ?)") // prettier-ignore
+        .prepare(
+          "DELETE FROM coordinator_probes WHERE provider = ? AND id NOT IN (SELECT id FROM coordinator_probes WHERE provider = ? ORDER BY id DESC LIMIT ?)",
+        ) // prettier-ignore
         .run(key, key, PROBES_KEPT);
     });
   }

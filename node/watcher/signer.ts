@@ -4,7 +4,15 @@
  * other (the SDK action simulates, sends and waits for the receipt inside the queue), so a dispute, a
  * withheld claim and a performance report never race on the account's nonce.
  */
-import type { Address, PublicClient } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { nonceManager, privateKeyToAccount } from "viem/accounts";
 
 import type { AitbcWriteClient, WriteReturnType } from "@aitbc/sdk";
 
@@ -51,4 +59,26 @@ export function createChainSigner(clients: { public: PublicClient; wallet: Aitbc
       return run;
     },
   };
+}
+
+/**
+ * A {@link ChainSigner} for a private key on a JSON-RPC URL (the programs' `--rpc-url`, `--private-key`).
+ * @param o `{ rpcUrl, privateKey, pollingIntervalMs? }` (receipts polled every 200 ms by default).
+ * @example
+ * ```ts
+ * const signer = signerFromKey({ rpcUrl: "http://127.0.0.1:8545", privateKey: "0x…" });
+ * ```
+ */
+export function signerFromKey(o: {
+  rpcUrl: string;
+  privateKey: Hex;
+  pollingIntervalMs?: number;
+}): ChainSigner {
+  const transport = http(o.rpcUrl, { retryCount: 3 });
+  const account = privateKeyToAccount(o.privateKey, { nonceManager });
+  const pollingInterval = o.pollingIntervalMs ?? 200;
+  return createChainSigner({
+    public: createPublicClient({ transport, pollingInterval }),
+    wallet: createWalletClient({ transport, account, pollingInterval }),
+  });
 }
