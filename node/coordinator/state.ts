@@ -4,7 +4,7 @@
  * latency, capacity, asked price), and the performance values it reported on-chain. All of it survives
  * a restart: history is never reset to zero.
  */
-import type { Address, Hex } from "viem";
+import { getAddress, type Address, type Hex } from "viem";
 
 import type { Store } from "../shared/store.js";
 
@@ -70,7 +70,7 @@ export class CoordinatorState {
   /** Every provider with a URI, in the order they first published one. */
   providers(): ProviderRow[] {
     const rows = this.store.db.prepare("SELECT * FROM coordinator_providers ORDER BY rowid").all() as Row[];
-    return rows.map((r) => ({ provider: r.provider as Address, uri: String(r.uri), blockNumber: BigInt(r.block_number!) })); // prettier-ignore
+    return rows.map((r) => ({ provider: getAddress(String(r.provider)), uri: String(r.uri), blockNumber: BigInt(r.block_number!) })); // prettier-ignore
   }
 
   /** A provider's URI, if published. */
@@ -98,7 +98,7 @@ export class CoordinatorState {
   probes(provider: Address): ProbeRow[] {
     const rows = this.store.db.prepare("SELECT * FROM coordinator_probes WHERE provider = ? ORDER BY id").all(provider.toLowerCase()) as Row[]; // prettier-ignore
     return rows.map((r) => ({
-      provider: r.provider as Address,
+      provider: getAddress(String(r.provider)),
       at: Number(r.at),
       ok: r.ok === 1,
       latencyMs: Number(r.latency_ms),

@@ -3,7 +3,7 @@
  * checked, and disputed, at most once by this watcher however often its events are re-delivered) and the
  * batch disputes it filed that it may later claim as withheld.
  */
-import type { Address, Hex } from "viem";
+import { getAddress, type Address, type Hex } from "viem";
 
 import type { Store } from "../shared/store.js";
 import type { CheckOutcome, WatchCheck, WatchedJob } from "./types.js";
@@ -58,7 +58,7 @@ function fromRow(r: Row): StoredCheck {
     jobId: optBig(r.job_id!),
     batchId: optBig(r.batch_id!),
     index: optBig(r.idx!),
-    provider: r.provider as Address,
+    provider: getAddress(String(r.provider)),
     outcome: r.outcome as CheckOutcome,
     reason: opt(r.reason!),
     expectedHash: opt(r.expected_hash!) as Hex | undefined,
