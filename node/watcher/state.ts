@@ -18,6 +18,10 @@ export interface StoredCheck {
   batchId?: bigint;
   index?: bigint;
   provider: Address;
+  /** The submitted output hash and token count, and the job's token limit as re-executed. */
+  outputHash: Hex;
+  tokenCount: number;
+  maxTokens: number;
   outcome: CheckOutcome;
   reason?: string;
   /** The re-executed output's hash (outcomes "match", "mismatch"). */
@@ -33,7 +37,8 @@ export interface StoredCheck {
 
 const MIGRATION = [
   `CREATE TABLE watcher_checks (id TEXT PRIMARY KEY, kind TEXT NOT NULL, job_key TEXT NOT NULL,
-     job_id TEXT, batch_id TEXT, idx TEXT, provider TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT,
+     job_id TEXT, batch_id TEXT, idx TEXT, provider TEXT NOT NULL, output_hash TEXT NOT NULL,
+     token_count INTEGER NOT NULL, max_tokens INTEGER NOT NULL, outcome TEXT NOT NULL, reason TEXT,
      expected_hash TEXT, dispute TEXT, dispute_error TEXT, block_number TEXT NOT NULL, checked_at INTEGER NOT NULL)`,
   "CREATE INDEX watcher_checks_provider ON watcher_checks (provider)",
   "CREATE TABLE watcher_claims (batch_id TEXT NOT NULL, idx TEXT NOT NULL, PRIMARY KEY (batch_id, idx))",
@@ -59,6 +64,9 @@ function fromRow(r: Row): StoredCheck {
     batchId: optBig(r.batch_id!),
     index: optBig(r.idx!),
     provider: getAddress(String(r.provider)),
+    outputHash: r.output_hash as Hex,
+    tokenCount: Number(r.token_count),
+    maxTokens: Number(r.max_tokens),
     outcome: r.outcome as CheckOutcome,
     reason: opt(r.reason!),
     expectedHash: opt(r.expected_hash!) as Hex | undefined,
@@ -86,12 +94,12 @@ export class WatcherState {
     const { job } = check;
     this.store.db
       .prepare(
-        `INSERT OR IGNORE INTO watcher_checks (id, kind, job_key, job_id, batch_id, idx, provider, outcome, reason,
-           expected_hash, dispute, dispute_error, block_number, checked_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+        `INSERT OR IGNORE INTO watcher_checks (id, kind, job_key, job_id, batch_id, idx, provider, output_hash, token_count, max_tokens, outcome, reason,
+           expected_hash, dispute, dispute_error, block_number, checked_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       )
       .run(
         checkId(job), job.kind, job.jobKey.toLowerCase(), job.jobId?.toString() ?? null,
-        job.batchId?.toString() ?? null, job.index?.toString() ?? null, job.provider.toLowerCase(), check.outcome,
+        job.batchId?.toString() ?? null, job.index?.toString() ?? null, job.provider.toLowerCase(), job.outputHash.toLowerCase(), job.tokenCount, job.maxTokens, check.outcome,
         check.reason ?? null, check.expected?.outputHash ?? null, check.dispute ?? null, check.disputeError ?? null,
         job.blockNumber.toString(), now,
       ); // prettier-ignore
