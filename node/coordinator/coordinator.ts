@@ -191,8 +191,12 @@ export class Coordinator {
     };
   }
 
-  /** The provider's own archive routes (at its published URI) first, then the configured archives. */
-  private sourcesOf(job: WatchedJob): ArchiveSource[] {
+  /**
+   * The provider's own archive routes (at its published URI) first, then the configured archives. Waits
+   * for the directory to reach the head first, so a URI published before the result is always known.
+   */
+  private async sourcesOf(job: WatchedJob): Promise<ArchiveSource[]> {
+    await this.directory?.caughtUp();
     const uri = this.state.uriOf(job.provider);
     return [...(uri ? [uri] : []), ...(this.options.archives ?? [])].map((u) => httpArchiveSource(u));
   }
