@@ -137,7 +137,7 @@ export async function benchGovernance(runs = 5): Promise<BenchSection> {
     gas.plain.later.push(await gasOf(plainGovernor.connect(bob).castVote(plainId, Vote.For)));
     await networkHelpers.time.increase(VOTING_PERIOD);
 
-    gas.council.push(await gasOf((await councilApprove(dao, ourId)) as Receiptish));
+    gas.council.push(Number((await councilApprove(dao, ourId)).receipt.gasUsed));
     gas.ours.queue.push(await gasOf(dao.governor.queue(ours.targets, ours.values, ours.calldatas, ourHash)));
     gas.plain.queue.push(
       await gasOf(plainGovernor.queue(plain.targets, plain.values, plain.calldatas, plainHash)),

@@ -7,15 +7,10 @@
  * bookkeeping, event, calldata); medians over `runs`.
  */
 import { network } from "hardhat";
+import type { Hex, LocalAccount } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 
-import {
-  buildUserOp,
-  ecdsaDigestSigner,
-  executeUserOpCallData,
-  signUserOp,
-  type DigestSigner,
-  type PackedUserOperation,
-} from "../scripts/lib/userop.js";
+import { buildUserOperation, encodeAgentCall, signUserOperation, type PackedUserOperation } from "@aitbc/sdk";
 import {
   AITBC,
   DAY,
@@ -25,6 +20,7 @@ import {
   propose,
   treasuryTransfer,
 } from "../test/helpers/openclaw.js";
+import { viemOf } from "../test/helpers/wallet.js";
 import { median, type BenchSection } from "./lib.js";
 
 const ANCHOR = "OpenZeppelin Account + SignerECDSA";
@@ -84,43 +80,39 @@ export async function benchWallet(runs = 5): Promise<BenchSection> {
     if (!event?.args.success) throw new Error("bench UserOperation failed");
     return Number(receipt!.gasUsed);
   };
-  const op = async (sender: string, callData: string, signer: DigestSigner, periodIndex?: bigint) =>
-    signUserOp(
-      entryPoint,
-      buildUserOp({
-        sender,
-        nonce: await entryPoint.getNonce(sender, 0n),
-        callData,
-        maxFeePerGas: 10n ** 9n,
-      }),
-      signer,
-      periodIndex,
-    );
-  // The plain account's signature is the bare 65-byte ECDSA signature.
-  const plainSigner: DigestSigner = {
-    address: plainAddress,
-    signDigest: (digest) => plainKey.signingKey.sign(digest).serialized,
+  const { publicClient, contracts } = viemOf(connection, entryPointAddress);
+  // Built and signed by the SDK; `periodIndex` undefined = read from the wallet (agent keys), null = none.
+  const op = async (sender: string, callData: string, signer: LocalAccount, periodIndex?: null) => {
+    const userOperation = await buildUserOperation(publicClient, {
+      contracts,
+      sender: sender as Hex,
+      callData: callData as Hex,
+      maxFeePerGas: 10n ** 9n,
+    });
+    return signUserOperation(publicClient, { contracts, userOperation, signer, periodIndex });
   };
-  const plainOp = async (callData: string) => {
-    const signed = await op(plainAddress, callData, plainSigner);
-    return { ...signed, signature: "0x" + signed.signature.slice(42) };
+  // The plain account's signature is the bare 65-byte ECDSA signature (the 20-byte signer prefix cut).
+  const plainSigner = privateKeyToAccount(plainKey.privateKey as Hex);
+  const plainOp = async (callData: string): Promise<PackedUserOperation> => {
+    const signed = await op(plainAddress, callData, plainSigner, null);
+    return { ...signed, signature: `0x${signed.signature.slice(42)}` };
   };
-  const agentSigner = ecdsaDigestSigner(agent);
-  const agentOp = async (callData: string) =>
-    op(walletAddress, callData, agentSigner, (await wallet.spendingLimit(ethers.ZeroAddress)).periodIndex);
+  const agentSigner = privateKeyToAccount(agent.privateKey as Hex);
+  const agentOp = async (callData: string) => op(walletAddress, callData, agentSigner);
+  const agentCall = (walletCalldata: string) => encodeAgentCall(walletCalldata as Hex);
   const execute = (target: string, data: string) =>
     wallet.interface.encodeFunctionData("execute", [target, 0n, data]);
   const transfer = token.interface.encodeFunctionData("transfer", [outsider.address, 10n * AITBC]);
 
   // Warm-up: one operation each (first use of the nonce slot and balances).
-  await submit(await agentOp(executeUserOpCallData(execute(tokenAddress, transfer))));
+  await submit(await agentOp(agentCall(execute(tokenAddress, transfer))));
   await submit(await plainOp(execute(tokenAddress, transfer)));
 
   const ours: number[] = [];
   const plain: number[] = [];
   const direct: number[] = [];
   for (let i = 0; i < runs; i++) {
-    ours.push(await submit(await agentOp(executeUserOpCallData(execute(tokenAddress, transfer)))));
+    ours.push(await submit(await agentOp(agentCall(execute(tokenAddress, transfer)))));
     plain.push(await submit(await plainOp(execute(tokenAddress, transfer))));
     await deployer.sendTransaction({ to: agent.address, value: 10n ** 17n });
     direct.push(
@@ -153,9 +145,7 @@ export async function benchWallet(runs = 5): Promise<BenchSection> {
     votesOurs.push(
       await submit(
         await agentOp(
-          executeUserOpCallData(
-            wallet.interface.encodeFunctionData("castVote", [governorAddress, id, Vote.For]),
-          ),
+          agentCall(wallet.interface.encodeFunctionData("castVote", [governorAddress, id, Vote.For])),
         ),
       ),
     );

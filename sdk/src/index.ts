@@ -18,6 +18,7 @@ export type { AitbcReadClient, AitbcWriteClient, WriteParameters, WriteReturnTyp
 export { assertAddress, assertAmount, assertModelDigest } from "./utils/validate.js";
 export * from "./actions/token.js";
 export * from "./actions/governance.js";
+export * from "./actions/safe.js";
 export * from "./actions/staking.js";
 export * from "./actions/reputation.js";
 export * from "./actions/jobs.js";
@@ -38,3 +39,4 @@ export * from "./actions/batch-disputes.js";
 export * from "./errors/offer.js";
 export * from "./actions/service-registry.js";
 export * from "./actions/offers.js";
+export * from "./actions/escrow-reads.js";

@@ -2,13 +2,22 @@
  * Test fixture for the OpenClaw DAO: deploys the real stack through the Ignition module
  * (Safe 1.5 council, timelock, token, governor, bond escrow), hands out tokens to named voters,
  * lets their counted voting power vest (7 days), and offers helpers to walk a proposal through
- * its life.
+ * its life. The council's Safe transactions go through the SDK's viem actions (`approveProposalByCouncil`,
+ * `execSafeCall`: EIP-712 signatures of the owners, sorted by owner, then `execTransaction`).
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
+import {
+  createPublicClient,
+  createWalletClient,
+  custom,
+  type Address,
+  type EIP1193Provider,
+  type Hex,
+} from "viem";
 
 import { buildOpenClawModule, OPENCLAW_DEFAULTS } from "../../deploy/modules/openclaw.js";
-import { execSafeCall } from "../../scripts/lib/safe.js";
+import { approveProposalByCouncil, execSafeCall, type AitbcContracts } from "../../sdk/src/index.js";
 
 export const AITBC = 10n ** 18n;
 export const HOUR = 3600;
@@ -89,6 +98,13 @@ export async function deployOpenClaw(connection: NetworkConnection) {
     ).earlyContributorVesting0!.getAddress(),
   );
   const chainId = (await ethers.provider.getNetwork()).chainId;
+  const contracts = {
+    AITBCToken: (await token.getAddress()) as Address,
+    OpenClawGovernor: (await governor.getAddress()) as Address,
+    ProposalBondEscrow: (await escrow.getAddress()) as Address,
+    OpenClawTimelock: (await timelock.getAddress()) as Address,
+    SecurityCouncil: (await council.getAddress()) as Address,
+  } satisfies AitbcContracts;
 
   // Voters: alice and bob exactly at the 5% cap, carol one wei below it, a 20% whale, a proposer.
   await token.connect(ecosystem).transfer(alice!.address, CAP);
@@ -112,6 +128,8 @@ export async function deployOpenClaw(connection: NetworkConnection) {
     council,
     vesting,
     chainId,
+    contracts,
+    viem: viemClientsOf(connection),
     deployer: deployer!,
     owners,
     ecosystem: ecosystem!,
@@ -173,34 +191,66 @@ export async function propose(
   return { id: await proposalIdOf(dao, actions), createdAt: BigInt(block!.timestamp), receipt: receipt! };
 }
 
+/** viem clients on the connection: a public client and a wallet client per unlocked Hardhat account. */
+export function viemClientsOf(connection: NetworkConnection) {
+  // No retries: Hardhat reports reverts as internal errors, which viem would retry for ~1 s.
+  const transport = custom(connection.provider as unknown as EIP1193Provider, { retryCount: 0 });
+  return {
+    publicClient: createPublicClient({ transport, pollingInterval: 20 }),
+    walletFor: (address: string) =>
+      createWalletClient({ account: address as Address, transport, pollingInterval: 20 }),
+  };
+}
+
 /**
- * Has the council (three of its owners) approve `proposalId` for `proposer` through the Safe.
+ * Has the council (three of its owners) approve `proposalId` for `proposer` through the Safe, with the
+ * SDK's `approveProposalByCouncil` (the deployer sends the Safe transaction).
  * `proposer` defaults to the proposal's proposer once it exists, else to `dao.proposer`.
+ *
+ * @returns `{ hash, receipt, transaction, safeTxHash }` (the chai matchers' `emit` takes the promise)
  */
 export async function councilApprove(
   dao: OpenClaw,
   proposalId: bigint,
-  signers = dao.owners.slice(0, 3),
+  signers: readonly { address: string }[] = dao.owners.slice(0, 3),
   proposer?: string,
 ) {
   const existing = await dao.governor.proposalProposer(proposalId);
   const approved = proposer ?? (existing === ZERO_ADDRESS ? dao.proposer.address : existing);
-  return execSafeCall(
-    dao.council,
-    dao.chainId,
-    signers,
-    await dao.governor.getAddress(),
-    dao.governor.interface.encodeFunctionData("approveProposal", [proposalId, approved]),
-  );
+  return approveProposalByCouncil(dao.viem.walletFor(dao.deployer.address), {
+    contracts: dao.contracts,
+    proposalId,
+    proposer: approved as Address,
+    owners: signers.map((signer) => dao.viem.walletFor(signer.address)),
+  });
 }
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
+/**
+ * A call from the council Safe signed by `signers` (the SDK's `execSafeCall`; the deployer sends it).
+ *
+ * @param to the called contract
+ * @param data ABI-encoded calldata
+ */
+export async function councilCall(
+  dao: Pick<OpenClaw, "viem" | "deployer" | "contracts">,
+  signers: readonly { address: string }[],
+  to: string,
+  data: string,
+) {
+  return execSafeCall(dao.viem.walletFor(dao.deployer.address), {
+    safe: dao.contracts.SecurityCouncil,
+    to: to as Address,
+    data: data as Hex,
+    owners: signers.map((signer) => dao.viem.walletFor(signer.address)),
+  });
+}
+
 /** Has the council resolve the challenge of `proposalId` through the Safe. */
 export async function councilResolve(dao: OpenClaw, proposalId: bigint, uphold: boolean) {
-  return execSafeCall(
-    dao.council,
-    dao.chainId,
+  return councilCall(
+    dao,
     dao.owners.slice(1, 4),
     await dao.escrow.getAddress(),
     dao.escrow.interface.encodeFunctionData("resolveChallenge", [proposalId, uphold]),

@@ -1,22 +1,32 @@
 /**
  * Test fixture for AgentWallet: the real ERC-4337 EntryPoint v0.8 (from @account-abstraction/contracts),
  * the wallet factory, an ERC-20 (PlainVotesToken), and one wallet owned by `owner` with agent key `agent`,
- * funded with ether and tokens, with daily limits of 1,000 tokens and 1 ether. Also helpers that build,
- * sign and submit UserOperations through `handleOps` and read their outcome from the EntryPoint's events.
+ * funded with ether and tokens, with daily limits of 1,000 tokens and 1 ether. Also helpers that build
+ * and sign UserOperations with the SDK's actions (`buildUserOperation`, `signUserOperation`; keys are viem
+ * local accounts), submit them through `handleOps` and read their outcome from the EntryPoint's events.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionReceipt, Interface, Wallet } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
+import {
+  createPublicClient,
+  custom,
+  type Address,
+  type EIP1193Provider,
+  type Hex,
+  type LocalAccount,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 
 import {
-  buildUserOp,
-  ecdsaDigestSigner,
-  executeUserOpCallData,
-  signUserOp,
-  type DigestSigner,
+  buildUserOperation,
+  encodeAgentCall,
+  getUserOperationMaxCost,
+  signUserOperation,
+  type AitbcContracts,
+  type BuildUserOperationParameters,
   type PackedUserOperation,
-  type UserOpFields,
-} from "../../scripts/lib/userop.js";
+} from "../../sdk/src/index.js";
 
 export const TOKEN = 10n ** 18n;
 export const DAY = 24 * 3600;
@@ -76,46 +86,76 @@ export async function deployWallet(connection: NetworkConnection) {
     agent,
     session,
     stranger,
-    ownerKey: ecdsaDigestSigner(owner),
-    agentKey: ecdsaDigestSigner(agent),
-    sessionKey: ecdsaDigestSigner(session),
-    strangerKey: ecdsaDigestSigner(stranger),
+    ...viemOf(connection, await entryPoint.getAddress()),
+    ownerKey: localAccount(owner),
+    agentKey: localAccount(agent),
+    sessionKey: localAccount(session),
+    strangerKey: localAccount(stranger),
   };
 }
 
 export type WalletFixture = Awaited<ReturnType<typeof deployWallet>>;
 
-/**
- * Builds and signs a UserOperation of `fx.wallet` (or `sender`) with the next nonce. Keys other than the owner
- * append the wallet's current ether-limit period index (their gas counts against the ether limit).
- */
-export async function signedOp(
-  fx: Pick<WalletFixture, "entryPoint" | "walletAddress" | "ethers">,
-  signer: DigestSigner,
-  callData: string,
-  extra: Partial<UserOpFields> = {},
-): Promise<PackedUserOperation> {
-  const sender = extra.sender ?? fx.walletAddress;
-  const nonce = extra.nonce ?? (await fx.entryPoint.getNonce(sender, 0n));
-  const wallet = await fx.ethers.getContractAt("AgentWallet", sender);
-  const isOwner =
-    (await fx.ethers.provider.getCode(sender)) === "0x" || (await wallet.owner()) === signer.address;
-  const periodIndex = isOwner ? undefined : (await wallet.spendingLimit(NATIVE)).periodIndex;
-  return signUserOp(fx.entryPoint, buildUserOp({ sender, nonce, callData, ...extra }), signer, periodIndex);
+/** The viem local account of an ethers key (UserOperation hashes are signed raw, no EIP-191 prefix). */
+export function localAccount(key: { privateKey: string }): LocalAccount {
+  return privateKeyToAccount(key.privateKey as Hex);
 }
 
-/** The worst-case gas cost (wei) of an operation built with {@link buildUserOp}'s defaults (counted for agent keys). */
-export function defaultOpMaxCost(): bigint {
-  const op = buildUserOp({ sender: NATIVE, nonce: 0n, callData: "0x" });
-  const limits = BigInt(op.accountGasLimits);
-  const fees = BigInt(op.gasFees);
-  const mask = (1n << 128n) - 1n;
-  return ((limits >> 128n) + (limits & mask) + op.preVerificationGas) * (fees & mask);
+/** A viem public client on the connection and the SDK's `contracts` naming the EntryPoint. */
+export function viemOf(connection: NetworkConnection, entryPoint: string) {
+  const transport = custom(connection.provider as unknown as EIP1193Provider, { retryCount: 0 });
+  return {
+    publicClient: createPublicClient({ transport, pollingInterval: 20 }),
+    contracts: { EntryPoint: entryPoint as Address } satisfies AitbcContracts,
+  };
+}
+
+/** What {@link signedOp} needs of a fixture. */
+export type OpFixture = Pick<WalletFixture, "publicClient" | "contracts" | "walletAddress">;
+
+/** Fields of {@link signedOp} that differ from the SDK's defaults (addresses and bytes as ethers gives them). */
+export type OpExtra = Partial<
+  Omit<BuildUserOperationParameters, "contracts" | "callData" | "sender" | "initCode">
+> & { sender?: string; initCode?: string };
+
+/**
+ * Builds and signs a UserOperation of `fx.wallet` (or `extra.sender`) with the next nonce, through the
+ * SDK. Keys other than the owner append the wallet's current ether-limit period index (their gas counts
+ * against the ether limit); the owner, and the deployment of a wallet, append none.
+ */
+export async function signedOp(
+  fx: OpFixture,
+  signer: LocalAccount,
+  callData: string,
+  extra: OpExtra = {},
+): Promise<PackedUserOperation> {
+  const { sender, initCode, ...gas } = extra;
+  const userOperation = await buildUserOperation(fx.publicClient, {
+    contracts: fx.contracts,
+    sender: (sender ?? fx.walletAddress) as Address,
+    callData: callData as Hex,
+    ...(initCode === undefined ? {} : { initCode: initCode as Hex }),
+    ...gas,
+  });
+  return signUserOperation(fx.publicClient, { contracts: fx.contracts, userOperation, signer });
+}
+
+/** The worst-case gas cost (wei) of an operation with the SDK's default gas fields (counted for agent keys). */
+export async function defaultOpMaxCost(
+  fx: Pick<WalletFixture, "publicClient" | "contracts">,
+): Promise<bigint> {
+  const op = await buildUserOperation(fx.publicClient, {
+    contracts: fx.contracts,
+    sender: NATIVE as Address,
+    callData: "0x",
+    nonce: 0n,
+  });
+  return getUserOperationMaxCost(op);
 }
 
 /** Wallet calldata run as the signer through `executeUserOp`. */
 export function asKey(fx: Pick<WalletFixture, "wallet">, fn: string, args: readonly unknown[]): string {
-  return executeUserOpCallData((fx.wallet.interface as Interface).encodeFunctionData(fn, args));
+  return encodeAgentCall((fx.wallet.interface as Interface).encodeFunctionData(fn, args) as Hex);
 }
 
 /** The outcome of one UserOperation, read from the EntryPoint's events. */

@@ -3,10 +3,9 @@ import { ZeroAddress, ZeroHash, type Interface } from "ethers";
 import { network } from "hardhat";
 
 import { BUILTIN_MODEL_DIGEST, buildMarketModule, MARKET_ROLES } from "../../deploy/modules/market.js";
-import { execSafeCall } from "../../scripts/lib/safe.js";
 import { releaseProverResources } from "../../sdk/src/zk/proof.js";
 import { identityCommitment } from "../../sdk/src/zk/receipt.js";
-import { deployOpenClaw, execute, passProposal } from "../helpers/openclaw.js";
+import { councilCall, deployOpenClaw, execute, passProposal } from "../helpers/openclaw.js";
 import {
   AITBC,
   cachedReceipt,
@@ -179,18 +178,7 @@ describe("market on the OpenClaw DAO", function () {
 
   it("resolves a dispute through the real 3-of-5 Safe council and slashes the provider", async () => {
     const dao = await networkHelpers.loadFixture(fixture);
-    const {
-      token,
-      staking,
-      jobEscrow: escrow,
-      ecosystem,
-      alice,
-      bob,
-      challenger,
-      council,
-      owners,
-      chainId,
-    } = dao;
+    const { token, staking, jobEscrow: escrow, ecosystem, alice, bob, challenger, owners, chainId } = dao;
     const [provider, consumer] = [alice, bob];
     await token.connect(ecosystem).transfer(provider.address, 10_000n * AITBC);
     await staking.connect(provider).register(identityCommitment(SECRET_1), GPU, [MODEL]);
@@ -216,9 +204,8 @@ describe("market on the OpenClaw DAO", function () {
     await escrow.connect(provider).submitResult(1n, OUTPUT, TOKENS, receipt.nullifier, proofArg(receipt));
     await escrow.connect(challenger).dispute(1n);
 
-    await execSafeCall(
-      council,
-      chainId,
+    await councilCall(
+      dao,
       owners.slice(0, 3),
       await escrow.getAddress(),
       escrow.interface.encodeFunctionData("resolveDispute", [1n, true]),

@@ -4,9 +4,12 @@ import { encodeFunctionData, type Address } from "viem";
 
 import {
   aitbcTokenAbi,
+  approveProposalByCouncil,
   buildCouncilApproval,
   castVote,
   castVoteBySig,
+  castWalletVote,
+  claimProposalBond,
   challengeProposal,
   ContractRevertError,
   delegate,
@@ -15,12 +18,16 @@ import {
   executeProposal,
   getProposal,
   getProposalId,
+  getProposalState,
+  getSafeTransactionHash,
+  hashSafeTransaction,
   getTokenBalance,
   getTotalSupply,
   getVotingPower,
   InvalidAddressError,
   InvalidAmountError,
   InvalidParameterError,
+  packSafeSignatures,
   propose,
   ProposalType,
   queueProposal,
@@ -220,5 +227,73 @@ describe("sdk: token and governance actions", function () {
     expect(
       (await getProposal(clients.publicClient, { contracts, proposalId: created.proposalId })).state,
     ).to.equal("Executed");
+  });
+  it("hashes Safe transactions as the Safe does, packs owners' signatures sorted, and approves through the council in one call", async function () {
+    const proposer = clients.walletFor(dao.proposer.address);
+    const actions = {
+      targets: [contracts.AITBCToken!],
+      values: [0n],
+      calldatas: [
+        encodeFunctionData({ abi: aitbcTokenAbi, functionName: "transfer", args: [addr(dao.outsider), 7n] }),
+      ],
+      description: "SDK test: approved through approveProposalByCouncil",
+    };
+    const { proposalId } = await propose(proposer, { contracts, ...actions });
+    // Readable in the creating block (getProposal's quorum is not).
+    expect(await getProposalState(clients.publicClient, { contracts, proposalId })).to.equal("Pending");
+    const tx = await buildCouncilApproval(clients.publicClient, { contracts, proposalId });
+    expect(hashSafeTransaction(tx)).to.equal(
+      await getSafeTransactionHash(clients.publicClient, { transaction: tx }),
+    );
+    expect(hashSafeTransaction({ ...tx, nonce: tx.nonce + 1n })).to.not.equal(hashSafeTransaction(tx));
+    const sigs = await Promise.all(
+      dao.owners.map((o) => signSafeTransaction(clients.walletFor(o.address), { transaction: tx })),
+    );
+    const ascending = [...sigs].sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
+    const packed = packSafeSignatures([...sigs].reverse());
+    expect(packed).to.equal(`0x${ascending.map((x) => x.signature.slice(2)).join("")}`);
+    const twice = await rejection(Promise.resolve().then(() => packSafeSignatures([sigs[0]!, sigs[0]!])));
+    expect(twice).to.be.instanceOf(InvalidParameterError);
+
+    const owners = dao.owners.map((o) => clients.walletFor(o.address));
+    const tooFew = await rejection<ContractRevertError>(
+      approveProposalByCouncil(proposer, { contracts, proposalId, owners: owners.slice(0, 2) }),
+    );
+    expect([tooFew.errorName, tooFew.args[0]]).to.deep.equal(["Error", "GS020"]);
+    const notOwner = await rejection<ContractRevertError>(
+      approveProposalByCouncil(proposer, {
+        contracts,
+        proposalId,
+        owners: [...owners.slice(0, 2), clients.walletFor(dao.outsider.address)],
+      }),
+    );
+    expect([notOwner.errorName, notOwner.args[0]]).to.deep.equal(["Error", "GS026"]);
+    const approved = await approveProposalByCouncil(proposer, {
+      contracts,
+      proposalId,
+      owners: owners.slice(2),
+    });
+    expect(approved.receipt.status).to.equal("success");
+    expect(approved.safeTxHash).to.equal(hashSafeTransaction(approved.transaction));
+    const proposal = await getProposal(clients.publicClient, { contracts, proposalId });
+    expect(proposal.councilApproved).to.equal(true);
+    expect(proposal.approvedProposer).to.equal(dao.proposer.address);
+
+    // The bond is not refundable while the proposal is pending; the wallet vote refuses a reason before any request.
+    const early = await rejection<ContractRevertError>(
+      claimProposalBond(proposer, { contracts, proposalId }),
+    );
+    expect(early.errorName).to.equal("BondNotRefundable");
+    expect(early.args).to.deep.equal([proposalId, 0]);
+    const reason = await rejection(
+      castWalletVote(proposer, {
+        contracts,
+        wallet: addr(dao.outsider),
+        proposalId,
+        support: 1,
+        reason: "x",
+      }),
+    );
+    expect(reason).to.be.instanceOf(InvalidParameterError);
   });
 });

@@ -24,6 +24,9 @@ import {
   encodeExecute,
   getAgentWalletAddress,
   getSpendingLimit,
+  getUserOperationHash,
+  getUserOperationMaxCost,
+  NATIVE_TOKEN,
   InvalidAddressError,
   revokeSessionKey,
   sendUserOperation,
@@ -120,8 +123,27 @@ describe("sdk: agent wallet actions and UserOperations", function () {
       userOperation: op,
       signer: agentKey,
     });
+    // The hash signed is the EntryPoint's; the agent key appends the wallet's current ether-limit period.
+    const userOpHash = await getUserOperationHash(clients.publicClient, { contracts, userOperation: op });
+    expect(userOpHash).to.equal(await fx.entryPoint.getUserOpHash(signed));
+    expect(signed.signature.slice(0, 42).toLowerCase()).to.equal(agentKey.address.toLowerCase());
+    expect(signed.signature.slice(42, 42 + 130)).to.equal(
+      (await agentKey.sign({ hash: userOpHash })).slice(2),
+    );
+    const period = (await getSpendingLimit(clients.publicClient, { wallet, token: NATIVE_TOKEN }))
+      .periodIndex;
+    expect(BigInt(`0x${signed.signature.slice(42 + 130)}`)).to.equal(period);
+    expect(signed.signature.length).to.equal(2 + 2 * (20 + 65 + 6));
+    // The owner signs with no period index.
+    const byOwner = await signUserOperation(clients.publicClient, { contracts, userOperation: op, signer: ownerKey }); // prettier-ignore
+    expect(byOwner.signature.length).to.equal(2 + 2 * (20 + 65));
+    // Worst case charged (and counted against the ether limit): (600k + 600k + 60k) gas × 20 gwei.
+    expect(getUserOperationMaxCost(op)).to.equal(1_260_000n * 20n * 10n ** 9n);
+    const spentBefore = (await getSpendingLimit(clients.publicClient, { wallet, token: NATIVE_TOKEN })).spent;
     const before = await fx.token.balanceOf(recipient);
     const sent = await sendUserOperation(bundler, { contracts, userOperation: signed });
+    const spentAfter = (await getSpendingLimit(clients.publicClient, { wallet, token: NATIVE_TOKEN })).spent;
+    expect(spentAfter - spentBefore).to.equal(getUserOperationMaxCost(op));
     expect(sent.success).to.equal(true);
     expect(await fx.token.balanceOf(recipient)).to.equal(before + 10n * TOKEN);
 

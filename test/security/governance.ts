@@ -19,7 +19,6 @@ import { network } from "hardhat";
 import { BUILTIN_MODEL_DIGEST, buildMarketModule, MARKET_ROLES } from "../../deploy/modules/market.js";
 import { TIMELOCK_ROLES } from "../../deploy/modules/openclaw.js";
 import { buildAgentWalletModule } from "../../deploy/modules/wallet.js";
-import { execSafeCall } from "../../scripts/lib/safe.js";
 import { ABI_SOURCES } from "../../sdk/scripts/abi-sources.js";
 import { identityCommitment } from "../../sdk/src/zk/receipt.js";
 import { GPU, MODEL, SECRET_1 } from "../helpers/market.js";
@@ -28,6 +27,7 @@ import {
   State,
   Vote,
   councilApprove,
+  councilCall,
   deployOpenClaw,
   descriptionHash,
   passProposal,
@@ -407,7 +407,7 @@ describe("security: governance attacks", function () {
   describe("the council cancels a queued operation through the Safe", function () {
     it("a queued malicious proposal is cancelled by 3 of 5 and can never execute; others cannot cancel", async function () {
       const dao = await networkHelpers.loadFixture(marketFixture);
-      const { governor, timelock, staking, council, owners, chainId, outsider: attacker } = dao;
+      const { governor, timelock, staking, council, owners, outsider: attacker } = dao;
       const actions: ProposalActions = {
         targets: [await staking.getAddress()],
         values: [0n],
@@ -428,8 +428,8 @@ describe("security: governance attacks", function () {
       await expect(timelock.connect(attacker).cancel(operation))
         .to.be.revertedWithCustomError(timelock, "AccessControlUnauthorizedAccount")
         .withArgs(attacker.address, TIMELOCK_ROLES.CANCELLER_ROLE);
-      await expect(execSafeCall(council, chainId, owners.slice(0, 2), await timelock.getAddress(), cancel)).to.be.revertedWith("GS020"); // prettier-ignore
-      await expect(execSafeCall(council, chainId, owners.slice(2, 5), await timelock.getAddress(), cancel))
+      await expect(councilCall(dao, owners.slice(0, 2), await timelock.getAddress(), cancel)).to.be.revertedWith("GS020"); // prettier-ignore
+      await expect(councilCall(dao, owners.slice(2, 5), await timelock.getAddress(), cancel))
         .to.emit(timelock, "Cancelled")
         .withArgs(operation);
       expect(await governor.state(id!)).to.equal(State.Canceled);

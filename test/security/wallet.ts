@@ -15,8 +15,8 @@ import { expect } from "chai";
 import type { BytesLike, Interface, Wallet } from "ethers";
 import { network } from "hardhat";
 
-import { executeUserOpCallData, type PackedUserOperation } from "../../scripts/lib/userop.js";
-import { DAY, NATIVE, TOKEN, deployWallet, handleOps, signedOp } from "../helpers/wallet.js";
+import { encodeAgentCall, type PackedUserOperation } from "../../sdk/src/index.js";
+import { DAY, NATIVE, TOKEN, deployWallet, handleOps, localAccount, signedOp } from "../helpers/wallet.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -120,15 +120,15 @@ async function snapshot(fx: Fx) {
 /** A UserOperation of the wallet as a bare tuple (for encoding as `executeUserOp`'s argument). */
 function innerOp(fx: Fx, callData: BytesLike, signature: BytesLike): PackedUserOperation {
   return {
-    sender: fx.walletAddress,
+    sender: fx.walletAddress as `0x${string}`,
     nonce: 0n,
     initCode: "0x",
-    callData: ethers.hexlify(callData),
-    accountGasLimits: ethers.ZeroHash,
+    callData: ethers.hexlify(callData) as `0x${string}`,
+    accountGasLimits: ethers.ZeroHash as `0x${string}`,
     preVerificationGas: 0n,
-    gasFees: ethers.ZeroHash,
+    gasFees: ethers.ZeroHash as `0x${string}`,
     paymasterAndData: "0x",
-    signature: ethers.hexlify(signature),
+    signature: ethers.hexlify(signature) as `0x${string}`,
   };
 }
 
@@ -136,10 +136,13 @@ function innerOp(fx: Fx, callData: BytesLike, signature: BytesLike): PackedUserO
 function nestedExecuteUserOp(fx: Fx, signer: string, innerWalletCalldata: string): string {
   const signature = ethers.concat([signer, "0x" + "11".repeat(65)]);
   return fx.wallet.interface.encodeFunctionData("executeUserOp", [
-    innerOp(fx, executeUserOpCallData(innerWalletCalldata), signature),
+    innerOp(fx, agentCall(innerWalletCalldata), signature),
     ethers.ZeroHash,
   ]);
 }
+
+/** `executeUserOp.selector ‖ walletCalldata` (the SDK's encoding of a key's call). */
+const agentCall = (walletCalldata: string) => encodeAgentCall(walletCalldata as `0x${string}`);
 
 const w = (fx: Fx, fn: string, args: readonly unknown[]) =>
   (fx.wallet.interface as Interface).encodeFunctionData(fn, args);
@@ -190,9 +193,9 @@ function keyOf(fx: Fx, key: Key): Wallet {
   return key === "agent" ? fx.agent : key === "session" ? fx.session : fx.bare;
 }
 
+/** The key as the viem local account the SDK signs UserOperations with. */
 function digestSignerOf(fx: Fx, key: Key) {
-  const k = keyOf(fx, key);
-  return { address: k.address, signDigest: (digest: string) => k.signingKey.sign(digest).serialized };
+  return localAccount(keyOf(fx, key));
 }
 
 type Refusal = { validation: "AA24" } | { revert: string; args?: unknown[] };
@@ -239,24 +242,24 @@ const ROUTES: { name: string; callData: (fx: Fx, data: string) => string; refusa
   { name: "as the UserOperation's callData", callData: (_fx, data) => data, refusal: { validation: "AA24" } },
   {
     name: "through executeUserOp",
-    callData: (_fx, data) => executeUserOpCallData(data),
+    callData: (_fx, data) => agentCall(data),
     refusal: { validation: "AA24" },
   },
   {
     name: "through executeUserOp → execute(wallet, …)",
-    callData: (fx, data) => executeUserOpCallData(w(fx, "execute", [fx.walletAddress, 0n, data])),
+    callData: (fx, data) => agentCall(w(fx, "execute", [fx.walletAddress, 0n, data])),
     refusal: { revert: "AgentWalletSelfCallForbidden" },
   },
   {
     name: "through executeUserOp → executeBatch([wallet …])",
     callData: (fx, data) =>
-      executeUserOpCallData(w(fx, "executeBatch", [[{ target: fx.walletAddress, value: 0n, data }]])),
+      agentCall(w(fx, "executeBatch", [[{ target: fx.walletAddress, value: 0n, data }]])),
     refusal: { revert: "AgentWalletSelfCallForbidden" },
   },
   {
     name: "through executeUserOp → executeBatch → execute(self, …)",
     callData: (fx, data) =>
-      executeUserOpCallData(
+      agentCall(
         w(fx, "executeBatch", [
           [{ target: fx.walletAddress, value: 0n, data: w(fx, "execute", [fx.walletAddress, 0n, data]) }],
         ]),
@@ -266,7 +269,7 @@ const ROUTES: { name: string; callData: (fx: Fx, data: string) => string; refusa
   {
     name: "through executeUserOp → executeBatch containing executeUserOp (inner signer = owner)",
     callData: (fx, data) =>
-      executeUserOpCallData(
+      agentCall(
         w(fx, "executeBatch", [
           [{ target: fx.walletAddress, value: 0n, data: nestedExecuteUserOp(fx, fx.owner.address, data) }],
         ]),
@@ -275,24 +278,23 @@ const ROUTES: { name: string; callData: (fx: Fx, data: string) => string; refusa
   },
   {
     name: "through payInto(escrow = wallet)",
-    callData: (fx, data) =>
-      executeUserOpCallData(w(fx, "payInto", [fx.walletAddress, fx.tokenAddress, 0n, data])),
+    callData: (fx, data) => agentCall(w(fx, "payInto", [fx.walletAddress, fx.tokenAddress, 0n, data])),
     refusal: { revert: "AgentWalletSelfCallForbidden" },
   },
   {
     name: "through nested executeUserOp, inner signer = owner",
-    callData: (fx, data) => executeUserOpCallData(nestedExecuteUserOp(fx, fx.owner.address, data)),
+    callData: (fx, data) => agentCall(nestedExecuteUserOp(fx, fx.owner.address, data)),
     refusal: { validation: "AA24" },
   },
   {
     name: "through nested executeUserOp, inner signer = 20 zero bytes",
-    callData: (fx, data) => executeUserOpCallData(nestedExecuteUserOp(fx, ethers.ZeroAddress, data)),
+    callData: (fx, data) => agentCall(nestedExecuteUserOp(fx, ethers.ZeroAddress, data)),
     refusal: { validation: "AA24" },
   },
   {
     name: "through nested executeUserOp (owner) → executeBatch → execute(self, …)",
     callData: (fx, data) =>
-      executeUserOpCallData(
+      agentCall(
         nestedExecuteUserOp(
           fx,
           fx.owner.address,
@@ -312,7 +314,7 @@ describe("Security: AgentWallet nested executeUserOp (the reported attack)", fun
         const balance = await fx.token.balanceOf(fx.walletAddress);
         expect(balance).to.be.greaterThan(30n * (await fx.wallet.spendingLimit(fx.tokenAddress)).amount);
         const inner = w(fx, "withdraw", [fx.tokenAddress, fx.attacker, balance]);
-        const callData = executeUserOpCallData(
+        const callData = agentCall(
           nestedExecuteUserOp(fx, signer === "owner" ? fx.owner.address : ethers.ZeroAddress, inner),
         );
         const op = await signedOp(fx, fx.agentKey, callData, ZERO_FEES);
@@ -335,7 +337,7 @@ describe("Security: AgentWallet nested executeUserOp (the reported attack)", fun
 
   it("a session key without permissions cannot take the wallet over with a nested executeUserOp", async function () {
     await unchanged(async (fx) => {
-      const callData = executeUserOpCallData(
+      const callData = agentCall(
         nestedExecuteUserOp(fx, ethers.ZeroAddress, w(fx, "setOwner", [fx.attacker])),
       );
       const op = await signedOp(fx, digestSignerOf(fx, "bare"), callData, ZERO_FEES);
@@ -385,11 +387,7 @@ describe("Security: AgentWallet owner-only functions are unreachable from agent 
             wallet.payInto(fresh.walletAddress, fresh.tokenAddress, 0n, call.data),
             call.name,
           ).to.be.revertedWithCustomError(fresh.wallet, "AgentWalletSelfCallForbidden");
-          const op = innerOp(
-            fresh,
-            executeUserOpCallData(call.data),
-            ethers.concat([fresh.owner.address, "0x"]),
-          );
+          const op = innerOp(fresh, agentCall(call.data), ethers.concat([fresh.owner.address, "0x"]));
           await expect(wallet.executeUserOp(op, ethers.ZeroHash), call.name)
             .to.be.revertedWithCustomError(fresh.wallet, "AccountUnauthorized")
             .withArgs(k.address);
@@ -414,7 +412,7 @@ describe("Security: AgentWallet EntryPoint deposit and stake", function () {
             await expectOpRefused(
               fresh,
               key,
-              executeUserOpCallData(routes(fresh)[i]!),
+              agentCall(routes(fresh)[i]!),
               { revert: "AgentWalletEntryPointCallForbidden", args: [] },
               `${call.name} route ${i}`,
             );
@@ -426,7 +424,7 @@ describe("Security: AgentWallet EntryPoint deposit and stake", function () {
           await expectOpRefused(
             fresh,
             key,
-            executeUserOpCallData(nestedExecuteUserOp(fresh, fresh.owner.address, inner)),
+            agentCall(nestedExecuteUserOp(fresh, fresh.owner.address, inner)),
             { validation: "AA24" },
             `${call.name} nested`,
           );
@@ -518,7 +516,7 @@ describe("Security: AgentWallet other routes", function () {
         await expectOpRefused(
           fresh,
           "agent",
-          executeUserOpCallData(w(fresh, "execute", [nftAddress, 0n, call.data])),
+          agentCall(w(fresh, "execute", [nftAddress, 0n, call.data])),
           { revert: call.error },
           call.data.slice(0, 10),
         );
@@ -529,9 +527,9 @@ describe("Security: AgentWallet other routes", function () {
   it("malformed or short callData is refused in validation; truncated arguments revert", async function () {
     for (const { key } of KEYS) {
       for (const callData of [
-        executeUserOpCallData("0x"),
-        executeUserOpCallData("0xb61d"),
-        executeUserOpCallData("0xdeadbeef"),
+        agentCall("0x"),
+        agentCall("0xb61d"),
+        agentCall("0xdeadbeef"),
         "0x8dd7",
         "0x",
       ]) {
@@ -541,7 +539,7 @@ describe("Security: AgentWallet other routes", function () {
       }
       await unchanged(async (fx) => {
         // execute's selector with truncated arguments: allowed function, undecodable arguments.
-        const truncated = executeUserOpCallData(w(fx, "execute", [fx.attacker, 0n, "0x"]).slice(0, 10 + 64));
+        const truncated = agentCall(w(fx, "execute", [fx.attacker, 0n, "0x"]).slice(0, 10 + 64));
         const op = await signedOp(fx, digestSignerOf(fx, key), truncated, ZERO_FEES);
         const outcome = await handleOps(fx, [op]);
         expect(outcome.success).to.equal(false);
@@ -575,13 +573,7 @@ describe("Security: AgentWallet other routes", function () {
           0n,
           token.interface.encodeFunctionData("transfer", [fx.attacker, 1n]),
         ]);
-        await expectOpRefused(
-          fx,
-          "session",
-          executeUserOpCallData(transfer),
-          { validation: "AA24" },
-          "revoked op",
-        );
+        await expectOpRefused(fx, "session", agentCall(transfer), { validation: "AA24" }, "revoked op");
         await expect(session.sendTransaction({ to: fx.walletAddress, data: transfer }))
           .to.be.revertedWithCustomError(wallet, "AgentWalletUnauthorized")
           .withArgs(session.address);
@@ -591,7 +583,7 @@ describe("Security: AgentWallet other routes", function () {
         await expectOpRefused(
           fx,
           "session",
-          executeUserOpCallData(transfer),
+          agentCall(transfer),
           { revert: "AgentWalletCallNotAllowed", args: [session.address, tokenAddress, "0xa9059cbb"] },
           "re-granted",
         );
@@ -604,7 +596,7 @@ describe("Security: AgentWallet other routes", function () {
   it("a frozen wallet refuses agent and session keys even when an owner op in the same bundle freezes it", async function () {
     await unchanged(async (fx) => {
       const { wallet, tokenAddress, token } = fx;
-      const transfer = executeUserOpCallData(
+      const transfer = agentCall(
         w(fx, "execute", [
           tokenAddress,
           0n,

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { buildUserOp, ecdsaDigestSigner, signUserOp } from "../../scripts/lib/userop.js";
+import { toAccount } from "viem/accounts";
+
 import {
   AgentRole,
   DAILY_ETH_LIMIT,
@@ -13,6 +14,7 @@ import {
   defaultOpMaxCost,
   deployWallet,
   handleOps,
+  localAccount,
   signedOp,
 } from "../helpers/wallet.js";
 
@@ -211,7 +213,7 @@ describe("AgentWallet: UserOperations and spending limits", function () {
 
     // Ether: 1 ether per day, of which the two UserOperations' worst-case gas is already counted.
     const gasCounted = (await wallet.spendingLimit(NATIVE)).spent;
-    expect(gasCounted).to.equal(2n * defaultOpMaxCost());
+    expect(gasCounted).to.equal(2n * (await defaultOpMaxCost(fx)));
     const left = DAILY_ETH_LIMIT - gasCounted;
     await expect(wallet.connect(agent).execute(recipient.address, left + 1n, "0x"))
       .to.be.revertedWithCustomError(wallet, "AgentWalletSpendingLimitExceeded")
@@ -317,7 +319,7 @@ describe("AgentWallet: UserOperations and spending limits", function () {
     const fx = await networkHelpers.loadFixture(fixture);
     const { wallet, owner, recipient, entryPoint, agent } = fx;
     const callData = asKey(fx, "execute", [recipient.address, 0n, "0x"]);
-    const opCost = defaultOpMaxCost();
+    const opCost = await defaultOpMaxCost(fx);
     expect((await handleOps(fx, [await signedOp(fx, fx.agentKey, callData)])).success).to.equal(true);
     expect((await wallet.spendingLimit(NATIVE)).spent).to.equal(opCost);
 
@@ -613,20 +615,27 @@ describe("AgentWallet: owner controls", function () {
       );
     expect((await wallet.spendingLimit(await token.getAddress())).amount).to.equal(5n);
     // An owner-signed UserOperation: the owner contract's ERC-1271 check accepts its key's signature.
-    const signer = { address: ownerAddress, signDigest: ecdsaDigestSigner(ownerKey).signDigest };
-    const op = await signUserOp(
-      fx.entryPoint,
-      buildUserOp({
-        sender: walletAddress,
-        nonce: await fx.entryPoint.getNonce(walletAddress, 0n),
-        callData: wallet.interface.encodeFunctionData("execute", [
-          await token.getAddress(),
-          0n,
-          token.interface.encodeFunctionData("transfer", [recipient.address, 10n * TOKEN]),
-        ]),
-      }),
+    // The signer is a viem custom account: the owner contract's address, its key's raw signatures.
+    const key = localAccount(ownerKey);
+    const signer = toAccount({
+      address: ownerAddress as `0x${string}`,
+      sign: ({ hash }) => key.sign!({ hash }),
+      signMessage: (m) => key.signMessage(m),
+      signTransaction: (t) => key.signTransaction(t),
+      signTypedData: (t) => key.signTypedData(t),
+    });
+    const op = await signedOp(
+      { ...fx, walletAddress },
       signer,
+      wallet.interface.encodeFunctionData("execute", [
+        await token.getAddress(),
+        0n,
+        token.interface.encodeFunctionData("transfer", [recipient.address, 10n * TOKEN]),
+      ]),
     );
+    // Signed as the owner: `owner ‖ ECDSA`, no period index.
+    expect(op.signature.slice(0, 42).toLowerCase()).to.equal(ownerAddress.toLowerCase());
+    expect(op.signature.length).to.equal(2 + 2 * (20 + 65));
     expect((await handleOps({ ...fx, wallet }, [op])).success).to.equal(true);
     expect(await token.balanceOf(recipient.address)).to.equal(10n * TOKEN);
   });

@@ -17,8 +17,7 @@ import {
   jobRequest,
   submitDefault,
 } from "../helpers/market.js";
-import { AgentRole, NATIVE, asKey, handleOps, signedOp } from "../helpers/wallet.js";
-import { ecdsaDigestSigner } from "../../scripts/lib/userop.js";
+import { AgentRole, NATIVE, asKey, handleOps, localAccount, signedOp, viemOf } from "../helpers/wallet.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -46,7 +45,12 @@ async function fixture() {
   await wallet.connect(owner).setSpendingLimit(await market.token.getAddress(), DAILY_LIMIT, DAY);
   await wallet.connect(owner).setSpendingLimit(NATIVE, 10n ** 18n, DAY);
   const fx = { ...market, entryPoint, wallet, walletAddress, beneficiary: market.outsider };
-  return { ...fx, owner, agentKey: ecdsaDigestSigner(agent) };
+  return {
+    ...fx,
+    ...viemOf(connection, await entryPoint.getAddress()),
+    owner,
+    agentKey: localAccount(agent),
+  };
 }
 
 /** The agent key's UserOperation calling `payInto(escrow, token, amount, openJob(request))`. */

@@ -1,12 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import {
-  buildUserOp,
-  ecdsaDigestSigner,
-  executeUserOpCallData,
-  signUserOp,
-} from "../../scripts/lib/userop.js";
+import { encodeAgentCall } from "../../sdk/src/index.js";
 import {
   AITBC,
   DAY,
@@ -16,7 +11,7 @@ import {
   propose,
   treasuryTransfer,
 } from "../helpers/openclaw.js";
-import { AgentRole, handleOps } from "../helpers/wallet.js";
+import { AgentRole, handleOps, localAccount, signedOp, viemOf } from "../helpers/wallet.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -50,16 +45,13 @@ async function fixture() {
   // The agent pays its UserOperations' gas from the wallet: up to 0.5 ether a day.
   await wallet.connect(owner).setSpendingLimit(ethers.ZeroAddress, 5n * 10n ** 17n, DAY);
   const fx = { entryPoint, wallet, walletAddress, beneficiary: dao.outsider };
+  const viem = viemOf(connection, await entryPoint.getAddress());
+  // Built and signed by the SDK: the agent key appends the wallet's current ether-limit period.
   const agentOp = async (walletCalldata: string) =>
-    signUserOp(
-      entryPoint,
-      buildUserOp({
-        sender: walletAddress,
-        nonce: await entryPoint.getNonce(walletAddress, 0n),
-        callData: executeUserOpCallData(walletCalldata),
-      }),
-      ecdsaDigestSigner(agent),
-      (await wallet.spendingLimit(ethers.ZeroAddress)).periodIndex,
+    signedOp(
+      { ...viem, walletAddress },
+      localAccount(agent),
+      encodeAgentCall(walletCalldata as `0x${string}`),
     );
   // The agent delegates the wallet's votes to the wallet itself, by UserOperation; power vests over 7 days.
   const delegation = await handleOps(fx, [

@@ -276,3 +276,72 @@ export function resolveBatchDispute(
     account,
   });
 }
+
+/** `IBatchEscrow.DisputeStatus` names by value. */
+export const BATCH_DISPUTE_STATUSES = [
+  "None",
+  "Open",
+  "Revealed",
+  "ProviderAtFault",
+  "ProviderNotAtFault",
+] as const;
+/** A batch dispute status name. */
+export type BatchDisputeStatusName = (typeof BATCH_DISPUTE_STATUSES)[number];
+
+/** The dispute of one job of a batch (`IBatchEscrow.JobDispute`). */
+export interface BatchJobDispute {
+  /** The challenger (zero address: no dispute). */
+  disputer: Address;
+  /** Where it stands. */
+  status: BatchDisputeStatusName;
+  /** Until when the provider may reveal the job's data, Unix seconds. */
+  revealDeadline: bigint;
+  /** The job's consumer. */
+  consumer: Address;
+  /** The challenger's bond, wei. */
+  bond: bigint;
+  /** The job's fee, wei (withheld while disputed). */
+  fee: bigint;
+  /** The job's request digest (bytes32). */
+  requestDigest: Hex;
+  /** The committed output hash (bytes32). */
+  outputHash: Hex;
+}
+
+/**
+ * Reads the dispute of job `index` of batch `batchId` (status `None` when nobody disputed it).
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts, batchId, index }` (`BatchEscrow` is used).
+ * @returns See {@link BatchJobDispute}.
+ * @throws {InvalidAmountError} on a malformed id or index.
+ * @example
+ * ```ts
+ * const d = await getBatchDispute(publicClient, { contracts, batchId, index: 3n });
+ * if (d.status === "Open") await revealBatchJob(providerWallet, { contracts, batchId, index: 3n, ... });
+ * ```
+ */
+export async function getBatchDispute(
+  client: AitbcReadClient,
+  parameters: { contracts: AitbcContracts; batchId: bigint; index: bigint },
+): Promise<BatchJobDispute> {
+  const d = await read(client, {
+    address: contractAddress(parameters.contracts, "BatchEscrow"),
+    abi: batchEscrowAbi,
+    functionName: "disputeOf",
+    args: [
+      assertAmount(parameters.batchId, "batchId", { positive: true }),
+      assertAmount(parameters.index, "index", { max: maxUint(256) }),
+    ],
+  });
+  return {
+    disputer: d.disputer,
+    status: BATCH_DISPUTE_STATUSES[d.status] ?? "None",
+    revealDeadline: BigInt(d.revealDeadline),
+    consumer: d.consumer,
+    bond: d.bond,
+    fee: d.fee,
+    requestDigest: d.requestDigest,
+    outputHash: d.outputHash,
+  };
+}

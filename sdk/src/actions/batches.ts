@@ -889,3 +889,29 @@ export async function findBatchJobSettlement(
     blockNumber: log.blockNumber,
   };
 }
+
+/**
+ * Whether an AgentWallet's owner allowed `BatchEscrow` to accept the agent key's ERC-1271
+ * signatures (`setSignatureVerifier`): without it, batch requests signed by the agent key are
+ * refused at settlement. A gateway checks it before taking the batch path.
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts, agentWallet }` (`BatchEscrow` is used).
+ * @returns `true` if allowed.
+ * @throws {InvalidAddressError} if `agentWallet` is malformed; {ContractRevertError} if it is no AgentWallet.
+ * @example
+ * ```ts
+ * const batch = await isBatchEscrowSignatureVerifier(publicClient, { contracts, agentWallet });
+ * ```
+ */
+export function isBatchEscrowSignatureVerifier(
+  client: AitbcReadClient,
+  parameters: { contracts: AitbcContracts; agentWallet: Address },
+): Promise<boolean> {
+  return read(client, {
+    address: assertAddress(parameters.agentWallet, "agentWallet"),
+    abi: agentWalletAbi,
+    functionName: "isSignatureVerifier",
+    args: [contractAddress(parameters.contracts, "BatchEscrow")],
+  });
+}

@@ -1,6 +1,7 @@
 /**
  * OpenClaw DAO actions: propose (bond by approval or ERC-2612 permit), challenge, vote, vote by
- * signature, queue, execute, proposal state and tallies, and the Safe council's approval.
+ * signature, queue, execute, bond refund, proposal state and tallies, and the Safe council's approval
+ * (built, signed and executed through `./safe.ts`).
  */
 import {
   encodeAbiParameters,
@@ -15,10 +16,10 @@ import {
 } from "viem";
 import { getBlock, signTypedData } from "viem/actions";
 
+import { agentWalletAbi } from "../abis/agentWallet.js";
 import { aitbcTokenAbi } from "../abis/aitbcToken.js";
 import { openClawGovernorAbi } from "../abis/openClawGovernor.js";
 import { proposalBondEscrowAbi } from "../abis/proposalBondEscrow.js";
-import { safeAbi } from "../abis/safe.js";
 import { contractAddress, type AitbcContracts } from "../deployments.js";
 import type { AitbcError } from "../errors/base.js";
 import { InvalidParameterError } from "../errors/validation.js";
@@ -33,6 +34,13 @@ import {
   type WriteReturnType,
 } from "../utils/client.js";
 import { assertAddress, assertAmount, assertOneOf } from "../utils/validate.js";
+import {
+  buildSafeTransaction,
+  execSafeTransaction,
+  hashSafeTransaction,
+  signSafeTransaction,
+  type SafeTransaction,
+} from "./safe.js";
 import { ensureAllowance } from "./token.js";
 
 /** `IOpenClawGovernor.ProposalType`. */
@@ -375,6 +383,47 @@ function voteWeight(logs: Parameters<typeof parseEventLogs>[0]["logs"]): bigint 
   return event?.args.weight ?? 0n;
 }
 
+/** Parameters of {@link castWalletVote}. */
+export interface CastWalletVoteParameters extends CastVoteParameters {
+  /** The AgentWallet whose votes are cast (the sender is its owner or its agent key). */
+  wallet: Address;
+}
+
+/**
+ * Casts an AgentWallet's vote: its owner or agent key calls the wallet's `castVote(governor,
+ * proposalId, support)`, so the wallet's own counted power votes (delegate it to itself first with
+ * `delegateVotes`). For a UserOperation instead, wrap the same wallet call with `encodeAgentCall`.
+ *
+ * @param client A wallet client of the wallet's owner or agent key.
+ * @param parameters See {@link CastWalletVoteParameters} (`reason` is not supported by the wallet).
+ * @returns `{ hash, receipt, weight }` (weight from the governor's `VoteCast`, wei of AITBC).
+ * @throws {InvalidParameterError} if `support` is not 0, 1 or 2, or a `reason` is given.
+ * @throws {ContractRevertError} e.g. `AgentWalletUnauthorized`, `GovernorAlreadyCastVote`.
+ * @example
+ * ```ts
+ * await castWalletVote(agentClient, { contracts, wallet, proposalId, support: VoteSupport.For });
+ * ```
+ */
+export async function castWalletVote(
+  client: AitbcWriteClient,
+  parameters: CastWalletVoteParameters,
+): Promise<CastVoteReturnType> {
+  const account = resolveAccount(client, parameters.account, "castWalletVote");
+  const proposalId = assertAmount(parameters.proposalId, "proposalId");
+  const support = assertOneOf(parameters.support, [0, 1, 2] as const, "support");
+  if (parameters.reason !== undefined) {
+    throw new InvalidParameterError({ what: "reason", reason: "AgentWallet.castVote takes no reason" });
+  }
+  const result = await write(client, {
+    address: assertAddress(parameters.wallet, "wallet"),
+    abi: agentWalletAbi,
+    functionName: "castVote",
+    args: [contractAddress(parameters.contracts, "OpenClawGovernor"), proposalId, support],
+    account,
+  });
+  return { hash: result.hash, receipt: result.receipt, weight: voteWeight(result.receipt.logs) };
+}
+
 /** Parameters of {@link signVote}. */
 export interface SignVoteParameters extends ProposalIdParameters {
   /** The support value. */
@@ -546,6 +595,32 @@ async function governorLifecycle(
   return { hash, receipt, proposalId };
 }
 
+/**
+ * Reads a proposal's state alone (one call; unlike {@link getProposal} it also works in the block
+ * that created the proposal, whose quorum is not readable yet).
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts, proposalId }`.
+ * @returns The state name (e.g. `"Pending"`).
+ * @throws {ContractRevertError} `GovernorNonexistentProposal(proposalId)` for an unknown id.
+ * @example
+ * ```ts
+ * const state = await getProposalState(client, { contracts, proposalId });
+ * ```
+ */
+export async function getProposalState(
+  client: AitbcReadClient,
+  parameters: ProposalIdParameters,
+): Promise<ProposalStateName> {
+  const state = await read(client, {
+    address: contractAddress(parameters.contracts, "OpenClawGovernor"),
+    abi: openClawGovernorAbi,
+    functionName: "state",
+    args: [assertAmount(parameters.proposalId, "proposalId")],
+  });
+  return PROPOSAL_STATES[state]!;
+}
+
 /** Result of {@link getProposal}. */
 export interface GetProposalReturnType {
   /** The state name (e.g. `"Active"`). */
@@ -648,22 +723,6 @@ export interface CouncilApprovalParameters extends ProposalIdParameters {
   proposer?: Address;
 }
 
-/** A Safe transaction (operation Call, no gas refund). */
-export interface SafeTransaction {
-  /** The Safe. */
-  safe: Address;
-  /** Called contract. */
-  to: Address;
-  /** Wei sent. */
-  value: bigint;
-  /** Calldata. */
-  data: Hex;
-  /** The Safe's nonce this transaction uses. */
-  nonce: bigint;
-  /** EIP-155 chain id. */
-  chainId: number;
-}
-
 /**
  * Builds the Safe transaction by which the council approves a critical proposal (reads the Safe's
  * nonce and the chain id).
@@ -697,108 +756,75 @@ export async function buildCouncilApproval(
       });
     }
   }
-  const safe = contractAddress(parameters.contracts, "SecurityCouncil");
-  const nonce = await read(client, { address: safe, abi: safeAbi, functionName: "nonce" });
-  const chainId = client.chain?.id ?? Number(await client.request({ method: "eth_chainId" }));
-  return {
-    safe,
+  return buildSafeTransaction(client, {
+    safe: contractAddress(parameters.contracts, "SecurityCouncil"),
     to: governor,
-    value: 0n,
     data: encodeCouncilApproval(parameters.proposalId, proposer),
-    nonce,
-    chainId,
-  };
+  });
+}
+
+/** Parameters of {@link approveProposalByCouncil}. */
+export interface ApproveProposalByCouncilParameters extends CouncilApprovalParameters, WriteParameters {
+  /** Wallet clients of the signing council owners (each with its account): at least the threshold (3 of 5). */
+  owners: readonly AitbcWriteClient[];
+}
+
+/**
+ * The council's approval of a critical proposal in one call: builds the Safe transaction
+ * ({@link buildCouncilApproval}), has each of `owners` sign it and executes it through the Safe.
+ *
+ * @param client A wallet client (any account; it pays the gas).
+ * @param parameters See {@link ApproveProposalByCouncilParameters}.
+ * @returns `{ hash, receipt, transaction, safeTxHash }`.
+ * @throws {ContractRevertError} `Error("GS020")` with fewer signatures than the threshold,
+ *   `Error("GS026")` with a signer that is not an owner.
+ * @example
+ * ```ts
+ * await approveProposalByCouncil(anyClient, { contracts, proposalId, owners: councilClients.slice(0, 3) });
+ * ```
+ */
+export async function approveProposalByCouncil(
+  client: AitbcWriteClient,
+  parameters: ApproveProposalByCouncilParameters,
+): Promise<WriteReturnType & { transaction: SafeTransaction; safeTxHash: Hex }> {
+  const transaction = await buildCouncilApproval(client, parameters);
+  const signatures = await Promise.all(
+    parameters.owners.map((owner) => signSafeTransaction(owner, { transaction })),
+  );
+  const { hash, receipt } = await execSafeTransaction(client, {
+    transaction,
+    signatures,
+    ...(parameters.account === undefined ? {} : { account: parameters.account }),
+  });
+  return { hash, receipt, transaction, safeTxHash: hashSafeTransaction(transaction) };
+}
+
+/**
+ * Pays a proposal's bond back to its proposer once voting is over, unless a challenge struck the
+ * proposal down (anyone may call it; the bond always goes to the proposer).
+ *
+ * @param client A wallet client (anyone).
+ * @param parameters `{ contracts, proposalId, account? }` with `ProposalBondEscrow`.
+ * @returns `{ hash, receipt }`.
+ * @throws {ContractRevertError} `BondNotRefundable(proposalId, state)` while Pending or Active,
+ *   `BondAlreadySettled(proposalId)`.
+ * @example
+ * ```ts
+ * await claimProposalBond(walletClient, { contracts, proposalId });
+ * ```
+ */
+export async function claimProposalBond(
+  client: AitbcWriteClient,
+  parameters: ProposalIdParameters & WriteParameters,
+): Promise<WriteReturnType> {
+  const account = resolveAccount(client, parameters.account, "claimProposalBond");
+  return write(client, {
+    address: contractAddress(parameters.contracts, "ProposalBondEscrow"),
+    abi: proposalBondEscrowAbi,
+    functionName: "claimProposalBond",
+    args: [assertAmount(parameters.proposalId, "proposalId")],
+    account,
+  });
 }
 
 const ZERO: Address = "0x0000000000000000000000000000000000000000";
-
-/** EIP-712 types of a Safe transaction (Safe 1.3 – 1.5), domain `{ chainId, verifyingContract: safe }`. */
-export const SAFE_TX_TYPES = {
-  SafeTx: [
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "data", type: "bytes" },
-    { name: "operation", type: "uint8" },
-    { name: "safeTxGas", type: "uint256" },
-    { name: "baseGas", type: "uint256" },
-    { name: "gasPrice", type: "uint256" },
-    { name: "gasToken", type: "address" },
-    { name: "refundReceiver", type: "address" },
-    { name: "nonce", type: "uint256" },
-  ],
-} as const;
-
-/**
- * Signs a Safe transaction as one owner (EIP-712 `SafeTx`, Safe 1.3–1.5).
- *
- * @param client A wallet client of a Safe owner.
- * @param parameters `{ transaction, account? }`.
- * @returns `{ signer, signature }` (65-byte ECDSA).
- * @example
- * ```ts
- * const sigs = await Promise.all(owners.map((o) => signSafeTransaction(o, { transaction: tx })));
- * ```
- */
-export async function signSafeTransaction(
-  client: AitbcWriteClient,
-  parameters: { transaction: SafeTransaction; account?: Account | Address },
-): Promise<{ signer: Address; signature: Hex }> {
-  const account = resolveAccount(client, parameters.account, "signSafeTransaction");
-  const tx = parameters.transaction;
-  const signature = await signTypedData(client, {
-    account,
-    domain: { chainId: tx.chainId, verifyingContract: tx.safe },
-    types: SAFE_TX_TYPES,
-    primaryType: "SafeTx",
-    message: {
-      to: tx.to,
-      value: tx.value,
-      data: tx.data,
-      operation: 0,
-      safeTxGas: 0n,
-      baseGas: 0n,
-      gasPrice: 0n,
-      gasToken: ZERO,
-      refundReceiver: ZERO,
-      nonce: tx.nonce,
-    },
-  });
-  return { signer: accountAddress(account), signature };
-}
-
-/**
- * Executes a Safe transaction with the owners' signatures (sorted by owner address here), e.g. the
- * council's approval of a critical proposal. Anyone may send it.
- *
- * @param client A wallet client (any account).
- * @param parameters `{ transaction, signatures, account? }`.
- * @returns `{ hash, receipt }`.
- * @throws {ContractRevertError} `Error("GS020")` etc. if signatures are too few or invalid.
- * @example
- * ```ts
- * await execSafeTransaction(walletClient, { transaction: tx, signatures: sigs });
- * ```
- */
-export async function execSafeTransaction(
-  client: AitbcWriteClient,
-  parameters: {
-    transaction: SafeTransaction;
-    signatures: readonly { signer: Address; signature: Hex }[];
-    account?: Account | Address;
-  },
-): Promise<WriteReturnType> {
-  const account = resolveAccount(client, parameters.account, "execSafeTransaction");
-  const tx = parameters.transaction;
-  const packed = ("0x" +
-    [...parameters.signatures]
-      .sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1))
-      .map((s) => s.signature.slice(2))
-      .join("")) as Hex;
-  return write(client, {
-    address: tx.safe,
-    abi: safeAbi,
-    functionName: "execTransaction",
-    args: [tx.to, tx.value, tx.data, 0, 0n, 0n, 0n, ZERO, ZERO, packed],
-    account,
-  });
-}

@@ -7,6 +7,7 @@
 import {
   decodeErrorResult,
   encodeAbiParameters,
+  encodeFunctionData,
   parseEventLogs,
   toHex,
   type Account,
@@ -24,6 +25,7 @@ import {
   watchContractEvent,
 } from "viem/actions";
 
+import { agentWalletAbi } from "../abis/agentWallet.js";
 import { jobEscrowAbi } from "../abis/jobEscrow.js";
 import { inferenceCheckerAbi } from "../abis/inferenceChecker.js";
 import { marketPolicyAbi } from "../abis/marketPolicy.js";
@@ -99,6 +101,12 @@ export interface OpenJobParameters extends JobRequest, WriteParameters {
   contracts: AitbcContracts;
   /** If given, `modelDigest` must be one of these (else {@link UnknownModelDigestError}). */
   knownModels?: readonly Hex[];
+  /**
+   * Open as this AgentWallet (the job's consumer), sent by its agent or session key (or owner)
+   * through the wallet's `payInto`: the escrowed amount counts against the wallet's spending limit
+   * and no standing allowance is needed. Default: the sender is the consumer.
+   */
+  agentWallet?: Address;
 }
 
 /** Result of {@link openJob} and {@link openJobWithQuote}. */
@@ -113,17 +121,23 @@ export interface OpenJobReturnType extends WriteReturnType {
 export type OpenJobErrorType = AitbcError;
 
 /**
- * Opens an inference job, escrowing `maxTokens × pricePerToken` AITBC (approved first if needed).
+ * Opens an inference job, escrowing `maxTokens × pricePerToken` AITBC (approved first if needed),
+ * or, with `agentWallet`, as that AgentWallet through its `payInto` (sent by the agent key; the
+ * amount counts against the wallet's spending limit).
  *
- * @param client A wallet client of the consumer.
+ * @param client A wallet client of the consumer (or of the AgentWallet's agent key).
  * @param parameters See {@link OpenJobParameters}.
  * @returns `{ hash, receipt, jobId, escrowed }`.
  * @throws {UnknownModelDigestError} | {InvalidAmountError} | {InvalidParameterError} before any request.
- * @throws {ContractRevertError} e.g. `EscrowInvalidDeadline(deadline)`.
+ * @throws {ContractRevertError} e.g. `EscrowInvalidDeadline(deadline)`,
+ *   `AgentWalletSpendingLimitExceeded` through a wallet.
  * @example
  * ```ts
  * const { jobId } = await openJob(wallet, { contracts, modelDigest, promptHash: keccak256(toHex(prompt)),
  *   maxTokens: 100n, pricePerToken: 2n * 10n ** 15n, deadline: now + 3600n });
+ * // As an AgentWallet, signed by its agent key:
+ * await openJob(agentKeyWallet, { contracts, agentWallet, modelDigest, promptHash, maxTokens: 100n,
+ *   pricePerToken: 2n * 10n ** 15n, deadline: now + 3600n });
  * ```
  */
 export async function openJob(
@@ -134,24 +148,42 @@ export async function openJob(
   const request = checkRequest(parameters, parameters.knownModels);
   const escrow = contractAddress(parameters.contracts, "JobEscrow");
   const escrowed = BigInt(request.maxTokens) * request.pricePerToken;
-  await ensureAllowance(client, {
-    contracts: parameters.contracts,
-    spender: escrow,
-    amount: escrowed,
-    account,
-  });
-  const { hash, receipt } = await write(client, {
-    address: escrow,
-    abi: jobEscrowAbi,
-    functionName: "openJob",
-    args: [request],
-    account,
-  });
-  return { hash, receipt, jobId: openedJobId(receipt.logs), escrowed };
+  const data = encodeFunctionData({ abi: jobEscrowAbi, functionName: "openJob", args: [request] });
+  const { hash, receipt } =
+    (await agentWalletPull(client, { ...parameters, account, escrow, escrowed, data })) ??
+    (await write(client, { address: escrow, abi: jobEscrowAbi, functionName: "openJob", args: [request], account })); // prettier-ignore
+  return { hash, receipt, jobId: openedJobId(receipt.logs, escrow), escrowed };
 }
 
-function openedJobId(logs: Log[]): bigint {
-  const [event] = parseEventLogs({ abi: jobEscrowAbi, logs, eventName: "JobOpened" });
+/** The escrow call's pull, through the wallet's `payInto`, or else `undefined` after approving the escrow. */
+async function agentWalletPull(
+  client: AitbcWriteClient,
+  p: {
+    contracts: AitbcContracts;
+    account: Account | Address;
+    agentWallet?: Address | undefined;
+    escrow: Address;
+    escrowed: bigint;
+    data: Hex;
+  },
+): Promise<WriteReturnType | undefined> {
+  if (p.agentWallet === undefined) {
+    await ensureAllowance(client, { contracts: p.contracts, spender: p.escrow, amount: p.escrowed, account: p.account }); // prettier-ignore
+    return undefined;
+  }
+  const { hash, receipt } = await write(client, {
+    address: assertAddress(p.agentWallet, "agentWallet"),
+    abi: agentWalletAbi,
+    functionName: "payInto",
+    args: [p.escrow, contractAddress(p.contracts, "AITBCToken"), p.escrowed, p.data],
+    account: p.account,
+  });
+  return { hash, receipt };
+}
+
+function openedJobId(logs: Log[], escrow: Address): bigint {
+  const events = parseEventLogs({ abi: jobEscrowAbi, logs, eventName: "JobOpened" });
+  const event = events.find((e) => e.address.toLowerCase() === escrow.toLowerCase());
   return event?.args.jobId ?? 0n;
 }
 
@@ -301,6 +333,11 @@ export interface OpenJobWithQuoteParameters extends WriteParameters {
    * Default: the latest block's timestamp + `quote.minDuration` + 60 s.
    */
   deadline?: bigint;
+  /**
+   * Open as this AgentWallet (the quote's consumer), sent by its agent key through `payInto`, within
+   * the wallet's spending limit (see {@link OpenJobParameters.agentWallet}).
+   */
+  agentWallet?: Address;
 }
 
 /** Margin of the default deadline of {@link openJobWithQuote} for the time until inclusion, seconds. */
@@ -320,6 +357,8 @@ export const QUOTE_DEADLINE_MARGIN_S = 60n;
  * @example
  * ```ts
  * const { jobId } = await openJobWithQuote(consumerWallet, { contracts, quote, signature });
+ * // The quote's consumer is an AgentWallet: sent by its agent key through payInto.
+ * await openJobWithQuote(agentKeyWallet, { contracts, quote, signature, agentWallet: quote.consumer });
  * ```
  */
 export async function openJobWithQuote(
@@ -343,20 +382,12 @@ export async function openJobWithQuote(
   }
   const escrow = contractAddress(parameters.contracts, "JobEscrow");
   const escrowed = BigInt(quote.maxTokens) * quote.pricePerToken;
-  await ensureAllowance(client, {
-    contracts: parameters.contracts,
-    spender: escrow,
-    amount: escrowed,
-    account,
-  });
-  const { hash, receipt } = await write(client, {
-    address: escrow,
-    abi: jobEscrowAbi,
-    functionName: "openJobWithQuote",
-    args: [quote, parameters.signature, deadline],
-    account,
-  });
-  return { hash, receipt, jobId: openedJobId(receipt.logs), escrowed };
+  const args = [quote, parameters.signature, deadline] as const;
+  const data = encodeFunctionData({ abi: jobEscrowAbi, functionName: "openJobWithQuote", args });
+  const { hash, receipt } =
+    (await agentWalletPull(client, { ...parameters, account, escrow, escrowed, data })) ??
+    (await write(client, { address: escrow, abi: jobEscrowAbi, functionName: "openJobWithQuote", args, account })); // prettier-ignore
+  return { hash, receipt, jobId: openedJobId(receipt.logs, escrow), escrowed };
 }
 
 /** Parameters of the actions on one job. */

@@ -307,3 +307,107 @@ export async function getProviderPosition(
     gpu: { model: gpu.model, vramGb: Number(gpu.vramGb), throughput: Number(gpu.throughput) },
   };
 }
+
+/** Parameters of {@link setModelServing}. */
+export interface SetModelServingParameters extends WriteParameters {
+  /** Addresses; `GPUStaking` is used. */
+  contracts: AitbcContracts;
+  /** The model (bytes32, non-zero). */
+  modelDigest: Hex;
+  /** `true` to start serving it, `false` to stop. */
+  serving: boolean;
+}
+
+/**
+ * Starts or stops serving a model (after registration; `registerProvider` declares the first ones).
+ *
+ * @param client A wallet client of the provider.
+ * @param parameters See {@link SetModelServingParameters}.
+ * @returns `{ hash, receipt }`.
+ * @throws {UnknownModelDigestError} | {InvalidParameterError} before any request.
+ * @throws {ContractRevertError} `StakingNotRegistered(provider)`.
+ * @example
+ * ```ts
+ * if (!(await isServingModel(client, { contracts, provider, modelDigest })))
+ *   await setModelServing(wallet, { contracts, modelDigest, serving: true });
+ * ```
+ */
+export async function setModelServing(
+  client: AitbcWriteClient,
+  parameters: SetModelServingParameters,
+): Promise<WriteReturnType> {
+  const account = resolveAccount(client, parameters.account, "setModelServing");
+  if (typeof parameters.serving !== "boolean") {
+    throw new InvalidParameterError({ what: "serving", reason: "expected a boolean" });
+  }
+  return write(client, {
+    address: contractAddress(parameters.contracts, "GPUStaking"),
+    abi: gpuStakingAbi,
+    functionName: "setModelServing",
+    args: [assertModelDigest(parameters.modelDigest), parameters.serving],
+    account,
+  });
+}
+
+/**
+ * Whether a provider serves a model (as `GPUStaking.servesModel`; the escrows check it on claim).
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts, provider, modelDigest }`.
+ * @returns `true` if it does.
+ * @throws {InvalidAddressError} | {UnknownModelDigestError} on malformed input.
+ * @example
+ * ```ts
+ * const serves = await isServingModel(client, { contracts, provider, modelDigest });
+ * ```
+ */
+export function isServingModel(
+  client: AitbcReadClient,
+  parameters: { contracts: AitbcContracts; provider: Address; modelDigest: Hex },
+): Promise<boolean> {
+  return read(client, {
+    address: contractAddress(parameters.contracts, "GPUStaking"),
+    abi: gpuStakingAbi,
+    functionName: "servesModel",
+    args: [assertAddress(parameters.provider, "provider"), assertModelDigest(parameters.modelDigest)],
+  });
+}
+
+/** The staking contract's parameters (set by governance within documented bounds). */
+export interface StakingParameters {
+  /** Least stake to serve jobs, wei. */
+  minStake: bigint;
+  /** Unbonding period, seconds. */
+  unbondingPeriod: bigint;
+  /** Largest share slashed per incident, basis points. */
+  maxSlashBps: bigint;
+  /** Rewards streamed per second while weight is staked, wei. */
+  rewardRate: bigint;
+}
+
+/**
+ * Reads the staking parameters (a miner compares `minStake` with its stake before serving).
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts }` (`GPUStaking` is used).
+ * @returns See {@link StakingParameters}.
+ * @example
+ * ```ts
+ * const { minStake } = await getStakingParameters(client, { contracts });
+ * const { staked } = await getProviderPosition(client, { contracts, provider });
+ * if (staked < minStake) await stake(wallet, { contracts, amount: minStake - staked });
+ * ```
+ */
+export async function getStakingParameters(
+  client: AitbcReadClient,
+  parameters: { contracts: AitbcContracts },
+): Promise<StakingParameters> {
+  const address = contractAddress(parameters.contracts, "GPUStaking");
+  const [minStake, unbondingPeriod, maxSlashBps, rewardRate] = await Promise.all([
+    read(client, { address, abi: gpuStakingAbi, functionName: "minStake" }),
+    read(client, { address, abi: gpuStakingAbi, functionName: "unbondingPeriod" }),
+    read(client, { address, abi: gpuStakingAbi, functionName: "maxSlashBps" }),
+    read(client, { address, abi: gpuStakingAbi, functionName: "rewardRate" }),
+  ]);
+  return { minStake, unbondingPeriod, maxSlashBps, rewardRate };
+}

@@ -13,6 +13,7 @@ import {
   type Hex,
   type LocalAccount,
 } from "viem";
+import { getCode } from "viem/actions";
 
 import { agentWalletAbi } from "../abis/agentWallet.js";
 import { agentWalletFactoryAbi } from "../abis/agentWalletFactory.js";
@@ -412,14 +413,76 @@ export async function buildUserOperation(
 }
 
 /**
+ * The hash a key signs for a UserOperation: the EntryPoint's `getUserOpHash(op)` (EIP-712, bound to
+ * the chain, the EntryPoint and the sender; the signature field is ignored).
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts, userOperation }`; `EntryPoint` is used.
+ * @returns The bytes32 hash.
+ * @example
+ * ```ts
+ * const userOpHash = await getUserOperationHash(client, { contracts, userOperation: op });
+ * ```
+ */
+export async function getUserOperationHash(
+  client: AitbcReadClient,
+  parameters: { contracts: AitbcContracts; userOperation: PackedUserOperation },
+): Promise<Hex> {
+  return read(client, {
+    address: contractAddress(parameters.contracts, "EntryPoint"),
+    abi: entryPointAbi,
+    functionName: "getUserOpHash",
+    args: [parameters.userOperation],
+  });
+}
+
+/**
+ * The worst-case gas cost of a UserOperation without paymaster, in wei: what the EntryPoint
+ * requires as prefund, `(verificationGasLimit + callGasLimit + preVerificationGas) × maxFeePerGas`
+ * — and what an agent or session key's operation counts against the wallet's ether limit.
+ *
+ * @param userOperation A packed operation (see {@link buildUserOperation}).
+ * @returns Wei.
+ * @example
+ * ```ts
+ * const maxCost = getUserOperationMaxCost(op); // 1,260,000 gas × 20 gwei with the defaults
+ * ```
+ */
+export function getUserOperationMaxCost(userOperation: PackedUserOperation): bigint {
+  const mask = maxUint(128);
+  const limits = BigInt(userOperation.accountGasLimits);
+  const maxFeePerGas = BigInt(userOperation.gasFees) & mask;
+  return ((limits >> 128n) + (limits & mask) + userOperation.preVerificationGas) * maxFeePerGas;
+}
+
+/** The owner signs without a period index (also a wallet's deployment); other keys with the current one. */
+async function defaultPeriodIndex(
+  client: AitbcReadClient,
+  sender: Address,
+  signer: Address,
+): Promise<bigint | null> {
+  const code = await getCode(client, { address: sender });
+  if (code === undefined || code === "0x") return null;
+  const owner = await read(client, { address: sender, abi: agentWalletAbi, functionName: "owner" });
+  if (owner.toLowerCase() === signer.toLowerCase()) return null;
+  return (await getSpendingLimit(client, { wallet: sender, token: NATIVE_TOKEN })).periodIndex;
+}
+
+/**
  * Signs a UserOperation with a local key (owner, agent or session key) in AgentWallet's layout
  * `signer (20 bytes) ‖ ECDSA signature (65) [‖ periodIndex (6)]` over the EntryPoint's
  * `getUserOpHash` (signed raw, no EIP-191 prefix). Agent and session keys pay gas from the
  * ether limit, so for them the wallet's current ether-limit period index is appended (read
- * automatically unless `periodIndex` is given; pass `null` to omit, as the owner does).
+ * automatically unless `periodIndex` is given; pass `null` to omit, as the owner does; omitted too
+ * while the wallet is not deployed yet, when the owner signs its deployment).
+ *
+ * An owner that is a contract (ERC-1271, e.g. a Safe) signs through a viem custom account:
+ * `toAccount({ address: ownerContract, sign: ({ hash }) => ownerKey.sign({ hash }), ... })` — the
+ * 20-byte prefix is the account's address, the signature what the owner contract checks.
  *
  * @param client A viem client.
- * @param parameters `{ contracts, userOperation, signer, periodIndex? }`; `signer` is a viem `LocalAccount`.
+ * @param parameters `{ contracts, userOperation, signer, periodIndex? }`; `signer` is a viem `LocalAccount`
+ *   (from `privateKeyToAccount`, or `toAccount` for custom signing).
  * @returns The operation with its signature.
  * @example
  * ```ts
@@ -436,30 +499,17 @@ export async function signUserOperation(
   },
 ): Promise<PackedUserOperation> {
   const op = parameters.userOperation;
-  const hash = await read(client, {
-    address: contractAddress(parameters.contracts, "EntryPoint"),
-    abi: entryPointAbi,
-    functionName: "getUserOpHash",
-    args: [op],
-  });
+  const hash = await getUserOperationHash(client, { contracts: parameters.contracts, userOperation: op });
   if (parameters.signer.sign === undefined) {
     throw new InvalidParameterError({
       what: "signer",
       reason: "a LocalAccount that can sign raw hashes is required",
     });
   }
-  let periodIndex = parameters.periodIndex;
-  if (periodIndex === undefined) {
-    const owner = await read(client, {
-      address: op.sender,
-      abi: agentWalletAbi,
-      functionName: "owner",
-    }).catch(() => undefined);
-    periodIndex =
-      owner !== undefined && owner.toLowerCase() === parameters.signer.address.toLowerCase()
-        ? null
-        : (await getSpendingLimit(client, { wallet: op.sender, token: NATIVE_TOKEN })).periodIndex;
-  }
+  const periodIndex =
+    parameters.periodIndex === undefined
+      ? await defaultPeriodIndex(client, op.sender, parameters.signer.address)
+      : parameters.periodIndex;
   const signature = await parameters.signer.sign({ hash });
   const parts: Hex[] = [parameters.signer.address, signature];
   if (periodIndex !== null) parts.push(pad(toHex(periodIndex), { size: 6 }));
