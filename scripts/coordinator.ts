@@ -13,6 +13,7 @@
 import { Command, Option } from "commander";
 
 import { Coordinator } from "../node/coordinator/coordinator.js";
+import { sdkPerformanceWriter } from "../node/coordinator/oracle.js";
 import { openStore } from "../node/shared/store.js";
 import { backendFromFlags, isMain, onShutdown, startupErrorMessage, withChainOptions } from "./lib/cli.js";
 import { integerIn, parseHttpUrl, parsePort, parseShare } from "./lib/options.js";
@@ -57,6 +58,7 @@ export async function startCoordinator(
     archives: flags.archive,
     probeEveryMs: flags.probeEveryMs,
     reportEveryMs: flags.reportEveryMs,
+    writePerformance: sdkPerformanceWriter(signer, contracts),
     pollingIntervalMs: flags.pollMs,
     host: flags.host,
     port: flags.port,

@@ -8,12 +8,12 @@
 import type { Hex } from "viem";
 
 import {
-  batchEscrowAbi,
   batchJobsRoot,
   batchMerkleProof,
   claimWithheld,
   disputeBatchJob,
   disputeJob,
+  getBatchDispute,
   getSettledBatchJobs,
   type AitbcContracts,
 } from "@aitbc/sdk";
@@ -83,9 +83,9 @@ export async function claimDue(
   if (pending.length === 0 || !contracts.BatchEscrow) return;
   const now = (await signer.public.getBlock()).timestamp;
   for (const claim of pending) {
-    const d = await signer.public.readContract({ address: contracts.BatchEscrow, abi: batchEscrowAbi, functionName: "disputeOf", args: [claim.batchId, claim.index] }); // prettier-ignore
-    if (d.status !== 1) state.dropClaim(claim.batchId, claim.index);
-    else if (now > BigInt(d.revealDeadline)) {
+    const d = await getBatchDispute(signer.public, { contracts, ...claim });
+    if (d.status !== "Open") state.dropClaim(claim.batchId, claim.index);
+    else if (now > d.revealDeadline) {
       try {
         await signer.send("claimWithheld", (c) => claimWithheld(c, { contracts, ...claim }));
         log(`batch ${claim.batchId} job ${claim.index}: nobody revealed the data; claimed as withheld`);

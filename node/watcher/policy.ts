@@ -3,9 +3,15 @@
  * answers are proven on-chain (no re-execution needed), whether a job can still be disputed, and a batch
  * job's token limit from its signed request.
  */
-import { zeroAddress, type Address, type Hex, type PublicClient } from "viem";
+import type { Address, Hex, PublicClient } from "viem";
 
-import { batchEscrowAbi, getJob, marketPolicyAbi, type AitbcContracts } from "@aitbc/sdk";
+import {
+  getJob,
+  getModelChecker,
+  getSampleRateBps,
+  hashBatchJobRequest,
+  type AitbcContracts,
+} from "@aitbc/sdk";
 import type { ArchiveSource } from "../archive/client.js";
 import { batchOf } from "./results.js";
 import type { WatchedJob } from "./types.js";
@@ -26,18 +32,21 @@ export async function sampleRateBps(
 ): Promise<number> {
   if (override !== undefined) return override;
   if (!contracts.MarketPolicy) return DEFAULT_SAMPLE_RATE_BPS;
-  return Number(await client.readContract({ address: contracts.MarketPolicy, abi: marketPolicyAbi, functionName: "sampleRateBps" })); // prettier-ignore
+  return getSampleRateBps(client, { contracts });
 }
 
-/** Whether the model has an on-chain checker (`checkerOf ≠ 0`: a full proof of inference is verified). */
+/**
+ * Whether the job's model has an on-chain checker in its escrow's policy (`checkerOf ≠ 0`: a full proof of
+ * inference is verified, so a wrong answer could not have settled).
+ */
 export async function isProven(
   client: PublicClient,
   contracts: AitbcContracts,
-  modelDigest: Hex,
+  job: WatchedJob,
 ): Promise<boolean> {
-  if (!contracts.MarketPolicy) return false;
-  const checker = await client.readContract({ address: contracts.MarketPolicy, abi: marketPolicyAbi, functionName: "checkerOf", args: [modelDigest] }); // prettier-ignore
-  return checker !== zeroAddress;
+  const escrow = job.kind === "job" ? "JobEscrow" : "BatchEscrow";
+  const { checker } = await getModelChecker(client, { contracts, modelDigest: job.modelDigest, escrow });
+  return checker !== undefined;
 }
 
 /** Whether the job can still be disputed (its window open, not disputed, not settled). */
@@ -52,7 +61,7 @@ export async function isOpen(
     return j.status === "Submitted" && now <= j.challengeEnds;
   }
   const batch = await batchOf(client, contracts, job.batchId!);
-  return batch.status === 1 && now <= BigInt(batch.challengeEnds);
+  return batch.status === "Submitted" && now <= batch.challengeEnds;
 }
 
 /**
@@ -76,12 +85,12 @@ export async function batchMaxTokens(
         modelDigest: r.modelDigest as Hex,
         promptHash: r.promptHash as Hex,
         pricePerToken: BigInt(r.pricePerToken!),
-        maxTokens: Number(r.maxTokens),
-        deadline: Number(r.deadline),
+        maxTokens: BigInt(r.maxTokens!),
+        deadline: BigInt(r.deadline!),
         nonce: BigInt(r.nonce!),
       };
-      const digest = await client.readContract({ address: contracts.BatchEscrow!, abi: batchEscrowAbi, functionName: "requestDigest", args: [request] }); // prettier-ignore
-      if (digest.toLowerCase() === job.jobKey.toLowerCase()) return request.maxTokens;
+      const digest = hashBatchJobRequest({ chainId: await client.getChainId(), escrow: contracts.BatchEscrow!, request }); // prettier-ignore
+      if (digest.toLowerCase() === job.jobKey.toLowerCase()) return Number(request.maxTokens);
     } catch {
       // a malformed request: ignored like bytes that do not match their hash
     }

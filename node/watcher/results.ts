@@ -7,6 +7,7 @@ import { parseEventLogs, type Address, type Log, type PublicClient } from "viem"
 
 import {
   batchEscrowAbi,
+  getBatch,
   getJob,
   jobEscrowAbi,
   jobKeyOfJobId,
@@ -52,9 +53,9 @@ export async function jobResults(
   return out;
 }
 
-/** `BatchEscrow.batchOf(batchId)`. */
+/** A batch (SDK `getBatch`). */
 export function batchOf(client: PublicClient, contracts: AitbcContracts, batchId: bigint) {
-  return client.readContract({ address: contracts.BatchEscrow!, abi: batchEscrowAbi, functionName: "batchOf", args: [batchId] }); // prettier-ignore
+  return getBatch(client, { contracts, batchId });
 }
 
 /**

@@ -162,7 +162,7 @@ export class Watcher {
       const rate = await this.sampleRateBps();
       if (!isSampled({ seed: job.seed, jobKey: job.jobKey, sampleRateBps: rate }))
         return { job, outcome: "not-sampled" };
-      if (await isProven(signer.public, contracts, job.modelDigest)) return { job, outcome: "proven" };
+      if (await isProven(signer.public, contracts, job)) return { job, outcome: "proven" };
       if (!(await isOpen(signer.public, contracts, job))) return { job, outcome: "closed" };
       const sources = await this.options.sources(job);
       const data = await retrieveJobData(sources, job);

@@ -12,7 +12,6 @@ import { keccak256, stringToHex, type Address, type Hex } from "viem";
 
 import {
   jobKeyOfJobId,
-  reputationRegistryAbi,
   setServiceURI,
   signOffer,
   type AitbcContracts,
@@ -20,6 +19,7 @@ import {
 } from "../../sdk/src/index.js";
 import { handleArchiveRequest, JobArchive } from "../../node/archive/archive.js";
 import { OllamaBackend, type InferenceBackend } from "../../node/backends/backend.js";
+import { sdkPerformanceWriter } from "../../node/coordinator/oracle.js";
 import type { PerformanceWriter } from "../../node/coordinator/reporter.js";
 import { sendJson } from "../../node/shared/http.js";
 import { canonicalPayload, payloadHash, type JobPayload } from "../../node/shared/protocol.js";
@@ -41,6 +41,8 @@ import { viemClients } from "../sdk/helpers.js";
 /** What a test gets. */
 export interface CoordinatorFixture {
   market: Market;
+  /** The in-process chain's EIP-1193 provider (for an RPC proxy to child processes). */
+  rpc: { request(args: { method: string; params?: unknown[] }): Promise<unknown> };
   contracts: AitbcContracts;
   ollama: FakeOllama;
   /** provider1's archive (served at its URI). */
@@ -51,7 +53,7 @@ export interface CoordinatorFixture {
   signerFor(address: string): ChainSigner;
   /** Re-execution backends (the fake runtime's llama3.2:1b under MODEL). */
   verifiers(backend?: InferenceBackend): Map<string, { model: string; backend: InferenceBackend }>;
-  /** The Performance component write through the oracle account. */
+  /** The Performance component write through the oracle account (the SDK's `setReputationComponent`). */
   writePerformance: PerformanceWriter;
   /** Opens, claims and submits a job by provider1 whose output is honest, made up or withheld. */
   job(seed: number, kind: "honest" | "lie" | "withheld"): Promise<{ jobId: bigint; jobKey: Hex }>;
@@ -81,14 +83,10 @@ export async function coordinatorFixture(): Promise<CoordinatorFixture> {
   const providerUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await setServiceURI(walletFor(provider), { contracts, uri: providerUri });
   for (const a of [market.oracle, market.challenger]) await market.token.connect(market.ecosystem).transfer(a.address, 10_000n * 10n ** 18n); // prettier-ignore
-  const oracle = walletFor(market.oracle.address);
-  const writePerformance: PerformanceWriter = async (agent, value) => {
-    const hash = await oracle.writeContract({ address: contracts.ReputationRegistry!, abi: reputationRegistryAbi, functionName: "setComponent", args: [agent, 0, BigInt(value)], chain: null }); // prettier-ignore
-    await publicClient.waitForTransactionReceipt({ hash });
-    return hash;
-  };
+  const writePerformance = sdkPerformanceWriter(signerFor(market.oracle.address), contracts);
   return {
     market,
+    rpc: connection.provider as never,
     contracts,
     ollama,
     archive,

@@ -44,7 +44,7 @@ describe("coordinator program: SIGKILL mid-check, restart on the same store, one
 
   before(async () => {
     f = await coordinatorFixture();
-    proxy = await startRpcProxy(f.market.provider as never);
+    proxy = await startRpcProxy(f.rpc);
     dir = mkdtempSync(join(tmpdir(), "aitbc-coordinator-kill-"));
     writeFileSync(join(dir, "deployment.json"), JSON.stringify({ chainId: 31337, contracts: f.contracts }));
   });
