@@ -35,8 +35,11 @@ import {
   SECRET_1,
   type Market,
 } from "../helpers/market.js";
-import { fakeAnswer, startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
+import { FAKE_MODELS, fakeAnswer, startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
 import { viemClients } from "../sdk/helpers.js";
+
+/** The fake runtime's llama3.2:1b as a program sees it (bytes32 of its sha256 digest); provider1 serves it too. */
+export const OLLAMA_DIGEST = `0x${FAKE_MODELS[0]!.digest}` as Hex;
 
 /** What a test gets. */
 export interface CoordinatorFixture {
@@ -56,7 +59,11 @@ export interface CoordinatorFixture {
   /** The Performance component write through the oracle account (the SDK's `setReputationComponent`). */
   writePerformance: PerformanceWriter;
   /** Opens, claims and submits a job by provider1 whose output is honest, made up or withheld. */
-  job(seed: number, kind: "honest" | "lie" | "withheld"): Promise<{ jobId: bigint; jobKey: Hex }>;
+  job(
+    seed: number,
+    kind: "honest" | "lie" | "withheld",
+    modelDigest?: Hex,
+  ): Promise<{ jobId: bigint; jobKey: Hex }>;
   close(): Promise<void>;
 }
 
@@ -82,6 +89,7 @@ export async function coordinatorFixture(): Promise<CoordinatorFixture> {
   const server = await stubProvider(archive, provider, contracts, walletFor(provider) as AitbcWriteClient, publicClient); // prettier-ignore
   const providerUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await setServiceURI(walletFor(provider), { contracts, uri: providerUri });
+  await market.staking.connect(market.provider1).setModelServing(OLLAMA_DIGEST, true);
   for (const a of [market.oracle, market.challenger]) await market.token.connect(market.ecosystem).transfer(a.address, 10_000n * 10n ** 18n); // prettier-ignore
   const writePerformance = sdkPerformanceWriter(signerFor(market.oracle.address), contracts);
   return {
@@ -94,7 +102,7 @@ export async function coordinatorFixture(): Promise<CoordinatorFixture> {
     signerFor,
     verifiers: (backend = new OllamaBackend({ host: ollama.url })) => new Map([[MODEL.toLowerCase(), { model: "llama3.2:1b", backend }]]), // prettier-ignore
     writePerformance,
-    job: (seed, kind) => submitJob(market, archive, seed, kind),
+    job: (seed, kind, modelDigest = MODEL) => submitJob(market, archive, seed, kind, modelDigest),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -109,13 +117,17 @@ async function submitJob(
   archive: JobArchive,
   seed: number,
   kind: "honest" | "lie" | "withheld",
+  modelDigest: Hex,
 ) {
   const payload: JobPayload = { model: "llama3.2:1b", prompt: `question ${seed}`, seed, nonce: `n${seed}` };
   const tokens = fakeAnswer(payload.model, payload.prompt!, seed);
   const output = kind === "lie" ? `${tokens.join("")} (made up)` : tokens.join("");
-  const jobId = await openAndClaim(market, market.provider1, { promptHash: payloadHash(payload) });
+  const jobId = await openAndClaim(market, market.provider1, {
+    promptHash: payloadHash(payload),
+    modelDigest,
+  });
   const outputHash = keccak256(stringToHex(output));
-  const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment, { promptHash: payloadHash(payload), outputHash, tokenCount: BigInt(tokens.length) })); // prettier-ignore
+  const receipt = await cachedReceipt(SECRET_1, receiptJob(jobId, market.receiptDeployment, { modelDigest, promptHash: payloadHash(payload), outputHash, tokenCount: BigInt(tokens.length) })); // prettier-ignore
   await (await market.escrow.connect(market.provider1).submitResult(jobId, outputHash, tokens.length, receipt.nullifier, proofArg(receipt))).wait(); // prettier-ignore
   const jobKey = jobKeyOfJobId(jobId);
   archive.put(jobKey, { payload: canonicalPayload(payload), ...(kind === "withheld" ? {} : { output }) });

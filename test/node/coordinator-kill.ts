@@ -17,7 +17,7 @@ import { sleep } from "../../node/shared/retry.js";
 import { WatcherState } from "../../node/watcher/state.js";
 import { Status } from "../helpers/market.js";
 import { startRpcProxy } from "../helpers/rpc-proxy.js";
-import { coordinatorFixture, type CoordinatorFixture } from "./coordinator-fixture.js";
+import { coordinatorFixture, OLLAMA_DIGEST, type CoordinatorFixture } from "./coordinator-fixture.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 /** Hardhat's development mnemonic; the fixture's oracle is account 5. */
@@ -80,7 +80,7 @@ describe("coordinator program: SIGKILL mid-check, restart on the same store, one
 
   it("killed while re-executing: nothing stored, job still open; restarted: checked once, disputed once", async () => {
     f.ollama.faults.delayMs = 10 * 60_000; // the re-execution hangs until the process is killed
-    const { jobId } = await f.job(11, "lie");
+    const { jobId } = await f.job(11, "lie", OLLAMA_DIGEST); // the model as the program's backend names it
     const first = await start();
     await until("the re-execution to start", () => f.ollama.requests === 1, first.output);
     await kill(first.child);
