@@ -70,7 +70,7 @@ export class Coordinator {
   readonly metrics: NodeMetrics = createNodeMetrics("coordinator");
   server?: CoordinatorServer;
   private directory?: Follower;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly trust: (provider: Address) => Promise<number>;
   private readonly startedAt = Date.now();
   private readonly log: (line: string) => void;
@@ -129,7 +129,7 @@ export class Coordinator {
   /** Stops everything (waits for work in progress); the store stays open (the caller owns it). */
   async stop(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
+    this.timers.clear();
     await this.server?.close();
     await this.directory?.stop();
     await this.watcher.stop();
@@ -216,10 +216,10 @@ export class Coordinator {
             this.log(`periodic task failed: ${describeError(e)}`);
           })
           .finally(() => {
-            if (this.timers.includes(timer)) tick();
+            if (this.timers.delete(timer)) tick(); // not after stop()
           });
       }, ms);
-      this.timers.push(timer);
+      this.timers.add(timer);
     };
     tick();
   }
