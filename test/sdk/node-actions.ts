@@ -24,6 +24,7 @@ import {
   getJob,
   getJobClaim,
   getLastJobId,
+  getMarketParameters,
   getModelChecker,
   getResultSubmission,
   getSpendingLimit,
@@ -193,6 +194,12 @@ describe("sdk: the actions the node programs use", function () {
     // This fixture's BatchEscrow uses another policy, with no checker for the built-in model.
     const batch = await getModelChecker(publicClient, { contracts, modelDigest: BUILTIN_MODEL_DIGEST, escrow: "BatchEscrow" }); // prettier-ignore
     expect(batch).to.deep.equal({ checker: undefined, policy: contracts.MarketPolicy });
+    // getMarketParameters reads the policy of the escrow asked for.
+    await (await m.policy.connect(m.governance).setRevealWindow(7_200)).wait();
+    const ofBatch = await getMarketParameters(publicClient, { contracts, escrow: "BatchEscrow" });
+    expect([ofBatch.policy, ofBatch.revealWindow]).to.deep.equal([contracts.MarketPolicy, 7_200]);
+    const ofJobs = await getMarketParameters(publicClient, { contracts });
+    expect([ofJobs.policy, ofJobs.revealWindow]).to.deep.equal([builtin.policy, 86_400]);
   });
 
   it("batches: isBatchEscrowSignatureVerifier follows the owner's flag; getBatchDispute reads an open dispute", async function () {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import type { Address } from "viem";
+import type { NetworkConnection } from "hardhat/types/network";
+import { createPublicClient, custom, type Address, type EIP1193Provider } from "viem";
 
 import {
   ContractRevertError,
@@ -17,10 +18,11 @@ describe("sdk: service registry actions", function () {
   let market: Awaited<ReturnType<typeof deployMarket>>;
   let contracts: AitbcContracts;
   let clients: ReturnType<typeof viemClients>;
+  let connection: NetworkConnection;
   const addr = (s: { address: string }) => s.address as Address;
 
   before(async function () {
-    const connection = await network.create();
+    connection = await network.create();
     market = await deployMarket(connection);
     const registry = await market.ethers.deployContract("ServiceRegistry", [
       await market.staking.getAddress(),
@@ -87,6 +89,19 @@ describe("sdk: service registry actions", function () {
     expect(early.providers.map((p) => p.uri)).to.deep.equal(["http://a:1", "http://b:1"]);
     expect(early.toBlock).to.equal(middle);
 
+    // Chunked into ranges of 1 and 2 blocks (RPCs that cap eth_getLogs): the same answer.
+    for (const [maxBlockRange, requests] of [
+      [1n, 3],
+      [2n, 2],
+      [3n, 1],
+    ] as const) {
+      let getLogs = 0;
+      const provider = connection.provider as unknown as EIP1193Provider;
+      const counting = createPublicClient({ transport: custom({ request: async (args) => { if (args.method === "eth_getLogs") getLogs++; return provider.request(args as never); } }) }); // prettier-ignore
+      const chunked = await getServiceProviders(counting, { contracts, fromBlock: start, toBlock: all.toBlock, maxBlockRange }); // prettier-ignore
+      expect(chunked).to.deep.equal(all);
+      expect(getLogs, `maxBlockRange ${maxBlockRange}`).to.equal(requests);
+    }
     await setServiceURI(p2, { contracts, uri: "" });
     const after = await getServiceProviders(publicClient, { contracts, fromBlock: start });
     expect(after.providers.map((p) => [p.provider, p.uri])).to.deep.equal([

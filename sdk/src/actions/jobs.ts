@@ -26,6 +26,7 @@ import {
 } from "viem/actions";
 
 import { agentWalletAbi } from "../abis/agentWallet.js";
+import { batchEscrowAbi } from "../abis/batchEscrow.js";
 import { jobEscrowAbi } from "../abis/jobEscrow.js";
 import { inferenceCheckerAbi } from "../abis/inferenceChecker.js";
 import { marketPolicyAbi } from "../abis/marketPolicy.js";
@@ -702,23 +703,28 @@ export interface MarketParameters {
 }
 
 /**
- * Reads the market's parameters from the policy the job escrow uses (`JobEscrow.policy()`), so the
- * values are the ones the escrow applies.
+ * Reads the market's parameters from the policy the escrow uses (`JobEscrow.policy()`, or
+ * `BatchEscrow.policy()` with `escrow: "BatchEscrow"`), so the values are the ones that escrow applies.
  *
  * @param client A viem client.
- * @param parameters `{ contracts }` (`JobEscrow` is used).
+ * @param parameters `{ contracts, escrow? }` (`JobEscrow` by default).
  * @returns See {@link MarketParameters}.
  * @example
  * ```ts
  * const { challengeWindow, disputeBond } = await getMarketParameters(client, { contracts });
+ * const { revealWindow } = await getMarketParameters(client, { contracts, escrow: "BatchEscrow" });
  * ```
  */
 export async function getMarketParameters(
   client: AitbcReadClient,
-  parameters: { contracts: AitbcContracts },
+  parameters: { contracts: AitbcContracts; escrow?: "JobEscrow" | "BatchEscrow" },
 ): Promise<MarketParameters> {
-  const escrow = contractAddress(parameters.contracts, "JobEscrow");
-  const policy = await read(client, { address: escrow, abi: jobEscrowAbi, functionName: "policy" });
+  const name = parameters.escrow ?? "JobEscrow";
+  const escrow = contractAddress(parameters.contracts, name);
+  const policy =
+    name === "JobEscrow"
+      ? await read(client, { address: escrow, abi: jobEscrowAbi, functionName: "policy" })
+      : await read(client, { address: escrow, abi: batchEscrowAbi, functionName: "policy" });
   const [p, sampleRateBps, treasury] = await Promise.all([
     read(client, { address: policy, abi: marketPolicyAbi, functionName: "parameters" }),
     read(client, { address: policy, abi: marketPolicyAbi, functionName: "sampleRateBps" }),

@@ -105,6 +105,11 @@ export interface GetServiceProvidersParameters {
   fromBlock?: bigint;
   /** Last block searched (default the latest). */
   toBlock?: bigint;
+  /**
+   * Most blocks per `eth_getLogs` (for RPC providers that cap the range, often 10,000); default:
+   * the whole range in one request.
+   */
+  maxBlockRange?: bigint;
 }
 
 /** One provider with a published endpoint. */
@@ -119,7 +124,7 @@ export interface ServiceProvider {
 
 /**
  * Lists every provider's latest service URI from the `ServiceURIUpdated` events in a block range
- * (one `eth_getLogs`): a provider whose last event in the range cleared its URI is left out. Order:
+ * (one `eth_getLogs`, or one per `maxBlockRange` blocks): a provider whose last event in the range cleared its URI is left out. Order:
  * by the block (then log index) of each provider's latest update, oldest first. The URIs are the
  * providers' own claims; authenticate what each serves through its signed offers (`verifyOffer`).
  * To follow later changes, call again from `toBlock + 1n` (or watch the event).
@@ -140,19 +145,27 @@ export async function getServiceProviders(
 ): Promise<{ providers: ServiceProvider[]; toBlock: bigint }> {
   const address = contractAddress(parameters.contracts, "ServiceRegistry");
   const fromBlock = assertAmount(parameters.fromBlock ?? 0n, "fromBlock");
+  const step = parameters.maxBlockRange === undefined ? undefined : assertAmount(parameters.maxBlockRange, "maxBlockRange", { positive: true }); // prettier-ignore
   try {
     const toBlock =
       parameters.toBlock === undefined
         ? await getBlockNumber(client, { cacheTime: 0 }) // viem caches the head for pollingInterval
         : assertAmount(parameters.toBlock, "toBlock");
-    const logs = await getContractEvents(client, {
-      address,
-      abi: serviceRegistryAbi,
-      eventName: "ServiceURIUpdated",
-      fromBlock,
-      toBlock,
-      strict: true,
-    });
+    const logs = [];
+    for (let from = fromBlock; from <= toBlock;) {
+      const to = step === undefined || from + step - 1n > toBlock ? toBlock : from + step - 1n;
+      logs.push(
+        ...(await getContractEvents(client, {
+          address,
+          abi: serviceRegistryAbi,
+          eventName: "ServiceURIUpdated",
+          fromBlock: from,
+          toBlock: to,
+          strict: true,
+        })),
+      );
+      from = to + 1n;
+    }
     const latest = new Map<string, ServiceProvider>();
     for (const log of logs) {
       const key = log.args.provider.toLowerCase();
