@@ -1,6 +1,6 @@
 /**
  * Fetching a job's archived prompt payload and output from whoever serves them (the provider's
- * miner, the consumer's gateway, a coordinator's relay, a local {@link JobArchive}), each checked
+ * miner at its published URI, the consumer's gateway, a local {@link JobArchive}), each checked
  * against its on-chain hash: a source that answers with other bytes is skipped and reported, never
  * believed.
  */
@@ -73,10 +73,10 @@ export function localArchiveSource(archive: JobArchive, name = "local archive"):
 }
 
 /**
- * A source from a lookup function returning text (e.g. a relay's in-memory state).
+ * A source from a lookup function returning text (e.g. a test's table).
  * @example
  * ```ts
- * const source = functionArchiveSource("relay", async (key, part) => part === "output" ? outputs.get(key) : undefined);
+ * const source = functionArchiveSource("table", async (key, part) => part === "output" ? outputs.get(key) : undefined);
  * ```
  */
 export function functionArchiveSource(

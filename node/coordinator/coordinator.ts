@@ -1,332 +1,226 @@
 /**
- * The coordinator: runs the off-chain relay, runs a {@link Watcher} over JobEscrow (and BatchEscrow when
- * deployed) — the same public sampling rule any watcher applies (`IMarketPolicy.isSampled`, seed = hash
- * of the block that included the result), re-execution with the same model digest, seed and
- * temperature 0, and a dispute when the output hash or the token count differs or when nobody serves
- * the job's data — and reports providers' performance (latency, availability) to the reputation
- * registry's oracle role (`setComponent(provider, Performance, value)`).
- *
- * Matching: the relay's `/v1/match` ranks the fresh offers (miners' heartbeats: models, asked price,
- * spare capacity) for a consumer's request with the SDK's `rankOffers`, each provider weighted by
- * its on-chain trust score (the SDK's `getTrustScore`, cached for `trustCacheMs`). The consumer
- * then asks the best provider for a signed quote and opens the job with `openJobWithQuote`; a job
- * opened without a quote is still matched by the providers themselves (first valid `claim` wins;
- * the escrow checks model, stake and tier).
+ * The coordinator: an optional matcher/validator beside the network, never in the path of a job (the
+ * gateways and miners work without it, and several may run side by side). It
+ * - follows `ServiceRegistry`'s `ServiceURIUpdated` to know the providers and their endpoints;
+ * - runs a {@link Watcher} over JobEscrow's and BatchEscrow's results (the public sampling rule,
+ *   deterministic re-execution from data fetched at the provider's own archive routes and any configured
+ *   consumer archive, disputes of mismatches and withheld data);
+ * - probes each provider's `GET /health` and `GET /v1/offers` (offers checked with `verifyOffer`);
+ * - reports each provider's measured performance to the reputation registry's oracle role;
+ * - serves a hint, `GET /v1/providers` (ranked), with `/health` and `/metrics`.
+ * Everything it learns (cursors, checks, disputes, probes, reports) lives in its SQLite store: a restart
+ * picks up where it was, history included.
  */
-import { maxUint256, type Address } from "viem";
+import type { Address } from "viem";
 
-import { getTrustScore, rankOffers, type AitbcContracts, type Hex, type RankOffersOptions } from "@aitbc/sdk";
-import { httpArchiveSource, functionArchiveSource, type ArchiveSource } from "../archive/client.js";
-import { ChainAdapter, revertName } from "../shared/chain.js";
+import type { AitbcContracts } from "@aitbc/sdk";
 import type { InferenceBackend } from "../backends/backend.js";
-import { canonicalPayload } from "../shared/protocol.js";
-import { sleep } from "../shared/retry.js";
+import { httpArchiveSource, type ArchiveSource } from "../archive/client.js";
+import type { Follower } from "../shared/follow.js";
+import { createNodeMetrics, type NodeMetrics } from "../shared/metrics.js";
+import type { Store } from "../shared/store.js";
+import { describeError } from "../watcher/errors.js";
+import type { ChainSigner } from "../watcher/signer.js";
 import { Watcher, type WatchCheck, type WatchedJob } from "../watcher/watcher.js";
-import { startRelay, type MatchedOffer, type MatchRequest, type Offer, type Relay } from "./relay.js";
+import { followProviders } from "./directory.js";
+import { measurePerformance, type ProviderPerformance } from "./performance.js";
+import { probeProvider } from "./probe.js";
+import { rankProviders, type ProviderListing, type ProviderQuery } from "./ranking.js";
+import { reportPerformance, type PerformanceReport, type PerformanceWriter } from "./reporter.js";
+import { startCoordinatorServer, type CoordinatorServer } from "./server.js";
+import { CoordinatorState } from "./state.js";
+import { trustScores } from "./trust.js";
 
+/** Options of {@link Coordinator}. */
 export interface CoordinatorOptions {
-  chain: ChainAdapter;
+  /** The coordinator's account: dispute bonds; the registry's ORACLE_ROLE for reports. */
+  signer: ChainSigner;
+  /** `ServiceRegistry`, `JobEscrow`, `ReputationRegistry`, `AITBCToken`; `BatchEscrow`, `MarketPolicy` if deployed. */
+  contracts: AitbcContracts;
+  /** Its SQLite store (`openStore(file)`; `":memory:"` forgets on exit). */
+  store: Store;
   /** Re-execution backends by model digest (lower-case hex). */
   verifiers: Map<string, { model: string; backend: InferenceBackend }>;
-  /**
-   * Re-execute this share (0–1) instead of the policy's rate — same public draw, so a higher share checks
-   * a superset of the rule's sample. Default: the policy's `sampleRateBps()` (1,000 bps without a policy).
-   */
-  sampleRate?: number;
-  /** Extra addresses: `BatchEscrow` (watched when present) and `MarketPolicy` (the sample rate, checkers). */
-  contracts?: AitbcContracts;
-  /** Base URLs of archives to fetch job data from (miners', gateways'), after the relay's own copy. */
+  /** Consumer archives (gateways') to fetch job data from, after the provider's own URI. */
   archives?: readonly string[];
-  /** Where the archives of a job's provider and consumer are (e.g. from a registry), asked first. */
-  archivesOf?: (job: WatchedJob) => readonly string[] | Promise<readonly string[]>;
-  /** First block the watcher scans (default 0). */
+  /** Re-execute this share (0–1) instead of the policy's rate (the same draw: a superset). */
+  sampleRate?: number;
+  /** First block read when the store has no cursors (default 0). */
   fromBlock?: bigint;
-  /** Report performance to the reputation oracle role every this many ms (0: never; default 10 s). */
+  /** Chain poll interval, ms (default 1 000). */
+  pollingIntervalMs?: number;
+  /** Probe every provider this often, ms (0: only on demand; default 10 000). */
+  probeEveryMs?: number;
+  /** Report performance this often, ms (0: only on demand; default 60 000). Needs `writePerformance`. */
   reportEveryMs?: number;
-  pollMs?: number;
-  /** Trust scores read for matching are reused for this long (ms, default 5 000). */
+  /** The oracle write (the SDK's action, wired by the program); without it nothing is reported. */
+  writePerformance?: PerformanceWriter;
+  /** Trust scores are reused this long, ms (default 5 000). */
   trustCacheMs?: number;
-  /** Offers without a heartbeat for this long are not matched (ms, default 10 000). */
-  offerTtlMs?: number;
-  /** Weights of `rankOffers` (default the SDK's: price 0.5, trust 0.3, capacity 0.2). */
-  matchWeights?: RankOffersOptions["weights"];
-  /** How many ranked offers `/v1/match` returns (default 5). */
-  matchLimit?: number;
-  host?: string;
+  /** Serve the API here (port 0: any free port; undefined: no server). */
   port?: number;
+  host?: string;
   log?: (line: string) => void;
 }
 
-export interface ProviderMetrics {
-  provider: Address;
-  claimed: number;
-  submitted: number;
-  expired: number;
-  /** Sum of observed claim → submission latencies (ms). */
-  latencyMsTotal: number;
-  sampled: number;
-  disputed: number;
-}
-
-/** A re-execution the coordinator's watcher made (jobs it sampled and could check). */
-export interface CoordinatorCheck {
-  jobKey: Hex;
-  jobId?: bigint;
-  batchId?: bigint;
-  index?: bigint;
-  outcome: WatchCheck["outcome"];
-  match: boolean;
-}
-
-/** A dispute the coordinator's watcher filed. */
-export interface CoordinatorDispute {
-  jobKey: Hex;
-  jobId?: bigint;
-  batchId?: bigint;
-  index?: bigint;
-  provider: Address;
-  /** The re-executed output's hash (absent when the data were withheld). */
-  expected?: Hex;
-  submitted: Hex;
-  reason: string;
-  hash: Hex;
-}
-
+/** The coordinator (see the module's description). */
 export class Coordinator {
-  relay!: Relay;
-  readonly metrics = new Map<string, ProviderMetrics>();
-  /** The disputes filed. */
-  readonly disputes: CoordinatorDispute[] = [];
-  /** The sampled jobs it re-executed (or found withheld). */
-  readonly checks: CoordinatorCheck[] = [];
-  watcher!: Watcher;
-  private readonly seen = new Map<string, { status: string; claimedAt?: number }>();
-  private cursor = 1n;
-  private stopping = false;
-  private loop?: Promise<void>;
-  private lastReport = Date.now();
+  readonly state: CoordinatorState;
+  readonly watcher: Watcher;
+  readonly metrics: NodeMetrics = createNodeMetrics("coordinator");
+  server?: CoordinatorServer;
+  private directory?: Follower;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly trust: (provider: Address) => Promise<number>;
+  private readonly startedAt = Date.now();
   private readonly log: (line: string) => void;
-  private readonly trustCache = new Map<string, { at: number; score: Promise<number> }>();
 
+  /** @param options See {@link CoordinatorOptions}. */
   constructor(readonly options: CoordinatorOptions) {
     this.log = options.log ?? ((line) => console.log(`[coordinator] ${line}`));
-  }
-
-  async start(): Promise<void> {
-    this.relay = await startRelay({
-      host: this.options.host,
-      port: this.options.port,
-      metrics: () => this.summary(),
-      match: (request, offers) => this.match(request, offers),
-      offerTtlMs: this.options.offerTtlMs,
-    });
-    const allowance = await this.options.chain.read<bigint>("token", "allowance", [
-      this.options.chain.address,
-      this.options.chain.config.addresses.escrow,
-    ]);
-    if (allowance === 0n)
-      await this.options.chain.write("token", "approve", [
-        this.options.chain.config.addresses.escrow,
-        maxUint256,
-      ]);
+    this.state = new CoordinatorState(options.store);
+    this.trust = trustScores(options.signer.public, options.contracts, options.trustCacheMs);
     this.watcher = new Watcher({
-      chain: this.options.chain,
-      contracts: { ...this.options.chain.contracts, ...this.options.contracts },
-      backends: this.options.verifiers,
+      signer: options.signer,
+      contracts: options.contracts,
+      backends: options.verifiers,
+      store: options.store,
       sources: (job) => this.sourcesOf(job),
-      ...(this.options.sampleRate === undefined
-        ? {}
-        : { sampleRateBps: Math.round(this.options.sampleRate * 10_000) }),
-      ...(this.options.fromBlock === undefined ? {} : { fromBlock: this.options.fromBlock }),
-      pollMs: this.options.pollMs ?? 250,
-      onCheck: (check) => this.recordCheck(check),
+      ...(options.sampleRate === undefined ? {} : { sampleRateBps: Math.round(options.sampleRate * 10_000) }),
+      fromBlock: options.fromBlock,
+      pollingIntervalMs: options.pollingIntervalMs,
+      onCheck: (check) => this.counted(check),
       log: this.log,
     });
+  }
+
+  /** Base URL of its API (when serving). */
+  get url(): string | undefined {
+    return this.server?.url;
+  }
+
+  /** Starts following the chain, the periodic probes and reports, and the API. */
+  async start(): Promise<void> {
+    const onError = (e: unknown) => {
+      this.metrics.errors.inc({ kind: "follow" });
+      this.log(`follow failed: ${describeError(e)}`);
+    };
+    this.directory = followProviders({ client: this.options.signer.public, contracts: this.options.contracts, store: this.options.store, state: this.state, fromBlock: this.options.fromBlock, pollingIntervalMs: this.options.pollingIntervalMs ?? 1_000, onError }); // prettier-ignore
     this.watcher.start();
-    this.loop = this.run();
+    this.every(this.options.probeEveryMs ?? 10_000, async () => {
+      await this.probeAll();
+      await this.watcher.claimDue();
+    });
+    if (this.options.writePerformance)
+      this.every(this.options.reportEveryMs ?? 60_000, () => this.reportPerformance().then(() => undefined));
+    if (this.options.port !== undefined)
+      this.server = await startCoordinatorServer(
+        { metrics: this.metrics, health: () => this.health(), providers: (q) => this.providers(q) },
+        this.options.host,
+        this.options.port,
+      );
   }
 
+  /** Resolves once the provider directory and the watcher have handled every block up to the head. */
+  async caughtUp(): Promise<void> {
+    await Promise.all([this.directory?.caughtUp(), this.watcher.caughtUp()]);
+  }
+
+  /** Stops everything (waits for work in progress); the store stays open (the caller owns it). */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.loop;
-    await this.watcher?.stop();
-    await this.relay.close();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.server?.close();
+    await this.directory?.stop();
+    await this.watcher.stop();
   }
 
-  /** The relay's copy first (prompts by hash, outputs by job id or job key), then the archives. */
-  private async sourcesOf(job: WatchedJob): Promise<ArchiveSource[]> {
-    const { prompts, results } = this.relay.state;
-    const relay = functionArchiveSource("coordinator relay", (_key, part) => {
-      if (part === "payload") {
-        const p = prompts.get(job.promptHash.toLowerCase());
-        return p ? canonicalPayload(p) : undefined;
-      }
-      const key = job.jobId?.toString() ?? job.jobKey;
-      return (results.get(key) ?? results.get(key.toLowerCase()))?.output;
-    });
-    const urls = [...((await this.options.archivesOf?.(job)) ?? []), ...(this.options.archives ?? [])];
-    return [relay, ...urls.map((u) => httpArchiveSource(u))];
-  }
-
-  private recordCheck(check: WatchCheck): void {
-    const { job } = check;
-    if (!["match", "mismatch", "withheld"].includes(check.outcome)) return;
-    const ids = { jobKey: job.jobKey, jobId: job.jobId, batchId: job.batchId, index: job.index };
-    const m = this.metricsOf(job.provider);
-    m.sampled++;
-    this.checks.push({ ...ids, outcome: check.outcome, match: check.outcome === "match" });
-    if (check.dispute === undefined) return;
-    m.disputed++;
-    this.disputes.push({
-      ...ids,
-      provider: job.provider,
-      expected: check.expected?.outputHash,
-      submitted: job.outputHash,
-      reason: check.reason ?? check.outcome,
-      hash: check.dispute,
-    });
-  }
-
-  /** A provider's on-chain trust score (0–1000), cached for `trustCacheMs`. */
-  private trustScore(provider: Address): Promise<number> {
-    const key = provider.toLowerCase();
-    const cached = this.trustCache.get(key);
-    if (cached && Date.now() - cached.at < (this.options.trustCacheMs ?? 5_000)) return cached.score;
-    const { chain } = this.options;
-    const score = getTrustScore(chain.public, { contracts: chain.contracts, agent: provider }).then((t) =>
-      Number(t.score),
+  /** Probes every known provider once, storing each probe. */
+  async probeAll(): Promise<void> {
+    const { signer, contracts } = this.options;
+    await Promise.all(
+      this.state.providers().map(async ({ provider, uri }) => {
+        const probe = await probeProvider(provider, uri, { client: signer.public, contracts });
+        if (!probe.ok) this.metrics.errors.inc({ kind: "probe" });
+        this.state.addProbe(probe);
+      }),
     );
-    this.trustCache.set(key, { at: Date.now(), score });
-    score.catch(() => this.trustCache.delete(key));
-    return score;
   }
 
-  /**
-   * Ranks the fresh offers for one request (the relay's `/v1/match`): offers for the model with
-   * spare capacity, at most the consumer's price, weighted by on-chain trust, best first (SDK
-   * `rankOffers`). The consumer itself is never offered to itself.
-   */
-  async match(request: MatchRequest, offers: readonly Offer[]): Promise<MatchedOffer[]> {
-    const digest = request.modelDigest.toLowerCase();
-    const candidates = offers.filter(
-      (o) =>
-        o.capacity > 0 &&
-        o.provider.toLowerCase() !== request.consumer.toLowerCase() &&
-        o.models.some((m) => m.digest.toLowerCase() === digest),
+  /** Every known provider's measured performance, from the store. */
+  performance(): ProviderPerformance[] {
+    const providers = new Map<string, Address>();
+    for (const p of this.state.providers()) providers.set(p.provider.toLowerCase(), p.provider);
+    for (const c of this.watcher.checks()) providers.set(c.provider.toLowerCase(), c.provider);
+    return [...providers.values()].map((p) =>
+      measurePerformance(p, this.watcher.checks(p), this.state.probes(p)),
     );
-    const scored = await Promise.all(
-      candidates.map(async (o) => ({
-        provider: o.provider,
-        pricePerToken: o.pricePerToken,
-        capacity: o.capacity,
-        modelDigest: request.modelDigest,
-        trustScore: await this.trustScore(o.provider),
+  }
+
+  /** Writes the changed performance values now (see `reporter.ts`). */
+  async reportPerformance(): Promise<PerformanceReport[]> {
+    if (!this.options.writePerformance) return [];
+    return reportPerformance(this.performance(), this.state, this.options.writePerformance, this.log);
+  }
+
+  /** The ranked hint of `GET /v1/providers`. */
+  async providers(query: ProviderQuery = {}): Promise<ProviderListing[]> {
+    const perf = new Map(this.performance().map((p) => [p.provider.toLowerCase(), p]));
+    const rows = await Promise.all(
+      this.state.providers().map(async (row) => ({
+        row,
+        last: this.state.probes(row.provider).at(-1),
+        trustScore: await this.trust(row.provider),
+        performance: perf.get(row.provider.toLowerCase()) ?? measurePerformance(row.provider, [], []),
       })),
     );
-    return rankOffers(scored, {
-      modelDigest: request.modelDigest,
-      maxPricePerToken: request.maxPricePerToken,
-      weights: this.options.matchWeights,
-      limit: this.options.matchLimit ?? 5,
-    }).map((o) => ({
-      provider: o.provider,
-      pricePerToken: o.pricePerToken,
-      capacity: o.capacity,
-      trustScore: Number(o.trustScore),
-      score: o.score,
-    }));
+    return rankProviders(rows, query);
   }
 
-  private metricsOf(provider: Address): ProviderMetrics {
-    const key = provider.toLowerCase();
-    let m = this.metrics.get(key);
-    if (!m) {
-      m = { provider, claimed: 0, submitted: 0, expired: 0, latencyMsTotal: 0, sampled: 0, disputed: 0 };
-      this.metrics.set(key, m);
-    }
-    return m;
-  }
-
-  summary() {
-    return [...this.metrics.values()].map((m) => ({
-      ...m,
-      meanLatencyMs: m.submitted ? Math.round(m.latencyMsTotal / m.submitted) : null,
-      availability: m.claimed ? (m.submitted / m.claimed).toFixed(3) : null,
-    }));
-  }
-
-  private async run() {
-    while (!this.stopping) {
-      try {
-        await this.tick();
-      } catch (error) {
-        this.log(`poll failed: ${(error as Error).message}`);
-      }
-      await sleep(this.options.pollMs ?? 250);
-    }
-  }
-
-  async tick(): Promise<void> {
-    const { chain } = this.options;
-    const last = await chain.lastJobId();
-    let advance = true;
-    for (let id = this.cursor; id <= last && !this.stopping; id++) {
-      const key = id.toString();
-      const job = await chain.job(id);
-      const before = this.seen.get(key);
-      if (job.status === "Claimed" && !before?.claimedAt) {
-        this.metricsOf(job.provider).claimed++;
-        this.seen.set(key, { status: job.status, claimedAt: Date.now() });
-      } else if (
-        (job.status === "Submitted" || job.status === "Settled" || job.status === "Disputed") &&
-        before?.status !== "checked"
-      ) {
-        const m = this.metricsOf(job.provider);
-        if (!before?.claimedAt) m.claimed++;
-        m.submitted++;
-        if (before?.claimedAt) m.latencyMsTotal += Date.now() - before.claimedAt;
-        this.seen.set(key, { status: "checked" });
-      } else if (job.status === "Refunded" && before?.claimedAt) {
-        this.metricsOf(job.provider).expired++;
-        this.seen.set(key, { status: "checked" });
-      }
-      const final =
-        this.seen.get(key)?.status === "checked" || job.status === "Refunded" || job.status === "Settled";
-      if (advance && final) this.cursor = id + 1n;
-      else advance = false;
-    }
-    const every = this.options.reportEveryMs ?? 10_000;
-    if (every > 0 && Date.now() - this.lastReport >= every) await this.reportPerformance();
+  /** `GET /health`. */
+  async health(): Promise<Record<string, unknown>> {
+    const checks = this.watcher.checks();
+    return {
+      status: "ok",
+      address: this.options.signer.address,
+      chainId: await this.options.signer.public.getChainId(),
+      providers: this.state.providers().length,
+      checks: checks.filter((c) => ["match", "mismatch", "withheld"].includes(c.outcome)).length,
+      disputes: checks.filter((c) => c.dispute !== undefined).length,
+      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+    };
   }
 
   /**
-   * Writes each provider's performance component (−200…+200): availability (submitted/claimed)
-   * scaled to ±100 plus a latency term (+100 at ≤ 1 s mean, falling to −100 at ≥ 60 s).
-   * Needs the reputation registry's ORACLE_ROLE.
+   * The provider's own archive routes (at its published URI) first, then the configured archives. Waits
+   * for the directory to reach the head first, so a URI published before the result is always known.
    */
-  async reportPerformance(): Promise<{ provider: Address; value: bigint }[]> {
-    this.lastReport = Date.now();
-    const written: { provider: Address; value: bigint }[] = [];
-    for (const m of this.metrics.values()) {
-      if (m.claimed === 0) continue;
-      const availability = Math.round((m.submitted / m.claimed) * 200 - 100);
-      const mean = m.submitted ? m.latencyMsTotal / m.submitted / 1000 : 60;
-      const latency = Math.round(100 - Math.min(200, Math.max(0, ((mean - 1) / 59) * 200)));
-      const value = BigInt(Math.max(-200, Math.min(200, availability + latency)));
-      try {
-        await this.options.chain.write(
-          "reputation",
-          "setComponent",
-          [m.provider, 0, value],
-          "setComponent (oracle)",
-        );
-        written.push({ provider: m.provider, value });
-      } catch (error) {
-        this.log(
-          `performance report for ${m.provider} failed (${revertName(error) ?? (error as Error).message})`,
-        );
-      }
-    }
-    return written;
+  private async sourcesOf(job: WatchedJob): Promise<ArchiveSource[]> {
+    await this.directory?.caughtUp();
+    const uri = this.state.uriOf(job.provider);
+    return [...(uri ? [uri] : []), ...(this.options.archives ?? [])].map((u) => httpArchiveSource(u));
+  }
+
+  private counted(check: WatchCheck): void {
+    this.metrics.jobs.inc({ outcome: check.outcome });
+  }
+
+  /** Runs `fn` every `ms` (0: never), one run at a time; failures are logged and counted. */
+  private every(ms: number, fn: () => Promise<void>): void {
+    if (ms <= 0) return;
+    const tick = () => {
+      const timer = setTimeout(() => {
+        fn()
+          .catch((e: unknown) => {
+            this.metrics.errors.inc({ kind: "periodic" });
+            this.log(`periodic task failed: ${describeError(e)}`);
+          })
+          .finally(() => {
+            if (this.timers.delete(timer)) tick(); // not after stop()
+          });
+      }, ms);
+      this.timers.add(timer);
+    };
+    tick();
   }
 }

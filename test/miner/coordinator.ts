@@ -1,127 +1,45 @@
 /**
  * The watcher (which the coordinator runs) re-executes the jobs the public rule samples, from data
  * fetched from archives and checked against the chain, and disputes a result whose output hash or token
- * count differs, or whose data nobody serves; the coordinator also reports performance.
+ * count differs, or whose data nobody serves. It follows the escrow by events from a cursor in its SQLite
+ * store and checks each job once. (The coordinator around it: test/node/coordinator-*.ts.)
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 
 import { expect } from "chai";
 import { network } from "hardhat";
-import { Ollama } from "ollama";
-import { keccak256, stringToHex, type Address, type EIP1193Provider, type Hex } from "viem";
+import { keccak256, stringToHex, type Address, type Hex } from "viem";
 
 import { handleArchiveRequest, JobArchive } from "../../node/archive/archive.js";
 import { httpArchiveSource } from "../../node/archive/client.js";
-import { ChainAdapter, type MarketAddresses } from "../../node/shared/chain.js";
-import { Coordinator } from "../../node/coordinator/coordinator.js";
-import { startGateway, type Gateway } from "../../node/gateway/server.js";
-import { Miner } from "../../node/miner/miner.js";
-import { BUILTIN_DIGEST, OllamaBackend, type InferenceRequest } from "../../node/backends/backend.js";
+import { BUILTIN_DIGEST, OllamaBackend } from "../../node/backends/backend.js";
 import { canonicalPayload, payloadHash, type JobPayload } from "../../node/shared/protocol.js";
-import { sleep } from "../../node/shared/retry.js";
+import { openStore, type Store } from "../../node/shared/store.js";
+import { createChainSigner, type ChainSigner } from "../../node/watcher/signer.js";
 import { Watcher, type WatcherOptions } from "../../node/watcher/watcher.js";
-import { isSampled, jobKeyOfJobId } from "../../sdk/src/index.js";
+import { isSampled, jobKeyOfJobId, type AitbcContracts, type AitbcWriteClient } from "../../sdk/src/index.js";
 import {
   AITBC,
   cachedReceipt,
   deployMarket,
   MODEL,
   openAndClaim,
-  PRICE,
   proofArg,
   receiptJob,
   SECRET_1,
   Status,
   type Market,
-  marketAddresses,
 } from "../helpers/market.js";
 import { fakeAnswer, startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
-
-/**
- * A miner runtime that answers with a wrong text on an Ollama model (receipt + challenge window). On the
- * built-in model a wrong answer cannot settle at all: JobEscrow requires its proof of inference.
- */
-class LyingBackend extends OllamaBackend {
-  override async infer(request: InferenceRequest) {
-    const honest = await super.infer(request);
-    return { ...honest, output: `${honest.output} (made up)` };
-  }
-}
-
-describe("coordinator: proof of sampling and performance reports", function () {
-  let market: Market;
-  let coordinator: Coordinator;
-  let miner: Miner;
-  let gateway: Gateway;
-  let dir: string;
-  let runtime: FakeOllama;
-
-  before(async () => {
-    runtime = await startFakeOllama();
-    const honest = new OllamaBackend({ host: runtime.url });
-    const [llama] = await honest.listModels();
-    const connection = await network.create();
-    const rpc = connection.provider as unknown as EIP1193Provider;
-    market = await deployMarket(connection);
-    const addresses: MarketAddresses = await marketAddresses(market);
-    const adapter = (a: string) =>
-      new ChainAdapter({ rpc, account: a as Address, addresses, pollingIntervalMs: 20 });
-    dir = mkdtempSync(join(tmpdir(), "aitbc-coord-"));
-    coordinator = new Coordinator({
-      chain: adapter(market.oracle.address),
-      verifiers: new Map([[llama!.digest.toLowerCase(), { model: llama!.name, backend: honest }]]),
-      contracts: { MarketPolicy: (await market.policy.getAddress()) as Address },
-      sampleRate: 1,
-      reportEveryMs: 0,
-      pollMs: 50,
-      log: () => undefined,
-    });
-    await market.token.connect(market.ecosystem).transfer(market.oracle.address, 1_000n * 10n ** 18n);
-    await coordinator.start();
-    miner = new Miner({ chain: adapter(market.provider1.address), backend: new LyingBackend({ host: runtime.url }), relayUrl: coordinator.relay.url, secret: SECRET_1, journalPath: join(dir, "m.jsonl"), gpu: { model: "x", vramGb: 1, throughput: 1, source: "flags" }, pollMs: 50, log: () => undefined }); // prettier-ignore
-    await miner.start();
-    gateway = await startGateway({
-      chain: adapter(market.consumer.address),
-      relayUrl: coordinator.relay.url,
-      pricePerToken: PRICE,
-    });
-  });
-
-  after(async () => {
-    await miner?.stop();
-    await gateway?.close();
-    await coordinator?.stop();
-    await runtime?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("disputes a job whose re-executed output differs, and reports performance to the oracle role", async () => {
-    const answer = await new Ollama({ host: gateway.url }).generate({ model: "llama3.2:1b", prompt: "will it rain in london tomorrow", stream: false }); // prettier-ignore
-    expect(answer.response).to.match(/ \(made up\)$/); // the lie
-    const jobId = BigInt((answer as unknown as { aitbc: { job_id: string } }).aitbc.job_id);
-    const end = Date.now() + 5 * 60_000; // bounds a hang only
-    while (Number((await market.escrow.jobOf(jobId)).status) !== Status.Disputed && Date.now() < end)
-      await sleep(100);
-    expect(Number((await market.escrow.jobOf(jobId)).status)).to.equal(Status.Disputed);
-    expect(coordinator.disputes.map((d) => [d.jobId, d.reason])).to.deep.equal([
-      [jobId, "output hash differs"],
-    ]);
-    expect(coordinator.checks.map((c) => [c.jobId, c.outcome])).to.deep.equal([[jobId, "mismatch"]]);
-    const [reported] = await coordinator.reportPerformance();
-    expect(reported!.provider).to.equal(market.provider1.address);
-    const components = await market.reputation.componentsOf(market.provider1.address);
-    expect(components[0]).to.equal(reported!.value);
-  });
-});
+import { viemClients } from "../sdk/helpers.js";
 
 describe("watcher: re-executes sampled jobs from archived data, disputes a wrong output, a padded token count, withheld data", function () {
   let market: Market;
   let ollama: FakeOllama;
-  let chain: ChainAdapter;
+  let signer: ChainSigner;
+  let contracts: AitbcContracts;
+  const stores: Store[] = [];
   let archive: JobArchive;
   let archiveUrl: string;
   let close: () => void;
@@ -131,8 +49,13 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
     const connection = await network.create();
     market = await deployMarket(connection);
     ollama = await startFakeOllama();
-    const rpc = connection.provider as unknown as EIP1193Provider;
-    chain = new ChainAdapter({ rpc, account: market.challenger.address as Address, addresses: await marketAddresses(market), pollingIntervalMs: 20 }); // prettier-ignore
+    const { publicClient, walletFor } = viemClients(connection);
+    signer = createChainSigner({ public: publicClient as never, wallet: walletFor(market.challenger.address) as AitbcWriteClient }); // prettier-ignore
+    contracts = {
+      AITBCToken: (await market.token.getAddress()) as Address,
+      JobEscrow: (await market.escrow.getAddress()) as Address,
+      ReputationRegistry: (await market.reputation.getAddress()) as Address,
+    };
     archive = new JobArchive();
     const server = createServer((req, res) => void (handleArchiveRequest(archive, req, res) || res.writeHead(404).end())); // prettier-ignore
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -142,6 +65,7 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
 
   after(async () => {
     close?.();
+    for (const s of stores) s.close();
     archive?.close();
     await ollama?.close();
   });
@@ -162,24 +86,30 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
     const mined = await tx.wait();
     if (archived !== "none") archive.put(jobKeyOfJobId(jobId), { payload: canonicalPayload(payload), ...(archived === "both" ? { output } : {}) }); // prettier-ignore
     submitted.push({ jobId, blockHash: mined!.blockHash as Hex });
-    return { jobId, realTokens: tokens.length, fromBlock: BigInt(mined!.blockNumber) };
+    return { jobId, outputHash, realTokens: tokens.length, fromBlock: BigInt(mined!.blockNumber) };
   }
 
-  const watcher = (options: Partial<WatcherOptions> & { fromBlock: bigint }) =>
-    new Watcher({
-      chain,
-      contracts: chain.contracts,
+  const watcher = (options: Partial<WatcherOptions> & { fromBlock: bigint }) => {
+    const store = openStore(":memory:");
+    stores.push(store);
+    return new Watcher({
+      signer,
+      contracts,
+      store,
       backends: new Map([[MODEL.toLowerCase(), { model: "llama3.2:1b", backend: new OllamaBackend({ host: ollama.url }) }]]), // prettier-ignore
       sources: () => [httpArchiveSource(archiveUrl)],
       sampleRateBps: 10_000,
+      pollingIntervalMs: 20,
       log: () => undefined,
       ...options,
     });
-  /** Ticks until the watcher has scanned up to the head. */
+  };
+  /** Follows the escrow up to the head, then stops; returns the watcher. */
   const drain = async (w: Watcher) => {
-    while (await w.tick()) {
-      // the next chunk of blocks
-    }
+    w.start();
+    await w.caughtUp();
+    await w.stop();
+    return w;
   };
   const balances = async () => ({
     watcher: await market.token.balanceOf(market.challenger.address),
@@ -190,26 +120,26 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
     const { jobId, fromBlock } = await job(1, (real) => ({ output: real.output, tokenCount: real.tokens }));
     const before = await balances();
     const w = watcher({ fromBlock });
-    await w.tick();
-    expect(w.checks.map((c) => [c.job.jobId, c.outcome])).to.deep.equal([[jobId, "match"]]);
-    expect(w.disputes).to.deep.equal([]);
+    await drain(w);
+    expect(w.checks().map((c) => [c.jobId, c.outcome])).to.deep.equal([[jobId, "match"]]);
+    expect(w.disputes()).to.deep.equal([]);
     expect(Number((await market.escrow.jobOf(jobId)).status)).to.equal(Status.Submitted);
     expect(await balances()).to.deep.equal(before);
   });
 
   it("a result whose real output has n tokens submitted as 100 is disputed (the output hash is right)", async () => {
-    const { jobId, realTokens, fromBlock } = await job(2, (real) => ({
+    const { jobId, outputHash, realTokens, fromBlock } = await job(2, (real) => ({
       output: real.output,
       tokenCount: 100,
     }));
     expect(realTokens).to.be.below(100);
     const before = await balances();
     const w = watcher({ fromBlock });
-    await w.tick();
-    const [check] = w.checks;
+    await drain(w);
+    const [check] = w.checks();
     expect(check!.outcome).to.equal("mismatch");
     expect(check!.reason).to.equal(`token count ${realTokens} ≠ 100 claimed`);
-    expect(check!.expected!.outputHash).to.equal(check!.job.outputHash);
+    expect(check!.expectedHash).to.equal(outputHash); // the output is right, the count is not
     expect(check!.dispute).to.match(/^0x[0-9a-f]{64}$/);
     expect(Number((await market.escrow.jobOf(jobId)).status)).to.equal(Status.Disputed);
     const after = await balances();
@@ -223,9 +153,9 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
       tokenCount: real.tokens,
     }));
     const w = watcher({ fromBlock });
-    await w.tick();
-    expect(w.checks[0]!.outcome).to.equal("mismatch");
-    expect(w.checks[0]!.reason).to.equal("output hash differs");
+    await drain(w);
+    expect(w.checks()[0]!.outcome).to.equal("mismatch");
+    expect(w.checks()[0]!.reason).to.equal("output hash differs");
     expect(Number((await market.escrow.jobOf(jobId)).status)).to.equal(Status.Disputed);
   });
 
@@ -237,9 +167,9 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
     );
     const requests = ollama.requests;
     const w = watcher({ fromBlock });
-    await w.tick();
-    expect(w.checks[0]!.outcome).to.equal("withheld");
-    expect(w.checks[0]!.reason).to.equal("output not served");
+    await drain(w);
+    expect(w.checks()[0]!.outcome).to.equal("withheld");
+    expect(w.checks()[0]!.reason).to.equal("output not served");
     expect(ollama.requests).to.equal(requests);
     expect(Number((await market.escrow.jobOf(jobId)).status)).to.equal(Status.Disputed);
   });
@@ -251,14 +181,14 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
       "none",
     );
     const w = watcher({ fromBlock, disputeWithheld: false });
-    await w.tick();
-    expect(w.checks.map((c) => [c.outcome, c.reason, c.dispute])).to.deep.equal([["withheld", "payload not served", undefined]]); // prettier-ignore
+    await drain(w);
+    expect(w.checks().map((c) => [c.outcome, c.reason, c.dispute])).to.deep.equal([["withheld", "payload not served", undefined]]); // prettier-ignore
     expect(Number((await market.escrow.jobOf(jobId)).status)).to.equal(Status.Submitted);
     const again = watcher({ fromBlock: 0n });
-    await again.tick();
-    const byJob = new Map(again.checks.map((c) => [c.job.jobId, c.outcome]));
+    await drain(again);
+    const byJob = new Map(again.checks().map((c) => [c.jobId, c.outcome]));
     expect([...byJob.values()]).to.deep.equal(["match", "closed", "closed", "closed", "withheld"]);
-    expect(again.disputes.length).to.equal(1); // job 5 only
+    expect(again.disputes().length).to.equal(1); // job 5 only
     expect(byJob.get(jobId)).to.equal("withheld");
   });
 
@@ -266,23 +196,41 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
     expect(await market.policy.checkerOf(BUILTIN_DIGEST)).to.not.equal(
       "0x0000000000000000000000000000000000000000",
     );
-    const w = watcher({ fromBlock: 0n, contracts: { ...chain.contracts, MarketPolicy: (await market.policy.getAddress()) as Address } }); // prettier-ignore
+    const w = watcher({ fromBlock: 0n, contracts: { ...contracts, MarketPolicy: (await market.policy.getAddress()) as Address } }); // prettier-ignore
     const { jobId } = submitted[0]!;
     const check = await w.check({ kind: "job", jobKey: jobKeyOfJobId(jobId), jobId, provider: market.provider1.address as Address, consumer: market.consumer.address as Address, modelDigest: BUILTIN_DIGEST, promptHash: `0x${"11".repeat(32)}`, outputHash: `0x${"22".repeat(32)}`, tokenCount: 1, maxTokens: 1, seed: submitted[0]!.blockHash, blockNumber: 1n }); // prettier-ignore
     expect(check.outcome).to.equal("proven");
     expect(await w.sampleRateBps()).to.equal(10_000); // the override
-    const policyRate = watcher({ fromBlock: 0n, sampleRateBps: undefined, contracts: { ...chain.contracts, MarketPolicy: (await market.policy.getAddress()) as Address } }); // prettier-ignore
+    const policyRate = watcher({ fromBlock: 0n, sampleRateBps: undefined, contracts: { ...contracts, MarketPolicy: (await market.policy.getAddress()) as Address } }); // prettier-ignore
     expect(await policyRate.sampleRateBps()).to.equal(1_000); // the policy's default, read on-chain
   });
 
-  it("scans long ranges in chunks of 5,000 blocks and goes on until the head", async () => {
-    await market.networkHelpers.mine(6_000);
+  it("reads long ranges in steps of maxBlockRange blocks up to the head", async () => {
+    await market.networkHelpers.mine(60);
     const { jobId } = await job(30, (real) => ({ output: real.output, tokenCount: real.tokens }));
-    const w = watcher({ fromBlock: 0n });
-    expect(await w.tick()).to.equal(true); // blocks 0…4,999: behind
-    expect(await w.tick()).to.equal(false); // the rest, up to the head
-    expect(w.checks.at(-1)!.job.jobId).to.equal(jobId);
-    expect(w.checks.at(-1)!.outcome).to.equal("match");
+    const w = await drain(watcher({ fromBlock: 0n, maxBlockRange: 16n }));
+    expect(w.checks().at(-1)!.jobId).to.equal(jobId);
+    expect(w.checks().at(-1)!.outcome).to.equal("match");
+    expect(w.options.store.getCursor("watcher:JobEscrow")).to.equal(await market.ethers.provider.getBlockNumber().then(BigInt)); // prettier-ignore
+  });
+
+  it("restarted on the same store, a watcher checks nothing twice and disputes nothing twice", async () => {
+    const store = openStore(":memory:");
+    stores.push(store);
+    const first = await drain(watcher({ fromBlock: 0n, store }));
+    const checked = first.checks().map((c) => [c.jobId, c.outcome]);
+    const disputed = first.disputes().map((d) => d.jobId);
+    const requests = ollama.requests;
+    const { jobId } = await job(31, (real) => ({ output: "Sunny all week.", tokenCount: real.tokens }));
+    const second = await drain(watcher({ fromBlock: 0n, store }));
+    expect(second.checks().map((c) => [c.jobId, c.outcome])).to.deep.equal([...checked, [jobId, "mismatch"]]);
+    expect(ollama.requests).to.equal(requests + 1); // the new job only
+    expect(second.disputes().map((d) => d.jobId)).to.deep.equal([...disputed, jobId]);
+    // events delivered again (a crash before the cursor moved) change nothing
+    store.setCursor("watcher:JobEscrow", 0n);
+    const third = await drain(watcher({ fromBlock: 0n, store }));
+    expect(third.checks()).to.deep.equal(second.checks());
+    expect(ollama.requests).to.equal(requests + 1);
   });
 
   it("checks exactly the jobs the public rule picks at the default 1,000 bps (no policy deployed: the design default)", async () => {
@@ -292,18 +240,21 @@ describe("watcher: re-executes sampled jobs from archived data, disputes a wrong
     expect(await w.sampleRateBps()).to.equal(1_000);
     await drain(w);
     const rule = submitted.filter((s) => isSampled({ seed: s.blockHash, jobKey: jobKeyOfJobId(s.jobId), sampleRateBps: 1_000 })); // prettier-ignore
-    const checked = w.checks.filter((c) => c.outcome !== "not-sampled").map((c) => c.job.jobId);
+    const checked = w
+      .checks()
+      .filter((c) => c.outcome !== "not-sampled")
+      .map((c) => c.jobId);
     expect(checked).to.deep.equal(rule.map((s) => s.jobId));
-    expect(w.checks.length).to.equal(submitted.length);
+    expect(w.checks().length).to.equal(submitted.length);
     // At 5,000 bps the same draw picks a superset; 17 jobs leave none picked with probability 2^-17.
     const half = watcher({ fromBlock: 0n, sampleRateBps: 5_000 });
     await drain(half);
     const halfRule = submitted.filter((s) => isSampled({ seed: s.blockHash, jobKey: jobKeyOfJobId(s.jobId), sampleRateBps: 5_000 })); // prettier-ignore
-    expect(half.checks.filter((c) => c.outcome !== "not-sampled").map((c) => c.job.jobId)).to.deep.equal(halfRule.map((s) => s.jobId)); // prettier-ignore
+    expect(half.checks().filter((c) => c.outcome !== "not-sampled").map((c) => c.jobId)).to.deep.equal(halfRule.map((s) => s.jobId)); // prettier-ignore
     expect(halfRule.length).to.be.greaterThan(0);
     for (const s of rule) expect(halfRule).to.deep.include(s);
     const none = watcher({ fromBlock: 0n, sampleRateBps: 0 });
     await drain(none);
-    expect(none.checks.every((c) => c.outcome === "not-sampled")).to.equal(true);
+    expect(none.checks().every((c) => c.outcome === "not-sampled")).to.equal(true);
   });
 });

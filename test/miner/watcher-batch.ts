@@ -10,14 +10,15 @@ import type { AddressInfo } from "node:net";
 
 import { expect } from "chai";
 import { network } from "hardhat";
-import { keccak256, stringToHex, toHex, type Address, type EIP1193Provider, type Hex } from "viem";
+import { keccak256, stringToHex, toHex, type Address, type Hex } from "viem";
 
 import { handleArchiveRequest, JobArchive } from "../../node/archive/archive.js";
 import { httpArchiveSource } from "../../node/archive/client.js";
-import { ChainAdapter } from "../../node/shared/chain.js";
+import { openStore } from "../../node/shared/store.js";
+import { createChainSigner } from "../../node/watcher/signer.js";
 import { OllamaBackend } from "../../node/backends/backend.js";
 import { canonicalPayload, payloadHash, type JobPayload } from "../../node/shared/protocol.js";
-import { Watcher } from "../../node/watcher/watcher.js";
+import { Watcher, type WatcherOptions } from "../../node/watcher/watcher.js";
 import {
   batchJobsRoot,
   batchLeafHash,
@@ -29,6 +30,7 @@ import {
   resolveBatchDispute,
   revealBatchJob,
   type AitbcContracts,
+  type AitbcWriteClient,
   type BatchRevealRequest,
 } from "../../sdk/src/index.js";
 import { fakeAnswer, startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
@@ -39,6 +41,14 @@ const MODEL = keccak256(stringToHex("llama3.2:1b@sha256:0b1c"));
 const PRICE = 2n * 10n ** 15n;
 const IDENTITY = 11n;
 const DisputeStatus = { None: 0, Open: 1, Revealed: 2, ProviderAtFault: 3, ProviderNotAtFault: 4 } as const;
+
+/** Follows the escrow up to the head, then stops. */
+async function drain(w: Watcher): Promise<Watcher> {
+  w.start();
+  await w.caughtUp();
+  await w.stop();
+  return w;
+}
 
 describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof disputes, withheld claims", function () {
   let ollama: FakeOllama;
@@ -86,17 +96,26 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
     await escrow.connect(consumer).deposit(1_000n * AITBC);
     await policy.setSampleRateBps(10_000); // every job sampled: this test is about the dispute paths
 
-    const rpc = connection.provider as unknown as EIP1193Provider;
     const contracts: AitbcContracts = {
       AITBCToken: (await token.getAddress()) as Address,
       BatchEscrow: escrowAddress as Address,
       MarketPolicy: (await policy.getAddress()) as Address,
       GPUStaking: (await staking.getAddress()) as Address,
     };
-    const reputationAddress = (await reputation.getAddress()) as Address;
-    // The watcher's account (its `contracts` name the BatchEscrow; the adapter's JobEscrow slot is unused).
-    const chainOf = (account: string) =>
-      new ChainAdapter({ rpc, account: account as Address, addresses: { token: contracts.AITBCToken!, staking: contracts.GPUStaking!, escrow: contracts.BatchEscrow!, reputation: reputationAddress }, pollingIntervalMs: 20 }); // prettier-ignore
+    const clients = viemClients(connection);
+    /** A watcher for `account` on a fresh in-memory store, from `fromBlock`. */
+    const watcherOf = (account: string, fromBlock: bigint, options: Partial<WatcherOptions> = {}) =>
+      new Watcher({
+        signer: createChainSigner({ public: clients.publicClient as never, wallet: clients.walletFor(account) as AitbcWriteClient }), // prettier-ignore
+        contracts,
+        store: openStore(":memory:"),
+        backends: new Map([[MODEL.toLowerCase(), { model: "llama3.2:1b", backend: new OllamaBackend({ host: ollama.url }) }]]), // prettier-ignore
+        sources: () => [httpArchiveSource(archiveUrl)],
+        fromBlock,
+        pollingIntervalMs: 20,
+        log: () => undefined,
+        ...options,
+      });
     const domain = { name: "AITBC BatchEscrow", version: "1", chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: escrowAddress }; // prettier-ignore
     const types = {
       BatchJobRequest: [
@@ -164,7 +183,7 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
       }
       return { batchId, fromBlock: BigInt(mined!.blockNumber), requests, texts, root: batchJobsRoot(leaves) };
     }
-    return { connection, ethers, token, policy, escrow, contracts, chainOf, settle, provider: provider!, consumer: consumer!, watcherAccount: watcherAccount!, arbiter: arbiter!, stranger: stranger! }; // prettier-ignore
+    return { connection, ethers, token, policy, escrow, contracts, watcherOf, settle, provider: provider!, consumer: consumer!, watcherAccount: watcherAccount!, arbiter: arbiter!, stranger: stranger! }; // prettier-ignore
   }
 
   it("disputes the padded and the wrong job of a batch with Merkle proofs the escrow accepts, leaves the honest one, claims the withheld one", async () => {
@@ -177,27 +196,20 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
       { seed: 5 },
     ]);
     expect(((await m.escrow.batchOf(batchId)) as unknown as { jobsRoot: string }).jobsRoot).to.equal(root);
-    const chain = m.chainOf(m.watcherAccount.address);
-    const watcher = new Watcher({
-      chain,
-      contracts: m.contracts,
-      backends: new Map([[MODEL.toLowerCase(), { model: "llama3.2:1b", backend: new OllamaBackend({ host: ollama.url }) }]]), // prettier-ignore
-      sources: () => [httpArchiveSource(archiveUrl)],
-      fromBlock,
-      log: () => undefined,
-    });
+    const watcher = m.watcherOf(m.watcherAccount.address, fromBlock);
+    const chain = watcher.options.signer;
     expect(await watcher.sampleRateBps()).to.equal(10_000); // the policy's rate, read on-chain
     const before = await m.token.balanceOf(m.watcherAccount.address);
-    await watcher.tick();
-    expect(watcher.checks.map((c) => [Number(c.job.index), c.outcome])).to.deep.equal([
+    await drain(watcher);
+    expect(watcher.checks().map((c) => [Number(c.index), c.outcome])).to.deep.equal([
       [0, "match"],
       [1, "mismatch"],
       [2, "mismatch"],
       [3, "withheld"],
       [4, "match"],
     ]);
-    expect(watcher.checks[1]!.reason).to.match(/^token count \d+ ≠ 100 claimed$/);
-    expect(watcher.checks[2]!.reason).to.equal("output hash differs");
+    expect(watcher.checks()[1]!.reason).to.match(/^token count \d+ ≠ 100 claimed$/);
+    expect(watcher.checks()[2]!.reason).to.equal("output hash differs");
     const status = async (i: number) => Number(((await m.escrow.disputeOf(batchId, i)) as unknown as { status: bigint }).status); // prettier-ignore
     expect(await Promise.all([0, 1, 2, 3, 4].map(status))).to.deep.equal([0, 1, 1, 1, 0]);
     expect(before - (await m.token.balanceOf(m.watcherAccount.address))).to.equal(300n * AITBC); // three bonds
@@ -230,9 +242,10 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
     await m.connection.provider.request({ method: "evm_mine", params: [] });
     const consumerDeposit = ((await m.escrow.depositOf(m.consumer.address)) as unknown as { balance: bigint })
       .balance;
-    await watcher.tick();
+    expect(watcher.state.claims().map((c) => Number(c.index))).to.deep.equal([1, 2, 3]); // stored
+    await watcher.claimDue();
     expect(await Promise.all([1, 2, 3].map(status))).to.deep.equal([3, 3, 3]);
-    expect(watcher.pendingClaims).to.deep.equal([]);
+    expect(watcher.state.claims()).to.deep.equal([]);
     const jobFees = jobs[2]!.fee + jobs[3]!.fee;
     expect(((await m.escrow.depositOf(m.consumer.address)) as unknown as { balance: bigint }).balance - consumerDeposit).to.equal(jobFees); // prettier-ignore
     expect(await m.escrow.withdrawable(m.watcherAccount.address)).to.be.greaterThan(300n * AITBC); // bonds + slash rewards
@@ -245,42 +258,29 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
       { seed: 8, request: "tampered" },
       { seed: 9 },
     ]);
-    const watcher = new Watcher({
-      chain: m.chainOf(m.watcherAccount.address),
-      contracts: m.contracts,
-      backends: new Map([[MODEL.toLowerCase(), { model: "llama3.2:1b", backend: new OllamaBackend({ host: ollama.url }) }]]), // prettier-ignore
-      sources: () => [httpArchiveSource(archiveUrl)],
-      fromBlock,
-      log: () => undefined,
-    });
-    await watcher.tick();
-    expect(watcher.checks.map((c) => c.outcome)).to.deep.equal(["match", "match", "match"]);
+    const watcher = await drain(m.watcherOf(m.watcherAccount.address, fromBlock));
+    expect(watcher.checks().map((c) => c.outcome)).to.deep.equal(["match", "match", "match"]);
     // The request's maxTokens (100) for the first; the claimed count where the request is forged or absent.
-    expect(watcher.checks.map((c) => c.job.maxTokens)).to.deep.equal([100, watcher.checks[1]!.job.tokenCount, watcher.checks[2]!.job.tokenCount]); // prettier-ignore
-    expect(watcher.checks[1]!.job.tokenCount).to.be.below(100);
+    expect(watcher.checks().map((c) => c.maxTokens)).to.deep.equal([100, watcher.checks()[1]!.tokenCount, watcher.checks()[2]!.tokenCount]); // prettier-ignore
+    expect(watcher.checks()[1]!.tokenCount).to.be.below(100);
   });
 
   it("at the policy's default 1,000 bps it checks exactly the batch jobs the rule picks (seed = the batch's block hash)", async () => {
     const m = await deploy();
     await m.policy.setSampleRateBps(1_000);
     const { batchId, fromBlock } = await m.settle(Array.from({ length: 24 }, (_, i) => ({ seed: 100 + i })));
-    const chain = m.chainOf(m.watcherAccount.address);
-    const watcher = new Watcher({
-      chain,
-      contracts: m.contracts,
-      backends: new Map([[MODEL.toLowerCase(), { model: "llama3.2:1b", backend: new OllamaBackend({ host: ollama.url }) }]]), // prettier-ignore
-      sources: () => [httpArchiveSource(archiveUrl)],
-      fromBlock,
-      log: () => undefined,
-    });
-    await watcher.tick();
+    const watcher = await drain(m.watcherOf(m.watcherAccount.address, fromBlock));
+    const chain = watcher.options.signer;
     const jobs = await getSettledBatchJobs(chain.public, { contracts: m.contracts, batchId });
     const picked = [];
     for (const j of jobs) if (await m.policy.isSampled(j.blockHash, j.requestDigest)) picked.push(j.index);
-    expect(watcher.checks.filter((c) => c.outcome !== "not-sampled").map((c) => c.job.index)).to.deep.equal(
-      picked,
-    );
-    expect(watcher.checks.filter((c) => c.outcome === "match").length).to.equal(picked.length);
-    expect(watcher.disputes).to.deep.equal([]);
+    expect(
+      watcher
+        .checks()
+        .filter((c) => c.outcome !== "not-sampled")
+        .map((c) => c.index),
+    ).to.deep.equal(picked);
+    expect(watcher.checks().filter((c) => c.outcome === "match").length).to.equal(picked.length);
+    expect(watcher.disputes()).to.deep.equal([]);
   });
 });

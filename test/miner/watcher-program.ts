@@ -1,5 +1,5 @@
 /**
- * The watcher program's start-up mistakes: one readable line on stderr and exit code 1, no stack trace.
+ * The watcher program's (and the coordinator program's) start-up mistakes: one readable line on stderr and exit code 1, no stack trace.
  * (The watcher's work is tested in test/miner/coordinator.ts and test/miner/watcher-batch.ts.)
  */
 import { spawn } from "node:child_process";
@@ -12,9 +12,13 @@ import { expect } from "chai";
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const KEY = `0x${"ab".repeat(32)}`;
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  program = "scripts/watcher.ts",
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/watcher.ts", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", program, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       stdio: ["ignore", "ignore", "pipe"],
@@ -44,17 +48,20 @@ describe("watcher program: start-up mistakes are one line and exit 1", function 
     const market = join(dir, "market.json");
     const a = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
     writeFileSync(market, JSON.stringify({ chainId: 31337, contracts: { AITBCToken: a(1), GPUStaking: a(2), JobEscrow: a(3), ReputationRegistry: a(4) } })); // prettier-ignore
-    const [noKey, rate, archive, missing, runtime] = await Promise.all([
+    const [noKey, rate, archive, missing, runtime, noRegistry] = await Promise.all([
       run([]),
       run(["--private-key", KEY, "--sample-rate", "2"]),
       run(["--private-key", KEY, "--archive", "ftp://x"]),
       run(["--private-key", KEY, "--deployment", noMarket]),
       run(["--private-key", KEY, "--deployment", market, "--ollama-host", "http://127.0.0.1:1"]),
+      run(["--private-key", KEY, "--deployment", market], {}, "scripts/coordinator.ts"),
     ]);
     expectOneLine(noKey, /^\[watcher\] a private key is required: --private-key 0x… or AITBC_PRIVATE_KEY$/);
     expectOneLine(rate, /^error: option '--sample-rate <r>' argument '2' is invalid\. expected a number from 0 to 1\.$/); // prettier-ignore
     expectOneLine(archive, /^error: option '--archive <url>' argument 'ftp:\/\/x' is invalid\./);
     expectOneLine(missing, /^\[watcher\] no AITBCToken address in the deployment/);
     expectOneLine(runtime, /^\[watcher\] .*127\.0\.0\.1:1/);
+    // the coordinator finds providers through the ServiceRegistry: without one it does not start
+    expectOneLine(noRegistry, /^\[coordinator\] no ServiceRegistry address in the deployment/);
   });
 });
