@@ -95,12 +95,20 @@ export class GatewayState {
     store.migrate("gateway-jobs-1", SCHEMA);
   }
 
-  /** Records a new job. @throws if a job with this prompt hash exists. */
+  /**
+   * Records a new attempt at a job; it replaces an earlier attempt at the same prompt only if that
+   * one `failed` (was refused: nothing paid).
+   *
+   * @throws if a live attempt with this prompt hash exists.
+   */
   insert(row: Omit<JobRow, "createdAt" | "updatedAt">): void {
     const full: JobRow = { ...row, createdAt: this.now(), updatedAt: this.now() };
     const keys = (Object.keys(full) as (keyof JobRow)[]).filter((k) => full[k] !== undefined);
     const sql = `INSERT INTO gateway_jobs (${keys.map((k) => COLUMNS[k]).join(", ")}) VALUES (${keys.map(() => "?").join(", ")})`; // prettier-ignore
-    this.store.db.prepare(sql).run(...keys.map((k) => full[k] as string | number));
+    this.store.transaction(() => {
+      this.store.db.prepare("DELETE FROM gateway_jobs WHERE prompt_hash = ? AND state = 'failed'").run(full.promptHash); // prettier-ignore
+      this.store.db.prepare(sql).run(...keys.map((k) => full[k] as string | number));
+    });
   }
 
   /** Changes some fields of a job (and its `updatedAt`). */
