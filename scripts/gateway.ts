@@ -53,7 +53,9 @@ function parseModel(value: string, previous: NamedModel[] = []): NamedModel[] {
 /** The chain's clients for the paying key. */
 async function clientsFromFlags(flags: GatewayFlags) {
   if (!flags.privateKey) throw new Error("a private key is required: --private-key 0x… or AITBC_PRIVATE_KEY");
-  const account = privateKeyToAccount(parsePrivateKey(flags.privateKey, "--private-key (or AITBC_PRIVATE_KEY)"));
+  const account = privateKeyToAccount(
+    parsePrivateKey(flags.privateKey, "--private-key (or AITBC_PRIVATE_KEY)"),
+  );
   const probe = createPublicClient({ transport: http(flags.rpcUrl) });
   const id = await probe.getChainId();
   const chain = defineChain({ id, name: `chain ${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [flags.rpcUrl] } } }); // prettier-ignore
@@ -72,10 +74,16 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
   const { publicClient, walletClient } = await clientsFromFlags(flags);
   const contracts = (await deploymentContracts(flags)) as AitbcContracts;
   const key = walletClient.account.address;
-  if (flags.agentWallet) await assertAgentWallet(publicClient, key, flags.agentWallet, contracts.AgentWalletFactory);
+  if (flags.agentWallet)
+    await assertAgentWallet(publicClient, key, flags.agentWallet, contracts.AgentWalletFactory);
   let batching = flags.batchTopUp > 0n && contracts.BatchEscrow !== undefined;
   let note: string | undefined; // said once the gateway serves (a failed start stays one line)
-  if (batching && flags.agentWallet && !(await allowsBatchSignatures(publicClient, flags.agentWallet, contracts.BatchEscrow!))) { // prettier-ignore
+  if (
+    batching &&
+    flags.agentWallet &&
+    !(await allowsBatchSignatures(publicClient, flags.agentWallet, contracts.BatchEscrow!))
+  ) {
+    // prettier-ignore
     batching = false;
     note = `[gateway] quote path only: the AgentWallet ${flags.agentWallet} does not accept its agent key's signatures towards BatchEscrow ${contracts.BatchEscrow} (its owner enables batch requests with setSignatureVerifier(${contracts.BatchEscrow}, true))`; // prettier-ignore
   }

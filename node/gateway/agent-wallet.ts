@@ -47,6 +47,10 @@ export async function assertAgentWallet(
  * Whether the AgentWallet accepts its agent key's signatures towards `batchEscrow` (its owner's
  * `setSignatureVerifier`): without it, batch requests signed by the agent key would be refused.
  */
-export function allowsBatchSignatures(client: PublicClient, wallet: Address, batchEscrow: Address): Promise<boolean> {
+export function allowsBatchSignatures(
+  client: PublicClient,
+  wallet: Address,
+  batchEscrow: Address,
+): Promise<boolean> {
   return client.readContract({ address: wallet, abi: agentWalletAbi, functionName: "isSignatureVerifier", args: [batchEscrow] }); // prettier-ignore
 }

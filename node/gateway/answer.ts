@@ -32,7 +32,8 @@ export interface Answer {
 
 /** Checks a `done` event against the job; returns the problem, if any. */
 function problemOf(done: Extract<StreamEvent, { type: "done" }>, accepted: Accepted, maxTokens: number) {
-  if (done.jobKey.toLowerCase() !== accepted.jobKey.toLowerCase()) return `the answer is for job ${done.jobKey}`;
+  if (done.jobKey.toLowerCase() !== accepted.jobKey.toLowerCase())
+    return `the answer is for job ${done.jobKey}`;
   if (done.outputHash.toLowerCase() !== outputHash(done.output).toLowerCase())
     return "the output hash does not match the output";
   if (done.tokenCount > maxTokens) return `${done.tokenCount} tokens, more than the ${maxTokens} paid for`;
@@ -45,7 +46,13 @@ function problemOf(done: Extract<StreamEvent, { type: "done" }>, accepted: Accep
  * @param startedAt `performance.now()` when the client's request arrived (for first-token latency).
  * @throws {ProviderAnswerError} on an `error` event or an answer that does not check.
  */
-export async function relayAnswer(ctx: GatewayContext, accepted: Accepted, maxTokens: number, sink: TokenSink, startedAt: number): Promise<Answer> {
+export async function relayAnswer(
+  ctx: GatewayContext,
+  accepted: Accepted,
+  maxTokens: number,
+  sink: TokenSink,
+  startedAt: number,
+): Promise<Answer> {
   let events = accepted.events;
   let streamed = "";
   let firstTokenMs: number | undefined;

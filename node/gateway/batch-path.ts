@@ -59,7 +59,11 @@ async function signRequest(ctx: GatewayContext, intent: JobIntent, provider: Add
  * @throws {RefusedError} when the miner refused before accepting, or could not be reached at all:
  *   nothing will be paid for this request, another provider may be tried.
  */
-export async function placeBatchJob(ctx: GatewayContext, intent: JobIntent, candidate: Candidate): Promise<Accepted> {
+export async function placeBatchJob(
+  ctx: GatewayContext,
+  intent: JobIntent,
+  candidate: Candidate,
+): Promise<Accepted> {
   const price = candidate.offer.pricePerToken;
   const { request, digest, signature } = await signRequest(ctx, intent, candidate.provider, price);
   const maxFee = BigInt(intent.maxTokens) * price;
@@ -84,7 +88,8 @@ export async function placeBatchJob(ctx: GatewayContext, intent: JobIntent, cand
       events = resultEvents(candidate.client, digest, ctx.policy.resultTimeoutMs);
     } else {
       ctx.deposit!.release(digest);
-      const reason = error instanceof ProviderRefusedError ? error.reason : (error as Error).message.split("\n")[0]!;
+      const reason =
+        error instanceof ProviderRefusedError ? error.reason : (error as Error).message.split("\n")[0]!;
       ctx.state.update(row.promptHash, { state: "failed", reason });
       throw new RefusedError(candidate.provider, reason, { cause: error });
     }

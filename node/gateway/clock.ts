@@ -26,7 +26,10 @@ export class ChainClock {
   /** Reads the chain once, then keeps refreshing in the background. */
   async start(): Promise<void> {
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.options.refreshMs ?? 2_000);
+    this.timer = setInterval(
+      () => void this.refresh().catch(() => undefined),
+      this.options.refreshMs ?? 2_000,
+    );
     this.timer.unref();
   }
 

@@ -27,7 +27,11 @@ export interface DeliverOptions {
  *
  * @throws {GatewayError} 502 if the miner keeps refusing; the job stays `opened` for a later try.
  */
-export async function deliverPrompt(ctx: GatewayContext, row: JobRow, options: DeliverOptions = {}): Promise<Accepted> {
+export async function deliverPrompt(
+  ctx: GatewayContext,
+  row: JobRow,
+  options: DeliverOptions = {},
+): Promise<Accepted> {
   const client = ctx.offers.clientFor(row.provider as Hex, row.uri);
   const jobId = BigInt(row.jobId!);
   const jobKey = row.jobKey as Hex;

@@ -62,7 +62,10 @@ export class OfferBook {
   /** Fetches every provider's offers once, then keeps refreshing in the background. */
   async start(): Promise<void> {
     await this.refreshAll();
-    this.timer = setInterval(() => void this.refreshAll(), this.options.refreshMs ?? 1_000);
+    this.timer = setInterval(
+      () => void (this.refreshing ?? this.refreshAll()),
+      this.options.refreshMs ?? 1_000,
+    );
     this.timer.unref();
   }
 
@@ -71,9 +74,10 @@ export class OfferBook {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Re-fetches every provider's offers (one refresh at a time; callers share it). */
+  /** Re-fetches every provider's offers; resolves once a refresh begun after this call has ended. */
   refreshAll(): Promise<void> {
-    this.refreshing ??= Promise.all(this.options.directory.list().map((p) => this.refresh(p.provider, p.uri)))
+    if (this.refreshing) return this.refreshing.then(() => this.refreshAll());
+    this.refreshing = Promise.all(this.options.directory.list().map((p) => this.refresh(p.provider, p.uri)))
       .then(() => this.forgetWithdrawn())
       .finally(() => (this.refreshing = undefined));
     return this.refreshing;

@@ -24,7 +24,13 @@ export interface GenerationDefaults {
 }
 
 /** The job a request asks for. @throws {UnknownModelError} | {HttpError} 400. */
-export function intentOf(body: Record<string, unknown>, chat: boolean, catalog: ModelCatalog, defaults: GenerationDefaults): JobIntent { // prettier-ignore
+export function intentOf(
+  body: Record<string, unknown>,
+  chat: boolean,
+  catalog: ModelCatalog,
+  defaults: GenerationDefaults,
+): JobIntent {
+  // prettier-ignore
   if (typeof body.model !== "string" || body.model === "") throw new HttpError(400, "bad_request", "model is required"); // prettier-ignore
   const model = catalog.resolve(body.model);
   const opts = (body.options ?? {}) as { seed?: unknown; num_predict?: unknown };
@@ -62,13 +68,22 @@ function aitbcField(intent: JobIntent, answer: Answer, row: { jobId?: string; ma
  *
  * @throws {HttpError} | {GatewayError} before anything was written (mapped to a JSON error).
  */
-export async function handleGeneration(ctx: GatewayContext, catalog: ModelCatalog, defaults: GenerationDefaults, req: IncomingMessage, res: ServerResponse, chat: boolean): Promise<void> { // prettier-ignore
+export async function handleGeneration(
+  ctx: GatewayContext,
+  catalog: ModelCatalog,
+  defaults: GenerationDefaults,
+  req: IncomingMessage,
+  res: ServerResponse,
+  chat: boolean,
+): Promise<void> {
+  // prettier-ignore
   const started = performance.now();
   const body = (await readJson(req)) as Record<string, unknown>;
   const intent = intentOf(body, chat, catalog, defaults);
   const stream = body.stream !== false;
   const base = () => ({ model: String(body.model), created_at: new Date().toISOString() });
-  const piece = (text: string) => (chat ? { message: { role: "assistant", content: text } } : { response: text });
+  const piece = (text: string) =>
+    chat ? { message: { role: "assistant", content: text } } : { response: text };
   const placed = await placeJob(ctx, intent);
   ctx.metrics.inFlight.inc();
   const write = (value: unknown) => {

@@ -43,7 +43,11 @@ export interface ExpectedQuote {
  *
  * @throws {QuoteRejectedError} with the reason.
  */
-export async function acceptQuote(ctx: GatewayContext, signed: { quote: Quote; signature: Hex }, expected: ExpectedQuote): Promise<Quote> {
+export async function acceptQuote(
+  ctx: GatewayContext,
+  signed: { quote: Quote; signature: Hex },
+  expected: ExpectedQuote,
+): Promise<Quote> {
   const { quote } = signed;
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   const problem =
@@ -56,7 +60,9 @@ export async function acceptQuote(ctx: GatewayContext, signed: { quote: Quote; s
     (quote.pricePerToken > expected.maxPricePerToken && `its price ${quote.pricePerToken} wei/token is above ${expected.maxPricePerToken}`) ||
     (quote.expiry < expected.minExpiry && `it expires at ${quote.expiry}, before ${expected.minExpiry}`); // prettier-ignore
   if (problem) throw new QuoteRejectedError(problem);
-  if (!(await verifyQuote(ctx.publicClient, { contracts: ctx.contracts, quote, signature: signed.signature })))
+  if (
+    !(await verifyQuote(ctx.publicClient, { contracts: ctx.contracts, quote, signature: signed.signature }))
+  )
     throw new QuoteRejectedError(`the signature is not ${quote.provider}'s (verifyQuote)`);
   return quote;
 }
@@ -64,7 +70,11 @@ export async function acceptQuote(ctx: GatewayContext, signed: { quote: Quote; s
 /** Opens the quoted job (one transaction) and returns its id. */
 async function openQuoted(ctx: GatewayContext, quote: Quote, signature: Hex): Promise<bigint> {
   if (!ctx.agentWallet) {
-    const { jobId } = await openJobWithQuote(ctx.walletClient, { contracts: ctx.contracts, quote, signature });
+    const { jobId } = await openJobWithQuote(ctx.walletClient, {
+      contracts: ctx.contracts,
+      quote,
+      signature,
+    });
     return jobId;
   }
   const deadline = ctx.clock.nowS() + quote.minDuration + QUOTE_DEADLINE_MARGIN_S;
@@ -94,7 +104,11 @@ async function openQuoted(ctx: GatewayContext, quote: Quote, signature: Hex): Pr
  * @throws {RefusedError} when the provider refused to quote, the quote was not acceptable, or the
  *   opening reverted: nothing was paid, another provider may be tried.
  */
-export async function openQuotedJob(ctx: GatewayContext, intent: JobIntent, candidate: Candidate): Promise<string> {
+export async function openQuotedJob(
+  ctx: GatewayContext,
+  intent: JobIntent,
+  candidate: Candidate,
+): Promise<string> {
   const price = candidate.offer.pricePerToken;
   const duration = ctx.policy.durationS;
   let quote: Quote, signature: Hex;
@@ -103,7 +117,8 @@ export async function openQuotedJob(ctx: GatewayContext, intent: JobIntent, cand
     quote = await acceptQuote(ctx, signed, { provider: candidate.provider, consumer: ctx.consumer, modelDigest: intent.modelDigest, promptHash: intent.promptHash, maxTokens: intent.maxTokens, maxPricePerToken: ctx.policy.maxPricePerToken, maxDuration: duration, minExpiry: ctx.clock.nowS() + 5n }); // prettier-ignore
     signature = signed.signature;
   } catch (error) {
-    const reason = error instanceof ProviderRefusedError ? error.reason : (error as Error).message.split("\n")[0]!;
+    const reason =
+      error instanceof ProviderRefusedError ? error.reason : (error as Error).message.split("\n")[0]!;
     throw new RefusedError(candidate.provider, `no quote: ${reason}`, { cause: error });
   }
   const promptHash = intent.promptHash.toLowerCase();

@@ -60,7 +60,11 @@ export interface OrderOptions {
  *
  * @returns The candidates to try, in order; one per provider (its cheapest offer).
  */
-export function orderCandidates(candidates: Candidate[], load: LoadTracker, options: OrderOptions): Candidate[] {
+export function orderCandidates(
+  candidates: Candidate[],
+  load: LoadTracker,
+  options: OrderOptions,
+): Candidate[] {
   const best = new Map<string, Candidate>();
   for (const c of candidates) {
     if (c.offer.maxTokens < BigInt(options.maxTokens)) continue;

@@ -36,7 +36,9 @@ async function resend(ctx: GatewayContext, row: JobRow, client: ProviderClient) 
   const request = batchRequestFromJson(stored);
   const payload = JSON.parse(row.payload) as JobPayload;
   try {
-    return await firstEvent(client.sendBatchRequest({ request, signature: stored.signature as Hex, payload }));
+    return await firstEvent(
+      client.sendBatchRequest({ request, signature: stored.signature as Hex, payload }),
+    );
   } catch (error) {
     if (deliveredNothing(error)) return undefined;
     return resultEvents(client, row.jobKey as Hex, ctx.policy.resultTimeoutMs);
@@ -76,10 +78,14 @@ export async function resumeJob(ctx: GatewayContext, row: JobRow): Promise<void>
     const accepted = await reopen(ctx, row);
     if (!accepted) return;
     const answer = await relayAnswer(ctx, accepted, Number.MAX_SAFE_INTEGER, quiet, performance.now());
-    ctx.log(`resumed job ${answer.jobKey.slice(0, 10)}: answered by ${answer.provider} (${answer.tokenCount} tokens)`);
+    ctx.log(
+      `resumed job ${answer.jobKey.slice(0, 10)}: answered by ${answer.provider} (${answer.tokenCount} tokens)`,
+    );
     ctx.metrics.jobs.inc({ outcome: "resumed" });
   } catch (error) {
-    ctx.log(`resuming ${row.promptHash.slice(0, 10)} (${row.state}): ${(error as Error).message.split("\n")[0]}`);
+    ctx.log(
+      `resuming ${row.promptHash.slice(0, 10)} (${row.state}): ${(error as Error).message.split("\n")[0]}`,
+    );
     ctx.metrics.errors.inc({ kind: "resume" });
   } finally {
     endLoad();

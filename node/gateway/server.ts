@@ -80,7 +80,12 @@ export interface Gateway {
 }
 
 /** Builds the shared context (chain, store, offers, deposit). */
-async function buildContext(options: GatewayOptions, store: Store, metrics: NodeMetrics, log: (l: string) => void) {
+async function buildContext(
+  options: GatewayOptions,
+  store: Store,
+  metrics: NodeMetrics,
+  log: (l: string) => void,
+) {
   const { publicClient, walletClient, contracts } = options;
   const consumer = options.agentWallet ?? walletClient.account!.address;
   const clock = new ChainClock(publicClient, { refreshMs: options.pollingIntervalMs ?? 1_000 });
@@ -119,12 +124,19 @@ function health(ctx: GatewayContext, directory: ProviderDirectory, startedAt: nu
 }
 
 /** Routes one request. */
-function router(ctx: GatewayContext, directory: ProviderDirectory, catalog: ModelCatalog, defaults: { maxTokens: number }) {
+function router(
+  ctx: GatewayContext,
+  directory: ProviderDirectory,
+  catalog: ModelCatalog,
+  defaults: { maxTokens: number },
+) {
   const startedAt = Date.now();
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = requestUrl(req).pathname;
-    if (req.method === "GET" && path === "/health") return sendJson(res, 200, health(ctx, directory, startedAt));
-    if (req.method === "GET" && path === "/api/version") return sendJson(res, 200, { version: "0.6.8-aitbc" });
+    if (req.method === "GET" && path === "/health")
+      return sendJson(res, 200, health(ctx, directory, startedAt));
+    if (req.method === "GET" && path === "/api/version")
+      return sendJson(res, 200, { version: "0.6.8-aitbc" });
     if (req.method === "GET" && path === "/api/tags") return sendJson(res, 200, tags(catalog));
     if (req.method === "POST" && path === "/api/show") return sendJson(res, 200, await show(catalog, req));
     if (req.method === "POST" && (path === "/api/generate" || path === "/api/chat"))
@@ -154,7 +166,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { ctx, directory } = await buildContext(options, store, metrics, log);
   const followers: Follower[] = followSettlements(ctx, await ctx.publicClient.getBlockNumber(), options.pollingIntervalMs); // prettier-ignore
   const catalog = new ModelCatalog(ctx.offers, options.models);
-  const server: Server = createServer(router(ctx, directory, catalog, { maxTokens: options.defaultMaxTokens ?? 256 }));
+  const server: Server = createServer(
+    router(ctx, directory, catalog, { maxTokens: options.defaultMaxTokens ?? 256 }),
+  );
   const stop = async () => {
     ctx.offers.stop();
     ctx.clock.stop();

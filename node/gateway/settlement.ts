@@ -43,7 +43,11 @@ function onJobLogs(ctx: GatewayContext, logs: FollowedLog[]): void {
  *
  * @returns The followers (stop them on shutdown).
  */
-export function followSettlements(ctx: GatewayContext, fromBlock: bigint, pollingIntervalMs?: number): Follower[] {
+export function followSettlements(
+  ctx: GatewayContext,
+  fromBlock: bigint,
+  pollingIntervalMs?: number,
+): Follower[] {
   const common = { client: ctx.publicClient, store: ctx.state.store, fromBlock, pollingIntervalMs, onError: (e: unknown) => ctx.log(`settlement follower: ${(e as Error).message.split("\n")[0]}`) }; // prettier-ignore
   const followers: Follower[] = [];
   if (ctx.contracts.BatchEscrow)

@@ -14,14 +14,7 @@ import type { Store } from "../shared/store.js";
 
 /** A job's state (see the module's description). */
 export type JobState =
-  | "signed"
-  | "accepted"
-  | "opening"
-  | "opened"
-  | "delivered"
-  | "answered"
-  | "settled"
-  | "failed";
+  "signed" | "accepted" | "opening" | "opened" | "delivered" | "answered" | "settled" | "failed";
 
 /** One job as stored. Amounts are decimal strings of wei; times ms since the epoch. */
 export interface JobRow {
@@ -116,7 +109,9 @@ export class GatewayState {
     const full = { ...patch, updatedAt: this.now() };
     const keys = (Object.keys(full) as (keyof JobRow)[]).filter((k) => full[k as keyof typeof full] !== undefined); // prettier-ignore
     const sql = `UPDATE gateway_jobs SET ${keys.map((k) => `${COLUMNS[k]} = ?`).join(", ")} WHERE prompt_hash = ?`;
-    this.store.db.prepare(sql).run(...keys.map((k) => full[k as keyof typeof full] as string | number), promptHash);
+    this.store.db
+      .prepare(sql)
+      .run(...keys.map((k) => full[k as keyof typeof full] as string | number), promptHash);
   }
 
   /** One job, or undefined. */
@@ -127,14 +122,18 @@ export class GatewayState {
 
   /** The job with this job key (request digest or `bytes32(jobId)`), or undefined. */
   byJobKey(jobKey: string): JobRow | undefined {
-    const row = this.store.db.prepare("SELECT * FROM gateway_jobs WHERE job_key = ?").get(jobKey.toLowerCase());
+    const row = this.store.db
+      .prepare("SELECT * FROM gateway_jobs WHERE job_key = ?")
+      .get(jobKey.toLowerCase());
     return row === undefined ? undefined : fromRow(row as Record<string, unknown>);
   }
 
   /** Jobs in the given states, oldest first. */
   inStates(states: readonly JobState[]): JobRow[] {
     const rows = this.store.db
-      .prepare(`SELECT * FROM gateway_jobs WHERE state IN (${states.map(() => "?").join(", ")}) ORDER BY created_at`)
+      .prepare(
+        `SELECT * FROM gateway_jobs WHERE state IN (${states.map(() => "?").join(", ")}) ORDER BY created_at`,
+      )
       .all(...states);
     return rows.map((r) => fromRow(r as Record<string, unknown>));
   }
