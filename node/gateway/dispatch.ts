@@ -36,7 +36,8 @@ export async function placeJob(ctx: GatewayContext, intent: JobIntent): Promise<
     } catch (error) {
       endLoad();
       if (!(error instanceof RefusedError)) throw error;
-      reasons.push(`${error.shortMessage}`);
+      reasons.push(error.shortMessage);
+      ctx.log(`job ${intent.promptHash.slice(0, 10)}: ${error.shortMessage}`);
       ctx.metrics.errors.inc({ kind: "refused" });
       return undefined;
     }

@@ -31,7 +31,10 @@ import { hardhat } from "viem/chains";
 
 import {
   getBatchDeposit,
+  getJob,
   hashBatchJobRequest,
+  jobKeyOfJobId,
+  signQuote,
   setServiceURI,
   signOffer,
   type AitbcContracts,
@@ -59,6 +62,10 @@ interface FakeMode {
   signer?: WalletClient;
   /** After the first token, wait for this before the rest. */
   gate?: Promise<void>;
+  /** Quote this price (wei per token) instead of the offer's. */
+  quotePrice?: bigint;
+  /** Refuse quote requests with 409. */
+  refuseQuotes?: boolean;
 }
 
 interface FakeMiner {
@@ -69,6 +76,9 @@ interface FakeMiner {
   accepted: Map<string, { output?: string; done: Promise<void> }>;
   /** Batch requests received (including repeats and refusals). */
   received: string[];
+  /** Quotes signed, and prompts delivered (job ids) for quoted jobs. */
+  quotes: number;
+  prompts: bigint[];
   close(): Promise<void>;
 }
 
@@ -85,7 +95,14 @@ async function startFakeMiner(
   contracts: AitbcContracts,
 ): Promise<FakeMiner> {
   const provider = wallet.account!.address;
-  const fake: Omit<FakeMiner, "url" | "close"> = { provider, mode: {}, accepted: new Map(), received: [] };
+  const fake: Omit<FakeMiner, "url" | "close"> = {
+    provider,
+    mode: {},
+    accepted: new Map(),
+    received: [],
+    quotes: 0,
+    prompts: [],
+  };
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
@@ -104,6 +121,27 @@ async function startFakeMiner(
     if (fake.mode.refuse) return json(res, 409, { error: "refused", reason: "no capacity (test)" });
     const payload = canonicalPayload(body.payload);
     if (keccak256(stringToHex(payload)) !== request.promptHash) return json(res, 400, { error: "bad_request", reason: "promptHash" }); // prettier-ignore
+    await streamAnswer(digest, payload, res);
+  };
+  const quote = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = (await readBody(req)) as Record<string, string>;
+    if (fake.mode.refuseQuotes) return json(res, 409, { error: "refused", reason: "no quotes (test)" });
+    const now = (await publicClient.getBlock()).timestamp;
+    const q = { provider, consumer: body.consumer as Address, modelDigest: body.modelDigest as Hex, promptHash: body.promptHash as Hex, pricePerToken: fake.mode.quotePrice ?? BigInt(body.pricePerToken!), maxTokens: BigInt(body.maxTokens!), minDuration: 3_600n, expiry: now + 600n, nonce: BigInt(Date.now()) * 1000n + BigInt(fake.quotes) }; // prettier-ignore
+    fake.quotes++;
+    json(res, 200, { quote: q, signature: await signQuote(wallet, { contracts, quote: q }) });
+  };
+  const prompt = async (jobId: bigint, req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const payload = Buffer.concat(chunks).toString("utf8");
+    const job = await getJob(publicClient, { contracts, jobId });
+    if (job.provider.toLowerCase() !== provider.toLowerCase()) return json(res, 403, { error: "forbidden", reason: "not assigned to me" }); // prettier-ignore
+    if (keccak256(stringToHex(payload)) !== job.promptHash) return json(res, 400, { error: "bad_request", reason: "promptHash" }); // prettier-ignore
+    fake.prompts.push(jobId);
+    await streamAnswer(jobKeyOfJobId(jobId).toLowerCase(), payload, res);
+  };
+  const streamAnswer = async (digest: string, payload: string, res: ServerResponse) => {
     const tokens = answerOf(payload);
     let finish!: () => void;
     const job = fake.accepted.get(digest) ?? { done: new Promise<void>((r) => (finish = r)) };
@@ -136,9 +174,13 @@ async function startFakeMiner(
         ? offers(res)
         : req.method === "POST" && url.pathname === "/v1/batch-requests"
           ? batch(req, res)
-          : m
-            ? result(m[1]!, Number(url.searchParams.get("wait") ?? 0), res)
-            : Promise.resolve(json(res, 404, { error: "not_found", reason: url.pathname }));
+          : req.method === "POST" && url.pathname === "/v1/quotes"
+            ? quote(req, res)
+            : req.method === "POST" && /^\/v1\/jobs\/\d+\/prompt$/.test(url.pathname)
+              ? prompt(BigInt(url.pathname.split("/")[3]!), req, res)
+              : m
+                ? result(m[1]!, Number(url.searchParams.get("wait") ?? 0), res)
+                : Promise.resolve(json(res, 404, { error: "not_found", reason: url.pathname }));
     handled.catch((e: unknown) => json(res, 500, { error: "internal", reason: String(e) }));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -165,14 +207,14 @@ describe("gateway: providers from the chain, direct to miners, tokens streamed",
   let walletFor: (address: string) => WalletClient;
   const lines: string[] = [];
 
-  const open = (statePath = ":memory:", archivePath = ":memory:") =>
+  const open = (statePath = ":memory:", archivePath = ":memory:", quotePath = false) =>
     startGateway({
       publicClient,
       walletClient: consumerWallet,
       contracts,
       pricePerToken: PRICE,
       batch: { topUp: 1_000n * AITBC },
-      quote: false,
+      quote: quotePath,
       models: [{ name: MODEL_NAME, digest: MODEL }],
       statePath,
       archivePath,
@@ -302,6 +344,32 @@ describe("gateway: providers from the chain, direct to miners, tokens streamed",
     expect(aitbc.provider).to.equal(miners[1]!.provider);
     delete miners[0]!.mode.signer;
     await gateway.context.offers.refreshAll();
+  });
+
+  it("falls back to a quote when every miner refuses the batch request: one job opened, assigned, prompt delivered", async function () {
+    const quoting = await open(":memory:", ":memory:", true);
+    try {
+      for (const m of miners) m.mode.refuse = true;
+      miners[0]!.mode.quotePrice = PRICE + 1n; // above the gateway's price: rejected before any transaction
+      const { text, aitbc } = await generate(quoting.url, "no batch today");
+      const jobId = BigInt((aitbc as unknown as { job_id: string }).job_id);
+      expect(aitbc.path).to.equal("quote");
+      expect(aitbc.provider).to.equal(miners[1]!.provider);
+      expect(aitbc.job_key).to.equal(jobKeyOfJobId(jobId).toLowerCase());
+      const job = await getJob(publicClient, { contracts, jobId });
+      expect(job.provider).to.equal(miners[1]!.provider);
+      expect(job.consumer).to.equal(market.consumer.address);
+      expect(text).to.equal(answerOf(quoting.context.state.byJobKey(aitbc.job_key)!.payload).join(""));
+      expect(miners[1]!.prompts).to.deep.equal([jobId]);
+      expect(miners[0]!.prompts).to.deep.equal([]);
+      expect(lines.some((l) => l.includes("above"))).to.equal(true);
+    } finally {
+      for (const m of miners) {
+        delete m.mode.refuse;
+        delete m.mode.quotePrice;
+      }
+      await quoting.close();
+    }
   });
 
   it("a restarted gateway resumes an accepted job from its SQLite state, without sending it again", async function () {
