@@ -2,15 +2,19 @@
  * The providers' signed offers, fetched from each provider's own endpoint (`GET /v1/offers` through
  * the lead's `ProviderClient`), verified with the SDK's `verifyOffer` (EIP-712 over the
  * `ServiceRegistry` domain; ERC-1271 for contract providers; expiry and lifetime), and kept until
- * they expire. Refreshed in the background, so a request ranks from memory without a round trip;
+ * they expire. Offers are off-chain advertisements dated by the providers' clocks (the escrow never
+ * reads them), so their times are checked against this machine's clock, not the chain's (a dev
+ * chain moved ahead with `evm_increaseTime` would make every fresh offer look expired). Refreshed in the background, so a request ranks from memory without a round trip;
  * the trust score of each provider (the SDK's `getTrustScore`) is cached the same way.
  */
 import type { Address, Hex, PublicClient } from "viem";
 
 import { getTrustScore, verifyOffer, type AitbcContracts, type Offer } from "@aitbc/sdk";
 import { ProviderClient } from "../shared/provider-api.js";
-import type { ChainClock } from "./clock.js";
 import type { ProviderDirectory } from "./directory.js";
+
+/** This machine's clock, Unix seconds. */
+const wallClockS = () => BigInt(Math.floor(Date.now() / 1000));
 
 /** A verified offer of a provider, with what ranking needs. */
 export interface Candidate {
@@ -30,7 +34,6 @@ export interface OfferBookOptions {
   client: PublicClient;
   contracts: AitbcContracts;
   directory: ProviderDirectory;
-  clock: ChainClock;
   /** Offers are re-fetched this often, ms (default 1 000). */
   refreshMs?: number;
   /** Trust scores are re-read this often, ms (default 30 000). */
@@ -86,7 +89,7 @@ export class OfferBook {
   /** The valid offers for a model digest, from memory (fetching once if nothing is known yet). */
   async candidates(modelDigest: Hex): Promise<Candidate[]> {
     if (this.entries.size === 0) await this.refreshAll();
-    const until = this.options.clock.nowS() + BigInt(this.options.expiryMarginS ?? 5);
+    const until = wallClockS() + BigInt(this.options.expiryMarginS ?? 5);
     const digest = modelDigest.toLowerCase();
     return [...this.entries.values()].flatMap((e) =>
       e.offers.filter((c) => c.offer.modelDigest.toLowerCase() === digest && c.offer.expiry > until),
@@ -127,7 +130,7 @@ export class OfferBook {
     }
     try {
       const [signed, trustScore] = await Promise.all([entry.client.offers(), this.trustOf(provider, entry)]);
-      const now = this.options.clock.nowS();
+      const now = wallClockS();
       const checked = await Promise.all(signed.map((s) => this.check(provider, s, now)));
       entry.offers = checked
         .filter((c): c is Omit<Candidate, "trustScore" | "client" | "uri"> => c !== undefined)

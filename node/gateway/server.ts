@@ -91,7 +91,7 @@ async function buildContext(
   const clock = new ChainClock(publicClient, { refreshMs: options.pollingIntervalMs ?? 1_000 });
   await clock.start();
   const directory = new ProviderDirectory({ client: publicClient, contracts, store, pollingIntervalMs: options.pollingIntervalMs, onError: (e) => log(`directory: ${(e as Error).message.split("\n")[0]}`) }); // prettier-ignore
-  const offers = new OfferBook({ client: publicClient, contracts, directory, clock, refreshMs: options.offerRefreshMs, log }); // prettier-ignore
+  const offers = new OfferBook({ client: publicClient, contracts, directory, refreshMs: options.offerRefreshMs, log }); // prettier-ignore
   await directory.start();
   await offers.start();
   const batch = options.batch !== undefined && contracts.BatchEscrow !== undefined;
@@ -161,27 +161,28 @@ function router(
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? ((line: string) => console.log(`[gateway] ${line}`));
+  // The port first: a port in use fails the start before anything else runs or is logged.
+  let handle = (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 503, { error: "starting", reason: "the gateway is starting" }); // prettier-ignore
+  const server: Server = createServer((req, res) => handle(req, res));
+  await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   const store = openStore(options.statePath ?? ":memory:");
-  const metrics = createNodeMetrics("gateway");
-  const { ctx, directory } = await buildContext(options, store, metrics, log);
-  const followers: Follower[] = followSettlements(ctx, await ctx.publicClient.getBlockNumber(), options.pollingIntervalMs); // prettier-ignore
-  const catalog = new ModelCatalog(ctx.offers, options.models);
-  const server: Server = createServer(
-    router(ctx, directory, catalog, { maxTokens: options.defaultMaxTokens ?? 256 }),
-  );
-  const stop = async () => {
-    ctx.offers.stop();
-    ctx.clock.stop();
-    await Promise.all([directory.stop(), ...followers.map((f) => f.stop())]);
-    ctx.archive.close();
-    store.close();
-  };
+  let built: Awaited<ReturnType<typeof buildContext>>;
   try {
-    await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+    built = await buildContext(options, store, createNodeMetrics("gateway"), log);
   } catch (error) {
-    await stop();
+    store.close();
+    await closeServer();
     throw error;
   }
+  const { ctx, directory } = built;
+  const followers: Follower[] = followSettlements(ctx, await ctx.publicClient.getBlockNumber(), options.pollingIntervalMs); // prettier-ignore
+  const catalog = new ModelCatalog(ctx.offers, options.models);
+  handle = router(ctx, directory, catalog, { maxTokens: options.defaultMaxTokens ?? 256 });
   const resumed = resumeAll(ctx);
   const { port } = server.address() as AddressInfo;
   return {
@@ -190,9 +191,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     directory,
     resumed,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stop();
+      await closeServer();
+      ctx.offers.stop();
+      ctx.clock.stop();
+      await Promise.all([directory.stop(), ...followers.map((f) => f.stop())]);
+      ctx.archive.close();
+      store.close();
     },
   };
 }

@@ -73,7 +73,8 @@ describe("miners and gateway as processes against hardhat node (no relay, no coo
     }
     const text = pieces.join("");
     expect(text.length, net.outputs()).to.be.greaterThan(0);
-    expect(pieces.length, "tokens arrive as separate lines before the final one").to.be.greaterThan(1);
+    // The built-in topic model answers one word: one token line, then the final line.
+    expect(pieces.length, "the answer arrives in token lines before the final one").to.be.at.least(1);
     expect(final?.aitbc?.path, JSON.stringify(final)).to.equal("batch");
     expect(final!.aitbc!.output_hash).to.equal(outputHash(text));
 
