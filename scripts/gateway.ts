@@ -1,26 +1,22 @@
 /**
- * The gateway program: an Ollama-compatible HTTP server backed by the AITBC network.
+ * The gateway program: an Ollama-compatible HTTP server backed by the AITBC network. It finds the
+ * providers on-chain (their `ServiceRegistry` URIs) and talks to them directly.
  *
  *   node --import tsx scripts/gateway.ts --rpc-url http://127.0.0.1:8545 --private-key 0x<agent key> \
- *     --agent-wallet 0x<wallet> --coordinator http://127.0.0.1:8547 --port 11435
+ *     --agent-wallet 0x<wallet> --port 11435
  *   OLLAMA_HOST=http://127.0.0.1:11435 ollama run aitbc-topic:builtin "will it rain tomorrow"
  */
-import { Command, Option } from "commander";
-import type { Address } from "viem";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { createPublicClient, createWalletClient, defineChain, http, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 
-import {
-  chainFromFlags,
-  deploymentContracts,
-  isMain,
-  onShutdown,
-  startupErrorMessage,
-  withChainOptions,
-} from "./lib/cli.js";
-import { agentWalletAbi } from "@aitbc/sdk";
-import { assertAgentWallet } from "../node/gateway/agent-wallet.js";
+import type { AitbcContracts } from "@aitbc/sdk";
+import { deploymentContracts, isMain, onShutdown, startupErrorMessage, withChainOptions } from "./lib/cli.js";
+import { allowsBatchSignatures, assertAgentWallet } from "../node/gateway/agent-wallet.js";
+import type { NamedModel } from "../node/gateway/models.js";
 import { startGateway, type Gateway } from "../node/gateway/server.js";
 import { parseArchivePath } from "../node/miner/archive-flags.js";
-import { aitbcAmount, integerIn, parseAddress, parseHttpUrl, parsePort } from "./lib/options.js";
+import { aitbcAmount, integerIn, parseAddress, parsePort, parsePrivateKey } from "./lib/options.js";
 
 /** The gateway's flags as parsed (and checked) by {@link gatewayCommand}. */
 export interface GatewayFlags {
@@ -28,20 +24,46 @@ export interface GatewayFlags {
   privateKey?: string;
   deployment?: string;
   agentWallet?: Address;
-  coordinator: string;
   host: string;
   port: number;
-  /** Price per token of an open job and the most a quote may ask, wei of AITBC. */
+  /** The most paid per token, wei of AITBC. */
   price: bigint;
   maxTokens: number;
   /** Milliseconds. */
   timeoutMs: number;
   /** Milliseconds. */
-  matchTimeoutMs: number;
-  /** wei of AITBC added to the BatchEscrow deposit at a time; 0 = no batch requests (per-job only). */
+  pollMs: number;
+  /** wei of AITBC added to the BatchEscrow deposit at a time; 0 = no batch requests (quote path only). */
   batchTopUp: bigint;
   /** The consumer's job archive, a SQLite file (served on the gateway's port under /v1/jobs/). */
   archiveDb: string;
+  /** The gateway's jobs in flight, a SQLite file (resumed after a restart). */
+  stateDb: string;
+  /** `name=0x<digest>` of models beyond the built-in one. */
+  model: NamedModel[];
+}
+
+/** `name=0x<64 hex>` → a named model (repeatable flag). */
+function parseModel(value: string, previous: NamedModel[] = []): NamedModel[] {
+  const m = /^(.+)=(0x[0-9a-fA-F]{64})$/.exec(value);
+  if (!m) throw new InvalidArgumentError("expected name=0x<64 hex digits>.");
+  return [...previous, { name: m[1]!, digest: m[2] as Hex }];
+}
+
+/** The chain's clients for the paying key. */
+async function clientsFromFlags(flags: GatewayFlags) {
+  if (!flags.privateKey) throw new Error("a private key is required: --private-key 0x… or AITBC_PRIVATE_KEY");
+  const account = privateKeyToAccount(
+    parsePrivateKey(flags.privateKey, "--private-key (or AITBC_PRIVATE_KEY)"),
+  );
+  const probe = createPublicClient({ transport: http(flags.rpcUrl) });
+  const id = await probe.getChainId();
+  const chain = defineChain({ id, name: `chain ${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [flags.rpcUrl] } } }); // prettier-ignore
+  const transport = http(flags.rpcUrl);
+  return {
+    publicClient: createPublicClient({ chain, transport, pollingInterval: flags.pollMs }),
+    walletClient: createWalletClient({ account, chain, transport }),
+  };
 }
 
 /**
@@ -49,84 +71,61 @@ export interface GatewayFlags {
  * AgentWallet the key may pay from, so nothing is served that would fail to pay.
  */
 export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gateway> {
-  const chain = await chainFromFlags(flags);
-  if (flags.agentWallet) {
-    const factory = (await deploymentContracts(flags)).AgentWalletFactory as Address | undefined;
-    await assertAgentWallet(chain, flags.agentWallet, factory);
-  }
-  const batchEscrow = (await deploymentContracts(flags)).BatchEscrow as Address | undefined;
-  let batching = flags.batchTopUp > 0n && batchEscrow !== undefined;
+  const { publicClient, walletClient } = await clientsFromFlags(flags);
+  const contracts = (await deploymentContracts(flags)) as AitbcContracts;
+  const key = walletClient.account.address;
+  if (flags.agentWallet)
+    await assertAgentWallet(publicClient, key, flags.agentWallet, contracts.AgentWalletFactory);
+  let batching = flags.batchTopUp > 0n && contracts.BatchEscrow !== undefined;
   let note: string | undefined; // said once the gateway serves (a failed start stays one line)
-  if (batching && flags.agentWallet) {
-    const allowed = await chain.public.readContract({ address: flags.agentWallet, abi: agentWalletAbi, functionName: "isSignatureVerifier", args: [batchEscrow!] }); // prettier-ignore
-    if (!allowed) {
-      batching = false;
-      note = `[gateway] per-job jobs only: the AgentWallet ${flags.agentWallet} does not accept its agent key's signatures towards BatchEscrow ${batchEscrow} (its owner enables batch requests with setSignatureVerifier(${batchEscrow}, true))`; // prettier-ignore
-    }
+  if (
+    batching &&
+    flags.agentWallet &&
+    !(await allowsBatchSignatures(publicClient, flags.agentWallet, contracts.BatchEscrow!))
+  ) {
+    // prettier-ignore
+    batching = false;
+    note = `[gateway] quote path only: the AgentWallet ${flags.agentWallet} does not accept its agent key's signatures towards BatchEscrow ${contracts.BatchEscrow} (its owner enables batch requests with setSignatureVerifier(${contracts.BatchEscrow}, true))`; // prettier-ignore
   }
-  if (batching) chain.config.addresses.batchEscrow = batchEscrow;
   const gateway = await startGateway({
-    chain,
-    relayUrl: flags.coordinator,
-    agentWallet: flags.agentWallet,
+    publicClient, walletClient, contracts,
+    ...(flags.agentWallet ? { agentWallet: flags.agentWallet } : {}),
     pricePerToken: flags.price,
     defaultMaxTokens: flags.maxTokens,
     resultTimeoutMs: flags.timeoutMs,
-    matchTimeoutMs: flags.matchTimeoutMs,
+    pollingIntervalMs: flags.pollMs,
     host: flags.host,
     port: flags.port,
     archivePath: flags.archiveDb,
+    statePath: flags.stateDb,
+    models: flags.model,
     ...(batching ? { batch: { topUp: flags.batchTopUp } } : {}),
-  });
+  }); // prettier-ignore
   if (note) console.log(note);
-  console.log(`[gateway] job archive ${flags.archiveDb}, served at ${gateway.url}/v1/jobs/<jobKey>/payload|output|request`); // prettier-ignore
-  console.log(`[gateway] Ollama API at ${gateway.url}; paying from ${flags.agentWallet ?? chain.address}${batching ? `; jobs as batch requests (deposit top-up ${flags.batchTopUp} wei)` : ""}`); // prettier-ignore
+  const providers = gateway.directory.list().length;
+  console.log(`[gateway] state ${flags.stateDb}; job archive ${flags.archiveDb}, served at ${gateway.url}/v1/jobs/<jobKey>/payload|output|request`); // prettier-ignore
+  console.log(`[gateway] Ollama API at ${gateway.url}; ${providers} provider(s) on-chain; paying from ${flags.agentWallet ?? key}${batching ? `; jobs as batch requests (deposit top-up ${flags.batchTopUp} wei)` : ""}`); // prettier-ignore
   return gateway;
 }
 
 /** The gateway's command line: every flag is checked when parsed. */
 export function gatewayCommand(): Command {
+  const option = (flags: string, what: string, env: string) => new Option(flags, what).env(env);
   return withChainOptions(
-    new Command()
-      .name("gateway")
-      .description(
-        "Ollama-compatible HTTP gateway: each request becomes a paid, proved job on the AITBC network",
-      ),
+    new Command().name("gateway").description("Ollama-compatible HTTP gateway: each request becomes a paid, proved job on the AITBC network, placed directly with a provider found on-chain"), // prettier-ignore
     "the agent key of the paying wallet, or a funded account",
   )
-    .addOption(
-      new Option("--agent-wallet <address>", "AgentWallet that pays")
-        .env("AITBC_AGENT_WALLET")
-        .argParser(parseAddress),
-    ) // prettier-ignore
-    .addOption(
-      new Option("--coordinator <url>", "coordinator relay URL").env("AITBC_COORDINATOR_URL").argParser(parseHttpUrl).default("http://127.0.0.1:8547"), // prettier-ignore
-    )
-    .addOption(new Option("--host <host>", "listen address").env("AITBC_GATEWAY_HOST").default("127.0.0.1"))
-    .addOption(
-      new Option("--port <port>", "listen port")
-        .env("AITBC_GATEWAY_PORT")
-        .argParser(parsePort)
-        .default(11_435),
-    ) // prettier-ignore
-    .addOption(
-      new Option("--price <aitbc>", "price per token of an open job and the most a quote may ask, AITBC").env("AITBC_PRICE").argParser(aitbcAmount(true)).default(10n ** 15n, "0.001"), // prettier-ignore
-    )
+    .addOption(option("--agent-wallet <address>", "AgentWallet that pays", "AITBC_AGENT_WALLET").argParser(parseAddress)) // prettier-ignore
+    .addOption(option("--host <host>", "listen address", "AITBC_GATEWAY_HOST").default("127.0.0.1"))
+    .addOption(option("--port <port>", "listen port", "AITBC_GATEWAY_PORT").argParser(parsePort).default(11_435))
+    .addOption(option("--price <aitbc>", "the most paid per token, AITBC", "AITBC_PRICE").argParser(aitbcAmount(true)).default(10n ** 15n, "0.001")) // prettier-ignore
     .addOption(new Option("--max-tokens <n>", "default num_predict").argParser(integerIn(1)).default(256))
-    .addOption(
-      new Option("--timeout-ms <ms>", "how long to wait for a miner's answer")
-        .argParser(integerIn(1))
-        .default(120_000),
-    ) // prettier-ignore
-    .addOption(
-      new Option("--match-timeout-ms <ms>", "time for matching and a provider's quote, then an open job; 0 = always open").env("AITBC_MATCH_TIMEOUT_MS").argParser(integerIn(0)).default(1_500), // prettier-ignore
-    )
-    .addOption(
-      new Option("--archive-db <path>", "SQLite file of the consumer's job archive (payloads, outputs, signed requests kept for the challenge window)").env("AITBC_ARCHIVE_DB").argParser(parseArchivePath).default("gateway-archive.sqlite"), // prettier-ignore
-    )
-    .addOption(
-      new Option("--batch-top-up <aitbc>", "AITBC added to the BatchEscrow deposit at a time (jobs as signed batch requests when the deployment has a BatchEscrow); 0 = per-job only").env("AITBC_BATCH_TOP_UP").argParser(aitbcAmount(true)).default(100n * 10n ** 18n, "100"), // prettier-ignore
-    );
+    .addOption(new Option("--timeout-ms <ms>", "how long to wait for an accepted job's answer").argParser(integerIn(1)).default(120_000)) // prettier-ignore
+    .addOption(option("--poll-ms <ms>", "chain poll interval (providers, settlements)", "AITBC_POLL_MS").argParser(integerIn(1)).default(1_000)) // prettier-ignore
+    .addOption(option("--model <name=digest>", "an Ollama model the gateway routes by name (repeatable; the built-in model is always known)", "AITBC_GATEWAY_MODEL").argParser(parseModel).default([], "none")) // prettier-ignore
+    .addOption(option("--archive-db <path>", "SQLite file of the consumer's job archive (payloads, outputs, signed requests kept for the challenge window)", "AITBC_ARCHIVE_DB").argParser(parseArchivePath).default("gateway-archive.sqlite")) // prettier-ignore
+    .addOption(option("--state-db <path>", "SQLite file of the gateway's jobs in flight (resumed after a restart)", "AITBC_GATEWAY_STATE_DB").argParser(parseArchivePath).default("gateway-state.sqlite")) // prettier-ignore
+    .addOption(option("--batch-top-up <aitbc>", "AITBC added to the BatchEscrow deposit at a time (jobs as signed batch requests when the deployment has a BatchEscrow); 0 = quote path only", "AITBC_BATCH_TOP_UP").argParser(aitbcAmount(true)).default(100n * 10n ** 18n, "100")); // prettier-ignore
 }
 
 if (isMain(import.meta.url)) {

@@ -1,0 +1,65 @@
+/**
+ * The gateway's typed errors. Each extends the SDK's `AitbcError` (short message, details, cause)
+ * and carries the HTTP status the gateway answers with when it reaches a client.
+ */
+import { AitbcError } from "@aitbc/sdk";
+
+/** Base of the gateway's errors: an {@link AitbcError} with the HTTP status to answer. */
+export class GatewayError extends AitbcError {
+  override name = "GatewayError";
+  /**
+   * @param status HTTP status for a client (e.g. 404, 502, 503).
+   * @param shortMessage One line.
+   * @param options `details` and `cause`.
+   */
+  constructor(
+    readonly status: number,
+    shortMessage: string,
+    options: { details?: string; cause?: unknown } = {},
+  ) {
+    super(shortMessage, options);
+  }
+}
+
+/** The request names a model no known provider offers (HTTP 404, as Ollama answers). */
+export class UnknownModelError extends GatewayError {
+  override name = "UnknownModelError";
+  /** @param model The name or digest asked for. */
+  constructor(readonly model: string) {
+    super(404, `model '${model}' not found`);
+  }
+}
+
+/** No provider accepted the job, on either path (HTTP 503); `reasons` says why each did not. */
+export class NoProviderError extends GatewayError {
+  override name = "NoProviderError";
+  /** @param reasons One line per provider tried. */
+  constructor(readonly reasons: string[]) {
+    super(503, "no provider accepted the job", { details: reasons.join("; ") || "no offer matches" });
+  }
+}
+
+/** A provider's quote the gateway will not open (checked before any transaction). */
+export class QuoteRejectedError extends GatewayError {
+  override name = "QuoteRejectedError";
+  /** @param reason What did not match. */
+  constructor(readonly reason: string) {
+    super(502, `quote rejected: ${reason}`);
+  }
+}
+
+/** A provider's answer contradicts itself or the job (wrong output hash, stream cut off, ...). */
+export class ProviderAnswerError extends GatewayError {
+  override name = "ProviderAnswerError";
+  /**
+   * @param jobKey The job's key (bytes32 hex).
+   * @param reason What was wrong.
+   */
+  constructor(
+    readonly jobKey: string,
+    reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(502, `job ${jobKey}: ${reason}`, options);
+  }
+}
