@@ -38,9 +38,34 @@ export interface Network {
   stop(): Promise<void>;
 }
 
+/** The flags an entry point declares (`option("--name …"` in its source or the shared CLI module). */
+function declaredFlags(script: string): Set<string> {
+  const sources = [join(ROOT, "scripts", script), join(ROOT, "scripts", "lib", "cli.ts")];
+  const text = sources.map((f) => readFileSync(f, "utf8")).join("\n");
+  return new Set([...text.matchAll(/[oO]ption\(\s*"(--[a-z0-9-]+)/g)].map((m) => m[1]!));
+}
+
+/**
+ * `withFlags` for one entry point: each wanted setting names its candidate flags in order of
+ * preference (the rewritten programs renamed some); the first the program declares is used, and
+ * a setting none of them declares is left out.
+ */
+function programFlags(
+  script: string,
+  args: readonly string[],
+  wanted: [string[], string | null][],
+): string[] {
+  const declared = declaredFlags(script);
+  const flags: Record<string, string | null> = {};
+  for (const [candidates, value] of wanted) {
+    const flag = candidates.find((c) => declared.has(c));
+    if (flag) flags[flag] = value;
+  }
+  return withFlags(args, flags);
+}
+
 /** Whether an entry point still has the relay flag. */
-const usesRelay = (script: string) =>
-  readFileSync(join(ROOT, "scripts", script), "utf8").includes('"--coordinator <url>"');
+const usesRelay = (script: string) => declaredFlags(script).has("--coordinator");
 
 /** `hardhat node` on a free port, then `scripts/deploy.ts`; returns the deploy's output. */
 async function chainAndDeploy(
@@ -64,6 +89,7 @@ async function chainAndDeploy(
       AITBC_DEPLOYMENTS_DIR: set.dir,
     },
   );
+  deploy.oneShot = true;
   const code = await new Promise<number | null>((r) => deploy.process.once("exit", r));
   if (code !== 0) throw new Error(`scripts/deploy.ts exited ${code}\n${deploy.output}`);
   return { rpcUrl, deployOutput: deploy.output };
@@ -72,12 +98,13 @@ async function chainAndDeploy(
 /** Starts the coordinator (relay or validator) and returns the relay URL if it is one. */
 async function startCoordinator(set: ProcessSet, args: string[], options: NetworkOptions, relay: boolean) {
   const port = await freePort();
-  const child = set.script("coordinator", "scripts/coordinator.ts", withFlags(args, {
-    "--backend": "ollama",
-    "--ollama-host": options.ollamaUrl,
-    "--port": String(port),
-    "--poll-ms": "100",
-  })); // prettier-ignore
+  const child = set.script("coordinator", "scripts/coordinator.ts", programFlags("coordinator.ts", args, [
+    [["--backend"], "ollama"],
+    [["--ollama-host"], options.ollamaUrl],
+    [["--port"], String(port)],
+    [["--poll-ms"], "100"],
+    [["--store"], join(set.dir, "coordinator.sqlite")],
+  ])); // prettier-ignore
   child.metricsUrl = `http://127.0.0.1:${port}/metrics`;
   if (relay) await set.waitFor("the coordinator relay", () => child.output.includes("relay at"));
   return relay ? `http://127.0.0.1:${port}` : undefined;
@@ -88,18 +115,22 @@ async function startMiners(set: ProcessSet, printed: string[][], options: Networ
   const miners: Child[] = [];
   for (const [i, args] of printed.entries()) {
     const port = await freePort();
-    const flags: Record<string, string | null> = {
-      "--backend": "ollama",
-      "--ollama-host": options.ollamaUrl,
-      "--model": options.model,
-      "--concurrency": String(options.minerConcurrency),
-      "--journal": join(set.dir, `miner-${i + 1}.jsonl`),
-      "--archive-db": join(set.dir, `miner-${i + 1}.sqlite`),
-      "--poll-ms": "100",
-      // the relay-era miner held answers for a batch up to 30 s; the gateway waited for it
-      ...(relayUrl ? { "--coordinator": relayUrl, "--batch-max-wait": "1", "--archive-port": String(port) } : { "--port": String(port) }), // prettier-ignore
-    };
-    const child = set.script(`miner ${i + 1}`, "scripts/miner.ts", withFlags(args, flags));
+    const flags: [string[], string | null][] = [
+      [["--backend"], "ollama"],
+      [["--ollama-host"], options.ollamaUrl],
+      [["--model"], options.model],
+      [["--max-concurrent", "--concurrency"], String(options.minerConcurrency)],
+      [["--store"], join(set.dir, `miner-${i + 1}.sqlite`)],
+      [["--journal"], join(set.dir, `miner-${i + 1}.jsonl`)],
+      [["--archive-db"], join(set.dir, `miner-${i + 1}-archive.sqlite`)],
+      [["--poll-ms"], "100"],
+      // the miner's own API (the relay-era miner served only its archive)
+      [["--port", "--archive-port"], String(port)],
+      [["--host", "--archive-host"], "127.0.0.1"],
+      // the relay-era gateway answered only once the answer's batch was on-chain: at most 1 s wait
+      ...(relayUrl ? ([[["--coordinator"], relayUrl], [["--batch-max-wait"], "1"]] as [string[], string][]) : []), // prettier-ignore
+    ];
+    const child = set.script(`miner ${i + 1}`, "scripts/miner.ts", programFlags("miner.ts", args, flags));
     child.metricsUrl = `http://127.0.0.1:${port}/metrics`;
     miners.push(child);
   }
@@ -109,11 +140,12 @@ async function startMiners(set: ProcessSet, printed: string[][], options: Networ
 /** Starts the gateway the deploy printed; returns its URL once it listens. */
 async function startGateway(set: ProcessSet, args: string[], relayUrl?: string) {
   const port = await freePort();
-  const child = set.script("gateway", "scripts/gateway.ts", withFlags(args, {
-    "--port": String(port),
-    "--archive-db": join(set.dir, "gateway.sqlite"),
-    ...(relayUrl ? { "--coordinator": relayUrl } : {}),
-  })); // prettier-ignore
+  const child = set.script("gateway", "scripts/gateway.ts", programFlags("gateway.ts", args, [
+    [["--port"], String(port)],
+    [["--store"], join(set.dir, "gateway.sqlite")],
+    [["--archive-db"], join(set.dir, "gateway-archive.sqlite")],
+    [["--coordinator"], relayUrl ?? null],
+  ])); // prettier-ignore
   const url = `http://127.0.0.1:${port}`;
   child.metricsUrl = `${url}/metrics`;
   await set.waitFor("the gateway to answer /api/version", async () => (await fetch(`${url}/api/version`)).ok);

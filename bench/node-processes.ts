@@ -22,6 +22,8 @@ export interface Child {
   output: string;
   /** Where the program serves `/metrics`, if it does. */
   metricsUrl?: string;
+  /** A command that ends by itself (the deploy): its exit is no failure. */
+  oneShot?: boolean;
 }
 
 /** A free TCP port on 127.0.0.1 (closed again before it is returned). */
@@ -97,14 +99,9 @@ export class ProcessSet {
 
   /**
    * Waits until `check` holds, polling every 100 ms; throws if a long-running child exits first
-   * (children named in `mayExit` may) or after `timeoutMs` (a safety net, not a measurement).
+   * (one-shot children may) or after `timeoutMs` (a safety net, not a measurement).
    */
-  async waitFor(
-    what: string,
-    check: () => boolean | Promise<boolean>,
-    mayExit: string[] = [],
-    timeoutMs = 600_000,
-  ) {
+  async waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 600_000) {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if (
@@ -113,7 +110,7 @@ export class ProcessSet {
           .catch(() => false)
       )
         return;
-      const dead = this.children.find((c) => !running(c) && !mayExit.includes(c.name));
+      const dead = this.children.find((c) => !running(c) && !c.oneShot);
       if (dead) throw new Error(`${dead.name} exited (${dead.process.exitCode}) waiting for ${what}\n${this.outputs()}`); // prettier-ignore
       await sleep(100);
     }

@@ -66,16 +66,18 @@ function checkGatewayAnswers(run: LoadRun) {
   });
 }
 
-async function backendAlone(url: string) {
-  const out: Record<number, ReturnType<typeof figures>> = {};
-  await runLoad({ host: url, model: MODEL, requests: 4, concurrency: 2, prompt: (i) => `warm-up ${i}` });
-  for (const c of CONCURRENCIES) {
-    const prompt = (i: number) => `backend c${c} question ${i}: what is the weather in oslo`;
-    const run = await runLoad({ host: url, model: MODEL, requests: REQUESTS[c]!, concurrency: c, prompt });
-    checkBackendAnswers(run, prompt);
-    out[c] = figures(run);
-    log(`backend alone, concurrency ${c}: ${JSON.stringify(out[c])}`);
-  }
+type Figures = ReturnType<typeof figures>;
+
+/** One run of `REQUESTS[c]` streamed requests at concurrency `c` against `host`, checked. */
+async function measure(path: "backend" | "gateway", host: string, c: number): Promise<Figures> {
+  const prompt = (i: number) => `${path} c${c} question ${i}: what is the weather in oslo`;
+  const run = await runLoad({ host, model: MODEL, requests: REQUESTS[c]!, concurrency: c, prompt });
+  if (path === "backend") checkBackendAnswers(run, prompt);
+  else checkGatewayAnswers(run);
+  const out = figures(run);
+  log(
+    `${path === "backend" ? "backend alone" : "through the gateway"}, concurrency ${c}: ${JSON.stringify(out)}`,
+  );
   return out;
 }
 
@@ -94,17 +96,19 @@ async function warmUp(network: Network) {
   return 1 + 8;
 }
 
-async function throughGateway(network: Network, sent: number) {
-  const out: Record<number, ReturnType<typeof figures>> = {};
+/**
+ * At each concurrency, the backend alone and then through the gateway, one after the other while
+ * the network runs (idle during the backend's run), so both see the same machine.
+ */
+async function sideBySide(ollamaUrl: string, network: Network | undefined) {
+  const backend: Record<number, Figures> = {};
+  const gateway: Record<number, Figures> = {};
   for (const c of CONCURRENCIES) {
-    const prompt = (i: number) => `gateway c${c} question ${i}: what is the weather in oslo`;
-    const run = await runLoad({ host: network.gatewayUrl, model: MODEL, requests: REQUESTS[c]!, concurrency: c, prompt }); // prettier-ignore
-    checkGatewayAnswers(run);
-    sent += run.samples.length;
-    out[c] = figures(run);
-    log(`through the gateway, concurrency ${c}: ${JSON.stringify(out[c])}`);
+    backend[c] = await measure("backend", ollamaUrl, c);
+    if (network) gateway[c] = await measure("gateway", network.gatewayUrl, c);
   }
-  return { byConcurrency: out, sent };
+  const sent = Object.values(gateway).reduce((n, f) => n + f.requests, 0);
+  return { backend, gateway, sent };
 }
 
 /** Sends jobs at concurrency 16 until `MEMORY_JOBS` went through the gateway; reads memory. */
@@ -127,11 +131,7 @@ async function memoryAfterJobs(network: Network, sent: number) {
   return { before, after, jobs: sent + remaining, sustained: remaining > 0 ? figures(run) : undefined };
 }
 
-function compare(
-  backend: Record<number, ReturnType<typeof figures>>,
-  gateway: Record<number, ReturnType<typeof figures>>,
-): Comparison[] {
-  // prettier-ignore
+function compare(backend: Record<number, Figures>, gateway: Record<number, Figures>): Comparison[] {
   return CONCURRENCIES.map((c) => {
     const b = backend[c]!;
     const g = gateway[c]!;
@@ -158,17 +158,29 @@ async function main() {
   };
   let network: Network | undefined;
   try {
-    results.backend = await backendAlone(fake.url);
+    await runLoad({
+      host: fake.url,
+      model: MODEL,
+      requests: 4,
+      concurrency: 2,
+      prompt: (i) => `warm-up ${i}`,
+    });
+    let warm = 0;
     if (process.env.BENCH_NODE_BACKEND_ONLY !== "1") {
       network = await startNetwork({ ollamaUrl: fake.url, model: MODEL, minerConcurrency: MINER_CONCURRENCY, log }); // prettier-ignore
       results.relay = network.relay;
-      const inferenceBefore = fake.requests;
-      const warm = await warmUp(network);
-      const gateway = await throughGateway(network, warm);
-      results.gateway = gateway.byConcurrency;
-      results.comparison = compare(results.backend, gateway.byConcurrency);
-      results.memory = await memoryAfterJobs(network, gateway.sent);
-      results.inferenceRequestsPerJob = Math.round(((fake.requests - inferenceBefore) / results.memory.jobs) * 1000) / 1000; // prettier-ignore
+      warm = await warmUp(network);
+    }
+    const inferenceBefore = fake.requests;
+    const runs = await sideBySide(fake.url, network);
+    results.backend = runs.backend;
+    if (network) {
+      results.gateway = runs.gateway;
+      results.comparison = compare(runs.backend, runs.gateway);
+      results.memory = await memoryAfterJobs(network, warm + runs.sent);
+      const backendRequests = Object.values(runs.backend).reduce((n, f) => n + f.requests, 0);
+      const gatewayJobs = results.memory.jobs - warm;
+      results.inferenceRequestsPerJob = Math.round(((fake.requests - inferenceBefore - backendRequests) / gatewayJobs) * 1000) / 1000; // prettier-ignore
     }
   } finally {
     await network?.stop();
