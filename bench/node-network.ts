@@ -18,8 +18,9 @@ const ROOT = resolve(import.meta.dirname, "..");
 export interface NetworkOptions {
   /** The Ollama-API server the miners (and the coordinator's re-execution) use. */
   ollamaUrl: string;
-  /** Model the miners serve. */
+  /** Model the miners serve, and its bytes32 digest (`0x` + the runtime's sha256). */
   model: string;
+  modelDigest: string;
   /** Jobs in parallel per miner (`--concurrency`). */
   minerConcurrency: number;
   /** Progress lines. */
@@ -138,11 +139,12 @@ async function startMiners(set: ProcessSet, printed: string[][], options: Networ
 }
 
 /** Starts the gateway the deploy printed; returns its URL once it listens. */
-async function startGateway(set: ProcessSet, args: string[], relayUrl?: string) {
+async function startGateway(set: ProcessSet, args: string[], options: NetworkOptions, relayUrl?: string) {
   const port = await freePort();
   const child = set.script("gateway", "scripts/gateway.ts", programFlags("gateway.ts", args, [
     [["--port"], String(port)],
-    [["--store"], join(set.dir, "gateway.sqlite")],
+    [["--state-db", "--store"], join(set.dir, "gateway-state.sqlite")],
+    [["--model"], `${options.model}=${options.modelDigest}`],
     [["--archive-db"], join(set.dir, "gateway-archive.sqlite")],
     [["--coordinator"], relayUrl ?? null],
   ])); // prettier-ignore
@@ -165,7 +167,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
       throw new Error(`the deploy printed no coordinator, two miners and a gateway:\n${deployOutput}`);
     const relayUrl = await startCoordinator(processes, coordinatorArgs, options, relay);
     await startMiners(processes, minerArgs.slice(0, 2), options, relayUrl);
-    const gatewayUrl = await startGateway(processes, gatewayArgs, relayUrl);
+    const gatewayUrl = await startGateway(processes, gatewayArgs, options, relayUrl);
     options.log(`programs started (${relay ? "through the coordinator relay" : "no relay"}); gateway at ${gatewayUrl}`); // prettier-ignore
     return { processes, gatewayUrl, rpcUrl, relay, stop: () => processes.stop() };
   } catch (error) {

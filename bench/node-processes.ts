@@ -129,6 +129,16 @@ export class ProcessSet {
     );
   }
 
+  /** VmRSS of every live child now, bytes, by name. */
+  rssNow(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const c of this.children.filter(running)) {
+      const rss = procRss(c.process.pid!);
+      if (rss !== undefined) out[c.name] = rss;
+    }
+    return out;
+  }
+
   /** SIGTERM to every live child, SIGKILL after 5 s; then removes the temporary folder. */
   async stop(): Promise<void> {
     await Promise.all(

@@ -51,7 +51,14 @@ export interface NodeResults {
   gateway?: Record<number, RunFigures>;
   comparison?: Comparison[];
   /** Memory after the start (and warm-up, latency runs) and after `jobs` jobs through the gateway. */
-  memory?: { before: ProcessMemory[]; after: ProcessMemory[]; jobs: number; sustained?: RunFigures };
+  memory?: {
+    before: ProcessMemory[];
+    after: ProcessMemory[];
+    /** VmRSS of each process every 100 jobs of the memory run, bytes. */
+    trace: { jobs: number; rssBytes: Record<string, number> }[];
+    jobs: number;
+    sustained?: RunFigures;
+  };
   /** Requests the test server received per job through the gateway (1 + re-executions). */
   inferenceRequestsPerJob?: number;
 }

@@ -23,7 +23,7 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 
-import { REALISTIC_TIMING, startFakeOllama, fakeAnswer } from "../test/helpers/ollama-server.js";
+import { FAKE_MODELS, REALISTIC_TIMING, startFakeOllama, fakeAnswer } from "../test/helpers/ollama-server.js";
 import { startNetwork, type Network } from "./node-network.js";
 import { renderReport, type Comparison, type NodeResults } from "./node-report.js";
 import { runLoad, summarize, type LoadRun } from "./node-stats.js";
@@ -81,12 +81,19 @@ async function measure(path: "backend" | "gateway", host: string, c: number): Pr
   return out;
 }
 
+/** A model in the gateway's `/api/tags`. */
+interface Tag {
+  name: string;
+  aitbc?: { providers?: unknown[] | number };
+}
+
 /** Waits until the gateway lists the model (with two providers where it says so), then warms up. */
 async function warmUp(network: Network) {
   await network.processes.waitFor("the gateway to list the model with both miners", async () => {
-    const tags = (await (await fetch(`${network.gatewayUrl}/api/tags`)).json()) as { models: { name: string; aitbc?: { providers?: unknown[] } }[] }; // prettier-ignore
-    const m = tags.models.find((x) => x.name === MODEL);
-    return m !== undefined && (m.aitbc?.providers === undefined || m.aitbc.providers.length >= 2);
+    const tags = (await (await fetch(`${network.gatewayUrl}/api/tags`)).json()) as { models: Tag[] };
+    const providers = tags.models.find((x) => x.name === MODEL)?.aitbc?.providers;
+    // the relay-era gateway lists the providers, the rewritten one counts them
+    return (Array.isArray(providers) ? providers.length : (providers ?? 0)) >= 2;
   });
   await network.processes.waitFor("a first answer through the gateway", async () => {
     await runLoad({ host: network.gatewayUrl, model: MODEL, requests: 1, concurrency: 1, prompt: () => `warm-up ${Date.now()}` }); // prettier-ignore
@@ -116,6 +123,7 @@ async function memoryAfterJobs(network: Network, sent: number) {
   const before = await network.processes.memory();
   const remaining = Math.max(0, MEMORY_JOBS - sent);
   let done = 0;
+  const trace: { jobs: number; rssBytes: Record<string, number> }[] = [];
   const run = await runLoad({
     host: network.gatewayUrl,
     model: MODEL,
@@ -123,12 +131,21 @@ async function memoryAfterJobs(network: Network, sent: number) {
     concurrency: 16,
     prompt: (i) => `memory run question ${i}: is it going to rain`,
     onSample: () => {
-      if (++done % 100 === 0) log(`memory run: ${sent + done} jobs through the gateway`);
+      if (++done % 100 !== 0) return;
+      const rss = network.processes.rssNow();
+      trace.push({ jobs: sent + done, rssBytes: rss });
+      log(`memory run: ${sent + done} jobs through the gateway; RSS ${Object.entries(rss).map(([n, b]) => `${n} ${Math.round(b / 2 ** 20)} MB`).join(", ")}`); // prettier-ignore
     },
   });
   checkGatewayAnswers(run);
   const after = await network.processes.memory();
-  return { before, after, jobs: sent + remaining, sustained: remaining > 0 ? figures(run) : undefined };
+  return {
+    before,
+    after,
+    trace,
+    jobs: sent + remaining,
+    sustained: remaining > 0 ? figures(run) : undefined,
+  };
 }
 
 function compare(backend: Record<number, Figures>, gateway: Record<number, Figures>): Comparison[] {
@@ -167,7 +184,7 @@ async function main() {
     });
     let warm = 0;
     if (process.env.BENCH_NODE_BACKEND_ONLY !== "1") {
-      network = await startNetwork({ ollamaUrl: fake.url, model: MODEL, minerConcurrency: MINER_CONCURRENCY, log }); // prettier-ignore
+      network = await startNetwork({ ollamaUrl: fake.url, model: MODEL, modelDigest: `0x${FAKE_MODELS[0]!.digest}`, minerConcurrency: MINER_CONCURRENCY, log }); // prettier-ignore
       results.relay = network.relay;
       warm = await warmUp(network);
     }
