@@ -3,11 +3,11 @@
  * {@link ProcessSet}): chain, deployment, coordinator, two miners on the Ollama backend, gateway.
  *
  * The programs' flags come from the commands `scripts/deploy.ts` prints; the benchmark changes
- * only what it must (ports, files, the backend and its host, the miners' slots). Programs that
- * still talk to a coordinator relay (`--coordinator <url>` in their source) get the relay's URL;
- * without the relay they find each other on-chain.
+ * only what it must (ports, files, the backend and its host, the miners' slots), and drops printed
+ * flags a program does not declare. While the code has the coordinator relay (before issue 15),
+ * the programs get its URL; without it they find each other on-chain.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import { freePort, printedCommands, ProcessSet, withFlags, type Child } from "./node-processes.js";
@@ -62,11 +62,22 @@ function programFlags(
     const flag = candidates.find((c) => declared.has(c));
     if (flag) flags[flag] = value;
   }
-  return withFlags(args, flags);
+  return withFlags(dropUndeclared(args, declared), flags);
 }
 
-/** Whether an entry point still has the relay flag. */
-const usesRelay = (script: string) => declaredFlags(script).has("--coordinator");
+/** `args` without the flags (and their values) the program does not declare (e.g. an old `--journal`). */
+function dropUndeclared(args: readonly string[], declared: Set<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith("--") || declared.has(a)) out.push(a);
+    else if (i + 1 < args.length && !args[i + 1]!.startsWith("--")) i++;
+  }
+  return out;
+}
+
+/** Whether the code still has the coordinator relay (`node/coordinator/relay.ts`, before issue 15). */
+const hasRelay = () => existsSync(join(ROOT, "node", "coordinator", "relay.ts"));
 
 /** `hardhat node` on a free port, then `scripts/deploy.ts`; returns the deploy's output. */
 async function chainAndDeploy(
@@ -147,6 +158,7 @@ async function startGateway(set: ProcessSet, args: string[], options: NetworkOpt
     [["--model"], `${options.model}=${options.modelDigest}`],
     [["--archive-db"], join(set.dir, "gateway-archive.sqlite")],
     [["--coordinator"], relayUrl ?? null],
+    [["--poll-ms"], "100"],
   ])); // prettier-ignore
   const url = `http://127.0.0.1:${port}`;
   child.metricsUrl = `${url}/metrics`;
@@ -159,7 +171,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
   const processes = new ProcessSet();
   try {
     const { rpcUrl, deployOutput } = await chainAndDeploy(processes, options.log);
-    const relay = usesRelay("miner.ts") || usesRelay("gateway.ts");
+    const relay = hasRelay();
     const [coordinatorArgs] = printedCommands(deployOutput, "coordinator");
     const minerArgs = printedCommands(deployOutput, "miner");
     const [gatewayArgs] = printedCommands(deployOutput, "gateway");
