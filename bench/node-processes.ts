@@ -48,6 +48,17 @@ export function procRss(pid: number): number | undefined {
   }
 }
 
+/** CPU time (user + system) a live process has used, seconds, from `/proc/<pid>/stat` (100 ticks/s). */
+export function procCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15)
+  } catch {
+    return undefined;
+  }
+}
+
 /** `process_resident_memory_bytes` from a Prometheus text endpoint, bytes; undefined if absent. */
 export async function metricsRss(url: string): Promise<number | undefined> {
   try {
@@ -135,6 +146,16 @@ export class ProcessSet {
     for (const c of this.children.filter(running)) {
       const rss = procRss(c.process.pid!);
       if (rss !== undefined) out[c.name] = rss;
+    }
+    return out;
+  }
+
+  /** CPU seconds used so far by every live child, by name. */
+  cpuNow(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const c of this.children.filter(running)) {
+      const cpu = procCpuSeconds(c.process.pid!);
+      if (cpu !== undefined) out[c.name] = cpu;
     }
     return out;
   }

@@ -56,6 +56,8 @@ export interface NodeResults {
     after: ProcessMemory[];
     /** VmRSS of each process every 100 jobs of the memory run, bytes. */
     trace: { jobs: number; rssBytes: Record<string, number> }[];
+    /** CPU time (user + system) per job of each process during the memory run (concurrency 16), ms. */
+    cpuMsPerJob: Record<string, number>;
     jobs: number;
     sustained?: RunFigures;
   };
@@ -104,10 +106,11 @@ function memoryLines(r: NodeResults): string[] {
     "",
     `resident memory (VmRSS; /metrics where served) after ${r.memory.jobs} jobs through the gateway`,
   ];
-  lines.push(row(["process", "at start", "after jobs", "metrics after"], w));
+  const w5 = [...w, 11];
+  lines.push(row(["process", "at start", "after jobs", "metrics after", "CPU ms/job"], w5));
   for (const a of r.memory.after) {
     const b = r.memory.before.find((x) => x.name === a.name);
-    lines.push(row([a.name, mb(b?.rssBytes), mb(a.rssBytes), mb(a.metricsRssBytes)], w));
+    lines.push(row([a.name, mb(b?.rssBytes), mb(a.rssBytes), mb(a.metricsRssBytes), r.memory.cpuMsPerJob[a.name] ?? "–"], w5)); // prettier-ignore
   }
   return lines;
 }

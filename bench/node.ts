@@ -124,6 +124,7 @@ async function memoryAfterJobs(network: Network, sent: number) {
   const remaining = Math.max(0, MEMORY_JOBS - sent);
   let done = 0;
   const trace: { jobs: number; rssBytes: Record<string, number> }[] = [];
+  const cpuBefore = network.processes.cpuNow();
   const run = await runLoad({
     host: network.gatewayUrl,
     model: MODEL,
@@ -138,11 +139,14 @@ async function memoryAfterJobs(network: Network, sent: number) {
     },
   });
   checkGatewayAnswers(run);
+  const cpuAfter = network.processes.cpuNow();
+  const cpuMsPerJob = Object.fromEntries(Object.entries(cpuAfter).map(([name, cpu]) => [name, remaining > 0 ? Math.round(((cpu - (cpuBefore[name] ?? 0)) / remaining) * 10_000) / 10 : 0])); // prettier-ignore
   const after = await network.processes.memory();
   return {
     before,
     after,
     trace,
+    cpuMsPerJob,
     jobs: sent + remaining,
     sustained: remaining > 0 ? figures(run) : undefined,
   };
