@@ -6,6 +6,10 @@ import type { Summary } from "./node-stats.js";
 /** Figures of one load run at one concurrency. */
 export interface RunFigures {
   requests: number;
+  /** Requests that failed (HTTP error, broken stream, wrong answer); the figures leave them out. */
+  failed: number;
+  /** Failure messages with their counts. */
+  failures: Record<string, number>;
   /** Request start → first token, ms. */
   firstTokenMs: Summary;
   /** Request start → last chunk, ms. */
@@ -71,15 +75,17 @@ const row = (cells: (string | number)[], widths: number[]) =>
 
 /** The latency table: backend alone and through the gateway, per concurrency. */
 function latencyLines(r: NodeResults): string[] {
-  const w = [22, 5, 9, 9, 9, 9, 8];
-  const lines = [row(["path", "conc", "TTFT p50", "TTFT p95", "full p50", "full p95", "jobs/s"], w)];
+  const w = [22, 5, 9, 9, 9, 9, 8, 7];
+  const lines = [
+    row(["path", "conc", "TTFT p50", "TTFT p95", "full p50", "full p95", "jobs/s", "failed"], w),
+  ];
   for (const [name, runs] of [
     ["backend alone", r.backend],
     ["gateway + protocol", r.gateway],
   ] as const) {
     if (!runs) continue;
     for (const [c, f] of Object.entries(runs))
-      lines.push(row([name, c, f.firstTokenMs.median, f.firstTokenMs.p95, f.fullMs.median, f.fullMs.p95, f.jobsPerSecond], w)); // prettier-ignore
+      lines.push(row([name, c, f.firstTokenMs.median, f.firstTokenMs.p95, f.fullMs.median, f.fullMs.p95, f.jobsPerSecond, f.failed], w)); // prettier-ignore
   }
   return lines;
 }
@@ -107,6 +113,8 @@ function memoryLines(r: NodeResults): string[] {
     `resident memory (VmRSS; /metrics where served) after ${r.memory.jobs} jobs through the gateway`,
   ];
   const w5 = [...w, 11];
+  const failed = r.memory.sustained?.failed ?? 0;
+  if (failed > 0) lines.push(`${failed} of the memory run's requests failed: ${JSON.stringify(r.memory.sustained?.failures)}`); // prettier-ignore
   lines.push(row(["process", "at start", "after jobs", "metrics after", "CPU ms/job"], w5));
   for (const a of r.memory.after) {
     const b = r.memory.before.find((x) => x.name === a.name);

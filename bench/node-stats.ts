@@ -26,8 +26,9 @@ export function percentile(values: readonly number[], q: number): number {
   return sorted[rank - 1]!;
 }
 
-/** {@link Summary} of a non-empty list, rounded to 0.1 ms. */
+/** {@link Summary} of a list, rounded to 0.1 ms (NaN figures for an empty list). */
 export function summarize(values: readonly number[]): Summary {
+  if (values.length === 0) return { n: 0, median: NaN, p95: NaN, min: NaN, max: NaN };
   const round = (v: number) => Math.round(v * 10) / 10;
   return {
     n: values.length,
@@ -40,6 +41,8 @@ export function summarize(values: readonly number[]): Summary {
 
 /** One streamed request, timed. */
 export interface Sample {
+  /** The request's number in its run (its prompt is `prompt(index)`). */
+  index: number;
   /** Request start → first chunk with text, ms. */
   firstTokenMs: number;
   /** Request start → the final chunk (`done: true`), ms. */
@@ -52,10 +55,13 @@ export interface Sample {
 
 /** A load run: every sample and the wall time from the first request's start to the last one's end. */
 export interface LoadRun {
+  /** The requests answered, in the order they completed. */
   samples: Sample[];
+  /** The requests that failed (an HTTP error, a broken stream), with the error's message. */
+  failures: { index: number; error: string }[];
   /** ms. */
   wallMs: number;
-  /** Completed requests per second over the wall time. */
+  /** Answered requests per second over the wall time. */
   jobsPerSecond: number;
 }
 
@@ -81,6 +87,7 @@ export async function timedGenerate(
   client: Ollama,
   options: Pick<LoadOptions, "model" | "maxTokens">,
   prompt: string,
+  index = 0,
 ): Promise<Sample> {
   const started = performance.now();
   let firstTokenMs: number | undefined;
@@ -101,22 +108,31 @@ export async function timedGenerate(
   }
   const fullMs = performance.now() - started;
   if (firstTokenMs === undefined) throw new Error(`no text streamed for prompt ${JSON.stringify(prompt)}`);
-  return { firstTokenMs, fullMs, chunks, text };
+  return { index, firstTokenMs, fullMs, chunks, text };
 }
 
-/** Runs `requests` streamed requests, `concurrency` at a time (one client per worker). */
+/**
+ * Runs `requests` streamed requests, `concurrency` at a time (one client per worker). A failed
+ * request is recorded in `failures` and the worker goes on with the next one.
+ */
 export async function runLoad(options: LoadOptions): Promise<LoadRun> {
-  const samples: Sample[] = new Array<Sample>(options.requests);
+  const samples: Sample[] = [];
+  const failures: LoadRun["failures"] = [];
   let next = 0;
   const started = performance.now();
   const worker = async () => {
     const client = new Ollama({ host: options.host });
     for (let i = next++; i < options.requests; i = next++) {
-      samples[i] = await timedGenerate(client, options, options.prompt(i));
-      options.onSample?.(samples[i]!, i);
+      try {
+        const sample = await timedGenerate(client, options, options.prompt(i), i);
+        samples.push(sample);
+        options.onSample?.(sample, i);
+      } catch (error) {
+        failures.push({ index: i, error: error instanceof Error ? error.message : String(error) });
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, options.requests) }, worker));
   const wallMs = performance.now() - started;
-  return { samples, wallMs, jobsPerSecond: options.requests / (wallMs / 1000) };
+  return { samples, failures, wallMs, jobsPerSecond: samples.length / (wallMs / 1000) };
 }
