@@ -37,7 +37,8 @@ export const BUILTIN_MODEL_DIGEST = bigIntToBytes32(modelDigest(BUILTIN_MODEL));
  * Adds the market to an Ignition module: the generated ReceiptVerifier, InferenceVerifier and
  * BatchReceiptVerifier, MarketPolicy, the built-in model's TopicClassifierChecker (its vocabulary,
  * labels and digest from `sdk/src/model/weights.ts`), ReputationRegistry, GPUStaking, JobEscrow and
- * BatchEscrow (both escrows on the one policy). The deployer is the temporary admin of each while
+ * BatchEscrow (both escrows on the one policy), and the ServiceRegistry (providers' service URIs,
+ * no admin). The deployer is the temporary admin of each while
  * the roles are wired (both escrows → ESCROW_ROLE in staking and reputation, council → ARBITER_ROLE
  * of both escrows, the built-in model → its checker in the policy, timelock → admin of all five),
  * then renounces, so afterwards the timelock owns every parameter and the
@@ -77,6 +78,8 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
     batchReceiptVerifier,
     deployer,
   ]);
+  // Providers' service endpoints: no roles, no admin; only the staking address (immutable).
+  const serviceRegistry = m.contract("ServiceRegistry", [staking]);
 
   const grants = [
     m.call(policy, "setModelVerification", [BUILTIN_MODEL_DIGEST, checker], {
@@ -141,6 +144,7 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
     staking,
     escrow,
     batchEscrow,
+    serviceRegistry,
   };
 }
 
@@ -155,6 +159,7 @@ export const MARKET_DEPLOYMENT_NAMES: Readonly<Record<string, string>> = {
   reputation: "ReputationRegistry",
   staking: "GPUStaking",
   escrow: "JobEscrow",
+  serviceRegistry: "ServiceRegistry",
 };
 
 /**

@@ -5,6 +5,7 @@
  */
 import { execFile } from "node:child_process";
 
+/** The GPU declared in `GPUStaking`. */
 export interface GpuDeclaration {
   /** Marketing name (at most 64 bytes on-chain). */
   model: string;

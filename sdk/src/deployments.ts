@@ -15,6 +15,7 @@ export type AitbcContractName =
   | "ProposalBondEscrow"
   | "SecurityCouncil"
   | "GPUStaking"
+  | "ServiceRegistry"
   | "ReputationRegistry"
   | "JobEscrow"
   | "BatchEscrow"

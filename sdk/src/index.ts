@@ -35,3 +35,6 @@ export * from "./model/weights.js";
 export * from "./actions/batches.js";
 export * from "./actions/sampling.js";
 export * from "./actions/batch-disputes.js";
+export * from "./errors/offer.js";
+export * from "./actions/service-registry.js";
+export * from "./actions/offers.js";

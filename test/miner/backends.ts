@@ -88,6 +88,31 @@ describe("miner: inference backends", function () {
     expect(c.output.length).to.be.greaterThan(0);
   });
 
+  it("streams: onToken gets each piece as the runtime sends it, before infer resolves", async () => {
+    server.faults.tokenDelayMs = 5;
+    const backend = new OllamaBackend({ host: server.url, retry: fast });
+    const pieces: { text: string; settled: boolean }[] = [];
+    let settled = false;
+    const expected = fakeAnswer("llama3.2:1b", "stream me", 2);
+    const result = await backend
+      .infer({
+        model: "llama3.2:1b",
+        prompt: "stream me",
+        seed: 2,
+        maxTokens: 64,
+        onToken: (text) => pieces.push({ text, settled }),
+      }) // prettier-ignore
+      .finally(() => (settled = true));
+    expect(pieces.map((p) => p.text)).to.deep.equal(expected);
+    expect(pieces.every((p) => !p.settled)).to.equal(true);
+    expect(result.output).to.equal(expected.join(""));
+    expect(result.tokenCount).to.equal(expected.length);
+    const chat: string[] = [];
+    const answer = await backend.infer({ model: "llama3.2:1b", messages: [{ role: "user", content: "hi" }], seed: 2, maxTokens: 64, onToken: (t) => chat.push(t) }); // prettier-ignore
+    expect(chat.join("")).to.equal(answer.output);
+    expect(chat.length).to.be.greaterThan(1);
+  });
+
   it("unknown model: a clear UnknownModelError, not retried", async () => {
     const backend = new OllamaBackend({ host: server.url, retry: fast });
     const before = server.requests;
@@ -166,6 +191,7 @@ describe("miner: inference backends", function () {
 
   it("BuiltinBackend: topic label with a valid proof of inference bound to the model digest", async () => {
     const backend = new BuiltinBackend();
+    const streamed: string[] = [];
     expect(await backend.listModels()).to.deep.equal([{ name: BUILTIN_MODEL_NAME, digest: BUILTIN_DIGEST }]);
     const result = await backend.infer({
       model: BUILTIN_MODEL_NAME,
@@ -173,7 +199,9 @@ describe("miner: inference backends", function () {
       seed: 0,
       maxTokens: 4,
       jobKey: 5n,
+      onToken: (t) => streamed.push(t),
     });
+    expect(streamed).to.deep.equal(["weather"]);
     expect(result.output).to.equal("weather");
     expect(result.tokenCount).to.equal(1);
     expect(BigInt(result.modelDigest)).to.equal(result.inferenceProof!.publicSignals[1]);

@@ -4,6 +4,7 @@ export { openClawGovernorAbi } from "./openClawGovernor.js";
 export { proposalBondEscrowAbi } from "./proposalBondEscrow.js";
 export { openClawTimelockAbi } from "./openClawTimelock.js";
 export { gpuStakingAbi } from "./gpuStaking.js";
+export { serviceRegistryAbi } from "./serviceRegistry.js";
 export { reputationRegistryAbi } from "./reputationRegistry.js";
 export { jobEscrowAbi } from "./jobEscrow.js";
 export { batchEscrowAbi } from "./batchEscrow.js";
