@@ -7,7 +7,7 @@
  * flags a program does not declare. While the code has the coordinator relay (before issue 15),
  * the programs get its URL; without it they find each other on-chain.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import { freePort, printedCommands, ProcessSet, withFlags, type Child } from "./node-processes.js";
@@ -93,6 +93,10 @@ async function chainAndDeploy(
   };
   await set.waitFor("hardhat node to answer eth_chainId", chainId);
   log(`chain at ${rpcUrl}; deploying`);
+  // the deploy's Ignition journal (deploy/deployments/chain-31337-<genesis>) is removed at the end
+  const journals = join(ROOT, "deploy", "deployments");
+  const listJournals = () => (existsSync(journals) ? readdirSync(journals) : []);
+  const existing = new Set(listJournals());
   const deploy = set.hardhat(
     "deploy",
     ["run", "--no-compile", "--network", "localhost", "scripts/deploy.ts"],
@@ -103,6 +107,11 @@ async function chainAndDeploy(
   );
   deploy.oneShot = true;
   const code = await new Promise<number | null>((r) => deploy.process.once("exit", r));
+  set.cleanup.push(
+    ...listJournals()
+      .filter((d) => !existing.has(d))
+      .map((d) => join(journals, d)),
+  );
   if (code !== 0) throw new Error(`scripts/deploy.ts exited ${code}\n${deploy.output}`);
   return { rpcUrl, deployOutput: deploy.output };
 }

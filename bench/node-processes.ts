@@ -74,6 +74,8 @@ export async function metricsRss(url: string): Promise<number | undefined> {
 export class ProcessSet {
   readonly children: Child[] = [];
   readonly dir = mkdtempSync(join(tmpdir(), "aitbc-bench-node-"));
+  /** Further paths removed by {@link stop} (e.g. the deploy's Ignition journal). */
+  readonly cleanup: string[] = [];
 
   /** Starts `node <args>` in the repository root. */
   start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
@@ -160,7 +162,7 @@ export class ProcessSet {
     return out;
   }
 
-  /** SIGTERM to every live child, SIGKILL after 5 s; then removes the temporary folder. */
+  /** SIGTERM to every live child, SIGKILL after 5 s; then removes the temporary folder and `cleanup`. */
   async stop(): Promise<void> {
     await Promise.all(
       this.children.map(async (c) => {
@@ -173,7 +175,7 @@ export class ProcessSet {
         }
       }),
     );
-    rmSync(this.dir, { recursive: true, force: true });
+    for (const path of [this.dir, ...this.cleanup]) rmSync(path, { recursive: true, force: true });
   }
 }
 
