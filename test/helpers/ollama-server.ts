@@ -15,7 +15,9 @@
  *
  * Faults (settable at any time through `server.faults`) imitate a broken runtime: `down` (the
  * socket is destroyed: the client sees a connection reset), `delayMs` (slow), `malformed` (the
- * body is not JSON), `failNext` (the next n inference requests fail with 500).
+ * body is not JSON), `failNext` (the next n inference requests fail with 500). Timing settings make it
+ * behave like a runtime generating tokens: `delayMs` (prompt evaluation, before the first token),
+ * `tokenDelayMs` (per token), `answerTokens` (answer length); {@link REALISTIC_TIMING} sets all three.
  *
  * The GPU runtime is not available on development machines; this server stands in for it in tests
  * and in the pipeline benchmark. It binds to 127.0.0.1 on a free port only.
@@ -37,8 +39,13 @@ export interface OllamaFaults {
   down: boolean;
   /** Delay before answering inference requests (ms). */
   delayMs: number;
-  /** Delay per streamed token (ms). */
+  /**
+   * Delay per generated token (ms): between streamed tokens, and `tokens × tokenDelayMs` before a
+   * `stream: false` answer (the runtime generates the whole answer before it sends it).
+   */
   tokenDelayMs: number;
+  /** Answer length in tokens (the last one is "."); undefined: 9–16 tokens chosen by the hash. */
+  answerTokens?: number;
   /** Answer inference requests with a body that is not JSON. */
   malformed: boolean;
   /** Number of upcoming inference requests that fail with HTTP 500. */
@@ -54,6 +61,16 @@ export interface FakeOllama {
   requests: number;
   close(): Promise<void>;
 }
+
+/**
+ * Timing close to a small model on a consumer GPU, for benchmarks: 40 ms of prompt evaluation
+ * before the first token, 15 ms per token (~67 tokens/s), 64-token answers.
+ */
+export const REALISTIC_TIMING: Pick<OllamaFaults, "delayMs" | "tokenDelayMs" | "answerTokens"> = {
+  delayMs: 40,
+  tokenDelayMs: 15,
+  answerTokens: 64,
+};
 
 export const FAKE_MODELS: FakeModel[] = [
   {
@@ -75,10 +92,14 @@ const WORDS = [
   "carefully", "before", "deciding", "what", "matters", "most", "here", "today", "overall",
 ]; // prettier-ignore
 
-/** The deterministic answer of the fake runtime: words chosen by sha256(model, prompt, seed). */
-export function fakeAnswer(model: string, prompt: string, seed: number): string[] {
+/**
+ * The deterministic answer of the fake runtime: words chosen by sha256(model, prompt, seed).
+ *
+ * @param length tokens in the answer, the final "." included (default: 9–16, from the hash).
+ */
+export function fakeAnswer(model: string, prompt: string, seed: number, length?: number): string[] {
   const h = createHash("sha256").update(`${model}\n${seed}\n${prompt}`).digest();
-  const n = 8 + (h[0]! % 8);
+  const n = length === undefined ? 8 + (h[0]! % 8) : Math.max(0, length - 1);
   const tokens: string[] = [];
   for (let i = 0; i < n; i++)
     tokens.push((i === 0 ? "" : " ") + WORDS[h[(i + 1) % h.length]! % WORDS.length]!);
@@ -184,7 +205,7 @@ export async function startFakeOllama(
           .map((m) => `${m.role}: ${m.content}`)
           .join("\n")
       : String(body.prompt ?? "");
-    const tokens = fakeAnswer(model.name, prompt, options.seed ?? 0);
+    const tokens = fakeAnswer(model.name, prompt, options.seed ?? 0, state.faults.answerTokens);
     const promptEvalCount = Math.max(1, prompt.split(/\s+/).filter(Boolean).length);
     const base = { model: model.name, created_at: new Date().toISOString() };
     const final = {
@@ -193,13 +214,14 @@ export async function startFakeOllama(
       total_duration: 1_000_000 * (1 + tokens.length),
       load_duration: 100_000,
       prompt_eval_count: promptEvalCount,
-      prompt_eval_duration: 200_000,
+      prompt_eval_duration: state.faults.delayMs > 0 ? 1_000_000 * state.faults.delayMs : 200_000,
       eval_count: tokens.length,
-      eval_duration: 1_000_000 * tokens.length,
+      eval_duration: 1_000_000 * tokens.length * Math.max(1, state.faults.tokenDelayMs),
     };
     const piece = (text: string) =>
       chat ? { message: { role: "assistant", content: text } } : { response: text };
     if (body.stream === false) {
+      if (state.faults.tokenDelayMs > 0) await sleep(state.faults.tokenDelayMs * tokens.length);
       return json(res, 200, {
         ...base,
         ...piece(tokens.join("")),
