@@ -114,7 +114,7 @@ export function minerCommand(): Command {
     .addOption(option("--gpu-model <name>", "GPU declaration when nvidia-smi is absent", "AITBC_GPU_MODEL"))
     .addOption(option("--gpu-vram <gb>", "VRAM in GB when nvidia-smi is absent", "AITBC_GPU_VRAM_GB").argParser(integerIn(1, 4096))) // prettier-ignore
     .addOption(option("--poll-ms <ms>", "chain poll interval", "AITBC_POLL_MS").argParser(integerIn(1)).default(1_000)) // prettier-ignore
-    .addOption(option("--price-per-token <wei>", "asking price, wei of AITBC per token", "AITBC_PRICE_PER_TOKEN").argParser(parseWei).default(DEFAULT_ASK)) // prettier-ignore
+    .addOption(option("--price-per-token <wei>", "asking price, wei of AITBC per token", "AITBC_PRICE_PER_TOKEN").argParser(parseWei).default(DEFAULT_ASK, `${DEFAULT_ASK} (0.001 AITBC)`)) // prettier-ignore
     .addOption(option("--max-tokens <n>", "most tokens per job (offers, quotes, batch requests)", "AITBC_MAX_TOKENS").argParser(integerIn(1, 2 ** 32 - 1)).default(4096)) // prettier-ignore
     .addOption(option("--min-job-duration-s <s>", "least time, seconds, from a job's opening to its deadline, before the per-token time", "AITBC_MIN_JOB_DURATION_S").argParser(integerIn(1)).default(300)) // prettier-ignore
     .addOption(option("--batch-size <n>", "jobs per batch settlement (BatchEscrow); 0 = settle every job alone", "AITBC_BATCH_SIZE").argParser(integerIn(0, 256)).default(16)) // prettier-ignore

@@ -15,6 +15,20 @@ import type { ResourceLimits } from "./limits.js";
 import type { StreamHub } from "./streams.js";
 
 /** The miner's shared parts and settings (see the module). */
+/** Per-job phase times of a `JobEscrow` job, ms (for reports and the pipeline benchmark). */
+export interface JobTiming {
+  jobId: string;
+  /** The runtime's time for the answer. */
+  inferenceMs: number;
+  /** Receipt proof time. */
+  proveMs: number;
+  /** `submitResult` sent until its receipt. */
+  submitMs: number;
+  /** From the end of the inference until the submission's receipt: proof + submit + queueing. */
+  settleMs: number;
+  tokens: number;
+}
+
 export interface MinerContext {
   account: MinerAccount;
   backend: InferenceBackend;
@@ -37,6 +51,8 @@ export interface MinerContext {
   /** Proof + submission slots (beside the inference slots). */
   settleLimit: ReturnType<typeof limiter>;
   metrics: NodeMetrics;
+  /** Phase times of the jobs submitted by this process. */
+  timings: JobTiming[];
   /** Least seconds from a job's opening to its deadline before the per-token time (default 300). */
   minJobDurationS: number;
   /** Jobs accepted (either path) and not yet answered, plus outstanding quotes. */

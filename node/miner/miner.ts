@@ -146,6 +146,7 @@ export class Miner {
       inferLimit: limiter(workers),
       settleLimit: limiter(Math.max(1, Math.min(options.settleConcurrency ?? 2, limits.workers))),
       metrics: this.metrics,
+      timings: [],
       minJobDurationS: options.minJobDurationS ?? 300,
       committed: () => this.jobs.awaitingInference + (this.batcher?.awaitingInference ?? 0) + this.quotes.outstanding, // prettier-ignore
       stopping: () => this.stopping,
@@ -163,6 +164,16 @@ export class Miner {
 
   get address() {
     return this.ctx.account.address;
+  }
+
+  /** Phase times of the `JobEscrow` jobs this process submitted (ms). */
+  get timings() {
+    return this.ctx.timings;
+  }
+
+  /** The base URL (the archive routes are on the same server as the API). */
+  get archiveUrl() {
+    return this.url;
   }
 
   get journal() {

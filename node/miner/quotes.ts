@@ -30,6 +30,16 @@ export class QuoteDesk {
     private readonly ttlS = 60,
   ) {}
 
+  /** Quotes signed. */
+  get signed(): number {
+    return this.stats.signed;
+  }
+
+  /** Quote requests refused. */
+  get refused(): number {
+    return this.stats.refused;
+  }
+
   /** Outstanding (unexpired, unused) quotes. */
   get outstanding(): number {
     const now = Date.now();

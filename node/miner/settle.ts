@@ -113,6 +113,8 @@ export async function settleJob(ctx: MinerContext, key: string): Promise<void> {
     fee: (BigInt(entry.tokenCount!) * job.pricePerToken).toString(),
     timings: { submitMs: performance.now() - t, submittedAt: Date.now() },
   });
+  const t0 = ctx.journal.get(key)!.timings ?? {};
+  ctx.timings.push({ jobId: key, inferenceMs: t0.inferenceMs ?? 0, proveMs: t0.proveMs ?? 0, submitMs: t0.submitMs ?? 0, settleMs: t0.inferredAt && t0.submittedAt ? t0.submittedAt - t0.inferredAt : 0, tokens: entry.tokenCount ?? 0 }); // prettier-ignore
   ctx.log(`job ${key}: submitted (${entry.tokenCount} tokens); challengeable until ${challengeEnds}`);
 }
 
