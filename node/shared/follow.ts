@@ -10,7 +10,7 @@
  * Delivery is at least once: a crash between `onLogs` and the cursor update re-delivers that range on
  * the next start, never skips it; handlers must be idempotent (key their effects by transaction hash and
  * log index, or by the job id). A failing `onLogs` or RPC call is reported to `onError` and retried on
- * the next block with the cursor unchanged.
+ * the next block or after the polling interval, whichever comes first, with the cursor unchanged.
  *
  * @example
  * ```ts
@@ -144,6 +144,8 @@ class FollowState {
       }
     } catch (e) {
       this.o.onError?.(e);
+      // Retry after the polling interval even if no new block comes (an idle chain must not stall caughtUp).
+      setTimeout(() => this.kick(), this.o.pollingIntervalMs ?? 1_000).unref();
     }
   }
 

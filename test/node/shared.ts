@@ -68,11 +68,8 @@ describe("node/shared", () => {
       store.close();
     });
 
-    it("refuses a file that is not SQLite with a StoreError naming the path", () => {
-      expect(() => openStore(join(dir, "missing-dir-is-created", "..", ".."))).to.throw(
-        StoreError,
-        "cannot open",
-      );
+    it("refuses a path it cannot open (a folder) with a StoreError naming it", () => {
+      expect(() => openStore(dir)).to.throw(StoreError, `cannot open the store at ${dir}`);
     });
   });
 
@@ -137,6 +134,36 @@ describe("node/shared", () => {
       // 2 new blocks (one per transfer) reached in at most a few ranges, not one call per event seen so far.
       expect(getLogs - callsBefore).to.be.within(1, 3);
       await follower.stop();
+      store.close();
+    });
+
+    it("retries a failed step on an idle chain (no new block) after the polling interval", async () => {
+      const connection = await network.create();
+      const { token, distributor, others } = await deployToken(connection.ethers);
+      await (await token.connect(distributor).transfer(others[0]!.address, 5n)).wait();
+      const client = createPublicClient({ transport: custom(connection.provider as unknown as EIP1193Provider, { retryCount: 0 }), pollingInterval: 20 }); // prettier-ignore
+      const store = openStore(":memory:");
+      const address = (await token.getAddress()) as Address;
+      let calls = 0;
+      const errors: unknown[] = [];
+      const delivered = new Promise<number>((resolve) => {
+        const follower = followLogs({
+          client,
+          address,
+          abi: aitbcTokenAbi,
+          store,
+          cursorKey: "t",
+          pollingIntervalMs: 20,
+          onError: (e) => errors.push(e),
+          onLogs: (logs) => {
+            if (++calls === 1) throw new Error("first delivery fails");
+            void follower.stop().then(() => resolve(logs.length));
+          },
+        });
+      });
+      expect(await delivered).to.be.greaterThan(0);
+      expect(calls).to.equal(2);
+      expect(errors).to.have.length(1);
       store.close();
     });
   });
