@@ -25,6 +25,8 @@ export interface GatewayPolicy {
   batch: boolean;
   /** Whether the quote path (JobEscrow) is tried when no provider accepts a batch request. */
   quote: boolean;
+  /** How long a job waits for some provider to accept it (all busy), ms. */
+  placementTimeoutMs: number;
 }
 
 /** See the module's description. */

@@ -19,11 +19,30 @@ export interface Placed extends Accepted {
 }
 
 /**
- * Places the job (see the module's description).
+ * Places the job, waiting while every provider refuses (busy, like Ollama's own queue): each round
+ * tries all of them, then waits for one of this gateway's jobs to end (or `retryMs`), until
+ * `ctx.policy.placementTimeoutMs` has passed.
+ *
+ * @throws {NoProviderError} when no provider accepted in time (nothing paid).
+ */
+export async function placeJob(ctx: GatewayContext, intent: JobIntent): Promise<Placed> {
+  const end = Date.now() + ctx.policy.placementTimeoutMs;
+  for (let round = 0; ; round++) {
+    try {
+      return await placeOnce(ctx, intent);
+    } catch (error) {
+      if (!(error instanceof NoProviderError) || Date.now() >= end) throw error;
+      await ctx.load.nextEnd(Math.min(1_000, 50 * 2 ** Math.min(round, 4)));
+    }
+  }
+}
+
+/**
+ * One round of placing the job (see the module's description).
  *
  * @throws {NoProviderError} when no provider accepted on either path (nothing paid).
  */
-export async function placeJob(ctx: GatewayContext, intent: JobIntent): Promise<Placed> {
+async function placeOnce(ctx: GatewayContext, intent: JobIntent): Promise<Placed> {
   const candidates = orderCandidates(await ctx.offers.candidates(intent.modelDigest), ctx.load, {
     maxPricePerToken: ctx.policy.maxPricePerToken,
     maxTokens: intent.maxTokens,

@@ -12,6 +12,18 @@ import type { Candidate } from "./offers.js";
 export class LoadTracker {
   private readonly inFlightBy = new Map<string, number>();
   private readonly sentBy = new Map<string, number>();
+  private waiters: (() => void)[] = [];
+
+  /** Resolves when some job ends, or after `ms`, whichever comes first. */
+  nextEnd(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 
   /** Jobs in flight at a provider now. */
   inFlight(provider: string): number {
@@ -40,6 +52,9 @@ export class LoadTracker {
       if (ended) return;
       ended = true;
       this.inFlightBy.set(key, Math.max(0, this.inFlight(key) - 1));
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w();
     };
   }
 }

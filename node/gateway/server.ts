@@ -48,6 +48,8 @@ export interface GatewayOptions {
   batch?: { topUp: bigint };
   /** Whether the quote path is the fallback (default true). */
   quote?: boolean;
+  /** How long a request waits while every provider refuses (busy), ms (default 30 000; 0: no wait). */
+  placementTimeoutMs?: number;
   /** Names of models beyond the built-in one (`name` → bytes32 digest). */
   models?: NamedModel[];
   /** `num_predict` when a request has none (default 256). */
@@ -104,7 +106,7 @@ async function buildContext(
     state: new GatewayState(store),
     archive: new JobArchive({ path: options.archivePath ?? ":memory:" }),
     serial: serializer(),
-    policy: { maxPricePerToken: options.pricePerToken, durationS: options.deadlineS ?? 86_400, resultTimeoutMs: options.resultTimeoutMs ?? 120_000, batch, quote: options.quote ?? true }, // prettier-ignore
+    policy: { maxPricePerToken: options.pricePerToken, durationS: options.deadlineS ?? 86_400, resultTimeoutMs: options.resultTimeoutMs ?? 120_000, batch, quote: options.quote ?? true, placementTimeoutMs: options.placementTimeoutMs ?? 30_000 }, // prettier-ignore
   }; // prettier-ignore
   return { ctx, directory };
 }
@@ -147,7 +149,8 @@ function router(
     if (handleArchiveRequest(ctx.archive, req, res) || ctx.metrics.handle(req, res)) return;
     route(req, res).catch((error: unknown) => {
       if (error instanceof GatewayError)
-        error = new HttpError(error.status, error.name, error.shortMessage, error.details ? { details: error.details } : undefined); // prettier-ignore
+        // Ollama's clients show `error`: the message itself, as Ollama answers (`model 'x' not found`).
+        error = new HttpError(error.status, error.shortMessage, error.shortMessage, error.details ? { details: error.details } : undefined); // prettier-ignore
       sendError(res, error);
     });
   };
