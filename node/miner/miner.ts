@@ -129,7 +129,10 @@ export class Miner {
     const limits = new ResourceLimits(options.limits);
     const log = options.log ?? ((line: string) => console.log(`[miner ${options.account.address.slice(0, 8)}] ${line}`)); // prettier-ignore
     this.metrics = createNodeMetrics("miner");
-    const workers = Math.min(limits.maxConcurrent, limits.workers);
+    // Ollama runs inference in its own process (on the GPU): its slots are bounded by --max-concurrent
+    // only. The built-in model runs on this process's CPU: also by the --cpu-share of the cores.
+    // (npm run bench:node: bounding Ollama by the CPU workers capped a 2-core miner at 2 inferences.)
+    const workers = options.backend.kind === "ollama" ? limits.maxConcurrent : Math.min(limits.maxConcurrent, limits.workers); // prettier-ignore
     this.ctx = {
       account: options.account,
       backend: options.backend,
