@@ -38,7 +38,7 @@
 import { relative } from "node:path";
 
 import { network } from "hardhat";
-import type { EIP1193Provider } from "viem";
+import type { EIP1193Provider, Hex } from "viem";
 
 import { releaseProverResources } from "@aitbc/sdk";
 import { chooseBackend } from "./lib/main/backend.js";
@@ -73,24 +73,25 @@ async function main(): Promise<void> {
   const walletAddress = await fundAccounts(ethers, deployed, accounts);
   say(`funded: consumer agent wallet ${walletAddress} (30,000,000 AITBC, agent key = the gateway), two providers (100,000 each), coordinator, voters`); // prettier-ignore
 
-  const { addresses, batchEscrowAddress } = deployed;
-  const digest = await chosen.backend.modelDigest(chosen.model);
+  const { contracts } = deployed;
+  const digest = (await chosen.backend.modelDigest(chosen.model)) as Hex;
   const rpc = connection.provider as unknown as EIP1193Provider;
-  const net = await startNetwork({ rpc, addresses, batchEscrowAddress, backend: chosen.backend, model: chosen.model, digest, accounts, walletAddress, opts, say }); // prettier-ignore
+  const net = await startNetwork({ rpc, contracts, backend: chosen.backend, model: chosen.model, digest, accounts, walletAddress, opts, say }); // prettier-ignore
   const { results, jobsWallMs } = await sendPrompts(net, prompts, chosen.model, opts, say);
-  say(`all ${prompts.length} answers arrived in ${(jobsWallMs / 1000).toFixed(1)} s; now passing the 1-day challenge window`); // prettier-ignore
-  const settlement = await settleJobs(ethers, networkHelpers.time, addresses, net, results, say);
+  say(`all ${prompts.length} answers streamed in ${(jobsWallMs / 1000).toFixed(1)} s; now passing the 1-day challenge window`); // prettier-ignore
+  const settlement = await settleJobs(ethers, networkHelpers.time, contracts, net, results, say);
   await stopNetwork(net);
+  const clients = viemClients(connection);
+  const toBlock = await clients.publicClient.getBlockNumber();
 
   say("governance: a treasury grant through its whole life (agent wallet and humans vote)");
-  const clients = viemClients(connection);
   const { daoAddresses, day0, deploymentFile } = deployed;
   const grant = await runMainGrant({ clients, daoAddresses, accounts, walletAddress, day0, time: networkHelpers.time }); // prettier-ignore
 
-  await checkSettledOnce(ethers, addresses, results);
-  const shown = writeMainReport({ chosen, digest, opts, chainId, deploymentFile, net, results, jobsWallMs, settlement, grant, wallStart }); // prettier-ignore
+  await checkSettledOnce(ethers, contracts, results);
+  const shown = await writeMainReport({ chosen, digest, opts, chainId, deploymentFile, net, results, jobsWallMs, settlement, grant, wallStart, publicClient: clients.publicClient, contracts, toBlock }); // prettier-ignore
   say(`report written to ${shown}`);
-  net.removeJournals();
+  net.removeStores();
   await releaseProverResources();
   process.exit(0); // nothing left to do; do not wait for idle sockets of the in-process servers
 }

@@ -176,7 +176,7 @@ describe("the main job (npm run demo) as a child process", function () {
         path: string;
         batch?: { batch_id: string; request_digest: string };
       }[];
-      totals: { sent: number; settled: number; fees: string; matchedByQuote: number; matchedOpen: number; matchedBatch: number }; // prettier-ignore
+      totals: { sent: number; settled: number; fees: string; matchedByQuote: number; matchedBatch: number }; // prettier-ignore
       gas: Record<string, { count: number; mean: string; total: string }>;
       batches: { jobs: number; batches: number; sizes: number[]; gas: PathGas; gasPerJob: PathGas };
       perJobPath: { jobs: number; gas: PathGas; gasPerJob: PathGas };
@@ -202,14 +202,16 @@ describe("the main job (npm run demo) as a child process", function () {
     for (const j of perJob) expect(j.receiptProofMs).to.be.a("number").greaterThan(0);
     for (const action of ["submitInferenceResult", "finalize"]) expect(json.gas[action]?.count, action).to.equal(2); // prettier-ignore
     expect(json.gas.submitResult).to.equal(undefined);
-    // each per-job job is matched by a quote (opened assigned, no claim) or opened for any miner to claim
-    const { matchedByQuote, matchedOpen, matchedBatch } = json.totals;
-    expect(matchedByQuote + matchedOpen).to.equal(2);
+    // each per-job job is matched by a miner's signed quote, found with no relay (opened assigned, no claim)
+    const { matchedByQuote, matchedBatch } = json.totals;
+    expect(matchedByQuote).to.equal(2);
     expect(matchedBatch).to.equal(1);
-    expect(json.jobs.filter((j) => j.matched === "quote")).to.have.length(matchedByQuote);
-    expect(json.gas["openJobWithQuote (agent wallet)"]?.count ?? 0).to.equal(matchedByQuote);
-    expect(json.gas["openJob (agent wallet)"]?.count ?? 0).to.equal(matchedOpen);
-    expect(json.gas.claim?.count ?? 0).to.equal(matchedOpen);
+    expect(json.jobs.filter((j) => j.matched === "quote")).to.have.length(2);
+    expect(json.gas["openJobWithQuote (agent wallet)"]?.count).to.equal(2);
+    expect(json.gas["openJob (agent wallet)"]).to.equal(undefined);
+    expect(json.gas.claim).to.equal(undefined);
+    // both miners published their service URI in the ServiceRegistry
+    expect(json.gas.setServiceURI?.count).to.equal(2);
     // the batch path: one deposit through the wallet, the batch sizes used, every batch settled and finalized once
     const batchJob = json.jobs[2]!;
     expect(batchJob.matched).to.equal("batch");

@@ -9,9 +9,19 @@ import type { Address } from "viem";
 import { buildAgentWalletModule } from "../../../deploy/modules/wallet.js";
 import { buildMarketModule } from "../../../deploy/modules/market.js";
 import { buildOpenClawModule, openClawAddresses } from "../../../deploy/modules/openclaw.js";
-import type { MarketAddresses } from "../../../node/shared/chain.js";
+import type { AitbcContracts } from "@aitbc/sdk";
 import { DEPLOYMENTS_DIR, deploymentPath, writeDeployment } from "../deployments.js";
 import { AITBC, DAY, DEV_FUNDING, setUpConsumerWallet } from "../devnet.js";
+import { toContracts } from "./clients.js";
+
+/** The market's addresses as the dev set-up takes them. */
+interface MarketAddresses {
+  token: Address;
+  staking: Address;
+  escrow: Address;
+  reputation: Address;
+  batchEscrow?: Address;
+}
 
 /** The roles of the main job, taken from Hardhat's development accounts in this order. */
 export interface MainAccounts {
@@ -63,8 +73,10 @@ export interface Deployed {
   day0: number;
   /** The OpenClaw DAO's addresses by deployment name (`AITBCToken`, `OpenClawGovernor`, ...). */
   daoAddresses: Record<string, string>;
-  /** The market's addresses as the node programs take them. */
+  /** The market's addresses as the dev set-up takes them. */
   addresses: MarketAddresses;
+  /** The whole deployment under the SDK's names, as the node programs take it. */
+  contracts: AitbcContracts;
   /** The BatchEscrow, when the market module deployed one. */
   batchEscrowAddress: Address | undefined;
   /** The AgentWalletFactory. */
@@ -101,7 +113,7 @@ async function deployDao(ignition: Ignition, a: MainAccounts, day0: number): Pro
 
 /** The market's optional parts present in this deployment, by deployment name. */
 async function optionalMarketParts(market: Handles): Promise<Record<string, string>> {
-  const names: [string, string][] = [["policy", "MarketPolicy"], ["batchEscrow", "BatchEscrow"], ["batchReceiptVerifier", "BatchReceiptVerifier"], ["inferenceVerifier", "InferenceVerifier"], ["checker", "TopicClassifierChecker"]]; // prettier-ignore
+  const names: [string, string][] = [["policy", "MarketPolicy"], ["batchEscrow", "BatchEscrow"], ["batchReceiptVerifier", "BatchReceiptVerifier"], ["inferenceVerifier", "InferenceVerifier"], ["checker", "TopicClassifierChecker"], ["serviceRegistry", "ServiceRegistry"]]; // prettier-ignore
   const extra: Record<string, string> = {};
   for (const [key, name] of names) if (market[key]) extra[name] = await market[key].getAddress();
   return extra;
@@ -140,7 +152,7 @@ export async function deployProtocol(
     ...(batchEscrowAddress ? { batchEscrow: batchEscrowAddress } : {}),
   };
   const factory = await wallets.factory!.getAddress();
-  await writeDeployment(chainId, {
+  const record = {
     ...daoAddresses,
     ReceiptVerifier: await market.receiptVerifier!.getAddress(),
     ReputationRegistry: addresses.reputation,
@@ -149,9 +161,10 @@ export async function deployProtocol(
     EntryPoint: await wallets.entryPoint!.getAddress(),
     AgentWalletFactory: factory,
     ...extra,
-  }, deploymentsDir); // prettier-ignore
+  };
+  await writeDeployment(chainId, record, deploymentsDir);
   const deploymentFile = deploymentPath(chainId, deploymentsDir);
-  return { day0, daoAddresses, addresses, batchEscrowAddress, factory, deploymentFile };
+  return { day0, daoAddresses, addresses, contracts: toContracts(record), batchEscrowAddress, factory, deploymentFile }; // prettier-ignore
 }
 
 /**

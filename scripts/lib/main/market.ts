@@ -9,8 +9,8 @@ import { limiter } from "../../../node/shared/retry.js";
 import type { MainOptions, PromptLine } from "../main-options.js";
 import type { Network } from "./network.js";
 
-/** How a job was matched: by a miner's signed quote, opened for any miner to claim, or a batch request. */
-export type Matched = "quote" | "open" | "batch";
+/** How a job was matched: by a miner's signed quote (`JobEscrow`), or a signed batch request (`BatchEscrow`). */
+export type Matched = "quote" | "batch";
 
 /** A batch job's place in its batch. */
 export interface BatchPlace {
@@ -23,9 +23,10 @@ export interface BatchPlace {
 export interface JobResult {
   prompt: string;
   answer: string;
+  /** The `JobEscrow` job id, or the batch job's request digest (its job key). */
   jobId: string;
   tokens: number;
-  /** Wei of AITBC. */
+  /** Wei of AITBC, as settled on-chain (filled in by the settlement step). */
   fee: bigint;
   provider: string;
   matched: Matched;
@@ -37,12 +38,11 @@ export interface JobResult {
 
 /** The gateway's `aitbc` field on the last response of a job. */
 interface AitbcField {
-  job_id: string;
-  fee: string;
-  token_count: number;
+  job_key: string;
+  job_id?: string;
+  path: Matched;
   provider: string;
-  matched: Matched;
-  batch?: BatchPlace;
+  token_count: number;
 }
 
 /** Sends one prompt to the gateway at `host` (seed = the prompt's index) and returns the answer and the job. */
@@ -93,8 +93,9 @@ export async function sendPrompts(
           const text = p.prompt ?? p.messages!.map((m) => m.content).join(" ");
           const { answer, aitbc } = await askGateway(host, model, p, i);
           const ms = performance.now() - started;
-          results[i] = { prompt: text, answer, jobId: aitbc.job_id, tokens: aitbc.token_count, fee: BigInt(aitbc.fee), provider: aitbc.provider, matched: aitbc.matched, path: aitbc.matched === "batch" ? "batch" : "per-job", ...(aitbc.batch ? { batch: aitbc.batch } : {}), ms }; // prettier-ignore
-          say(`[${++done}/${prompts.length}] job ${aitbc.job_id}: "${text.slice(0, 48)}…" → ${answer.slice(0, 40)} (${Math.round(ms)} ms)`); // prettier-ignore
+          const jobId = aitbc.job_id ?? aitbc.job_key;
+          results[i] = { prompt: text, answer, jobId, tokens: aitbc.token_count, fee: 0n, provider: aitbc.provider, matched: aitbc.path, path: aitbc.path === "batch" ? "batch" : "per-job", ms }; // prettier-ignore
+          say(`[${++done}/${prompts.length}] ${aitbc.path === "batch" ? "batch job" : "job"} ${jobId.length > 20 ? `${jobId.slice(0, 12)}…` : jobId} via ${aitbc.provider.slice(0, 10)}…: "${text.slice(0, 40)}…" → ${answer.slice(0, 40)} (${Math.round(ms)} ms)`); // prettier-ignore
         }),
       ),
     );

@@ -1,20 +1,34 @@
 /**
- * The network programs of the main job, started in this process: the coordinator (its relay,
- * matching, re-execution of a sample of jobs, performance reports), two miners and the
- * Ollama-compatible gateways (per-job, and batch requests when the deployment has a BatchEscrow).
+ * The network programs of the main job, started in this process exactly as their entry points start
+ * them, with no relay: two miners (each serving its own provider API at the URI it publishes in the
+ * `ServiceRegistry`), two Ollama-compatible gateways that find the miners on-chain and talk to them
+ * directly (one on the per-job quote path, one on the batch path when the deployment has a
+ * `BatchEscrow`), and one coordinator beside them that re-executes a sample of the jobs from the
+ * miners' own archives and reports performance — the jobs would open, settle and pay without it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import type { Address, EIP1193Provider } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  custom,
+  type Address,
+  type EIP1193Provider,
+  type Hex,
+} from "viem";
+import { hardhat } from "viem/chains";
 
-import type { InferenceBackend } from "../../../node/backends/backend.js";
+import type { AitbcContracts, AitbcWriteClient } from "@aitbc/sdk";
+import { BUILTIN_DIGEST, type InferenceBackend } from "../../../node/backends/backend.js";
 import { Coordinator } from "../../../node/coordinator/coordinator.js";
-import { startGateway } from "../../../node/gateway/server.js";
+import { sdkPerformanceWriter } from "../../../node/coordinator/oracle.js";
+import { startGateway, type Gateway } from "../../../node/gateway/server.js";
+import { MinerAccount } from "../../../node/miner/account.js";
 import { Miner } from "../../../node/miner/miner.js";
-import { ChainAdapter, type MarketAddresses } from "../../../node/shared/chain.js";
-import { sleep } from "../../../node/shared/retry.js";
+import { openStore } from "../../../node/shared/store.js";
+import { createChainSigner } from "../../../node/watcher/signer.js";
 import { AITBC } from "../devnet.js";
 import type { MainOptions } from "../main-options.js";
 import type { MainAccounts } from "./deploy.js";
@@ -25,12 +39,12 @@ export const PRICE = 10n ** 15n;
 /** What {@link startNetwork} needs. */
 export interface NetworkPlan {
   rpc: EIP1193Provider;
-  addresses: MarketAddresses;
-  batchEscrowAddress: Address | undefined;
+  /** The deployment under the SDK's names (needs `ServiceRegistry`; `BatchEscrow` for the batch path). */
+  contracts: AitbcContracts;
   backend: InferenceBackend;
   model: string;
   /** The model's digest (bytes32), as the miners register it. */
-  digest: string;
+  digest: Hex;
   accounts: MainAccounts;
   /** The consumer agent wallet the gateways pay from. */
   walletAddress: Address;
@@ -39,79 +53,121 @@ export interface NetworkPlan {
 }
 
 /** The running programs. */
-export type Network = Awaited<ReturnType<typeof startNetwork>>;
-
-/**
- * Starts the coordinator, two miners (registered and staked, offering the model at {@link PRICE})
- * and the gateways, and waits (up to 5 s) for the miners' offers at the coordinator's relay.
- */
-export async function startNetwork(p: NetworkPlan) {
-  const { addresses, batchEscrowAddress, backend, model, accounts: a, opts, say } = p;
-  const adapter = (account: string) => new ChainAdapter({ rpc: p.rpc, account: account as Address, addresses, pollingIntervalMs: 20 }); // prettier-ignore
-  const journals = mkdtempSync(join(tmpdir(), "aitbc-main-"));
-  // The coordinator's watcher fetches a job's data from its provider's miner archive and the gateways'
-  // (the consumer's) archives, filled in once they serve.
-  const minerArchives = new Map<string, string>();
-  const gatewayArchives: string[] = [];
-  const coordinator = new Coordinator({
-    archivesOf: (job) => [...(minerArchives.has(job.provider.toLowerCase()) ? [minerArchives.get(job.provider.toLowerCase())!] : []), ...gatewayArchives], // prettier-ignore
-    chain: adapter(a.coordinatorKey.address),
-    verifiers: new Map([[p.digest.toLowerCase(), { model, backend }]]),
-    sampleRate: 0.25,
-    reportEveryMs: 0,
-    pollMs: 100,
-    log: (line) => say(`coordinator: ${line}`),
-  });
-  await coordinator.start();
-  const miners = [a.provider1, a.provider2].map(
-    (provider, i) =>
-      new Miner({
-        chain: adapter(provider.address),
-        backend,
-        models: [model],
-        relayUrl: coordinator.relay.url,
-        secret: 0xa17bc_0000n + BigInt(i + 1),
-        journalPath: join(journals, `miner-${i + 1}.jsonl`),
-        gpu: { model: "CPU (built-in model)", vramGb: 0, throughput: 5, source: "flags" },
-        concurrency: 2,
-        pollMs: 100,
-        pricePerToken: PRICE,
-        offerEveryMs: 2_000,
-        ...(batchEscrowAddress ? { batch: { size: opts.batchSize, maxWaitMs: opts.batchMaxWaitS * 1000 } } : {}), // prettier-ignore
-        log: (line) =>
-          /claimed|submitted|finalized|adopted|quote request|batch request|batch job/.test(line)
-            ? undefined
-            : say(`miner ${i + 1}: ${line}`),
-      }),
-  );
-  for (const m of miners) {
-    await m.start();
-    minerArchives.set(m.address.toLowerCase(), m.archiveUrl!);
-  }
-  for (let i = 0; i < 50 && coordinator.relay.state.offers.size < miners.length; i++) await sleep(100);
-  say(`miners registered and staked (1,000 AITBC each), ${coordinator.relay.state.offers.size} offer(s) at the coordinator relay ${coordinator.relay.url}`); // prettier-ignore
-  const gatewayChain = adapter(a.gatewayKey.address);
-  const gatewayOptions = {
-    chain: gatewayChain,
-    agentWallet: p.walletAddress,
-    relayUrl: coordinator.relay.url,
-    pricePerToken: PRICE,
-    defaultMaxTokens: 256,
-    log: (line: string) => (line.includes("open job") || line.includes("deposited") ? say(`gateway: ${line}`) : undefined), // prettier-ignore
-  };
-  const singleGateway = await startGateway(gatewayOptions);
-  const batchGateway = batchEscrowAddress
-    ? await startGateway({ ...gatewayOptions, batch: { topUp: 1_000n * AITBC }, matchTimeoutMs: 5_000 })
-    : undefined;
-  gatewayArchives.push(singleGateway.url, ...(batchGateway ? [batchGateway.url] : []));
-  const removeJournals = () => rmSync(journals, { recursive: true, force: true });
-  return { coordinator, miners, gatewayChain, singleGateway, batchGateway, removeJournals };
+export interface Network {
+  miners: Miner[];
+  coordinator: Coordinator;
+  singleGateway: Gateway;
+  batchGateway: Gateway | undefined;
+  /** The first block of the market phase, from the miners' registration on (gas is read from there). */
+  fromBlock: bigint;
+  /** Removes the programs' SQLite stores (after the report). */
+  removeStores(): void;
 }
 
-/** Stops the miners, the gateways and the coordinator (the journals stay until `removeJournals`). */
+const quiet = /submitted|finalized|streamed|batch request|settled|accepted|prompt/;
+
+function startMiners(p: NetworkPlan, dir: string): Miner[] {
+  const { accounts: a, opts, say } = p;
+  return [a.provider1, a.provider2].map((provider, i) => {
+    const account = MinerAccount.connect({ rpc: p.rpc, key: provider.address as Address, contracts: p.contracts, pollingIntervalMs: 20 }); // prettier-ignore
+    return new Miner({
+      account,
+      backend: p.backend,
+      models: [p.model],
+      secret: 0xa17bc_0000n + BigInt(i + 1),
+      store: join(dir, `miner-${i + 1}.sqlite`),
+      gpu: { model: "CPU (built-in model)", vramGb: 0, throughput: 5, source: "flags" },
+      limits: { maxConcurrent: 2 },
+      pollMs: 100,
+      rewardsEveryMs: 0,
+      pricePerToken: PRICE,
+      ...(p.contracts.BatchEscrow ? { batch: { size: opts.batchSize, maxWaitMs: opts.batchMaxWaitS * 1000 } } : {}), // prettier-ignore
+      log: (line) => (quiet.test(line) ? undefined : say(`miner ${i + 1}: ${line}`)),
+    });
+  });
+}
+
+async function startGateways(p: NetworkPlan, dir: string) {
+  const transport = custom(p.rpc, { retryCount: 0 });
+  const publicClient = createPublicClient({ transport, pollingInterval: 20 });
+  const walletClient = createWalletClient({ account: p.accounts.gatewayKey.address as Address, chain: hardhat, transport, pollingInterval: 20 }); // prettier-ignore
+  const models =
+    p.digest.toLowerCase() === BUILTIN_DIGEST.toLowerCase() ? [] : [{ name: p.model, digest: p.digest }];
+  const base = {
+    publicClient,
+    walletClient,
+    contracts: p.contracts,
+    agentWallet: p.walletAddress,
+    pricePerToken: PRICE,
+    defaultMaxTokens: 256,
+    models,
+    pollingIntervalMs: 50,
+    offerRefreshMs: 200,
+    log: (line: string) => (/deposit|refused|resum/.test(line) ? p.say(`gateway: ${line}`) : undefined),
+  };
+  const singleGateway = await startGateway({ ...base, statePath: join(dir, "gateway-quote.sqlite"), archivePath: join(dir, "gateway-quote.archive.sqlite") }); // prettier-ignore
+  const batchGateway = p.contracts.BatchEscrow
+    ? await startGateway({ ...base, batch: { topUp: 1_000n * AITBC }, quote: false, statePath: join(dir, "gateway-batch.sqlite"), archivePath: join(dir, "gateway-batch.archive.sqlite") }) // prettier-ignore
+    : undefined;
+  return { singleGateway, batchGateway };
+}
+
+function startCoordinator(p: NetworkPlan, dir: string, archives: string[]): Coordinator {
+  const transport = custom(p.rpc, { retryCount: 0 });
+  const signer = createChainSigner({
+    public: createPublicClient({ transport, pollingInterval: 20 }),
+    wallet: createWalletClient({ account: p.accounts.coordinatorKey.address as Address, chain: hardhat, transport, pollingInterval: 20 }) as AitbcWriteClient, // prettier-ignore
+  });
+  return new Coordinator({
+    signer,
+    contracts: p.contracts,
+    store: openStore(join(dir, "coordinator.sqlite")),
+    verifiers: new Map([[p.digest.toLowerCase(), { model: p.model, backend: p.backend }]]),
+    archives,
+    sampleRate: 0.25,
+    pollingIntervalMs: 50,
+    probeEveryMs: 0,
+    reportEveryMs: 0,
+    writePerformance: sdkPerformanceWriter(signer, p.contracts),
+    log: (line) => p.say(`coordinator: ${line}`),
+  });
+}
+
+/**
+ * Starts two miners (registered and staked, offering the model at {@link PRICE}, URIs published), the
+ * gateways, and the coordinator; resolves once the gateways see both miners' signed offers.
+ */
+export async function startNetwork(p: NetworkPlan): Promise<Network> {
+  const dir = mkdtempSync(join(tmpdir(), "aitbc-main-"));
+  const fromBlock = (await createPublicClient({ transport: custom(p.rpc) }).getBlockNumber()) + 1n;
+  const miners = startMiners(p, dir);
+  for (const m of miners) await m.start();
+  const { singleGateway, batchGateway } = await startGateways(p, dir);
+  for (const g of [singleGateway, batchGateway]) if (g) await waitForOffers(g, miners.length);
+  p.say(`miners registered and staked (1,000 AITBC each), serving at ${miners.map((m) => m.url).join(" and ")} (published in the ServiceRegistry); the gateways found both on-chain`); // prettier-ignore
+  const coordinator = startCoordinator(p, dir, [
+    singleGateway.url,
+    ...(batchGateway ? [batchGateway.url] : []),
+  ]);
+  await coordinator.start();
+  const removeStores = () => rmSync(dir, { recursive: true, force: true });
+  return { miners, coordinator, singleGateway, batchGateway, fromBlock, removeStores };
+}
+
+/** Waits until the gateway holds verified offers from `count` providers (event-driven refresh; 200 ms steps). */
+async function waitForOffers(gateway: Gateway, count: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const health = (await (await fetch(`${gateway.url}/health`)).json()) as { providers?: number };
+    if ((health.providers ?? 0) >= count) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the gateway at ${gateway.url} did not find ${count} providers on-chain`);
+}
+
+/** Stops the gateways, the miners and the coordinator (the stores stay until `removeStores`). */
 export async function stopNetwork(net: Network): Promise<void> {
-  for (const m of net.miners) await m.stop();
   await net.singleGateway.close();
   await net.batchGateway?.close();
+  for (const m of net.miners) await m.stop();
   await net.coordinator.stop();
 }

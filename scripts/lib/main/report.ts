@@ -6,9 +6,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 
+import type { PublicClient } from "viem";
+
+import type { AitbcContracts } from "@aitbc/sdk";
 import { formatTokens, renderTable } from "../../../node/shared/format.js";
 import type { MainOptions } from "../main-options.js";
 import type { ChosenBackend } from "./backend.js";
+import { gasFromChain, type GasTable } from "./gas.js";
 import type { GrantResult } from "./governance.js";
 import type { JobResult } from "./market.js";
 import { PRICE, type Network } from "./network.js";
@@ -29,9 +33,12 @@ export interface MainRun {
   grant: GrantResult;
   /** `performance.now()` when the job started, ms. */
   wallStart: number;
+  /** Reads the receipts for the gas table. */
+  publicClient: PublicClient;
+  contracts: AitbcContracts;
+  /** The last block of the market phase. */
+  toBlock: bigint;
 }
-
-type GasTable = Map<string, { count: number; total: bigint }>;
 
 const n = (x: bigint) => x.toLocaleString("en-US");
 const median = (xs: number[]) => {
@@ -39,23 +46,6 @@ const median = (xs: number[]) => {
   return s.length ? s[Math.floor(s.length / 2)]! : 0;
 };
 const perJob = (total: bigint, count: number) => (count > 0 ? total / BigInt(count) : 0n);
-
-/**
- * Gas per market action, from the receipts of every adapter: the gateway's (openJob through the agent
- * wallet), the miners' and the coordinator's. The governance steps' gas is in the grant table.
- */
-export function collectGas(net: Network): GasTable {
-  const gas: GasTable = new Map();
-  for (const chain of [net.gatewayChain, ...net.miners.map((m) => m.chain), net.coordinator.options.chain]) {
-    for (const [k, v] of chain.gas) {
-      const g = gas.get(k) ?? { count: 0, total: 0n };
-      g.count += v.count;
-      g.total += v.total;
-      gas.set(k, g);
-    }
-  }
-  return gas;
-}
 
 /** The all-in gas per job of the batch path and of the per-job path, from the same run's receipts. */
 export function pathReports(gas: GasTable, run: MainRun) {
@@ -111,7 +101,7 @@ export function printTables(run: MainRun, d: Derived): void {
   console.log("\nMiners (trust score 0–1000 after the jobs and the coordinator's performance report):");
   console.log(renderTable(["provider", "jobs settled", "trust score", "tier", "balance (AITBC)"], run.settlement.trust.map((x) => [x.provider, String(x.jobs), String(x.score), x.tier, formatTokens(x.balance)]), [1, 2, 4])); // prettier-ignore
   console.log(
-    "\nGas per action (gateway, miners, coordinator; the proposal's steps are in the table above):",
+    "\nGas per action (every market transaction's receipt; the proposal's steps are in the table above):",
   );
   console.log(renderTable(["action", "count", "mean gas", "total gas"], [...d.gas].map(([k, v]) => [k, String(v.count), n(v.total / BigInt(v.count)), n(v.total)]), [1, 2, 3])); // prettier-ignore
 }
@@ -127,7 +117,7 @@ export function summaryRows(run: MainRun, d: Derived, wallS: number, processS: n
   return [
     ["backend", run.chosen.note],
     ["jobs", `${results.length} sent, ${results.length} answered, ${settled} settled on-chain`],
-    ["matching", `${results.filter((r) => r.matched === "quote").length} by quote (coordinator match → signed quote → openJobWithQuote, no claim), ${results.filter((r) => r.matched === "open").length} open (claimed by a miner), ${b.jobs} by signed batch request; quotes signed ${quotes.reduce((x, q) => x + q.signed, 0)}, refused ${quotes.reduce((x, q) => x + q.refused, 0)}`], // prettier-ignore
+    ["matching", `${results.filter((r) => r.matched === "quote").length} by quote (providers found in the ServiceRegistry, signed offers ranked by the gateway → the miner's signed quote → openJobWithQuote), ${b.jobs} by signed batch request sent to the miner directly; quotes signed ${quotes.reduce((x, q) => x + q.signed, 0)}, refused ${quotes.reduce((x, q) => x + q.refused, 0)}`], // prettier-ignore
     ["fees paid by the agent wallet", `${formatTokens(fees, 4)} AITBC`],
     ["batches", b.batches > 0 ? `${b.jobs} jobs in ${b.batches} batch(es) of sizes ${b.sizes.join(", ")} (batch size ${opts.batchSize}, max wait ${opts.batchMaxWaitS} s); each settled once` : "none"], // prettier-ignore
     ["gas per job, batch path (all-in)", b.jobs > 0 ? `${n(b.gasPerJob.total)} (deposit ${n(b.gasPerJob.deposit)} + settle ${n(b.gasPerJob.settle)} + finalize ${n(b.gasPerJob.finalize)} + withdraw ${n(b.gasPerJob.withdraw)})` : "—"], // prettier-ignore
@@ -136,7 +126,7 @@ export function summaryRows(run: MainRun, d: Derived, wallS: number, processS: n
     [run.chosen.backend.kind === "builtin" ? "median inference (incl. its proof of inference)" : "median inference", `${medians.medianInferenceMs.toFixed(0)} ms`], // prettier-ignore
     ["median receipt proof (Groth16)", `${medians.medianReceiptProofMs.toFixed(0)} ms`],
     ["median submitResult (tx + receipt)", `${medians.medianSubmitMs.toFixed(0)} ms`],
-    ["coordinator re-executions / disputes", `${net.coordinator.checks.length} / ${net.coordinator.disputes.length}`], // prettier-ignore
+    ["coordinator re-executions / disputes", `${net.coordinator.watcher.checks().length} / ${net.coordinator.watcher.disputes().length}`], // prettier-ignore
     ["settlement: result → finalization", `challenge window ${settlement.challengeWindow / 3600} h of chain time; ${(settlement.settleMs / 1000).toFixed(1)} s wall after it`], // prettier-ignore
     ["trust scores", settlement.trust.map((x) => `${x.provider.slice(0, 10)}… ${x.score} (${x.tier})`).join(", ")], // prettier-ignore
     ["proposal", `${grant.finalState}; For ${formatTokens(grant.tally.for, 0)}, Against ${formatTokens(grant.tally.against, 0)}, Abstain ${formatTokens(grant.tally.abstain, 0)}; quorum ${formatTokens(grant.tally.quorum, 0)}; ${n(proposalGas)} gas`], // prettier-ignore
@@ -166,7 +156,6 @@ export function reportJson(run: MainRun, d: Derived, wallS: number, processS: nu
       jobsPerMinute: results.length / (run.jobsWallMs / 60_000),
       jobsWallMs: run.jobsWallMs,
       matchedByQuote: count("quote"),
-      matchedOpen: count("open"),
       matchedBatch: count("batch"),
     },
     batches: d.batchReport,
@@ -175,8 +164,13 @@ export function reportJson(run: MainRun, d: Derived, wallS: number, processS: nu
     settlement: { challengeWindowS: settlement.challengeWindow, wallMsAfterWindow: settlement.settleMs },
     gas: Object.fromEntries([...d.gas].map(([k, v]) => [k, { count: v.count, mean: v.total / BigInt(v.count), total: v.total }])), // prettier-ignore
     trust: settlement.trust,
-    quotes: net.miners.map((m) => ({ provider: m.address, ask: PRICE, ...m.quotes })),
-    coordinator: { checks: net.coordinator.checks, disputes: net.coordinator.disputes, metrics: net.coordinator.summary(), performanceReports: settlement.reports }, // prettier-ignore
+    quotes: net.miners.map((m) => ({
+      provider: m.address,
+      ask: PRICE,
+      signed: m.quotes.signed,
+      refused: m.quotes.refused,
+    })),
+    coordinator: { checks: net.coordinator.watcher.checks(), disputes: net.coordinator.watcher.disputes(), performance: net.coordinator.performance(), performanceReports: settlement.reports }, // prettier-ignore
     proposal: { ...grant, gasTotal: proposalGas },
   };
 }
@@ -186,8 +180,8 @@ export function reportJson(run: MainRun, d: Derived, wallS: number, processS: nu
  *
  * @returns the path written, relative to where the command was started when inside it
  */
-export function writeMainReport(run: MainRun): string {
-  const gas = collectGas(run.net);
+export async function writeMainReport(run: MainRun): Promise<string> {
+  const gas = await gasFromChain(run.publicClient, run.contracts, run.net.fromBlock, run.toBlock);
   const d: Derived = { gas, ...pathReports(gas, run), ...jobTimings(run) };
   printTables(run, d);
   const wallS = (performance.now() - run.wallStart) / 1000;

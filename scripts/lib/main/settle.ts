@@ -5,7 +5,7 @@
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 
-import { JobStatus, type MarketAddresses } from "../../../node/shared/chain.js";
+import { JOB_STATUSES, type AitbcContracts } from "@aitbc/sdk";
 import { sleep } from "../../../node/shared/retry.js";
 import type { JobResult } from "./market.js";
 import type { Network } from "./network.js";
@@ -38,25 +38,62 @@ export interface Settlement {
 }
 
 /** A job's status: JobEscrow's, or for a batch job "Settled" once its batch is finalized (paid). */
-async function statusReader(ethers: HardhatEthers, addresses: MarketAddresses) {
-  const escrow = await ethers.getContractAt("JobEscrow", addresses.escrow);
-  const batchEscrow = addresses.batchEscrow ? await ethers.getContractAt("BatchEscrow", addresses.batchEscrow) : undefined; // prettier-ignore
+async function statusReader(ethers: HardhatEthers, contracts: AitbcContracts) {
+  const escrow = await ethers.getContractAt("JobEscrow", contracts.JobEscrow!);
+  const batchEscrow = contracts.BatchEscrow ? await ethers.getContractAt("BatchEscrow", contracts.BatchEscrow) : undefined; // prettier-ignore
   return async (r: JobResult) => {
-    if (r.path === "per-job") return JobStatus[Number((await escrow.jobOf(BigInt(r.jobId))).status)]!;
-    const status = Number((await batchEscrow!.batchOf(BigInt(r.batch!.batch_id))).status);
+    if (r.path === "per-job") return JOB_STATUSES[Number((await escrow.jobOf(BigInt(r.jobId))).status)]!;
+    if (!r.batch) return "None"; // not in a settled batch yet
+    const status = Number((await batchEscrow!.batchOf(BigInt(r.batch.batch_id))).status);
     return status === 2 ? "Settled" : status === 1 ? "Submitted" : "None";
   };
+}
+
+/**
+ * Fills in each result's fee and, for a batch job, its place, from the chain: a per-job fee is the
+ * `ResultSubmitted` token count × the `JobOpened` price; a batch job's is its `BatchJobSettled` fee.
+ *
+ * @returns whether every job has its on-chain settlement record yet
+ */
+export async function readSettlements(
+  ethers: HardhatEthers,
+  contracts: AitbcContracts,
+  results: JobResult[],
+): Promise<boolean> {
+  // prettier-ignore
+  const escrow = await ethers.getContractAt("JobEscrow", contracts.JobEscrow!);
+  const opened = new Map((await escrow.queryFilter(escrow.filters.JobOpened())).map((e) => [e.args.jobId.toString(), e.args.pricePerToken])); // prettier-ignore
+  const submitted = new Map((await escrow.queryFilter(escrow.filters.ResultSubmitted())).map((e) => [e.args.jobId.toString(), e.args.tokenCount])); // prettier-ignore
+  const batchEscrow = contracts.BatchEscrow ? await ethers.getContractAt("BatchEscrow", contracts.BatchEscrow) : undefined; // prettier-ignore
+  const settled = batchEscrow ? await batchEscrow.queryFilter(batchEscrow.filters.BatchJobSettled()) : [];
+  let complete = true;
+  for (const r of results) {
+    if (r.path === "per-job") {
+      const tokens = submitted.get(r.jobId);
+      const price = opened.get(r.jobId);
+      if (tokens === undefined || price === undefined) complete = false;
+      else r.fee = tokens * price;
+      continue;
+    }
+    const e = settled.find((x) => x.args.requestDigest.toLowerCase() === r.jobId.toLowerCase());
+    if (!e) complete = false;
+    else {
+      r.fee = e.args.fee;
+      r.batch = { batch_id: e.args.batchId.toString(), index: Number(e.args.index), request_digest: e.args.requestDigest }; // prettier-ignore
+    }
+  }
+  return complete;
 }
 
 /** Reads each miner's trust score, tier, finalized jobs, withdrawable earnings and balance. */
 async function readTrust(
   ethers: HardhatEthers,
-  addresses: MarketAddresses,
+  contracts: AitbcContracts,
   net: Network,
 ): Promise<ProviderTrust[]> {
-  const escrow = await ethers.getContractAt("JobEscrow", addresses.escrow);
-  const token = await ethers.getContractAt("AITBCToken", addresses.token);
-  const reputation = await ethers.getContractAt("ReputationRegistry", addresses.reputation);
+  const escrow = await ethers.getContractAt("JobEscrow", contracts.JobEscrow!);
+  const token = await ethers.getContractAt("AITBCToken", contracts.AITBCToken!);
+  const reputation = await ethers.getContractAt("ReputationRegistry", contracts.ReputationRegistry!);
   return Promise.all(
     net.miners.map(async (m) => ({
       provider: m.address,
@@ -77,18 +114,23 @@ async function readTrust(
 export async function settleJobs(
   ethers: HardhatEthers,
   time: { increase(seconds: number): Promise<unknown> },
-  addresses: MarketAddresses,
+  contracts: AitbcContracts,
   net: Network,
-  results: readonly JobResult[],
+  results: JobResult[],
   say: (line: string) => void,
 ): Promise<Settlement> {
-  const escrow = await ethers.getContractAt("JobEscrow", addresses.escrow);
-  await net.coordinator.tick(); // sample the submitted jobs before the window closes
+  const escrow = await ethers.getContractAt("JobEscrow", contracts.JobEscrow!);
+  // Every result on-chain (the batches settled), then the coordinator samples them before the window closes.
+  for (let i = 0; !(await readSettlements(ethers, contracts, results as JobResult[])); i++) {
+    if (i > 600) throw new Error("the jobs' results did not reach the chain within 60 s");
+    await sleep(100);
+  }
+  await net.coordinator.caughtUp();
   const policy = await ethers.getContractAt("MarketPolicy", await escrow.policy());
   const challengeWindow = Number((await policy.parameters()).challengeWindow);
   await time.increase(challengeWindow + 1);
   const settleStart = performance.now();
-  const statusOf = await statusReader(ethers, addresses);
+  const statusOf = await statusReader(ethers, contracts);
   const settled = async () => {
     for (const r of results) if ((await statusOf(r)) !== "Settled") return false;
     return true;
@@ -100,11 +142,11 @@ export async function settleJobs(
   const settleMs = performance.now() - settleStart;
   const statuses = await Promise.all(results.map(statusOf));
   say(`all jobs finalized on-chain by the miners ${(settleMs / 1000).toFixed(1)} s (wall) after the window closed`); // prettier-ignore
-  await net.coordinator.tick();
+  await net.coordinator.caughtUp();
   const reports = await net.coordinator.reportPerformance();
   say(`coordinator reported performance of ${reports.length} provider(s) to the reputation oracle role`);
   for (const m of net.miners) await m.tick(); // withdraw earnings
-  const trust = await readTrust(ethers, addresses, net);
+  const trust = await readTrust(ethers, contracts, net);
   return { statuses, settleMs, challengeWindow, reports, trust };
 }
 
@@ -115,11 +157,11 @@ export async function settleJobs(
  */
 export async function checkSettledOnce(
   ethers: HardhatEthers,
-  addresses: MarketAddresses,
+  contracts: AitbcContracts,
   results: readonly JobResult[],
 ): Promise<void> {
-  if (!addresses.batchEscrow) return;
-  const batchEscrow = await ethers.getContractAt("BatchEscrow", addresses.batchEscrow);
+  if (!contracts.BatchEscrow) return;
+  const batchEscrow = await ethers.getContractAt("BatchEscrow", contracts.BatchEscrow);
   const events = await batchEscrow.queryFilter(batchEscrow.filters.BatchJobSettled());
   const once = results
     .filter((r) => r.path === "batch")
