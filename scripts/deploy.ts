@@ -250,9 +250,10 @@ async function main(): Promise<void> {
   if (!dev) {
     console.log(`\nReputation oracle: ${oracle ?? "none (governance grants ORACLE_ROLE later)"}.`);
     console.log("Start the programs with keys of funded accounts (AITBC for stakes and jobs):");
-    console.log(`  npm run coordinator -- ${flags("--private-key 0x<oracle key> --backend ollama")}`);
-    console.log(`  npm run miner -- ${flags("--private-key 0x<provider key> --backend ollama")}`);
+    console.log(`  npm run coordinator -- ${flags("--private-key 0x<oracle key> --backend ollama --store coordinator.sqlite")}`); // prettier-ignore
+    console.log(`  npm run miner -- ${flags("--private-key 0x<provider key> --backend ollama --store miner.sqlite --host 0.0.0.0 --port 8601 --public-url http://<this host>:8601")}`); // prettier-ignore
     console.log(`  npm run gateway -- ${flags("--private-key 0x<funded key>")}`);
+    console.log("(The miner publishes --public-url in the ServiceRegistry: gateways and coordinators reach it there.)"); // prettier-ignore
     return;
   }
 
@@ -322,8 +323,8 @@ async function main(): Promise<void> {
     "\nStart each in its own terminal (built-in model: no GPU; --backend ollama for a real Ollama):",
   );
   console.log(`  npm run coordinator -- ${flags(`--private-key ${key(coordinatorKey!.address)} --backend builtin`)}`); // prettier-ignore
-  console.log(`  npm run miner -- ${flags(`--private-key ${key(provider1!.address)} --backend builtin --journal miner-1.jsonl`)}`); // prettier-ignore
-  console.log(`  npm run miner -- ${flags(`--private-key ${key(provider2!.address)} --backend builtin --journal miner-2.jsonl`)}`); // prettier-ignore
+  console.log(`  npm run miner -- ${flags(`--private-key ${key(provider1!.address)} --backend builtin --store miner-1.sqlite --port 8601`)}`); // prettier-ignore
+  console.log(`  npm run miner -- ${flags(`--private-key ${key(provider2!.address)} --backend builtin --store miner-2.sqlite --port 8602`)}`); // prettier-ignore
   console.log(`  npm run gateway -- ${flags(`--private-key ${key(agentKey!.address)} --agent-wallet ${wallet}`)}`); // prettier-ignore
   console.log("Then ask through the gateway (any Ollama client):");
   console.log(`  curl -s http://127.0.0.1:11435/api/generate -d '{"model":"aitbc-topic:builtin","prompt":"will it rain tomorrow","stream":false}'`); // prettier-ignore

@@ -3,13 +3,12 @@ import { readFileSync } from "node:fs";
 
 import { Option, type Command } from "commander";
 
-import { BaseError, createPublicClient, http, keccak256, stringToHex, type Address } from "viem";
+import { BaseError, createPublicClient, http, keccak256, stringToHex } from "viem";
 
-import { BN254_FIELD_MODULUS } from "@aitbc/sdk";
-import { ChainAdapter, type MarketAddresses } from "../../node/shared/chain.js";
+import { BN254_FIELD_MODULUS, type AitbcContracts } from "@aitbc/sdk";
 import { readDeployment } from "./deployments.js";
 import { BuiltinBackend, OllamaBackend, type InferenceBackend } from "../../node/backends/backend.js";
-import { parseHttpUrl, parsePrivateKey } from "./options.js";
+import { parseHttpUrl } from "./options.js";
 
 export interface ChainFlags {
   rpcUrl: string;
@@ -20,7 +19,7 @@ export interface ChainFlags {
 /**
  * Adds the chain flags every program takes — `--rpc-url` (env `AITBC_RPC_URL`, default
  * `http://127.0.0.1:8545`, a `hardhat node`), `--private-key` (env `AITBC_PRIVATE_KEY`: `0x` + 64 hex
- * digits, checked by {@link chainFromFlags} at start) and `--deployment` (env `AITBC_DEPLOYMENT`; default
+ * digits, checked by each program at start) and `--deployment` (env `AITBC_DEPLOYMENT`; default
  * `deployments/<chainId>.json`) — and returns the command.
  *
  * @param command The program's command.
@@ -35,7 +34,7 @@ export function withChainOptions(command: Command, account: string): Command {
           .argParser(parseHttpUrl)
           .default("http://127.0.0.1:8545"),
       )
-      // Checked by chainFromFlags, not by commander: commander's error line would repeat the value.
+      // Checked by the program, not by commander: commander's error line would repeat the value.
       .addOption(new Option("--private-key <hex>", account).env("AITBC_PRIVATE_KEY"))
       .addOption(
         new Option("--deployment <file>", "deployments JSON (default deployments/<chainId>.json)").env(
@@ -46,42 +45,12 @@ export function withChainOptions(command: Command, account: string): Command {
 }
 
 /** The contract addresses of `--deployment <file>` or `deployments/<chainId>.json`, by name. */
-export async function deploymentContracts(flags: ChainFlags): Promise<Record<string, string>> {
+export async function deploymentContracts(flags: ChainFlags): Promise<AitbcContracts> {
   if (flags.deployment) {
-    return (JSON.parse(readFileSync(flags.deployment, "utf8")) as { contracts: Record<string, string> })
-      .contracts;
+    return (JSON.parse(readFileSync(flags.deployment, "utf8")) as { contracts: AitbcContracts }).contracts;
   }
   const chainId = await createPublicClient({ transport: http(flags.rpcUrl) }).getChainId();
-  return (await readDeployment(chainId)).contracts;
-}
-
-/** Market addresses from `--deployment <file>` or `deployments/<chainId>.json`. */
-export async function marketAddresses(flags: ChainFlags): Promise<MarketAddresses> {
-  const contracts = await deploymentContracts(flags);
-  const pick = (name: string) => {
-    const a = contracts[name];
-    if (!a)
-      throw new Error(
-        `no ${name} address in the deployment (deploy the market first, or pass --deployment <file>)`,
-      );
-    return a as Address;
-  };
-  return { token: pick("AITBCToken"), staking: pick("GPUStaking"), escrow: pick("JobEscrow"), reputation: pick("ReputationRegistry") }; // prettier-ignore
-}
-
-/**
- * The chain adapter of a program: its key's account on `--rpc-url`, with the deployment's market.
- * @throws Error "a private key is required…" without `--private-key`/`AITBC_PRIVATE_KEY`, and the
- * errors of {@link marketAddresses}.
- */
-export async function chainFromFlags(flags: ChainFlags): Promise<ChainAdapter> {
-  if (!flags.privateKey) throw new Error("a private key is required: --private-key 0x… or AITBC_PRIVATE_KEY");
-  const key = parsePrivateKey(flags.privateKey, "--private-key (or AITBC_PRIVATE_KEY)");
-  return new ChainAdapter({
-    rpc: flags.rpcUrl,
-    account: key,
-    addresses: await marketAddresses(flags),
-  });
+  return (await readDeployment(chainId)).contracts as AitbcContracts;
 }
 
 /** The identity secret: given, or derived from the private key (keccak256, reduced into the field). */

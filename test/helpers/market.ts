@@ -10,7 +10,7 @@ import { keccak256, toUtf8Bytes } from "ethers";
 
 import type { Address } from "viem";
 
-import type { MarketAddresses } from "../../node/shared/chain.js";
+import type { AitbcContracts } from "../../sdk/src/deployments.js";
 import type { Hex } from "../../sdk/src/zk/field.js";
 import { buildMarketModule } from "../../deploy/modules/market.js";
 import {
@@ -191,14 +191,28 @@ export async function deployMarket(connection: NetworkConnection) {
 
 export type Market = Awaited<ReturnType<typeof deployMarket>>;
 
-/** The market's addresses in the shape the programs' `ChainAdapter` takes. */
-export async function marketAddresses(market: Market): Promise<MarketAddresses> {
-  return {
-    token: (await market.token.getAddress()) as Address,
-    staking: (await market.staking.getAddress()) as Address,
-    escrow: (await market.escrow.getAddress()) as Address,
-    reputation: (await market.reputation.getAddress()) as Address,
+/**
+ * The market's addresses by contract name, as the SDK's actions and the programs take them, plus a
+ * fresh `ServiceRegistry` on the market's staking when `serviceRegistry` is set (the miner publishes
+ * its URI there at start).
+ */
+export async function marketContracts(
+  market: Market,
+  { serviceRegistry = false }: { serviceRegistry?: boolean } = {},
+): Promise<AitbcContracts> {
+  const staking = (await market.staking.getAddress()) as Address;
+  const contracts: Record<string, Address> = {
+    AITBCToken: (await market.token.getAddress()) as Address,
+    GPUStaking: staking,
+    JobEscrow: (await market.escrow.getAddress()) as Address,
+    ReputationRegistry: (await market.reputation.getAddress()) as Address,
+    MarketPolicy: (await market.policy.getAddress()) as Address,
   };
+  if (serviceRegistry) {
+    const registry = await market.ethers.deployContract("ServiceRegistry", [staking]);
+    contracts.ServiceRegistry = (await registry.getAddress()) as Address;
+  }
+  return contracts;
 }
 
 /** A job request with the defaults, deadline one day from the latest block. */

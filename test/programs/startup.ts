@@ -86,7 +86,10 @@ describe("programs: a mistaken flag is one line and exit 1 at start", function (
 
   it("numbers, addresses, URLs and choices are checked, from flags and environment variables", async () => {
     const cases: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
-      ["miner", ["--concurrency", "0"], {}, /^error: option '--concurrency <n>' argument '0' is invalid\. expected a whole number from 1 to 256\.$/], // prettier-ignore
+      ["miner", ["--max-concurrent", "0"], {}, /^error: option '--max-concurrent <n>' argument '0' is invalid\. expected a whole number from 1 to 256\.$/], // prettier-ignore
+      ["miner", [], { AITBC_MAX_CONCURRENT: "many" }, /^error: option '--max-concurrent <n>' value 'many' from env 'AITBC_MAX_CONCURRENT' is invalid\./], // prettier-ignore
+      ["miner", ["--cpu-share", "1.5"], {}, /^error: option '--cpu-share <f>' argument '1\.5' is invalid\. expected a number from 0 to 1\.$/], // prettier-ignore
+      ["miner", [], { AITBC_MEMORY_SHARE: "-0.1" }, /^error: option '--memory-share <f>' value '-0\.1' from env 'AITBC_MEMORY_SHARE' is invalid\. expected a number from 0 to 1\.$/], // prettier-ignore
       ["miner", ["--price-per-token", "1.5"], {}, /^error: option '--price-per-token <wei>' argument '1\.5' is invalid\. expected a whole number of wei/], // prettier-ignore
       ["miner", ["--backend", "gpu"], {}, /^error: option '--backend <kind>' argument 'gpu' is invalid\. Allowed choices are ollama, builtin\.$/], // prettier-ignore
       ["miner", [], { AITBC_POLL_MS: "soon" }, /^error: option '--poll-ms <ms>' value 'soon' from env 'AITBC_POLL_MS' is invalid\./], // prettier-ignore
@@ -95,9 +98,10 @@ describe("programs: a mistaken flag is one line and exit 1 at start", function (
       ["miner", ["--batch-size", "-1"], {}, /^error: option '--batch-size <n>' argument '-1' is invalid\./], // prettier-ignore
       ["miner", ["--batch-max-wait", "0"], {}, /^error: option '--batch-max-wait <s>' argument '0' is invalid\. expected a whole number from 1 to 3600\.$/], // prettier-ignore
       ["miner", [], { AITBC_BATCH_MAX_WAIT: "2.5" }, /^error: option '--batch-max-wait <s>' value '2\.5' from env 'AITBC_BATCH_MAX_WAIT' is invalid\./], // prettier-ignore
-      ["miner", ["--archive-port", "65536"], {}, /^error: option '--archive-port <port>' argument '65536' is invalid\. expected a whole number from 0 to 65535\.$/], // prettier-ignore
-      ["miner", [], { AITBC_ARCHIVE_PORT: "http" }, /^error: option '--archive-port <port>' value 'http' from env 'AITBC_ARCHIVE_PORT' is invalid\./], // prettier-ignore
-      ["miner", ["--archive-host", "http://0.0.0.0"], {}, /^error: option '--archive-host <host>' argument 'http:\/\/0\.0\.0\.0' is invalid\. expected a host name or an IP address/], // prettier-ignore
+      ["miner", ["--port", "65536"], {}, /^error: option '--port <port>' argument '65536' is invalid\. expected a whole number from 0 to 65535\.$/], // prettier-ignore
+      ["miner", [], { AITBC_PORT: "http" }, /^error: option '--port <port>' value 'http' from env 'AITBC_PORT' is invalid\./], // prettier-ignore
+      ["miner", ["--host", "http://0.0.0.0"], {}, /^error: option '--host <host>' argument 'http:\/\/0\.0\.0\.0' is invalid\. expected a host name or an IP address/], // prettier-ignore
+      ["miner", ["--public-url", "miner.example:8080"], {}, /^error: option '--public-url <url>' argument 'miner\.example:8080' is invalid\. expected an http:\/\/ or https:\/\/ URL\.$/], // prettier-ignore
       ["miner", ["--archive-db", ""], {}, /^error: option '--archive-db <path>' argument '' is invalid\. expected a file path/], // prettier-ignore
       ["miner", ["--archive-db", "scripts"], {}, /^error: option '--archive-db <path>' argument 'scripts' is invalid\. this is a directory/], // prettier-ignore
       ["gateway", [], { AITBC_ARCHIVE_DB: "test" }, /^error: option '--archive-db <path>' value 'test' from env 'AITBC_ARCHIVE_DB' is invalid\. this is a directory/], // prettier-ignore
@@ -110,6 +114,19 @@ describe("programs: a mistaken flag is one line and exit 1 at start", function (
     ];
     const results = await Promise.all(cases.map(([program, args, env]) => run(program, args, env)));
     results.forEach((result, i) => expectOneLine(result, cases[i]![3]));
+  });
+
+  it("the flags of the old programs are refused by name, one line each", async () => {
+    const cases: [string, string[], RegExp][] = [
+      ["miner", ["--journal", "m.jsonl"], /^error: unknown option '--journal'$/],
+      ["miner", ["--concurrency", "2"], /^error: unknown option '--concurrency'/],
+      ["miner", ["--archive-port", "8600"], /^error: unknown option '--archive-port'/],
+      ["miner", ["--archive-host", "0.0.0.0"], /^error: unknown option '--archive-host'/],
+      ["miner", ["--coordinator", "http://127.0.0.1:8547"], /^error: unknown option '--coordinator'/],
+      ["gateway", ["--coordinator", "http://127.0.0.1:8547"], /^error: unknown option '--coordinator'/],
+    ];
+    const results = await Promise.all(cases.map(([program, args]) => run(program, args)));
+    results.forEach((result, i) => expectOneLine(result, cases[i]![2]));
   });
 
   it("an unreachable JSON-RPC endpoint: one line naming it", async () => {

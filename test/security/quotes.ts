@@ -16,19 +16,23 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { network } from "hardhat";
-import type { Address, EIP1193Provider } from "viem";
+import { createPublicClient, custom, type Address, type EIP1193Provider } from "viem";
 
 import { verifyQuote, type Quote } from "../../sdk/src/actions/jobs.js";
 import { releaseProverResources } from "../../sdk/src/zk/proof.js";
-import { ChainAdapter } from "../../node/shared/chain.js";
-import { RelayClient, startRelay, type QuoteRequest, type Relay } from "../../node/coordinator/relay.js";
+import { MinerAccount } from "../../node/miner/account.js";
 import { Miner } from "../../node/miner/miner.js";
 import { BUILTIN_MODEL_NAME, BuiltinBackend } from "../../node/backends/backend.js";
 import { payloadHash, type JobPayload } from "../../node/shared/protocol.js";
 import {
+  ProviderClient,
+  ProviderRefusedError,
+  type QuoteRequestBody,
+} from "../../node/shared/provider-api.js";
+import {
   DAY,
   deployMarket,
-  marketAddresses,
+  marketContracts,
   MAX_TOKENS,
   MIN_STAKE,
   MODEL,
@@ -400,87 +404,93 @@ describe("security: quotes cannot be turned against their provider", function ()
   });
 
   describe("the miner program", () => {
-    let relay: Relay;
+    let miner: Miner | undefined;
     let dir: string;
 
     afterEach(async () => {
-      await relay?.close();
+      await miner?.stop();
+      miner = undefined;
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    it("signs only for the prompt hash it was asked about, on the relay, with a duration it can meet", async () => {
-      relay = await startRelay();
+    it("signs (POST /v1/quotes) only for the prompt hash it was asked about, with a duration it can meet", async () => {
       dir = mkdtempSync(join(tmpdir(), "aitbc-quotes-"));
-      const addresses = await marketAddresses(market);
+      const contracts = await marketContracts(market, { serviceRegistry: true });
       const rpc = connection.provider as unknown as EIP1193Provider;
-      const chain = new ChainAdapter({ rpc, account: market.provider1.address as Address, addresses, pollingIntervalMs: 20 }); // prettier-ignore
-      const miner = new Miner({
-        chain,
+      const account = MinerAccount.connect({ rpc, key: market.provider1.address as Address, contracts, pollingIntervalMs: 20 }); // prettier-ignore
+      miner = new Miner({
+        account,
         backend: new BuiltinBackend(),
-        relayUrl: relay.url,
         secret: SECRET_1,
-        journalPath: join(dir, "m.jsonl"),
+        store: join(dir, "miner.sqlite"),
         gpu: { model: "test GPU", vramGb: 8, throughput: 10, source: "flags" },
         pricePerToken: PRICE,
-        offerEveryMs: 0,
+        pollMs: 50,
+        rewardsEveryMs: 0,
         minJobDurationS: 300,
         log: () => undefined,
       });
-      await miner.ensureRegistered();
+      await miner.start();
+      const client = new ProviderClient(miner.url!);
       const digest = await new BuiltinBackend().modelDigest(BUILTIN_MODEL_NAME);
       const payload: JobPayload = { model: BUILTIN_MODEL_NAME, prompt: "is it safe", seed: 0, nonce: "01" };
-      const promptHash = await new RelayClient(relay.url).putPrompt(payload);
-      expect(promptHash).to.equal(payloadHash(payload));
-      const request = (overrides: Partial<QuoteRequest> = {}): QuoteRequest => ({
-        id: "r",
-        provider: market.provider1.address as Address,
+      const promptHash = payloadHash(payload);
+      const request = (overrides: Partial<QuoteRequestBody> = {}): QuoteRequestBody => ({
         consumer: market.consumer.address as Address,
         modelDigest: digest,
-        maxTokens: 16,
+        maxTokens: 16n,
         pricePerToken: PRICE,
         promptHash,
-        duration: 3_600,
+        duration: 3_600n,
         ...overrides,
       });
-      const refused = async (r: QuoteRequest) => {
-        const answer = await miner.answerQuote(r);
-        expect(answer).to.have.property("refused");
-        return (answer as { refused: string }).refused;
+      const refused = async (r: QuoteRequestBody) => {
+        const error = await client.requestQuote(r).catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(ProviderRefusedError);
+        return {
+          status: (error as ProviderRefusedError).status,
+          reason: (error as ProviderRefusedError).reason,
+        };
       };
-      // no prompt hash, a prompt hash whose prompt is not on the relay, too little time
-      expect(await refused({ ...request(), promptHash: undefined as never })).to.match(/prompt hash/);
-      expect(await refused(request({ promptHash: OTHER_PROMPT }))).to.match(/not on the relay/);
-      expect(await refused(request({ duration: 2 }))).to.match(/needs at least \d+ s/);
-      expect(await refused(request({ duration: undefined as never }))).to.match(/needs at least \d+ s/);
+      // no prompt hash or no duration: a malformed request (400), nothing signed; too little time: refused (409)
+      expect(await refused(request({ promptHash: undefined as never }))).to.deep.include({ status: 400 });
+      expect((await refused(request({ promptHash: undefined as never }))).reason).to.match(/promptHash/);
+      expect((await refused(request({ duration: undefined as never }))).reason).to.match(/duration/);
+      const tooShort = await refused(request({ duration: 2n }));
+      expect(tooShort.status).to.equal(409);
+      expect(tooShort.reason).to.match(/needs at least \d+ s/);
       expect(miner.quotes.signed).to.equal(0);
+      expect(miner.quotes.refused).to.equal(1);
 
       // a matching request: the quote binds exactly the asked prompt hash and duration
-      const answer = await miner.answerQuote(request());
-      expect(answer).to.have.property("quote");
-      const { quote, signature } = answer as { quote: Quote; signature: `0x${string}` };
+      const { quote, signature } = await client.requestQuote(request());
+      expect(miner.quotes.signed).to.equal(1);
       expect(quote.promptHash).to.equal(promptHash);
       expect(quote.minDuration).to.equal(3_600n);
       expect(quote.consumer).to.equal(market.consumer.address);
-      // the consumer cannot open it with a shorter deadline, nor for another prompt
+      expect(quote.provider).to.equal(market.provider1.address);
+      const before = await snapshot();
+      // the consumer cannot open it with a shorter deadline, nor for another prompt: nothing moves
       await expect(open(quote as never, signature, (await now()) + 2n)).to.be.revertedWithCustomError(
         market.escrow,
         "EscrowDeadlineTooSoon",
       );
       await expect(
         open({ ...quote, promptHash: OTHER_PROMPT } as never, signature, (await now()) + BigInt(DAY)),
-      ).to.be.revertedWithCustomError(market.escrow, "EscrowInvalidQuoteSignature");
+      )
+        .to.be.revertedWithCustomError(market.escrow, "EscrowInvalidQuoteSignature")
+        .withArgs(market.provider1.address);
+      expect(await snapshot()).to.deep.equal(before);
       await expect(open(quote as never, signature, (await now()) + 3_700n)).to.emit(
         market.escrow,
         "JobClaimed",
       );
-      await miner.stop();
     });
   });
 
   /** A viem public client on the fixture's chain. */
   async function viemClient() {
     const rpc = connection.provider as unknown as EIP1193Provider;
-    const addresses = await marketAddresses(market);
-    return new ChainAdapter({ rpc, account: market.consumer.address as Address, addresses }).public;
+    return createPublicClient({ transport: custom(rpc) });
   }
 });
