@@ -119,15 +119,16 @@ function openClawPlanFromParameters(p: Record<string, unknown>): OpenClawPlan {
   };
 }
 
-async function main(): Promise<void> {
-  const parametersPath = process.env.AITBC_DEPLOY_PARAMETERS;
-  const parameters = parametersPath ? await readParameters(parametersPath) : undefined;
-  const deploymentsDir = process.env.AITBC_DEPLOYMENTS_DIR
-    ? resolve(process.env.AITBC_DEPLOYMENTS_DIR)
-    : DEPLOYMENTS_DIR;
+type Connection = Awaited<ReturnType<typeof network.create>>;
+type Signers = Awaited<ReturnType<Connection["ethers"]["getSigners"]>>;
+type Handles = Record<string, { getAddress(): Promise<string> }>;
+type Plan = { dev: boolean; parameters: DeployParameters | undefined };
+type IgnitionPlan = Awaited<ReturnType<typeof ignitionOptions>>;
 
+/** The chain to deploy to, checked: a running chain, reachable, with what the chosen set-up needs. */
+async function openChain(parameters: DeployParameters | undefined) {
   const connection = await network.create();
-  const { ethers, ignition, networkConfig, networkName } = connection;
+  const { ethers, networkConfig, networkName } = connection;
   if (networkConfig.type !== "http") {
     throw new UsageError(
       "scripts/deploy.ts deploys to a running chain, and the embedded one ends with this script: " +
@@ -159,62 +160,72 @@ async function main(): Promise<void> {
     );
   }
 
-  // Ignition journals a deployment to an http network in deploy/deployments/<deploymentId>/ and, on
-  // a later run with the same id, resumes it: it expects the contracts it journaled to exist. A
-  // development chain restarts empty with the same chain id, so the default id (chain-31337) would
-  // make the deploy onto a fresh node fail on a stale journal. On chain 31337 the id is therefore
-  // keyed by the chain's genesis block hash, which differs on every `hardhat node` start: a fresh
-  // node gets a fresh journal, and re-running on the same node resumes (nothing is deployed twice).
-  // These journals are gitignored (deploy/deployments/chain-31337*/). On other chains the default
-  // id is kept: that journal is the record of a real deployment and worth keeping.
-  const genesis = await ethers.provider.getBlock(0);
+  return { connection, rpcUrl, chainId, signers, dev };
+}
+
+/**
+ * Ignition's options. Ignition journals a deployment to an http network in
+ * deploy/deployments/<deploymentId>/ and, on a later run with the same id, resumes it: it expects the
+ * contracts it journaled to exist. A development chain restarts empty with the same chain id, so the
+ * default id (chain-31337) would make the deploy onto a fresh node fail on a stale journal. On chain
+ * 31337 the id is therefore keyed by the chain's genesis block hash, which differs on every
+ * `hardhat node` start: a fresh node gets a fresh journal, and re-running on the same node resumes
+ * (nothing is deployed twice). These journals are gitignored. On other chains the default id is kept:
+ * that journal is the record of a real deployment and worth keeping.
+ */
+async function ignitionOptions(connection: Connection, chainId: bigint) {
+  const genesis = await connection.ethers.provider.getBlock(0);
   const deploymentId =
     chainId === DEV_CHAIN_ID ? devIgnitionDeploymentId(chainId, genesis!.hash!) : undefined;
   // On an automining dev chain, poll for receipts often instead of Ignition's default 1 s.
   const config = chainId === DEV_CHAIN_ID ? { blockPollingInterval: 50 } : {};
-  console.log(`deploying to '${networkName}' (${rpcUrl}), chain id ${chainId}, as ${signers[0]!.address}`);
+  return { options: { deploymentId, config }, genesisTimestamp: BigInt(genesis!.timestamp) };
+}
 
-  const deploy = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    const result = await run();
-    console.log(`  ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-    return result;
-  };
+/** Runs one deployment step and prints its wall time. */
+async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await run();
+  console.log(`  ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  return result;
+}
 
-  let dao: Record<string, { getAddress(): Promise<string> }>;
-  let oracle: string | undefined;
-  if (dev) {
-    const [, o1, o2, o3, o4, o5, ecosystem, development, liquidity, contributorA, contributorB] = signers;
-    // The contributors' vesting starts at the genesis time: the plan is the same on every run
-    // against this node, so a re-run resumes the journal instead of failing on changed arguments.
-    const day0 = BigInt(genesis!.timestamp);
-    dao = (await deploy("OpenClaw DAO", () =>
-      ignition.deploy(
-        buildOpenClawModule({
-          councilOwners: [o1!, o2!, o3!, o4!, o5!].map((o) => o.address),
-          ecosystemRewards: ecosystem!.address,
-          developmentFund: development!.address,
-          liquidity: liquidity!.address,
-          contributors: [
-            { beneficiary: contributorA!.address, amount: 60_000_000n * AITBC, start: day0, durationSeconds: 730n * BigInt(DAY) }, // prettier-ignore
-            { beneficiary: contributorB!.address, amount: 40_000_000n * AITBC, start: day0, durationSeconds: 730n * BigInt(DAY) }, // prettier-ignore
-          ],
-        }),
-        { deploymentId, config },
-      ),
-    )) as unknown as Record<string, { getAddress(): Promise<string> }>;
-    oracle = signers[19]!.address;
-  } else {
-    dao = (await deploy("OpenClaw DAO", () =>
-      ignition.deploy(buildOpenClawModule(openClawPlanFromParameters(parameters!.OpenClawDAO!)), {
-        deploymentId,
-        config,
-      }),
-    )) as unknown as Record<string, { getAddress(): Promise<string> }>;
-    oracle = parameters!.AITBCMarket?.oracle;
+/** The OpenClaw DAO: the development plan (Hardhat accounts) or the parameters file's. */
+async function deployDao(connection: Connection, signers: Signers, plan: Plan, ig: IgnitionPlan) {
+  const { ignition } = connection;
+  if (!plan.dev) {
+    const module = buildOpenClawModule(openClawPlanFromParameters(plan.parameters!.OpenClawDAO!));
+    const dao = await step("OpenClaw DAO", () => ignition.deploy(module, ig.options));
+    return { dao: dao as unknown as Handles, oracle: plan.parameters!.AITBCMarket?.oracle };
   }
+  const [, o1, o2, o3, o4, o5, ecosystem, development, liquidity, contributorA, contributorB] = signers;
+  // The contributors' vesting starts at the genesis time: the plan is the same on every run
+  // against this node, so a re-run resumes the journal instead of failing on changed arguments.
+  const day0 = ig.genesisTimestamp;
+  const dao = await step("OpenClaw DAO", () =>
+    ignition.deploy(
+      buildOpenClawModule({
+        councilOwners: [o1!, o2!, o3!, o4!, o5!].map((o) => o.address),
+        ecosystemRewards: ecosystem!.address,
+        developmentFund: development!.address,
+        liquidity: liquidity!.address,
+        contributors: [
+          { beneficiary: contributorA!.address, amount: 60_000_000n * AITBC, start: day0, durationSeconds: 730n * BigInt(DAY) }, // prettier-ignore
+          { beneficiary: contributorB!.address, amount: 40_000_000n * AITBC, start: day0, durationSeconds: 730n * BigInt(DAY) }, // prettier-ignore
+        ],
+      }),
+      ig.options,
+    ),
+  );
+  return { dao: dao as unknown as Handles, oracle: signers[19]!.address as string | undefined };
+}
+
+/** The DAO, the market and the agent wallets; returns every address by deployment name. */
+async function deployProtocol(connection: Connection, signers: Signers, plan: Plan, ig: IgnitionPlan) {
+  const { ignition } = connection;
+  const { dao, oracle } = await deployDao(connection, signers, plan, ig);
   const daoAddresses = await openClawAddresses(dao);
-  const market = await deploy("market", () =>
+  const market = await step("market", () =>
     ignition.deploy(
       buildMarketModule({
         token: daoAddresses.AITBCToken!,
@@ -222,11 +233,11 @@ async function main(): Promise<void> {
         council: daoAddresses.SecurityCouncil!,
         ...(oracle ? { oracle } : {}),
       }),
-      { deploymentId, config },
+      ig.options,
     ),
   );
-  const wallets = await deploy("agent wallets", () =>
-    ignition.deploy(buildAgentWalletModule(parameters?.AgentWallets?.entryPoint), { deploymentId, config }),
+  const wallets = await step("agent wallets", () =>
+    ignition.deploy(buildAgentWalletModule(plan.parameters?.AgentWallets?.entryPoint), ig.options),
   );
   const contracts: Record<string, string> = {
     ...daoAddresses,
@@ -234,31 +245,28 @@ async function main(): Promise<void> {
     EntryPoint: await wallets.entryPoint.getAddress(),
     AgentWalletFactory: await wallets.factory.getAddress(),
   };
-  await writeDeployment(chainId, contracts, deploymentsDir);
-  const file = deploymentPath(chainId, deploymentsDir);
-  const shownFile = relative(process.cwd(), file).startsWith("..") ? file : relative(process.cwd(), file);
-  console.log(`\nContracts (written to ${shownFile}):`);
-  console.log(renderTable(["contract", "address"], Object.entries(contracts).sort(([a], [b]) => a.localeCompare(b)), [])); // prettier-ignore
+  return { contracts, oracle };
+}
 
-  // Flags every printed command needs: the chain (when not the programs' default) and the file.
-  const common = [
-    ...(rpcUrl.replace(/\/$/, "") === PROGRAMS_DEFAULT_RPC ? [] : ["--rpc-url", rpcUrl]),
-    ...(deploymentsDir === DEPLOYMENTS_DIR ? [] : ["--deployment", file]),
-  ].join(" ");
-  const flags = (rest: string) => [common, rest].filter(Boolean).join(" ");
+/** The commands that start the programs on a chain that is not the development one. */
+function printProductionHints(oracle: string | undefined, flags: (rest: string) => string): void {
+  console.log(`\nReputation oracle: ${oracle ?? "none (governance grants ORACLE_ROLE later)"}.`);
+  console.log("Start the programs with keys of funded accounts (AITBC for stakes and jobs):");
+  console.log(`  npm run coordinator -- ${flags("--private-key 0x<oracle key> --backend ollama --store coordinator.sqlite")}`); // prettier-ignore
+  console.log(`  npm run miner -- ${flags("--private-key 0x<provider key> --backend ollama --store miner.sqlite --host 0.0.0.0 --port 8601 --public-url http://<this host>:8601")}`); // prettier-ignore
+  console.log(`  npm run gateway -- ${flags("--private-key 0x<funded key>")}`);
+  console.log("(The miner publishes --public-url in the ServiceRegistry: gateways and coordinators reach it there.)"); // prettier-ignore
+}
 
-  if (!dev) {
-    console.log(`\nReputation oracle: ${oracle ?? "none (governance grants ORACLE_ROLE later)"}.`);
-    console.log("Start the programs with keys of funded accounts (AITBC for stakes and jobs):");
-    console.log(`  npm run coordinator -- ${flags("--private-key 0x<oracle key> --backend ollama --store coordinator.sqlite")}`); // prettier-ignore
-    console.log(`  npm run miner -- ${flags("--private-key 0x<provider key> --backend ollama --store miner.sqlite --host 0.0.0.0 --port 8601 --public-url http://<this host>:8601")}`); // prettier-ignore
-    console.log(`  npm run gateway -- ${flags("--private-key 0x<funded key>")}`);
-    console.log("(The miner publishes --public-url in the ServiceRegistry: gateways and coordinators reach it there.)"); // prettier-ignore
-    return;
-  }
-
-  // ---------------------------------------------------------------- development environment
-  const [deployer, , , , , , ecosystem] = signers;
+/** Funds the development accounts and sets up the consumer AgentWallet, once per chain; returns the wallet. */
+async function setUpDevelopment(
+  connection: Connection,
+  signers: Signers,
+  contracts: Record<string, string>,
+): Promise<Address> {
+  // prettier-ignore
+  const { ethers } = connection;
+  const ecosystem = signers[6];
   const [walletOwner, agentKey, provider1, provider2, coordinatorKey] = signers.slice(15);
   const factory = await ethers.getContractAt("AgentWalletFactory", contracts.AgentWalletFactory!);
   const predicted = (await factory.getFunction("getAddress")(walletOwner!.address, agentKey!.address, 1, 1n)) as string; // prettier-ignore
@@ -271,13 +279,13 @@ async function main(): Promise<void> {
     if (batchEscrow) {
       const agentWallet = await ethers.getContractAt("AgentWallet", predicted);
       if (!(await agentWallet.isSignatureVerifier(batchEscrow))) {
-        await deploy("consumer agent wallet: BatchEscrow allowed as signature verifier", async () =>
+        await step("consumer agent wallet: BatchEscrow allowed as signature verifier", async () =>
           (await agentWallet.connect(walletOwner!).setSignatureVerifier(batchEscrow, true)).wait(),
         );
       }
     }
   } else {
-    ({ wallet } = await deploy("development accounts funded, consumer agent wallet set up", () =>
+    ({ wallet } = await step("development accounts funded, consumer agent wallet set up", () =>
       setUpConsumerWallet({
         ethers,
         addresses: { token: contracts.AITBCToken!, escrow: contracts.JobEscrow!, factory: contracts.AgentWalletFactory!, ...(contracts.BatchEscrow ? { batchEscrow: contracts.BatchEscrow } : {}) }, // prettier-ignore
@@ -292,6 +300,21 @@ async function main(): Promise<void> {
       }),
     ));
   }
+  return wallet;
+}
+
+/** Prints the development accounts (roles, balances, Hardhat's public keys) and the commands to start. */
+async function printDevelopment(
+  connection: Connection,
+  signers: Signers,
+  contracts: Record<string, string>,
+  wallet: Address,
+  flags: (rest: string) => string,
+): Promise<void> {
+  // prettier-ignore
+  const { ethers } = connection;
+  const [deployer, , , , , , ecosystem] = signers;
+  const [walletOwner, agentKey, provider1, provider2, coordinatorKey] = signers.slice(15);
   const token = await ethers.getContractAt("AITBCToken", contracts.AITBCToken!);
   const roles: [string, number | undefined, string][] = [
     ["deployer (gas only; holds no role)", 0, deployer!.address],
@@ -318,6 +341,18 @@ async function main(): Promise<void> {
   console.log("Council owners (Safe 3 of 5): accounts #1–#5. Consumer wallet spending limit: " +
     `${formatTokens(DEV_FUNDING.spendingLimit, 0)} AITBC per day; escrow approved.`); // prettier-ignore
 
+  printDevCommands(keys, signers, wallet, flags);
+}
+
+/** The commands that start the programs against the development chain. */
+function printDevCommands(
+  keys: Map<string, string | undefined>,
+  signers: Signers,
+  wallet: Address,
+  flags: (rest: string) => string,
+): void {
+  // prettier-ignore
+  const [, agentKey, provider1, provider2, coordinatorKey] = signers.slice(15);
   const key = (address: string) => keys.get(address) ?? "0x<key>";
   console.log(
     "\nStart each in its own terminal (built-in model: no GPU; --backend ollama for a real Ollama):",
@@ -328,6 +363,32 @@ async function main(): Promise<void> {
   console.log(`  npm run gateway -- ${flags(`--private-key ${key(agentKey!.address)} --agent-wallet ${wallet}`)}`); // prettier-ignore
   console.log("Then ask through the gateway (any Ollama client):");
   console.log(`  curl -s http://127.0.0.1:11435/api/generate -d '{"model":"aitbc-topic:builtin","prompt":"will it rain tomorrow","stream":false}'`); // prettier-ignore
+}
+
+async function main(): Promise<void> {
+  const parametersPath = process.env.AITBC_DEPLOY_PARAMETERS;
+  const parameters = parametersPath ? await readParameters(parametersPath) : undefined;
+  const deploymentsDir = process.env.AITBC_DEPLOYMENTS_DIR
+    ? resolve(process.env.AITBC_DEPLOYMENTS_DIR)
+    : DEPLOYMENTS_DIR;
+  const { connection, rpcUrl, chainId, signers, dev } = await openChain(parameters);
+  const ig = await ignitionOptions(connection, chainId);
+  console.log(`deploying to '${connection.networkName}' (${rpcUrl}), chain id ${chainId}, as ${signers[0]!.address}`); // prettier-ignore
+  const { contracts, oracle } = await deployProtocol(connection, signers, { dev, parameters }, ig);
+  await writeDeployment(chainId, contracts, deploymentsDir);
+  const file = deploymentPath(chainId, deploymentsDir);
+  const shownFile = relative(process.cwd(), file).startsWith("..") ? file : relative(process.cwd(), file);
+  console.log(`\nContracts (written to ${shownFile}):`);
+  console.log(renderTable(["contract", "address"], Object.entries(contracts).sort(([a], [b]) => a.localeCompare(b)), [])); // prettier-ignore
+  // Flags every printed command needs: the chain (when not the programs' default) and the file.
+  const common = [
+    ...(rpcUrl.replace(/\/$/, "") === PROGRAMS_DEFAULT_RPC ? [] : ["--rpc-url", rpcUrl]),
+    ...(deploymentsDir === DEPLOYMENTS_DIR ? [] : ["--deployment", file]),
+  ].join(" ");
+  const flags = (rest: string) => [common, rest].filter(Boolean).join(" ");
+  if (!dev) return printProductionHints(oracle, flags);
+  const wallet = await setUpDevelopment(connection, signers, contracts);
+  await printDevelopment(connection, signers, contracts, wallet, flags);
 }
 
 await main().catch((error: unknown) => {
