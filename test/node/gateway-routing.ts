@@ -108,7 +108,7 @@ async function startFakeMiner(
     res.end(JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
   };
   const offers = async (res: ServerResponse) => {
-    const now = (await publicClient.getBlock()).timestamp;
+    const now = BigInt(Math.floor(Date.now() / 1000)); // the wall clock, as the real miner dates its offers
     const offer = { provider, modelDigest: MODEL, pricePerToken: PRICE, maxTokens: 1_000n, capacity: 4n, maxConcurrency: 4n, issuedAt: now, expiry: now + 300n }; // prettier-ignore
     const signed = await signOffer(fake.mode.signer ?? wallet, { contracts, offer });
     json(res, 200, { offers: [signed] });

@@ -41,6 +41,8 @@ describe("node/miner: the built-in model settles with its proof of inference", f
     await until(
       async () => (await getJob(f.publicClient, { contracts: f.contracts, jobId })).status === "Submitted",
     );
+    // The miner books the gas once it has the receipt, which may be just after the block is visible here.
+    await until(async () => f.miner.ctx.account.gas.has("submitInferenceResult"));
     expect(f.miner.ctx.account.gas.get("submitInferenceResult")?.count).to.equal(1);
     expect(f.miner.ctx.account.gas.has("submitResult")).to.equal(false);
   });

@@ -5,7 +5,7 @@
  * `rankOffers`.
  */
 import type { Account, Address, Hex } from "viem";
-import { getBlock, signTypedData, verifyTypedData } from "viem/actions";
+import { signTypedData, verifyTypedData } from "viem/actions";
 
 import { contractAddress, type AitbcContracts } from "../deployments.js";
 import { OfferExpiredError, OfferSignatureError } from "../errors/offer.js";
@@ -158,7 +158,11 @@ export async function signOffer(
 export interface VerifyOfferParameters extends SignedOffer {
   /** Addresses; `ServiceRegistry` is used. */
   contracts: AitbcContracts;
-  /** Reference time, Unix seconds (default: the latest block's timestamp). */
+  /**
+   * Reference time, Unix seconds. Default: this machine's clock — offers are off-chain adverts dated by
+   * the provider's clock and never checked by a contract; a development chain's block time lags the wall
+   * clock while no block is mined (and leaps ahead after `evm_increaseTime`), so it is not the default.
+   */
   now?: bigint;
 }
 
@@ -202,7 +206,7 @@ export async function verifyOffer(
   const typed = offerTypedData({ contracts: parameters.contracts, chainId, offer });
   const now =
     parameters.now === undefined
-      ? (await getBlock(client, { blockTag: "latest" })).timestamp
+      ? BigInt(Math.floor(Date.now() / 1000))
       : assertAmount(parameters.now, "now (Unix s)");
   checkTimes(offer, now);
   let valid: boolean;
