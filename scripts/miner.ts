@@ -16,7 +16,7 @@ import { parseListenHost, parseArchivePath } from "../node/miner/archive-flags.j
 import { detectGpu } from "../node/miner/gpu.js";
 import { DEFAULT_ASK, defaultArchivePath, Miner } from "../node/miner/miner.js";
 import { identitySecret, backendFromFlags, deploymentContracts, isMain, onShutdown, startupErrorMessage, withChainOptions } from "./lib/cli.js"; // prettier-ignore
-import { aitbcAmount, integerIn, parseFieldElement, parseHttpUrl, parsePort, parsePrivateKey, parseShare, parseWei } from "./lib/options.js"; // prettier-ignore
+import { aitbcAmount, integerIn, parseFieldElement, parseHttpUrl, parsePort, parsePositiveShare, parsePrivateKey, parseWei } from "./lib/options.js"; // prettier-ignore
 
 /** The miner's flags as parsed (and checked) by {@link minerCommand}. */
 export interface MinerFlags {
@@ -106,9 +106,9 @@ export function minerCommand(): Command {
     .addOption(option("--timeout-ms <ms>", "per-request Ollama timeout", "AITBC_OLLAMA_TIMEOUT_MS").argParser(integerIn(1)).default(120_000)) // prettier-ignore
     .option("--model <name...>", "models to serve (default: all the runtime has)")
     .addOption(option("--max-concurrent <n>", "jobs accepted and not yet answered, at most", "AITBC_MAX_CONCURRENT").argParser(integerIn(1, 256)).default(2)) // prettier-ignore
-    .addOption(option("--cpu-share <f>", "fraction (0, 1] of the cores for inference and proving workers", "AITBC_CPU_SHARE").argParser(parseShare).default(1)) // prettier-ignore
-    .addOption(option("--memory-share <f>", "take no new work while process or system memory use is above this fraction", "AITBC_MEMORY_SHARE").argParser(parseShare).default(0.9)) // prettier-ignore
-    .addOption(option("--gpu-memory-share <f>", "take no new work while GPU memory use (nvidia-smi) is above this fraction", "AITBC_GPU_MEMORY_SHARE").argParser(parseShare).default(0.95)) // prettier-ignore
+    .addOption(option("--cpu-share <f>", "fraction (0, 1] of the cores for inference and proving workers", "AITBC_CPU_SHARE").argParser(parsePositiveShare).default(1)) // prettier-ignore
+    .addOption(option("--memory-share <f>", "take no new work while process or system memory use is above this fraction (0, 1]", "AITBC_MEMORY_SHARE").argParser(parsePositiveShare).default(0.9)) // prettier-ignore
+    .addOption(option("--gpu-memory-share <f>", "take no new work while GPU memory use (nvidia-smi) is above this fraction (0, 1]", "AITBC_GPU_MEMORY_SHARE").argParser(parsePositiveShare).default(0.95)) // prettier-ignore
     .addOption(option("--store <path>", "SQLite store of the miner (job journal, event cursors)", "AITBC_STORE").default("miner.sqlite")) // prettier-ignore
     .addOption(option("--stake <aitbc>", "stake to hold, AITBC (at least the minimum stake)", "AITBC_STAKE").argParser(aitbcAmount(false))) // prettier-ignore
     .addOption(option("--gpu-model <name>", "GPU declaration when nvidia-smi is absent", "AITBC_GPU_MODEL"))

@@ -74,6 +74,13 @@ export function parseShare(value: string): number {
   return n;
 }
 
+/** A share above 0 and at most 1 (a fraction of the cores or of the memory a miner may use). */
+export function parsePositiveShare(value: string): number {
+  const n = /^\d*\.?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError("expected a number above 0 and at most 1.");
+  return n;
+}
+
 /** An http(s) URL. */
 export function parseHttpUrl(value: string): string {
   let url: URL;

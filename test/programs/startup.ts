@@ -88,8 +88,9 @@ describe("programs: a mistaken flag is one line and exit 1 at start", function (
     const cases: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
       ["miner", ["--max-concurrent", "0"], {}, /^error: option '--max-concurrent <n>' argument '0' is invalid\. expected a whole number from 1 to 256\.$/], // prettier-ignore
       ["miner", [], { AITBC_MAX_CONCURRENT: "many" }, /^error: option '--max-concurrent <n>' value 'many' from env 'AITBC_MAX_CONCURRENT' is invalid\./], // prettier-ignore
-      ["miner", ["--cpu-share", "1.5"], {}, /^error: option '--cpu-share <f>' argument '1\.5' is invalid\. expected a number from 0 to 1\.$/], // prettier-ignore
-      ["miner", [], { AITBC_MEMORY_SHARE: "-0.1" }, /^error: option '--memory-share <f>' value '-0\.1' from env 'AITBC_MEMORY_SHARE' is invalid\. expected a number from 0 to 1\.$/], // prettier-ignore
+      ["miner", ["--cpu-share", "1.5"], {}, /^error: option '--cpu-share <f>' argument '1\.5' is invalid\. expected a number above 0 and at most 1\.$/], // prettier-ignore
+      ["miner", ["--cpu-share", "0"], {}, /^error: option '--cpu-share <f>' argument '0' is invalid\. expected a number above 0 and at most 1\.$/], // prettier-ignore
+      ["miner", [], { AITBC_MEMORY_SHARE: "-0.1" }, /^error: option '--memory-share <f>' value '-0\.1' from env 'AITBC_MEMORY_SHARE' is invalid\. expected a number above 0 and at most 1\.$/], // prettier-ignore
       ["miner", ["--price-per-token", "1.5"], {}, /^error: option '--price-per-token <wei>' argument '1\.5' is invalid\. expected a whole number of wei/], // prettier-ignore
       ["miner", ["--backend", "gpu"], {}, /^error: option '--backend <kind>' argument 'gpu' is invalid\. Allowed choices are ollama, builtin\.$/], // prettier-ignore
       ["miner", [], { AITBC_POLL_MS: "soon" }, /^error: option '--poll-ms <ms>' value 'soon' from env 'AITBC_POLL_MS' is invalid\./], // prettier-ignore
