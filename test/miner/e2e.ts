@@ -144,7 +144,12 @@ describe("end to end: ollama client → gateway → miners found on-chain → ba
     const providers = new Set(answers.map((a) => gateway.context.state.byJobKey(a.key)!.provider));
     expect(providers.size, "load spread over both miners").to.equal(2);
 
-    const answered = gateway.context.state.inStates(["answered", "settled"]);
+    // A request every miner refused for capacity on the batch path may take the quote path once one
+    // frees a slot (a JobEscrow job, paid there): the batch settlements are checked for the batch jobs.
+    const all = gateway.context.state.inStates(["answered", "settled"]);
+    for (const a of answers) expect(all.map((r) => r.jobKey)).to.include(a.key.toLowerCase());
+    const answered = all.filter((r) => r.path === "batch");
+    expect(answered.length).to.be.greaterThan(0);
     const logs = async () => getContractEvents(publicClient, { address: contracts.BatchEscrow!, abi: batchEscrowAbi, eventName: "BatchJobSettled", args: { consumer: market.wallet }, fromBlock: 0n }); // prettier-ignore
     while ((await logs()).length < answered.length) await new Promise((r) => setTimeout(r, 50));
     const settled = await logs();
