@@ -61,8 +61,15 @@ describe("sdk: signed provider offers", function () {
     expect(signed.offer).to.deep.equal(offerOf());
     const checked = await verifyOffer(clients.publicClient, { contracts, ...signed, now });
     expect(checked).to.deep.equal(offerOf());
-    // Default `now`: the latest block's timestamp.
-    expect(await verifyOffer(clients.publicClient, { contracts, ...signed })).to.deep.equal(offerOf());
+    // Default `now`: this machine's clock (offers are dated by the provider's clock, not the chain's).
+    const wall = BigInt(Math.floor(Date.now() / 1000));
+    const fresh = await signOffer(clients.walletFor(provider), { contracts, offer: { ...offerOf(), issuedAt: wall, expiry: wall + 300n } }); // prettier-ignore
+    expect((await verifyOffer(clients.publicClient, { contracts, ...fresh })).expiry).to.equal(wall + 300n);
+    const stale = await signOffer(clients.walletFor(provider), { contracts, offer: { ...offerOf(), issuedAt: wall - 400n, expiry: wall - 100n } }); // prettier-ignore
+    await verifyOffer(clients.publicClient, { contracts, ...stale }).then(
+      () => expect.fail("a wall-clock-expired offer verified"),
+      (e: unknown) => expect((e as Error).name).to.equal("OfferExpiredError"),
+    );
     const domain = { name: "AITBC ServiceRegistry", version: "1", chainId: 31337, verifyingContract: contracts.ServiceRegistry! }; // prettier-ignore
     const message = { ...offerOf(), maxTokens: 512, capacity: 3, maxConcurrency: 4 };
     const signer = await recoverTypedDataAddress({ domain, types: OFFER_TYPES, primaryType: "Offer", message, signature: signed.signature }); // prettier-ignore
