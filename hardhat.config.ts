@@ -53,6 +53,16 @@ export default defineConfig({
         async afterAll() {
           const { releaseProverResources } = await import("./sdk/src/zk/proof.js");
           await releaseProverResources();
+          // A handle some test left open (a viem poll, a retry loop) would keep this process alive
+          // after the last summary line, and CI would wait for it until its time limit (seen:
+          // stop 23). Give the process 60 s to end by itself after Hardhat's summary, then name
+          // what was still open and exit with the suite's own result. The timer is unref'd: a
+          // clean run exits before it fires.
+          setTimeout(() => {
+            const open = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap");
+            console.error(`[test] still open 60 s after the suite ended: ${open.join(", ")}; exiting with the suite's result`); // prettier-ignore
+            process.exit(process.exitCode ?? 0);
+          }, 60_000).unref();
         },
       },
     },

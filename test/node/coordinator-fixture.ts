@@ -86,7 +86,7 @@ export async function coordinatorFixture(): Promise<CoordinatorFixture> {
   const ollama = await startFakeOllama();
   const archive = new JobArchive();
   const provider = market.provider1.address as Address;
-  const server = await stubProvider(archive, provider, contracts, walletFor(provider) as AitbcWriteClient, publicClient); // prettier-ignore
+  const server = await stubProvider(archive, provider, contracts, walletFor(provider) as AitbcWriteClient); // prettier-ignore
   const providerUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await setServiceURI(walletFor(provider), { contracts, uri: providerUri });
   await market.staking.connect(market.provider1).setModelServing(OLLAMA_DIGEST, true);
@@ -134,20 +134,19 @@ async function submitJob(
   return { jobId, jobKey };
 }
 
-/** provider1's endpoint: archive routes, /health, /v1/offers (freshly signed, chain time). */
+/** provider1's endpoint: archive routes, /health, /v1/offers (freshly signed, dated by the wall clock). */
 async function stubProvider(
   archive: JobArchive,
   provider: Address,
   contracts: AitbcContracts,
   wallet: AitbcWriteClient,
-  client: ReturnType<typeof viemClients>["publicClient"],
 ): Promise<Server> {
   const server = createServer((req, res) => {
     if (handleArchiveRequest(archive, req, res)) return;
     if (req.url === "/health") return sendJson(res, 200, { status: "ok", provider, chainId: 31337, inFlight: 0, capacity: 3, maxConcurrency: 4, uptimeS: 1 }); // prettier-ignore
     if (req.url === "/v1/offers") {
       void (async () => {
-        const now = (await client.getBlock()).timestamp;
+        const now = BigInt(Math.floor(Date.now() / 1000)); // the wall clock, as the real miner dates its offers
         const offer = { provider, modelDigest: MODEL, pricePerToken: PRICE, maxTokens: 256n, capacity: 3n, maxConcurrency: 4n, issuedAt: now, expiry: now + 300n }; // prettier-ignore
         sendJson(res, 200, { offers: [await signOffer(wallet, { contracts, offer })] });
       })().catch((e: unknown) => sendJson(res, 500, { error: String(e) }));
