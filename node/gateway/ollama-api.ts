@@ -4,62 +4,33 @@
  * Each generation is a job on the network: the tokens are written as the miner generates them; the
  * final line (`done: true`) carries Ollama's counters and an `aitbc` field naming the job.
  */
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import { keccak256, stringToHex, type Hex } from "viem";
+import type { Hex } from "viem";
 
 import type { ChatMessage } from "../backends/backend.js";
 import { HttpError, readJson, sendJson } from "../shared/http.js";
-import { canonicalPayload, type JobPayload } from "../shared/protocol.js";
-import { relayAnswer, type Answer } from "./answer.js";
-import type { GatewayContext, JobIntent } from "./context.js";
-import { placeJob } from "./dispatch.js";
+import type { GatewayContext } from "./context.js";
+import { aitbcField, runGeneration, type GenerationDefaults, type GenerationRequest, type GenerationResult } from "./generation.js"; // prettier-ignore
 import type { ModelCatalog } from "./models.js";
+import type { Route } from "./routes.js";
 
-/** Defaults of a generation request. */
-export interface GenerationDefaults {
-  /** `num_predict` when the request has none. */
-  maxTokens: number;
-}
-
-/** The job a request asks for. @throws {UnknownModelError} | {HttpError} 400. */
-export function intentOf(
-  body: Record<string, unknown>,
-  chat: boolean,
-  catalog: ModelCatalog,
-  defaults: GenerationDefaults,
-): JobIntent {
-  // prettier-ignore
+/**
+ * The generation an Ollama body asks for (`/api/generate` or, with `chat`, `/api/chat`).
+ *
+ * @throws {HttpError} 400 when `model` is missing or `messages` is not a list.
+ */
+export function ollamaRequest(body: Record<string, unknown>, chat: boolean): GenerationRequest {
   if (typeof body.model !== "string" || body.model === "") throw new HttpError(400, "bad_request", "model is required"); // prettier-ignore
-  const model = catalog.resolve(body.model);
   const opts = (body.options ?? {}) as { seed?: unknown; num_predict?: unknown };
   const messages = chat ? ((body.messages ?? []) as ChatMessage[]) : undefined;
   if (chat && !Array.isArray(messages)) throw new HttpError(400, "bad_request", "messages must be a list");
-  const payload: JobPayload = {
-    model: model.name,
-    ...(chat ? { messages: messages!.map((m) => ({ role: m.role, content: String(m.content ?? "") })) } : { prompt: String(body.prompt ?? "") }), // prettier-ignore
-    seed: typeof opts.seed === "number" ? opts.seed : 0,
-    nonce: randomBytes(8).toString("hex"),
-  };
   const n = opts.num_predict;
-  const maxTokens = typeof n === "number" && Number.isInteger(n) && n > 0 ? n : defaults.maxTokens;
-  const text = canonicalPayload(payload);
-  return { model: model.name, modelDigest: model.digest, payload: text, promptHash: keccak256(stringToHex(text)), maxTokens }; // prettier-ignore
-}
-
-/** The `aitbc` field of a final answer. */
-function aitbcField(intent: JobIntent, answer: Answer, row: { jobId?: string; maxFee: string }) {
   return {
-    job_key: answer.jobKey,
-    ...(row.jobId ? { job_id: row.jobId } : {}),
-    path: answer.path,
-    provider: answer.provider,
-    model_digest: intent.modelDigest,
-    prompt_hash: intent.promptHash,
-    output_hash: answer.outputHash,
-    token_count: answer.tokenCount,
-    max_fee: row.maxFee,
+    model: body.model,
+    ...(chat ? { messages: messages!.map((m) => ({ role: m.role, content: String(m.content ?? "") })) } : { prompt: String(body.prompt ?? "") }), // prettier-ignore
+    ...(typeof opts.seed === "number" ? { seed: opts.seed } : {}),
+    ...(typeof n === "number" && Number.isInteger(n) && n > 0 ? { maxTokens: n } : {}),
   };
 }
 
@@ -76,39 +47,37 @@ export async function handleGeneration(
   res: ServerResponse,
   chat: boolean,
 ): Promise<void> {
-  // prettier-ignore
   const started = performance.now();
   const body = (await readJson(req)) as Record<string, unknown>;
-  const intent = intentOf(body, chat, catalog, defaults);
+  const request = ollamaRequest(body, chat);
   const stream = body.stream !== false;
   const base = () => ({ model: String(body.model), created_at: new Date().toISOString() });
   const piece = (text: string) =>
     chat ? { message: { role: "assistant", content: text } } : { response: text };
-  const placed = await placeJob(ctx, intent);
-  ctx.metrics.inFlight.inc();
   const write = (value: unknown) => {
     if (!res.destroyed) res.write(JSON.stringify(value) + "\n");
   };
-  if (stream) res.writeHead(200, { "content-type": "application/x-ndjson" });
+  const sink = {
+    token: (text: string) => {
+      if (!stream) return;
+      if (!res.headersSent) res.writeHead(200, { "content-type": "application/x-ndjson" });
+      write({ ...base(), ...piece(text), done: false });
+    },
+  };
+  let result: GenerationResult;
   try {
-    const sink = { token: (text: string) => stream && write({ ...base(), ...piece(text), done: false }) };
-    const answer = await relayAnswer(ctx, placed, intent.maxTokens, sink, started);
-    const totalNs = Math.round((performance.now() - started) * 1e6);
-    const final = { done: true, done_reason: "stop", total_duration: totalNs, load_duration: 0, prompt_eval_count: 0, prompt_eval_duration: 0, eval_count: answer.tokenCount, eval_duration: totalNs, aitbc: aitbcField(intent, answer, placed.row) }; // prettier-ignore
-    ctx.metrics.jobs.inc({ outcome: "answered" });
-    ctx.metrics.jobDuration.observe(totalNs / 1e9);
-    if (!stream) return sendJson(res, 200, { ...base(), ...piece(answer.output), ...final });
-    write({ ...base(), ...piece(""), ...final });
-    res.end();
+    result = await runGeneration(ctx, catalog, defaults, request, sink, started);
   } catch (error) {
-    ctx.metrics.jobs.inc({ outcome: "failed" });
-    if (!stream || res.headersSent === false) throw error;
+    if (!res.headersSent) throw error;
     write({ error: (error as Error).message.split("\n")[0] });
-    res.end();
-  } finally {
-    placed.endLoad();
-    ctx.metrics.inFlight.dec();
+    return void res.end();
   }
+  const { answer, totalNs } = result;
+  const final = { done: true, done_reason: "stop", total_duration: totalNs, load_duration: 0, prompt_eval_count: 0, prompt_eval_duration: 0, eval_count: answer.tokenCount, eval_duration: totalNs, aitbc: aitbcField(result) }; // prettier-ignore
+  if (!stream) return sendJson(res, 200, { ...base(), ...piece(answer.output), ...final });
+  if (!res.headersSent) res.writeHead(200, { "content-type": "application/x-ndjson" });
+  write({ ...base(), ...piece(""), ...final });
+  res.end();
 }
 
 /** `/api/tags`: the models some provider offers now. */
@@ -132,4 +101,22 @@ export async function show(catalog: ModelCatalog, req: IncomingMessage): Promise
     model_info: { "aitbc.model_digest": m.digest as Hex, "aitbc.providers": providers },
     modified_at: new Date(0).toISOString(),
   };
+}
+
+/**
+ * Ollama's routes on the gateway: `/api/version`, `/api/tags`, `/api/show`, `/api/generate`,
+ * `/api/chat`.
+ */
+export function ollamaRoutes(
+  ctx: GatewayContext,
+  catalog: ModelCatalog,
+  defaults: GenerationDefaults,
+): Route[] {
+  return [
+    { methods: ["GET"], path: "/api/version", handle: (_q, res) => sendJson(res, 200, { version: "0.6.8-aitbc" }) },
+    { methods: ["GET"], path: "/api/tags", handle: (_q, res) => sendJson(res, 200, tags(catalog)) },
+    { methods: ["POST"], path: "/api/show", handle: async (req, res) => sendJson(res, 200, await show(catalog, req)) },
+    { methods: ["POST"], path: "/api/generate", handle: (req, res) => handleGeneration(ctx, catalog, defaults, req, res, false) },
+    { methods: ["POST"], path: "/api/chat", handle: (req, res) => handleGeneration(ctx, catalog, defaults, req, res, true) },
+  ]; // prettier-ignore
 }

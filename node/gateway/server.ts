@@ -27,9 +27,10 @@ import { ProviderDirectory } from "./directory.js";
 import { GatewayError } from "./errors.js";
 import { ModelCatalog, type NamedModel } from "./models.js";
 import { OfferBook } from "./offers.js";
-import { handleGeneration, show, tags } from "./ollama-api.js";
+import { ollamaRoutes } from "./ollama-api.js";
 import { LoadTracker } from "./ranking.js";
 import { resumeAll } from "./resume.js";
+import { matchRoute, type Route } from "./routes.js";
 import { followSettlements } from "./settlement.js";
 import { GatewayState } from "./state.js";
 
@@ -125,7 +126,7 @@ function health(ctx: GatewayContext, directory: ProviderDirectory, startedAt: nu
   };
 }
 
-/** Routes one request. */
+/** Routes one request through the APIs' route tables. */
 function router(
   ctx: GatewayContext,
   directory: ProviderDirectory,
@@ -133,17 +134,15 @@ function router(
   defaults: { maxTokens: number },
 ) {
   const startedAt = Date.now();
+  const routes: Route[] = [
+    { methods: ["GET"], path: "/health", handle: (_req, res) => sendJson(res, 200, health(ctx, directory, startedAt)) }, // prettier-ignore
+    ...ollamaRoutes(ctx, catalog, defaults),
+  ];
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = requestUrl(req).pathname;
-    if (req.method === "GET" && path === "/health")
-      return sendJson(res, 200, health(ctx, directory, startedAt));
-    if (req.method === "GET" && path === "/api/version")
-      return sendJson(res, 200, { version: "0.6.8-aitbc" });
-    if (req.method === "GET" && path === "/api/tags") return sendJson(res, 200, tags(catalog));
-    if (req.method === "POST" && path === "/api/show") return sendJson(res, 200, await show(catalog, req));
-    if (req.method === "POST" && (path === "/api/generate" || path === "/api/chat"))
-      return handleGeneration(ctx, catalog, defaults, req, res, path === "/api/chat");
-    throw new HttpError(404, "not_found", `no route ${req.method} ${path}`);
+    const found = matchRoute(routes, req.method ?? "GET", path);
+    if (!found) throw new HttpError(404, "not_found", `no route ${req.method} ${path}`);
+    await found.route.handle(req, res, found.params);
   };
   return (req: IncomingMessage, res: ServerResponse) => {
     if (handleArchiveRequest(ctx.archive, req, res) || ctx.metrics.handle(req, res)) return;
