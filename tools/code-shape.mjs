@@ -15,7 +15,7 @@
  * - `sdk/src/abis/` is generated from the compiled contracts (`npm run sdk:abis`): it is counted in
  *   the folder table (marked) and left out of the totals' `code` and of the function ranking.
  *
- * Run it on an older commit with `git worktree add /tmp/before <commit>` and `--root /tmp/before`.
+ * Run it on an older commit with `git worktree add ../before <commit>` and `--root ../before`.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";

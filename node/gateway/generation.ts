@@ -53,7 +53,7 @@ export interface GenerationResult {
  * The job a request asks for: the model resolved, the canonical payload (random nonce, so two equal
  * requests are two jobs) and its keccak256, the tokens paid for.
  *
- * @throws {UnknownModelError} when no provider serves the model.
+ * @throws {UnknownModelError} when the gateway knows no such model name or digest (HTTP 404).
  */
 export function intentOf(
   request: GenerationRequest,

@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
+import { HttpError } from "../shared/http.js";
+
 /** One route: a method (or several), an exact path or a pattern, and its handler. */
 export interface Route {
   /** HTTP methods served, e.g. `["GET", "HEAD"]`. */
@@ -19,7 +21,11 @@ export interface Route {
   handle(req: IncomingMessage, res: ServerResponse, params: string[]): Promise<void> | void;
 }
 
-/** The route for `method` and `path`, and its groups; undefined when none matches. */
+/**
+ * The route for `method` and `path`, and its groups (percent-decoded); undefined when none matches.
+ *
+ * @throws {HttpError} 400 when a matched group is not valid percent-encoding (`%E0%A4%A`).
+ */
 export function matchRoute(
   routes: readonly Route[],
   method: string,
@@ -32,7 +38,16 @@ export function matchRoute(
       continue;
     }
     const m = route.path.exec(path);
-    if (m && m[0] === path) return { route, params: m.slice(1).map((g) => decodeURIComponent(g)) };
+    if (m && m[0] === path) return { route, params: m.slice(1).map(decodeParam) };
   }
   return undefined;
+}
+
+/** A path group, percent-decoded. @throws {HttpError} 400 on malformed percent-encoding. */
+function decodeParam(group: string): string {
+  try {
+    return decodeURIComponent(group);
+  } catch (cause) {
+    throw new HttpError(400, "bad_request", `malformed percent-encoding in the path: ${group}`, undefined, { cause }); // prettier-ignore
+  }
 }

@@ -25,6 +25,7 @@ import { serializer, type GatewayContext } from "./context.js";
 import { DepositKeeper } from "./deposit.js";
 import { ProviderDirectory } from "./directory.js";
 import { GatewayError } from "./errors.js";
+import type { GenerationDefaults } from "./generation.js";
 import { ModelCatalog, type NamedModel } from "./models.js";
 import { OfferBook } from "./offers.js";
 import { ollamaRoutes } from "./ollama-api.js";
@@ -131,7 +132,7 @@ function router(
   ctx: GatewayContext,
   directory: ProviderDirectory,
   catalog: ModelCatalog,
-  defaults: { maxTokens: number },
+  defaults: GenerationDefaults,
 ) {
   const startedAt = Date.now();
   const routes: Route[] = [
