@@ -238,10 +238,21 @@ export class Miner {
     await Promise.all(this.followers.map((f) => f.caughtUp()));
   }
 
-  /** One poll (see `tick.ts`); exposed for tests. */
+  /**
+   * One poll (see `tick.ts`). Polls run one at a time: a call made while one runs (the run loop's, or a
+   * caller's such as the main job's "withdraw now") starts when it ends, so two polls never both see
+   * the same withdrawable balance and send two withdrawals (the second would revert
+   * `EscrowNothingToWithdraw`). A failed poll does not stop the next one.
+   */
   tick(): Promise<void> {
-    return tick(this.ctx, this.jobs, this.batcher, (now) => collectEarnings(this.ctx, this.earnings, this.options.rewardsEveryMs ?? 60_000, now), this.pruned); // prettier-ignore
+    const run = () => tick(this.ctx, this.jobs, this.batcher, (now) => collectEarnings(this.ctx, this.earnings, this.options.rewardsEveryMs ?? 60_000, now), this.pruned); // prettier-ignore
+    const next = this.lastTick.then(run, run);
+    this.lastTick = next.catch(() => undefined);
+    return next;
   }
+
+  /** The poll in progress (or the last one), settled; {@link tick} chains on it. */
+  private lastTick: Promise<void> = Promise.resolve();
 
   /** Polls completed by the run loop (tests count RPC calls per poll). */
   ticks = 0;

@@ -10,7 +10,15 @@ import type { Address, EIP1193Provider } from "viem";
 import { MinerAccount } from "../../node/miner/account.js";
 import { Miner } from "../../node/miner/miner.js";
 import { BuiltinBackend } from "../../node/backends/backend.js";
-import { AITBC, DAY, deployMarket, SECRET_1, type Market } from "../helpers/market.js";
+import {
+  AITBC,
+  DAY,
+  deployMarket,
+  openAndClaim,
+  SECRET_1,
+  submitDefault,
+  type Market,
+} from "../helpers/market.js";
 
 describe("miner: staking rewards", function () {
   let market: Market;
@@ -59,5 +67,25 @@ describe("miner: staking rewards", function () {
     const halfDay = (BigInt(DAY) * (AITBC / 10n)) / 2n;
     expect(claimed >= (halfDay * 99n) / 100n && claimed <= (halfDay * 101n) / 100n).to.equal(true);
     expect(await staking.pendingRewards(provider1.address)).to.be.lessThan(AITBC); // at most a few blocks' worth
+  });
+
+  it("two polls at once withdraw the escrow's credit once, and neither fails", async () => {
+    const { escrow, token, provider1, networkHelpers } = market;
+    const jobId = await openAndClaim(market);
+    await submitDefault(market, jobId);
+    await networkHelpers.time.increase(DAY + 1); // past the challenge window (1 day by default)
+    await escrow.finalize(jobId);
+    const credit = await escrow.withdrawable(provider1.address);
+    expect(credit > 0n).to.equal(true);
+    const before = await token.balanceOf(provider1.address);
+    const withdrawnBefore = miner.earnings.withdrawn;
+    const withdrawalsBefore = miner.ctx.account.gas.get("withdraw")?.count ?? 0;
+    // the run loop's poll and a caller's poll overlap (as in the main job): before polls were serialized
+    // both read the same credit, both sent withdraw(), and the second reverted EscrowNothingToWithdraw
+    await Promise.all([miner.tick(), miner.tick()]);
+    expect(miner.ctx.account.gas.get("withdraw")?.count).to.equal(withdrawalsBefore + 1);
+    expect(miner.earnings.withdrawn - withdrawnBefore).to.equal(credit);
+    expect(await escrow.withdrawable(provider1.address)).to.equal(0n);
+    expect(await token.balanceOf(provider1.address)).to.be.greaterThanOrEqual(before + credit);
   });
 });
