@@ -1,10 +1,48 @@
 /** The interface every inference backend implements, and what it is asked and answers. */
 import type { InferenceProof, Hex } from "@aitbc/sdk";
 
+/** A tool call a model made (Ollama's `message.tool_calls[]`; OpenAI's arrive converted to it). */
+export interface ToolCall {
+  function: { name: string; arguments: Record<string, unknown> };
+}
+
+/** A tool the model may call: Ollama's and OpenAI's `{ type: "function", function: { name, description, parameters } }`. */
+export interface ToolDefinition {
+  type: "function";
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+}
+
 /** One chat message (`/api/chat`). */
 export interface ChatMessage {
-  role: "system" | "user" | "assistant";
+  role: "system" | "user" | "assistant" | "tool";
   content: string;
+  /** Base64 images (vision models only; the gateway refuses them for a model without `vision`). */
+  images?: string[];
+  /** Calls an assistant message made (a conversation sent back with the tools' results). */
+  tool_calls?: ToolCall[];
+  /** For `role: "tool"`: which tool's result this is. */
+  tool_name?: string;
+}
+
+/**
+ * What a generation asks beyond its prompt, as Ollama's API takes it; every field is optional and
+ * absent from the payload when not asked (so payloads without them hash as before).
+ */
+export interface GenerationOptions {
+  /** `"json"` or a JSON schema the answer must follow (Ollama's `format`, OpenAI's `response_format`). */
+  format?: "json" | Record<string, unknown>;
+  /**
+   * Runtime options (Ollama's `options`: `num_ctx`, `top_k`, `top_p`, `stop`, `repeat_penalty`, ...).
+   * `temperature` is always 0 and `seed`/`num_predict` come from the job, so a re-execution
+   * reproduces the answer; those three keys are never in here.
+   */
+  options?: Record<string, unknown>;
+  /** Thinking models: whether (or how hard, `"low" | "medium" | "high"`) to think first. */
+  think?: boolean | "low" | "medium" | "high";
+  /** Tools the model may call (chat only). */
+  tools?: ToolDefinition[];
+  /** Base64 images for a plain prompt (vision models only). */
+  images?: string[];
 }
 
 /** What a job asks the runtime for (the prompt travels off-chain; its hash is on-chain). */
@@ -19,6 +57,8 @@ export interface InferenceRequest {
   seed: number;
   /** Most tokens to produce (`num_predict`). */
   maxTokens: number;
+  /** `format`, `options`, `think`, `tools`, `images` when the job asked for them. */
+  generation?: GenerationOptions;
   /**
    * The job a proof of inference is bound to (built-in model): the job id, or the batch job key of
    * the request digest. Without it the built-in backend proves for job key 0, which no escrow accepts.

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 
 import { keccak256, stringToHex } from "viem";
 
-import type { ChatMessage } from "../backends/backend.js";
+import type { ChatMessage, GenerationOptions } from "../backends/backend.js";
 import { canonicalPayload, type JobPayload } from "../shared/protocol.js";
 import { relayAnswer, type Answer, type TokenSink } from "./answer.js";
 import type { GatewayContext, JobIntent } from "./context.js";
@@ -23,8 +23,12 @@ export interface GenerationDefaults {
   maxTokens: number;
 }
 
-/** A generation request, API-neutral (already validated by the API that received it). */
-export interface GenerationRequest {
+/**
+ * A generation request, API-neutral (already validated by the API that received it). The
+ * {@link GenerationOptions} (`format`, `options`, `think`, `tools`, `images`) go into the job's payload
+ * as given, and the miner passes them to its runtime.
+ */
+export interface GenerationRequest extends GenerationOptions {
   /** The model's name, `name:tag`, or bytes32 digest. */
   model: string;
   /** A plain prompt (`/api/generate`, `/v1/completions`) ... */
@@ -63,9 +67,14 @@ export function intentOf(
   const model = catalog.resolve(request.model);
   const payload: JobPayload = {
     model: model.name,
-    ...(request.messages !== undefined ? { messages: request.messages.map((m) => ({ role: m.role, content: m.content })) } : { prompt: request.prompt ?? "" }), // prettier-ignore
+    ...(request.messages !== undefined ? { messages: request.messages } : { prompt: request.prompt ?? "" }), // prettier-ignore
     seed: request.seed ?? 0,
     nonce: randomBytes(8).toString("hex"),
+    ...(request.images !== undefined ? { images: request.images } : {}),
+    ...(request.format !== undefined ? { format: request.format } : {}),
+    ...(request.options !== undefined ? { options: request.options } : {}),
+    ...(request.think !== undefined ? { think: request.think } : {}),
+    ...(request.tools !== undefined ? { tools: request.tools } : {}),
   };
   const maxTokens = request.maxTokens ?? defaults.maxTokens;
   const text = canonicalPayload(payload);

@@ -7,9 +7,14 @@
 import { keccak256, stringToHex } from "viem";
 
 import type { Hex } from "@aitbc/sdk";
-import type { ChatMessage } from "../backends/backend.js";
+import type { ChatMessage, GenerationOptions } from "../backends/backend.js";
 
-export interface JobPayload {
+/**
+ * A generation job's payload. The optional {@link GenerationOptions} fields (`format`, `options`,
+ * `think`, `tools`, `images`) are in the canonical JSON only when set, so a payload without them
+ * hashes exactly as before they existed.
+ */
+export interface JobPayload extends GenerationOptions {
   /** Model name (as served by the miners' runtime). */
   model: string;
   prompt?: string;
@@ -19,16 +24,30 @@ export interface JobPayload {
   nonce: string;
 }
 
-/** Canonical JSON (fixed key order, undefined fields dropped). */
+/** A chat message in canonical form: `role`, `content`, then `images`, `tool_calls`, `tool_name` when set. */
+function canonicalMessage(m: ChatMessage): ChatMessage {
+  return {
+    role: m.role,
+    content: m.content,
+    ...(m.images !== undefined ? { images: m.images } : {}),
+    ...(m.tool_calls !== undefined ? { tool_calls: m.tool_calls } : {}),
+    ...(m.tool_name !== undefined ? { tool_name: m.tool_name } : {}),
+  };
+}
+
+/** Canonical JSON (fixed key order, undefined fields dropped; nested objects as given, in their key order). */
 export function canonicalPayload(p: JobPayload): string {
   return JSON.stringify({
     model: p.model,
     ...(p.prompt !== undefined ? { prompt: p.prompt } : {}),
-    ...(p.messages !== undefined
-      ? { messages: p.messages.map((m) => ({ role: m.role, content: m.content })) }
-      : {}),
+    ...(p.messages !== undefined ? { messages: p.messages.map(canonicalMessage) } : {}),
     seed: p.seed,
     nonce: p.nonce,
+    ...(p.images !== undefined ? { images: p.images } : {}),
+    ...(p.format !== undefined ? { format: p.format } : {}),
+    ...(p.options !== undefined ? { options: p.options } : {}),
+    ...(p.think !== undefined ? { think: p.think } : {}),
+    ...(p.tools !== undefined ? { tools: p.tools } : {}),
   });
 }
 
