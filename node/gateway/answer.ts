@@ -54,6 +54,7 @@ export async function relayAnswer(
   startedAt: number,
 ): Promise<Answer> {
   let events = accepted.events;
+  let readingResult = false; // the stream broke once already: events come from the result route
   let streamed = "";
   let firstTokenMs: number | undefined;
   for (;;) {
@@ -61,9 +62,13 @@ export async function relayAnswer(
     try {
       step = await events.next();
     } catch (cause) {
+      // the result route gave up (504: no answer in time; 503: the gateway closed): the job stays
+      // `accepted` in the store and is resumed at the next start
+      if (readingResult) throw cause;
+      readingResult = true;
       ctx.log(`job ${accepted.jobKey.slice(0, 10)}: stream from ${accepted.provider} broke (${(cause as Error).message.split("\n")[0]}); reading its result`); // prettier-ignore
       ctx.metrics.errors.inc({ kind: "stream_broken" });
-      events = resultEvents(accepted.client, accepted.jobKey, ctx.policy.resultTimeoutMs);
+      events = resultEvents(accepted.client, accepted.jobKey, ctx.policy.resultTimeoutMs, ctx.shutdown);
       continue;
     }
     if (step.done) throw new ProviderAnswerError(accepted.jobKey, "the stream ended without a done event");

@@ -46,6 +46,8 @@ export interface GatewayContext {
   archive: JobArchive;
   metrics: NodeMetrics;
   policy: GatewayPolicy;
+  /** Aborted when the gateway closes: loops waiting on a miner stop (see `resultEvents`). */
+  shutdown: AbortSignal;
   /** Runs the gateway's transactions one at a time (one account, one nonce sequence). */
   serial<T>(fn: () => Promise<T>): Promise<T>;
   log(line: string): void;

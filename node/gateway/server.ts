@@ -89,6 +89,7 @@ async function buildContext(
   store: Store,
   metrics: NodeMetrics,
   log: (l: string) => void,
+  shutdown: AbortSignal,
 ) {
   const { publicClient, walletClient, contracts } = options;
   const consumer = options.agentWallet ?? walletClient.account!.address;
@@ -96,8 +97,16 @@ async function buildContext(
   await clock.start();
   const directory = new ProviderDirectory({ client: publicClient, contracts, store, pollingIntervalMs: options.pollingIntervalMs, onError: (e) => log(`directory: ${(e as Error).message.split("\n")[0]}`) }); // prettier-ignore
   const offers = new OfferBook({ client: publicClient, contracts, directory, refreshMs: options.offerRefreshMs, log }); // prettier-ignore
-  await directory.start();
-  await offers.start();
+  try {
+    await directory.start();
+    await offers.start();
+  } catch (error) {
+    // nothing left running when the start fails (e.g. the RPC does not answer)
+    offers.stop();
+    clock.stop();
+    await directory.stop();
+    throw error;
+  }
   const batch = options.batch !== undefined && contracts.BatchEscrow !== undefined;
   const deposit = batch ? new DepositKeeper({ publicClient, walletClient, contracts, consumer, agentWallet: options.agentWallet, topUp: options.batch!.topUp, log }) : undefined; // prettier-ignore
   const ctx: GatewayContext = {
@@ -108,6 +117,7 @@ async function buildContext(
     state: new GatewayState(store),
     archive: new JobArchive({ path: options.archivePath ?? ":memory:" }),
     serial: serializer(),
+    shutdown,
     policy: { maxPricePerToken: options.pricePerToken, durationS: options.deadlineS ?? 86_400, resultTimeoutMs: options.resultTimeoutMs ?? 120_000, batch, quote: options.quote ?? true, placementTimeoutMs: options.placementTimeoutMs ?? 30_000 }, // prettier-ignore
   }; // prettier-ignore
   return { ctx, directory };
@@ -174,9 +184,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       server.close(() => resolve());
     });
   const store = openStore(options.statePath ?? ":memory:");
+  const shutdown = new AbortController();
   let built: Awaited<ReturnType<typeof buildContext>>;
   try {
-    built = await buildContext(options, store, createNodeMetrics("gateway"), log);
+    built = await buildContext(options, store, createNodeMetrics("gateway"), log, shutdown.signal);
   } catch (error) {
     store.close();
     await closeServer();
@@ -194,6 +205,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     directory,
     resumed,
     close: async () => {
+      shutdown.abort();
       await closeServer();
       ctx.offers.stop();
       ctx.clock.stop();
