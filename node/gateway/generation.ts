@@ -120,8 +120,7 @@ export function intentOf(
 
 /** Where a request goes, and the local model when it goes local. */
 export type RoutePlan =
-  | { route: "local"; reason: RouteReason; model: LocalModel }
-  | { route: "network"; reason?: RouteReason };
+  { route: "local"; reason: RouteReason; model: LocalModel } | { route: "network"; reason?: RouteReason };
 
 /**
  * The hybrid router's decision for one request (see the module's description): `routeInference`
