@@ -10,6 +10,7 @@ import { Ollama } from "ollama";
 import { erc20Abi, type Address } from "viem";
 
 import { getBatchDeposit } from "@aitbc/sdk";
+import { gatewayCommand, type GatewayFlags } from "../../scripts/gateway.js";
 import { FAKE_MODELS, fakeAnswer, startFakeOllama, type FakeModel, type FakeOllama } from "../helpers/ollama-server.js"; // prettier-ignore
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 
@@ -206,5 +207,33 @@ describe("gateway: hybrid router (local Ollama and the network)", function () {
       `aitbc_gateway_requests_total{route="local",program="gateway"} ${start.local + 1}`,
     );
     expect(text).to.include(`aitbc_gateway_requests_total{route="network",program="gateway"} ${start.network + 1}`); // prettier-ignore
+  });
+});
+
+describe("gateway program: --local-ollama", function () {
+  const parse = (args: string[], env: Record<string, string> = {}) => {
+    const saved = process.env.AITBC_LOCAL_OLLAMA;
+    delete process.env.AITBC_LOCAL_OLLAMA;
+    Object.assign(process.env, env);
+    try {
+      const command = gatewayCommand()
+        .exitOverride()
+        .configureOutput({ writeErr: () => undefined });
+      return command.parse(args, { from: "user" }).opts<GatewayFlags>();
+    } finally {
+      if (saved === undefined) delete process.env.AITBC_LOCAL_OLLAMA;
+      else process.env.AITBC_LOCAL_OLLAMA = saved;
+    }
+  };
+
+  it("takes the local Ollama's URL from the flag or AITBC_LOCAL_OLLAMA, absent by default", function () {
+    expect(parse(["--local-ollama", "http://127.0.0.1:11434"]).localOllama).to.equal("http://127.0.0.1:11434"); // prettier-ignore
+    expect(parse([], { AITBC_LOCAL_OLLAMA: "https://gpu.lan:11434" }).localOllama).to.equal("https://gpu.lan:11434"); // prettier-ignore
+    expect(parse([]).localOllama).to.equal(undefined);
+  });
+
+  it("refuses a value that is not an http(s) URL", function () {
+    expect(() => parse(["--local-ollama", "127.0.0.1:11434"])).to.throw(/option '--local-ollama <url>' argument '127.0.0.1:11434' is invalid/); // prettier-ignore
+    expect(() => parse(["--local-ollama", "ftp://x"])).to.throw(/expected an http:\/\/ or https:\/\/ URL/);
   });
 });
