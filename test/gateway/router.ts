@@ -65,7 +65,7 @@ describe("gateway: hybrid router (local Ollama and the network)", function () {
     }
     const wallet = f.market.wallet as Address;
     const { balance } = await getBatchDeposit(f.publicClient, { contracts: f.contracts, account: wallet });
-    const tokens = await f.publicClient.readContract({ address: f.contracts.AITBCToken, abi: erc20Abi, functionName: "balanceOf", args: [wallet] }); // prettier-ignore
+    const tokens = await f.publicClient.readContract({ address: f.contracts.AITBCToken!, abi: erc20Abi, functionName: "balanceOf", args: [wallet] }); // prettier-ignore
     return { jobs: f.gateway.context.state.counts(), deposit: balance, tokens };
   }
 
