@@ -87,7 +87,8 @@ export class LocalOllama {
 
   /**
    * The models `/api/tags` lists (cached for `modelsTtlMs`); empty when the local Ollama does not
-   * answer, so a local runtime that is down routes everything to the network.
+   * answer within 2 s, so a local runtime that is down routes everything to the network (and is
+   * asked again after `modelsTtlMs`).
    */
   async models(): Promise<LocalModel[]> {
     if (this.cached && performance.now() - this.cached.at < this.ttlMs) return this.cached.models;
@@ -96,10 +97,7 @@ export class LocalOllama {
         models
           .filter((m) => /^[0-9a-f]{64}$/.test(m.digest) && Number.isFinite(m.size))
           .map((m) => ({ name: m.name, digest: `0x${m.digest}` as Hex, sizeBytes: m.size })),
-      () => {
-        this.cached = undefined; // ask again next time
-        return [];
-      },
+      () => [] as LocalModel[], // down: kept for `modelsTtlMs` too, so requests do not each wait 2 s
     );
     this.cached = { at: performance.now(), models };
     return models;
