@@ -12,6 +12,10 @@ import { erc20Abi, type Address } from "viem";
 import { getBatchDeposit } from "@aitbc/sdk";
 import { gatewayCommand, type GatewayFlags } from "../../scripts/gateway.js";
 import { FAKE_MODELS, fakeAnswer, startFakeOllama, type FakeModel, type FakeOllama } from "../helpers/ollama-server.js"; // prettier-ignore
+import { planRoute } from "../../node/gateway/generation.js";
+import { LocalOllama } from "../../node/gateway/local.js";
+import { ModelCatalog } from "../../node/gateway/models.js";
+import { PRICE } from "../helpers/market.js";
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 
 const [LLAMA, QWEN] = FAKE_MODELS as [FakeModel, FakeModel];
@@ -194,6 +198,19 @@ describe("gateway: hybrid router (local Ollama and the network)", function () {
       .to.be.a("string")
       .and.match(/^the local Ollama failed: /);
     expect(await paid()).to.deep.equal(before);
+  });
+
+  it("applies the cost rule when the local Ollama has a cost per token: network below 80% of it", async function () {
+    const names = FAKE_MODELS.map((m) => ({ name: m.name, digest: `0x${m.digest}` as const }));
+    const catalog = new ModelCatalog(f.gateway.context.offers, names);
+    const plan = (costPerTokenWei: bigint) => {
+      const ctx = { ...f.gateway.context, local: new LocalOllama({ host: local.url, costPerTokenWei }) };
+      return planRoute(ctx, catalog, { model: LLAMA.name, prompt: "x" }, 100);
+    };
+    // the miner asks PRICE per token: 100 × PRICE vs 100 × local cost
+    expect(await plan(PRICE * 2n)).to.deep.equal({ route: "network", reason: "network_cost_effective" });
+    expect(await plan((PRICE * 10n) / 8n)).to.include({ route: "local", reason: "optimal_local" }); // exactly 80%: not below
+    expect(await plan((PRICE * 10n) / 8n + 1n)).to.deep.equal({ route: "network", reason: "network_cost_effective" }); // prettier-ignore
   });
 
   it("counts both routes in /health and aitbc_gateway_requests_total{route}", async function () {
