@@ -16,6 +16,11 @@ import { ProviderAnswerError } from "./errors.js";
 /** Where the tokens go (the client's response); writes after a client left are simply dropped. */
 export interface TokenSink {
   token(text: string): void;
+  /**
+   * Hears where the generation runs, before its first token (an API sets its `x-aitbc-route`
+   * header here); called again with `network` when a local run falls back before its first token.
+   */
+  route?(route: "local" | "network"): void;
 }
 
 /** A checked answer. */

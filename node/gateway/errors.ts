@@ -63,3 +63,19 @@ export class ProviderAnswerError extends GatewayError {
     super(502, `job ${jobKey}: ${reason}`, options);
   }
 }
+
+/** The local Ollama failed a generation the router gave it (HTTP 502). */
+export class LocalGenerationError extends GatewayError {
+  override name = "LocalGenerationError";
+  /**
+   * @param reason What failed.
+   * @param tokensWritten Whether some text was already handed to the client (no fallback then).
+   */
+  constructor(
+    reason: string,
+    readonly tokensWritten: boolean,
+    options: { cause?: unknown } = {},
+  ) {
+    super(502, reason, options);
+  }
+}

@@ -58,6 +58,7 @@ export async function handleGeneration(
     if (!res.destroyed) res.write(JSON.stringify(value) + "\n");
   };
   const sink = {
+    route: (route: string) => res.setHeader("x-aitbc-route", route),
     token: (text: string) => {
       if (!stream) return;
       if (!res.headersSent) res.writeHead(200, { "content-type": "application/x-ndjson" });

@@ -17,7 +17,7 @@ import type { AitbcContracts } from "@aitbc/sdk";
 import { handleArchiveRequest, JobArchive } from "../archive/archive.js";
 import { HttpError, requestUrl, sendError, sendJson } from "../shared/http.js";
 import { listen } from "../shared/listen.js";
-import { createNodeMetrics, type NodeMetrics } from "../shared/metrics.js";
+import { createGatewayMetrics, type GatewayMetrics } from "../shared/metrics.js";
 import { openStore, type Store } from "../shared/store.js";
 import type { Follower } from "../shared/follow.js";
 import { ChainClock } from "./clock.js";
@@ -26,6 +26,7 @@ import { DepositKeeper } from "./deposit.js";
 import { ProviderDirectory } from "./directory.js";
 import { GatewayError } from "./errors.js";
 import type { GenerationDefaults } from "./generation.js";
+import { LocalOllama, type LocalOllamaOptions } from "./local.js";
 import { ModelCatalog, type NamedModel } from "./models.js";
 import { OfferBook } from "./offers.js";
 import { ollamaRoutes } from "./ollama-api.js";
@@ -54,6 +55,11 @@ export interface GatewayOptions {
   placementTimeoutMs?: number;
   /** Names of models beyond the built-in one (`name` → bytes32 digest). */
   models?: NamedModel[];
+  /**
+   * The hybrid router's local Ollama (`--local-ollama <url>`): models it has pulled that fit the 8 GB
+   * rule run there, without a job; absent: every generation is a job on the network.
+   */
+  localOllama?: LocalOllamaOptions;
   /** `num_predict` when a request has none (default 256). */
   defaultMaxTokens?: number;
   /** A job's duration, seconds (default 1 day). */
@@ -87,7 +93,7 @@ export interface Gateway {
 async function buildContext(
   options: GatewayOptions,
   store: Store,
-  metrics: NodeMetrics,
+  metrics: GatewayMetrics,
   log: (l: string) => void,
   shutdown: AbortSignal,
 ) {
@@ -113,6 +119,7 @@ async function buildContext(
     publicClient, walletClient, contracts, consumer, clock, offers, deposit, metrics, log,
     chainId: walletClient.chain?.id ?? (await publicClient.getChainId()),
     ...(options.agentWallet ? { agentWallet: options.agentWallet } : {}),
+    ...(options.localOllama ? { local: new LocalOllama(options.localOllama) } : {}),
     load: new LoadTracker(),
     state: new GatewayState(store),
     archive: new JobArchive({ path: options.archivePath ?? ":memory:" }),
@@ -123,9 +130,11 @@ async function buildContext(
   return { ctx, directory };
 }
 
-/** `GET /health`. */
-function health(ctx: GatewayContext, directory: ProviderDirectory, startedAt: number) {
+/** `GET /health`; `requests` counts generations by route (`local`, `network`), as the metric does. */
+async function health(ctx: GatewayContext, directory: ProviderDirectory, startedAt: number) {
   const providers = directory.list().length;
+  const routed = (await ctx.metrics.requests.get()).values;
+  const count = (route: string) => routed.find((v) => v.labels.route === route)?.value ?? 0;
   return {
     status: providers > 0 ? "ok" : "degraded",
     consumer: ctx.consumer,
@@ -133,6 +142,8 @@ function health(ctx: GatewayContext, directory: ProviderDirectory, startedAt: nu
     providers,
     inFlight: ctx.load.total(),
     jobs: ctx.state.counts(),
+    requests: { local: count("local"), network: count("network") },
+    ...(ctx.local ? { localOllama: ctx.local.host } : {}),
     uptimeS: Math.floor((Date.now() - startedAt) / 1000),
   };
 }
@@ -146,7 +157,7 @@ function router(
 ) {
   const startedAt = Date.now();
   const routes: Route[] = [
-    { methods: ["GET"], path: "/health", handle: (_req, res) => sendJson(res, 200, health(ctx, directory, startedAt)) }, // prettier-ignore
+    { methods: ["GET"], path: "/health", handle: async (_req, res) => sendJson(res, 200, await health(ctx, directory, startedAt)) }, // prettier-ignore
     ...ollamaRoutes(ctx, catalog, defaults),
   ];
   const route = async (req: IncomingMessage, res: ServerResponse) => {
@@ -187,7 +198,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const shutdown = new AbortController();
   let built: Awaited<ReturnType<typeof buildContext>>;
   try {
-    built = await buildContext(options, store, createNodeMetrics("gateway"), log, shutdown.signal);
+    built = await buildContext(options, store, createGatewayMetrics(), log, shutdown.signal);
   } catch (error) {
     store.close();
     await closeServer();

@@ -15,7 +15,8 @@
  *
  * Faults (settable at any time through `server.faults`) imitate a broken runtime: `down` (the
  * socket is destroyed: the client sees a connection reset), `delayMs` (slow), `malformed` (the
- * body is not JSON), `failNext` (the next n inference requests fail with 500). Timing settings make it
+ * body is not JSON), `failNext` (the next n inference requests fail with 500), `cutAfterTokens` (a
+ * streamed answer's connection is destroyed after n tokens). Timing settings make it
  * behave like a runtime generating tokens: `delayMs` (prompt evaluation, before the first token),
  * `tokenDelayMs` (per token), `answerTokens` (answer length); {@link REALISTIC_TIMING} sets all three.
  *
@@ -32,6 +33,8 @@ export interface FakeModel {
   digest: string;
   family: string;
   parameterSize: string;
+  /** The weights' size in bytes, as `/api/tags` lists it (default 1_321_098_329). */
+  size?: number;
 }
 
 export interface OllamaFaults {
@@ -50,6 +53,8 @@ export interface OllamaFaults {
   malformed: boolean;
   /** Number of upcoming inference requests that fail with HTTP 500. */
   failNext: number;
+  /** Streamed answers: destroy the connection after this many tokens (a runtime that dies mid-answer). */
+  cutAfterTokens?: number;
 }
 
 export interface FakeOllama {
@@ -152,7 +157,7 @@ export async function startFakeOllama(
           name: m.name,
           model: m.name,
           modified_at: "2026-01-01T00:00:00Z",
-          size: 1_321_098_329,
+          size: m.size ?? 1_321_098_329,
           digest: m.digest,
           details: {
             parent_model: "",
@@ -230,7 +235,8 @@ export async function startFakeOllama(
       });
     }
     res.writeHead(200, { "content-type": "application/x-ndjson" });
-    for (const token of tokens) {
+    for (const [i, token] of tokens.entries()) {
+      if (i === state.faults.cutAfterTokens) return void res.destroy();
       res.write(JSON.stringify({ ...base, ...piece(token), done: false }) + "\n");
       if (state.faults.tokenDelayMs > 0) await sleep(state.faults.tokenDelayMs);
     }
