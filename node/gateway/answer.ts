@@ -16,6 +16,8 @@ import { ProviderAnswerError } from "./errors.js";
 /** Where the tokens go (the client's response); writes after a client left are simply dropped. */
 export interface TokenSink {
   token(text: string): void;
+  /** Called once, before the first token, with the accepted job (e.g. for response headers). */
+  placed?(job: { jobKey: Hex; provider: string; path: "batch" | "quote" }): void;
 }
 
 /** A checked answer. */
@@ -53,6 +55,7 @@ export async function relayAnswer(
   sink: TokenSink,
   startedAt: number,
 ): Promise<Answer> {
+  sink.placed?.({ jobKey: accepted.jobKey, provider: accepted.provider, path: accepted.row.path });
   let events = accepted.events;
   let streamed = "";
   let firstTokenMs: number | undefined;

@@ -1,0 +1,199 @@
+/**
+ * The gateway's OpenAI-compatible API at `/v1` (`node/gateway/openai-api.ts`) with the official
+ * `openai` client: models, chat completions and completions (plain and streamed), the job in the
+ * `aitbc` field and headers, the request's fields in the job's payload, and bad requests refused
+ * with OpenAI's error body before any job is placed.
+ */
+import { expect } from "chai";
+import OpenAI, { APIError, BadRequestError, InternalServerError, NotFoundError } from "openai";
+
+import { fakeAnswer } from "../helpers/ollama-server.js";
+import { gatewayFixture, type GatewayFixture } from "./fixture.js";
+
+/** What the test runtime answers a chat (it reads `role: content` lines). */
+function chatAnswer(model: string, messages: { role: string; content: string }[], seed = 0): string {
+  return fakeAnswer(model, messages.map((m) => `${m.role}: ${m.content}`).join("\n"), seed).join("");
+}
+
+describe("gateway: OpenAI API at /v1 (openai client)", function () {
+  this.timeout(120_000);
+  let f: GatewayFixture;
+  let client: OpenAI;
+
+  before(async function () {
+    f = await gatewayFixture();
+    client = new OpenAI({ baseURL: `${f.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  });
+  after(async () => f?.close());
+
+  /** The job's payload as the network hashed it (from the gateway's archive). */
+  async function payloadOf(jobKey: string): Promise<Record<string, unknown>> {
+    const res = await fetch(`${f.url}/v1/jobs/${jobKey}/payload`);
+    expect(res.status).to.equal(200);
+    return JSON.parse(await res.text()) as Record<string, unknown>;
+  }
+
+  /** Runs `call`, expects it to throw `type`, and that no job was placed meanwhile. */
+  async function refused<E extends APIError>(
+    type: new (...a: never[]) => E,
+    call: () => Promise<unknown>,
+  ): Promise<E> {
+    // prettier-ignore
+    const before = f.gateway.context.state.counts();
+    let caught: unknown;
+    try {
+      await call();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught, "the call was refused").to.be.instanceOf(type);
+    expect(f.gateway.context.state.counts()).to.deep.equal(before);
+    return caught as E;
+  }
+
+  describe("models", function () {
+    it("models.list lists the served models as Ollama's /v1 does", async function () {
+      const page = await client.models.list();
+      expect(page.data).to.deep.equal([
+        { id: "llama3.2:1b", object: "model", created: 0, owned_by: "library" },
+        { id: "qwen2.5:0.5b", object: "model", created: 0, owned_by: "library" },
+      ]);
+    });
+
+    it("models.retrieve answers one model; an unknown one is NotFoundError with model_not_found", async function () {
+      expect(await client.models.retrieve(f.model)).to.deep.equal({ id: f.model, object: "model", created: 0, owned_by: "library" }); // prettier-ignore
+      const e = await refused(NotFoundError, () => client.models.retrieve("nope/x:7b"));
+      expect(e.status).to.equal(404);
+      expect(e.error).to.deep.equal({ message: "model 'nope/x:7b' not found", type: "not_found_error", param: "model", code: "model_not_found" }); // prettier-ignore
+    });
+  });
+
+  describe("chat.completions", function () {
+    it("answers a chat.completion with the job in `aitbc` and the x-aitbc-* headers", async function () {
+      const messages = [
+        { role: "system" as const, content: "be brief" },
+        { role: "user" as const, content: "why is the sky blue?" },
+      ];
+      const { data, response } = await client.chat.completions.create({ model: f.model, messages, seed: 7 }).withResponse(); // prettier-ignore
+      const text = chatAnswer(f.model, messages, 7);
+      expect(data.id).to.match(/^chatcmpl-[0-9a-f]{24}$/);
+      expect(data.object).to.equal("chat.completion");
+      expect(data.model).to.equal(f.model);
+      expect(data.system_fingerprint).to.equal("fp_aitbc");
+      expect(data.choices).to.deep.equal([{ index: 0, message: { role: "assistant", content: text }, logprobs: null, finish_reason: "stop" }]); // prettier-ignore
+      const aitbc = (data as unknown as { aitbc: Record<string, unknown> }).aitbc;
+      expect(data.usage).to.deep.equal({ prompt_tokens: 0, completion_tokens: aitbc.token_count, total_tokens: aitbc.token_count }); // prettier-ignore
+      expect(aitbc.token_count).to.equal(fakeAnswer(f.model, "system: be brief\nuser: why is the sky blue?", 7).length); // prettier-ignore
+      expect(aitbc.path).to.equal("batch");
+      expect(response.headers.get("x-aitbc-job-key")).to.equal(aitbc.job_key);
+      expect(response.headers.get("x-aitbc-provider")).to.equal(aitbc.provider);
+      expect(response.headers.get("x-aitbc-path")).to.equal("batch");
+      const payload = await payloadOf(aitbc.job_key as string);
+      expect(payload.messages).to.deep.equal(messages);
+      expect(payload.seed).to.equal(7);
+      expect(payload).to.not.have.any.keys("options", "format", "tools");
+    });
+
+    it("puts stop, top_p and the penalties in the job's options, response_format json_object as format json", async function () {
+      const data = await client.chat.completions.create({
+        model: f.model,
+        messages: [{ role: "developer", content: "answer in JSON" }, { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }], // prettier-ignore
+        stop: "\n\n",
+        top_p: 0.5,
+        frequency_penalty: 0.25,
+        presence_penalty: -1,
+        temperature: 0.7,
+        max_tokens: 64,
+        response_format: { type: "json_object" },
+      });
+      const payload = await payloadOf((data as unknown as { aitbc: { job_key: string } }).aitbc.job_key);
+      expect(payload.messages).to.deep.equal([{ role: "system", content: "answer in JSON" }, { role: "user", content: "a\nb" }]); // prettier-ignore
+      expect(payload.options).to.deep.equal({ stop: ["\n\n"], top_p: 0.5, frequency_penalty: 0.25, presence_penalty: -1 }); // prettier-ignore
+      expect(payload.format).to.equal("json");
+      expect(data.choices[0]!.message.content).to.equal(chatAnswer(f.model, [{ role: "system", content: "answer in JSON" }, { role: "user", content: "a\nb" }])); // prettier-ignore
+    });
+
+    it("passes a json_schema response_format, tools, images and tool results into the job", async function () {
+      const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"] };
+      const tool = { type: "function" as const, function: { name: "weather", description: "the weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }; // prettier-ignore
+      const data = await client.chat.completions.create({
+        model: f.model,
+        messages: [
+          { role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }] }, // prettier-ignore
+          { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } }] }, // prettier-ignore
+          { role: "tool", tool_call_id: "call_1", content: "sunny" },
+        ],
+        tools: [tool],
+        response_format: { type: "json_schema", json_schema: { name: "city", schema } },
+        reasoning_effort: "low",
+      });
+      const payload = await payloadOf((data as unknown as { aitbc: { job_key: string } }).aitbc.job_key);
+      expect(payload.messages).to.deep.equal([
+        { role: "user", content: "what is this?", images: ["iVBORw0KGgo="] },
+        { role: "assistant", content: "", tool_calls: [{ function: { name: "weather", arguments: { city: "Paris" } } }] }, // prettier-ignore
+        { role: "tool", content: "sunny", tool_name: "weather" },
+      ]);
+      expect(payload.format).to.deep.equal(schema);
+      expect(payload.tools).to.deep.equal([tool]);
+      expect(payload.think).to.equal("low");
+    });
+
+    it("finish_reason is length when the answer used every token paid for", async function () {
+      f.ollama.faults.answerTokens = 5;
+      try {
+        const data = await client.chat.completions.create({ model: f.model, messages: [{ role: "user", content: "count" }], max_completion_tokens: 5 }); // prettier-ignore
+        expect(data.choices[0]!.finish_reason).to.equal("length");
+        expect(data.usage!.completion_tokens).to.equal(5);
+      } finally {
+        f.ollama.faults.answerTokens = undefined;
+      }
+    });
+  });
+
+  describe("bad requests: OpenAI's error body, no job placed", function () {
+    const chat = (body: Record<string, unknown>) => () => client.chat.completions.create(body as never);
+    const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
+      ["no model", { messages: [{ role: "user", content: "hi" }] }, { message: "model is required", param: "model", code: "missing_required_parameter" }], // prettier-ignore
+      ["no messages", { model: "llama3.2:1b" }, { message: "Missing required parameter: 'messages'.", param: "messages", code: "missing_required_parameter" }], // prettier-ignore
+      ["empty messages", { model: "llama3.2:1b", messages: [] }, { message: "[] is too short - 'messages'", param: "messages", code: "empty_array" }], // prettier-ignore
+      ["a number as content", { model: "llama3.2:1b", messages: [{ role: "user", content: 12345 }] }, { message: "Invalid type for 'messages[0].content': expected one of a string or array of objects, but got an integer instead.", param: "messages[0].content", code: "invalid_type" }], // prettier-ignore
+      ["an unknown role", { model: "llama3.2:1b", messages: [{ role: "robot", content: "hi" }] }, { message: "Invalid value: 'robot'. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.", param: "messages[0].role", code: "invalid_value" }], // prettier-ignore
+      ["a string seed", { model: "llama3.2:1b", messages: [{ role: "user", content: "hi" }], seed: "7" }, { message: "Invalid type for 'seed': expected an integer, but got a string instead.", param: "seed", code: "invalid_type" }], // prettier-ignore
+      ["max_tokens 0", { model: "llama3.2:1b", messages: [{ role: "user", content: "hi" }], max_tokens: 0 }, { message: "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got 0 instead.", param: "max_tokens", code: "integer_below_min_value" }], // prettier-ignore
+      ["temperature 3", { model: "llama3.2:1b", messages: [{ role: "user", content: "hi" }], temperature: 3 }, { message: "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 3 instead.", param: "temperature", code: "decimal_above_max_value" }], // prettier-ignore
+      ["n 2", { model: "llama3.2:1b", messages: [{ role: "user", content: "hi" }], n: 2 }, { message: "Unsupported parameter: 'n' above 1: the network answers one choice per job.", param: "n", code: "unsupported_parameter" }], // prettier-ignore
+      ["a remote image", { model: "llama3.2:1b", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x.test/a.png" } }] }] }, { message: "invalid image input: only base64 data URLs (data:image/png;base64,...) are taken", param: "messages[0].content[0].image_url.url", code: "invalid_value" }], // prettier-ignore
+      ["bad tool call arguments", { model: "llama3.2:1b", messages: [{ role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{oops" } }] }] }, { message: "invalid tool call arguments", param: "messages[0].tool_calls[0].function.arguments", code: "invalid_value" }], // prettier-ignore
+      ["an unknown response_format", { model: "llama3.2:1b", messages: [{ role: "user", content: "hi" }], response_format: { type: "xml" } }, { message: "Invalid value: 'xml'. Supported values are: 'text', 'json_object' and 'json_schema'.", param: "response_format.type", code: "invalid_value" }], // prettier-ignore
+    ];
+    for (const [name, body, error] of cases)
+      it(`${name}: BadRequestError`, async function () {
+        const e = await refused(BadRequestError, chat(body));
+        expect(e.status).to.equal(400);
+        expect(e.message).to.equal(`400 ${error.message as string}`);
+        expect(e.error).to.deep.equal({ type: "invalid_request_error", ...error });
+      });
+
+    it("an unknown model: NotFoundError 404 model_not_found", async function () {
+      const e = await refused(
+        NotFoundError,
+        chat({ model: "nope:1b", messages: [{ role: "user", content: "hi" }] }),
+      );
+      expect(e.error).to.deep.equal({ message: "model 'nope:1b' not found", type: "not_found_error", param: "model", code: "model_not_found" }); // prettier-ignore
+    });
+
+    it("a body that is not JSON: 400; one over 1 MiB: 413; both OpenAI-shaped", async function () {
+      const before = f.gateway.context.state.counts();
+      const post = (body: string) => fetch(`${f.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body }); // prettier-ignore
+      const bad = await post("{not json");
+      expect(bad.status).to.equal(400);
+      expect(await bad.json()).to.deep.equal({ error: { message: "We could not parse the JSON body of your request.", type: "invalid_request_error", param: null, code: null } }); // prettier-ignore
+      const big = await post(JSON.stringify({ model: f.model, messages: [{ role: "user", content: "x".repeat(1 << 20) }] })); // prettier-ignore
+      expect(big.status).to.equal(413);
+      expect(await big.json()).to.deep.equal({ error: { message: "the body exceeds 1048576 bytes", type: "invalid_request_error", param: null, code: "request_too_large" } }); // prettier-ignore
+      expect(f.gateway.context.state.counts()).to.deep.equal(before);
+    });
+  });
+
+  void InternalServerError;
+});
