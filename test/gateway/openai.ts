@@ -33,13 +33,15 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
     return JSON.parse(await res.text()) as Record<string, unknown>;
   }
 
+  /** How many jobs the gateway has placed (all states: earlier jobs settle meanwhile). */
+  const jobs = () => Object.values(f.gateway.context.state.counts()).reduce((a, n) => a + (n ?? 0), 0);
+
   /** Runs `call`, expects it to throw `type`, and that no job was placed meanwhile. */
   async function refused<E extends APIError>(
     type: new (...a: never[]) => E,
     call: () => Promise<unknown>,
   ): Promise<E> {
-    // prettier-ignore
-    const before = f.gateway.context.state.counts();
+    const before = jobs();
     let caught: unknown;
     try {
       await call();
@@ -47,7 +49,7 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
       caught = error;
     }
     expect(caught, "the call was refused").to.be.instanceOf(type);
-    expect(f.gateway.context.state.counts()).to.deep.equal(before);
+    expect(jobs()).to.equal(before);
     return caught as E;
   }
 
@@ -183,7 +185,7 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
     });
 
     it("a body that is not JSON: 400; one over 1 MiB: 413; both OpenAI-shaped", async function () {
-      const before = f.gateway.context.state.counts();
+      const before = jobs();
       const post = (body: string) => fetch(`${f.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body }); // prettier-ignore
       const bad = await post("{not json");
       expect(bad.status).to.equal(400);
@@ -191,9 +193,161 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
       const big = await post(JSON.stringify({ model: f.model, messages: [{ role: "user", content: "x".repeat(1 << 20) }] })); // prettier-ignore
       expect(big.status).to.equal(413);
       expect(await big.json()).to.deep.equal({ error: { message: "the body exceeds 1048576 bytes", type: "invalid_request_error", param: null, code: "request_too_large" } }); // prettier-ignore
-      expect(f.gateway.context.state.counts()).to.deep.equal(before);
+      expect(jobs()).to.equal(before);
     });
   });
 
-  void InternalServerError;
+  describe("chat.completions stream", function () {
+    const messages = [{ role: "user" as const, content: "stream me a story" }];
+
+    it("streams chat.completion.chunk events, the job in the last one and in the headers", async function () {
+      const { data: stream, response } = await client.chat.completions.create({ model: f.model, messages, stream: true }).withResponse(); // prettier-ignore
+      expect(response.headers.get("content-type")).to.equal("text/event-stream");
+      const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      const tokens = fakeAnswer(f.model, "user: stream me a story", 0);
+      expect(chunks.length).to.equal(tokens.length + 1);
+      expect(new Set(chunks.map((c) => c.id)).size).to.equal(1);
+      expect(chunks[0]!.id).to.match(/^chatcmpl-[0-9a-f]{24}$/);
+      expect(chunks.every((c) => c.object === "chat.completion.chunk" && c.model === f.model && c.system_fingerprint === "fp_aitbc")).to.equal(true); // prettier-ignore
+      expect(chunks.slice(0, -1).map((c) => c.choices[0]!.delta.content)).to.deep.equal(tokens);
+      expect(chunks.slice(0, -1).every((c) => c.choices[0]!.finish_reason === null)).to.equal(true);
+      const last = chunks.at(-1)! as unknown as { choices: unknown[]; usage?: unknown; aitbc: Record<string, unknown> }; // prettier-ignore
+      expect(last.choices).to.deep.equal([{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }]);
+      expect(last.usage).to.equal(undefined);
+      expect(last.aitbc.token_count).to.equal(tokens.length);
+      expect(response.headers.get("x-aitbc-job-key")).to.equal(last.aitbc.job_key);
+      expect(response.headers.get("x-aitbc-provider")).to.equal(last.aitbc.provider);
+      expect(response.headers.get("x-aitbc-path")).to.equal("batch");
+    });
+
+    it("stream_options.include_usage: a last chunk with usage and no choices", async function () {
+      const stream = await client.chat.completions.create({ model: f.model, messages, stream: true, stream_options: { include_usage: true } }); // prettier-ignore
+      const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      const n = fakeAnswer(f.model, "user: stream me a story", 0).length;
+      expect(chunks.length).to.equal(n + 2);
+      expect(chunks.at(-2)!.choices[0]!.finish_reason).to.equal("stop");
+      expect(chunks.at(-1)!.choices).to.deep.equal([]);
+      expect(chunks.at(-1)!.usage).to.deep.equal({ prompt_tokens: 0, completion_tokens: n, total_tokens: n });
+      expect(chunks.slice(0, -1).every((c) => c.usage === undefined)).to.equal(true);
+    });
+
+    it("the client's stream helper accumulates the same message", async function () {
+      const runner = client.chat.completions.stream({ model: f.model, messages, seed: 3 });
+      const done = await runner.finalChatCompletion();
+      expect(done.choices[0]!.message.content).to.equal(chatAnswer(f.model, messages, 3));
+      expect(done.choices[0]!.finish_reason).to.equal("stop");
+    });
+  });
+
+  describe("completions", function () {
+    it("answers a text_completion for a prompt (and for a list of one prompt)", async function () {
+      const { data, response } = await client.completions.create({ model: f.model, prompt: "Once upon a time", seed: 5, max_tokens: 100 }).withResponse(); // prettier-ignore
+      const tokens = fakeAnswer(f.model, "Once upon a time", 5);
+      const aitbc = (data as unknown as { aitbc: Record<string, unknown> }).aitbc;
+      expect(data.id).to.match(/^cmpl-[0-9a-f]{24}$/);
+      expect(data.object).to.equal("text_completion");
+      expect(data.model).to.equal(f.model);
+      expect(data.system_fingerprint).to.equal("fp_aitbc");
+      expect(data.choices).to.deep.equal([{ text: tokens.join(""), index: 0, logprobs: null, finish_reason: "stop" }]); // prettier-ignore
+      expect(data.usage).to.deep.equal({ prompt_tokens: 0, completion_tokens: tokens.length, total_tokens: tokens.length }); // prettier-ignore
+      expect(response.headers.get("x-aitbc-job-key")).to.equal(aitbc.job_key);
+      const payload = await payloadOf(aitbc.job_key as string);
+      expect(payload.prompt).to.equal("Once upon a time");
+      expect(payload).to.not.have.property("messages");
+      const listed = await client.completions.create({
+        model: f.model,
+        prompt: ["Once upon a time"],
+        seed: 5,
+      });
+      expect(listed.choices[0]!.text).to.equal(tokens.join(""));
+    });
+
+    it("streams text_completion chunks, with include_usage a usage chunk last", async function () {
+      const stream = await client.completions.create({ model: f.model, prompt: "Tell me", stream: true, stream_options: { include_usage: true } }); // prettier-ignore
+      const chunks: OpenAI.Completions.Completion[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      const tokens = fakeAnswer(f.model, "Tell me", 0);
+      expect(chunks.length).to.equal(tokens.length + 2);
+      expect(chunks.every((c) => c.object === "text_completion" && c.id === chunks[0]!.id)).to.equal(true);
+      expect(chunks.slice(0, -2).map((c) => c.choices[0]!.text)).to.deep.equal(tokens);
+      expect(chunks.at(-2)!.choices).to.deep.equal([
+        { text: "", index: 0, logprobs: null, finish_reason: "stop" },
+      ]);
+      expect(chunks.at(-1)!.choices).to.deep.equal([]);
+      expect(chunks.at(-1)!.usage).to.deep.equal({ prompt_tokens: 0, completion_tokens: tokens.length, total_tokens: tokens.length }); // prettier-ignore
+      expect((chunks.at(-1) as unknown as { aitbc: { token_count: number } }).aitbc.token_count).to.equal(tokens.length); // prettier-ignore
+    });
+
+    it("an empty prompt answers an empty text, as Ollama does, and places no job", async function () {
+      const before = jobs();
+      const { data, response } = await client.completions
+        .create({ model: f.model, prompt: "" })
+        .withResponse();
+      expect(data.choices).to.deep.equal([{ text: "", index: 0, logprobs: null, finish_reason: "stop" }]);
+      expect(data.usage).to.deep.equal({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+      expect(data).to.not.have.property("aitbc");
+      expect(response.headers.get("x-aitbc-job-key")).to.equal(null);
+      expect(jobs()).to.equal(before);
+      const e = await refused(NotFoundError, () =>
+        client.completions.create({ model: "nope:1b", prompt: "" }),
+      );
+      expect(e.error).to.deep.equal({ message: "model 'nope:1b' not found", type: "not_found_error", param: "model", code: "model_not_found" }); // prettier-ignore
+    });
+
+    const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
+      ["a number as prompt", { model: "llama3.2:1b", prompt: 12345 }, { message: "Invalid type for 'prompt': expected a string, but got an integer instead.", param: "prompt", code: "invalid_type" }], // prettier-ignore
+      ["token ids as prompt", { model: "llama3.2:1b", prompt: [1, 2] }, { message: "Unsupported parameter: 'prompt' as a list of more than one prompt: send one request per prompt.", param: "prompt", code: "unsupported_parameter" }], // prettier-ignore
+      ["a list of one token id", { model: "llama3.2:1b", prompt: [7] }, { message: "Invalid type for 'prompt[0]': expected a string, but got an integer instead.", param: "prompt[0]", code: "invalid_type" }], // prettier-ignore
+      ["a suffix", { model: "llama3.2:1b", prompt: "def f(", suffix: "return x" }, { message: "Unsupported parameter: 'suffix' is not served: the network's jobs take one prompt.", param: "suffix", code: "unsupported_parameter" }], // prettier-ignore
+      ["echo", { model: "llama3.2:1b", prompt: "hi", echo: true }, { message: "Unsupported parameter: 'echo' is not served.", param: "echo", code: "unsupported_parameter" }], // prettier-ignore
+      ["a list as stop", { model: "llama3.2:1b", prompt: "hi", stop: ["a", 1] }, { message: "Invalid type for 'stop[1]': expected a string, but got an integer instead.", param: "stop[1]", code: "invalid_type" }], // prettier-ignore
+      ["a string stream", { model: "llama3.2:1b", prompt: "hi", stream: "yes" }, { message: "Invalid type for 'stream': expected a boolean, but got a string instead.", param: "stream", code: "invalid_type" }], // prettier-ignore
+    ];
+    for (const [name, body, error] of cases)
+      it(`${name}: BadRequestError, no job`, async function () {
+        const e = await refused(BadRequestError, () => client.completions.create(body as never));
+        expect(e.message).to.equal(`400 ${error.message as string}`);
+        expect(e.error).to.deep.equal({ type: "invalid_request_error", ...error });
+      });
+  });
+
+  describe("failures", function () {
+    it("no provider for the model: InternalServerError 503 no_provider, nothing paid", async function () {
+      const digest = `0x${"11".repeat(32)}`;
+      const policy = f.gateway.context.policy;
+      const wait = policy.placementTimeoutMs;
+      policy.placementTimeoutMs = 0; // answer at once instead of waiting for an offer
+      const e = await refused(InternalServerError, () => client.chat.completions.create({ model: digest, messages: [{ role: "user", content: "hi" }] })).finally(() => (policy.placementTimeoutMs = wait)); // prettier-ignore
+      expect(e.status).to.equal(503);
+      expect(e.error).to.deep.include({ type: "server_error", param: null, code: "no_provider" });
+      expect((e.error as { message: string }).message).to.match(/^no provider accepted the job: no valid offer for model 0x1{64} at or below \d+ wei\/token$/); // prettier-ignore
+    });
+
+    it("the provider fails before its first token: 502 provider_error as JSON, stream or not", async function () {
+      const models = f.ollama.models;
+      f.ollama.models = models.filter((m) => m.name !== f.model); // the runtime lost the model: the miner's job fails
+      try {
+        for (const stream of [false, true]) {
+          let caught: unknown;
+          try {
+            const answer = await client.chat.completions.create({ model: f.model, messages: [{ role: "user", content: `fail ${stream}` }], stream }); // prettier-ignore
+            if (stream) for await (const _ of answer as AsyncIterable<unknown>) void _;
+          } catch (error) {
+            caught = error;
+          }
+          expect(caught).to.be.instanceOf(InternalServerError);
+          const e = caught as InternalServerError;
+          expect(e.status).to.equal(502);
+          expect(e.error).to.deep.include({ type: "server_error", param: null, code: "provider_error" });
+          expect((e.error as { message: string }).message).to.match(
+            /^job 0x[0-9a-f]{64}: the miner failed: /,
+          );
+        }
+      } finally {
+        f.ollama.models = models;
+      }
+    });
+  });
 });
