@@ -5,8 +5,15 @@
  * with OpenAI's error body before any job is placed.
  */
 import { expect } from "chai";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
 import OpenAI, { APIError, BadRequestError, InternalServerError, NotFoundError } from "openai";
 
+import { ProviderAnswerError } from "../../node/gateway/errors.js";
+import { sendOpenAIError } from "../../node/gateway/openai-errors.js";
+import { Frame, type Outcome } from "../../node/gateway/openai-shape.js";
+import { sseData, sseDone, startSse } from "../../node/gateway/openai-sse.js";
 import { fakeAnswer } from "../helpers/ollama-server.js";
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 
@@ -349,5 +356,75 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
         f.ollama.models = models;
       }
     });
+  });
+});
+
+describe("gateway: /v1 wire format read by the openai client (tool calls, an error mid-stream)", function () {
+  let server: Server;
+  let client: OpenAI;
+  /** What the stand-in server answers next. */
+  let answer: (frame: Frame, res: import("node:http").ServerResponse, stream: boolean) => void;
+  const calls: Outcome = { output: "", tokenCount: 3, finish: "tool_calls", toolCalls: [{ function: { name: "weather", arguments: { city: "Paris" } } }, { function: { name: "time", arguments: {} } }] }; // prettier-ignore
+
+  before(async function () {
+    server = createServer((req, res) => {
+      let text = "";
+      req.on("data", (c: Buffer) => (text += c.toString()));
+      req.on("end", () => {
+        const body = JSON.parse(text) as { model: string; stream?: boolean };
+        answer(new Frame("chat", body.model), res, body.stream === true);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    client = new OpenAI({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, apiKey: "unused", maxRetries: 0 }); // prettier-ignore
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("tool calls: arguments as a JSON string, finish_reason tool_calls", async function () {
+    answer = (frame, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(frame.completion(calls)));
+    };
+    const data = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "weather?" }] }); // prettier-ignore
+    const choice = data.choices[0]!;
+    expect(choice.finish_reason).to.equal("tool_calls");
+    const got = choice.message.tool_calls!.map((c) => (c.type === "function" ? [c.id.slice(0, 5), c.function.name, c.function.arguments] : [])); // prettier-ignore
+    expect(got).to.deep.equal([
+      ["call_", "weather", '{"city":"Paris"}'],
+      ["call_", "time", "{}"],
+    ]);
+  });
+
+  it("streamed tool calls accumulate in the client's stream helper", async function () {
+    answer = (frame, res) => {
+      startSse(res);
+      for (const chunk of frame.finalChunks(calls, false)) sseData(res, chunk);
+      sseDone(res);
+    };
+    const done = await client.chat.completions.stream({ model: "m", messages: [{ role: "user", content: "weather?" }] }).finalChatCompletion(); // prettier-ignore
+    expect(done.choices[0]!.finish_reason).to.equal("tool_calls");
+    const fns = done.choices[0]!.message.tool_calls!.map((c) =>
+      c.type === "function" ? c.function : undefined,
+    );
+    expect(fns).to.deep.equal([{ name: "weather", arguments: '{"city":"Paris"}' }, { name: "time", arguments: "{}" }]); // prettier-ignore
+  });
+
+  it("an error after the stream started is one data: {error} event; the client raises APIError with it", async function () {
+    answer = (frame, res) => {
+      startSse(res);
+      sseData(res, frame.chunk("Hello"));
+      sendOpenAIError(res, new ProviderAnswerError(`0x${"ab".repeat(32)}`, "the miner failed: boom"));
+    };
+    const got: string[] = [];
+    let caught: unknown;
+    try {
+      const stream = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }], stream: true }); // prettier-ignore
+      for await (const chunk of stream) got.push(chunk.choices[0]!.delta.content!);
+    } catch (error) {
+      caught = error;
+    }
+    expect(got).to.deep.equal(["Hello"]);
+    expect(caught).to.be.instanceOf(APIError);
+    expect((caught as APIError).error).to.deep.equal({ message: `job 0x${"ab".repeat(32)}: the miner failed: boom`, type: "server_error", param: null, code: "provider_error" }); // prettier-ignore
   });
 });
