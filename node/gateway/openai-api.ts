@@ -68,7 +68,7 @@ function outcomeOf(result: GenerationResult, maxTokens: number): Outcome {
 
 /** Answers an outcome: one JSON object, or the stream's last chunks and `data: [DONE]`. */
 function finish(res: ServerResponse, frame: Frame, request: OpenAIRequest, o: Outcome): void {
-  const headers = aitbcHeaders(o.aitbc);
+  const headers = aitbcHeaders(o.aitbc && { jobKey: o.aitbc.job_key, provider: o.aitbc.provider, path: o.aitbc.path }); // prettier-ignore
   if (!request.stream) {
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v!);
     return sendJson(res, 200, frame.completion(o));

@@ -26,17 +26,13 @@ export interface Outcome {
   aitbc?: ReturnType<typeof aitbcField>;
 }
 
-/** The job's response headers: `x-aitbc-job-key`, `x-aitbc-provider`, `x-aitbc-path`. */
+/** The job's response headers: `x-aitbc-job-key`, `x-aitbc-provider`, `x-aitbc-path` (none without a job). */
 export function aitbcHeaders(
-  job: { jobKey?: string; job_key?: string; provider: string; path: string } | undefined,
+  job: { jobKey: string; provider: string; path: string } | undefined,
 ): OutgoingHttpHeaders {
   // prettier-ignore
   if (!job) return {};
-  return {
-    "x-aitbc-job-key": job.jobKey ?? job.job_key,
-    "x-aitbc-provider": job.provider,
-    "x-aitbc-path": job.path,
-  };
+  return { "x-aitbc-job-key": job.jobKey, "x-aitbc-provider": job.provider, "x-aitbc-path": job.path };
 }
 
 /** OpenAI's `usage` (the network reports no prompt token count: `prompt_tokens` is 0). */

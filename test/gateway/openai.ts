@@ -11,10 +11,11 @@ import type { AddressInfo } from "node:net";
 import OpenAI, { APIError, BadRequestError, InternalServerError, NotFoundError } from "openai";
 
 import { ProviderAnswerError } from "../../node/gateway/errors.js";
+import { ownerOf } from "../../node/gateway/openai-api.js";
 import { sendOpenAIError } from "../../node/gateway/openai-errors.js";
 import { Frame, type Outcome } from "../../node/gateway/openai-shape.js";
 import { sseData, sseDone, startSse } from "../../node/gateway/openai-sse.js";
-import { fakeAnswer } from "../helpers/ollama-server.js";
+import { FAKE_MODELS, fakeAnswer } from "../helpers/ollama-server.js";
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 
 /** What the test runtime answers a chat (it reads `role: content` lines). */
@@ -28,7 +29,9 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
   let client: OpenAI;
 
   before(async function () {
-    f = await gatewayFixture();
+    // a second name for the first model, with a namespace: `/` in a model's name
+    const models = [...FAKE_MODELS, { ...FAKE_MODELS[0]!, name: "acme/llama:1b" }].map((m) => ({ name: m.name, digest: `0x${m.digest}` as const })); // prettier-ignore
+    f = await gatewayFixture({ gateway: { models } });
     client = new OpenAI({ baseURL: `${f.url}/v1`, apiKey: "unused", maxRetries: 0 });
   });
   after(async () => f?.close());
@@ -61,19 +64,34 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
   }
 
   describe("models", function () {
-    it("models.list lists the served models as Ollama's /v1 does", async function () {
+    /** `created` as Ollama answers it: the model's `modified_at` in `/api/tags`, Unix seconds. */
+    async function createdOf(): Promise<Map<string, number>> {
+      const tags = (await (await fetch(`${f.url}/api/tags`)).json()) as { models: { name: string; modified_at: string }[] }; // prettier-ignore
+      return new Map(tags.models.map((m) => [m.name, Math.floor(Date.parse(m.modified_at) / 1000)]));
+    }
+
+    it("models.list lists the served models as Ollama's /v1 does (owned_by: the name's namespace)", async function () {
+      const created = await createdOf();
       const page = await client.models.list();
       expect(page.data).to.deep.equal([
-        { id: "llama3.2:1b", object: "model", created: 0, owned_by: "library" },
-        { id: "qwen2.5:0.5b", object: "model", created: 0, owned_by: "library" },
+        { id: "llama3.2:1b", object: "model", created: created.get("llama3.2:1b"), owned_by: "library" },
+        { id: "qwen2.5:0.5b", object: "model", created: created.get("qwen2.5:0.5b"), owned_by: "library" },
+        { id: "acme/llama:1b", object: "model", created: created.get("acme/llama:1b"), owned_by: "acme" },
       ]);
+      expect([...created.values()].every(Number.isInteger)).to.equal(true);
     });
 
-    it("models.retrieve answers one model; an unknown one is NotFoundError with model_not_found", async function () {
-      expect(await client.models.retrieve(f.model)).to.deep.equal({ id: f.model, object: "model", created: 0, owned_by: "library" }); // prettier-ignore
+    it("models.retrieve answers one model (names with ':' and '/'); an unknown one is NotFoundError", async function () {
+      const created = await createdOf();
+      expect(await client.models.retrieve(f.model)).to.deep.equal({ id: f.model, object: "model", created: created.get(f.model), owned_by: "library" }); // prettier-ignore
+      expect(await client.models.retrieve("acme/llama:1b")).to.deep.equal({ id: "acme/llama:1b", object: "model", created: created.get("acme/llama:1b"), owned_by: "acme" }); // prettier-ignore
       const e = await refused(NotFoundError, () => client.models.retrieve("nope/x:7b"));
       expect(e.status).to.equal(404);
       expect(e.error).to.deep.equal({ message: "model 'nope/x:7b' not found", type: "not_found_error", param: "model", code: "model_not_found" }); // prettier-ignore
+    });
+
+    it("owned_by is the namespace as Ollama parses names ([host/][namespace/]model[:tag])", function () {
+      expect(["llama3.2:1b", "acme/llama:1b", "hf.co/bartowski/Llama-3.2-1B-GGUF:Q4_K_M"].map(ownerOf)).to.deep.equal(["library", "acme", "bartowski"]); // prettier-ignore
     });
   });
 
