@@ -3,7 +3,8 @@
  * `GET|HEAD /` (`Ollama is running`), `/api/version`, `/api/tags`, `/api/show`, `/api/ps`, and
  * `/api/generate` / `/api/chat`, streamed as NDJSON by default (`stream: false` for one JSON answer).
  * Each generation is a job on the network: the tokens are written as the miner generates them; the
- * final object (`done: true`) carries Ollama's counters and an `aitbc` field naming the job. The
+ * final object (`done: true`) carries Ollama's counters, the answer's `thinking` and `tool_calls`
+ * (decoded from the job's output, `node/shared/output.ts`) and an `aitbc` field naming the job. The
  * management endpoints (`pull`, `push`, `create`, `copy`, `delete`, `blobs`) answer 501: the network
  * serves only its providers' models. Errors are Ollama's `{"error": "<message>"}` with its status.
  *
@@ -28,6 +29,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { HttpError, readJson, sendJson } from "../shared/http.js";
+import { decodeOutput, type AnswerParts } from "../shared/output.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayError } from "./errors.js";
 import { aitbcField, runGeneration, type GenerationDefaults, type GenerationResult } from "./generation.js"; // prettier-ignore
@@ -87,9 +89,11 @@ export async function handleGeneration(
   const missing = checked.needs.filter((c) => !caps.includes(c));
   if (missing.length > 0) throw new HttpError(400, "bad_request", `"${request.model}" does not support ${missing.join(" ")}`); // prettier-ignore
   const base = () => ({ model: request.model, created_at: new Date().toISOString() });
-  const piece = (text: string) =>
-    chat ? { message: { role: "assistant", content: text } } : { response: text };
-  if (checked.load) return sendJson(res, 200, { ...base(), ...piece(""), done: true, done_reason: "load" });
+  const piece = ({ content, thinking, tool_calls }: AnswerParts) =>
+    chat
+      ? { message: { role: "assistant", content, ...(thinking ? { thinking } : {}), ...(tool_calls ? { tool_calls } : {}) } } // prettier-ignore
+      : { response: content, ...(thinking ? { thinking } : {}) };
+  if (checked.load) return sendJson(res, 200, { ...base(), ...piece({ content: "" }), done: true, done_reason: "load" }); // prettier-ignore
   const write = (value: unknown) => {
     if (!res.destroyed) res.write(JSON.stringify(value) + "\n");
   };
@@ -100,15 +104,17 @@ export async function handleGeneration(
     token: (text: string) => {
       if (!stream) return;
       head();
-      write({ ...base(), ...piece(text), done: false });
+      write({ ...base(), ...piece({ content: text }), done: false });
     },
+    textOf: (output: string) => decodeOutput(output, request).content,
   };
   const result: GenerationResult = await runGeneration(ctx, catalog, defaults, request, sink, started, left.signal); // prettier-ignore
   const { answer, totalNs } = result;
+  const parts = decodeOutput(answer.output, request);
   const final = { done: true, done_reason: "stop", ...(chat ? {} : { context: [] }), total_duration: totalNs, load_duration: 0, prompt_eval_count: 0, prompt_eval_duration: 0, eval_count: answer.tokenCount, eval_duration: totalNs, aitbc: aitbcField(result) }; // prettier-ignore
-  if (!stream) return sendJson(res, 200, { ...base(), ...piece(answer.output), ...final });
+  if (!stream) return sendJson(res, 200, { ...base(), ...piece(parts), ...final });
   head();
-  write({ ...base(), ...piece(""), ...final });
+  write({ ...base(), ...piece({ ...parts, content: "" }), ...final });
   res.end();
 }
 

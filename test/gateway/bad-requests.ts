@@ -8,15 +8,8 @@
 import { expect } from "chai";
 import { Ollama } from "ollama";
 
-import type { NamedModel } from "../../node/gateway/models.js";
-import { FAKE_MODELS } from "../helpers/ollama-server.js";
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
-
-/** llama3.2:1b can do everything asked of it here; qwen2.5:0.5b only completion (the default). */
-export const TEST_MODELS: NamedModel[] = [
-  { name: FAKE_MODELS[0]!.name, digest: `0x${FAKE_MODELS[0]!.digest}`, capabilities: ["completion", "tools", "thinking", "vision"] }, // prettier-ignore
-  { name: FAKE_MODELS[1]!.name, digest: `0x${FAKE_MODELS[1]!.digest}` },
-];
+import { TEST_MODELS } from "./test-models.js";
 
 describe("gateway: bad Ollama requests are refused before anyone pays", function () {
   this.timeout(60_000);
