@@ -18,6 +18,12 @@ export interface TokenSink {
   token(text: string): void;
   /** Called once, before the first token, with the accepted job (e.g. for response headers). */
   placed?(job: { jobKey: Hex; provider: string; path: "batch" | "quote" }): void;
+  /**
+   * The streamed text part of a job's output (default: all of it): for a job that asked for tools
+   * or thinking, the output is `{content, thinking?, tool_calls?}` JSON and only `content` is
+   * streamed (`node/shared/output.ts`). Used to hand on the part not yet streamed.
+   */
+  textOf?(output: string): string;
 }
 
 /** A checked answer. */
@@ -86,8 +92,8 @@ export async function relayAnswer(
     }
     const problem = problemOf(event, accepted, maxTokens);
     if (problem) throw new ProviderAnswerError(accepted.jobKey, problem);
-    if (event.output.startsWith(streamed) && event.output.length > streamed.length)
-      sink.token(event.output.slice(streamed.length));
+    const text = sink.textOf?.(event.output) ?? event.output;
+    if (text.startsWith(streamed) && text.length > streamed.length) sink.token(text.slice(streamed.length));
     ctx.state.update(accepted.row.promptHash, { state: "answered", output: event.output, tokenCount: event.tokenCount }); // prettier-ignore
     ctx.archive.put(accepted.jobKey, { output: event.output });
     return { jobKey: accepted.jobKey, output: event.output, outputHash: event.outputHash, tokenCount: event.tokenCount, provider: accepted.provider, path: accepted.row.path, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}) }; // prettier-ignore

@@ -86,7 +86,8 @@ export function intentOf(
  * streams its tokens into `sink` as the miner generates them, then checks the answer.
  *
  * @param startedAt `performance.now()` when the client's request arrived.
- * @throws {UnknownModelError} | {NoProviderError} before anything is paid;
+ * @param signal Aborted when the client left: no job is placed after that (see {@link placeJob}).
+ * @throws {UnknownModelError} | {NoProviderError} | {ClientGoneError} before anything is paid;
  *   {ProviderAnswerError} when the miner's answer fails its checks.
  */
 export async function runGeneration(
@@ -96,9 +97,10 @@ export async function runGeneration(
   request: GenerationRequest,
   sink: TokenSink,
   startedAt: number,
+  signal?: AbortSignal,
 ): Promise<GenerationResult> {
   const intent = intentOf(request, catalog, defaults);
-  const placed = await placeJob(ctx, intent);
+  const placed = await placeJob(ctx, intent, signal);
   ctx.metrics.inFlight.inc();
   try {
     const answer = await relayAnswer(ctx, placed, intent.maxTokens, sink, startedAt);
