@@ -10,14 +10,14 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 
-import type { ToolCall } from "../backends/backend.js";
 import { HttpError, readJson, sendJson } from "../shared/http.js";
-import type { Answer, TokenSink } from "./answer.js";
+import { decodeOutput } from "../shared/output.js";
+import type { TokenSink } from "./answer.js";
 import type { GatewayContext } from "./context.js";
 import { UnknownModelError } from "./errors.js";
-import { aitbcField, runGeneration, type GenerationDefaults, type GenerationResult } from "./generation.js";
-import type { ModelCatalog } from "./models.js";
-import { tags } from "./ollama-api.js";
+import { aitbcField, runGeneration, type GenerationDefaults, type GenerationRequest, type GenerationResult } from "./generation.js"; // prettier-ignore
+import type { Capability, ModelCatalog, NamedModel } from "./models.js";
+import { tags } from "./ollama-models.js";
 import { OpenAIRequestError, sendOpenAIError } from "./openai-errors.js";
 import { chatRequest, completionRequest, type OpenAIRequest } from "./openai-request.js";
 import { aitbcHeaders, Frame, type Outcome } from "./openai-shape.js";
@@ -51,24 +51,59 @@ export function modelList(catalog: ModelCatalog): { object: "list"; data: OpenAI
 
 /** `GET /v1/models/{model}`. @throws {UnknownModelError} when no provider serves it (HTTP 404). */
 export function retrieveModel(catalog: ModelCatalog, id: string): OpenAIModel {
-  const { name } = catalog.resolve(id);
+  const { name } = catalog.servedModel(id);
   const found = modelList(catalog).data.find((m) => m.id === name);
   if (!found) throw new UnknownModelError(id);
   return { ...found, id };
 }
 
-/** The outcome of an answered job: `length` when it used every token paid for. */
-function outcomeOf(result: GenerationResult, maxTokens: number): Outcome {
-  const { output, tokenCount } = result.answer;
-  // Tool calls travel in the answer once the miner reports them (`answer.toolCalls`).
-  const toolCalls = (result.answer as Answer & { toolCalls?: ToolCall[] }).toolCalls;
+/**
+ * The outcome of an answered job: its text, thinking and tool calls decoded from the output
+ * (`node/shared/output.ts`); `length` when it used every token paid for.
+ */
+function outcomeOf(result: GenerationResult, g: GenerationRequest, maxTokens: number): Outcome {
+  const { content, thinking, tool_calls: toolCalls } = decodeOutput(result.answer.output, g);
+  const { tokenCount } = result.answer;
   const finish = toolCalls?.length ? "tool_calls" : tokenCount >= maxTokens ? "length" : "stop";
-  return { output, tokenCount, finish, aitbc: aitbcField(result), ...(toolCalls?.length ? { toolCalls } : {}) }; // prettier-ignore
+  return { output: content, tokenCount, finish, aitbc: aitbcField(result), ...(toolCalls?.length ? { toolCalls } : {}), ...(thinking ? { reasoning: thinking } : {}) }; // prettier-ignore
 }
 
-/** Answers an outcome: one JSON object, or the stream's last chunks and `data: [DONE]`. */
-function finish(res: ServerResponse, frame: Frame, request: OpenAIRequest, o: Outcome): void {
-  const headers = aitbcHeaders(o.aitbc && { jobKey: o.aitbc.job_key, provider: o.aitbc.provider, path: o.aitbc.path }); // prettier-ignore
+/** The request fields that need a capability, for the error's `param`. */
+const NEEDS: [Capability, string, (g: GenerationRequest) => boolean][] = [
+  [
+    "vision",
+    "messages",
+    (g) => g.images !== undefined || (g.messages ?? []).some((m) => m.images !== undefined),
+  ],
+  ["tools", "tools", (g) => (g.tools ?? []).length > 0],
+  ["thinking", "reasoning_effort", (g) => g.think !== undefined && g.think !== false],
+];
+
+/**
+ * Refuses, as Ollama does, a request its model cannot serve (`"m" does not support tools`).
+ *
+ * @throws {OpenAIRequestError} 400 `unsupported_capability`.
+ */
+function checkCapabilities(catalog: ModelCatalog, model: NamedModel, g: GenerationRequest): void {
+  const caps = catalog.capabilities(model.digest);
+  const missing = NEEDS.filter(([cap, , asked]) => asked(g) && !caps.includes(cap));
+  if (missing.length > 0)
+    throw new OpenAIRequestError(`"${g.model}" does not support ${missing.map(([c]) => c).join(" ")}`, missing[0]![1], "unsupported_capability"); // prettier-ignore
+}
+
+/**
+ * Answers an outcome: one JSON object, or the stream's last chunks and `data: [DONE]`.
+ *
+ * @param headers The job's `x-aitbc-*` headers (when it was placed).
+ */
+function finish(
+  res: ServerResponse,
+  frame: Frame,
+  request: OpenAIRequest,
+  o: Outcome,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  // prettier-ignore
   if (!request.stream) {
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v!);
     return sendJson(res, 200, frame.completion(o));
@@ -104,24 +139,28 @@ async function serveGeneration(
   kind: "chat" | "text",
 ): Promise<void> {
   const started = performance.now();
+  const left = new AbortController(); // a client gone before its job is placed opens none
+  res.once("close", () => void (res.writableFinished || left.abort(new Error("the client disconnected"))));
   const request = (kind === "chat" ? chatRequest : completionRequest)(await body(req));
   const g = request.generation;
+  const model = catalog.servedModel(g.model);
+  checkCapabilities(catalog, model, g);
   const frame = new Frame(kind, g.model);
-  if (kind === "text" && g.prompt === "") {
-    catalog.resolve(g.model); // an unknown model is still 404; an empty prompt has nothing to generate
-    return finish(res, frame, request, { output: "", tokenCount: 0, finish: "stop" });
-  }
-  let headers: OutgoingHttpHeaders = {};
-  const sink: TokenSink = {
-    placed: (job) => void (headers = aitbcHeaders(job)),
+  if (kind === "text" && g.prompt === "")
+    return finish(res, frame, request, { output: "", tokenCount: 0, finish: "stop" }); // nothing to generate, as Ollama answers
+  const headers: OutgoingHttpHeaders = {};
+  const sink: TokenSink & { route?(route: string): void } = {
+    placed: (job) => void Object.assign(headers, aitbcHeaders(job)),
+    route: (route) => void (headers["x-aitbc-route"] = route),
+    textOf: (output) => decodeOutput(output, g).content,
     token: (text) => {
       if (!request.stream) return;
       startSse(res, headers);
       sseData(res, frame.chunk(text));
     },
   };
-  const result = await runGeneration(ctx, catalog, defaults, g, sink, started);
-  finish(res, frame, request, outcomeOf(result, g.maxTokens ?? defaults.maxTokens));
+  const result = await runGeneration(ctx, catalog, defaults, g, sink, started, left.signal);
+  finish(res, frame, request, outcomeOf(result, g, g.maxTokens ?? defaults.maxTokens), headers);
 }
 
 /** A route handler whose failures answer OpenAI-shaped errors. */

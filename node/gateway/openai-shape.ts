@@ -20,6 +20,8 @@ export interface Outcome {
   tokenCount: number;
   /** Calls the model made (when the answer carries them). */
   toolCalls?: ToolCall[];
+  /** The model's thinking (Ollama's `thinking`, OpenAI-compatible servers' `reasoning`). */
+  reasoning?: string;
   /** `tool_calls` when the model called tools, `length` when it used every token paid for, else `stop`. */
   finish: "stop" | "length" | "tool_calls";
   /** The job (absent when none was placed: an empty prompt). */
@@ -72,8 +74,8 @@ export class Frame {
     const tail = { usage: usageOf(o), ...(o.aitbc ? { aitbc: o.aitbc } : {}) };
     if (this.kind === "text")
       return { ...this.head("text_completion"), choices: [{ text: o.output, index: 0, logprobs: null, finish_reason: o.finish }], ...tail }; // prettier-ignore
-    const calls = o.toolCalls?.length ? { tool_calls: openAIToolCalls(o.toolCalls) } : {};
-    return { ...this.head("chat.completion"), choices: [{ index: 0, message: { role: "assistant", content: o.output, ...calls }, logprobs: null, finish_reason: o.finish }], ...tail }; // prettier-ignore
+    const extra = { ...(o.reasoning ? { reasoning: o.reasoning } : {}), ...(o.toolCalls?.length ? { tool_calls: openAIToolCalls(o.toolCalls) } : {}) }; // prettier-ignore
+    return { ...this.head("chat.completion"), choices: [{ index: 0, message: { role: "assistant", content: o.output, ...extra }, logprobs: null, finish_reason: o.finish }], ...tail }; // prettier-ignore
   }
 
   /** A streamed piece of text (`finish_reason: null`). */
@@ -84,7 +86,7 @@ export class Frame {
   }
 
   /**
-   * The stream's last chunks (before `data: [DONE]`): the tool calls (if any), the one with the
+   * The stream's last chunks (before `data: [DONE]`): the thinking and tool calls (if any), the one with the
    * `finish_reason` and `aitbc`, and with `includeUsage` one with `usage`, no choices and `aitbc`.
    */
   finalChunks(o: Outcome, includeUsage: boolean): unknown[] {
@@ -92,8 +94,10 @@ export class Frame {
     const chat = this.kind === "chat";
     const object = chat ? "chat.completion.chunk" : "text_completion";
     const out: unknown[] = [];
-    if (chat && o.toolCalls?.length)
-      out.push({ ...this.head(object), choices: [{ index: 0, delta: { role: "assistant", content: "", tool_calls: openAIToolCalls(o.toolCalls) }, logprobs: null, finish_reason: null }] }); // prettier-ignore
+    if (chat && (o.toolCalls?.length || o.reasoning)) {
+      const extra = { ...(o.reasoning ? { reasoning: o.reasoning } : {}), ...(o.toolCalls?.length ? { tool_calls: openAIToolCalls(o.toolCalls) } : {}) }; // prettier-ignore
+      out.push({ ...this.head(object), choices: [{ index: 0, delta: { role: "assistant", content: "", ...extra }, logprobs: null, finish_reason: null }] }); // prettier-ignore
+    }
     const choice = chat ? { index: 0, delta: {}, logprobs: null, finish_reason: o.finish } : { text: "", index: 0, logprobs: null, finish_reason: o.finish }; // prettier-ignore
     out.push({ ...this.head(object), choices: [choice], ...aitbc });
     if (includeUsage) out.push({ ...this.head(object), choices: [], usage: usageOf(o), ...aitbc });

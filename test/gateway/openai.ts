@@ -16,6 +16,7 @@ import { sendOpenAIError } from "../../node/gateway/openai-errors.js";
 import { Frame, type Outcome } from "../../node/gateway/openai-shape.js";
 import { sseData, sseDone, startSse } from "../../node/gateway/openai-sse.js";
 import { FAKE_MODELS, fakeAnswer } from "../helpers/ollama-server.js";
+import { TEST_MODELS } from "./test-models.js";
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 
 /** What the test runtime answers a chat (it reads `role: content` lines). */
@@ -30,7 +31,7 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
 
   before(async function () {
     // a second name for the first model, with a namespace: `/` in a model's name
-    const models = [...FAKE_MODELS, { ...FAKE_MODELS[0]!, name: "acme/llama:1b" }].map((m) => ({ name: m.name, digest: `0x${m.digest}` as const })); // prettier-ignore
+    const models = [...TEST_MODELS, { ...TEST_MODELS[0]!, name: "acme/llama:1b" }];
     f = await gatewayFixture({ gateway: { models } });
     client = new OpenAI({ baseURL: `${f.url}/v1`, apiKey: "unused", maxRetries: 0 });
   });
@@ -121,7 +122,7 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
       expect(payload).to.not.have.any.keys("options", "format", "tools");
     });
 
-    it("puts stop, top_p and the penalties in the job's options, response_format json_object as format json", async function () {
+    it("puts stop, top_p and the penalties in the job's options and the runtime's, json_object as format json", async function () {
       const data = await client.chat.completions.create({
         model: f.model,
         messages: [{ role: "developer", content: "answer in JSON" }, { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }], // prettier-ignore
@@ -137,7 +138,10 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
       expect(payload.messages).to.deep.equal([{ role: "system", content: "answer in JSON" }, { role: "user", content: "a\nb" }]); // prettier-ignore
       expect(payload.options).to.deep.equal({ stop: ["\n\n"], top_p: 0.5, frequency_penalty: 0.25, presence_penalty: -1 }); // prettier-ignore
       expect(payload.format).to.equal("json");
-      expect(data.choices[0]!.message.content).to.equal(chatAnswer(f.model, [{ role: "system", content: "answer in JSON" }, { role: "user", content: "a\nb" }])); // prettier-ignore
+      expect(JSON.parse(data.choices[0]!.message.content!)).to.deep.equal({ answer: chatAnswer(f.model, [{ role: "system", content: "answer in JSON" }, { role: "user", content: "a\nb" }]) }); // prettier-ignore
+      // the runtime got them, and temperature 0 whatever the request said (a re-execution reproduces it)
+      expect(f.ollama.lastRequest!.options).to.deep.include({ stop: ["\n\n"], top_p: 0.5, frequency_penalty: 0.25, presence_penalty: -1, temperature: 0, num_predict: 64 }); // prettier-ignore
+      expect(f.ollama.lastRequest!.format).to.equal("json");
     });
 
     it("passes a json_schema response_format, tools, images and tool results into the job", async function () {
@@ -174,6 +178,67 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
       } finally {
         f.ollama.faults.answerTokens = undefined;
       }
+    });
+  });
+
+  describe("tools, thinking and JSON answers (the runtime follows them)", function () {
+    const weather = { type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" }, days: { type: "integer" } } } } }; // prettier-ignore
+    const messages = [{ role: "user" as const, content: "weather in Paris?" }];
+    const first = fakeAnswer("llama3.2:1b", "user: weather in Paris?", 0)[0]!;
+
+    it("a tool call: message.tool_calls with the arguments as a JSON string, finish_reason tool_calls", async function () {
+      const data = await client.chat.completions.create({ model: f.model, messages, tools: [weather] });
+      const choice = data.choices[0]!;
+      expect(choice.finish_reason).to.equal("tool_calls");
+      expect(choice.message.content).to.equal("");
+      const calls = choice.message.tool_calls!;
+      expect(calls.length).to.equal(1);
+      expect(calls[0]!.id).to.match(/^call_[0-9a-f]{24}$/);
+      expect(calls[0]!.type === "function" && calls[0]!.function).to.deep.equal({ name: "weather", arguments: JSON.stringify({ city: first, days: 1 }) }); // prettier-ignore
+    });
+
+    it("a streamed tool call accumulates in the client's stream helper", async function () {
+      const done = await client.chat.completions.stream({ model: f.model, messages, tools: [weather] }).finalChatCompletion(); // prettier-ignore
+      expect(done.choices[0]!.finish_reason).to.equal("tool_calls");
+      const fn = done.choices[0]!.message.tool_calls!.map((c) =>
+        c.type === "function" ? c.function : undefined,
+      );
+      expect(fn).to.deep.equal([{ name: "weather", arguments: JSON.stringify({ city: first, days: 1 }) }]);
+    });
+
+    it("reasoning_effort: the thinking in message.reasoning, the text in content", async function () {
+      const data = await client.chat.completions.create({
+        model: f.model,
+        messages,
+        reasoning_effort: "low",
+      });
+      const message = data.choices[0]!.message as (typeof data.choices)[0]["message"] & {
+        reasoning?: string;
+      };
+      expect(message.reasoning).to.equal(`Let me think about${first}.`);
+      expect(message.content).to.equal(fakeAnswer("llama3.2:1b", "user: weather in Paris?", 0).join(""));
+    });
+
+    it("response_format json_object and json_schema: the content is JSON as asked", async function () {
+      const text = fakeAnswer("llama3.2:1b", "user: weather in Paris?", 0).join("");
+      const json = await client.chat.completions.create({ model: f.model, messages, response_format: { type: "json_object" } }); // prettier-ignore
+      expect(JSON.parse(json.choices[0]!.message.content!)).to.deep.equal({ answer: text });
+      const schema = { type: "object", properties: { city: { type: "string" }, n: { type: "integer" } } };
+      const stream = await client.chat.completions.create({ model: f.model, messages, stream: true, response_format: { type: "json_schema", json_schema: { name: "w", schema } } }); // prettier-ignore
+      let content = "";
+      for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
+      expect(JSON.parse(content)).to.deep.equal({ city: text, n: fakeAnswer("llama3.2:1b", "user: weather in Paris?", 0).length }); // prettier-ignore
+    });
+
+    it("a model without the capability is refused as Ollama refuses it (400), no job", async function () {
+      const other = "qwen2.5:0.5b"; // completion only
+      const tools = await refused(BadRequestError, () => client.chat.completions.create({ model: other, messages, tools: [weather] })); // prettier-ignore
+      expect(tools.error).to.deep.equal({ message: `"${other}" does not support tools`, type: "invalid_request_error", param: "tools", code: "unsupported_capability" }); // prettier-ignore
+      const image = [
+        { type: "image_url" as const, image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+      ];
+      const vision = await refused(BadRequestError, () => client.chat.completions.create({ model: other, messages: [{ role: "user", content: image }], reasoning_effort: "high" })); // prettier-ignore
+      expect(vision.error).to.deep.equal({ message: `"${other}" does not support vision thinking`, type: "invalid_request_error", param: "messages", code: "unsupported_capability" }); // prettier-ignore
     });
   });
 
@@ -340,14 +405,18 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
 
   describe("failures", function () {
     it("no provider for the model: InternalServerError 503 no_provider, nothing paid", async function () {
-      const digest = `0x${"11".repeat(32)}`;
       const policy = f.gateway.context.policy;
-      const wait = policy.placementTimeoutMs;
-      policy.placementTimeoutMs = 0; // answer at once instead of waiting for an offer
-      const e = await refused(InternalServerError, () => client.chat.completions.create({ model: digest, messages: [{ role: "user", content: "hi" }] })).finally(() => (policy.placementTimeoutMs = wait)); // prettier-ignore
+      const { placementTimeoutMs, maxPricePerToken } = policy;
+      Object.assign(policy, { placementTimeoutMs: 0, maxPricePerToken: 0n }); // every offer costs more than the gateway pays
+      const e = await refused(InternalServerError, () => client.chat.completions.create({ model: f.model, messages: [{ role: "user", content: "hi" }] })).finally(() => Object.assign(policy, { placementTimeoutMs, maxPricePerToken })); // prettier-ignore
       expect(e.status).to.equal(503);
-      expect(e.error).to.deep.include({ type: "server_error", param: null, code: "no_provider" });
-      expect((e.error as { message: string }).message).to.match(/^no provider accepted the job: no valid offer for model 0x1{64} at or below \d+ wei\/token$/); // prettier-ignore
+      expect(e.error).to.deep.equal({ message: `no provider accepted the job: no valid offer for model 0x${FAKE_MODELS[0]!.digest} at or below 0 wei/token`, type: "server_error", param: null, code: "no_provider" }); // prettier-ignore
+    });
+
+    it("a digest no provider serves: NotFoundError 404, nothing paid", async function () {
+      const digest = `0x${"11".repeat(32)}`;
+      const e = await refused(NotFoundError, () => client.chat.completions.create({ model: digest, messages: [{ role: "user", content: "hi" }] })); // prettier-ignore
+      expect(e.error).to.deep.equal({ message: `model '${digest}' not found`, type: "not_found_error", param: "model", code: "model_not_found" }); // prettier-ignore
     });
 
     it("the provider fails before its first token: 502 provider_error as JSON, stream or not", async function () {
