@@ -1,12 +1,16 @@
 /**
  * The OpenAI-compatible API that Ollama serves at `/v1`, on the gateway: `GET /v1/models`,
  * `GET /v1/models/{model}`, `POST /v1/chat/completions` and `POST /v1/completions` (JSON, or SSE
- * with `stream: true`). Each generation is a job on the network; every field is checked before it is
- * placed, so a refused request places no job and pays nothing. The job travels without breaking a
+ * with `stream: true`). Each generation is a job on the network. Nothing is paid for a refused
+ * request: the body is read (at most 1 MiB, else 413), every field checked (`openai-request.ts`), the
+ * model found among the served ones (404) and the request's needs checked against its capabilities
+ * (tools, vision, thinking: 400) before any job is placed; a client that disconnects before its job is
+ * placed opens none (as on Ollama's API). The answer's text, thinking (`reasoning`) and tool calls
+ * are decoded from the job's output (`node/shared/output.ts`). The job travels without breaking a
  * client: an extra `aitbc` field (job key and id, provider, path, hashes, token count, max fee) on the
  * completion and the stream's last chunks, and the headers `x-aitbc-job-key`, `x-aitbc-provider`,
- * `x-aitbc-path` (for a stream, sent with its first token). Errors are OpenAI-shaped
- * (`openai-errors.ts`).
+ * `x-aitbc-path` (and `x-aitbc-route` when the hybrid router reports it; for a stream, sent with its
+ * first token). Errors are OpenAI-shaped (`openai-errors.ts`).
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 
@@ -151,7 +155,7 @@ async function serveGeneration(
   const headers: OutgoingHttpHeaders = {};
   const sink: TokenSink & { route?(route: string): void } = {
     placed: (job) => void Object.assign(headers, aitbcHeaders(job)),
-    route: (route) => void (headers["x-aitbc-route"] = route),
+    route: (route: string) => void (headers["x-aitbc-route"] = route), // the hybrid router says where it runs
     textOf: (output) => decodeOutput(output, g).content,
     token: (text) => {
       if (!request.stream) return;
