@@ -144,7 +144,11 @@ async function serveGeneration(
 ): Promise<void> {
   const started = performance.now();
   const left = new AbortController(); // a client gone before its job is placed opens none
-  res.once("close", () => void (res.writableFinished || left.abort(new Error("the client disconnected"))));
+  res.once("close", () => {
+    if (res.writableFinished) return;
+    ctx.log(`${req.url}: the client disconnected before the answer was sent`);
+    left.abort(new Error("the client disconnected"));
+  });
   const request = (kind === "chat" ? chatRequest : completionRequest)(await body(req));
   const g = request.generation;
   const model = catalog.servedModel(g.model);

@@ -46,13 +46,15 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
 
   /** How many jobs the gateway has placed (all states: earlier jobs settle meanwhile). */
   const jobs = () => Object.values(f.gateway.context.state.counts()).reduce((a, n) => a + (n ?? 0), 0);
+  /** Jobs placed and inference requests the runtime got: neither moves for a refused request. */
+  const snapshot = () => ({ jobs: jobs(), runtime: f.ollama.requests });
 
   /** Runs `call`, expects it to throw `type`, and that no job was placed meanwhile. */
   async function refused<E extends APIError>(
     type: new (...a: never[]) => E,
     call: () => Promise<unknown>,
   ): Promise<E> {
-    const before = jobs();
+    const before = snapshot();
     let caught: unknown;
     try {
       await call();
@@ -60,7 +62,7 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
       caught = error;
     }
     expect(caught, "the call was refused").to.be.instanceOf(type);
-    expect(jobs()).to.equal(before);
+    expect(snapshot()).to.deep.equal(before);
     return caught as E;
   }
 
@@ -275,7 +277,7 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
     });
 
     it("a body that is not JSON: 400; one over 1 MiB: 413; both OpenAI-shaped", async function () {
-      const before = jobs();
+      const before = snapshot();
       const post = (body: string) => fetch(`${f.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body }); // prettier-ignore
       const bad = await post("{not json");
       expect(bad.status).to.equal(400);
@@ -283,7 +285,7 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
       const big = await post(JSON.stringify({ model: f.model, messages: [{ role: "user", content: "x".repeat(1 << 20) }] })); // prettier-ignore
       expect(big.status).to.equal(413);
       expect(await big.json()).to.deep.equal({ error: { message: "the body exceeds 1048576 bytes", type: "invalid_request_error", param: null, code: "request_too_large" } }); // prettier-ignore
-      expect(jobs()).to.equal(before);
+      expect(snapshot()).to.deep.equal(before);
     });
   });
 
@@ -371,7 +373,7 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
     });
 
     it("an empty prompt answers an empty text, as Ollama does, and places no job", async function () {
-      const before = jobs();
+      const before = snapshot();
       const { data, response } = await client.completions
         .create({ model: f.model, prompt: "" })
         .withResponse();
@@ -379,7 +381,7 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
       expect(data.usage).to.deep.equal({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
       expect(data).to.not.have.property("aitbc");
       expect(response.headers.get("x-aitbc-job-key")).to.equal(null);
-      expect(jobs()).to.equal(before);
+      expect(snapshot()).to.deep.equal(before);
       const e = await refused(NotFoundError, () =>
         client.completions.create({ model: "nope:1b", prompt: "" }),
       );
@@ -404,6 +406,46 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
   });
 
   describe("failures", function () {
+    it("a client that hangs up before its job is placed opens none", async function () {
+      const before = snapshot();
+      const offers = f.gateway.context.offers;
+      const candidates = offers.candidates.bind(offers);
+      let reached!: () => void;
+      const placing = new Promise<void>((r) => (reached = r));
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      offers.candidates = (digest) => {
+        reached();
+        return released.then(() => candidates(digest));
+      };
+      const log = f.gateway.context.log;
+      let noticed!: () => void;
+      const gone = new Promise<void>((r) => (noticed = r));
+      let stopped!: () => void;
+      const placementStopped = new Promise<void>((r) => (stopped = r));
+      f.gateway.context.log = (line) => {
+        if (/\/v1\/chat\/completions: the client disconnected before the answer/.test(line)) noticed();
+        if (/client disconnected before job .* was placed; nothing was paid/.test(line)) stopped();
+      };
+      try {
+        const hangUp = new AbortController();
+        const request = client.chat.completions.create({ model: f.model, messages: [{ role: "user", content: "hello there" }], stream: true }, { signal: hangUp.signal }); // prettier-ignore
+        await placing; // the gateway is choosing a provider
+        hangUp.abort();
+        await request.catch(() => undefined);
+        await gone; // the gateway saw the client leave
+        release();
+        await placementStopped; // the placement stopped before trying any provider
+        expect(snapshot()).to.deep.equal(before);
+      } finally {
+        offers.candidates = candidates;
+        f.gateway.context.log = log;
+        release();
+      }
+      const after = await client.chat.completions.create({ model: f.model, messages: [{ role: "user", content: "still here?" }] }); // prettier-ignore
+      expect(after.choices[0]!.finish_reason).to.equal("stop");
+    });
+
     it("no provider for the model: InternalServerError 503 no_provider, nothing paid", async function () {
       const policy = f.gateway.context.policy;
       const { placementTimeoutMs, maxPricePerToken } = policy;
