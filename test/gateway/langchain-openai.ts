@@ -9,6 +9,7 @@ import { expect } from "chai";
 
 import { fakeAnswer } from "../helpers/ollama-server.js";
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
+import { TEST_MODELS } from "./test-models.js";
 
 describe("gateway: OpenAI API at /v1 (@langchain/openai)", function () {
   this.timeout(120_000);
@@ -18,7 +19,7 @@ describe("gateway: OpenAI API at /v1 (@langchain/openai)", function () {
     new ChatOpenAI({ model, apiKey: "unused", maxRetries: 0, configuration: { baseURL: `${f.url}/v1` } });
 
   before(async function () {
-    f = await gatewayFixture();
+    f = await gatewayFixture({ gateway: { models: TEST_MODELS } });
   });
   after(async () => f?.close());
 
@@ -51,6 +52,17 @@ describe("gateway: OpenAI API at /v1 (@langchain/openai)", function () {
       output_tokens: tokens.length,
       total_tokens: tokens.length,
     });
+  });
+
+  it("ChatOpenAI.bindTools: the model's tool call parsed into AIMessage.tool_calls", async function () {
+    const weather = { type: "function" as const, function: { name: "weather", description: "the weather in a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }; // prettier-ignore
+    const answer = await chat()
+      .bindTools([weather])
+      .invoke([new HumanMessage("weather in Paris?")]);
+    const first = fakeAnswer(f.model, "user: weather in Paris?", 0)[0]!;
+    expect(answer.tool_calls!.map(({ name, args, type }) => ({ name, args, type }))).to.deep.equal([{ name: "weather", args: { city: first }, type: "tool_call" }]); // prettier-ignore
+    expect(answer.tool_calls![0]!.id).to.match(/^call_[0-9a-f]{24}$/);
+    expect(answer.response_metadata.finish_reason).to.equal("tool_calls");
   });
 
   it("the OpenAI completions LLM answers a prompt", async function () {
