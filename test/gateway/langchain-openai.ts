@@ -65,6 +65,13 @@ describe("gateway: OpenAI API at /v1 (@langchain/openai)", function () {
     expect(answer.response_metadata.finish_reason).to.equal("tool_calls");
   });
 
+  it("ChatOpenAI.withStructuredOutput (json_schema): the answer parsed as the schema asks", async function () {
+    const schema = { title: "city", type: "object", properties: { city: { type: "string" }, words: { type: "integer" } }, required: ["city", "words"] }; // prettier-ignore
+    const answer = await chat().withStructuredOutput(schema, { method: "jsonSchema" }).invoke([new HumanMessage("which city?")]); // prettier-ignore
+    const words = fakeAnswer(f.model, "user: which city?", 0);
+    expect(answer).to.deep.equal({ city: words.join(""), words: words.length });
+  });
+
   it("the OpenAI completions LLM answers a prompt", async function () {
     const llm = new OpenAI({ model: f.model, apiKey: "unused", maxRetries: 0, configuration: { baseURL: `${f.url}/v1` } }); // prettier-ignore
     expect(await llm.invoke("Once upon a time")).to.equal(
