@@ -96,6 +96,25 @@ function checkCapabilities(catalog: ModelCatalog, model: NamedModel, g: Generati
 }
 
 /**
+ * Refuses a token limit above what every offer for the model takes (no provider could accept it),
+ * in OpenAI's words.
+ *
+ * @throws {OpenAIRequestError} 400 `invalid_value` on the request's token-limit field.
+ */
+async function checkTokenLimit(
+  ctx: GatewayContext,
+  model: NamedModel,
+  request: OpenAIRequest,
+  maxTokens: number,
+): Promise<void> {
+  // prettier-ignore
+  const offers = await ctx.offers.candidates(model.digest);
+  const most = offers.reduce((m, c) => (c.offer.maxTokens > m ? c.offer.maxTokens : m), 0n);
+  if (offers.length > 0 && BigInt(maxTokens) > most)
+    throw new OpenAIRequestError(`${request.maxTokensParam} is too large: ${maxTokens}. This model supports at most ${most} completion tokens, whereas you provided ${maxTokens}.`, request.maxTokensParam, "invalid_value"); // prettier-ignore
+}
+
+/**
  * Answers an outcome: one JSON object, or the stream's last chunks and `data: [DONE]`.
  *
  * @param headers The job's `x-aitbc-*` headers (when it was placed).
@@ -153,6 +172,7 @@ async function serveGeneration(
   const g = request.generation;
   const model = catalog.servedModel(g.model);
   checkCapabilities(catalog, model, g);
+  await checkTokenLimit(ctx, model, request, g.maxTokens ?? defaults.maxTokens);
   const frame = new Frame(kind, g.model);
   if (kind === "text" && g.prompt === "")
     return finish(res, frame, request, { output: "", tokenCount: 0, finish: "stop" }); // nothing to generate, as Ollama answers

@@ -20,6 +20,8 @@ export interface OpenAIRequest {
   stream: boolean;
   /** `stream_options.include_usage`: a last chunk with `usage` and no choices. */
   includeUsage: boolean;
+  /** The field the request's token limit came from (`max_tokens` or `max_completion_tokens`). */
+  maxTokensParam: string;
 }
 
 const EFFORTS = ["low", "medium", "high", "none"] as const;
@@ -38,7 +40,9 @@ function sampling(b: JsonObject, maxParam: "max_tokens" | "max_completion_tokens
   optionalNumber("temperature", b.temperature, { min: 0, max: 2 });
   const n = optionalNumber("n", b.n, { min: 1, integer: true });
   if (n !== undefined && n > 1) throw unsupported("n", "above 1: the network answers one choice per job");
-  const maxTokens = optionalNumber(maxParam, b[maxParam], { min: 1, integer: true }) ?? optionalNumber("max_tokens", b.max_tokens, { min: 1, integer: true }); // prettier-ignore
+  const given = optionalNumber(maxParam, b[maxParam], { min: 1, integer: true });
+  const maxTokens = given ?? optionalNumber("max_tokens", b.max_tokens, { min: 1, integer: true });
+  const maxTokensParam = given !== undefined ? maxParam : "max_tokens";
   const seed = optionalNumber("seed", b.seed, { min: 0, integer: true });
   const options: Record<string, unknown> = {};
   const stop = optionalStop(b.stop);
@@ -57,7 +61,7 @@ function sampling(b: JsonObject, maxParam: "max_tokens" | "max_completion_tokens
     ...(seed !== undefined ? { seed } : {}),
     ...(Object.keys(options).length > 0 ? { options } : {}),
   };
-  return { generation, stream, includeUsage };
+  return { generation, stream, includeUsage, maxTokensParam };
 }
 
 /** `response_format` → Ollama's `format`. @throws {OpenAIRequestError}. */
@@ -91,7 +95,7 @@ function thinkOf(b: JsonObject): GenerationRequest["think"] {
 export function chatRequest(body: unknown): OpenAIRequest {
   const { b, model } = common(body);
   const messages = chatMessages(b.messages);
-  const { generation, stream, includeUsage } = sampling(b, "max_completion_tokens");
+  const { generation, stream, includeUsage, maxTokensParam } = sampling(b, "max_completion_tokens");
   if (b.logprobs === true) throw unsupported("logprobs", "is not served: the network returns no log probabilities"); // prettier-ignore
   const format = formatOf(b.response_format);
   const tools = toolsOf(b.tools);
@@ -100,6 +104,7 @@ export function chatRequest(body: unknown): OpenAIRequest {
     generation: { model, messages, ...generation, ...(format !== undefined ? { format } : {}), ...(tools ? { tools } : {}), ...(think !== undefined ? { think } : {}) }, // prettier-ignore
     stream,
     includeUsage,
+    maxTokensParam,
   };
 }
 
@@ -120,6 +125,6 @@ export function completionRequest(body: unknown): OpenAIRequest {
   if (b.suffix !== undefined && b.suffix !== null && b.suffix !== "") throw unsupported("suffix", "is not served: the network's jobs take one prompt"); // prettier-ignore
   if (b.echo === true) throw unsupported("echo", "is not served");
   if (b.logprobs !== undefined && b.logprobs !== null && b.logprobs !== 0) throw unsupported("logprobs", "is not served: the network returns no log probabilities"); // prettier-ignore
-  const { generation, stream, includeUsage } = sampling(b, "max_tokens");
-  return { generation: { model, prompt, ...generation }, stream, includeUsage };
+  const { generation, stream, includeUsage, maxTokensParam } = sampling(b, "max_tokens");
+  return { generation: { model, prompt, ...generation }, stream, includeUsage, maxTokensParam };
 }

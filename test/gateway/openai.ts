@@ -268,6 +268,13 @@ describe("gateway: OpenAI API at /v1 (openai client)", function () {
         expect(e.error).to.deep.equal({ type: "invalid_request_error", ...error });
       });
 
+    it("a token limit above every offer's (4096): BadRequestError in OpenAI's words", async function () {
+      const e = await refused(BadRequestError, chat({ model: f.model, messages: [{ role: "user", content: "hi" }], max_completion_tokens: 5000 })); // prettier-ignore
+      expect(e.error).to.deep.equal({ message: "max_completion_tokens is too large: 5000. This model supports at most 4096 completion tokens, whereas you provided 5000.", type: "invalid_request_error", param: "max_completion_tokens", code: "invalid_value" }); // prettier-ignore
+      const text = await refused(BadRequestError, () => client.completions.create({ model: f.model, prompt: "hi", max_tokens: 4097 })); // prettier-ignore
+      expect(text.error).to.deep.include({ param: "max_tokens", code: "invalid_value" });
+    });
+
     it("an unknown model: NotFoundError 404 model_not_found", async function () {
       const e = await refused(
         NotFoundError,
