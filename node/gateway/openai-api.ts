@@ -18,48 +18,15 @@ import { HttpError, readJson, sendJson } from "../shared/http.js";
 import { decodeOutput } from "../shared/output.js";
 import type { TokenSink } from "./answer.js";
 import type { GatewayContext } from "./context.js";
-import { UnknownModelError } from "./errors.js";
 import { aitbcField, runGeneration, type GenerationDefaults, type GenerationRequest, type GenerationResult } from "./generation.js"; // prettier-ignore
-import type { Capability, ModelCatalog, NamedModel } from "./models.js";
-import { tags } from "./ollama-models.js";
+import type { ModelCatalog } from "./models.js";
+import { checkCapabilities, checkTokenLimit } from "./openai-checks.js";
 import { OpenAIRequestError, sendOpenAIError } from "./openai-errors.js";
+import { modelList, retrieveModel } from "./openai-models.js";
 import { chatRequest, completionRequest, type OpenAIRequest } from "./openai-request.js";
 import { aitbcHeaders, Frame, type Outcome } from "./openai-shape.js";
 import { sseData, sseDone, startSse } from "./openai-sse.js";
 import type { Route } from "./routes.js";
-
-/** OpenAI's model object. */
-export interface OpenAIModel {
-  /** The model's name (`llama3.2:1b`). */
-  id: string;
-  object: "model";
-  /** Unix seconds: the model's `modified_at` in `/api/tags`. */
-  created: number;
-  /** The name's namespace, as Ollama answers (`library` for a plain name, `org` in `org/model`). */
-  owned_by: string;
-}
-
-/** The namespace of a model name, as Ollama parses it (`[host/][namespace/]model[:tag]`). */
-export function ownerOf(name: string): string {
-  const parts = name.split(":")[0]!.split("/");
-  return parts.length >= 3 ? parts[parts.length - 2]! : parts.length === 2 ? parts[0]! : "library";
-}
-
-/** `GET /v1/models`: the models some provider serves now (those of `/api/tags`). */
-export function modelList(catalog: ModelCatalog): { object: "list"; data: OpenAIModel[] } {
-  return {
-    object: "list",
-    data: tags(catalog).models.map((m) => ({ id: m.name, object: "model", created: Math.floor(Date.parse(m.modified_at) / 1000), owned_by: ownerOf(m.name) })), // prettier-ignore
-  };
-}
-
-/** `GET /v1/models/{model}`. @throws {UnknownModelError} when no provider serves it (HTTP 404). */
-export function retrieveModel(catalog: ModelCatalog, id: string): OpenAIModel {
-  const { name } = catalog.servedModel(id);
-  const found = modelList(catalog).data.find((m) => m.id === name);
-  if (!found) throw new UnknownModelError(id);
-  return { ...found, id };
-}
 
 /**
  * The outcome of an answered job: its text, thinking and tool calls decoded from the output
@@ -70,48 +37,6 @@ function outcomeOf(result: GenerationResult, g: GenerationRequest, maxTokens: nu
   const { tokenCount } = result.answer;
   const finish = toolCalls?.length ? "tool_calls" : tokenCount >= maxTokens ? "length" : "stop";
   return { output: content, tokenCount, finish, aitbc: aitbcField(result), ...(toolCalls?.length ? { toolCalls } : {}), ...(thinking ? { reasoning: thinking } : {}) }; // prettier-ignore
-}
-
-/** The request fields that need a capability, for the error's `param`. */
-const NEEDS: [Capability, string, (g: GenerationRequest) => boolean][] = [
-  [
-    "vision",
-    "messages",
-    (g) => g.images !== undefined || (g.messages ?? []).some((m) => m.images !== undefined),
-  ],
-  ["tools", "tools", (g) => (g.tools ?? []).length > 0],
-  ["thinking", "reasoning_effort", (g) => g.think !== undefined && g.think !== false],
-];
-
-/**
- * Refuses, as Ollama does, a request its model cannot serve (`"m" does not support tools`).
- *
- * @throws {OpenAIRequestError} 400 `unsupported_capability`.
- */
-function checkCapabilities(catalog: ModelCatalog, model: NamedModel, g: GenerationRequest): void {
-  const caps = catalog.capabilities(model.digest);
-  const missing = NEEDS.filter(([cap, , asked]) => asked(g) && !caps.includes(cap));
-  if (missing.length > 0)
-    throw new OpenAIRequestError(`"${g.model}" does not support ${missing.map(([c]) => c).join(" ")}`, missing[0]![1], "unsupported_capability"); // prettier-ignore
-}
-
-/**
- * Refuses a token limit above what every offer for the model takes (no provider could accept it),
- * in OpenAI's words.
- *
- * @throws {OpenAIRequestError} 400 `invalid_value` on the request's token-limit field.
- */
-async function checkTokenLimit(
-  ctx: GatewayContext,
-  model: NamedModel,
-  request: OpenAIRequest,
-  maxTokens: number,
-): Promise<void> {
-  // prettier-ignore
-  const offers = await ctx.offers.candidates(model.digest);
-  const most = offers.reduce((m, c) => (c.offer.maxTokens > m ? c.offer.maxTokens : m), 0n);
-  if (offers.length > 0 && BigInt(maxTokens) > most)
-    throw new OpenAIRequestError(`${request.maxTokensParam} is too large: ${maxTokens}. This model supports at most ${most} completion tokens, whereas you provided ${maxTokens}.`, request.maxTokensParam, "invalid_value"); // prettier-ignore
 }
 
 /**
@@ -126,7 +51,6 @@ function finish(
   o: Outcome,
   headers: OutgoingHttpHeaders = {},
 ): void {
-  // prettier-ignore
   if (!request.stream) {
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v!);
     return sendJson(res, 200, frame.completion(o));

@@ -32,7 +32,6 @@ export interface Outcome {
 export function aitbcHeaders(
   job: { jobKey: string; provider: string; path: string } | undefined,
 ): OutgoingHttpHeaders {
-  // prettier-ignore
   if (!job) return {};
   return { "x-aitbc-job-key": job.jobKey, "x-aitbc-provider": job.provider, "x-aitbc-path": job.path };
 }

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import OpenAI, { APIError, BadRequestError, InternalServerError, NotFoundError } from "openai";
 
 import { ProviderAnswerError } from "../../node/gateway/errors.js";
-import { ownerOf } from "../../node/gateway/openai-api.js";
+import { ownerOf } from "../../node/gateway/openai-models.js";
 import { sendOpenAIError } from "../../node/gateway/openai-errors.js";
 import { Frame, type Outcome } from "../../node/gateway/openai-shape.js";
 import { sseData, sseDone, startSse } from "../../node/gateway/openai-sse.js";
