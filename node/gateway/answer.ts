@@ -21,6 +21,14 @@ export interface TokenSink {
    * header here); called again with `network` when a local run falls back before its first token.
    */
   route?(route: "local" | "network"): void;
+  /** Called once, before the first token, with the accepted job (e.g. for response headers). */
+  placed?(job: { jobKey: Hex; provider: string; path: "batch" | "quote" }): void;
+  /**
+   * The streamed text part of a job's output (default: all of it): for a job that asked for tools
+   * or thinking, the output is `{content, thinking?, tool_calls?}` JSON and only `content` is
+   * streamed (`node/shared/output.ts`). Used to hand on the part not yet streamed.
+   */
+  textOf?(output: string): string;
 }
 
 /** A checked answer. */
@@ -58,6 +66,7 @@ export async function relayAnswer(
   sink: TokenSink,
   startedAt: number,
 ): Promise<Answer> {
+  sink.placed?.({ jobKey: accepted.jobKey, provider: accepted.provider, path: accepted.row.path });
   let events = accepted.events;
   let readingResult = false; // the stream broke once already: events come from the result route
   let streamed = "";
@@ -93,8 +102,8 @@ export async function relayAnswer(
     }
     const problem = problemOf(event, accepted, maxTokens);
     if (problem) throw new ProviderAnswerError(accepted.jobKey, problem);
-    if (event.output.startsWith(streamed) && event.output.length > streamed.length)
-      sink.token(event.output.slice(streamed.length));
+    const text = sink.textOf?.(event.output) ?? event.output;
+    if (text.startsWith(streamed) && text.length > streamed.length) sink.token(text.slice(streamed.length));
     ctx.state.update(accepted.row.promptHash, { state: "answered", output: event.output, tokenCount: event.tokenCount }); // prettier-ignore
     ctx.archive.put(accepted.jobKey, { output: event.output });
     return { jobKey: accepted.jobKey, output: event.output, outputHash: event.outputHash, tokenCount: event.tokenCount, provider: accepted.provider, path: accepted.row.path, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}) }; // prettier-ignore

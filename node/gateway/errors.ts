@@ -39,6 +39,18 @@ export class NoProviderError extends GatewayError {
   }
 }
 
+/**
+ * The client disconnected before any provider accepted its job: the placement stopped, nothing was
+ * signed or paid (HTTP 499, nginx's "client closed request"; nobody reads it).
+ */
+export class ClientGoneError extends GatewayError {
+  override name = "ClientGoneError";
+  /** @param promptHash The job's prompt hash. */
+  constructor(readonly promptHash: string) {
+    super(499, `the client disconnected before job ${promptHash.slice(0, 10)} was placed; nothing was paid`);
+  }
+}
+
 /** A provider's quote the gateway will not open (checked before any transaction). */
 export class QuoteRejectedError extends GatewayError {
   override name = "QuoteRejectedError";

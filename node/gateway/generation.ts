@@ -167,7 +167,8 @@ export async function planRoute(
  * once in `aitbc_gateway_requests_total{route}`, by the route that answered or failed it.
  *
  * @param startedAt `performance.now()` when the client's request arrived.
- * @throws {UnknownModelError} | {NoProviderError} before anything is paid;
+ * @param signal Aborted when the client left: no job is placed after that (see {@link placeJob}).
+ * @throws {UnknownModelError} | {NoProviderError} | {ClientGoneError} before anything is paid;
  *   {ProviderAnswerError} when the miner's answer fails its checks;
  *   {LocalGenerationError} when the local run failed after its first token, or before it for a
  *   model the network does not serve.
@@ -179,10 +180,11 @@ export async function runGeneration(
   request: GenerationRequest,
   sink: TokenSink,
   startedAt: number,
+  signal?: AbortSignal,
 ): Promise<GenerationResult> {
   const maxTokens = request.maxTokens ?? defaults.maxTokens;
   const plan = await planRoute(ctx, catalog, request, maxTokens);
-  if (plan.route === "network") return runOnNetwork(ctx, catalog, defaults, request, sink, startedAt, plan.reason); // prettier-ignore
+  if (plan.route === "network") return runOnNetwork(ctx, catalog, defaults, request, sink, startedAt, plan.reason, signal); // prettier-ignore
   sink.route?.("local");
   try {
     const answer = await ctx.local!.generate(plan.model, request, maxTokens, sink, startedAt);
@@ -197,7 +199,7 @@ export async function runGeneration(
     ctx.metrics.errors.inc({ kind: "local" });
     ctx.log(`local ${plan.model.name}: ${error.shortMessage}; trying the network`);
     try {
-      return await runOnNetwork(ctx, catalog, defaults, request, sink, startedAt, "local_failed");
+      return await runOnNetwork(ctx, catalog, defaults, request, sink, startedAt, "local_failed", signal);
     } catch (networkError) {
       if (networkError instanceof UnknownModelError) throw error; // the network does not serve it
       throw networkError;
@@ -214,11 +216,12 @@ async function runOnNetwork(
   sink: TokenSink,
   startedAt: number,
   reason: RouteReason | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<NetworkGeneration> {
   const intent = intentOf(request, catalog, defaults);
   sink.route?.("network");
   ctx.metrics.requests.inc({ route: "network" });
-  const placed = await placeJob(ctx, intent);
+  const placed = await placeJob(ctx, intent, signal);
   ctx.metrics.inFlight.inc();
   try {
     const answer = await relayAnswer(ctx, placed, intent.maxTokens, sink, startedAt);

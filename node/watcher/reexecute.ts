@@ -1,11 +1,12 @@
 /**
  * Re-executing one job deterministically (same model digest, the payload's seed, temperature 0, the job's
- * token limit) and comparing with what the provider submitted: output hash and token count, the count
+ * token limit, the payload's `format`, `options`, `think`, `tools` and `images`) and comparing with what the provider submitted: output hash and token count, the count
  * normalised as the miner does (`max(1, min(eval_count, maxTokens))`).
  */
 import type { Hex } from "viem";
 
 import type { InferenceBackend } from "../backends/backend.js";
+import { generationOf } from "../shared/output.js";
 import { outputHash, type JobPayload } from "../shared/protocol.js";
 import type { WatchedJob } from "./types.js";
 
@@ -39,6 +40,7 @@ export async function reexecute(
     ...(payload.messages ? { messages: payload.messages } : { prompt: payload.prompt ?? "" }),
     seed: payload.seed,
     maxTokens: job.maxTokens,
+    ...generationOf(payload),
   });
   const expected = {
     outputHash: outputHash(result.output),
