@@ -167,6 +167,7 @@ export async function planRoute(
  * once in `aitbc_gateway_requests_total{route}`, by the route that answered or failed it.
  *
  * @param startedAt `performance.now()` when the client's request arrived.
+ * @param signal Aborted when the client left: a local run is stopped (and not retried on the network).
  * @throws {UnknownModelError} | {NoProviderError} before anything is paid;
  *   {ProviderAnswerError} when the miner's answer fails its checks;
  *   {LocalGenerationError} when the local run failed after its first token, or before it for a
@@ -179,18 +180,19 @@ export async function runGeneration(
   request: GenerationRequest,
   sink: TokenSink,
   startedAt: number,
+  signal?: AbortSignal,
 ): Promise<GenerationResult> {
   const maxTokens = request.maxTokens ?? defaults.maxTokens;
   const plan = await planRoute(ctx, catalog, request, maxTokens);
   if (plan.route === "network") return runOnNetwork(ctx, catalog, defaults, request, sink, startedAt, plan.reason); // prettier-ignore
   sink.route?.("local");
   try {
-    const answer = await ctx.local!.generate(plan.model, request, maxTokens, sink, startedAt);
+    const answer = await ctx.local!.generate(plan.model, request, maxTokens, sink, startedAt, signal);
     const totalNs = Math.round((performance.now() - startedAt) * 1e6);
     ctx.metrics.requests.inc({ route: "local" });
     return { route: "local", reason: plan.reason, model: plan.model, answer, totalNs };
   } catch (error) {
-    if (!(error instanceof LocalGenerationError) || error.tokensWritten) {
+    if (!(error instanceof LocalGenerationError) || error.tokensWritten || signal?.aborted) {
       ctx.metrics.requests.inc({ route: "local" });
       throw error;
     }
