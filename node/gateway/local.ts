@@ -11,6 +11,7 @@ import { Ollama, type ChatResponse, type GenerateResponse, type Message, type To
 import type { Hex } from "viem";
 
 import type { ToolCall } from "../backends/backend.js";
+import { encodeOutput } from "../shared/output.js";
 import type { TokenSink } from "./answer.js";
 import { LocalGenerationError } from "./errors.js";
 import type { GenerationRequest } from "./generation.js";
@@ -46,7 +47,10 @@ export interface LocalModel {
 
 /** What a local generation answered. */
 export interface LocalAnswer {
-  /** The text (`response` / `message.content`), as streamed to the sink. */
+  /**
+   * The output in a job's form (`node/shared/output.ts`): the text as streamed to the sink, or, when
+   * the request asked for tools or thinking, the JSON `{content, thinking?, tool_calls?}`.
+   */
   output: string;
   /** The model's thinking (`think`), when it streamed some; not streamed to the sink. */
   thinking?: string;
@@ -176,7 +180,13 @@ export class LocalOllama {
     if (!last?.done) throw new LocalGenerationError("the local Ollama's stream ended before its last part", output !== ""); // prettier-ignore
     const tokenCount = last.eval_count ?? 0;
     if (tokenCount > 0 && last.eval_duration > 0) this.rates.set(model.name, tokenCount / (last.eval_duration / 1e9)); // prettier-ignore
-    return { output, ...(thinking ? { thinking } : {}), ...(toolCalls.length > 0 ? { toolCalls } : {}), tokenCount, promptTokens: last.prompt_eval_count ?? 0, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}) }; // prettier-ignore
+    const parts = {
+      content: output,
+      ...(thinking ? { thinking } : {}),
+      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    };
+    // the same output form a job has (node/shared/output.ts), so the APIs decode both routes alike
+    return { output: encodeOutput(parts, request), ...(thinking ? { thinking } : {}), ...(toolCalls.length > 0 ? { toolCalls } : {}), tokenCount, promptTokens: last.prompt_eval_count ?? 0, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}) }; // prettier-ignore
   }
 
   /** Opens the stream (`/api/chat` for messages, else `/api/generate`), aborted by `signal`. */

@@ -107,6 +107,24 @@ describe("gateway: hybrid router (local Ollama and the network)", function () {
     expect(await paid()).to.deep.equal(before);
   });
 
+  it("a local chat with tools answers the local Ollama's tool call as message.tool_calls, nothing paid", async function () {
+    const before = await paid();
+    const tools = [{ type: "function", function: { name: "get_weather", description: "the weather in a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }]; // prettier-ignore
+    const messages = [{ role: "user", content: "weather in Paris?" }];
+    const direct = await new Ollama({ host: local.url }).chat({
+      model: PHI.name,
+      messages,
+      tools,
+      stream: false,
+    });
+    expect(direct.message.tool_calls).to.have.length(1); // the test server calls the first tool
+    const answer = await client.chat({ model: PHI.name, messages, tools, stream: false });
+    expect(answer.message.tool_calls).to.deep.equal(direct.message.tool_calls);
+    expect(answer.message.content).to.equal(direct.message.content);
+    expect((answer as unknown as { aitbc: Aitbc }).aitbc.route).to.equal("local");
+    expect(await paid()).to.deep.equal(before);
+  });
+
   it("sends a model the local Ollama lacks to the network: a paid job, route network", async function () {
     const before = await paid();
     const localCalls = local.requests;
