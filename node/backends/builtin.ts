@@ -25,7 +25,7 @@ export class BuiltinBackend implements InferenceBackend {
   constructor(private readonly options: { prove?: boolean } = {}) {}
 
   async listModels(): Promise<ModelInfo[]> {
-    return [{ name: BUILTIN_MODEL_NAME, digest: BUILTIN_DIGEST, capabilities: ["completion"] }];
+    return [{ name: BUILTIN_MODEL_NAME, digest: BUILTIN_DIGEST }];
   }
 
   async modelDigest(model: string): Promise<Hex> {
