@@ -25,7 +25,7 @@ import {
   RuntimeUnavailableError,
   UnknownModelError,
 } from "./errors.js";
-import type { InferenceBackend, InferenceRequest, InferenceResult, ModelInfo, ToolCall } from "./types.js"; // prettier-ignore
+import type { InferenceBackend, InferenceRequest, InferenceResult, ModelDetails, ModelInfo, ToolCall } from "./types.js"; // prettier-ignore
 
 /** Options of {@link OllamaBackend}. */
 export interface OllamaBackendOptions {
@@ -112,8 +112,22 @@ export class OllamaBackend implements InferenceBackend {
         throw new MalformedResponseError(`digest of ${m.name} is not sha256 hex`);
       const digest = `0x${m.digest}` as Hex;
       this.digests.set(m.name, digest);
-      return { name: m.name, digest };
+      const modified = m.modified_at as unknown as string | Date | undefined;
+      return {
+        name: m.name,
+        digest,
+        ...(typeof m.size === "number" ? { size: m.size } : {}),
+        ...(modified ? { modified_at: new Date(modified).toISOString() } : {}),
+        ...(m.details ? { details: m.details as ModelDetails } : {}),
+      };
     });
+  }
+
+  /** The model's `capabilities` as the runtime's `/api/show` reports them (undefined if it does not). */
+  async capabilities(model: string): Promise<string[] | undefined> {
+    const shown = await this.call("show model", model, () => this.client.show({ model }));
+    const caps = (shown as { capabilities?: unknown }).capabilities;
+    return Array.isArray(caps) && caps.every((c) => typeof c === "string") ? caps : undefined;
   }
 
   async modelDigest(model: string): Promise<Hex> {

@@ -97,8 +97,32 @@ export interface InferenceResult {
   inferenceProof?: InferenceProof;
 }
 
-/** A served model: its name and bytes32 digest. */
-export interface ModelInfo {
+/** Ollama's `details` of a model (`/api/tags`, `/api/show`). */
+export interface ModelDetails {
+  parent_model: string;
+  format: string;
+  family: string;
+  families: string[];
+  parameter_size: string;
+  quantization_level: string;
+}
+
+/**
+ * What a runtime says of a model beyond its name and digest, as Ollama's `/api/tags` and `/api/show`
+ * report it (Ollama's field names); the miner publishes it next to its signed offers.
+ */
+export interface ModelDescription {
+  /** Bytes of the weights. */
+  size?: number;
+  /** ISO 8601. */
+  modified_at?: string;
+  details?: ModelDetails;
+  /** Ollama's `capabilities` (`completion`, `tools`, `vision`, `thinking`, `embedding`, `insert`). */
+  capabilities?: string[];
+}
+
+/** A served model: its name and bytes32 digest, and what the runtime says of it. */
+export interface ModelInfo extends ModelDescription {
   name: string;
   digest: Hex;
 }
@@ -107,6 +131,8 @@ export interface ModelInfo {
 export interface InferenceBackend {
   readonly kind: "ollama" | "builtin";
   listModels(): Promise<ModelInfo[]>;
+  /** A model's capabilities as the runtime reports them (Ollama's `/api/show`); undefined if unknown. */
+  capabilities?(model: string): Promise<string[] | undefined>;
   /** The bytes32 digest of a model. @throws {UnknownModelError} */
   modelDigest(model: string): Promise<Hex>;
   infer(request: InferenceRequest): Promise<InferenceResult>;

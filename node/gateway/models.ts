@@ -2,10 +2,12 @@
  * Model names ↔ on-chain digests. Offers name only a digest, so the gateway knows names from its
  * configuration (the built-in model always; Ollama models as `name=0x<sha256 digest>`), and lists
  * a model while some verified offer serves its digest. A request may also name a digest directly.
+ * Providers publish, beside their signed offers, the model's name and what their runtime says of it
+ * (size, date, details, capabilities): names so learnt come after configured ones.
  */
 import type { Hex } from "viem";
 
-import { BUILTIN_DIGEST, BUILTIN_MODEL_NAME } from "../backends/backend.js";
+import { BUILTIN_DIGEST, BUILTIN_MODEL_NAME, type ModelDescription } from "../backends/backend.js";
 import { UnknownModelError } from "./errors.js";
 import type { OfferBook } from "./offers.js";
 
@@ -17,9 +19,9 @@ export interface NamedModel {
   name: string;
   digest: Hex;
   /**
-   * What it can do (default `["completion"]`): the gateway refuses, before any job, a request that
-   * needs more (images: `vision`, tools: `tools`, `think`: `thinking`), as Ollama does. Offers name
-   * only a digest, so this comes from the gateway's configuration, like the name.
+   * What it can do, overriding what its providers report (see {@link ModelCatalog.capabilities}):
+   * the gateway refuses, before any job, a request that needs more (images: `vision`, tools:
+   * `tools`, `think`: `thinking`), as Ollama does.
    */
   capabilities?: Capability[];
 }
@@ -85,9 +87,17 @@ export class ModelCatalog {
     return m;
   }
 
-  /** What the model with this digest can do (see {@link NamedModel.capabilities}). */
+  /**
+   * What the model with this digest can do: as configured ({@link NamedModel.capabilities}), else
+   * what every provider offering it reports (its runtime's `/api/show`), else `["completion"]`.
+   */
   capabilities(digest: Hex): Capability[] {
-    return this.caps.get(digest.toLowerCase()) ?? ["completion"];
+    return this.caps.get(digest.toLowerCase()) ?? (this.offers.describe(digest)?.capabilities as Capability[] | undefined) ?? ["completion"]; // prettier-ignore
+  }
+
+  /** What the providers offering this digest say of it (size, date, details), if anything. */
+  describe(digest: Hex): ModelDescription | undefined {
+    return this.offers.describe(digest);
   }
 
   private all(): Map<string, Hex> {

@@ -10,7 +10,8 @@
 import type { Address, Hex, PublicClient } from "viem";
 
 import { getTrustScore, verifyOffer, type AitbcContracts, type Offer } from "@aitbc/sdk";
-import { ProviderClient } from "../shared/provider-api.js";
+import type { ModelDescription } from "../backends/types.js";
+import { ProviderClient, type PublishedOffer } from "../shared/provider-api.js";
 import type { ProviderDirectory } from "./directory.js";
 
 /** This machine's clock, Unix seconds. */
@@ -25,6 +26,8 @@ export interface Candidate {
   signature: Hex;
   /** The model's name, when the provider's offer entry names it. */
   model?: string;
+  /** What the provider's runtime says of the model (unsigned, the provider's claim). */
+  modelInfo?: ModelDescription;
   /** 0–1000, from the chain (cached). */
   trustScore: bigint;
 }
@@ -104,6 +107,25 @@ export class OfferBook {
     return out;
   }
 
+  /**
+   * What the providers offering a digest now say of it: size, date and details from the first that
+   * reports them; `capabilities` those every provider reporting capabilities has (so a request
+   * checked against them suits whichever is chosen); undefined when none says anything.
+   */
+  describe(modelDigest: Hex): ModelDescription | undefined {
+    const digest = modelDigest.toLowerCase();
+    const infos = [...this.entries.values()].flatMap((e) => e.offers.filter((c) => c.offer.modelDigest.toLowerCase() === digest && c.modelInfo).map((c) => c.modelInfo!)); // prettier-ignore
+    if (infos.length === 0) return undefined;
+    const reported = infos.filter((i) => i.capabilities).map((i) => i.capabilities!);
+    const first = <K extends keyof ModelDescription>(k: K) => infos.find((i) => i[k] !== undefined)?.[k];
+    return {
+      ...(first("size") !== undefined ? { size: first("size") } : {}),
+      ...(first("modified_at") !== undefined ? { modified_at: first("modified_at") } : {}),
+      ...(first("details") !== undefined ? { details: first("details") } : {}),
+      ...(reported.length > 0 ? { capabilities: reported.reduce((a, b) => a.filter((c) => b.includes(c))) } : {}), // prettier-ignore
+    };
+  }
+
   /** The digests offered now, with how many providers offer each. */
   digests(): Map<string, number> {
     const out = new Map<string, number>();
@@ -142,13 +164,12 @@ export class OfferBook {
     }
   }
 
-  private async check(provider: Address, s: { offer: Offer; signature: Hex }, now: bigint) {
+  private async check(provider: Address, s: PublishedOffer, now: bigint) {
     try {
       if (s.offer.provider.toLowerCase() !== provider.toLowerCase())
         throw new Error(`the offer names ${s.offer.provider}, not the registered provider`);
       const offer = await verifyOffer(this.options.client, { contracts: this.options.contracts, offer: s.offer, signature: s.signature, now }); // prettier-ignore
-      const model = (s as { model?: unknown }).model;
-      return { provider, offer, signature: s.signature, ...(typeof model === "string" ? { model } : {}) };
+      return { provider, offer, signature: s.signature, ...(s.model !== undefined ? { model: s.model } : {}), ...(s.modelInfo ? { modelInfo: s.modelInfo } : {}) }; // prettier-ignore
     } catch (error) {
       this.options.log?.(`${provider}: offer dropped: ${(error as Error).message.split("\n")[0]}`);
       return undefined;

@@ -28,6 +28,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
+import type { Hex } from "viem";
+
 import { HttpError, readJson, sendJson } from "../shared/http.js";
 import { decodeOutput, type AnswerParts } from "../shared/output.js";
 import type { GatewayContext } from "./context.js";
@@ -120,8 +122,8 @@ export async function handleGeneration(
 }
 
 /** When the last of a model's current offers expires, Unix seconds. */
-async function lastExpiry(ctx: GatewayContext, digest: string): Promise<number> {
-  const offers = await ctx.offers.candidates(digest as `0x${string}`);
+async function lastExpiry(ctx: GatewayContext, digest: Hex): Promise<number> {
+  const offers = await ctx.offers.candidates(digest);
   return Number(offers.reduce((max, c) => (c.offer.expiry > max ? c.offer.expiry : max), 0n));
 }
 

@@ -4,7 +4,7 @@
  * {@link Miner} and handed to each part (jobs, batches, quotes, offers, the API).
  */
 import type { JobArchive } from "../archive/archive.js";
-import type { InferenceBackend } from "../backends/backend.js";
+import type { InferenceBackend, ModelInfo } from "../backends/backend.js";
 import type { NodeMetrics } from "../shared/metrics.js";
 import type { limiter } from "../shared/retry.js";
 import type { Store } from "../shared/store.js";
@@ -40,6 +40,8 @@ export interface MinerContext {
   streams: StreamHub;
   /** Served models: digest (lower-case) → name. */
   models: Map<string, string>;
+  /** What the runtime says of each served model (digest, lower-case → it), published beside the offers. */
+  modelInfo?: Map<string, ModelInfo>;
   /** Asking price, wei per token. */
   ask: bigint;
   /** Most tokens one job may ask for (offers and quotes). */

@@ -13,7 +13,12 @@ export async function loadModels(ctx: MinerContext, wanted?: string[]): Promise<
   const models = await ctx.backend.listModels();
   const served = wanted ? models.filter((m) => wanted.includes(m.name)) : models;
   if (served.length === 0) throw new UnknownModelError(wanted?.join(",") ?? "(none)", "backend");
-  for (const m of served) ctx.models.set(m.digest.toLowerCase(), m.name);
+  ctx.modelInfo ??= new Map();
+  for (const m of served) {
+    ctx.models.set(m.digest.toLowerCase(), m.name);
+    const capabilities = m.capabilities ?? (await ctx.backend.capabilities?.(m.name).catch(() => undefined));
+    ctx.modelInfo.set(m.digest.toLowerCase(), { ...m, ...(capabilities ? { capabilities } : {}) });
+  }
 }
 
 /** Registers (or adds missing models) and stakes up to `stakeWei` (at least the minimum stake). */

@@ -25,6 +25,7 @@ import { getAddress, isAddress, isHex, type Address } from "viem";
 
 import type { BatchJobRequest, Hex, Offer, Quote, SignedOffer } from "@aitbc/sdk";
 
+import type { ModelDescription } from "../backends/types.js";
 import { canonicalPayload, type JobPayload } from "./protocol.js";
 
 export type { Offer, SignedOffer };
@@ -202,10 +203,35 @@ export function quoteRequestFromJson(value: unknown): QuoteRequestBody {
   };
 }
 
-/** JSON → {@link SignedOffer}. @throws {TypeError}. */
-export function signedOfferFromJson(value: unknown): SignedOffer {
+/**
+ * A signed offer as `GET /v1/offers` lists it, with (unsigned, a provider's own claim) the model's
+ * name and what its runtime says of the model (size, date, details, capabilities).
+ */
+export interface PublishedOffer extends SignedOffer {
+  model?: string;
+  modelInfo?: ModelDescription;
+}
+
+/**
+ * JSON → {@link PublishedOffer}: the signed part checked; `model` kept when a string, `modelInfo`
+ * when an object (its fields kept only when of the right type). @throws {TypeError}.
+ */
+export function signedOfferFromJson(value: unknown): PublishedOffer {
   const v = objectOf(value, "signed offer");
-  return { offer: offerFromJson(v.offer), signature: hexOf(v.signature, "signature") };
+  const info = typeof v.modelInfo === "object" && v.modelInfo !== null ? (v.modelInfo as Record<string, unknown>) : undefined; // prettier-ignore
+  const caps = info?.capabilities;
+  const modelInfo: ModelDescription | undefined = info && {
+    ...(typeof info.size === "number" ? { size: info.size } : {}),
+    ...(typeof info.modified_at === "string" ? { modified_at: info.modified_at } : {}),
+    ...(typeof info.details === "object" && info.details !== null ? { details: info.details as ModelDescription["details"] } : {}), // prettier-ignore
+    ...(Array.isArray(caps) && caps.every((c) => typeof c === "string") ? { capabilities: caps as string[] } : {}), // prettier-ignore
+  };
+  return {
+    offer: offerFromJson(v.offer),
+    signature: hexOf(v.signature, "signature"),
+    ...(typeof v.model === "string" ? { model: v.model } : {}),
+    ...(modelInfo ? { modelInfo } : {}),
+  };
 }
 
 /** JSON → {@link StreamEvent}. @throws {TypeError} on an unknown or malformed event. */
@@ -289,7 +315,7 @@ export class ProviderClient {
   }
 
   /** `GET /v1/offers`, decoded (signatures not yet checked: use the SDK's `verifyOffer`). */
-  async offers(): Promise<SignedOffer[]> {
+  async offers(): Promise<PublishedOffer[]> {
     const body = objectOf(await this.json("GET", "/v1/offers"), "offers answer");
     if (!Array.isArray(body.offers)) throw this.broken("/v1/offers", "offers is not a list");
     return body.offers.map(signedOfferFromJson);

@@ -11,7 +11,6 @@ import { Ollama } from "ollama";
 import { OLLAMA_API_VERSION } from "../../node/gateway/ollama-api.js";
 import { fakeAnswer, FAKE_MODELS } from "../helpers/ollama-server.js";
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
-import { TEST_MODELS } from "./test-models.js";
 
 const MODEL = FAKE_MODELS[0]!;
 
@@ -20,7 +19,7 @@ describe("gateway: the official ollama client", function () {
   let f: GatewayFixture;
   let client: Ollama;
   before(async function () {
-    f = await gatewayFixture({ gateway: { models: TEST_MODELS } });
+    f = await gatewayFixture(); // capabilities as the miner's runtime reports them
     client = new Ollama({ host: f.url });
   });
   after(async () => f?.close());
@@ -41,17 +40,18 @@ describe("gateway: the official ollama client", function () {
     expect(await client.version()).to.deep.equal({ version: OLLAMA_API_VERSION });
   });
 
-  it("list: the models the providers serve, with their digests", async function () {
+  it("list: the models the providers serve, with digest, size, date and details from their runtime", async function () {
     const { models } = await client.list();
-    expect(models.map((m) => [m.name, m.model, m.digest, m.size])).to.deep.equal(FAKE_MODELS.map((m) => [m.name, m.name, m.digest, 0])); // prettier-ignore
-    expect(models[0]!.details).to.deep.equal({ parent_model: "", format: "aitbc", family: "aitbc", families: ["aitbc"], parameter_size: "", quantization_level: "" }); // prettier-ignore
+    expect(models.map((m) => [m.name, m.model, m.digest, m.size, new Date(m.modified_at).toISOString()])).to.deep.equal(FAKE_MODELS.map((m) => [m.name, m.name, m.digest, 1_321_098_329, "2026-01-01T00:00:00.000Z"])); // prettier-ignore
+    expect(models[0]!.details).to.deep.equal({ parent_model: "", format: "gguf", family: "llama", families: ["llama"], parameter_size: "1.2B", quantization_level: "Q8_0" }); // prettier-ignore
     expect((models[0] as unknown as { aitbc: unknown }).aitbc).to.deep.equal({ providers: 1 });
   });
 
-  it("show: capabilities, details and model_info; an unknown model is 404", async function () {
+  it("show: capabilities as the provider's runtime reports them, details and model_info; an unknown model is 404", async function () {
     const shown = await client.show({ model: MODEL.name });
     expect(shown.capabilities).to.deep.equal(["completion", "tools", "thinking", "vision"]);
-    expect(shown.model_info).to.deep.equal({ "general.architecture": "aitbc", "aitbc.model_digest": `0x${MODEL.digest}`, "aitbc.providers": 1 }); // prettier-ignore
+    expect(shown.details).to.deep.include({ format: "gguf", family: "llama", parameter_size: "1.2B" });
+    expect(shown.model_info).to.deep.equal({ "general.architecture": "llama", "aitbc.model_digest": `0x${MODEL.digest}`, "aitbc.providers": 1 }); // prettier-ignore
     expect((await client.show({ model: "qwen2.5:0.5b" })).capabilities).to.deep.equal(["completion"]);
     try {
       await client.show({ model: "nope" });
@@ -63,7 +63,7 @@ describe("gateway: the official ollama client", function () {
 
   it("ps: the models served now, until their offers expire", async function () {
     const { models } = await client.ps();
-    expect(models.map((m) => [m.name, m.model, m.digest, m.size, m.size_vram])).to.deep.equal(FAKE_MODELS.map((m) => [m.name, m.name, m.digest, 0, 0])); // prettier-ignore
+    expect(models.map((m) => [m.name, m.model, m.digest, m.size, m.size_vram])).to.deep.equal(FAKE_MODELS.map((m) => [m.name, m.name, m.digest, 1_321_098_329, 0])); // prettier-ignore
     for (const m of models) expect(new Date(m.expires_at).getTime()).to.be.greaterThan(Date.now());
   });
 

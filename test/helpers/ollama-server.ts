@@ -4,7 +4,7 @@
  *
  * - `GET  /api/version` → `{ version }`
  * - `GET  /api/tags` → `{ models: [{ name, model, modified_at, size, digest, details }] }`
- * - `POST /api/show` `{ model }` → `{ modelfile, parameters, template, details, model_info, modified_at }`
+ * - `POST /api/show` `{ model }` → `{ modelfile, parameters, template, details, model_info, capabilities, modified_at }`
  * - `POST /api/generate` `{ model, prompt, stream?, options: { seed, temperature }, format?, think? }`
  * - `POST /api/chat` `{ model, messages, stream?, options, format?, think?, tools? }`
  *
@@ -42,6 +42,8 @@ export interface FakeModel {
   parameterSize: string;
   /** The weights' size in bytes, as `/api/tags` lists it (default 1_321_098_329). */
   size?: number;
+  /** `/api/show`'s `capabilities` (default `["completion"]`). */
+  capabilities?: string[];
 }
 
 export interface OllamaFaults {
@@ -92,6 +94,7 @@ export const FAKE_MODELS: FakeModel[] = [
     digest: createHash("sha256").update("fake llama3.2:1b weights").digest("hex"),
     family: "llama",
     parameterSize: "1.2B",
+    capabilities: ["completion", "tools", "thinking", "vision"],
   },
   {
     name: "qwen2.5:0.5b",
@@ -223,6 +226,7 @@ export async function startFakeOllama(
         template: "{{ .Prompt }}",
         details: { parent_model: "", format: "gguf", family: model.family, families: [model.family], parameter_size: model.parameterSize, quantization_level: "Q8_0" }, // prettier-ignore
         model_info: { "general.architecture": model.family },
+        capabilities: model.capabilities ?? ["completion"],
         modified_at: "2026-01-01T00:00:00Z",
       });
     }
