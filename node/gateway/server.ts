@@ -29,6 +29,7 @@ import type { GenerationDefaults } from "./generation.js";
 import { ModelCatalog, type NamedModel } from "./models.js";
 import { OfferBook } from "./offers.js";
 import { ollamaRoutes } from "./ollama-api.js";
+import { embedRoutes } from "./embed-api.js";
 import { LoadTracker } from "./ranking.js";
 import { resumeAll } from "./resume.js";
 import { matchRoute, type Route } from "./routes.js";
@@ -138,6 +139,7 @@ function router(
   const routes: Route[] = [
     { methods: ["GET"], path: "/health", handle: (_req, res) => sendJson(res, 200, health(ctx, directory, startedAt)) }, // prettier-ignore
     ...ollamaRoutes(ctx, catalog, defaults),
+    ...embedRoutes(ctx, catalog),
   ];
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = requestUrl(req).pathname;

@@ -25,7 +25,7 @@ import { getAddress, isAddress, isHex, type Address } from "viem";
 
 import type { BatchJobRequest, Hex, Offer, Quote, SignedOffer } from "@aitbc/sdk";
 
-import { canonicalPayload, type JobPayload } from "./protocol.js";
+import { canonicalPayload, type AnyPayload } from "./protocol.js";
 
 export type { Offer, SignedOffer };
 
@@ -64,8 +64,8 @@ export interface BatchRequestBody {
   request: BatchJobRequest;
   /** The consumer's EIP-712 signature of `request`. */
   signature: Hex;
-  /** The payload whose keccak256 of its canonical JSON is `request.promptHash`. */
-  payload: JobPayload;
+  /** The payload (generation or embedding) whose keccak256 of its canonical JSON is `request.promptHash`. */
+  payload: AnyPayload;
 }
 
 /** An answer as `GET /v1/jobs/<jobKey>/result` gives it. */
@@ -309,7 +309,7 @@ export class ProviderClient {
    * `POST /v1/jobs/<jobId>/prompt`: delivers the prompt of a job opened on-chain for this miner and
    * yields its tokens as they are generated. A refusal throws at the first iteration, before any token.
    */
-  uploadPrompt(jobId: bigint, payload: JobPayload): AsyncGenerator<StreamEvent> {
+  uploadPrompt(jobId: bigint, payload: AnyPayload): AsyncGenerator<StreamEvent> {
     return this.stream(`/v1/jobs/${jobId}/prompt`, canonicalPayload(payload));
   }
 
