@@ -141,7 +141,11 @@ export class OllamaBackend implements InferenceBackend {
     const { embeddings } = r as { embeddings?: unknown };
     if (!Array.isArray(embeddings) || embeddings.length !== request.input.length)
       throw new MalformedResponseError(`/api/embed did not answer one embedding per input (${request.input.length})`); // prettier-ignore
-    if (!embeddings.every((v) => Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isFinite(x))))
+    if (
+      !embeddings.every(
+        (v) => Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isFinite(x)),
+      )
+    )
       throw new MalformedResponseError("an embedding is not a list of finite numbers");
     const count = (r as { prompt_eval_count?: unknown }).prompt_eval_count ?? 0; // omitted by Ollama when 0
     if (typeof count !== "number") throw new MalformedResponseError("prompt_eval_count is not a number");

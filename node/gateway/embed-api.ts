@@ -173,7 +173,12 @@ export function float32Base64(vector: readonly number[]): string {
 }
 
 /** `POST /api/embed`. */
-async function apiEmbed(ctx: GatewayContext, catalog: ModelCatalog, req: IncomingMessage, res: ServerResponse) {
+async function apiEmbed(
+  ctx: GatewayContext,
+  catalog: ModelCatalog,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const started = performance.now();
   const body = decode(await readRequest(req), "api.EmbedRequest", { model: "string", truncate: "bool", dimensions: "int", options: "map[string]interface {}", keep_alive: "duration" }); // prettier-ignore
   const model = (body.model as string | undefined) ?? "";
@@ -187,7 +192,12 @@ async function apiEmbed(ctx: GatewayContext, catalog: ModelCatalog, req: Incomin
 }
 
 /** `POST /api/embeddings` (legacy). */
-async function apiEmbeddings(ctx: GatewayContext, catalog: ModelCatalog, req: IncomingMessage, res: ServerResponse) {
+async function apiEmbeddings(
+  ctx: GatewayContext,
+  catalog: ModelCatalog,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const started = performance.now();
   const body = decode(await readRequest(req), "api.EmbeddingRequest", { model: "string", prompt: "string", options: "map[string]interface {}", keep_alive: "duration" }); // prettier-ignore
   const model = (body.model as string | undefined) ?? "";
@@ -206,7 +216,12 @@ async function apiEmbeddings(ctx: GatewayContext, catalog: ModelCatalog, req: In
 }
 
 /** `POST /v1/embeddings`. */
-async function v1Embeddings(ctx: GatewayContext, catalog: ModelCatalog, req: IncomingMessage, res: ServerResponse) {
+async function v1Embeddings(
+  ctx: GatewayContext,
+  catalog: ModelCatalog,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const started = performance.now();
   const body = decode(await readRequest(req), "openai.EmbedRequest", { model: "string", dimensions: "int", encoding_format: "string" }); // prettier-ignore
   const format = (body.encoding_format as string | undefined) ?? "";
@@ -222,7 +237,12 @@ async function v1Embeddings(ctx: GatewayContext, catalog: ModelCatalog, req: Inc
   const base64 = format.toLowerCase() === "base64";
   const data = result.embeddings.map((e, index) => ({ object: "embedding", embedding: base64 ? float32Base64(e) : e, index })); // prettier-ignore
   const tokens = result.answer.tokenCount;
-  answer(res, result, { object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+  answer(res, result, {
+    object: "list",
+    data,
+    model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  });
 }
 
 /** The embedding routes: `/api/embed`, `/api/embeddings`, `/v1/embeddings` (see the module). */

@@ -27,7 +27,10 @@ export function checkEmbedPayload(p: Partial<EmbedPayload>): EmbedPayload {
   if (p.truncate !== undefined && typeof p.truncate !== "boolean") fail("truncate to be a boolean");
   if (p.dimensions !== undefined && !(Number.isInteger(p.dimensions) && p.dimensions > 0))
     fail("dimensions to be a positive integer");
-  if (p.options !== undefined && (typeof p.options !== "object" || p.options === null || Array.isArray(p.options)))
+  if (
+    p.options !== undefined &&
+    (typeof p.options !== "object" || p.options === null || Array.isArray(p.options))
+  )
     fail("options to be an object");
   return p as EmbedPayload;
 }

@@ -106,8 +106,14 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
       const { counts, balance } = await quiet();
       const failure = (p: Promise<unknown>) => p.then(() => expect.fail("no error"), (e: { status_code: number; message: string }) => [e.status_code, e.message]); // prettier-ignore
       expect(await failure(ollama.embed({ model: "nope:1b", input: "x" }))).to.deep.equal([404, "model 'nope:1b' not found"]); // prettier-ignore
-      expect(await failure(ollama.embed({ model: "", input: "x" }))).to.deep.equal([404, "model '' not found"]);
-      expect(await failure(ollama.embeddings({ model: "", prompt: "x" }))).to.deep.equal([400, "model is required"]);
+      expect(await failure(ollama.embed({ model: "", input: "x" }))).to.deep.equal([
+        404,
+        "model '' not found",
+      ]);
+      expect(await failure(ollama.embeddings({ model: "", prompt: "x" }))).to.deep.equal([
+        400,
+        "model is required",
+      ]);
       expect(await failure(ollama.embeddings({ model: "nope:1b", prompt: "x" }))).to.deep.equal([404, 'model "nope:1b" not found, try pulling it first']); // prettier-ignore
       expect(f.gateway.context.state.counts()).to.deep.equal(counts);
       expect(await deposit()).to.equal(balance);
@@ -151,7 +157,9 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
         expect(await post(path, body), JSON.stringify(body)).to.deep.include({ status, body: { error } });
       const notJson = await post("/api/embed", "{model");
       expect(notJson.status).to.equal(400);
-      expect(notJson.body).to.have.property("error").that.match(/^invalid JSON body: /);
+      expect(notJson.body)
+        .to.have.property("error")
+        .that.match(/^invalid JSON body: /);
       expect(f.gateway.context.state.counts()).to.deep.equal(counts);
       expect(await deposit()).to.equal(balance);
     });
@@ -171,7 +179,10 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
       const r = await openai.embeddings.create({ model: f.model, input });
       expect(r.object).to.equal("list");
       expect(r.model).to.equal(f.model);
-      expect(r.data.map((d) => [d.object, d.index])).to.deep.equal([["embedding", 0], ["embedding", 1]]);
+      expect(r.data.map((d) => [d.object, d.index])).to.deep.equal([
+        ["embedding", 0],
+        ["embedding", 1],
+      ]);
       // Go writes float32 in its shortest form (0.47453892); base64 carries the float32 itself (0.4745389223098755...)
       expect(r.data.map((d) => d.embedding)).to.deep.equal(input.map((t) => vector(t).map(Math.fround)));
       expect(r.usage).to.deep.equal({ prompt_tokens: tokensOf(input), total_tokens: tokensOf(input) });
@@ -187,7 +198,7 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
       expect(Array.from(new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4))).to.deep.equal(expected.map(Math.fround)); // prettier-ignore
     });
 
-    it("embeds an empty string (as Ollama's /v1 does: input \"\" is [\"\"])", async function () {
+    it('embeds an empty string (as Ollama\'s /v1 does: input "" is [""])', async function () {
       const r = await openai.embeddings.create({ model: f.model, input: "", encoding_format: "float" });
       expect(r.data.map((d) => d.embedding)).to.deep.equal([vector("")]);
     });
@@ -213,7 +224,10 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
     it("OllamaEmbeddings embedQuery and embedDocuments", async function () {
       const embeddings = new OllamaEmbeddings({ model: f.model, baseUrl: f.url });
       expect(await embeddings.embedQuery("what is blue?")).to.deep.equal(vector("what is blue?"));
-      expect(await embeddings.embedDocuments(["sky", "grass"])).to.deep.equal([vector("sky"), vector("grass")]);
+      expect(await embeddings.embedDocuments(["sky", "grass"])).to.deep.equal([
+        vector("sky"),
+        vector("grass"),
+      ]);
     });
   });
 });

@@ -48,8 +48,12 @@ export function fakeEmbed(
 ): { embedding: number[]; tokens: number; overflow: boolean } {
   const all = fakeTokens(text);
   const kept = all.slice(0, options.numCtx ?? FAKE_CONTEXT_LENGTH);
-  const h = createHash("sha256").update(`${model}\n${kept.join(" ")}`).digest();
-  let v = normalize(Array.from({ length: FAKE_EMBEDDING_DIMENSIONS }, (_, i) => h.readInt16BE(2 * i) / 32768));
+  const h = createHash("sha256")
+    .update(`${model}\n${kept.join(" ")}`)
+    .digest();
+  let v = normalize(
+    Array.from({ length: FAKE_EMBEDDING_DIMENSIONS }, (_, i) => h.readInt16BE(2 * i) / 32768),
+  );
   if (options.dimensions !== undefined && options.dimensions > 0 && options.dimensions < v.length)
     v = normalize(v.slice(0, options.dimensions));
   return { embedding: v.map((x) => Number(float32Text(x))), tokens: kept.length, overflow: all.length > kept.length }; // prettier-ignore

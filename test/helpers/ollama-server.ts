@@ -195,7 +195,8 @@ export async function startFakeOllama(
       const texts = typeof raw === "string" ? (raw === "" ? [] : [raw]) : raw === undefined || raw === null ? [] : raw; // prettier-ignore
       if (!Array.isArray(texts) || !texts.every((t) => typeof t === "string")) return json(res, 400, { error: "invalid input type" }); // prettier-ignore
       if (!model) return json(res, 404, { error: legacy ? `model "${name}" not found, try pulling it first` : `model '${name}' not found` }); // prettier-ignore
-      if (texts.length === 0) return json(res, 200, legacy ? { embedding: [] } : { model: name, embeddings: [] });
+      if (texts.length === 0)
+        return json(res, 200, legacy ? { embedding: [] } : { model: name, embeddings: [] });
       if (state.faults.delayMs > 0) await sleep(state.faults.delayMs);
       if (state.faults.failNext > 0) {
         state.faults.failNext--;
