@@ -123,10 +123,10 @@ async function embed(
   return runEmbedding(ctx, catalog, request, started);
 }
 
-/** The status and message of a failure, as the embed routes answer it. */
+/** The status and message of a failure, as the embed routes answer it (a gateway error's details after its message). */
 function failure(error: unknown): { status: number; message: string } {
   if (error instanceof HttpError) return { status: error.status, message: error.reason };
-  if (error instanceof GatewayError) return { status: error.status, message: error.shortMessage };
+  if (error instanceof GatewayError) return { status: error.status, message: error.details ? `${error.shortMessage}: ${error.details}` : error.shortMessage }; // prettier-ignore
   return { status: 500, message: (error as Error).message?.split("\n")[0] ?? String(error) };
 }
 
@@ -188,7 +188,7 @@ async function apiEmbed(
   if (input.length === 0) return sendJson(res, 200, { model, embeddings: [] });
   const result = await embed(ctx, catalog, req, { model, input, ...extras(body) }, started);
   if (!result) return;
-  answer(res, result, { model, embeddings: result.embeddings, total_duration: result.totalNs, prompt_eval_count: result.answer.tokenCount }); // prettier-ignore
+  answer(res, result, { model, embeddings: result.embeddings, total_duration: result.totalNs, prompt_eval_count: result.tokenCount }); // prettier-ignore
 }
 
 /** `POST /api/embeddings` (legacy). */
@@ -236,7 +236,7 @@ async function v1Embeddings(
   if (!result) return;
   const base64 = format.toLowerCase() === "base64";
   const data = result.embeddings.map((e, index) => ({ object: "embedding", embedding: base64 ? float32Base64(e) : e, index })); // prettier-ignore
-  const tokens = result.answer.tokenCount;
+  const tokens = result.tokenCount;
   answer(res, result, {
     object: "list",
     data,

@@ -8,7 +8,14 @@
  * at most `maxTokens` = {@link embedMaxTokens} (the UTF-8 bytes of each input plus 2, summed), which
  * bounds what is reserved (`maxTokens × pricePerToken`): every tokenizer Ollama runs (byte-level BPE,
  * SentencePiece with byte fallback, WordPiece) makes at most one token per byte, plus BOS/EOS
- * (or CLS/SEP). An input larger than every offer's `maxTokens` finds no provider (503, nothing paid).
+ * (or CLS/SEP).
+ *
+ * A request larger than one job may be ({@link embedGroups}: the largest `maxTokens` of the model's
+ * offers at or below the gateway's price) is split into several jobs of consecutive inputs, run one
+ * after another; the answer joins their vectors in order and its `aitbc.jobs` names each. A job that
+ * fails fails the request; the jobs before it were answered and are paid for (the protocol committed
+ * them), those after it are never placed. A single input larger than every offer's `maxTokens` is
+ * refused before any job (503 {@link NoProviderError}, nothing paid).
  */
 import { randomBytes } from "node:crypto";
 
@@ -18,7 +25,7 @@ import { canonicalPayload, type EmbedPayload } from "../shared/protocol.js";
 import { relayAnswer, type Answer } from "./answer.js";
 import type { GatewayContext, JobIntent } from "./context.js";
 import { placeJob } from "./dispatch.js";
-import { ProviderAnswerError } from "./errors.js";
+import { NoProviderError, ProviderAnswerError } from "./errors.js";
 import type { ModelCatalog } from "./models.js";
 import type { JobRow } from "./state.js";
 
@@ -36,23 +43,66 @@ export interface EmbedJobRequest {
   options?: Record<string, unknown>;
 }
 
-/** An embedding job that was answered. */
-export interface EmbedJobResult {
+/** One answered embedding job of a request. */
+export interface EmbedJob {
   /** The job as the network saw it (payload, prompt hash, model digest, tokens reserved). */
   intent: JobIntent;
   /** The checked answer: `output` is the vectors' JSON, `tokenCount` the input tokens paid for. */
   answer: Answer;
   /** The job's row in the gateway's state (job id, max fee). */
   row: JobRow;
+  /** The request's inputs this job embedded: `[start, end)`. */
+  inputs: [number, number];
+}
+
+/** An embedding request that was answered (by one job, or several for a large input). */
+export interface EmbedJobResult {
+  /** The jobs, in input order. */
+  jobs: EmbedJob[];
   /** One vector per input, in order. */
   embeddings: number[][];
-  /** Nanoseconds from the request's arrival to the checked answer. */
+  /** Input tokens paid for, all jobs together. */
+  tokenCount: number;
+  /** Nanoseconds from the request's arrival to the last checked answer. */
   totalNs: number;
 }
 
 /** The most input tokens an embedding job of `input` pays for: Σ (UTF-8 bytes + 2). See the module. */
 export function embedMaxTokens(input: readonly string[]): number {
   return input.reduce((n, s) => n + Buffer.byteLength(s, "utf8") + 2, 0);
+}
+
+/**
+ * Splits `input` into groups of consecutive inputs of at most `limit` tokens each ({@link embedMaxTokens}).
+ *
+ * @returns The groups' `[start, end)` ranges, in order.
+ * @throws {NoProviderError} when one input alone exceeds `limit`.
+ */
+export function embedGroups(input: readonly string[], limit: number): [number, number][] {
+  const groups: [number, number][] = [];
+  let start = 0;
+  let tokens = 0;
+  input.forEach((s, i) => {
+    const n = embedMaxTokens([s]);
+    if (n > limit) throw new NoProviderError([`input ${i} needs up to ${n} tokens (its UTF-8 bytes + 2), more than the ${limit} of the largest offer`]); // prettier-ignore
+    if (tokens + n > limit) {
+      groups.push([start, i]);
+      start = i;
+      tokens = 0;
+    }
+    tokens += n;
+  });
+  groups.push([start, input.length]);
+  return groups;
+}
+
+/** The largest `maxTokens` of the model's offers at or below the gateway's price (undefined: none). */
+async function largestJob(
+  ctx: GatewayContext,
+  modelDigest: JobIntent["modelDigest"],
+): Promise<number | undefined> {
+  const offers = (await ctx.offers.candidates(modelDigest)).filter((c) => c.offer.pricePerToken <= ctx.policy.maxPricePerToken); // prettier-ignore
+  return offers.length === 0 ? undefined : Math.max(...offers.map((c) => Number(c.offer.maxTokens)));
 }
 
 /**
@@ -94,26 +144,24 @@ function vectorsOf(answer: Answer, count: number): number[][] {
  * the miner's `done` event and checks it (output hash, token count within `maxTokens`), then parses
  * the vectors.
  *
- * @param startedAt `performance.now()` when the client's request arrived.
- * @throws {UnknownModelError} | {NoProviderError} before anything is paid;
- *   {ProviderAnswerError} when the miner's answer fails its checks or is not one vector per input.
+ * @throws {NoProviderError} before anything is paid; {ProviderAnswerError} when the miner's answer
+ *   fails its checks or is not one vector per input.
  */
-export async function runEmbedding(
+async function runOne(
   ctx: GatewayContext,
   catalog: ModelCatalog,
   request: EmbedJobRequest,
   startedAt: number,
-): Promise<EmbedJobResult> {
+): Promise<{ intent: JobIntent; answer: Answer; row: JobRow; embeddings: number[][] }> {
   const intent = embedIntentOf(request, catalog);
   const placed = await placeJob(ctx, intent);
   ctx.metrics.inFlight.inc();
   try {
     const answer = await relayAnswer(ctx, placed, intent.maxTokens, { token: () => undefined }, startedAt);
     const embeddings = vectorsOf(answer, request.input.length);
-    const totalNs = Math.round((performance.now() - startedAt) * 1e6);
     ctx.metrics.jobs.inc({ outcome: "answered" });
-    ctx.metrics.jobDuration.observe(totalNs / 1e9);
-    return { intent, answer, row: placed.row, embeddings, totalNs };
+    ctx.metrics.jobDuration.observe((performance.now() - startedAt) / 1e3);
+    return { intent, answer, row: placed.row, embeddings };
   } catch (error) {
     ctx.metrics.jobs.inc({ outcome: "failed" });
     throw error;
@@ -124,30 +172,64 @@ export async function runEmbedding(
 }
 
 /**
- * The `aitbc` field of an embedding answer (all three APIs): which job, where, for how much;
- * `output_hash` is keccak256 of the vectors' JSON, `token_count` the input tokens paid for.
+ * Runs an embedding request on the network: one job, or several one after another when the input
+ * is larger than one job may be (see the module).
+ *
+ * @param startedAt `performance.now()` when the client's request arrived.
+ * @throws {UnknownModelError} | {NoProviderError} before anything is paid (for a later job of a
+ *   split request: after the earlier ones were); {ProviderAnswerError} when a miner's answer fails
+ *   its checks or is not one vector per input.
+ */
+export async function runEmbedding(
+  ctx: GatewayContext,
+  catalog: ModelCatalog,
+  request: EmbedJobRequest,
+  startedAt: number,
+): Promise<EmbedJobResult> {
+  const limit = await largestJob(ctx, catalog.resolve(request.model).digest);
+  const groups = limit === undefined ? [[0, request.input.length] as [number, number]] : embedGroups(request.input, limit); // prettier-ignore
+  const jobs: EmbedJob[] = [];
+  const embeddings: number[][] = [];
+  for (const [start, end] of groups) {
+    const one = await runOne(ctx, catalog, { ...request, input: request.input.slice(start, end) }, startedAt);
+    jobs.push({ intent: one.intent, answer: one.answer, row: one.row, inputs: [start, end] });
+    embeddings.push(...one.embeddings);
+  }
+  const tokenCount = jobs.reduce((n, j) => n + j.answer.tokenCount, 0);
+  return { jobs, embeddings, tokenCount, totalNs: Math.round((performance.now() - startedAt) * 1e6) };
+}
+
+/**
+ * The `aitbc` field of an embedding answer (all three APIs): `token_count` (input tokens paid for)
+ * and `max_fee` (wei reserved) of the request, and each job: which, where, for how much, over which
+ * inputs; `output_hash` is keccak256 of that job's vectors' JSON.
  */
 export function embedAitbcField(result: EmbedJobResult) {
-  const { intent, answer, row } = result;
   return {
     kind: "embed" as const,
-    job_key: answer.jobKey,
-    ...(row.jobId ? { job_id: row.jobId } : {}),
-    path: answer.path,
-    provider: answer.provider,
-    model_digest: intent.modelDigest,
-    prompt_hash: intent.promptHash,
-    output_hash: answer.outputHash,
-    token_count: answer.tokenCount,
-    max_fee: row.maxFee,
+    token_count: result.tokenCount,
+    max_fee: result.jobs.reduce((n, j) => n + BigInt(j.row.maxFee), 0n).toString(),
+    jobs: result.jobs.map(({ intent, answer, row, inputs }) => ({
+      job_key: answer.jobKey,
+      ...(row.jobId ? { job_id: row.jobId } : {}),
+      path: answer.path,
+      provider: answer.provider,
+      model_digest: intent.modelDigest,
+      prompt_hash: intent.promptHash,
+      output_hash: answer.outputHash,
+      token_count: answer.tokenCount,
+      max_fee: row.maxFee,
+      inputs,
+    })),
   };
 }
 
-/** Response headers naming the job (`x-aitbc-job-key`, `x-aitbc-provider`, `x-aitbc-path`). */
+/** Response headers naming the jobs (`x-aitbc-job-key`, `x-aitbc-provider`, `x-aitbc-path`; comma-separated for several). */
 export function embedHeaders(result: EmbedJobResult): Record<string, string> {
+  const list = (f: (j: EmbedJob) => string) => result.jobs.map(f).join(", ");
   return {
-    "x-aitbc-job-key": result.answer.jobKey,
-    "x-aitbc-provider": result.answer.provider,
-    "x-aitbc-path": result.answer.path,
+    "x-aitbc-job-key": list((j) => j.answer.jobKey),
+    "x-aitbc-provider": list((j) => j.answer.provider),
+    "x-aitbc-path": list((j) => j.answer.path),
   };
 }

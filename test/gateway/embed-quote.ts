@@ -30,12 +30,12 @@ describe("gateway: an embedding job on the quote path (JobEscrow)", function () 
     const tokens = input.reduce((n, t) => n + fakeEmbed(f.model, t).tokens, 0);
     expect(r.embeddings).to.deep.equal(vectors);
     expect(r.prompt_eval_count).to.equal(tokens);
-    const aitbc = (r as unknown as { aitbc: { path: string; job_id: string; output_hash: string } }).aitbc;
-    expect(aitbc.path).to.equal("quote");
+    const [aitbc] = (r as unknown as { aitbc: { jobs: { path: string; job_id: string; output_hash: string }[] } }).aitbc.jobs; // prettier-ignore
+    expect(aitbc!.path).to.equal("quote");
     const hash = keccak256(stringToHex(JSON.stringify(vectors)));
-    expect(aitbc.output_hash).to.equal(hash);
+    expect(aitbc!.output_hash).to.equal(hash);
     for (;;) {
-      const logs = await getContractEvents(f.publicClient, { address: f.contracts.JobEscrow!, abi: jobEscrowAbi, eventName: "ResultSubmitted", args: { jobId: BigInt(aitbc.job_id) }, fromBlock: 0n }); // prettier-ignore
+      const logs = await getContractEvents(f.publicClient, { address: f.contracts.JobEscrow!, abi: jobEscrowAbi, eventName: "ResultSubmitted", args: { jobId: BigInt(aitbc!.job_id) }, fromBlock: 0n }); // prettier-ignore
       const args = logs[0]?.args as { outputHash: string; tokenCount: bigint } | undefined;
       if (args) {
         expect(args).to.include({ outputHash: hash, tokenCount: BigInt(tokens) });

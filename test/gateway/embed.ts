@@ -19,6 +19,9 @@ import { PRICE } from "../helpers/market.js";
 import { fakeEmbed } from "../helpers/fake-embeddings.js";
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 
+/** The miner's `maxTokensPerJob` (its offer's `maxTokens`): requests above it are split. */
+const JOB_TOKENS = 256;
+
 describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/embeddings)", function () {
   this.timeout(120_000);
   let f: GatewayFixture;
@@ -26,7 +29,7 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
   let openai: OpenAI;
 
   before(async function () {
-    f = await gatewayFixture();
+    f = await gatewayFixture({ miner: { maxTokensPerJob: JOB_TOKENS } });
     ollama = new Ollama({ host: f.url });
     openai = new OpenAI({ baseURL: `${f.url}/v1`, apiKey: "unused", maxRetries: 0 });
   });
@@ -64,21 +67,25 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
       expect(r.embeddings).to.deep.equal(input.map((t) => vector(t)));
       expect(r.prompt_eval_count).to.equal(tokensOf(input));
       expect(r.total_duration).to.be.a("number").and.greaterThan(0);
-      const aitbc = (r as unknown as { aitbc: Record<string, unknown> }).aitbc;
+      const { aitbc } = r as unknown as { aitbc: { kind: string; token_count: number; max_fee: string; jobs: Record<string, unknown>[] } }; // prettier-ignore
       const output = JSON.stringify(r.embeddings);
-      expect(aitbc).to.include({ kind: "embed", path: "batch", output_hash: keccak256(stringToHex(output)), token_count: tokensOf(input) }); // prettier-ignore
-      expect(aitbc.max_fee).to.equal((BigInt(embedMaxTokens(input)) * PRICE).toString());
+      const maxFee = (BigInt(embedMaxTokens(input)) * PRICE).toString();
+      expect(aitbc).to.deep.include({ kind: "embed", token_count: tokensOf(input), max_fee: maxFee });
+      expect(aitbc.jobs).to.have.length(1);
+      const job = aitbc.jobs[0]!;
+      expect(job).to.include({ path: "batch", output_hash: keccak256(stringToHex(output)), token_count: tokensOf(input), max_fee: maxFee }); // prettier-ignore
+      expect(job.inputs).to.deep.equal([0, 2]);
       expect(answered()).to.equal(before + 1);
       // the payload is an embedding job's, and the receipt commits to the vectors and the input tokens
-      const row = f.gateway.context.state.byJobKey(aitbc.job_key as string)!;
+      const row = f.gateway.context.state.byJobKey(job.job_key as string)!;
       expect(JSON.parse(row.payload)).to.deep.include({ kind: "embed", model: f.model, input });
-      expect(row.promptHash).to.equal((aitbc.prompt_hash as string).toLowerCase());
-      const settled = await settlement(aitbc.job_key as Hex);
+      expect(row.promptHash).to.equal((job.prompt_hash as string).toLowerCase());
+      const settled = await settlement(job.job_key as Hex);
       expect(settled.outputHash).to.equal(keccak256(stringToHex(output)));
       expect(settled.tokenCount).to.equal(BigInt(tokensOf(input)));
       expect(settled.fee).to.equal(BigInt(tokensOf(input)) * PRICE);
       // the miner journaled the vectors' JSON as the job's output
-      expect(f.miner.journal.get(aitbc.job_key as string)?.output).to.equal(output);
+      expect(f.miner.journal.get(job.job_key as string)?.output).to.equal(output);
     });
 
     it("embed() of a string with dimensions: the vector cut and re-normalized by the runtime", async function () {
@@ -166,9 +173,9 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
 
     it("names the job in headers", async function () {
       const r = await post("/api/embed", { model: f.model, input: "headers" });
-      const aitbc = (r.body as { aitbc: { job_key: string; provider: string; path: string } }).aitbc;
-      expect(r.headers.get("x-aitbc-job-key")).to.equal(aitbc.job_key);
-      expect(r.headers.get("x-aitbc-provider")).to.equal(aitbc.provider);
+      const [job] = (r.body as { aitbc: { jobs: { job_key: string; provider: string }[] } }).aitbc.jobs;
+      expect(r.headers.get("x-aitbc-job-key")).to.equal(job!.job_key);
+      expect(r.headers.get("x-aitbc-provider")).to.equal(job!.provider);
       expect(r.headers.get("x-aitbc-path")).to.equal("batch");
     });
   });
@@ -215,6 +222,43 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
       expect([raw.status, await raw.json()]).to.deep.equal([400, { error: error("Invalid value for 'encoding_format' = int8. Supported values: ['float', 'base64'].", "invalid_request_error") }]); // prettier-ignore
       const missing = await fetch(`${f.url}/v1/embeddings`, { method: "POST", body: JSON.stringify({ model: f.model }) }); // prettier-ignore
       expect([missing.status, await missing.json()]).to.deep.equal([400, { error: error("invalid input", "invalid_request_error") }]); // prettier-ignore
+      expect(f.gateway.context.state.counts()).to.deep.equal(counts);
+      expect(await deposit()).to.equal(balance);
+    });
+  });
+
+  describe("a request larger than one job", function () {
+    it("is split into jobs of consecutive inputs within the offers' maxTokens, answered in order", async function () {
+      const input = Array.from({ length: 7 }, (_, i) => `document ${i} `.padEnd(60, "x"));
+      const before = answered();
+      const r = await ollama.embed({ model: f.model, input });
+      expect(r.embeddings).to.deep.equal(input.map((t) => vector(t)));
+      expect(r.prompt_eval_count).to.equal(tokensOf(input));
+      const { aitbc } = r as unknown as { aitbc: { token_count: number; max_fee: string; jobs: { job_key: string; inputs: number[]; token_count: number }[] } }; // prettier-ignore
+      // 62 tokens at most per input: 4 per job of 256
+      expect(aitbc.jobs.map((j) => j.inputs)).to.deep.equal([
+        [0, 4],
+        [4, 7],
+      ]);
+      expect(aitbc.jobs.map((j) => j.token_count)).to.deep.equal([tokensOf(input.slice(0, 4)), tokensOf(input.slice(4))]); // prettier-ignore
+      expect(aitbc.max_fee).to.equal((BigInt(embedMaxTokens(input)) * PRICE).toString());
+      expect(answered()).to.equal(before + 2);
+      for (const j of aitbc.jobs) {
+        const payload = JSON.parse(f.gateway.context.state.byJobKey(j.job_key)!.payload) as {
+          input: string[];
+        };
+        expect(payload.input).to.deep.equal(input.slice(j.inputs[0], j.inputs[1]));
+      }
+    });
+
+    it("refuses one input larger than any offer's maxTokens before any job (503)", async function () {
+      const { counts, balance } = await quiet();
+      const big = "y".repeat(JOB_TOKENS);
+      const error = await ollama.embed({ model: f.model, input: ["small", big] }).catch((e: unknown) => e);
+      const message = `no provider accepted the job: input 1 needs up to ${JOB_TOKENS + 2} tokens (its UTF-8 bytes + 2), more than the ${JOB_TOKENS} of the largest offer`; // prettier-ignore
+      expect(error).to.include({ status_code: 503, message });
+      const res = await fetch(`${f.url}/api/embed`, { method: "POST", body: JSON.stringify({ model: f.model, input: ["small", big] }) }); // prettier-ignore
+      expect([res.status, await res.json()]).to.deep.equal([503, { error: message }]);
       expect(f.gateway.context.state.counts()).to.deep.equal(counts);
       expect(await deposit()).to.equal(balance);
     });
