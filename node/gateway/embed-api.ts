@@ -110,17 +110,25 @@ function extras(body: Record<string, unknown>): Omit<EmbedJobRequest, "model" | 
   };
 }
 
-/** Serves an embedding request: undefined when the client left before its job was placed. */
+/**
+ * Runs an embedding request: undefined when the client left before its job was placed; a client
+ * that leaves during a split request stops the jobs not yet placed (those placed are paid for).
+ */
 async function embed(
   ctx: GatewayContext,
   catalog: ModelCatalog,
   req: IncomingMessage,
+  res: ServerResponse,
   request: EmbedJobRequest,
   started: number,
 ): Promise<EmbedJobResult | undefined> {
   catalog.resolve(request.model); // 404 before anything else happens
+  const gone = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) gone.abort();
+  });
   if (req.socket.destroyed) return undefined; // the client hung up: no job
-  return runEmbedding(ctx, catalog, request, started);
+  return runEmbedding(ctx, catalog, request, started, gone.signal);
 }
 
 /** The status and message of a failure, as the embed routes answer it (a gateway error's details after its message). */
@@ -186,7 +194,7 @@ async function apiEmbed(
   const input = inputOf(body.input);
   catalog.resolve(model);
   if (input.length === 0) return sendJson(res, 200, { model, embeddings: [] });
-  const result = await embed(ctx, catalog, req, { model, input, ...extras(body) }, started);
+  const result = await embed(ctx, catalog, req, res, { model, input, ...extras(body) }, started);
   if (!result) return;
   answer(res, result, { model, embeddings: result.embeddings, total_duration: result.totalNs, prompt_eval_count: result.tokenCount }); // prettier-ignore
 }
@@ -210,7 +218,7 @@ async function apiEmbeddings(
   }
   const prompt = (body.prompt as string | undefined) ?? "";
   if (prompt === "") return sendJson(res, 200, { embedding: [] });
-  const result = await embed(ctx, catalog, req, { model, input: [prompt], ...extras(body) }, started);
+  const result = await embed(ctx, catalog, req, res, { model, input: [prompt], ...extras(body) }, started);
   if (!result) return;
   answer(res, result, { embedding: result.embeddings[0] });
 }
@@ -232,7 +240,7 @@ async function v1Embeddings(
   const model = (body.model as string | undefined) ?? "";
   if (model.trim() === "") throw new EmbedRequestError(404, `model '${model}' not found`);
   const input = inputOf(raw);
-  const result = await embed(ctx, catalog, req, { model, input, ...extras({ dimensions: body.dimensions }) }, started); // prettier-ignore
+  const result = await embed(ctx, catalog, req, res, { model, input, ...extras({ dimensions: body.dimensions }) }, started); // prettier-ignore
   if (!result) return;
   const base64 = format.toLowerCase() === "base64";
   const data = result.embeddings.map((e, index) => ({ object: "embedding", embedding: base64 ? float32Base64(e) : e, index })); // prettier-ignore

@@ -25,7 +25,7 @@ import { canonicalPayload, type EmbedPayload } from "../shared/protocol.js";
 import { relayAnswer, type Answer } from "./answer.js";
 import type { GatewayContext, JobIntent } from "./context.js";
 import { placeJob } from "./dispatch.js";
-import { NoProviderError, ProviderAnswerError } from "./errors.js";
+import { GatewayError, NoProviderError, ProviderAnswerError } from "./errors.js";
 import type { ModelCatalog } from "./models.js";
 import type { JobRow } from "./state.js";
 
@@ -176,7 +176,9 @@ async function runOne(
  * is larger than one job may be (see the module).
  *
  * @param startedAt `performance.now()` when the client's request arrived.
- * @throws {UnknownModelError} | {NoProviderError} before anything is paid (for a later job of a
+ * @param signal Aborted when the client hangs up: no further job is placed.
+ * @throws {GatewayError} 499 when `signal` was aborted before a job (none placed from then on);
+ *   {UnknownModelError} | {NoProviderError} before anything is paid (for a later job of a
  *   split request: after the earlier ones were); {ProviderAnswerError} when a miner's answer fails
  *   its checks or is not one vector per input.
  */
@@ -185,12 +187,14 @@ export async function runEmbedding(
   catalog: ModelCatalog,
   request: EmbedJobRequest,
   startedAt: number,
+  signal?: AbortSignal,
 ): Promise<EmbedJobResult> {
   const limit = await largestJob(ctx, catalog.resolve(request.model).digest);
   const groups = limit === undefined ? [[0, request.input.length] as [number, number]] : embedGroups(request.input, limit); // prettier-ignore
   const jobs: EmbedJob[] = [];
   const embeddings: number[][] = [];
   for (const [start, end] of groups) {
+    if (signal?.aborted) throw new GatewayError(499, "the client went away before all its jobs were placed"); // prettier-ignore
     const one = await runOne(ctx, catalog, { ...request, input: request.input.slice(start, end) }, startedAt);
     jobs.push({ intent: one.intent, answer: one.answer, row: one.row, inputs: [start, end] });
     embeddings.push(...one.embeddings);

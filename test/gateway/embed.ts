@@ -262,6 +262,25 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
       expect(f.gateway.context.state.counts()).to.deep.equal(counts);
       expect(await deposit()).to.equal(balance);
     });
+
+    it("a client that hangs up during a split request stops the jobs not yet placed", async function () {
+      const { counts } = await quiet();
+      const total = () => Object.values(f.gateway.context.state.counts()).reduce((n, c) => n + (c ?? 0), 0);
+      const start = total();
+      const input = Array.from({ length: 5 }, (_, i) => `hang up ${i} `.padEnd(100, "z")); // 3 jobs of 2, 2, 1
+      f.ollama.faults.delayMs = 300; // the first job is still running when the client leaves
+      const client = new AbortController();
+      const request = fetch(`${f.url}/api/embed`, { method: "POST", body: JSON.stringify({ model: f.model, input }), signal: client.signal }).catch((e: unknown) => e); // prettier-ignore
+      while (total() === start) await new Promise((r) => setTimeout(r, 5));
+      client.abort();
+      expect(await request).to.have.property("name", "AbortError");
+      // the first job runs to its answer (it was placed: it is paid for) ...
+      while ((f.gateway.context.state.counts().answered ?? 0) === (counts.answered ?? 0)) await new Promise((r) => setTimeout(r, 20)); // prettier-ignore
+      f.ollama.faults.delayMs = 0;
+      // ... and no second job follows it: the next request is the only other job
+      await ollama.embed({ model: f.model, input: "after the hang-up" });
+      expect(total()).to.equal(start + 2);
+    });
   });
 
   describe("LangChain", function () {
