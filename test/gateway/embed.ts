@@ -1,11 +1,13 @@
 /**
  * The gateway's embedding endpoints (`node/gateway/embed-api.ts`) with the real clients: the official
  * `ollama` client's `embed()` and `embeddings()`, the `openai` client's `embeddings.create` (its default
- * base64 transfer and explicit `float`/`base64`), LangChain's `OllamaEmbeddings`; each answer a paid
+ * base64 transfer and explicit `float`/`base64`), LangChain's `OllamaEmbeddings` and `OpenAIEmbeddings`;
+ * each answer a paid
  * job of its own kind whose receipt (`BatchJobSettled`) is over the vectors' hash. Bad requests get
  * Ollama's status and error body and place no job (the state's counts and the on-chain deposit do not move).
  */
 import { OllamaEmbeddings } from "@langchain/ollama";
+import { OpenAIEmbeddings } from "@langchain/openai";
 import { expect } from "chai";
 import { Ollama } from "ollama";
 import OpenAI from "openai";
@@ -291,6 +293,13 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
         vector("sky"),
         vector("grass"),
       ]);
+    });
+
+    it("OpenAIEmbeddings against /v1 (base64 on the wire, float32 values)", async function () {
+      const embeddings = new OpenAIEmbeddings({ model: f.model, apiKey: "unused", configuration: { baseURL: `${f.url}/v1` }, maxRetries: 0 }); // prettier-ignore
+      const f32 = (t: string) => vector(t).map(Math.fround);
+      expect(await embeddings.embedQuery("what is blue?")).to.deep.equal(f32("what is blue?"));
+      expect(await embeddings.embedDocuments(["sky", "grass"])).to.deep.equal([f32("sky"), f32("grass")]);
     });
   });
 });
