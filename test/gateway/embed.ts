@@ -2,8 +2,7 @@
  * The gateway's embedding endpoints (`node/gateway/embed-api.ts`) with the real clients: the official
  * `ollama` client's `embed()` and `embeddings()`, the `openai` client's `embeddings.create` (its default
  * base64 transfer and explicit `float`/`base64`), LangChain's `OllamaEmbeddings` and `OpenAIEmbeddings`;
- * each answer a paid
- * job of its own kind whose receipt (`BatchJobSettled`) is over the vectors' hash. Bad requests get
+ * each answer a paid job of its own kind whose receipt (`BatchJobSettled`) is over the vectors' hash. Bad requests get
  * Ollama's status and error body and place no job (the state's counts and the on-chain deposit do not move).
  */
 import { OllamaEmbeddings } from "@langchain/ollama";
