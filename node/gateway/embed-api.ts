@@ -218,7 +218,14 @@ async function apiEmbeddings(
   }
   const prompt = (body.prompt as string | undefined) ?? "";
   if (prompt === "") return sendJson(res, 200, { embedding: [] });
-  const result = await embed(ctx, catalog, req, res, { model, input: [prompt], ...extras(body) }, started);
+  const result = await embed(
+    ctx,
+    catalog,
+    req,
+    res,
+    { model, input: [prompt], ...extras({ options: body.options }) },
+    started,
+  );
   if (!result) return;
   answer(res, result, { embedding: result.embeddings[0] });
 }
