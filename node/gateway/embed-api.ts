@@ -11,7 +11,8 @@
  *
  * Every request is checked before any job is placed, with Ollama's statuses and words: a field of
  * the wrong JSON type 400 (Go's `json: cannot unmarshal ...`), an input that is not a string or a list
- * of strings 400 `invalid input type`, an unknown model 404 `model 'x' not found`. Like Ollama,
+ * of strings 400 `invalid input type`, an unknown model 404 `model 'x' not found`, the built-in
+ * classifier (no embeddings) 400 `"aitbc-topic:builtin" does not support embeddings`. Like Ollama,
  * `/api/embed` answers a blank model 404 `model '' not found` and an empty input (`""`, `[]` or none)
  * 200 `{ model, embeddings: [] }` — and places no job; `/api/embeddings` answers a blank model 400
  * `model is required` and an empty prompt 200 `{ embedding: [] }` (no job); `/v1/embeddings` refuses a
@@ -26,6 +27,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
+import { BUILTIN_DIGEST } from "../backends/backend.js";
 import { HttpError, readBody, sendJson } from "../shared/http.js";
 import type { GatewayContext } from "./context.js";
 import { embedAitbcField, embedHeaders, runEmbedding, type EmbedJobRequest, type EmbedJobResult } from "./embedding.js"; // prettier-ignore
@@ -122,7 +124,8 @@ async function embed(
   request: EmbedJobRequest,
   started: number,
 ): Promise<EmbedJobResult | undefined> {
-  catalog.resolve(request.model); // 404 before anything else happens
+  // 404 before anything else happens; the built-in classifier computes no embeddings (400, no job)
+  if (catalog.resolve(request.model).digest === BUILTIN_DIGEST) throw new EmbedRequestError(400, `"${request.model}" does not support embeddings`); // prettier-ignore
   const gone = new AbortController();
   res.on("close", () => {
     if (!res.writableFinished) gone.abort();

@@ -14,6 +14,7 @@ import { getContractEvents } from "viem/actions";
 import { keccak256, stringToHex, type Address, type Hex } from "viem";
 
 import { batchEscrowAbi, getBatchDeposit } from "@aitbc/sdk";
+import { BUILTIN_MODEL_NAME } from "../../node/backends/backend.js";
 import { float32Base64 } from "../../node/gateway/embed-api.js";
 import { embedMaxTokens } from "../../node/gateway/embedding.js";
 import { PRICE } from "../helpers/market.js";
@@ -123,6 +124,8 @@ describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/emb
         "model is required",
       ]);
       expect(await failure(ollama.embeddings({ model: "nope:1b", prompt: "x" }))).to.deep.equal([404, 'model "nope:1b" not found, try pulling it first']); // prettier-ignore
+      expect(await failure(ollama.embed({ model: BUILTIN_MODEL_NAME, input: "x" }))).to.deep.equal([400, `"${BUILTIN_MODEL_NAME}" does not support embeddings`]); // prettier-ignore
+      expect(await failure(openai.embeddings.create({ model: BUILTIN_MODEL_NAME, input: "x" }).then(() => undefined, (e: { status: number; message: string }) => Promise.reject({ status_code: e.status, message: e.message })))).to.deep.equal([400, `400 "${BUILTIN_MODEL_NAME}" does not support embeddings`]); // prettier-ignore
       expect(f.gateway.context.state.counts()).to.deep.equal(counts);
       expect(await deposit()).to.equal(balance);
     });
