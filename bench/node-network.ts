@@ -23,6 +23,8 @@ export interface NetworkOptions {
   modelDigest: string;
   /** Jobs in parallel per miner (`--concurrency`). */
   minerConcurrency: number;
+  /** More gateway flags, each as `[[flag, …candidates], value]` (e.g. `[["--local-ollama"], url]`). */
+  gatewayFlags?: [string[], string | null][];
   /** Progress lines. */
   log(line: string): void;
 }
@@ -168,6 +170,7 @@ async function startGateway(set: ProcessSet, args: string[], options: NetworkOpt
     [["--archive-db"], join(set.dir, "gateway-archive.sqlite")],
     [["--coordinator"], relayUrl ?? null],
     [["--poll-ms"], "100"],
+    ...(options.gatewayFlags ?? []),
   ])); // prettier-ignore
   const url = `http://127.0.0.1:${port}`;
   child.metricsUrl = `${url}/metrics`;

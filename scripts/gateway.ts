@@ -5,6 +5,10 @@
  *   node --import tsx scripts/gateway.ts --rpc-url http://127.0.0.1:8545 --private-key 0x<agent key> \
  *     --agent-wallet 0x<wallet> --port 11435
  *   OLLAMA_HOST=http://127.0.0.1:11435 ollama run aitbc-topic:builtin "will it rain tomorrow"
+ *
+ * With `--local-ollama http://127.0.0.1:11434` the gateway is a hybrid router: models that Ollama has
+ * pulled and that fit the 8 GB rule (and the local timeout) run there, without a job; others go to the
+ * network. Each answer says which (`aitbc.route`, header `x-aitbc-route`).
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createPublicClient, createWalletClient, defineChain, http, type Address, type Hex } from "viem";
@@ -16,7 +20,7 @@ import { allowsBatchSignatures, assertAgentWallet } from "../node/gateway/agent-
 import type { NamedModel } from "../node/gateway/models.js";
 import { startGateway, type Gateway } from "../node/gateway/server.js";
 import { parseArchivePath } from "../node/miner/archive-flags.js";
-import { aitbcAmount, integerIn, parseAddress, parsePort, parsePrivateKey } from "./lib/options.js";
+import { aitbcAmount, integerIn, parseAddress, parseHttpUrl, parsePort, parsePrivateKey } from "./lib/options.js"; // prettier-ignore
 
 /** The gateway's flags as parsed (and checked) by {@link gatewayCommand}. */
 export interface GatewayFlags {
@@ -41,6 +45,8 @@ export interface GatewayFlags {
   stateDb: string;
   /** `name=0x<digest>` of models beyond the built-in one. */
   model: NamedModel[];
+  /** The hybrid router's local Ollama (an http(s) URL); absent: every generation goes to the network. */
+  localOllama?: string;
 }
 
 /** `name=0x<64 hex>` → a named model (repeatable flag). */
@@ -99,9 +105,11 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
     archivePath: flags.archiveDb,
     statePath: flags.stateDb,
     models: flags.model,
+    ...(flags.localOllama ? { localOllama: { host: flags.localOllama } } : {}),
     ...(batching ? { batch: { topUp: flags.batchTopUp } } : {}),
   }); // prettier-ignore
   if (note) console.log(note);
+  if (flags.localOllama) console.log(`[gateway] hybrid router: models pulled in the local Ollama at ${flags.localOllama} that fit the 8 GB rule run there, without a job`); // prettier-ignore
   const providers = gateway.directory.list().length;
   console.log(`[gateway] state ${flags.stateDb}; job archive ${flags.archiveDb}, served at ${gateway.url}/v1/jobs/<jobKey>/payload|output|request`); // prettier-ignore
   console.log(`[gateway] Ollama API at ${gateway.url}; ${providers} provider(s) on-chain; paying from ${flags.agentWallet ?? key}${batching ? `; jobs as batch requests (deposit top-up ${flags.batchTopUp} wei)` : ""}`); // prettier-ignore
@@ -123,6 +131,7 @@ export function gatewayCommand(): Command {
     .addOption(new Option("--timeout-ms <ms>", "how long to wait for an accepted job's answer").argParser(integerIn(1)).default(120_000)) // prettier-ignore
     .addOption(option("--poll-ms <ms>", "chain poll interval (providers, settlements)", "AITBC_POLL_MS").argParser(integerIn(1)).default(1_000)) // prettier-ignore
     .addOption(option("--model <name=digest>", "an Ollama model the gateway routes by name (repeatable; the built-in model is always known)", "AITBC_GATEWAY_MODEL").argParser(parseModel).default([], "none")) // prettier-ignore
+    .addOption(option("--local-ollama <url>", "a local Ollama: models it has pulled that fit the 8 GB rule run there without a job (hybrid router); others go to the network", "AITBC_LOCAL_OLLAMA").argParser(parseHttpUrl)) // prettier-ignore
     .addOption(option("--archive-db <path>", "SQLite file of the consumer's job archive (payloads, outputs, signed requests kept for the challenge window)", "AITBC_ARCHIVE_DB").argParser(parseArchivePath).default("gateway-archive.sqlite")) // prettier-ignore
     .addOption(option("--state-db <path>", "SQLite file of the gateway's jobs in flight (resumed after a restart)", "AITBC_GATEWAY_STATE_DB").argParser(parseArchivePath).default("gateway-state.sqlite")) // prettier-ignore
     .addOption(option("--batch-top-up <aitbc>", "AITBC added to the BatchEscrow deposit at a time (jobs as signed batch requests when the deployment has a BatchEscrow); 0 = quote path only", "AITBC_BATCH_TOP_UP").argParser(aitbcAmount(true)).default(100n * 10n ** 18n, "100")); // prettier-ignore

@@ -7,10 +7,17 @@
  * Streaming: each piece the runtime sends is passed to `request.onToken` as it arrives. A transient
  * failure mid-stream is retried; since the answer is deterministic (fixed seed, temperature 0), the
  * retry's first characters repeat what was already passed on and are not passed on again.
+ *
+ * A job's {@link GenerationOptions} reach the runtime as Ollama takes them: `format`, `think`,
+ * `images` (generate), `tools` (chat), and `options` merged under the job's own `seed`,
+ * `temperature: 0` and `num_predict`. Only the text (`response` / `message.content`) is streamed to
+ * `onToken`; the thinking and tool calls are gathered, and with the text make the result's `output`
+ * as `node/shared/output.ts` defines it (plain text unless the job asked for tools or thinking).
  */
-import { Ollama, type ChatResponse, type GenerateResponse, type Message } from "ollama";
+import { Ollama, type ChatResponse, type GenerateResponse, type Message, type Tool } from "ollama";
 
 import type { Hex } from "@aitbc/sdk";
+import { encodeOutput } from "../shared/output.js";
 import { retry, type RetryOptions } from "../shared/retry.js";
 import {
   BackendError,
@@ -18,7 +25,7 @@ import {
   RuntimeUnavailableError,
   UnknownModelError,
 } from "./errors.js";
-import type { EmbeddingRequest, EmbeddingResult, InferenceBackend, InferenceRequest, InferenceResult, ModelInfo } from "./types.js"; // prettier-ignore
+import type { EmbeddingRequest, EmbeddingResult, InferenceBackend, InferenceRequest, InferenceResult, ModelInfo, ToolCall } from "./types.js"; // prettier-ignore
 
 /** Options of {@link OllamaBackend}. */
 export interface OllamaBackendOptions {
@@ -158,10 +165,16 @@ export class OllamaBackend implements InferenceBackend {
     let emitted = 0; // characters already passed to onToken (by an earlier attempt too)
     const final = await this.call(request.messages ? "chat" : "generate", request.model, async () => {
       let text = "";
+      let thinking = "";
+      const toolCalls: ToolCall[] = [];
       let last: GenerateResponse | ChatResponse | undefined;
       for await (const part of await this.open(request)) {
-        const piece = "message" in part ? part.message?.content : (part as GenerateResponse).response;
+        const chat = "message" in part;
+        const piece = chat ? part.message?.content : (part as GenerateResponse).response;
         if (typeof piece !== "string") throw new MalformedResponseError("a streamed part lacks its text");
+        const thought = chat ? part.message?.thinking : (part as GenerateResponse).thinking;
+        if (typeof thought === "string") thinking += thought;
+        if (chat && Array.isArray(part.message?.tool_calls)) toolCalls.push(...(part.message.tool_calls as ToolCall[])); // prettier-ignore
         text += piece;
         if (text.length > emitted) {
           request.onToken?.(text.slice(emitted));
@@ -171,12 +184,12 @@ export class OllamaBackend implements InferenceBackend {
       }
       if (!last) throw new MalformedResponseError("the stream carried no JSON part");
       if (!last.done) throw new RuntimeUnavailableError("the stream ended before its last part");
-      return { text, last };
+      return { text, thinking, toolCalls, last };
     });
     if (typeof final.last.eval_count !== "number")
       throw new MalformedResponseError("the answer lacks eval_count");
     return {
-      output: final.text,
+      output: encodeOutput({ content: final.text, thinking: final.thinking, tool_calls: final.toolCalls }, request.generation), // prettier-ignore
       tokenCount: final.last.eval_count,
       promptTokens: final.last.prompt_eval_count ?? 0,
       modelDigest: digest,
@@ -186,19 +199,25 @@ export class OllamaBackend implements InferenceBackend {
 
   /** Opens the runtime's stream for one request (`/api/chat` for messages, else `/api/generate`). */
   private open(request: InferenceRequest): Promise<AsyncIterable<GenerateResponse | ChatResponse>> {
-    const options = { seed: request.seed, temperature: 0, num_predict: request.maxTokens };
+    const g = request.generation ?? {};
+    const options = { ...g.options, seed: request.seed, temperature: 0, num_predict: request.maxTokens };
+    const common = {
+      model: request.model,
+      stream: true as const,
+      options,
+      ...(g.format !== undefined ? { format: g.format } : {}),
+      ...(g.think !== undefined ? { think: g.think } : {}),
+    };
     if (request.messages)
       return this.client.chat({
-        model: request.model,
+        ...common,
         messages: request.messages as Message[],
-        stream: true,
-        options,
+        ...(g.tools !== undefined ? { tools: g.tools as Tool[] } : {}),
       });
     return this.client.generate({
-      model: request.model,
+      ...common,
       prompt: request.prompt ?? "",
-      stream: true,
-      options,
+      ...(g.images !== undefined ? { images: g.images } : {}),
     });
   }
 }

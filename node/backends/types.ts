@@ -72,13 +72,18 @@ export interface InferenceRequest {
   payload?: string;
   /**
    * Called with each piece of text as the runtime generates it (Ollama's streaming; the built-in
-   * model calls it once with its label). The pieces concatenate to the result's `output`.
+   * model calls it once with its label). The pieces concatenate to the result's `output` when the
+   * job asked for neither tools nor thinking; else to its `content` (`node/shared/output.ts`).
    */
   onToken?: (text: string) => void;
 }
 
 /** What a backend answers. */
 export interface InferenceResult {
+  /**
+   * The job's output text, hashed into the receipt: the model's text, or, when the job asked for
+   * tools or thinking, the canonical JSON of `{content, thinking?, tool_calls?}` (`node/shared/output.ts`).
+   */
   output: string;
   /** Tokens produced (`eval_count`; 1 for the built-in classifier). */
   tokenCount: number;

@@ -16,6 +16,19 @@ import { ProviderAnswerError } from "./errors.js";
 /** Where the tokens go (the client's response); writes after a client left are simply dropped. */
 export interface TokenSink {
   token(text: string): void;
+  /**
+   * Hears where the generation runs, before its first token (an API sets its `x-aitbc-route`
+   * header here); called again with `network` when a local run falls back before its first token.
+   */
+  route?(route: "local" | "network"): void;
+  /** Called once, before the first token, with the accepted job (e.g. for response headers). */
+  placed?(job: { jobKey: Hex; provider: string; path: "batch" | "quote" }): void;
+  /**
+   * The streamed text part of a job's output (default: all of it): for a job that asked for tools
+   * or thinking, the output is `{content, thinking?, tool_calls?}` JSON and only `content` is
+   * streamed (`node/shared/output.ts`). Used to hand on the part not yet streamed.
+   */
+  textOf?(output: string): string;
 }
 
 /** A checked answer. */
@@ -53,7 +66,9 @@ export async function relayAnswer(
   sink: TokenSink,
   startedAt: number,
 ): Promise<Answer> {
+  sink.placed?.({ jobKey: accepted.jobKey, provider: accepted.provider, path: accepted.row.path });
   let events = accepted.events;
+  let readingResult = false; // the stream broke once already: events come from the result route
   let streamed = "";
   let firstTokenMs: number | undefined;
   for (;;) {
@@ -61,9 +76,13 @@ export async function relayAnswer(
     try {
       step = await events.next();
     } catch (cause) {
+      // the result route gave up (504: no answer in time; 503: the gateway closed): the job stays
+      // `accepted` in the store and is resumed at the next start
+      if (readingResult) throw cause;
+      readingResult = true;
       ctx.log(`job ${accepted.jobKey.slice(0, 10)}: stream from ${accepted.provider} broke (${(cause as Error).message.split("\n")[0]}); reading its result`); // prettier-ignore
       ctx.metrics.errors.inc({ kind: "stream_broken" });
-      events = resultEvents(accepted.client, accepted.jobKey, ctx.policy.resultTimeoutMs);
+      events = resultEvents(accepted.client, accepted.jobKey, ctx.policy.resultTimeoutMs, ctx.shutdown);
       continue;
     }
     if (step.done) throw new ProviderAnswerError(accepted.jobKey, "the stream ended without a done event");
@@ -83,8 +102,8 @@ export async function relayAnswer(
     }
     const problem = problemOf(event, accepted, maxTokens);
     if (problem) throw new ProviderAnswerError(accepted.jobKey, problem);
-    if (event.output.startsWith(streamed) && event.output.length > streamed.length)
-      sink.token(event.output.slice(streamed.length));
+    const text = sink.textOf?.(event.output) ?? event.output;
+    if (text.startsWith(streamed) && text.length > streamed.length) sink.token(text.slice(streamed.length));
     ctx.state.update(accepted.row.promptHash, { state: "answered", output: event.output, tokenCount: event.tokenCount }); // prettier-ignore
     ctx.archive.put(accepted.jobKey, { output: event.output });
     return { jobKey: accepted.jobKey, output: event.output, outputHash: event.outputHash, tokenCount: event.tokenCount, provider: accepted.provider, path: accepted.row.path, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}) }; // prettier-ignore

@@ -3,6 +3,8 @@
  * the next provider, or the other path, may be tried without paying twice), or an accepted job
  * whose events (tokens, then `done`) are read from the miner's stream.
  */
+import { setTimeout as sleep } from "node:timers/promises";
+
 import type { Hex } from "viem";
 
 import {
@@ -11,7 +13,6 @@ import {
   type ProviderClient,
   type StreamEvent,
 } from "../shared/provider-api.js";
-import { sleep } from "../shared/retry.js";
 import { GatewayError } from "./errors.js";
 import type { JobRow } from "./state.js";
 
@@ -78,25 +79,30 @@ export async function firstEvent(stream: AsyncGenerator<StreamEvent>): Promise<A
  * The events of an accepted job read from `GET /v1/jobs/<jobKey>/result?wait=` instead of a stream
  * (after a restart, or when the stream broke): one `done` once the miner has the answer.
  *
- * @throws {GatewayError} 504 when it has none within `timeoutMs`.
+ * @param signal The gateway's shutdown: once aborted, no further request or pause is started (a closed
+ *   gateway leaves no loop behind; the job stays in its store and is resumed at the next start).
+ * @throws {GatewayError} 504 when it has none within `timeoutMs`; 503 when `signal` aborted first.
  */
 export async function* resultEvents(
   client: ProviderClient,
   jobKey: Hex,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): AsyncGenerator<StreamEvent> {
   const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
+  const pause = (ms: number) => sleep(ms, undefined, { signal }).catch(() => undefined);
+  while (Date.now() < end && !signal?.aborted) {
     try {
       const result = await client.result(jobKey, Math.min(5_000, Math.max(1, end - Date.now())));
       if (result) {
         yield { type: "done", ...result };
         return;
       }
-      await sleep(200); // 404 (not yet known) answers at once
+      await pause(200); // 404 (not yet known) answers at once
     } catch {
-      await sleep(500); // the miner is restarting: ask again
+      await pause(500); // the miner is restarting: ask again
     }
   }
+  if (signal?.aborted) throw new GatewayError(503, `job ${jobKey}: the gateway closed while waiting for its answer`); // prettier-ignore
   throw new GatewayError(504, `job ${jobKey}: no answer from ${client.baseUrl} within ${timeoutMs} ms`);
 }

@@ -85,7 +85,7 @@ export async function placeBatchJob(
       // The miner may have accepted it (e.g. a timeout after the body was sent): never sign another
       // request for this prompt; read the answer from the miner instead.
       ctx.log(`batch request ${digest.slice(0, 10)}: no clear answer from ${candidate.provider} (${(error as Error).message.split("\n")[0]}); waiting for its result`); // prettier-ignore
-      events = resultEvents(candidate.client, digest, ctx.policy.resultTimeoutMs);
+      events = resultEvents(candidate.client, digest, ctx.policy.resultTimeoutMs, ctx.shutdown);
     } else {
       ctx.deposit!.release(digest);
       const reason =

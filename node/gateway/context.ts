@@ -1,14 +1,16 @@
 /**
  * What every part of one gateway shares: the chain clients and addresses, who pays, the offer book,
- * the load per provider, the deposit, the job state, the consumer's archive and the metrics.
+ * the load per provider, the deposit, the job state, the consumer's archive, the metrics and the
+ * local Ollama of the hybrid router.
  */
 import type { Address, Hex, PublicClient, WalletClient } from "viem";
 
 import type { AitbcContracts } from "@aitbc/sdk";
 import type { JobArchive } from "../archive/archive.js";
-import type { NodeMetrics } from "../shared/metrics.js";
+import type { GatewayMetrics } from "../shared/metrics.js";
 import type { ChainClock } from "./clock.js";
 import type { DepositKeeper } from "./deposit.js";
+import type { LocalOllama } from "./local.js";
 import type { OfferBook } from "./offers.js";
 import type { LoadTracker } from "./ranking.js";
 import type { GatewayState } from "./state.js";
@@ -44,8 +46,12 @@ export interface GatewayContext {
   deposit?: DepositKeeper;
   state: GatewayState;
   archive: JobArchive;
-  metrics: NodeMetrics;
+  metrics: GatewayMetrics;
+  /** The local Ollama of the hybrid router (`--local-ollama`); absent: everything goes to the network. */
+  local?: LocalOllama;
   policy: GatewayPolicy;
+  /** Aborted when the gateway closes: loops waiting on a miner stop (see `resultEvents`). */
+  shutdown: AbortSignal;
   /** Runs the gateway's transactions one at a time (one account, one nonce sequence). */
   serial<T>(fn: () => Promise<T>): Promise<T>;
   log(line: string): void;

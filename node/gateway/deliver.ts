@@ -47,7 +47,7 @@ export async function deliverPrompt(
       last = error;
       if (!deliveredNothing(error)) {
         ctx.state.update(row.promptHash, { state: "delivered" });
-        const events = resultEvents(client, jobKey, ctx.policy.resultTimeoutMs);
+        const events = resultEvents(client, jobKey, ctx.policy.resultTimeoutMs, ctx.shutdown);
         return { row: { ...row, state: "delivered" }, jobKey, provider: row.provider, client, events };
       }
       if (!(error instanceof ProviderRefusedError) && attempt > 3) break; // unreachable: later

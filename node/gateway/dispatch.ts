@@ -3,13 +3,16 @@
  * path with each provider in turn while they refuse, then the quote path the same way. A provider
  * is only passed over when it refused before accepting (nothing paid); once one accepts, the job is
  * its own until answered.
+ *
+ * A placement stops as soon as its `signal` is aborted (the client left): no provider is tried, and
+ * so nothing signed or paid, after that. Once a provider accepted, the job runs to its end.
  */
 import type { Accepted } from "./attempt.js";
 import { RefusedError } from "./attempt.js";
 import { placeBatchJob } from "./batch-path.js";
 import type { GatewayContext, JobIntent } from "./context.js";
 import { deliverPrompt } from "./deliver.js";
-import { NoProviderError } from "./errors.js";
+import { ClientGoneError, NoProviderError } from "./errors.js";
 import { orderCandidates } from "./ranking.js";
 import { openQuotedJob } from "./quote-path.js";
 
@@ -23,13 +26,19 @@ export interface Placed extends Accepted {
  * tries all of them, then waits for one of this gateway's jobs to end (or `retryMs`), until
  * `ctx.policy.placementTimeoutMs` has passed.
  *
- * @throws {NoProviderError} when no provider accepted in time (nothing paid).
+ * @param signal Aborted when the client left (see the module's description).
+ * @throws {NoProviderError} when no provider accepted in time (nothing paid);
+ *   {ClientGoneError} when `signal` was aborted before one accepted (nothing paid).
  */
-export async function placeJob(ctx: GatewayContext, intent: JobIntent): Promise<Placed> {
+export async function placeJob(
+  ctx: GatewayContext,
+  intent: JobIntent,
+  signal?: AbortSignal,
+): Promise<Placed> {
   const end = Date.now() + ctx.policy.placementTimeoutMs;
   for (let round = 0; ; round++) {
     try {
-      return await placeOnce(ctx, intent);
+      return await placeOnce(ctx, intent, signal);
     } catch (error) {
       if (!(error instanceof NoProviderError) || Date.now() >= end) throw error;
       await ctx.load.nextEnd(Math.min(1_000, 50 * 2 ** Math.min(round, 4)));
@@ -37,18 +46,29 @@ export async function placeJob(ctx: GatewayContext, intent: JobIntent): Promise<
   }
 }
 
+/** @throws {ClientGoneError} when `signal` is aborted (logged). */
+function checkPresent(ctx: GatewayContext, signal: AbortSignal | undefined, intent: JobIntent): void {
+  if (!signal?.aborted) return;
+  const error = new ClientGoneError(intent.promptHash);
+  ctx.log(error.shortMessage);
+  throw error;
+}
+
 /**
  * One round of placing the job (see the module's description).
  *
- * @throws {NoProviderError} when no provider accepted on either path (nothing paid).
+ * @throws {NoProviderError} when no provider accepted on either path (nothing paid);
+ *   {ClientGoneError} when `signal` is aborted before a provider is tried.
  */
-async function placeOnce(ctx: GatewayContext, intent: JobIntent): Promise<Placed> {
+async function placeOnce(ctx: GatewayContext, intent: JobIntent, signal?: AbortSignal): Promise<Placed> {
+  checkPresent(ctx, signal, intent);
   const candidates = orderCandidates(await ctx.offers.candidates(intent.modelDigest), ctx.load, {
     maxPricePerToken: ctx.policy.maxPricePerToken,
     maxTokens: intent.maxTokens,
   });
   const reasons: string[] = [];
   const attempt = async (provider: string, place: () => Promise<Accepted>) => {
+    checkPresent(ctx, signal, intent);
     const endLoad = ctx.load.begin(provider);
     try {
       return { ...(await place()), endLoad };

@@ -25,7 +25,7 @@ import { canonicalPayload, type EmbedPayload } from "../shared/protocol.js";
 import { relayAnswer, type Answer } from "./answer.js";
 import type { GatewayContext, JobIntent } from "./context.js";
 import { placeJob } from "./dispatch.js";
-import { GatewayError, NoProviderError, ProviderAnswerError } from "./errors.js";
+import { NoProviderError, ProviderAnswerError } from "./errors.js";
 import type { ModelCatalog } from "./models.js";
 import type { JobRow } from "./state.js";
 
@@ -144,7 +144,7 @@ function vectorsOf(answer: Answer, count: number): number[][] {
  * the miner's `done` event and checks it (output hash, token count within `maxTokens`), then parses
  * the vectors.
  *
- * @throws {NoProviderError} before anything is paid; {ProviderAnswerError} when the miner's answer
+ * @throws {NoProviderError} | {ClientGoneError} before anything is paid; {ProviderAnswerError} when the miner's answer
  *   fails its checks or is not one vector per input.
  */
 async function runOne(
@@ -152,9 +152,10 @@ async function runOne(
   catalog: ModelCatalog,
   request: EmbedJobRequest,
   startedAt: number,
+  signal: AbortSignal | undefined,
 ): Promise<{ intent: JobIntent; answer: Answer; row: JobRow; embeddings: number[][] }> {
   const intent = embedIntentOf(request, catalog);
-  const placed = await placeJob(ctx, intent);
+  const placed = await placeJob(ctx, intent, signal);
   ctx.metrics.inFlight.inc();
   try {
     const answer = await relayAnswer(ctx, placed, intent.maxTokens, { token: () => undefined }, startedAt);
@@ -177,7 +178,7 @@ async function runOne(
  *
  * @param startedAt `performance.now()` when the client's request arrived.
  * @param signal Aborted when the client hangs up: no further job is placed.
- * @throws {GatewayError} 499 when `signal` was aborted before a job (none placed from then on);
+ * @throws {ClientGoneError} (499) when `signal` was aborted before a job was placed (none is from then on);
  *   {UnknownModelError} | {NoProviderError} before anything is paid (for a later job of a
  *   split request: after the earlier ones were); {ProviderAnswerError} when a miner's answer fails
  *   its checks or is not one vector per input.
@@ -194,8 +195,7 @@ export async function runEmbedding(
   const jobs: EmbedJob[] = [];
   const embeddings: number[][] = [];
   for (const [start, end] of groups) {
-    if (signal?.aborted) throw new GatewayError(499, "the client went away before all its jobs were placed"); // prettier-ignore
-    const one = await runOne(ctx, catalog, { ...request, input: request.input.slice(start, end) }, startedAt);
+    const one = await runOne(ctx, catalog, { ...request, input: request.input.slice(start, end) }, startedAt, signal); // prettier-ignore
     jobs.push({ intent: one.intent, answer: one.answer, row: one.row, inputs: [start, end] });
     embeddings.push(...one.embeddings);
   }

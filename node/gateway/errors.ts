@@ -39,6 +39,18 @@ export class NoProviderError extends GatewayError {
   }
 }
 
+/**
+ * The client disconnected before any provider accepted its job: the placement stopped, nothing was
+ * signed or paid (HTTP 499, nginx's "client closed request"; nobody reads it).
+ */
+export class ClientGoneError extends GatewayError {
+  override name = "ClientGoneError";
+  /** @param promptHash The job's prompt hash. */
+  constructor(readonly promptHash: string) {
+    super(499, `the client disconnected before job ${promptHash.slice(0, 10)} was placed; nothing was paid`);
+  }
+}
+
 /** A provider's quote the gateway will not open (checked before any transaction). */
 export class QuoteRejectedError extends GatewayError {
   override name = "QuoteRejectedError";
@@ -61,5 +73,21 @@ export class ProviderAnswerError extends GatewayError {
     options: { cause?: unknown } = {},
   ) {
     super(502, `job ${jobKey}: ${reason}`, options);
+  }
+}
+
+/** The local Ollama failed a generation the router gave it (HTTP 502). */
+export class LocalGenerationError extends GatewayError {
+  override name = "LocalGenerationError";
+  /**
+   * @param reason What failed.
+   * @param tokensWritten Whether some text was already handed to the client (no fallback then).
+   */
+  constructor(
+    reason: string,
+    readonly tokensWritten: boolean,
+    options: { cause?: unknown } = {},
+  ) {
+    super(502, reason, options);
   }
 }

@@ -41,7 +41,7 @@ async function resend(ctx: GatewayContext, row: JobRow, client: ProviderClient) 
     );
   } catch (error) {
     if (deliveredNothing(error)) return undefined;
-    return resultEvents(client, row.jobKey as Hex, ctx.policy.resultTimeoutMs);
+    return resultEvents(client, row.jobKey as Hex, ctx.policy.resultTimeoutMs, ctx.shutdown);
   }
 }
 
@@ -56,7 +56,7 @@ async function reopen(ctx: GatewayContext, row: JobRow): Promise<Accepted | unde
     ctx.state.update(row.promptHash, { state: "failed", reason: "the miner never took the request" });
     return undefined;
   }
-  if (row.state === "accepted") return { ...base, events: resultEvents(client, base.jobKey, ctx.policy.resultTimeoutMs) }; // prettier-ignore
+  if (row.state === "accepted") return { ...base, events: resultEvents(client, base.jobKey, ctx.policy.resultTimeoutMs, ctx.shutdown) }; // prettier-ignore
   if (row.state === "opening") {
     const jobId = await findOpened(ctx, row);
     if (jobId === undefined) {

@@ -17,7 +17,7 @@ import type { AitbcContracts } from "@aitbc/sdk";
 import { handleArchiveRequest, JobArchive } from "../archive/archive.js";
 import { HttpError, requestUrl, sendError, sendJson } from "../shared/http.js";
 import { listen } from "../shared/listen.js";
-import { createNodeMetrics, type NodeMetrics } from "../shared/metrics.js";
+import { createGatewayMetrics, type GatewayMetrics } from "../shared/metrics.js";
 import { openStore, type Store } from "../shared/store.js";
 import type { Follower } from "../shared/follow.js";
 import { ChainClock } from "./clock.js";
@@ -26,10 +26,12 @@ import { DepositKeeper } from "./deposit.js";
 import { ProviderDirectory } from "./directory.js";
 import { GatewayError } from "./errors.js";
 import type { GenerationDefaults } from "./generation.js";
+import { LocalOllama, type LocalOllamaOptions } from "./local.js";
 import { ModelCatalog, type NamedModel } from "./models.js";
 import { OfferBook } from "./offers.js";
 import { ollamaRoutes } from "./ollama-api.js";
 import { embedRoutes } from "./embed-api.js";
+import { openaiRoutes } from "./openai-api.js";
 import { LoadTracker } from "./ranking.js";
 import { resumeAll } from "./resume.js";
 import { matchRoute, type Route } from "./routes.js";
@@ -55,6 +57,11 @@ export interface GatewayOptions {
   placementTimeoutMs?: number;
   /** Names of models beyond the built-in one (`name` → bytes32 digest). */
   models?: NamedModel[];
+  /**
+   * The hybrid router's local Ollama (`--local-ollama <url>`): models it has pulled that fit the 8 GB
+   * rule run there, without a job; absent: every generation is a job on the network.
+   */
+  localOllama?: LocalOllamaOptions;
   /** `num_predict` when a request has none (default 256). */
   defaultMaxTokens?: number;
   /** A job's duration, seconds (default 1 day). */
@@ -88,8 +95,9 @@ export interface Gateway {
 async function buildContext(
   options: GatewayOptions,
   store: Store,
-  metrics: NodeMetrics,
+  metrics: GatewayMetrics,
   log: (l: string) => void,
+  shutdown: AbortSignal,
 ) {
   const { publicClient, walletClient, contracts } = options;
   const consumer = options.agentWallet ?? walletClient.account!.address;
@@ -97,26 +105,38 @@ async function buildContext(
   await clock.start();
   const directory = new ProviderDirectory({ client: publicClient, contracts, store, pollingIntervalMs: options.pollingIntervalMs, onError: (e) => log(`directory: ${(e as Error).message.split("\n")[0]}`) }); // prettier-ignore
   const offers = new OfferBook({ client: publicClient, contracts, directory, refreshMs: options.offerRefreshMs, log }); // prettier-ignore
-  await directory.start();
-  await offers.start();
+  try {
+    await directory.start();
+    await offers.start();
+  } catch (error) {
+    // nothing left running when the start fails (e.g. the RPC does not answer)
+    offers.stop();
+    clock.stop();
+    await directory.stop();
+    throw error;
+  }
   const batch = options.batch !== undefined && contracts.BatchEscrow !== undefined;
   const deposit = batch ? new DepositKeeper({ publicClient, walletClient, contracts, consumer, agentWallet: options.agentWallet, topUp: options.batch!.topUp, log }) : undefined; // prettier-ignore
   const ctx: GatewayContext = {
     publicClient, walletClient, contracts, consumer, clock, offers, deposit, metrics, log,
     chainId: walletClient.chain?.id ?? (await publicClient.getChainId()),
     ...(options.agentWallet ? { agentWallet: options.agentWallet } : {}),
+    ...(options.localOllama ? { local: new LocalOllama(options.localOllama) } : {}),
     load: new LoadTracker(),
     state: new GatewayState(store),
     archive: new JobArchive({ path: options.archivePath ?? ":memory:" }),
     serial: serializer(),
+    shutdown,
     policy: { maxPricePerToken: options.pricePerToken, durationS: options.deadlineS ?? 86_400, resultTimeoutMs: options.resultTimeoutMs ?? 120_000, batch, quote: options.quote ?? true, placementTimeoutMs: options.placementTimeoutMs ?? 30_000 }, // prettier-ignore
   }; // prettier-ignore
   return { ctx, directory };
 }
 
-/** `GET /health`. */
-function health(ctx: GatewayContext, directory: ProviderDirectory, startedAt: number) {
+/** `GET /health`; `requests` counts generations by route (`local`, `network`), as the metric does. */
+async function health(ctx: GatewayContext, directory: ProviderDirectory, startedAt: number) {
   const providers = directory.list().length;
+  const routed = (await ctx.metrics.requests.get()).values;
+  const count = (route: string) => routed.find((v) => v.labels.route === route)?.value ?? 0;
   return {
     status: providers > 0 ? "ok" : "degraded",
     consumer: ctx.consumer,
@@ -124,6 +144,8 @@ function health(ctx: GatewayContext, directory: ProviderDirectory, startedAt: nu
     providers,
     inFlight: ctx.load.total(),
     jobs: ctx.state.counts(),
+    requests: { local: count("local"), network: count("network") },
+    ...(ctx.local ? { localOllama: ctx.local.host } : {}),
     uptimeS: Math.floor((Date.now() - startedAt) / 1000),
   };
 }
@@ -137,9 +159,10 @@ function router(
 ) {
   const startedAt = Date.now();
   const routes: Route[] = [
-    { methods: ["GET"], path: "/health", handle: (_req, res) => sendJson(res, 200, health(ctx, directory, startedAt)) }, // prettier-ignore
+    { methods: ["GET"], path: "/health", handle: async (_req, res) => sendJson(res, 200, await health(ctx, directory, startedAt)) }, // prettier-ignore
     ...ollamaRoutes(ctx, catalog, defaults),
     ...embedRoutes(ctx, catalog),
+    ...openaiRoutes(ctx, catalog, defaults),
   ];
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = requestUrl(req).pathname;
@@ -176,9 +199,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       server.close(() => resolve());
     });
   const store = openStore(options.statePath ?? ":memory:");
+  const shutdown = new AbortController();
   let built: Awaited<ReturnType<typeof buildContext>>;
   try {
-    built = await buildContext(options, store, createNodeMetrics("gateway"), log);
+    built = await buildContext(options, store, createGatewayMetrics(), log, shutdown.signal);
   } catch (error) {
     store.close();
     await closeServer();
@@ -196,6 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     directory,
     resumed,
     close: async () => {
+      shutdown.abort();
       await closeServer();
       ctx.offers.stop();
       ctx.clock.stop();

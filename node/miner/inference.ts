@@ -4,6 +4,7 @@
  * `aitbc_first_token_seconds`). The caller archives and journals the answer, then pushes `done`.
  */
 import { BackendError, type InferenceResult } from "../backends/backend.js";
+import { generationOf } from "../shared/output.js";
 import type { JobPayload } from "../shared/protocol.js";
 import type { MinerContext } from "./context.js";
 
@@ -60,6 +61,7 @@ export async function runInference(ctx: MinerContext, job: InferenceJob): Promis
       ...(payload.messages ? { messages: payload.messages } : { prompt: payload.prompt ?? "" }),
       seed: payload.seed,
       maxTokens: job.maxTokens,
+      ...generationOf(payload),
       payload: job.payloadText,
       jobKey: job.jobKey,
       onToken: (text) => {

@@ -2,15 +2,18 @@
  * Follows one contract's events from a block cursor kept in the {@link Store}, so a program reads
  * the chain by what happened instead of re-reading every job it waits on.
  *
- * New blocks are noticed with viem's `watchBlockNumber`; each step then asks for the logs of the
- * blocks after the cursor with one `eth_getLogs` (`getContractEvents`, at most `maxBlockRange` blocks
- * per call), hands them to `onLogs` in chain order, and only then moves the cursor. The RPC load is one
- * block-number poll plus one `eth_getLogs` per new range — flat in the number of jobs waiting.
+ * Every `pollingIntervalMs` a step reads the head (`eth_blockNumber`) and, when it moved, asks for the
+ * logs of the blocks after the cursor with one `eth_getLogs` (`getContractEvents`, at most
+ * `maxBlockRange` blocks per call), hands them to `onLogs` in chain order, and only then moves the
+ * cursor. The RPC load is one block-number poll plus one `eth_getLogs` per new range — flat in the
+ * number of jobs waiting. (The poll is an interval timer of its own, not viem's `watchBlockNumber`:
+ * viem's unwatch leaves its pending wait running for up to one interval, which kept test processes
+ * alive after they had stopped every follower; `stop()` here clears the timer at once.)
  *
  * Delivery is at least once: a crash between `onLogs` and the cursor update re-delivers that range on
  * the next start, never skips it; handlers must be idempotent (key their effects by transaction hash and
- * log index, or by the job id). A failing `onLogs` or RPC call is reported to `onError` and retried on
- * the next block or after the polling interval, whichever comes first, with the cursor unchanged.
+ * log index, or by the job id). A failing `onLogs` or RPC call is reported to `onError` and retried at
+ * the next poll, with the cursor unchanged.
  *
  * @example
  * ```ts
@@ -47,13 +50,13 @@ export interface FollowOptions<abi extends Abi = Abi> {
   cursorKey: string;
   /** The first block to read when the store has no cursor yet (default 0). */
   fromBlock?: bigint;
-  /** How often to look for a new block, ms (default 1 000; the client's own interval when undefined). */
+  /** How often to look for a new block, ms (default 1 000). */
   pollingIntervalMs?: number;
   /** Most blocks per `eth_getLogs` (default 2 000). */
   maxBlockRange?: bigint;
   /** Handles the logs of one range, in chain order; the cursor moves once it resolves. */
   onLogs(logs: FollowedLog[]): void | Promise<void>;
-  /** Told of a failed step (the step is retried on the next block). Default: ignored. */
+  /** Told of a failed step (the step is retried at the next poll). Default: ignored. */
   onError?(error: unknown): void;
 }
 
@@ -81,7 +84,7 @@ class FollowState {
   private running: Promise<void> = Promise.resolve();
   private pending = false;
   private stopped = false;
-  private unwatch: (() => void) | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
   private waiters: { target: bigint; resolve: (cursor: bigint) => void }[] = [];
   private readonly names: Set<string> | undefined;
 
@@ -90,18 +93,12 @@ class FollowState {
   }
 
   start(): Follower {
-    this.unwatch = this.o.client.watchBlockNumber({
-      emitOnBegin: true,
-      poll: true,
-      pollingInterval: this.o.pollingIntervalMs ?? 1_000,
-      onBlockNumber: () => this.kick(),
-      onError: (e) => this.o.onError?.(e),
-    });
+    this.timer = setInterval(() => this.kick(), this.o.pollingIntervalMs ?? 1_000);
     this.kick();
     return {
       stop: async () => {
         this.stopped = true;
-        this.unwatch?.();
+        clearInterval(this.timer);
         await this.running;
       },
       caughtUp: async () => {
@@ -143,9 +140,7 @@ class FollowState {
         this.release(to);
       }
     } catch (e) {
-      this.o.onError?.(e);
-      // Retry after the polling interval even if no new block comes (an idle chain must not stall caughtUp).
-      setTimeout(() => this.kick(), this.o.pollingIntervalMs ?? 1_000).unref();
+      this.o.onError?.(e); // the next poll retries, new block or not (an idle chain must not stall caughtUp)
     }
   }
 

@@ -28,18 +28,28 @@ export class HttpError extends Error {
 /**
  * Reads the whole body (UTF-8) of `req`.
  *
- * @throws {HttpError} 413 when it exceeds `limitBytes`.
+ * @throws {HttpError} 413 when it exceeds `limitBytes`; the rest of the body is then read and
+ *   dropped (not kept), so the connection stays usable and the client can read the 413.
  */
-export async function readBody(req: IncomingMessage, limitBytes = DEFAULT_BODY_LIMIT): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes)
-      throw new HttpError(413, "too_large", `the body exceeds ${limitBytes} bytes`, { limitBytes });
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+export function readBody(req: IncomingMessage, limitBytes = DEFAULT_BODY_LIMIT): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limitBytes) return void chunks.push(chunk);
+      req
+        .off("data", onData)
+        .off("end", onEnd)
+        .off("error", reject)
+        .on("error", () => undefined);
+      req.resume(); // drop the rest
+      chunks.length = 0;
+      reject(new HttpError(413, "too_large", `the body exceeds ${limitBytes} bytes`, { limitBytes }));
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks).toString("utf8"));
+    req.on("data", onData).once("end", onEnd).once("error", reject);
+  });
 }
 
 /**

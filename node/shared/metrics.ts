@@ -13,6 +13,7 @@
  * | `aitbc_earnings_wei_total` | counter | fees earned (miner) or paid (gateway), wei of AITBC |
  * | `aitbc_errors_total{kind}` | counter | errors by kind (`backend`, `rpc`, `proof`, `peer`, …) |
  * | `aitbc_jobs_in_flight` | gauge | jobs accepted and not yet ended |
+ * | `aitbc_gateway_requests_total{route}` | counter | gateway only ({@link createGatewayMetrics}): generations by route (`local`, `network`) |
  *
  * Serve them with {@link NodeMetrics.handle} inside the program's `node:http` server (`GET /metrics`).
  *
@@ -83,6 +84,20 @@ export function createNodeMetrics(program: NodeProgram): NodeMetrics {
     }),
   };
   return { ...metrics, handle: (req, res) => serveMetrics(registry, req, res) };
+}
+
+/** The gateway's metrics: the node metrics and its generations by route. */
+export interface GatewayMetrics extends NodeMetrics {
+  /** `aitbc_gateway_requests_total{route}`: generations served by the local Ollama or the network. */
+  readonly requests: Counter<"route">;
+}
+
+/** Creates the gateway's metrics ({@link createNodeMetrics} `"gateway"` and {@link GatewayMetrics.requests}). */
+export function createGatewayMetrics(): GatewayMetrics {
+  const metrics = createNodeMetrics("gateway");
+  const requests = new Counter({ name: "aitbc_gateway_requests_total", help: "Generations, by route (local Ollama or network).", labelNames: ["route"], registers: [metrics.registry] }); // prettier-ignore
+  for (const route of ["local", "network"]) requests.inc({ route }, 0); // both listed from the start
+  return { ...metrics, requests };
 }
 
 /**

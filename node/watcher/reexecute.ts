@@ -1,6 +1,6 @@
 /**
  * Re-executing one job deterministically (same model digest, the payload's seed, temperature 0, the job's
- * token limit) and comparing with what the provider submitted: output hash and token count, the count
+ * token limit, the payload's `format`, `options`, `think`, `tools` and `images`) and comparing with what the provider submitted: output hash and token count, the count
  * normalised as the miner does (`max(1, min(eval_count, maxTokens))`). An embedding job (`kind: "embed"`)
  * is re-embedded instead: the output is the vectors' JSON (`embeddingsOutput`), the count the input
  * tokens (`prompt_eval_count`), normalised the same way. (Vectors are compared bit for bit through
@@ -9,6 +9,7 @@
 import type { Hex } from "viem";
 
 import type { InferenceBackend } from "../backends/backend.js";
+import { generationOf } from "../shared/output.js";
 import { embeddingsOutput, isEmbedPayload, outputHash, type AnyPayload, type EmbedPayload, type JobPayload } from "../shared/protocol.js"; // prettier-ignore
 import type { WatchedJob } from "./types.js";
 
@@ -44,6 +45,7 @@ export async function reexecute(
     ...(payload.messages ? { messages: payload.messages } : { prompt: payload.prompt ?? "" }),
     seed: payload.seed,
     maxTokens: job.maxTokens,
+    ...generationOf(payload),
   });
   return verdictOf(job, result);
 }

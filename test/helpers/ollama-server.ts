@@ -5,8 +5,15 @@
  * - `GET  /api/version` → `{ version }`
  * - `GET  /api/tags` → `{ models: [{ name, model, modified_at, size, digest, details }] }`
  * - `POST /api/show` `{ model }` → `{ modelfile, parameters, template, details, model_info, modified_at }`
- * - `POST /api/generate` `{ model, prompt, stream?, options: { seed, temperature } }`
- * - `POST /api/chat` `{ model, messages, stream?, options }`
+ * - `POST /api/generate` `{ model, prompt, stream?, options: { seed, temperature }, format?, think? }`
+ * - `POST /api/chat` `{ model, messages, stream?, options, format?, think?, tools? }`
+ *
+ * Deterministically, as a model that follows them would: `format: "json"` answers a JSON object
+ * `{"answer": "<words>"}`, a JSON-schema `format` an object with each of its `properties` (strings:
+ * the words, numbers: their count, booleans: true, arrays: the words); `tools` (chat, unless the last
+ * message is a tool's result) answer one call of the first tool, each of its parameters' properties
+ * set (strings: the first word, numbers: 1), with empty content; a truthy `think` streams a
+ * `thinking` text first (`message.thinking` in chat, `thinking` in generate).
  *
  * Streaming answers are NDJSON (one JSON object per line, the last with `done: true` and the
  * counters `prompt_eval_count`, `eval_count`, durations in nanoseconds); `stream: false` returns
@@ -15,7 +22,8 @@
  *
  * Faults (settable at any time through `server.faults`) imitate a broken runtime: `down` (the
  * socket is destroyed: the client sees a connection reset), `delayMs` (slow), `malformed` (the
- * body is not JSON), `failNext` (the next n inference requests fail with 500). Timing settings make it
+ * body is not JSON), `failNext` (the next n inference requests fail with 500), `cutAfterTokens` (a
+ * streamed answer's connection is destroyed after n tokens). Timing settings make it
  * behave like a runtime generating tokens: `delayMs` (prompt evaluation, before the first token),
  * `tokenDelayMs` (per token), `answerTokens` (answer length); {@link REALISTIC_TIMING} sets all three.
  *
@@ -34,6 +42,8 @@ export interface FakeModel {
   digest: string;
   family: string;
   parameterSize: string;
+  /** The weights' size in bytes, as `/api/tags` lists it (default 1_321_098_329). */
+  size?: number;
 }
 
 export interface OllamaFaults {
@@ -52,6 +62,8 @@ export interface OllamaFaults {
   malformed: boolean;
   /** Number of upcoming inference requests that fail with HTTP 500. */
   failNext: number;
+  /** Streamed answers: destroy the connection after this many tokens (a runtime that dies mid-answer). */
+  cutAfterTokens?: number;
 }
 
 export interface FakeOllama {
@@ -61,6 +73,8 @@ export interface FakeOllama {
   faults: OllamaFaults;
   /** Inference requests received (generate + chat), including failed ones. */
   requests: number;
+  /** The body of the last inference request (what the runtime was asked). */
+  lastRequest?: Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -109,6 +123,33 @@ export function fakeAnswer(model: string, prompt: string, seed: number, length?:
   return tokens;
 }
 
+/** A tool as Ollama's `tools[]` gives it. */
+interface FakeTool {
+  function: { name: string; parameters?: { properties?: Record<string, { type?: string }> } };
+}
+
+/** The fake model's call of `tool`: each parameter set (strings: the first word, numbers: 1, booleans: true). */
+function toolCall(tool: FakeTool, words: string[]) {
+  const args: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(tool.function.parameters?.properties ?? {}))
+    args[name] = p.type === "number" || p.type === "integer" ? 1 : p.type === "boolean" ? true : (words[0] ?? "").trim(); // prettier-ignore
+  return { function: { name: tool.function.name, arguments: args } };
+}
+
+/** The answer for a `format` ("json" or a schema), as pieces of at most 8 characters. */
+function formatted(format: unknown, words: string[]): string[] {
+  const text = words.join("");
+  let value: unknown = { answer: text };
+  const properties = (format as { properties?: Record<string, { type?: string }> }).properties;
+  if (typeof format === "object" && format !== null && properties) {
+    const out: Record<string, unknown> = {};
+    for (const [name, p] of Object.entries(properties))
+      out[name] = p.type === "number" || p.type === "integer" ? words.length : p.type === "boolean" ? true : p.type === "array" ? words.map((w) => w.trim()) : text; // prettier-ignore
+    value = out;
+  }
+  return JSON.stringify(value).match(/[\s\S]{1,8}/g) ?? [];
+}
+
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -154,7 +195,7 @@ export async function startFakeOllama(
           name: m.name,
           model: m.name,
           modified_at: "2026-01-01T00:00:00Z",
-          size: 1_321_098_329,
+          size: m.size ?? 1_321_098_329,
           digest: m.digest,
           details: {
             parent_model: "",
@@ -214,6 +255,7 @@ export async function startFakeOllama(
     }
     if (url !== "/api/generate" && url !== "/api/chat") return json(res, 404, { error: "not found" });
     state.requests++;
+    state.lastRequest = body;
     if (state.faults.delayMs > 0) await sleep(state.faults.delayMs);
     if (state.faults.failNext > 0) {
       state.faults.failNext--;
@@ -232,7 +274,14 @@ export async function startFakeOllama(
           .map((m) => `${m.role}: ${m.content}`)
           .join("\n")
       : String(body.prompt ?? "");
-    const tokens = fakeAnswer(model.name, prompt, options.seed ?? 0, state.faults.answerTokens);
+    const words = fakeAnswer(model.name, prompt, options.seed ?? 0, state.faults.answerTokens);
+    const tokens = body.format ? formatted(body.format, words) : words;
+    const tools =
+      chat && Array.isArray(body.tools) && body.tools.length > 0 ? (body.tools as FakeTool[]) : [];
+    const messages = (body.messages ?? []) as { role: string }[];
+    const toolCalls = tools.length > 0 && messages.at(-1)?.role !== "tool" ? [toolCall(tools[0]!, words)] : undefined; // prettier-ignore
+    const thinking = body.think !== undefined && body.think !== false ? ["Let", " me", " think", " about", words[0] ?? "", "."] : []; // prettier-ignore
+    if (toolCalls) tokens.length = 0;
     const promptEvalCount = Math.max(1, prompt.split(/\s+/).filter(Boolean).length);
     const base = { model: model.name, created_at: new Date().toISOString() };
     const final = {
@@ -242,23 +291,30 @@ export async function startFakeOllama(
       load_duration: 100_000,
       prompt_eval_count: promptEvalCount,
       prompt_eval_duration: state.faults.delayMs > 0 ? 1_000_000 * state.faults.delayMs : 200_000,
-      eval_count: tokens.length,
+      eval_count: Math.max(1, tokens.length + thinking.length),
       eval_duration: 1_000_000 * tokens.length * Math.max(1, state.faults.tokenDelayMs),
     };
-    const piece = (text: string) =>
-      chat ? { message: { role: "assistant", content: text } } : { response: text };
+    const piece = (text: string, extra: { thinking?: string; tool_calls?: unknown[] } = {}) =>
+      chat ? { message: { role: "assistant", content: text, ...extra } } : { response: text, ...extra };
     if (body.stream === false) {
       if (state.faults.tokenDelayMs > 0) await sleep(state.faults.tokenDelayMs * tokens.length);
+      const extra = { ...(thinking.length > 0 ? { thinking: thinking.join("") } : {}), ...(toolCalls ? { tool_calls: toolCalls } : {}) }; // prettier-ignore
       return json(res, 200, {
         ...base,
-        ...piece(tokens.join("")),
+        ...piece(tokens.join(""), extra),
         ...final,
         ...(chat ? {} : { context: [1, 2, 3] }),
       });
     }
     res.writeHead(200, { "content-type": "application/x-ndjson" });
-    for (const token of tokens) {
-      res.write(JSON.stringify({ ...base, ...piece(token), done: false }) + "\n");
+    const parts = [
+      ...thinking.map((t) => piece("", { thinking: t })),
+      ...(toolCalls ? [piece("", { tool_calls: toolCalls })] : []),
+      ...tokens.map((t) => piece(t)),
+    ];
+    for (const [i, part] of parts.entries()) {
+      if (i === state.faults.cutAfterTokens) return void res.destroy();
+      res.write(JSON.stringify({ ...base, ...part, done: false }) + "\n");
       if (state.faults.tokenDelayMs > 0) await sleep(state.faults.tokenDelayMs);
     }
     res.end(JSON.stringify({ ...base, ...piece(""), ...final }) + "\n");
