@@ -28,7 +28,7 @@ import type { GatewayContext, JobIntent } from "./context.js";
 import { placeJob } from "./dispatch.js";
 import { LocalGenerationError, UnknownModelError } from "./errors.js";
 import type { LocalAnswer, LocalModel } from "./local.js";
-import type { ModelCatalog } from "./models.js";
+import type { ModelCatalog, NamedModel } from "./models.js";
 import type { JobRow } from "./state.js";
 
 /** Defaults of a generation request. */
@@ -118,6 +118,25 @@ export function intentOf(
   return { model: model.name, modelDigest: model.digest, payload: text, promptHash: keccak256(stringToHex(text)), maxTokens }; // prettier-ignore
 }
 
+/**
+ * The network's model a request names, or `undefined` when only the local Ollama of the hybrid router
+ * has it (the local runtime then checks the request itself, and nothing is paid either way).
+ *
+ * @throws {UnknownModelError} (404) when neither the network nor the local Ollama serves it.
+ */
+export async function servedOrLocal(
+  ctx: GatewayContext,
+  catalog: ModelCatalog,
+  model: string,
+): Promise<NamedModel | undefined> {
+  try {
+    return catalog.servedModel(model);
+  } catch (error) {
+    if (error instanceof UnknownModelError && ctx.local && (await ctx.local.find(model))) return undefined;
+    throw error;
+  }
+}
+
 /** Where a request goes, and the local model when it goes local. */
 export type RoutePlan =
   { route: "local"; reason: RouteReason; model: LocalModel } | { route: "network"; reason?: RouteReason };
@@ -167,7 +186,8 @@ export async function planRoute(
  * once in `aitbc_gateway_requests_total{route}`, by the route that answered or failed it.
  *
  * @param startedAt `performance.now()` when the client's request arrived.
- * @param signal Aborted when the client left: no job is placed after that (see {@link placeJob}).
+ * @param signal Aborted when the client left: no job is placed after that (see {@link placeJob}), and
+ *   a local run is stopped (and not retried on the network).
  * @throws {UnknownModelError} | {NoProviderError} | {ClientGoneError} before anything is paid;
  *   {ProviderAnswerError} when the miner's answer fails its checks;
  *   {LocalGenerationError} when the local run failed after its first token, or before it for a
@@ -187,12 +207,12 @@ export async function runGeneration(
   if (plan.route === "network") return runOnNetwork(ctx, catalog, defaults, request, sink, startedAt, plan.reason, signal); // prettier-ignore
   sink.route?.("local");
   try {
-    const answer = await ctx.local!.generate(plan.model, request, maxTokens, sink, startedAt);
+    const answer = await ctx.local!.generate(plan.model, request, maxTokens, sink, startedAt, signal);
     const totalNs = Math.round((performance.now() - startedAt) * 1e6);
     ctx.metrics.requests.inc({ route: "local" });
     return { route: "local", reason: plan.reason, model: plan.model, answer, totalNs };
   } catch (error) {
-    if (!(error instanceof LocalGenerationError) || error.tokensWritten) {
+    if (!(error instanceof LocalGenerationError) || error.tokensWritten || signal?.aborted) {
       ctx.metrics.requests.inc({ route: "local" });
       throw error;
     }

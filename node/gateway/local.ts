@@ -10,6 +10,8 @@
 import { Ollama, type ChatResponse, type GenerateResponse, type Message, type Tool } from "ollama";
 import type { Hex } from "viem";
 
+import type { ToolCall } from "../backends/backend.js";
+import { encodeOutput } from "../shared/output.js";
 import type { TokenSink } from "./answer.js";
 import { LocalGenerationError } from "./errors.js";
 import type { GenerationRequest } from "./generation.js";
@@ -45,7 +47,15 @@ export interface LocalModel {
 
 /** What a local generation answered. */
 export interface LocalAnswer {
+  /**
+   * The output in a job's form (`node/shared/output.ts`): the text as streamed to the sink, or, when
+   * the request asked for tools or thinking, the JSON `{content, thinking?, tool_calls?}`.
+   */
   output: string;
+  /** The model's thinking (`think`), when it streamed some; not streamed to the sink. */
+  thinking?: string;
+  /** The tools the model called (chat with `tools`). */
+  toolCalls?: ToolCall[];
   /** Tokens generated (`eval_count`). */
   tokenCount: number;
   /** Prompt tokens (`prompt_eval_count`). */
@@ -124,8 +134,9 @@ export class LocalOllama {
    * @param model The local model (from {@link find}).
    * @param maxTokens `num_predict`.
    * @param startedAt `performance.now()` when the client's request arrived.
-   * @throws {LocalGenerationError} on an error answer, a broken stream or the timeout; `tokensWritten` says
-   *   whether the sink already got text.
+   * @param signal Aborted when the client left: the local run is stopped.
+   * @throws {LocalGenerationError} on an error answer, a broken stream, the timeout or `signal`;
+   *   `tokensWritten` says whether the sink already got text.
    */
   async generate(
     model: LocalModel,
@@ -133,8 +144,11 @@ export class LocalOllama {
     maxTokens: number,
     sink: TokenSink,
     startedAt: number,
+    signal?: AbortSignal,
   ): Promise<LocalAnswer> {
     let output = "";
+    let thinking = "";
+    const toolCalls: ToolCall[] = [];
     let firstTokenMs: number | undefined;
     let last: GenerateResponse | ChatResponse | undefined;
     const controller = new AbortController();
@@ -144,8 +158,12 @@ export class LocalOllama {
       controller.abort();
     }, this.timeoutMs);
     try {
-      for await (const part of await this.open(controller.signal, model.name, request, maxTokens)) {
-        const piece = "message" in part ? part.message?.content : (part as GenerateResponse).response;
+      const abort = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+      for await (const part of await this.open(abort, model.name, request, maxTokens)) {
+        const message = "message" in part ? part.message : undefined;
+        const piece = message ? message.content : (part as GenerateResponse).response;
+        thinking += (message ? message.thinking : (part as GenerateResponse).thinking) ?? "";
+        toolCalls.push(...((message?.tool_calls ?? []) as ToolCall[]));
         if (typeof piece === "string" && piece !== "") {
           firstTokenMs ??= performance.now() - startedAt;
           output += piece;
@@ -154,7 +172,7 @@ export class LocalOllama {
         last = part;
       }
     } catch (cause) {
-      const why = timedOut ? `no answer within ${this.timeoutMs} ms` : (cause as Error).message;
+      const why = timedOut ? `no answer within ${this.timeoutMs} ms` : signal?.aborted ? "the client left" : (cause as Error).message; // prettier-ignore
       throw new LocalGenerationError(`the local Ollama failed: ${why}`, output !== "", { cause });
     } finally {
       clearTimeout(timer);
@@ -162,7 +180,13 @@ export class LocalOllama {
     if (!last?.done) throw new LocalGenerationError("the local Ollama's stream ended before its last part", output !== ""); // prettier-ignore
     const tokenCount = last.eval_count ?? 0;
     if (tokenCount > 0 && last.eval_duration > 0) this.rates.set(model.name, tokenCount / (last.eval_duration / 1e9)); // prettier-ignore
-    return { output, tokenCount, promptTokens: last.prompt_eval_count ?? 0, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}) }; // prettier-ignore
+    const parts = {
+      content: output,
+      ...(thinking ? { thinking } : {}),
+      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    };
+    // the same output form a job has (node/shared/output.ts), so the APIs decode both routes alike
+    return { output: encodeOutput(parts, request), ...(thinking ? { thinking } : {}), ...(toolCalls.length > 0 ? { toolCalls } : {}), tokenCount, promptTokens: last.prompt_eval_count ?? 0, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}) }; // prettier-ignore
   }
 
   /** Opens the stream (`/api/chat` for messages, else `/api/generate`), aborted by `signal`. */

@@ -32,7 +32,7 @@ import { HttpError, readJson, sendJson } from "../shared/http.js";
 import { decodeOutput, type AnswerParts } from "../shared/output.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayError } from "./errors.js";
-import { aitbcField, runGeneration, type GenerationDefaults, type GenerationResult } from "./generation.js"; // prettier-ignore
+import { aitbcField, runGeneration, servedOrLocal, type GenerationDefaults, type GenerationResult } from "./generation.js"; // prettier-ignore
 import type { ModelCatalog } from "./models.js";
 import { checkOllamaBody } from "./ollama-validate.js";
 import { ps, show, tags } from "./ollama-models.js";
@@ -84,8 +84,8 @@ export async function handleGeneration(
   });
   const checked = checkOllamaBody(await readJson(req), chat);
   const { request, stream } = checked;
-  const model = catalog.servedModel(request.model);
-  const caps = catalog.capabilities(model.digest);
+  const model = await servedOrLocal(ctx, catalog, request.model); // undefined: only the local Ollama has it
+  const caps = model ? catalog.capabilities(model.digest) : checked.needs;
   const missing = checked.needs.filter((c) => !caps.includes(c));
   if (missing.length > 0) throw new HttpError(400, "bad_request", `"${request.model}" does not support ${missing.join(" ")}`); // prettier-ignore
   const base = () => ({ model: request.model, created_at: new Date().toISOString() });

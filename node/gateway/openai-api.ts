@@ -18,7 +18,7 @@ import { HttpError, readJson, sendJson } from "../shared/http.js";
 import { decodeOutput } from "../shared/output.js";
 import type { TokenSink } from "./answer.js";
 import type { GatewayContext } from "./context.js";
-import { aitbcField, runGeneration, type GenerationDefaults, type GenerationRequest, type GenerationResult } from "./generation.js"; // prettier-ignore
+import { aitbcField, runGeneration, servedOrLocal, type GenerationDefaults, type GenerationRequest, type GenerationResult } from "./generation.js"; // prettier-ignore
 import type { ModelCatalog } from "./models.js";
 import { checkCapabilities, checkTokenLimit } from "./openai-checks.js";
 import { OpenAIRequestError, sendOpenAIError } from "./openai-errors.js";
@@ -94,9 +94,11 @@ async function serveGeneration(
   });
   const request = (kind === "chat" ? chatRequest : completionRequest)(await body(req));
   const g = request.generation;
-  const model = catalog.servedModel(g.model);
-  checkCapabilities(catalog, model, g);
-  await checkTokenLimit(ctx, model, request, g.maxTokens ?? defaults.maxTokens);
+  const model = await servedOrLocal(ctx, catalog, g.model); // undefined: only the local Ollama has it
+  if (model) {
+    checkCapabilities(catalog, model, g);
+    await checkTokenLimit(ctx, model, request, g.maxTokens ?? defaults.maxTokens);
+  }
   const frame = new Frame(kind, g.model);
   if (kind === "text" && g.prompt === "")
     return finish(res, frame, request, { output: "", tokenCount: 0, finish: "stop" }); // nothing to generate, as Ollama answers

@@ -12,7 +12,8 @@ import { erc20Abi, type Address } from "viem";
 import { getBatchDeposit } from "@aitbc/sdk";
 import { gatewayCommand, type GatewayFlags } from "../../scripts/gateway.js";
 import { FAKE_MODELS, fakeAnswer, startFakeOllama, type FakeModel, type FakeOllama } from "../helpers/ollama-server.js"; // prettier-ignore
-import { planRoute } from "../../node/gateway/generation.js";
+import { LocalGenerationError } from "../../node/gateway/errors.js";
+import { planRoute, runGeneration } from "../../node/gateway/generation.js";
 import { LocalOllama } from "../../node/gateway/local.js";
 import { ModelCatalog } from "../../node/gateway/models.js";
 import { PRICE } from "../helpers/market.js";
@@ -103,6 +104,24 @@ describe("gateway: hybrid router (local Ollama and the network)", function () {
     expect(last.done).to.equal(true);
     expect(last.eval_count).to.equal(tokens.length);
     expect(last.aitbc).to.include({ route: "local", model: PHI.name, token_count: tokens.length });
+    expect(await paid()).to.deep.equal(before);
+  });
+
+  it("a local chat with tools answers the local Ollama's tool call as message.tool_calls, nothing paid", async function () {
+    const before = await paid();
+    const tools = [{ type: "function", function: { name: "get_weather", description: "the weather in a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }]; // prettier-ignore
+    const messages = [{ role: "user", content: "weather in Paris?" }];
+    const direct = await new Ollama({ host: local.url }).chat({
+      model: PHI.name,
+      messages,
+      tools,
+      stream: false,
+    });
+    expect(direct.message.tool_calls).to.have.length(1); // the test server calls the first tool
+    const answer = await client.chat({ model: PHI.name, messages, tools, stream: false });
+    expect(answer.message.tool_calls).to.deep.equal(direct.message.tool_calls);
+    expect(answer.message.content).to.equal(direct.message.content);
+    expect((answer as unknown as { aitbc: Aitbc }).aitbc.route).to.equal("local");
     expect(await paid()).to.deep.equal(before);
   });
 
@@ -197,6 +216,28 @@ describe("gateway: hybrid router (local Ollama and the network)", function () {
     expect(lines[3]!.error)
       .to.be.a("string")
       .and.match(/^the local Ollama failed: /);
+    expect(await paid()).to.deep.equal(before);
+  });
+
+  it("stops a local run when the client leaves, and does not retry it on the network", async function () {
+    local.faults.delayMs = 20_000; // the local Ollama holds the request
+    const before = await paid();
+    const [localCalls, networkCalls] = [local.requests, f.ollama.requests];
+    const names = FAKE_MODELS.map((m) => ({ name: m.name, digest: `0x${m.digest}` as const }));
+    const catalog = new ModelCatalog(f.gateway.context.offers, names);
+    const left = new AbortController();
+    const tokens: string[] = [];
+    const run = runGeneration(f.gateway.context, catalog, { maxTokens: 64 }, { model: LLAMA.name, prompt: "i will leave" }, { token: (t) => tokens.push(t) }, performance.now(), left.signal); // prettier-ignore
+    while (local.requests === localCalls) await new Promise((r) => setTimeout(r, 10)); // it reached the local Ollama
+    left.abort();
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(LocalGenerationError);
+    expect((error as LocalGenerationError).shortMessage).to.equal("the local Ollama failed: the client left");
+    expect(tokens).to.deep.equal([]);
+    expect(f.ollama.requests).to.equal(networkCalls);
     expect(await paid()).to.deep.equal(before);
   });
 
