@@ -10,8 +10,8 @@ import {
   type InferenceProof,
   type Hex,
 } from "@aitbc/sdk";
-import { UnknownModelError } from "./errors.js";
-import type { InferenceBackend, InferenceRequest, InferenceResult, ModelInfo } from "./types.js";
+import { EmbeddingUnsupportedError, UnknownModelError } from "./errors.js";
+import type { EmbeddingRequest, EmbeddingResult, InferenceBackend, InferenceRequest, InferenceResult, ModelInfo } from "./types.js"; // prettier-ignore
 
 /** The name under which the built-in model is served. */
 export const BUILTIN_MODEL_NAME = "aitbc-topic:builtin";
@@ -60,5 +60,14 @@ export class BuiltinBackend implements InferenceBackend {
       durationMs: performance.now() - started,
       ...(inferenceProof ? { inferenceProof } : {}),
     };
+  }
+
+  /**
+   * The built-in classifier has no embeddings.
+   * @throws {UnknownModelError} for another model; {EmbeddingUnsupportedError} always otherwise.
+   */
+  async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+    await this.modelDigest(request.model);
+    throw new EmbeddingUnsupportedError(request.model, "the built-in topic classifier only labels text");
   }
 }

@@ -38,3 +38,13 @@ export class RuntimeUnavailableError extends BackendError {
     this.name = "RuntimeUnavailableError";
   }
 }
+/** The backend or its model computes no embeddings (e.g. the built-in classifier). Not retried. */
+export class EmbeddingUnsupportedError extends BackendError {
+  constructor(
+    readonly model: string,
+    detail: string,
+  ) {
+    super(`model '${model}' does not support embeddings: ${detail}`, false);
+    this.name = "EmbeddingUnsupportedError";
+  }
+}

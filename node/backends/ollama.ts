@@ -25,7 +25,7 @@ import {
   RuntimeUnavailableError,
   UnknownModelError,
 } from "./errors.js";
-import type { InferenceBackend, InferenceRequest, InferenceResult, ModelDetails, ModelInfo, ToolCall } from "./types.js"; // prettier-ignore
+import type { EmbeddingRequest, EmbeddingResult, InferenceBackend, InferenceRequest, InferenceResult, ModelDetails, ModelInfo, ToolCall } from "./types.js"; // prettier-ignore
 
 /** Options of {@link OllamaBackend}. */
 export interface OllamaBackendOptions {
@@ -139,6 +139,38 @@ export class OllamaBackend implements InferenceBackend {
     const found = models.find((m) => m.name === model || m.name === `${model}:latest`);
     if (!found) throw new UnknownModelError(model, this.host);
     return found.digest;
+  }
+
+  /**
+   * `POST /api/embed` through the client (retried on transient errors: an embedding is idempotent).
+   * `truncate`, `dimensions` and `options` pass as given.
+   *
+   * @throws {UnknownModelError} | {MalformedResponseError} (not one vector of numbers per input) | {BackendError}
+   */
+  async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+    const digest = await this.modelDigest(request.model);
+    const started = performance.now();
+    const r = await this.call("embed", request.model, () =>
+      this.client.embed({
+        model: request.model,
+        input: request.input,
+        ...(request.truncate !== undefined ? { truncate: request.truncate } : {}),
+        ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}),
+        ...(request.options !== undefined ? { options: request.options } : {}),
+      }),
+    );
+    const { embeddings } = r as { embeddings?: unknown };
+    if (!Array.isArray(embeddings) || embeddings.length !== request.input.length)
+      throw new MalformedResponseError(`/api/embed did not answer one embedding per input (${request.input.length})`); // prettier-ignore
+    if (
+      !embeddings.every(
+        (v) => Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isFinite(x)),
+      )
+    )
+      throw new MalformedResponseError("an embedding is not a list of finite numbers");
+    const count = (r as { prompt_eval_count?: unknown }).prompt_eval_count ?? 0; // omitted by Ollama when 0
+    if (typeof count !== "number") throw new MalformedResponseError("prompt_eval_count is not a number");
+    return { embeddings: embeddings as number[][], promptTokens: count, modelDigest: digest, durationMs: performance.now() - started }; // prettier-ignore
   }
 
   async infer(request: InferenceRequest): Promise<InferenceResult> {

@@ -97,6 +97,32 @@ export interface InferenceResult {
   inferenceProof?: InferenceProof;
 }
 
+/** What an embedding job asks the runtime for (Ollama's `/api/embed`). */
+export interface EmbeddingRequest {
+  /** Model name as the backend knows it. */
+  model: string;
+  /** The texts, one vector each (in order). */
+  input: string[];
+  /** Cut inputs to the context length (runtime default `true`); `false`: a longer input fails. */
+  truncate?: boolean;
+  /** Vectors cut to this many values and re-normalized. */
+  dimensions?: number;
+  /** Runtime options (`num_ctx`, ...). */
+  options?: Record<string, unknown>;
+}
+
+/** What a backend answers to an {@link EmbeddingRequest}. */
+export interface EmbeddingResult {
+  /** One L2-normalized vector per input, in order. */
+  embeddings: number[][];
+  /** Input tokens evaluated, all inputs together (`prompt_eval_count`). */
+  promptTokens: number;
+  /** bytes32 model digest. */
+  modelDigest: Hex;
+  /** Wall time (ms). */
+  durationMs: number;
+}
+
 /** Ollama's `details` of a model (`/api/tags`, `/api/show`). */
 export interface ModelDetails {
   parent_model: string;
@@ -127,7 +153,7 @@ export interface ModelInfo extends ModelDescription {
   digest: Hex;
 }
 
-/** An inference runtime: its models and `infer` (streaming to `request.onToken`). */
+/** An inference runtime: its models, `infer` (streaming to `request.onToken`) and `embed`. */
 export interface InferenceBackend {
   readonly kind: "ollama" | "builtin";
   listModels(): Promise<ModelInfo[]>;
@@ -136,4 +162,9 @@ export interface InferenceBackend {
   /** The bytes32 digest of a model. @throws {UnknownModelError} */
   modelDigest(model: string): Promise<Hex>;
   infer(request: InferenceRequest): Promise<InferenceResult>;
+  /**
+   * The embeddings of `request.input`.
+   * @throws {UnknownModelError} | {EmbeddingUnsupportedError} | {BackendError}
+   */
+  embed(request: EmbeddingRequest): Promise<EmbeddingResult>;
 }

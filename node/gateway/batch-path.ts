@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { Address } from "viem";
 
 import { hashBatchJobRequest, signBatchJobRequest, type BatchJobRequest } from "@aitbc/sdk";
-import type { JobPayload } from "../shared/protocol.js";
+import type { AnyPayload } from "../shared/protocol.js";
 import { ProviderRefusedError } from "../shared/provider-api.js";
 import { deliveredNothing, firstEvent, RefusedError, resultEvents, type Accepted } from "./attempt.js";
 import type { GatewayContext, JobIntent } from "./context.js";
@@ -76,7 +76,7 @@ export async function placeBatchJob(
   }; // prettier-ignore
   ctx.state.insert(row);
   ctx.archive.put(digest, { payload: intent.payload, request: stored });
-  const payload = JSON.parse(intent.payload) as JobPayload;
+  const payload = JSON.parse(intent.payload) as AnyPayload;
   let events;
   try {
     events = await firstEvent(candidate.client.sendBatchRequest({ request, signature, payload }));

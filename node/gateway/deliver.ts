@@ -6,7 +6,7 @@
  */
 import type { Hex } from "viem";
 
-import type { JobPayload } from "../shared/protocol.js";
+import type { AnyPayload } from "../shared/protocol.js";
 import { ProviderRefusedError } from "../shared/provider-api.js";
 import { sleep } from "../shared/retry.js";
 import { deliveredNothing, firstEvent, resultEvents, type Accepted } from "./attempt.js";
@@ -35,7 +35,7 @@ export async function deliverPrompt(
   const client = ctx.offers.clientFor(row.provider as Hex, row.uri);
   const jobId = BigInt(row.jobId!);
   const jobKey = row.jobKey as Hex;
-  const payload = JSON.parse(row.payload) as JobPayload;
+  const payload = JSON.parse(row.payload) as AnyPayload;
   let delay = options.baseDelayMs ?? 100;
   let last: unknown;
   for (let attempt = 0; attempt < (options.attempts ?? 20); attempt++) {

@@ -14,7 +14,7 @@ import type { Hex } from "viem";
 
 import { jobEscrowAbi, jobKeyOfJobId } from "@aitbc/sdk";
 import { batchRequestFromJson, type ProviderClient } from "../shared/provider-api.js";
-import type { JobPayload } from "../shared/protocol.js";
+import type { AnyPayload } from "../shared/protocol.js";
 import { relayAnswer } from "./answer.js";
 import { deliveredNothing, firstEvent, resultEvents, type Accepted } from "./attempt.js";
 import type { GatewayContext } from "./context.js";
@@ -34,7 +34,7 @@ async function findOpened(ctx: GatewayContext, row: JobRow): Promise<bigint | un
 async function resend(ctx: GatewayContext, row: JobRow, client: ProviderClient) {
   const stored = JSON.parse(row.request!) as Record<string, string>;
   const request = batchRequestFromJson(stored);
-  const payload = JSON.parse(row.payload) as JobPayload;
+  const payload = JSON.parse(row.payload) as AnyPayload;
   try {
     return await firstEvent(
       client.sendBatchRequest({ request, signature: stored.signature as Hex, payload }),

@@ -30,6 +30,7 @@ import { LocalOllama, type LocalOllamaOptions } from "./local.js";
 import { ModelCatalog, type NamedModel } from "./models.js";
 import { OfferBook } from "./offers.js";
 import { ollamaRoutes } from "./ollama-api.js";
+import { embedRoutes } from "./embed-api.js";
 import { openaiRoutes } from "./openai-api.js";
 import { LoadTracker } from "./ranking.js";
 import { resumeAll } from "./resume.js";
@@ -160,6 +161,7 @@ function router(
   const routes: Route[] = [
     { methods: ["GET"], path: "/health", handle: async (_req, res) => sendJson(res, 200, await health(ctx, directory, startedAt)) }, // prettier-ignore
     ...ollamaRoutes(ctx, catalog, defaults),
+    ...embedRoutes(ctx, catalog),
     ...openaiRoutes(ctx, catalog, defaults),
   ];
   const route = async (req: IncomingMessage, res: ServerResponse) => {

@@ -38,7 +38,7 @@ import {
   type SettledBatchRecord,
 } from "./batch/settle.js";
 import type { MinerContext } from "./context.js";
-import { runInference } from "./inference.js";
+import { runJob } from "./embedding.js";
 import type { JobStream } from "./streams.js";
 import { doneEvent } from "./jobs.js";
 
@@ -158,7 +158,7 @@ export class BatchSettler {
     if (!bytes) throw new BackendError(`the payload of request ${key} is not in the archive`, false);
     const payloadText = new TextDecoder().decode(bytes);
     const jobKey = batchJobKey(key as Hex);
-    const result = await runInference(this.ctx, { key, jobKey, modelDigest: r.modelDigest, payloadText, maxTokens: Number(r.maxTokens) }); // prettier-ignore
+    const result = await runJob(this.ctx, { key, jobKey, modelDigest: r.modelDigest, payloadText, maxTokens: Number(r.maxTokens) }); // prettier-ignore
     const tokens = Math.max(1, Math.min(result.tokenCount, Number(r.maxTokens)));
     const payload = JSON.parse(payloadText) as JobPayload;
     const evidence = this.evidence

@@ -14,7 +14,7 @@ import { BackendError } from "../backends/backend.js";
 import { HttpError } from "../shared/http.js";
 import { outputHash } from "../shared/protocol.js";
 import type { MinerContext } from "./context.js";
-import { parsePayload, runInference } from "./inference.js";
+import { parseAnyPayload, runJob } from "./embedding.js";
 import { settleJob } from "./settle.js";
 import { JobStream } from "./streams.js";
 import type { QuoteDesk } from "./quotes.js";
@@ -63,7 +63,7 @@ export class JobRunner {
     if (keccak256(stringToHex(body)).toLowerCase() !== job.promptHash.toLowerCase())
       throw new HttpError(400, "bad_request", `keccak256 of the body is not the prompt hash ${job.promptHash} of job ${jobId}`); // prettier-ignore
     try {
-      parsePayload(body);
+      parseAnyPayload(body);
     } catch (e) {
       throw new HttpError(400, "bad_request", (e as Error).message);
     }
@@ -139,7 +139,7 @@ export class JobRunner {
     if (!bytes) throw new BackendError(`the payload of job ${key} is not in the archive`, false);
     const payloadText = new TextDecoder().decode(bytes);
     const job = await getJob(this.ctx.account.public, { contracts: this.ctx.account.contracts, jobId: id });
-    const result = await runInference(this.ctx, {
+    const result = await runJob(this.ctx, {
       key,
       jobKey: id,
       modelDigest: job.modelDigest,

@@ -26,7 +26,7 @@ import { getAddress, isAddress, isHex, type Address } from "viem";
 import type { BatchJobRequest, Hex, Offer, Quote, SignedOffer } from "@aitbc/sdk";
 
 import type { ModelDescription } from "../backends/types.js";
-import { canonicalPayload, type JobPayload } from "./protocol.js";
+import { canonicalPayload, type AnyPayload } from "./protocol.js";
 
 export type { Offer, SignedOffer };
 
@@ -65,8 +65,8 @@ export interface BatchRequestBody {
   request: BatchJobRequest;
   /** The consumer's EIP-712 signature of `request`. */
   signature: Hex;
-  /** The payload whose keccak256 of its canonical JSON is `request.promptHash`. */
-  payload: JobPayload;
+  /** The payload (generation or embedding) whose keccak256 of its canonical JSON is `request.promptHash`. */
+  payload: AnyPayload;
 }
 
 /** An answer as `GET /v1/jobs/<jobKey>/result` gives it. */
@@ -335,7 +335,7 @@ export class ProviderClient {
    * `POST /v1/jobs/<jobId>/prompt`: delivers the prompt of a job opened on-chain for this miner and
    * yields its tokens as they are generated. A refusal throws at the first iteration, before any token.
    */
-  uploadPrompt(jobId: bigint, payload: JobPayload): AsyncGenerator<StreamEvent> {
+  uploadPrompt(jobId: bigint, payload: AnyPayload): AsyncGenerator<StreamEvent> {
     return this.stream(`/v1/jobs/${jobId}/prompt`, canonicalPayload(payload));
   }
 

@@ -34,6 +34,8 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
+import { fakeEmbed, float32Text } from "./fake-embeddings.js";
+
 export interface FakeModel {
   name: string;
   /** sha256 hex (64 chars), as in `/api/tags`. */
@@ -229,6 +231,31 @@ export async function startFakeOllama(
         capabilities: model.capabilities ?? ["completion"],
         modified_at: "2026-01-01T00:00:00Z",
       });
+    }
+    // --- embeddings (/api/embed, legacy /api/embeddings) as Ollama's server/routes.go answers them: see fake-embeddings.ts
+    if (url === "/api/embed" || url === "/api/embeddings") {
+      const legacy = url === "/api/embeddings";
+      if (name.trim() === "") return legacy ? json(res, 400, { error: "model is required" }) : json(res, 404, { error: `model '${name}' not found` }); // prettier-ignore
+      const raw = legacy ? body.prompt : body.input;
+      const texts = typeof raw === "string" ? (raw === "" ? [] : [raw]) : raw === undefined || raw === null ? [] : raw; // prettier-ignore
+      if (!Array.isArray(texts) || !texts.every((t) => typeof t === "string")) return json(res, 400, { error: "invalid input type" }); // prettier-ignore
+      if (!model) return json(res, 404, { error: legacy ? `model "${name}" not found, try pulling it first` : `model '${name}' not found` }); // prettier-ignore
+      if (texts.length === 0)
+        return json(res, 200, legacy ? { embedding: [] } : { model: name, embeddings: [] });
+      if (state.faults.delayMs > 0) await sleep(state.faults.delayMs);
+      if (state.faults.failNext > 0) {
+        state.faults.failNext--;
+        return json(res, 500, { error: "llama runner process has terminated" });
+      }
+      const numCtx = (body.options as { num_ctx?: number } | undefined)?.num_ctx;
+      const dimensions = legacy ? undefined : (body.dimensions as number | undefined);
+      const answers = (texts as string[]).map((t) => fakeEmbed(model.name, t, { ...(numCtx ? { numCtx } : {}), ...(dimensions ? { dimensions } : {}) })); // prettier-ignore
+      if (!legacy && body.truncate === false && answers.some((a) => a.overflow)) return json(res, 400, { error: "the input length exceeds the context length" }); // prettier-ignore
+      const encode = (v: number[]) => `[${v.map(float32Text).join(",")}]`;
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+      if (legacy) return void res.end(`{"embedding":${encode(answers[0]!.embedding)}}`);
+      const tokens = answers.reduce((n, a) => n + a.tokens, 0);
+      return void res.end(`{"model":${JSON.stringify(name)},"embeddings":[${answers.map((a) => encode(a.embedding)).join(",")}],"total_duration":${1_000_000 * texts.length},"load_duration":100000,"prompt_eval_count":${tokens}}`); // prettier-ignore
     }
     if (url !== "/api/generate" && url !== "/api/chat") return json(res, 404, { error: "not found" });
     state.requests++;

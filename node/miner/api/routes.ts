@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { HttpError, readBody, readJson, requestUrl, sendJson } from "../../shared/http.js";
-import type { JobPayload } from "../../shared/protocol.js";
+import type { AnyPayload } from "../../shared/protocol.js";
 import {
   batchRequestFromJson,
   quoteRequestFromJson,
@@ -46,7 +46,7 @@ const batchBody = (value: unknown): BatchRequestBody => {
   const v = value as { request?: unknown; signature?: unknown; payload?: unknown };
   if (typeof v?.signature !== "string" || typeof v.payload !== "object" || v.payload === null)
     throw new TypeError("the body needs request, signature (hex) and payload (object)");
-  return { request: batchRequestFromJson(v.request), signature: v.signature as `0x${string}`, payload: v.payload as JobPayload }; // prettier-ignore
+  return { request: batchRequestFromJson(v.request), signature: v.signature as `0x${string}`, payload: v.payload as AnyPayload }; // prettier-ignore
 };
 
 const quote: Handler = async (p, req, res) => {
