@@ -41,6 +41,7 @@ import type { MinerContext } from "./context.js";
 import { runJob } from "./embedding.js";
 import type { JobStream } from "./streams.js";
 import { doneEvent } from "./jobs.js";
+import { replayAnswer } from "./replay.js";
 
 export type { BatchSettings, BatchProver, SettledBatchRecord };
 export { defaultBatchProver } from "./batch/settle.js";
@@ -122,8 +123,8 @@ export class BatchSettler {
     if (entry.state === "released") throw new HttpError(409, "conflict", `request ${key} was released: ${entry.reason ?? ""}`); // prettier-ignore
     const stream = this.ctx.streams.open(key);
     if (entry.output !== undefined) {
-      stream.push({ type: "token", text: entry.output });
-      stream.push(doneEvent(key, entry.output, entry.tokenCount ?? 0));
+      const bytes = this.ctx.archive.bytes(key as Hex, "payload");
+      replayAnswer(stream, bytes ? new TextDecoder().decode(bytes) : undefined, doneEvent(key, entry.output, entry.tokenCount ?? 0)); // prettier-ignore
     } else this.schedule(key);
     return stream;
   }

@@ -15,6 +15,7 @@ import { HttpError } from "../shared/http.js";
 import { outputHash } from "../shared/protocol.js";
 import type { MinerContext } from "./context.js";
 import { parseAnyPayload, runJob } from "./embedding.js";
+import { replayAnswer } from "./replay.js";
 import { settleJob } from "./settle.js";
 import { JobStream } from "./streams.js";
 import type { QuoteDesk } from "./quotes.js";
@@ -88,8 +89,9 @@ export class JobRunner {
     if (entry.state === "released") throw new HttpError(409, "conflict", `job ${key} was released: ${entry.reason ?? ""}`); // prettier-ignore
     const stream = this.ctx.streams.open(key);
     if (entry.output !== undefined) {
-      stream.push({ type: "token", text: entry.output });
-      stream.push(doneEvent(key, entry.output, entry.tokenCount ?? 0));
+      const done = doneEvent(key, entry.output, entry.tokenCount ?? 0);
+      const bytes = this.ctx.archive.bytes(done.jobKey, "payload");
+      replayAnswer(stream, bytes ? new TextDecoder().decode(bytes) : undefined, done);
     } else this.schedule(key);
     return stream;
   }
