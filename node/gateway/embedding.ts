@@ -26,6 +26,7 @@ import { relayAnswer, type Answer } from "./answer.js";
 import type { GatewayContext, JobIntent } from "./context.js";
 import { placeJob } from "./dispatch.js";
 import { NoProviderError, ProviderAnswerError } from "./errors.js";
+import { jobField } from "./generation.js";
 import type { ModelCatalog } from "./models.js";
 import type { JobRow } from "./state.js";
 
@@ -213,18 +214,7 @@ export function embedAitbcField(result: EmbedJobResult) {
     kind: "embed" as const,
     token_count: result.tokenCount,
     max_fee: result.jobs.reduce((n, j) => n + BigInt(j.row.maxFee), 0n).toString(),
-    jobs: result.jobs.map(({ intent, answer, row, inputs }) => ({
-      job_key: answer.jobKey,
-      ...(row.jobId ? { job_id: row.jobId } : {}),
-      path: answer.path,
-      provider: answer.provider,
-      model_digest: intent.modelDigest,
-      prompt_hash: intent.promptHash,
-      output_hash: answer.outputHash,
-      token_count: answer.tokenCount,
-      max_fee: row.maxFee,
-      inputs,
-    })),
+    jobs: result.jobs.map((job) => ({ ...jobField(job), inputs: job.inputs })),
   };
 }
 

@@ -269,10 +269,16 @@ export function aitbcField(result: GenerationResult) {
     const { model, answer, reason } = result;
     return { route: "local" as const, route_reason: reason, model: model.name, model_digest: model.digest, size: model.sizeBytes, token_count: answer.tokenCount }; // prettier-ignore
   }
-  const { intent, answer, row, reason } = result;
+  return { route: "network" as const, ...(result.reason ? { route_reason: result.reason } : {}), ...jobField(result) }; // prettier-ignore
+}
+
+/**
+ * One network job as the `aitbc` fields name it (generations and embeddings alike): `job_key`,
+ * `job_id?` (quote path), `path`, `provider`, `model_digest`, `prompt_hash`, `output_hash`,
+ * `token_count`, `max_fee` (wei of AITBC).
+ */
+export function jobField({ intent, answer, row }: Pick<NetworkGeneration, "intent" | "answer" | "row">) {
   return {
-    route: "network" as const,
-    ...(reason ? { route_reason: reason } : {}),
     job_key: answer.jobKey,
     ...(row.jobId ? { job_id: row.jobId } : {}),
     path: answer.path,
