@@ -22,11 +22,10 @@ import { randomBytes } from "node:crypto";
 import { keccak256, stringToHex } from "viem";
 
 import { canonicalPayload, type EmbedPayload } from "../shared/protocol.js";
-import { relayAnswer, type Answer } from "./answer.js";
+import type { Answer } from "./answer.js";
 import type { GatewayContext, JobIntent } from "./context.js";
-import { placeJob } from "./dispatch.js";
 import { NoProviderError, ProviderAnswerError } from "./errors.js";
-import { jobField } from "./generation.js";
+import { jobField, runNetworkJob } from "./generation.js";
 import type { ModelCatalog } from "./models.js";
 import type { JobRow } from "./state.js";
 
@@ -156,21 +155,8 @@ async function runOne(
   signal: AbortSignal | undefined,
 ): Promise<{ intent: JobIntent; answer: Answer; row: JobRow; embeddings: number[][] }> {
   const intent = embedIntentOf(request, catalog);
-  const placed = await placeJob(ctx, intent, signal);
-  ctx.metrics.inFlight.inc();
-  try {
-    const answer = await relayAnswer(ctx, placed, intent.maxTokens, { token: () => undefined }, startedAt);
-    const embeddings = vectorsOf(answer, request.input.length);
-    ctx.metrics.jobs.inc({ outcome: "answered" });
-    ctx.metrics.jobDuration.observe((performance.now() - startedAt) / 1e3);
-    return { intent, answer, row: placed.row, embeddings };
-  } catch (error) {
-    ctx.metrics.jobs.inc({ outcome: "failed" });
-    throw error;
-  } finally {
-    placed.endLoad();
-    ctx.metrics.inFlight.dec();
-  }
+  const { answer, row } = await runNetworkJob(ctx, intent, { token: () => undefined }, startedAt, signal);
+  return { intent, answer, row, embeddings: vectorsOf(answer, request.input.length) };
 }
 
 /**

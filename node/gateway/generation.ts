@@ -241,6 +241,26 @@ async function runOnNetwork(
   const intent = intentOf(request, catalog, defaults);
   sink.route?.("network");
   ctx.metrics.requests.inc({ route: "network" });
+  const { answer, row, totalNs } = await runNetworkJob(ctx, intent, sink, startedAt, signal);
+  return { route: "network", ...(reason ? { reason } : {}), intent, answer, row, totalNs };
+}
+
+/**
+ * One job on the network, whatever its kind (a generation, an embedding): placed (nothing is paid if
+ * no provider accepts, nor after `signal` aborted), its events relayed into `sink` and its answer
+ * checked, counted in the job metrics (`outcome` answered/failed, duration, in flight).
+ *
+ * @param startedAt `performance.now()` when the client's request arrived.
+ * @returns The checked answer, the job's row, and nanoseconds from arrival to the answer.
+ * @throws {NoProviderError} | {ClientGoneError} before anything is paid; {ProviderAnswerError}.
+ */
+export async function runNetworkJob(
+  ctx: GatewayContext,
+  intent: JobIntent,
+  sink: TokenSink,
+  startedAt: number,
+  signal: AbortSignal | undefined,
+): Promise<{ answer: Answer; row: JobRow; totalNs: number }> {
   const placed = await placeJob(ctx, intent, signal);
   ctx.metrics.inFlight.inc();
   try {
@@ -248,7 +268,7 @@ async function runOnNetwork(
     const totalNs = Math.round((performance.now() - startedAt) * 1e6);
     ctx.metrics.jobs.inc({ outcome: "answered" });
     ctx.metrics.jobDuration.observe(totalNs / 1e9);
-    return { route: "network", ...(reason ? { reason } : {}), intent, answer, row: placed.row, totalNs };
+    return { answer, row: placed.row, totalNs };
   } catch (error) {
     ctx.metrics.jobs.inc({ outcome: "failed" });
     throw error;

@@ -12,7 +12,6 @@ import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 import { TEST_MODELS } from "./test-models.js";
 
 describe("gateway: bad Ollama requests are refused before anyone pays", function () {
-  this.timeout(60_000);
   let f: GatewayFixture;
   let client: Ollama;
   before(async function () {

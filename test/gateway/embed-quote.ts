@@ -13,7 +13,6 @@ import { fakeEmbed } from "../helpers/fake-embeddings.js";
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 
 describe("gateway: an embedding job on the quote path (JobEscrow)", function () {
-  this.timeout(120_000);
   let f: GatewayFixture;
 
   before(async function () {

@@ -25,7 +25,6 @@ import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 const JOB_TOKENS = 256;
 
 describe("gateway: embeddings as paid jobs (/api/embed, /api/embeddings, /v1/embeddings)", function () {
-  this.timeout(120_000);
   let f: GatewayFixture;
   let ollama: Ollama;
   let openai: OpenAI;

@@ -14,7 +14,6 @@ import { TEST_MODELS } from "./test-models.js";
 const MODEL = FAKE_MODELS[0]!.name;
 
 describe("gateway: @langchain/ollama", function () {
-  this.timeout(120_000);
   let f: GatewayFixture;
   before(async function () {
     f = await gatewayFixture({ gateway: { models: TEST_MODELS } });

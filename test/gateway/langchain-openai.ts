@@ -12,7 +12,6 @@ import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 import { TEST_MODELS } from "./test-models.js";
 
 describe("gateway: OpenAI API at /v1 (@langchain/openai)", function () {
-  this.timeout(120_000);
   let f: GatewayFixture;
   const jobs = () => Object.values(f.gateway.context.state.counts()).reduce((a, n) => a + (n ?? 0), 0);
   const chat = (model = f.model) =>

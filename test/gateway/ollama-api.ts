@@ -19,7 +19,6 @@ import { fakeAnswer } from "../helpers/ollama-server.js";
 import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 
 describe("gateway: Ollama API, jobs with tools and thinking, re-executed", function () {
-  this.timeout(120_000);
   let f: GatewayFixture;
   before(async function () {
     f = await gatewayFixture();

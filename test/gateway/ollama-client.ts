@@ -15,7 +15,6 @@ import { gatewayFixture, type GatewayFixture } from "./fixture.js";
 const MODEL = FAKE_MODELS[0]!;
 
 describe("gateway: the official ollama client", function () {
-  this.timeout(120_000);
   let f: GatewayFixture;
   let client: Ollama;
   before(async function () {

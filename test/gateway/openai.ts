@@ -25,7 +25,6 @@ function chatAnswer(model: string, messages: { role: string; content: string }[]
 }
 
 describe("gateway: OpenAI API at /v1 (openai client)", function () {
-  this.timeout(120_000);
   let f: GatewayFixture;
   let client: OpenAI;
 

@@ -23,7 +23,6 @@ import { fakeEmbed } from "../helpers/fake-embeddings.js";
 import { FAKE_MODELS, startFakeOllama, type FakeOllama } from "../helpers/ollama-server.js";
 
 describe("embedding jobs: payload, backends, miner parsing, watcher re-execution", function () {
-  this.timeout(30_000);
   const model = FAKE_MODELS[0]!.name;
   let ollama: FakeOllama;
   let backend: OllamaBackend;
