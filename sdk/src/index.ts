@@ -23,6 +23,7 @@ export * from "./actions/staking.js";
 export * from "./actions/reputation.js";
 export * from "./actions/jobs.js";
 export * from "./actions/wallet.js";
+export * from "./actions/wallet-reads.js";
 export * from "./agents/index.js";
 export * from "./zk/field.js";
 export * from "./zk/artifacts.js";

@@ -135,4 +135,18 @@ describe("programs: a mistaken flag is one line and exit 1 at start", function (
     const result = await run("gateway", ["--private-key", KEY, "--rpc-url", "http://127.0.0.1:9"]);
     expectOneLine(result, /^\[gateway\] HTTP request failed\. \(http:\/\/127\.0\.0\.1:9\/?\)$/);
   });
+  it("voter: no wallet, a malformed agent key (never echoed), a threshold outside 0–1, an unreachable chain", async () => {
+    const wallet = "0x" + "12".repeat(20);
+    const [none, badKey, threshold, unreachable] = await Promise.all([
+      run("voter", []),
+      run("voter", ["--wallet", wallet], { AITBC_AGENT_KEYS: `${KEY},0x${"56".repeat(31)}` }),
+      run("voter", ["--wallet", wallet, "--threshold", "1.5"]),
+      run("voter", ["--wallet", wallet, "--agent-key", KEY, "--rpc-url", "http://127.0.0.1:9", "--deployment", "deployments/31337.json"]), // prettier-ignore
+    ]);
+    expectOneLine(none!, /^\[voter\] no agent wallet: pass --wallet 0x… once per agent/);
+    expectOneLine(badKey!, /^\[voter\] agent key 2 \(--agent-key, AITBC_AGENT_KEYS or --private-key\): .*this one has 62 hex digits\.$/); // prettier-ignore
+    expect(badKey!.stderr).to.not.include("5656565656");
+    expectOneLine(threshold!, /^error: option '--threshold <score>' argument '1\.5' is invalid\. expected a number from 0 to 1/); // prettier-ignore
+    expectOneLine(unreachable!, /^\[voter\] HTTP request failed\. \(http:\/\/127\.0\.0\.1:9\/?\)$/);
+  });
 });

@@ -279,21 +279,11 @@ describe("sdk: token and governance actions", function () {
     expect(proposal.councilApproved).to.equal(true);
     expect(proposal.approvedProposer).to.equal(dao.proposer.address);
 
-    // The bond is not refundable while the proposal is pending; the wallet vote refuses a reason before any request.
+    // The bond is not refundable while the proposal is pending.
     const early = await rejection<ContractRevertError>(
       claimProposalBond(proposer, { contracts, proposalId }),
     );
     expect(early.errorName).to.equal("BondNotRefundable");
     expect(early.args).to.deep.equal([proposalId, 0]);
-    const reason = await rejection(
-      castWalletVote(proposer, {
-        contracts,
-        wallet: addr(dao.outsider),
-        proposalId,
-        support: 1,
-        reason: "x",
-      }),
-    );
-    expect(reason).to.be.instanceOf(InvalidParameterError);
   });
 });

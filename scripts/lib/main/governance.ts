@@ -39,10 +39,13 @@ const SUPPORT_NAMES = ["Against", "For", "Abstain"] as const;
 export interface Voter {
   /** Shown in the steps table. */
   label: string;
-  /** 0 Against, 1 For, 2 Abstain. */
-  support: VoteSupportValue;
-  /** Casts the vote with an SDK action (`castVote`, or `castWalletVote` for an agent wallet). */
-  cast(proposalId: bigint, support: VoteSupportValue): Promise<WriteReturnType>;
+  /** 0 Against, 1 For, 2 Abstain; undefined for an autonomous agent, which decides itself. */
+  support?: VoteSupportValue;
+  /**
+   * Casts the vote with an SDK action (`castVote`, `castWalletVote` for an agent wallet, or an autonomous
+   * agent's `autonomousVote`); an autonomous agent returns the support it chose and why.
+   */
+  cast(proposalId: bigint, support: VoteSupportValue | undefined): Promise<WriteReturnType & { support?: VoteSupportValue; reasons?: string[] }>; // prettier-ignore
 }
 
 /** What {@link runTreasuryGrant} needs. */
@@ -83,6 +86,8 @@ export interface GrantResult {
   steps: GrantStep[];
   tally: { for: bigint; against: bigint; abstain: bigint; quorum: bigint };
   refusals: string[];
+  /** The autonomous agents' votes: who, what they chose, and every rule behind it. */
+  explained: { voter: string; support: string; reasons: string[] }[];
   finalState: string;
   granteeBalance: bigint;
 }
@@ -154,7 +159,13 @@ export async function runTreasuryGrant(w: GrantWalkthrough): Promise<GrantResult
   const early = await refused(castVote(w.earlyVoter, { contracts, proposalId, support: 1 }), "an early vote");
   refusals.push(`a vote during the 48 h challenge period is refused: ${early}`);
   await time.increase(2 * DAY + 1);
-  for (const v of w.voters) await step(`${v.label} votes ${SUPPORT_NAMES[v.support]}`, v.cast(proposalId, v.support), proposalId); // prettier-ignore
+  const explained: GrantResult["explained"] = [];
+  for (const v of w.voters) {
+    const cast = v.cast(proposalId, v.support);
+    const { support = v.support!, reasons } = await cast;
+    if (reasons !== undefined) explained.push({ voter: v.label, support: SUPPORT_NAMES[support], reasons });
+    await step(`${v.label} votes ${SUPPORT_NAMES[support]}`, cast, proposalId);
+  }
   await time.increase(7 * DAY);
   const unapproved = await refused(
     queueProposal(w.proposer, { contracts, ...actions }),
@@ -171,7 +182,7 @@ export async function runTreasuryGrant(w: GrantWalkthrough): Promise<GrantResult
   await time.increase(2 * DAY);
   await step("execute", executeProposal(w.proposer, { contracts, ...actions }), proposalId);
   await step("proposal bond refunded to the proposer", claimProposalBond(w.proposer, { contracts, proposalId }), proposalId); // prettier-ignore
-  return reportGrant(w, proposalId, steps, refusals);
+  return reportGrant(w, proposalId, steps, refusals, explained);
 }
 
 /** Prints the refusals, the steps table and the tally; reads the final state and the grantee's balance. */
@@ -180,11 +191,14 @@ async function reportGrant(
   proposalId: bigint,
   steps: GrantStep[],
   refusals: string[],
+  explained: GrantResult["explained"],
 ): Promise<GrantResult> {
   const log = w.log ?? console.log;
   const proposal = await getProposal(w.publicClient, { contracts: w.contracts, proposalId });
   const { for: forVotes, against, abstain } = proposal.votes;
   for (const line of refusals) log(`  ${line}`);
+  for (const e of explained)
+    log(`  ${e.voter} voted ${e.support} by its role's strategy: ${e.reasons.join("; ")}`);
   log(renderTable(["step", "when", "state after", "gas"], steps.map((s) => [s.step, s.when, s.state, s.gas]), [3])); // prettier-ignore
   log(
     `Tally: For ${formatTokens(forVotes, 0)}, Against ${formatTokens(against, 0)}, Abstain ${formatTokens(abstain, 0)}; ` +
@@ -196,6 +210,7 @@ async function reportGrant(
     steps,
     tally: { for: forVotes, against, abstain, quorum: proposal.quorum },
     refusals,
+    explained,
     finalState: proposal.state,
     granteeBalance: balance,
   };

@@ -1,11 +1,16 @@
 /**
  * The main job's governance step: once the voters' delegated power has vested, a treasury grant
- * through its whole life with the SDK's governance actions — two humans vote with `castVote`, the
- * consumer agent wallet votes with its agent key through `castWalletVote`.
+ * through its whole life with the SDK's governance actions — two humans vote with `castVote`; the
+ * consumer agent wallet is an autonomous agent of the voter program (node/voter): it decodes the
+ * proposal, scores it with the Consumer strategy and votes through the wallet with its agent key,
+ * explaining the vote in the log and in the `VoteCast` reason.
  */
 import type { Address } from "viem";
 
-import { castVote, castWalletVote, type VoteSupportValue } from "@aitbc/sdk";
+import { castVote, getAgentWallet, type VoteSupportValue } from "@aitbc/sdk";
+import { openStore } from "../../../node/shared/store.js";
+import { Voter as VotingAgents } from "../../../node/voter/voter.js";
+import { createChainSigner } from "../../../node/watcher/signer.js";
 import { DAY } from "../devnet.js";
 import { toContracts, type ViemClients } from "./clients.js";
 import type { MainAccounts } from "./deploy.js";
@@ -32,13 +37,26 @@ export async function runMainGrant(p: MainGrantPlan): Promise<GrantResult> {
   const human = (label: string, address: string, support: VoteSupportValue): Voter => ({
     label,
     support,
-    cast: (proposalId, s) => castVote(walletFor(address), { contracts, proposalId, support: s }),
+    cast: (proposalId) => castVote(walletFor(address), { contracts, proposalId, support }),
   });
   const agent: Voter = {
-    label: "consumer agent wallet (agent key)",
-    support: 1,
-    cast: (proposalId, s) =>
-      castWalletVote(walletFor(a.gatewayKey.address), { contracts, wallet: p.walletAddress, proposalId, support: s }), // prettier-ignore
+    label: "consumer agent wallet (autonomous, agent key)",
+    cast: async () => {
+      // The voter program's agent: it finds the open proposal, decodes it, scores it as a Consumer and
+      // votes through the wallet with its agent key.
+      const { role } = await getAgentWallet(publicClient, { wallet: p.walletAddress });
+      const signer = createChainSigner({ public: publicClient, wallet: walletFor(a.gatewayKey.address) });
+      const store = openStore(":memory:");
+      const voter = new VotingAgents({ client: publicClient, contracts, agents: [{ wallet: p.walletAddress, role, signer }], store, pollingIntervalMs: 3_600_000, log: (line) => console.log(`  [voter] ${line}`) }); // prettier-ignore
+      voter.start();
+      await voter.caughtUp();
+      const [vote] = await voter.round();
+      await voter.stop();
+      store.close();
+      if (vote?.hash === undefined) throw new Error("the consumer agent did not vote");
+      const receipt = await publicClient.getTransactionReceipt({ hash: vote.hash });
+      return { hash: vote.hash, receipt, support: vote.support as VoteSupportValue, reasons: vote.reasons };
+    },
   };
   await p.time.increaseTo(p.day0 + 8 * DAY); // votes delegated at day 0 have fully vested (7-day average)
   return runTreasuryGrant({
@@ -48,7 +66,7 @@ export async function runMainGrant(p: MainGrantPlan): Promise<GrantResult> {
     proposer: walletFor(a.proposer.address),
     earlyVoter: walletFor(a.alice.address),
     councilOwners: a.councilOwners.map((o) => walletFor(o.address)),
-    voters: [human("alice (human)", a.alice.address, 1), agent, human("bob (human)", a.bob.address, 2)],
+    voters: [human("alice (human)", a.alice.address, 1), agent, human("bob (human)", a.bob.address, 1)],
     grantee: a.grantee.address as Address,
     day0: p.day0,
     log: (line) => console.log(line),

@@ -392,12 +392,15 @@ export interface CastWalletVoteParameters extends CastVoteParameters {
 /**
  * Casts an AgentWallet's vote: its owner or agent key calls the wallet's `castVote(governor,
  * proposalId, support)`, so the wallet's own counted power votes (delegate it to itself first with
- * `delegateVotes`). For a UserOperation instead, wrap the same wallet call with `encodeAgentCall`.
+ * `delegateVotes`). With a `reason`, the key instead calls the wallet's `execute(governor, 0,
+ * castVoteWithReason(proposalId, support, reason))`: the same vote, with the reason in the
+ * governor's `VoteCast` event (the wallet's own `castVote` takes none). For a UserOperation instead,
+ * wrap the same wallet call with `encodeAgentCall`.
  *
  * @param client A wallet client of the wallet's owner or agent key.
- * @param parameters See {@link CastWalletVoteParameters} (`reason` is not supported by the wallet).
+ * @param parameters See {@link CastWalletVoteParameters}.
  * @returns `{ hash, receipt, weight }` (weight from the governor's `VoteCast`, wei of AITBC).
- * @throws {InvalidParameterError} if `support` is not 0, 1 or 2, or a `reason` is given.
+ * @throws {InvalidParameterError} if `support` is not 0, 1 or 2.
  * @throws {ContractRevertError} e.g. `AgentWalletUnauthorized`, `GovernorAlreadyCastVote`.
  * @example
  * ```ts
@@ -411,16 +414,32 @@ export async function castWalletVote(
   const account = resolveAccount(client, parameters.account, "castWalletVote");
   const proposalId = assertAmount(parameters.proposalId, "proposalId");
   const support = assertOneOf(parameters.support, [0, 1, 2] as const, "support");
-  if (parameters.reason !== undefined) {
-    throw new InvalidParameterError({ what: "reason", reason: "AgentWallet.castVote takes no reason" });
-  }
-  const result = await write(client, {
-    address: assertAddress(parameters.wallet, "wallet"),
-    abi: agentWalletAbi,
-    functionName: "castVote",
-    args: [contractAddress(parameters.contracts, "OpenClawGovernor"), proposalId, support],
-    account,
-  });
+  const wallet = assertAddress(parameters.wallet, "wallet");
+  const governor = contractAddress(parameters.contracts, "OpenClawGovernor");
+  const result =
+    parameters.reason === undefined
+      ? await write(client, {
+          address: wallet,
+          abi: agentWalletAbi,
+          functionName: "castVote",
+          args: [governor, proposalId, support],
+          account,
+        })
+      : await write(client, {
+          address: wallet,
+          abi: agentWalletAbi,
+          functionName: "execute",
+          args: [
+            governor,
+            0n,
+            encodeFunctionData({
+              abi: openClawGovernorAbi,
+              functionName: "castVoteWithReason",
+              args: [proposalId, support, parameters.reason],
+            }),
+          ],
+          account,
+        });
   return { hash: result.hash, receipt: result.receipt, weight: voteWeight(result.receipt.logs) };
 }
 
@@ -619,6 +638,33 @@ export async function getProposalState(
     args: [assertAmount(parameters.proposalId, "proposalId")],
   });
   return PROPOSAL_STATES[state]!;
+}
+
+/** Parameters of {@link hasVoted}. */
+export interface HasVotedParameters extends ProposalIdParameters {
+  /** The voter (an account or an AgentWallet). */
+  account: Address;
+}
+
+/**
+ * Whether `account` has voted on `proposalId` (the governor's `hasVoted`).
+ *
+ * @param client A viem client.
+ * @param parameters `{ contracts, proposalId, account }`.
+ * @returns `true` once the account's vote is counted.
+ * @throws {InvalidAddressError}, {InvalidAmountError} for malformed input; {ContractRevertError} from the read.
+ * @example
+ * ```ts
+ * if (!(await hasVoted(client, { contracts, proposalId, account: wallet }))) { … }
+ * ```
+ */
+export async function hasVoted(client: AitbcReadClient, parameters: HasVotedParameters): Promise<boolean> {
+  return read(client, {
+    address: contractAddress(parameters.contracts, "OpenClawGovernor"),
+    abi: openClawGovernorAbi,
+    functionName: "hasVoted",
+    args: [assertAmount(parameters.proposalId, "proposalId"), assertAddress(parameters.account, "account")],
+  });
 }
 
 /** Result of {@link getProposal}. */

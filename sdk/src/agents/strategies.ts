@@ -29,6 +29,7 @@ import type { Account, Address } from "viem";
 
 import {
   castVote,
+  castWalletVote,
   VoteSupport,
   type CastVoteReturnType,
   type VoteSupportValue,
@@ -181,15 +182,19 @@ export function evaluateProposal(
 
 /**
  * Evaluates a proposal for a role and casts the resulting vote (For above the threshold, Against
- * otherwise), with the explanation as the on-chain reason.
+ * otherwise), with the explanation as the on-chain reason (the `VoteCast` event's `reason`).
  *
- * @param client The agent's wallet client (its counted power votes).
- * @param parameters `{ contracts, proposalId, role, proposal, threshold?, account? }`.
- * @returns `{ evaluation, hash, receipt, weight }`.
- * @throws errors of {@link evaluateProposal} and `castVote`.
+ * Without `wallet`, the client's own account votes (`castVote`). With `wallet`, the client is the
+ * AgentWallet's agent key (or owner) and the **wallet's** counted power votes, through the wallet's
+ * `execute(governor, 0, castVoteWithReason(…))` (`castWalletVote` with a reason).
+ *
+ * @param client The voting account's wallet client: the voter, or the wallet's agent key.
+ * @param parameters `{ contracts, proposalId, role, proposal, threshold?, wallet?, account? }`.
+ * @returns `{ evaluation, hash, receipt, weight }` (weight in wei of counted power).
+ * @throws errors of {@link evaluateProposal}, `castVote` and `castWalletVote` (e.g. `GovernorAlreadyCastVote`).
  * @example
  * ```ts
- * const { evaluation } = await autonomousVote(agentClient, { contracts, proposalId, role: "Provider", proposal });
+ * const { evaluation } = await autonomousVote(agentKeyClient, { contracts, proposalId, role: "Provider", proposal, wallet });
  * ```
  */
 export async function autonomousVote(
@@ -200,6 +205,8 @@ export async function autonomousVote(
     role: AgentWalletRoleName;
     proposal: ProposalSummary;
     threshold?: number;
+    /** The AgentWallet whose votes are cast (the client is its agent key or owner). */
+    wallet?: Address;
     account?: Account | Address;
   },
 ): Promise<CastVoteReturnType & { evaluation: ProposalEvaluation }> {
@@ -208,12 +215,16 @@ export async function autonomousVote(
     parameters.proposal,
     parameters.threshold === undefined ? {} : { threshold: parameters.threshold },
   );
-  const result = await castVote(client, {
+  const vote = {
     contracts: parameters.contracts,
     proposalId: parameters.proposalId,
     support: evaluation.vote,
     reason: `${parameters.role} agent: ${evaluation.reasons.join("; ")}`,
     ...(parameters.account === undefined ? {} : { account: parameters.account }),
-  });
+  };
+  const result =
+    parameters.wallet === undefined
+      ? await castVote(client, vote)
+      : await castWalletVote(client, { ...vote, wallet: parameters.wallet });
   return { ...result, evaluation };
 }
