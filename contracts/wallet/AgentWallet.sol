@@ -4,14 +4,22 @@ pragma solidity ^0.8.24;
 import {Account} from "@openzeppelin/contracts/account/Account.sol";
 import {ERC4337Utils} from "@openzeppelin/contracts/account/utils/ERC4337Utils.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
-import {IAccountExecute, IEntryPoint, PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
+import {IERC7579AccountConfig} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
+import {
+    IAccount,
+    IAccountExecute,
+    IEntryPoint,
+    PackedUserOperation
+} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
+import {IERC3009Payer} from "../token/IERC3009.sol";
 import {IAgentWallet} from "./IAgentWallet.sol";
 import {SpendingLimits} from "./SpendingLimits.sol";
 
@@ -41,7 +49,16 @@ interface IGovernorCastVote {
  * signature). Direct calls act as `msg.sender`. Agent and session keys can never call the wallet itself or the
  * EntryPoint, so every owner-only function and the EntryPoint deposit are out of their reach by any route.
  */
-contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712, Initializable {
+contract AgentWallet is
+    IAgentWallet,
+    Account,
+    IAccountExecute,
+    IERC1271,
+    IERC165,
+    IERC7579AccountConfig,
+    EIP712,
+    Initializable
+{
     using SpendingLimits for SpendingLimits.Limit;
 
     /// @notice The token address used for native ether in limits and caps.
@@ -696,5 +713,45 @@ contract AgentWallet is IAgentWallet, Account, IAccountExecute, IERC1271, EIP712
                 periodEnd: end,
                 spent: limit.spentNow()
             });
+    }
+
+    // ---------------------------------------------------------------- ERC-165 and ERC-7579 account queries
+
+    /// @dev The ERC-7579 account id: "vendorname.accountname.semver".
+    string private constant _ACCOUNT_ID = "aitbc.agentwallet.1.0.0";
+
+    /**
+     * @notice ERC-165: true for IERC165, IAccount and IAccountExecute (ERC-4337), IERC1271, IAgentWallet,
+     * IERC7579AccountConfig and IERC3009Payer; false for every other id, including 0xffffffff.
+     */
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return
+            interfaceId == type(IERC165).interfaceId ||
+            interfaceId == type(IAccount).interfaceId ||
+            interfaceId == type(IAccountExecute).interfaceId ||
+            interfaceId == type(IERC1271).interfaceId ||
+            interfaceId == type(IAgentWallet).interfaceId ||
+            interfaceId == type(IERC7579AccountConfig).interfaceId ||
+            interfaceId == type(IERC3009Payer).interfaceId;
+    }
+
+    /// @notice ERC-7579: the account id, "aitbc.agentwallet.1.0.0".
+    function accountId() external pure returns (string memory) {
+        return _ACCOUNT_ID;
+    }
+
+    /**
+     * @notice ERC-7579: false for every mode. The wallet does not implement ERC-7579 `execute(mode, data)` or
+     * `executeFromExecutor`; it executes through {execute}, {executeBatch} and `executeUserOp` under its own
+     * owner/agent/session authority and spending limits.
+     */
+    function supportsExecutionMode(bytes32) external pure returns (bool) {
+        return false;
+    }
+
+    /// @notice ERC-7579: false for every module type. The wallet installs no modules (a module would be a second
+    /// authority path beside the owner, agent and session keys).
+    function supportsModule(uint256) external pure returns (bool) {
+        return false;
     }
 }

@@ -34,6 +34,14 @@ pragma solidity ^0.8.24;
  * ether-limit period ({spendingLimit}(address(0)).periodIndex) when the operation pays its own gas: its worst-case
  * gas cost counts against the ether limit. ERC-1271 hashes are wrapped in this wallet's EIP-712 domain
  * ({messageDigest}) so a signature for one wallet cannot be replayed on another wallet of the same owner.
+ *
+ * Introspection (declared by the implementation, not in this interface, so this interface's ERC-165 id is its own
+ * functions only): `supportsInterface(bytes4)` (ERC-165) is true for IERC165, IAccount and IAccountExecute
+ * (ERC-4337), IERC1271, IAgentWallet, IERC7579AccountConfig and IERC3009Payer. The ERC-7579 account-configuration
+ * views: `accountId()` returns "aitbc.agentwallet.1.0.0"; `supportsExecutionMode(bytes32)` returns false for every
+ * mode (the wallet has no ERC-7579 `execute(mode, data)`; it executes through {execute}, {executeBatch} and
+ * `executeUserOp` under the authority model above); `supportsModule(uint256)` returns false for every module type
+ * (no modules: a module would be a second authority path).
  */
 interface IAgentWallet {
     /// @notice The agent role of the wallet (design: Provider, Consumer, Builder, Coordinator).
