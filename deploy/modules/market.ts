@@ -37,8 +37,8 @@ export const BUILTIN_MODEL_DIGEST = bigIntToBytes32(modelDigest(BUILTIN_MODEL));
  * Adds the market to an Ignition module: the generated ReceiptVerifier, InferenceVerifier and
  * BatchReceiptVerifier, MarketPolicy, the built-in model's TopicClassifierChecker (its vocabulary,
  * labels and digest from `sdk/src/model/weights.ts`), ReputationRegistry, GPUStaking, JobEscrow and
- * BatchEscrow (both escrows on the one policy), and the ServiceRegistry (providers' service URIs,
- * no admin). The deployer is the temporary admin of each while
+ * BatchEscrow (both escrows on the one policy), the ServiceRegistry (providers' service URIs,
+ * no admin) and the AgentIdentityRegistry (ERC-8004 agent identities and skills, no admin). The deployer is the temporary admin of each while
  * the roles are wired (both escrows → ESCROW_ROLE in staking and reputation, council → ARBITER_ROLE
  * of both escrows, the built-in model → its checker in the policy, timelock → admin of all five),
  * then renounces, so afterwards the timelock owns every parameter and the
@@ -80,6 +80,8 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
   ]);
   // Providers' service endpoints: no roles, no admin; only the staking address (immutable).
   const serviceRegistry = m.contract("ServiceRegistry", [staking]);
+  // ERC-8004 agent identities (skills as metadata); reads trust from the reputation registry. No roles, no admin.
+  const agentIdentityRegistry = m.contract("AgentIdentityRegistry", [reputation]);
 
   const grants = [
     m.call(policy, "setModelVerification", [BUILTIN_MODEL_DIGEST, checker], {
@@ -145,6 +147,7 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
     escrow,
     batchEscrow,
     serviceRegistry,
+    agentIdentityRegistry,
   };
 }
 
@@ -160,6 +163,7 @@ export const MARKET_DEPLOYMENT_NAMES: Readonly<Record<string, string>> = {
   staking: "GPUStaking",
   escrow: "JobEscrow",
   serviceRegistry: "ServiceRegistry",
+  agentIdentityRegistry: "AgentIdentityRegistry",
 };
 
 /**

@@ -6,6 +6,7 @@ export const ABI_SOURCES: Record<string, string> = {
   OpenClawTimelock: "contracts/governance/OpenClawTimelock.sol/OpenClawTimelock.json",
   GPUStaking: "contracts/staking/GPUStaking.sol/GPUStaking.json",
   ServiceRegistry: "contracts/staking/ServiceRegistry.sol/ServiceRegistry.json",
+  AgentIdentityRegistry: "contracts/agents/AgentIdentityRegistry.sol/AgentIdentityRegistry.json",
   ReputationRegistry: "contracts/reputation/ReputationRegistry.sol/ReputationRegistry.json",
   JobEscrow: "contracts/escrow/JobEscrow.sol/JobEscrow.json",
   BatchEscrow: "contracts/escrow/BatchEscrow.sol/BatchEscrow.json",

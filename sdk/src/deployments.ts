@@ -16,6 +16,7 @@ export type AitbcContractName =
   | "SecurityCouncil"
   | "GPUStaking"
   | "ServiceRegistry"
+  | "AgentIdentityRegistry"
   | "ReputationRegistry"
   | "JobEscrow"
   | "BatchEscrow"

@@ -5,6 +5,7 @@ export { proposalBondEscrowAbi } from "./proposalBondEscrow.js";
 export { openClawTimelockAbi } from "./openClawTimelock.js";
 export { gpuStakingAbi } from "./gpuStaking.js";
 export { serviceRegistryAbi } from "./serviceRegistry.js";
+export { agentIdentityRegistryAbi } from "./agentIdentityRegistry.js";
 export { reputationRegistryAbi } from "./reputationRegistry.js";
 export { jobEscrowAbi } from "./jobEscrow.js";
 export { batchEscrowAbi } from "./batchEscrow.js";

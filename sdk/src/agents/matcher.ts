@@ -104,3 +104,71 @@ export function rankOffers(offers: readonly ProviderOffer[], options: RankOffers
   );
   return ranked.slice(0, limit);
 }
+
+/** A seller of one skill, with its trust (from `findAgentsWithSkill` + `getAgentSummary`). */
+export interface SkillSeller {
+  /** The seller's agent id in the `AgentIdentityRegistry`. */
+  agentId: bigint;
+  /** Price per call, wei of AITBC. */
+  priceWei: bigint;
+  /** Trust score 0–1000 of the agent's proven wallet (0 if it has none). */
+  trustScore: bigint;
+  /** Tier of that score. */
+  tier: "Bronze" | "Silver" | "Gold" | "Platinum";
+  /** HTTP endpoint of the skill. */
+  endpoint: string;
+}
+
+/** Options of {@link rankSkillSellers}. */
+export interface RankSkillSellersOptions {
+  /** Drop sellers asking more than this per call, wei of AITBC. */
+  maxPriceWei?: bigint;
+  /** Drop sellers with a lower trust score (default 0: keep all). */
+  minTrustScore?: bigint;
+  /** Drop sellers below this tier (Bronze < Silver < Gold < Platinum). */
+  minTier?: SkillSeller["tier"];
+  /** How many to return (default all). */
+  limit?: number;
+}
+
+const TIER_ORDER = ["Bronze", "Silver", "Gold", "Platinum"] as const;
+
+/**
+ * Ranks the sellers of a skill by trust. Rule: drop sellers above `maxPriceWei`, below
+ * `minTrustScore` or below `minTier`; then order by trust score (highest first — the score is
+ * written only by the escrows, oracle and timelock from settled, paid work, so it is the hard-to-fake
+ * signal), then by price (cheapest first), then by agent id (oldest first). Trust leads price
+ * because a buyer pays per call up front (x402) and has no dispute path for a bad answer; a buyer
+ * who wants the cheapest acceptable seller sets `minTrustScore` / `minTier` and picks by price.
+ *
+ * @param sellers The candidates.
+ * @param options See {@link RankSkillSellersOptions}.
+ * @returns The kept sellers in rank order (at most `limit`).
+ * @throws {InvalidAmountError} for a negative price or score; {InvalidParameterError} for a bad limit or tier.
+ * @example
+ * ```ts
+ * const [best] = rankSkillSellers(sellers, { maxPriceWei: 10n ** 15n, minTier: "Silver" });
+ * ```
+ */
+export function rankSkillSellers(
+  sellers: readonly SkillSeller[],
+  options: RankSkillSellersOptions = {},
+): SkillSeller[] {
+  const limit = options.limit ?? sellers.length;
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new InvalidParameterError({ what: "limit", reason: "expected an integer ≥ 0" });
+  const minTier = options.minTier === undefined ? 0 : TIER_ORDER.indexOf(options.minTier);
+  if (minTier < 0) throw new InvalidParameterError({ what: "minTier", reason: "expected Bronze, Silver, Gold or Platinum" }); // prettier-ignore
+  const kept = sellers.filter((s, i) => {
+    assertAmount(s.priceWei, `sellers[${i}].priceWei (wei)`);
+    assertAmount(s.trustScore, `sellers[${i}].trustScore`);
+    if (options.maxPriceWei !== undefined && s.priceWei > options.maxPriceWei) return false;
+    if (options.minTrustScore !== undefined && s.trustScore < options.minTrustScore) return false;
+    return TIER_ORDER.indexOf(s.tier) >= minTier;
+  });
+  const cmp = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+  kept.sort(
+    (a, b) => cmp(b.trustScore, a.trustScore) || cmp(a.priceWei, b.priceWei) || cmp(a.agentId, b.agentId),
+  );
+  return kept.slice(0, limit);
+}
