@@ -9,9 +9,10 @@ pragma solidity ^0.8.24;
  * bounds). Signatures are checked with OpenZeppelin `SignatureChecker`: ECDSA for accounts without code, ERC-1271
  * for contracts (smart wallets); the `bytes signature` overloads (as in USDC v2.2) carry any length, the
  * `(v, r, s)` forms 65-byte ECDSA.
- * @dev Contract payers that answer ERC-165 for {IERC3009Payer} are called back ({IERC3009Payer-onTransferWithAuthorization})
- * after their signature was checked and before any balance moves, so a smart wallet can charge and bound what such
- * transfers take (the AgentWallet's spending limits). Source: EIP-3009; x402 "exact" scheme on EVM.
+ * @dev Contract payers that answer ERC-165 for {IERC3009Payer} are called back
+ * ({IERC3009Payer-onTransferWithAuthorization}) after their signature was checked and before any balance
+ * moves, so a smart wallet can charge and bound what such transfers take (the AgentWallet's spending limits).
+ * Source: EIP-3009; x402 "exact" scheme on EVM. Not yet implemented by the AITBC token (issue 18 continues).
  */
 interface IERC3009 {
     /// @notice Emitted when the authorization `nonce` of `authorizer` is used (by a transfer or receive).
@@ -33,17 +34,20 @@ interface IERC3009 {
     /// @notice Whether the authorization `nonce` of `authorizer` was used or cancelled.
     function authorizationState(address authorizer, bytes32 nonce) external view returns (bool);
 
-    /// @notice EIP-712 typehash of `TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)`.
+    /// @notice EIP-712 typehash of `TransferWithAuthorization(address from,address to,uint256 value,
+    /// uint256 validAfter,uint256 validBefore,bytes32 nonce)` (one line, no spaces after commas).
     function TRANSFER_WITH_AUTHORIZATION_TYPEHASH() external view returns (bytes32);
 
-    /// @notice EIP-712 typehash of `ReceiveWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)`.
+    /// @notice EIP-712 typehash of `ReceiveWithAuthorization(address from,address to,uint256 value,
+    /// uint256 validAfter,uint256 validBefore,bytes32 nonce)` (one line, no spaces after commas).
     function RECEIVE_WITH_AUTHORIZATION_TYPEHASH() external view returns (bytes32);
 
     /// @notice EIP-712 typehash of `CancelAuthorization(address authorizer,bytes32 nonce)`.
     function CANCEL_AUTHORIZATION_TYPEHASH() external view returns (bytes32);
 
     /**
-     * @notice Transfers `value` (wei of the token) from `from` to `to` on `from`'s signed authorization; callable by anyone.
+     * @notice Transfers `value` (wei of the token) from `from` to `to` on `from`'s signed authorization;
+     * callable by anyone.
      * @dev Reverts with {TokenAuthorizationNotYetValid}, {TokenAuthorizationExpired}, {TokenAuthorizationUsed},
      * {TokenAuthorizationInvalidSignature}, an ERC-20 error (balance), or the payer hook's revert data.
      * Emits {AuthorizationUsed} and `Transfer`.

@@ -19,7 +19,6 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
-import {IERC3009Payer} from "../token/IERC3009.sol";
 import {IAgentWallet} from "./IAgentWallet.sol";
 import {SpendingLimits} from "./SpendingLimits.sol";
 
@@ -722,7 +721,8 @@ contract AgentWallet is
 
     /**
      * @notice ERC-165: true for IERC165, IAccount and IAccountExecute (ERC-4337), IERC1271, IAgentWallet,
-     * IERC7579AccountConfig and IERC3009Payer; false for every other id, including 0xffffffff.
+     * and IERC7579AccountConfig; false for every other id, including 0xffffffff (and IERC3009Payer: the wallet does
+     * not implement the EIP-3009 payer hook yet, so the token never routes a payment through it).
      */
     function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
         return
@@ -731,8 +731,7 @@ contract AgentWallet is
             interfaceId == type(IAccountExecute).interfaceId ||
             interfaceId == type(IERC1271).interfaceId ||
             interfaceId == type(IAgentWallet).interfaceId ||
-            interfaceId == type(IERC7579AccountConfig).interfaceId ||
-            interfaceId == type(IERC3009Payer).interfaceId;
+            interfaceId == type(IERC7579AccountConfig).interfaceId;
     }
 
     /// @notice ERC-7579: the account id, "aitbc.agentwallet.1.0.0".

@@ -37,7 +37,7 @@ pragma solidity ^0.8.24;
  *
  * Introspection (declared by the implementation, not in this interface, so this interface's ERC-165 id is its own
  * functions only): `supportsInterface(bytes4)` (ERC-165) is true for IERC165, IAccount and IAccountExecute
- * (ERC-4337), IERC1271, IAgentWallet, IERC7579AccountConfig and IERC3009Payer. The ERC-7579 account-configuration
+ * (ERC-4337), IERC1271, IAgentWallet and IERC7579AccountConfig. The ERC-7579 account-configuration
  * views: `accountId()` returns "aitbc.agentwallet.1.0.0"; `supportsExecutionMode(bytes32)` returns false for every
  * mode (the wallet has no ERC-7579 `execute(mode, data)`; it executes through {execute}, {executeBatch} and
  * `executeUserOp` under the authority model above); `supportsModule(uint256)` returns false for every module type

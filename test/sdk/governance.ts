@@ -8,7 +8,6 @@ import {
   buildCouncilApproval,
   castVote,
   castVoteBySig,
-  castWalletVote,
   claimProposalBond,
   challengeProposal,
   ContractRevertError,

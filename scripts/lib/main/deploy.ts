@@ -195,8 +195,8 @@ export async function fundAccounts(
       [a.provider1.address, DEV_FUNDING.provider],
       [a.provider2.address, DEV_FUNDING.provider],
       [a.coordinatorKey.address, DEV_FUNDING.coordinator], // dispute bonds
-      [a.alice.address, 40_000_000n * AITBC],
-      [a.bob.address, 40_000_000n * AITBC],
+      [a.alice.address, 50_000_000n * AITBC],
+      [a.bob.address, 50_000_000n * AITBC],
       [a.proposer.address, 1_000_000n * AITBC],
     ],
     selfDelegates: [a.alice, a.bob, a.proposer],

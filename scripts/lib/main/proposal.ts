@@ -66,7 +66,12 @@ export async function runMainGrant(p: MainGrantPlan): Promise<GrantResult> {
     proposer: walletFor(a.proposer.address),
     earlyVoter: walletFor(a.alice.address),
     councilOwners: a.councilOwners.map((o) => walletFor(o.address)),
-    voters: [human("alice (human)", a.alice.address, 1), agent, human("bob (human)", a.bob.address, 1)],
+    voters: [
+      human("alice (human)", a.alice.address, 1),
+      agent,
+      human("bob (human)", a.bob.address, 1),
+      human("the proposer (human)", a.proposer.address, 1),
+    ],
     grantee: a.grantee.address as Address,
     day0: p.day0,
     log: (line) => console.log(line),
