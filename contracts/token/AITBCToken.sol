@@ -13,6 +13,7 @@ import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
 
 import {IAITBCToken} from "./IAITBCToken.sol";
 import {TimeWeightedVotes} from "./TimeWeightedVotes.sol";
+import {ERC3009} from "./ERC3009.sol";
 
 /**
  * @title AITBCToken
@@ -20,9 +21,12 @@ import {TimeWeightedVotes} from "./TimeWeightedVotes.sol";
  * @dev OpenZeppelin `ERC20Votes` keeps the ERC-5805 delegated votes; this contract adds, from the
  * votes-moving hooks (`_delegate`, `_transferVotingUnits`), a {TimeWeightedVotes} history per
  * delegate so averages are O(log n) lookups. No owner, no mint after the constructor, no pause:
- * nothing in this contract can be changed by anyone after deployment.
+ * nothing in this contract can be changed by anyone after deployment. {ERC3009} adds EIP-3009 transfers with
+ * authorization (gasless for the payer: the x402 "exact" EVM scheme) in the ERC-2612 permit domain
+ * (name "AITBC", version "1"), with the payer hook smart wallets use to bound them; ERC-165 answers for IERC165
+ * and IERC3009.
  */
-contract AITBCToken is ERC20, ERC20Permit, ERC20Votes, IAITBCToken {
+contract AITBCToken is ERC20, ERC20Permit, ERC20Votes, ERC3009, IAITBCToken {
     using TimeWeightedVotes for TimeWeightedVotes.History;
 
     /// @inheritdoc IAITBCToken

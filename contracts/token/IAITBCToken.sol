@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC5805} from "@openzeppelin/contracts/interfaces/IERC5805.sol";
 
+import {IERC3009} from "./IERC3009.sol";
+
 /**
  * @title IAITBCToken
  * @notice The AITBC token: ERC-20 with ERC-2612 permit and ERC-5805 votes on a timestamp clock
@@ -22,8 +24,11 @@ import {IERC5805} from "@openzeppelin/contracts/interfaces/IERC5805.sol";
  * the 24-hour average makes votes that left recently and came back count little; votes that exist
  * only inside one block (a flash loan) count nothing. Source: shared/DESIGN.md, "flash-loan
  * defence" and "cap"; seed 000 ("snapshot voting, TWAS").
+ *
+ * Payments: EIP-3009 {IERC3009-transferWithAuthorization} in the ERC-2612 domain (name "AITBC", version "1", the
+ * chain id, the token's address), so an x402 facilitator can settle a signed payment and the payer pays no gas.
  */
-interface IAITBCToken is IERC20, IERC5805 {
+interface IAITBCToken is IERC20, IERC5805, IERC3009 {
     /// @notice The parts of an account's counted voting power at a timepoint, all in wei of AITBC.
     struct VotingPowerBreakdown {
         /// Delegated votes at the end of the timepoint (ERC-5805 `getPastVotes`).
