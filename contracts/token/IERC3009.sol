@@ -12,7 +12,7 @@ pragma solidity ^0.8.24;
  * @dev Contract payers that answer ERC-165 for {IERC3009Payer} are called back
  * ({IERC3009Payer-onTransferWithAuthorization}) after their signature was checked and before any balance
  * moves, so a smart wallet can charge and bound what such transfers take (the AgentWallet's spending limits).
- * Source: EIP-3009; x402 "exact" scheme on EVM. Not yet implemented by the AITBC token (issue 18 continues).
+ * Source: EIP-3009; x402 "exact" scheme on EVM. Implemented by the AITBC token ({ERC3009}).
  */
 interface IERC3009 {
     /// @notice Emitted when the authorization `nonce` of `authorizer` is used (by a transfer or receive).

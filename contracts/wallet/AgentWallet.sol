@@ -17,8 +17,12 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165Checker.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
+import {IERC3009, IERC3009Payer} from "../token/IERC3009.sol";
 import {IAgentWallet} from "./IAgentWallet.sol";
 import {SpendingLimits} from "./SpendingLimits.sol";
 
@@ -55,6 +59,7 @@ contract AgentWallet is
     IERC1271,
     IERC165,
     IERC7579AccountConfig,
+    IERC3009Payer,
     EIP712,
     Initializable
 {
@@ -65,6 +70,15 @@ contract AgentWallet is
 
     /// @dev EIP-712 type of the ERC-1271 wrapper: the hash a key signs for this wallet.
     bytes32 private constant _MESSAGE_TYPEHASH = keccak256("AgentWalletMessage(bytes32 hash)");
+
+    /// @dev EIP-3009's `TransferWithAuthorization` typehash (the x402 "exact" scheme's signed type).
+    bytes32 private constant _TRANSFER_WITH_AUTHORIZATION_TYPEHASH = keccak256(
+        // solhint-disable-next-line max-line-length
+        "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
+    );
+
+    /// @dev Length of an agent-key payment signature: signer (20) ++ ECDSA (65) ++ the authorization (6 words).
+    uint256 private constant _PAYMENT_SIGNATURE_LENGTH = 277;
 
     // ERC-20 / ERC-1363 selectors that move or expose the wallet's tokens.
     bytes4 private constant _TRANSFER = 0xa9059cbb; // transfer(address,uint256)
@@ -399,13 +413,20 @@ contract AgentWallet is
         }
     }
 
-    // ---------------------------------------------------------------- ERC-1271
+    // ---------------------------------------------------------------- ERC-1271 and EIP-3009 payments
 
     /**
      * @notice ERC-1271: `signature` = `signer ++ sig` over {messageDigest}(hash). Valid for the owner (ECDSA or
-     * ERC-1271), and for the agent key (ECDSA) when not frozen and only towards verifiers the owner allowed
-     * ({setSignatureVerifier}, e.g. the governor for `castVoteBySig`): an agent signature accepted by any contract
-     * (Permit2, order books) could move funds around the spending limits.
+     * ERC-1271), and for the agent key (ECDSA) when not frozen, in two cases:
+     * - towards verifiers the owner allowed ({setSignatureVerifier}, e.g. the governor for `castVoteBySig`): an agent
+     *   signature accepted by any contract (Permit2, order books) could move funds around the spending limits;
+     * - as an EIP-3009 payment (x402): `agentKey ++ ecdsa(65) ++ abi.encode(token, to, value, validAfter,
+     *   validBefore, nonce)` (277 bytes), valid towards any caller (an x402 facilitator verifies by `eth_call`) only
+     *   if `hash` is exactly `token`'s `TransferWithAuthorization` digest of that authorization from this wallet,
+     *   the owner allowed `token` ({setSignatureVerifier}), `token` answers ERC-165 for {IERC3009}, and `value`
+     *   (wei of `token`) fits in what is left of the agent's spending limit of `token` now. The token then calls
+     *   {onTransferWithAuthorization}, which counts the payment against that limit.
+     * Session keys never sign by ERC-1271.
      */
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         if (signature.length < 20) return bytes4(0xffffffff);
@@ -414,10 +435,32 @@ contract AgentWallet is
         bool valid;
         if (signer == owner) {
             valid = SignatureChecker.isValidSignatureNowCalldata(signer, digest, signature[20:]);
-        } else if (signer == agentKey && signer != address(0) && !frozen && _signatureVerifiers[msg.sender]) {
-            valid = _isEcdsaSignatureOf(signer, digest, signature[20:]);
+        } else if (signer == agentKey && signer != address(0) && !frozen) {
+            if (signature.length == _PAYMENT_SIGNATURE_LENGTH) {
+                valid = _isPayment(hash, signature[85:]) && _isEcdsaSignatureOf(signer, digest, signature[20:85]);
+            } else if (_signatureVerifiers[msg.sender]) {
+                valid = _isEcdsaSignatureOf(signer, digest, signature[20:]);
+            }
         }
         return valid ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
+    }
+
+    /**
+     * @notice EIP-3009 payer hook ({IERC3009Payer}): called by the token (`msg.sender`) for an authorized transfer of
+     * `value` (wei of the token) from this wallet, after it verified `signature` and before the balance moves. An
+     * owner-signed transfer is never limited; an agent-signed one is counted against the agent's spending limit of
+     * the token (emits {Spent}).
+     * @dev Reverts with {AgentWalletUnauthorized} (a signer other than the owner and the agent key, e.g. a session
+     * key, or a caller that is not a token the owner allowed), {AgentWalletFrozen}, or
+     * {AgentWalletSpendingLimitExceeded}.
+     */
+    function onTransferWithAuthorization(address, uint256 value, bytes32, bytes calldata signature) external {
+        address signer = signature.length < 20 ? address(0) : address(bytes20(signature[0:20]));
+        if (signer == owner) return;
+        if (signer != agentKey || signer == address(0)) revert AgentWalletUnauthorized(signer);
+        if (frozen) revert AgentWalletFrozen();
+        if (!_signatureVerifiers[msg.sender]) revert AgentWalletUnauthorized(msg.sender);
+        _charge(Actor.Agent, signer, msg.sender, value);
     }
 
     /// @inheritdoc IAgentWallet
@@ -696,6 +739,24 @@ contract AgentWallet is
         }
     }
 
+    /// @dev Whether `hash` is the EIP-3009 transfer digest of the authorization `tail` encodes, from this wallet, on a
+    /// token the owner allowed that answers ERC-165 for {IERC3009}, for a value the agent's limit can still take.
+    function _isPayment(bytes32 hash, bytes calldata tail) private view returns (bool) {
+        (address token, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce) = abi.decode(
+            tail,
+            (address, address, uint256, uint256, uint256, bytes32)
+        );
+        if (!_signatureVerifiers[token] || !ERC165Checker.supportsInterface(token, type(IERC3009).interfaceId)) {
+            return false;
+        }
+        SpendingLimits.Limit storage limit = _limits[token];
+        if (limit.period == 0 || value > limit.amount || limit.spentNow() > limit.amount - value) return false;
+        bytes32 structHash = keccak256(
+            abi.encode(_TRANSFER_WITH_AUTHORIZATION_TYPEHASH, address(this), to, value, validAfter, validBefore, nonce)
+        );
+        return MessageHashUtils.toTypedDataHash(IERC20Permit(token).DOMAIN_SEPARATOR(), structHash) == hash;
+    }
+
     function _isEcdsaSignatureOf(address signer, bytes32 hash, bytes calldata sig) private pure returns (bool) {
         (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hash, sig);
         return error == ECDSA.RecoverError.NoError && recovered == signer;
@@ -721,8 +782,8 @@ contract AgentWallet is
 
     /**
      * @notice ERC-165: true for IERC165, IAccount and IAccountExecute (ERC-4337), IERC1271, IAgentWallet,
-     * and IERC7579AccountConfig; false for every other id, including 0xffffffff (and IERC3009Payer: the wallet does
-     * not implement the EIP-3009 payer hook yet, so the token never routes a payment through it).
+     * IERC7579AccountConfig and IERC3009Payer (so an EIP-3009 token calls {onTransferWithAuthorization}); false for
+     * every other id, including 0xffffffff.
      */
     function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
         return
@@ -731,7 +792,8 @@ contract AgentWallet is
             interfaceId == type(IAccountExecute).interfaceId ||
             interfaceId == type(IERC1271).interfaceId ||
             interfaceId == type(IAgentWallet).interfaceId ||
-            interfaceId == type(IERC7579AccountConfig).interfaceId;
+            interfaceId == type(IERC7579AccountConfig).interfaceId ||
+            interfaceId == type(IERC3009Payer).interfaceId;
     }
 
     /// @notice ERC-7579: the account id, "aitbc.agentwallet.1.0.0".

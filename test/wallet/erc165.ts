@@ -57,6 +57,8 @@ describe("AgentWallet: ERC-165 and ERC-7579 account queries", function () {
         "supportsExecutionMode(bytes32)",
         "supportsModule(uint256)",
       ]),
+      // contracts/token/IERC3009.sol: the EIP-3009 payer hook that charges x402 payments to the agent's limit.
+      IERC3009Payer: interfaceIdOf(["onTransferWithAuthorization(address,uint256,bytes32,bytes)"]),
     };
     for (const [name, interfaceId] of Object.entries(ids)) {
       expect(await wallet.supportsInterface(interfaceId), name).to.equal(true);
@@ -68,12 +70,6 @@ describe("AgentWallet: ERC-165 and ERC-7579 account queries", function () {
     expect(await wallet.supportsInterface("0xffffffff")).to.equal(false);
     expect(await wallet.supportsInterface("0x00000000")).to.equal(false);
     expect(await wallet.supportsInterface("0xdeadbeef")).to.equal(false);
-    // IERC3009Payer (contracts/token/IERC3009.sol): the payer hook is not implemented yet.
-    expect(
-      await wallet.supportsInterface(
-        interfaceIdOf(["onTransferWithAuthorization(address,uint256,bytes32,bytes)"]),
-      ),
-    ).to.equal(false);
     // ERC-7579 IERC7579Execution (execute(bytes32,bytes), executeFromExecutor(bytes32,bytes)): not implemented.
     expect(
       await wallet.supportsInterface(
