@@ -40,9 +40,10 @@ pragma solidity ^0.8.24;
  * (ERC-4337), IERC1271, IAgentWallet, IERC7579AccountConfig and IERC3009Payer (x402 payments: the agent key's
  * EIP-3009 transfers count against its spending limit of the token; see contracts/wallet/README.md). The ERC-7579
  * account-configuration views: `accountId()` returns "aitbc.agentwallet.1.0.0";
- * `supportsExecutionMode(bytes32)` returns false for every mode (the wallet has no ERC-7579 `execute(mode, data)`; it executes through {execute}, {executeBatch} and
- * `executeUserOp` under the authority model above); `supportsModule(uint256)` returns false for every module type
- * (no modules: a module would be a second authority path).
+ * `supportsExecutionMode(bytes32)` returns false for every mode (the wallet has no ERC-7579 `execute(mode, data)`;
+ * it executes through {execute}, {executeBatch} and `executeUserOp` under the authority model above);
+ * `supportsModule(uint256)` returns false for every module type (no modules: a module would be a second authority
+ * path).
  */
 interface IAgentWallet {
     /// @notice The agent role of the wallet (design: Provider, Consumer, Builder, Coordinator).
