@@ -46,3 +46,4 @@ export * from "./actions/agent-find.js";
 export * from "./actions/agent-summary.js";
 export * from "./actions/offers.js";
 export * from "./actions/escrow-reads.js";
+export * from "./x402/index.js";
