@@ -15,8 +15,12 @@ import type { Address, Hex } from "viem";
 import { SkillRouter, type PaymentFacts, type SkillDefinition } from "../../sdk/src/index.js";
 import { CallLedger } from "../../node/agents/ledger.js";
 import { startSeller, type PaymentStep, type SellerServer } from "../../node/agents/seller.js";
+import { gatewayOffload } from "../../node/agents/offload.js";
 import { sendJson } from "../../node/shared/http.js";
+import { outputHash } from "../../node/shared/protocol.js";
 import { openStore, type Store } from "../../node/shared/store.js";
+import { gatewayFixture, type GatewayFixture } from "../gateway/fixture.js";
+import { fakeAnswer } from "../helpers/ollama-server.js";
 
 const PAYER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as Address;
 const PRICE = 10n ** 15n;
@@ -337,5 +341,101 @@ describe("agents: seller program", function () {
     });
     const wrong = await fetch(`${h.seller.url}/skills/summarize`);
     expect(wrong.status).to.equal(405);
+  });
+});
+
+describe("agents: seller program, offloading through a real gateway", function () {
+  // In-process chain, batch market, one real miner on the Ollama-API test server, the gateway paying
+  // from the fixture's AgentWallet: the skill's network path is a real inference job.
+  let f: GatewayFixture;
+  let seller: SellerServer;
+  let store: Store;
+  let ledger: CallLedger;
+  before(async function () {
+    f = await gatewayFixture();
+    store = openStore(":memory:");
+    ledger = new CallLedger(store, () => 1_760_000_000_000);
+    const router = new SkillRouter();
+    router.register({
+      name: "summarize",
+      priceWei: PRICE,
+      model: f.model,
+      modelSizeGB: 1.3,
+      computeIntensity: 0.9, // > 0.8: the network
+      expectedDurationSec: 20,
+      local: async () => expect.fail("the rule sends this call to the network"),
+      offload: gatewayOffload({
+        gatewayUrl: f.url,
+        model: f.model,
+        maxTokens: 64,
+        prompt: (input) => `Summarize: ${(input as { text: string }).text}`,
+      }),
+    });
+    router.register({
+      name: "unserved",
+      priceWei: PRICE,
+      model: "qwen3:235b",
+      modelSizeGB: 140,
+      computeIntensity: 0.5,
+      expectedDurationSec: 20,
+      offload: gatewayOffload({ gatewayUrl: f.url, model: "qwen3:235b", prompt: () => "x" }),
+    });
+    seller = await startSeller({ router, ledger, pay: fakePaywall([]) });
+  });
+  after(async () => {
+    await seller?.close();
+    store?.close();
+    await f?.close();
+  });
+
+  it("runs the call as a job on the network and records the job's receipt with the payment", async function () {
+    const answeredBefore = f.gateway.context.state.counts().answered ?? 0;
+    const res = await fetch(`${seller.url}/skills/summarize`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-test-payment": "100" },
+      body: JSON.stringify({ text: "the sky is blue because of Rayleigh scattering" }),
+    });
+    const body = (await res.json()) as {
+      output: string;
+      route: string;
+      reason: string;
+      job: Record<string, unknown>;
+    };
+    const words = fakeAnswer(f.model, "Summarize: the sky is blue because of Rayleigh scattering", 0);
+    expect(res.status).to.equal(200);
+    expect([body.output, body.route, body.reason]).to.deep.equal([
+      words.join(""),
+      "network",
+      "high_complexity",
+    ]);
+    expect(body.job.jobKey).to.match(/^0x[0-9a-f]{64}$/);
+    expect(body.job.outputHash).to.equal(outputHash(words.join("")));
+    expect(body.job.tokenCount).to.equal(words.length);
+    expect((body.job.provider as string).toLowerCase()).to.equal(f.market.provider1.address.toLowerCase());
+    expect(f.gateway.context.state.counts().answered ?? 0).to.equal(answeredBefore + 1);
+    const record = ledger.get({ network: "eip155:31337", transaction: tx(100) })!;
+    expect(record).to.deep.include({
+      status: "succeeded",
+      route: "network",
+      reason: "high_complexity",
+      paidWei: PRICE,
+    });
+    expect(record.job?.jobKey).to.equal(body.job.jobKey);
+    expect(record.job?.tokenCount).to.equal(words.length);
+    expect(record.job?.feeWei).to.be.a("bigint");
+  });
+
+  it("records the paid call as failed when the network does not serve the model", async function () {
+    const res = await fetch(`${seller.url}/skills/unserved`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-test-payment": "101" },
+      body: "{}",
+    });
+    expect(res.status).to.equal(502);
+    const record = ledger.get({ network: "eip155:31337", transaction: tx(101) })!;
+    expect(record.status).to.equal("failed");
+    expect(record.error).to.equal(
+      `Skill "unserved" failed on its network path. (model 'qwen3:235b' not found)`,
+    );
   });
 });
