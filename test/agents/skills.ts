@@ -215,6 +215,22 @@ describe("agents: skill router", function () {
       expect(((error as SkillExecutionError).cause as Error).message).to.equal("ollama is down");
     });
 
+    it("does not fall back to the network once the caller has left", async function () {
+      const controller = new AbortController();
+      const { skill, networkCalls } = recordingSkill({
+        local: async () => {
+          controller.abort();
+          throw new Error("aborted");
+        },
+      });
+      const router = new SkillRouter();
+      router.register(skill);
+      const error = await router.execute("summarize", { text: "x" }, { signal: controller.signal }).catch((e: unknown) => e); // prettier-ignore
+      expect(error).to.be.instanceOf(SkillExecutionError);
+      expect((error as SkillExecutionError).route).to.equal("local");
+      expect(networkCalls).to.have.length(0);
+    });
+
     it("reports a failed or malformed offload as SkillExecutionError on the network path", async function () {
       const router = new SkillRouter();
       router.register(
