@@ -80,18 +80,30 @@ export function isMain(metaUrl: string): boolean {
 }
 
 /**
- * The deployment's addresses: `--deployment <file>` (a `deployments/<chainId>.json`-shaped file), or the
- * SDK's `getDeployment(chainId)` (the repository's `deployments/<chainId>.json`).
- * @throws DeploymentNotFoundError (no file for the chain); Error naming a contract the agents need and the file lacks.
+ * The deployment's addresses: `--deployment <file>` (shaped like `deployments/<chainId>.json`; read
+ * before the chain is touched), or the SDK's `getDeployment(chainId)` (the repository's
+ * `deployments/<chainId>.json`, with the chain id asked of the chain).
+ * @param file The `--deployment` file, if given.
+ * @param chainId Asks the chain its id (called only without a file).
+ * @throws DeploymentNotFoundError (no file for the chain); Error naming a contract the agents need and the deployment lacks.
  */
-export function deploymentContracts(chainId: number, file: string | undefined): AitbcContracts {
-  const contracts: AitbcContracts = {};
-  const given = file === undefined ? getDeployment(chainId).contracts : (JSON.parse(readFileSync(file, "utf8")) as { contracts: Record<string, string> }).contracts; // prettier-ignore
-  for (const [name, address] of Object.entries(given)) contracts[name] = assertAddress(address, `${name} in the deployment`); // prettier-ignore
+export async function deploymentContracts(file: string | undefined, chainId: () => Promise<number>): Promise<AitbcContracts> {
+  let given: Record<string, string>;
+  let source: string;
+  if (file !== undefined) {
+    given = (JSON.parse(readFileSync(file, "utf8")) as { contracts?: Record<string, string> }).contracts ?? {};
+    source = file;
+  } else {
+    const id = await chainId();
+    given = getDeployment(id).contracts as Record<string, string>;
+    source = `deployments/${id}.json`;
+  }
+  const contracts: Record<string, Address> = {};
+  for (const [name, address] of Object.entries(given)) contracts[name] = assertAddress(address, `${name} in ${source}`);
   for (const name of ["AITBCToken", "AgentIdentityRegistry"])
-    if (contracts[name] === undefined) throw new Error(`no ${name} address in the deployment of chain ${chainId} (deploy the market first, or pass --deployment <file>)`); // prettier-ignore
+    if (contracts[name] === undefined) throw new Error(`no ${name} address in ${source} (deploy the market with the agent registry first, or pass --deployment <file>)`);
   return contracts;
-}
+} // prettier-ignore
 
 /** Wei as a decimal amount of AITBC (`10000000000000000` → `0.01`). */
 export function formatAitbc(wei: bigint): string {

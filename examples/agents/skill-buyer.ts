@@ -175,7 +175,11 @@ export async function buyOnce(options: BuyOnceOptions): Promise<BoughtCall> {
     }
     const settledHeader = response.headers.get("payment-response");
     const settled = settledHeader === null ? undefined : decodePaymentResponseHeader(settledHeader);
-    const body = (await response.json().catch(() => ({}))) as { output?: unknown; error?: string; reason?: string };
+    const body = (await response.json().catch(() => ({}))) as {
+      output?: unknown;
+      error?: string;
+      reason?: string;
+    };
     if (response.status !== 200 || settled?.success !== true) {
       const why = body.error ?? settled?.errorReason ?? (response.headers.get("payment-required") ? decodePaymentRequiredHeader(response.headers.get("payment-required")!).error : undefined); // prettier-ignore
       throw new SkillPurchaseError(`seller #${seller.agentId} answered ${response.status}${why ? ` ${why}` : ""}${body.reason ? `: ${body.reason}` : ""}`, settled?.success === true); // prettier-ignore
@@ -225,34 +229,68 @@ export function buyerCommand(): Command {
   return new Command()
     .name("skill-buyer")
     .description("example agent: finds the most trusted seller of a skill and buys one call over x402")
-    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint").env("AITBC_RPC_URL").argParser(parseHttpUrl).makeOptionMandatory()) // prettier-ignore
-    .addOption(new Option("--private-key <hex>", "the paying EOA's key (or, with --agent-wallet, its agent key)").env("AITBC_PRIVATE_KEY")) // prettier-ignore
-    .addOption(new Option("--agent-wallet <address>", "pay from this AgentWallet with its agent key").argParser(parseAddress)) // prettier-ignore
+    .addOption(
+      new Option("--rpc <url>", "JSON-RPC endpoint")
+        .env("AITBC_RPC_URL")
+        .argParser(parseHttpUrl)
+        .makeOptionMandatory(),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--private-key <hex>", "the paying EOA's key (or, with --agent-wallet, its agent key)").env(
+        "AITBC_PRIVATE_KEY",
+      ),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--agent-wallet <address>", "pay from this AgentWallet with its agent key").argParser(
+        parseAddress,
+      ),
+    ) // prettier-ignore
     .addOption(new Option("--agent-key <hex>", "the AgentWallet's agent key").env("AITBC_AGENT_KEY"))
-    .addOption(new Option("--deployment <file>", "deployments JSON (default deployments/<chainId>.json)").env("AITBC_DEPLOYMENT")) // prettier-ignore
-    .addOption(new Option("--skill <name>", "the skill to buy").argParser(parseSkillName).default("summarize"))
-    .addOption(new Option("--max-price <aitbc>", "the most paid for the call, AITBC").argParser(parseAitbc).makeOptionMandatory()) // prettier-ignore
-    .addOption(new Option("--min-trust <score>", "skip sellers with a lower trust score (0–1000)").argParser((v: string) => { if (!/^\d{1,4}$/.test(v) || Number(v) > 1000) throw new InvalidArgumentError("expected a trust score from 0 to 1000."); return v; })) // prettier-ignore
+    .addOption(
+      new Option("--deployment <file>", "deployments JSON (default deployments/<chainId>.json)").env(
+        "AITBC_DEPLOYMENT",
+      ),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--skill <name>", "the skill to buy").argParser(parseSkillName).default("summarize"),
+    )
+    .addOption(
+      new Option("--max-price <aitbc>", "the most paid for the call, AITBC")
+        .argParser(parseAitbc)
+        .makeOptionMandatory(),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--min-trust <score>", "skip sellers with a lower trust score (0–1000)").argParser(
+        (v: string) => {
+          if (!/^\d{1,4}$/.test(v) || Number(v) > 1000)
+            throw new InvalidArgumentError("expected a trust score from 0 to 1000.");
+          return v;
+        },
+      ),
+    ) // prettier-ignore
     .addOption(new Option("--input <text>", "the text sent to the skill").makeOptionMandatory());
 }
 
 /** Buys from parsed flags (the keys and the deployment are checked here). */
 export async function buyFromFlags(flags: BuyerFlags): Promise<BoughtCall> {
   const transport = http(flags.rpc, { retryCount: 1 });
+  const chainId = () => createPublicClient({ transport }).getChainId();
   let payer: ClientEvmSigner;
-  let chainId: number | undefined;
   if (flags.agentWallet !== undefined) {
     const key = parsePrivateKey(flags.agentKey ?? flags.privateKey, "--agent-key (or AITBC_AGENT_KEY, or --private-key)");
-    chainId = await createPublicClient({ transport }).getChainId();
-    payer = toAgentWalletPaymentSigner({ wallet: flags.agentWallet, agentKey: privateKeyToAccount(key), chainId });
-  } else {
-    if (flags.agentKey !== undefined) throw new Error("--agent-key needs --agent-wallet (the wallet it pays from)");
-    payer = privateKeyToAccount(parsePrivateKey(flags.privateKey, "--private-key (or AITBC_PRIVATE_KEY)"));
+    const contracts = await deploymentContracts(flags.deployment, chainId);
+    payer = toAgentWalletPaymentSigner({ wallet: flags.agentWallet, agentKey: privateKeyToAccount(key), chainId: await chainId() });
+    return buy(flags, transport, contracts, payer);
   }
-  chainId ??= await createPublicClient({ transport }).getChainId();
+  if (flags.agentKey !== undefined) throw new Error("--agent-key needs --agent-wallet (the wallet it pays from)");
+  payer = privateKeyToAccount(parsePrivateKey(flags.privateKey, "--private-key (or AITBC_PRIVATE_KEY)"));
+  return buy(flags, transport, await deploymentContracts(flags.deployment, chainId), payer);
+} // prettier-ignore
+
+function buy(flags: BuyerFlags, transport: Transport, contracts: AitbcContracts, payer: ClientEvmSigner): Promise<BoughtCall> {
   return buyOnce({
     transport,
-    contracts: deploymentContracts(chainId, flags.deployment),
+    contracts,
     payer,
     skill: flags.skill,
     maxPriceWei: flags.maxPrice,

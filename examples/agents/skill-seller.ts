@@ -211,7 +211,11 @@ export async function runSeller(options: RunSellerOptions): Promise<RunningSelle
     let agentId: bigint;
     let registered = false;
     if (owned === 0n) {
-      ({ agentId } = await registerAgent(wallet, { contracts, agentURI: `${base}/skills`, skills: [published] }));
+      ({ agentId } = await registerAgent(wallet, {
+        contracts,
+        agentURI: `${base}/skills`,
+        skills: [published],
+      }));
       registered = true;
     } else {
       agentId = owned;
@@ -252,16 +256,49 @@ export interface SellerFlags {
 export function sellerCommand(): Command {
   return new Command()
     .name("skill-seller")
-    .description("example agent: sells a skill per call over x402 and publishes it in the AgentIdentityRegistry")
-    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint").env("AITBC_RPC_URL").argParser(parseHttpUrl).makeOptionMandatory()) // prettier-ignore
-    .addOption(new Option("--private-key <hex>", "the seller's key (owns the agent, receives the payments)").env("AITBC_PRIVATE_KEY")) // prettier-ignore
-    .addOption(new Option("--facilitator <url>", "x402 facilitator (POST /verify, POST /settle, GET /supported)").env("AITBC_FACILITATOR_URL").argParser(parseHttpUrl).makeOptionMandatory()) // prettier-ignore
-    .addOption(new Option("--deployment <file>", "deployments JSON (default deployments/<chainId>.json)").env("AITBC_DEPLOYMENT")) // prettier-ignore
+    .description(
+      "example agent: sells a skill per call over x402 and publishes it in the AgentIdentityRegistry",
+    )
+    .addOption(
+      new Option("--rpc <url>", "JSON-RPC endpoint")
+        .env("AITBC_RPC_URL")
+        .argParser(parseHttpUrl)
+        .makeOptionMandatory(),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--private-key <hex>", "the seller's key (owns the agent, receives the payments)").env(
+        "AITBC_PRIVATE_KEY",
+      ),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--facilitator <url>", "x402 facilitator (POST /verify, POST /settle, GET /supported)")
+        .env("AITBC_FACILITATOR_URL")
+        .argParser(parseHttpUrl)
+        .makeOptionMandatory(),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--deployment <file>", "deployments JSON (default deployments/<chainId>.json)").env(
+        "AITBC_DEPLOYMENT",
+      ),
+    ) // prettier-ignore
     .addOption(new Option("--host <host>", "listen address").default("127.0.0.1"))
-    .addOption(new Option("--port <port>", "listen port (0: any free port)").argParser(parsePort).default(4021))
-    .addOption(new Option("--public-url <url>", "URL published in the registry (default http://<host>:<port>)").argParser(parseHttpUrl)) // prettier-ignore
-    .addOption(new Option("--skill <name>", "the skill's name").argParser(parseSkillName).default("summarize"))
-    .addOption(new Option("--price <aitbc>", "price per call, AITBC").argParser(parseAitbc).default(10n ** 16n, "0.01")) // prettier-ignore
+    .addOption(
+      new Option("--port <port>", "listen port (0: any free port)").argParser(parsePort).default(4021),
+    )
+    .addOption(
+      new Option(
+        "--public-url <url>",
+        "URL published in the registry (default http://<host>:<port>)",
+      ).argParser(parseHttpUrl),
+    ) // prettier-ignore
+    .addOption(
+      new Option("--skill <name>", "the skill's name").argParser(parseSkillName).default("summarize"),
+    )
+    .addOption(
+      new Option("--price <aitbc>", "price per call, AITBC")
+        .argParser(parseAitbc)
+        .default(10n ** 16n, "0.01"),
+    ) // prettier-ignore
     .addOption(new Option("--ledger <file>", "SQLite file of the paid calls").default("skill-seller.sqlite"));
 }
 
@@ -269,11 +306,11 @@ export function sellerCommand(): Command {
 export async function startFromFlags(flags: SellerFlags): Promise<RunningSeller> {
   const account = privateKeyToAccount(parsePrivateKey(flags.privateKey, "--private-key (or AITBC_PRIVATE_KEY)"));
   const transport = http(flags.rpc, { retryCount: 1 });
-  const chainId = await createPublicClient({ transport }).getChainId();
+  const contracts = await deploymentContracts(flags.deployment, () => createPublicClient({ transport }).getChainId());
   return runSeller({
     transport,
     account,
-    contracts: deploymentContracts(chainId, flags.deployment),
+    contracts,
     facilitator: flags.facilitator,
     skill: flags.skill,
     priceWei: flags.price,

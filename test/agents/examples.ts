@@ -23,6 +23,7 @@ import {
 } from "../../sdk/src/index.js";
 import { buyOnce, SkillPurchaseError } from "../../examples/agents/skill-buyer.js";
 import { runSeller, summarize, type RunningSeller } from "../../examples/agents/skill-seller.js";
+import type { ReputationRegistry } from "../../types/ethers-contracts/index.js";
 import { deployX402, type X402Fixture } from "../x402/helpers.js";
 import { viemClients } from "../sdk/helpers.js";
 
@@ -58,7 +59,7 @@ describe("examples: a seller agent and a buyer agent trading a skill over x402",
   let fx: X402Fixture;
   let contracts: AitbcContracts;
   let facilitator: Awaited<ReturnType<typeof serveFacilitator>>;
-  let reputation: Awaited<ReturnType<typeof connection.ethers.getContractAt<"ReputationRegistry">>>;
+  let reputation: ReputationRegistry;
   const transport = custom(connection.provider as unknown as EIP1193Provider, { retryCount: 0 });
   const keyA = generatePrivateKey();
   const keyB = generatePrivateKey();
@@ -83,7 +84,10 @@ describe("examples: a seller agent and a buyer agent trading a skill over x402",
     const identity = await connection.ethers.deployContract("AgentIdentityRegistry", [await registry.getAddress()]); // prettier-ignore
     contracts = { ...fx.contracts, AgentIdentityRegistry: (await identity.getAddress()) as Address };
     for (const account of [sellerA, sellerB])
-      await connection.provider.request({ method: "hardhat_setBalance", params: [account.address, "0x8ac7230489e80000"] }); // 10 ether of gas
+      await connection.provider.request({
+        method: "hardhat_setBalance",
+        params: [account.address, "0x8ac7230489e80000"],
+      }); // 10 ether of gas
     facilitator = await serveFacilitator(fx.facilitator);
   });
   after(async function () {
@@ -127,12 +131,17 @@ describe("examples: a seller agent and a buyer agent trading a skill over x402",
     expect(records).to.have.length(1);
     expect(records[0]).to.deep.include({ payer: fx.buyer.address.toLowerCase(), paidWei: DEAR, transaction: call.transaction.toLowerCase(), skill: "summarize", status: "succeeded", route: "local" }); // prettier-ignore
     expect(a.ledger.all()).to.deep.equal([]);
-    expect(logs.some((l) => l.startsWith("[seller] summarize: ") && l.includes(call.transaction))).to.equal(true);
+    expect(logs.some((l) => l.startsWith("[seller] summarize: ") && l.includes(call.transaction))).to.equal(
+      true,
+    );
   });
 
   it("a max price below the trusted seller's keeps only the cheaper one; an AgentWallet pays it within its limit", async function () {
     const signer = toAgentWalletPaymentSigner({ wallet: fx.walletAddress, agentKey: fx.agentKey, chainId: 31337 }); // prettier-ignore
-    const [walletBefore, aBefore] = [await fx.balanceOf(fx.walletAddress), await fx.balanceOf(sellerA.address)];
+    const [walletBefore, aBefore] = [
+      await fx.balanceOf(fx.walletAddress),
+      await fx.balanceOf(sellerA.address),
+    ];
     const call = await buyOnce({ transport, contracts, payer: signer, skill: "summarize", maxPriceWei: parseEther("0.015"), input: TEXT, log }); // prettier-ignore
     expect(call.ranked.map((s) => s.agentId)).to.deep.equal([1n]);
     expect(call.payer.toLowerCase()).to.equal(fx.walletAddress.toLowerCase());
@@ -151,7 +160,9 @@ describe("examples: a seller agent and a buyer agent trading a skill over x402",
     const call = await buyOnce({ transport, contracts, payer: fx.buyer, skill: "summarize", maxPriceWei: parseEther("0.05"), input: TEXT, log }); // prettier-ignore
     expect(call.ranked.map((s) => s.agentId)).to.deep.equal([agentId, 2n, 1n]);
     expect(call.seller.agentId).to.equal(2n);
-    expect(logs.some((l) => l.startsWith(`[buyer] skipping seller #${agentId}: asks payment to`))).to.equal(true);
+    expect(logs.some((l) => l.startsWith(`[buyer] skipping seller #${agentId}: asks payment to`))).to.equal(
+      true,
+    );
     expect(await fx.balanceOf(stranger.address)).to.equal(strangerBefore);
     expect(await fx.balanceOf(fx.buyer.address)).to.equal(buyerBefore - DEAR);
     expect(await fx.balanceOf(sellerB.address)).to.equal(bBefore + DEAR);

@@ -149,4 +149,34 @@ describe("programs: a mistaken flag is one line and exit 1 at start", function (
     expectOneLine(threshold!, /^error: option '--threshold <score>' argument '1\.5' is invalid\. expected a number from 0 to 1/); // prettier-ignore
     expectOneLine(unreachable!, /^\[voter\] HTTP request failed\. \(http:\/\/127\.0\.0\.1:9\/?\)$/);
   });
+
+  it("example agents: no --rpc, a malformed key (never echoed), a bad price, a deployment without the agent registry, an unreachable chain", async () => {
+    const seller = "../examples/agents/skill-seller";
+    const buyer = "../examples/agents/skill-buyer";
+    const rpc = ["--rpc", "http://127.0.0.1:9"];
+    const facilitator = ["--facilitator", "http://127.0.0.1:4022"];
+    const buy = ["--max-price", "0.01", "--input", "some text"];
+    const cases: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
+      [seller, [...facilitator], {}, /^error: required option '--rpc <url>' not specified$/],
+      [buyer, [...buy], {}, /^error: required option '--rpc <url>' not specified$/],
+      [seller, [...rpc], {}, /^error: required option '--facilitator <url>' not specified$/],
+      [seller, [...rpc, ...facilitator], {}, /^\[seller\] --private-key \(or AITBC_PRIVATE_KEY\) is required \(0x followed by 64 hex digits\)\.$/], // prettier-ignore
+      [seller, [...rpc, ...facilitator], { AITBC_PRIVATE_KEY: `0x${"12".repeat(31)}` }, /^\[seller\] --private-key \(or AITBC_PRIVATE_KEY\): a private key is 0x followed by 64 hex digits \(32 bytes\); this one has 62 hex digits\.$/], // prettier-ignore
+      [buyer, [...rpc, ...buy, "--agent-wallet", "0x" + "12".repeat(20), "--agent-key", `0x${"34".repeat(33)}`], {}, /^\[buyer\] --agent-key \(or AITBC_AGENT_KEY, or --private-key\): .*this one has 66 hex digits\.$/], // prettier-ignore
+      [buyer, [...rpc, ...buy, "--agent-key", KEY], {}, /^\[buyer\] --agent-key needs --agent-wallet/],
+      [seller, [...rpc, ...facilitator, "--price", "-1"], {}, /^error: option '--price <aitbc>' argument '-1' is invalid\. expected an amount of AITBC/], // prettier-ignore
+      [seller, [...rpc, ...facilitator, "--price", "0"], {}, /^error: option '--price <aitbc>' argument '0' is invalid\. the amount must be more than 0\.$/], // prettier-ignore
+      [buyer, [...rpc, "--input", "x", "--max-price", "1e3"], {}, /^error: option '--max-price <aitbc>' argument '1e3' is invalid\./], // prettier-ignore
+      [buyer, [...rpc, ...buy, "--skill", "Summarize!"], {}, /^error: option '--skill <name>' argument 'Summarize!' is invalid\./], // prettier-ignore
+      [seller, [...rpc, ...facilitator, "--port", "70000"], {}, /^error: option '--port <port>' argument '70000' is invalid\./], // prettier-ignore
+      [seller, [...rpc, ...facilitator, "--private-key", KEY, "--deployment", "deployments/31337.json"], {}, /^\[seller\] no AgentIdentityRegistry address in deployments\/31337\.json/], // prettier-ignore
+      [buyer, [...rpc, ...buy, "--private-key", KEY], {}, /^\[buyer\] HTTP request failed\. \(http:\/\/127\.0\.0\.1:9\/?\)$/], // prettier-ignore
+    ];
+    const results = await Promise.all(cases.map(([program, args, env]) => run(program, args, env)));
+    results.forEach((result, i) => expectOneLine(result, cases[i]![3]));
+    for (const r of results) {
+      expect(r.stderr + r.stdout).to.not.include("1212121212121212121212121212121212121212121212121212121212121212");
+      expect(r.stderr + r.stdout).to.not.include("3434343434");
+    }
+  });
 });
