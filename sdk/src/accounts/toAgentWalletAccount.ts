@@ -42,6 +42,7 @@ import {
   getAgentWalletPeriodIndex,
   type AgentWalletKeyType,
 } from "./agentWalletEncoding.js";
+import { estimateAgentKeyOperationGas } from "./agentWalletGas.js";
 
 /**
  * The wallet does not accept an ERC-1271 signature of this key: session keys never sign messages for the
@@ -239,6 +240,20 @@ export async function toAgentWalletAccount(
         periodIndex,
       });
     },
+    // Agent and session keys: the account estimates the gas limits itself (agentWalletGas.ts says why).
+    ...(keyType === "owner"
+      ? {}
+      : {
+          userOperation: {
+            async estimateGas(userOperation) {
+              return estimateAgentKeyOperationGas(client, {
+                wallet: address,
+                signer: signer.address,
+                userOperation,
+              });
+            },
+          },
+        }),
     async signMessage({ message }) {
       return signForWallet(hashMessage(message));
     },
