@@ -29,9 +29,10 @@ import {
 import { createBundlerClient, type SmartAccount, type UserOperationReceipt } from "viem/account-abstraction";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
+import { createPimlicoClient } from "permissionless/clients/pimlico";
 
 import { AgentRole, agentWalletAbi, NATIVE_TOKEN, toAgentWalletAccount } from "@aitbc/sdk";
-import { deployCanonicalEntryPoint, ENTRYPOINT_V08, startAlto } from "../test/helpers/alto.js";
+import { deployCanonicalEntryPoint, ENTRYPOINT_V08, resetBaseFee, startAlto } from "../test/helpers/alto.js";
 import { startRpcProxy } from "../test/helpers/rpc-proxy.js";
 import { AITBC, deployToken } from "../test/helpers/token.js";
 import { median } from "./lib.js";
@@ -54,6 +55,7 @@ const publicClient = createPublicClient({
 });
 const proxy = await startRpcProxy(provider);
 const alto = await startAlto({ rpcUrl: proxy.url, provider });
+const pimlico = createPimlicoClient({ transport: http(alto.url), entryPoint: { address: ENTRYPOINT_V08, version: "0.8" } }); // prettier-ignore
 
 const ownerKey = privateKeyToAccount(keccak256(stringToHex("bench bundler owner")));
 const agentKey = privateKeyToAccount(keccak256(stringToHex("bench bundler agent")));
@@ -67,7 +69,14 @@ async function send(
   account: SmartAccount,
   calls: { to: Address; data?: Hex }[],
 ): Promise<UserOperationReceipt> {
-  const bundler = createBundlerClient({ account, client: publicClient, transport: http(alto.url), pollingInterval: 50 }); // prettier-ignore
+  const bundler = createBundlerClient({
+    account,
+    client: publicClient,
+    transport: http(alto.url),
+    pollingInterval: 50,
+    // Fees as the bundler quotes them (pimlico_getUserOperationGasPrice), as Pimlico's guides set up viem.
+    userOperation: { estimateFeesPerGas: async () => (await pimlico.getUserOperationGasPrice()).fast },
+  });
   const hash = await bundler.sendUserOperation({ calls });
   const receipt = await bundler.waitForUserOperationReceipt({ hash, pollingInterval: 50 });
   if (!receipt.success) throw new Error(`operation ${hash} failed: ${receipt.reason}`);
@@ -91,6 +100,7 @@ try {
     const owner = await toAgentWalletAccount({ client: publicClient, ...identity, signer: ownerKey });
     const agent = await toAgentWalletAccount({ client: publicClient, ...identity, signer: agentKey });
     const wallet = owner.address;
+    await resetBaseFee(provider);
     await deployer!.sendTransaction({ to: wallet, value: 10n ** 18n });
     await aitbc.connect(distributor).transfer(wallet, 1_000n * AITBC);
 
@@ -117,6 +127,9 @@ try {
     const cell = (v: number[]) => `${median(v)} [${Math.min(...v)}, ${Math.max(...v)}]`;
     console.log(`| ${name} | ${cell(actual)} | ${cell(bundle)} |`);
   }
+} catch (error) {
+  console.error(`Alto's output:\n${alto.output()}`);
+  throw error;
 } finally {
   await alto.stop();
   await proxy.close();

@@ -47,7 +47,13 @@ import {
   toAgentWalletAccount,
   type AitbcContracts,
 } from "../../sdk/src/index.js";
-import { deployCanonicalEntryPoint, ENTRYPOINT_V08, startAlto, type Alto } from "../helpers/alto.js";
+import {
+  deployCanonicalEntryPoint,
+  ENTRYPOINT_V08,
+  resetBaseFee,
+  startAlto,
+  type Alto,
+} from "../helpers/alto.js";
 import { startRpcProxy } from "../helpers/rpc-proxy.js";
 import { AITBC, deployToken } from "../helpers/token.js";
 
@@ -204,6 +210,7 @@ describe("AgentWallet through a real bundler (Alto): viem createBundlerClient an
       createBundlerClient({ account, client: publicClient, transport: http(alto.url), pollingInterval: 50 });
 
     // Fund the counterfactual address: ether for the prefund of its operations, AITBC to spend.
+    await resetBaseFee(provider);
     await deployer!.sendTransaction({ to: wallet, value: 10n ** 18n });
     await aitbc.connect(distributor).transfer(wallet, 1_000n * AITBC);
   });

@@ -34,8 +34,8 @@ export const ECDSA_SIGNATURE_SIZE = 65;
 export const PERIOD_INDEX_SIZE = 6;
 
 /**
- * A well-formed ECDSA signature that recovers to no key of any wallet (r = 2^128 − 2^32 shifted, s < n/2,
- * v = 28), so that the wallet runs its ECDSA check on it during gas estimation as it does on a real one.
+ * A well-formed 65-byte ECDSA signature (fixed r, s below n/2, v = 28) that no key of the wallet made: the wallet's
+ * ECDSA check runs on it during gas estimation as on a real signature, and fails.
  */
 const STUB_ECDSA_SIGNATURE: Hex =
   "0xfffffffffffffffffffffffffffffff0000000000000000000000000000000007aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1c";

@@ -7,7 +7,8 @@
  * operation whose validation recorded none (`AgentWalletOperationNotValidated`), so every bundler simulation of
  * an agent or session operation reverts (seen with Pimlico Alto 0.0.20: "UserOperation reverted during
  * simulation with reason: 0xb060e84d…"). Owner operations do not use `executeUserOp` and are estimated by the
- * bundler as usual. See contracts/wallet/README.md ("Driving it with viem / permissionless").
+ * bundler as usual. contracts/wallet/README.md ("Driving it with viem / permissionless") gives the contract change
+ * that would let bundlers estimate these operations themselves; this hook is then no longer needed.
  */
 import { encodeAbiParameters, size, slice, toBytes, type Address, type Hex } from "viem";
 import { toPackedUserOperation, type UserOperation } from "viem/account-abstraction";

@@ -124,6 +124,9 @@ export type ToAgentWalletAccountReturnType = SmartAccount<AgentWalletAccountImpl
  *   operation's worst-case gas cost, `(verificationGasLimit + callGasLimit + preVerificationGas) × maxFeePerGas`
  *   wei, is counted against the wallet's ether limit in that period, so the owner must have set one
  *   (`setSpendingLimit(…, token: NATIVE_TOKEN, …)`); `getStubSignature` has the same length, for estimation;
+ * - **gas**: owner operations are estimated by the bundler; agent and session operations by the account itself
+ *   ({@link estimateAgentKeyOperationGas}: a bundler's stub-signature simulation of them reverts in the wallet's
+ *   `executeUserOp`, see contracts/wallet/README.md); gas limits the caller gives are kept;
  * - **messages** (`signMessage`, `signTypedData`): ERC-1271 signatures `signer ‖ ECDSA over the wallet's
  *   messageDigest(hash)` (EIP-712, domain "AgentWallet" "1" of this wallet); the owner's are valid everywhere,
  *   the agent key's only towards verifiers the owner allowed (`setSignatureVerifier`); session keys cannot sign
