@@ -323,6 +323,33 @@ describe("AgentWallet through a real bundler (Alto): viem createBundlerClient an
     expect((await getSpendingLimit(publicClient, { wallet, token: NATIVE_TOKEN })).spent).to.equal(ethSpent + worstCase); // prettier-ignore
   });
 
+  it("the bundler refuses a replayed agent operation and its signature re-bound to other calls; nothing moves", async function () {
+    const receipt = await send(agent, [transferCall(recipient, 1n * AITBC)]);
+    expect(receipt.success).to.equal(true);
+    const bundler = viemBundler(agent);
+    const { userOperation } = await bundler.getUserOperation({ hash: receipt.userOpHash });
+    const before = [await balance(recipient), await balance(wallet)];
+    const spent = (await getSpendingLimit(publicClient, { wallet, token })).spent;
+    // The same signed operation again: its nonce is used.
+    const replay = await rejection(bundler.sendUserOperation({ ...userOperation }));
+    expect(replay.message).to.match(/AA25 invalid account nonce/);
+    // Its signature on the next nonce, or on calls that pay someone else: the hash it signed differs.
+    const nextNonce = await rejection(
+      bundler.sendUserOperation({ ...userOperation, nonce: userOperation.nonce + 1n }),
+    );
+    expect(nextNonce.message).to.match(/AA24 signature error/);
+    const rebound = await rejection(
+      bundler.sendUserOperation({
+        ...userOperation,
+        nonce: userOperation.nonce + 1n,
+        callData: await agent.encodeCalls([transferCall(strangerKey.address, 1n * AITBC)]),
+      }),
+    );
+    expect(rebound.message).to.match(/AA24 signature error/);
+    expect([await balance(recipient), await balance(wallet)]).to.deep.equal(before);
+    expect((await getSpendingLimit(publicClient, { wallet, token })).spent).to.equal(spent);
+  });
+
   it("why the account estimates agent operations itself: the bundler's own estimation of one reverts (stub signature, no validated actor)", async function () {
     // A valid agent transfer, estimated by Alto with the stub signature: the wallet's validation fails the stub
     // before recording the actor, so its executeUserOp refuses in the simulation. (contracts/wallet/README.md)
@@ -391,10 +418,10 @@ describe("AgentWallet through a real bundler (Alto): viem createBundlerClient an
       /AA24 signature error/,
     );
     expect([await balance(recipient), await balance(wallet)]).to.deep.equal(before);
-    expect((await getSpendingLimit(publicClient, { wallet, token })).spent).to.equal(50n * AITBC);
+    expect((await getSpendingLimit(publicClient, { wallet, token })).spent).to.equal(51n * AITBC);
   });
 
-  it("a session-key operation: granted by an owner operation, within its permission and cap; refused outside them", async function () {
+  it("a session-key operation: granted by an owner operation, within its permission and cap; refused outside them and once revoked", async function () {
     const transferSelector = toFunctionSelector("transfer(address,uint256)");
     const latest = await publicClient.getBlock();
     const grant = encodeFunctionData({
@@ -413,7 +440,7 @@ describe("AgentWallet through a real bundler (Alto): viem createBundlerClient an
     const receipt: UserOperationReceipt = await send(session, [transferCall(recipient, 15n * AITBC)]);
     expect(receipt.success).to.equal(true);
     expect(await balance(recipient)).to.equal(before + 15n * AITBC);
-    expect((await getSpendingLimit(publicClient, { wallet, token })).spent).to.equal(65n * AITBC);
+    expect((await getSpendingLimit(publicClient, { wallet, token })).spent).to.equal(66n * AITBC);
 
     // Its own cap: 15 of 20 spent, 10 more would make 25 (included by the bundler, refused by the wallet).
     const overCap = await send(session, [transferCall(recipient, 10n * AITBC)], GIVEN_GAS);
@@ -434,6 +461,16 @@ describe("AgentWallet through a real bundler (Alto): viem createBundlerClient an
       token,
       toFunctionSelector("approve(address,uint256)"),
     ]);
+    // Revoked by an owner operation: the bundler refuses the key's next operation at once.
+    const revoke = encodeFunctionData({
+      abi: agentWalletAbi,
+      functionName: "revokeSessionKey",
+      args: [sessionKey.address],
+    });
+    expect((await send(owner, [walletCall(revoke)])).success).to.equal(true);
+    expect((await rejection(send(session, [transferCall(recipient, 1n)], GIVEN_GAS))).message).to.match(
+      /AA24 signature error/,
+    );
     expect(await balance(recipient)).to.equal(before + 15n * AITBC);
   });
 
