@@ -8,7 +8,7 @@ import { network } from "hardhat";
 import { hexToSignature, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { createX402Fetch, toAgentWalletPaymentSigner } from "@aitbc/sdk";
+import { createX402Fetch, toAgentWalletPaymentSigner, TRANSFER_WITH_AUTHORIZATION_TYPES } from "@aitbc/sdk";
 import { startFacilitatorServer } from "../node/facilitator/server.js";
 import { AITBC, deployX402, startPaidServer } from "../test/x402/helpers.js";
 import type { BenchRow, BenchSection } from "./lib.js";
@@ -26,16 +26,7 @@ export async function benchX402Gas(): Promise<BenchSection> {
   await (await fx.token.transfer(eoaPayer.address, 1_000n * AITBC)).wait();
   const walletSigner = toAgentWalletPaymentSigner({ wallet: fx.walletAddress, agentKey: fx.agentKey, chainId: 31337 }); // prettier-ignore
   const domain = { name: "AITBC", version: "1", chainId: 31337, verifyingContract: fx.contracts.AITBCToken! };
-  const types = {
-    TransferWithAuthorization: [
-      { name: "from", type: "address" },
-      { name: "to", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "validAfter", type: "uint256" },
-      { name: "validBefore", type: "uint256" },
-      { name: "nonce", type: "bytes32" },
-    ],
-  } as const;
+  const types = TRANSFER_WITH_AUTHORIZATION_TYPES;
   const token = fx.token.connect(relayer!);
   const eoaGas: number[] = [];
   const walletGas: number[] = [];
