@@ -11,6 +11,7 @@ import { benchMarket } from "./market.js";
 import { benchPipeline } from "./pipeline.js";
 import { benchToken } from "./token.js";
 import { benchWallet } from "./wallet.js";
+import { benchX402Gas, benchX402Latency } from "./x402.js";
 
 /** A named section producer; each creates its own Hardhat network. */
 export interface BenchSectionEntry {
@@ -30,4 +31,6 @@ export const BENCH_SECTIONS: readonly BenchSectionEntry[] = [
   { name: "circuits", run: benchCircuits },
   { name: "batch", run: benchBatch },
   { name: "pipeline", run: benchPipeline, measuresGas: false },
+  { name: "x402 gas", run: benchX402Gas },
+  { name: "x402 latency", run: benchX402Latency, measuresGas: false },
 ];

@@ -47,6 +47,10 @@ export interface GatewayFlags {
   model: NamedModel[];
   /** The hybrid router's local Ollama (an http(s) URL); absent: every generation goes to the network. */
   localOllama?: string;
+  /** An x402 facilitator's URL: clients pay each request over x402 (see node/gateway/x402.ts). */
+  facilitator?: string;
+  /** Who the x402 payments go to (default: the paying wallet or account). */
+  payTo?: Address;
 }
 
 /** `name=0x<64 hex>` → a named model (repeatable flag). */
@@ -107,8 +111,10 @@ export async function startGatewayFromFlags(flags: GatewayFlags): Promise<Gatewa
     models: flags.model,
     ...(flags.localOllama ? { localOllama: { host: flags.localOllama } } : {}),
     ...(batching ? { batch: { topUp: flags.batchTopUp } } : {}),
+    ...(flags.facilitator ? { x402: { facilitator: flags.facilitator, ...(flags.payTo ? { payTo: flags.payTo } : {}) } } : {}),
   }); // prettier-ignore
   if (note) console.log(note);
+  if (flags.facilitator) console.log(`[gateway] x402: each request is paid by its client (at most max tokens × --price, in AITBC, to ${flags.payTo ?? flags.agentWallet ?? key}), verified and settled by the facilitator at ${flags.facilitator} before any job is placed`); // prettier-ignore
   if (flags.localOllama) console.log(`[gateway] hybrid router: models pulled in the local Ollama at ${flags.localOllama} that fit the 8 GB rule run there, without a job`); // prettier-ignore
   const providers = gateway.directory.list().length;
   console.log(`[gateway] state ${flags.stateDb}; job archive ${flags.archiveDb}, served at ${gateway.url}/v1/jobs/<jobKey>/payload|output|request`); // prettier-ignore
@@ -131,6 +137,8 @@ export function gatewayCommand(): Command {
     .addOption(new Option("--timeout-ms <ms>", "how long to wait for an accepted job's answer").argParser(integerIn(1)).default(120_000)) // prettier-ignore
     .addOption(option("--poll-ms <ms>", "chain poll interval (providers, settlements)", "AITBC_POLL_MS").argParser(integerIn(1)).default(1_000)) // prettier-ignore
     .addOption(option("--model <name=digest>", "an Ollama model the gateway routes by name (repeatable; the built-in model is always known)", "AITBC_GATEWAY_MODEL").argParser(parseModel).default([], "none")) // prettier-ignore
+    .addOption(option("--facilitator <url>", "sell each request over x402 (HTTP 402): an x402 facilitator's URL (npm run facilitator)", "AITBC_FACILITATOR").argParser(parseHttpUrl)) // prettier-ignore
+    .addOption(option("--pay-to <address>", "who x402 payments go to (default: the paying wallet or account)", "AITBC_PAY_TO").argParser(parseAddress)) // prettier-ignore
     .addOption(option("--local-ollama <url>", "a local Ollama: models it has pulled that fit the 8 GB rule run there without a job (hybrid router); others go to the network", "AITBC_LOCAL_OLLAMA").argParser(parseHttpUrl)) // prettier-ignore
     .addOption(option("--archive-db <path>", "SQLite file of the consumer's job archive (payloads, outputs, signed requests kept for the challenge window)", "AITBC_ARCHIVE_DB").argParser(parseArchivePath).default("gateway-archive.sqlite")) // prettier-ignore
     .addOption(option("--state-db <path>", "SQLite file of the gateway's jobs in flight (resumed after a restart)", "AITBC_GATEWAY_STATE_DB").argParser(parseArchivePath).default("gateway-state.sqlite")) // prettier-ignore

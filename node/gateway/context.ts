@@ -3,6 +3,7 @@
  * the load per provider, the deposit, the job state, the consumer's archive, the metrics and the
  * local Ollama of the hybrid router.
  */
+import type { X402Paywall } from "@aitbc/sdk";
 import type { Address, Hex, PublicClient, WalletClient } from "viem";
 
 import type { AitbcContracts } from "@aitbc/sdk";
@@ -50,6 +51,8 @@ export interface GatewayContext {
   /** The local Ollama of the hybrid router (`--local-ollama`); absent: everything goes to the network. */
   local?: LocalOllama;
   policy: GatewayPolicy;
+  /** With `--facilitator`: clients pay each request over x402 (see node/gateway/x402.ts). */
+  x402?: X402Paywall;
   /** Aborted when the gateway closes: loops waiting on a miner stop (see `resultEvents`). */
   shutdown: AbortSignal;
   /** Runs the gateway's transactions one at a time (one account, one nonce sequence). */

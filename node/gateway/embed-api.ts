@@ -29,8 +29,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { BUILTIN_DIGEST } from "../backends/backend.js";
 import { HttpError, readBody, sendJson } from "../shared/http.js";
+import { chargeRequest } from "./x402.js";
 import type { GatewayContext } from "./context.js";
-import { embedAitbcField, embedHeaders, runEmbedding, type EmbedJobRequest, type EmbedJobResult } from "./embedding.js"; // prettier-ignore
+import { embedAitbcField, embedHeaders, embedMaxTokens, runEmbedding, type EmbedJobRequest, type EmbedJobResult } from "./embedding.js"; // prettier-ignore
 import { GatewayError, UnknownModelError } from "./errors.js";
 import type { ModelCatalog } from "./models.js";
 import type { Route } from "./routes.js";
@@ -131,6 +132,7 @@ async function embed(
     if (!res.writableFinished) gone.abort();
   });
   if (req.socket.destroyed) return undefined; // the client hung up: no job
+  if (!(await chargeRequest(ctx, req, res, embedMaxTokens(request.input)))) return undefined; // x402: answered
   return runEmbedding(ctx, catalog, request, started, gone.signal);
 }
 

@@ -31,6 +31,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Hex } from "viem";
 
 import { HttpError, readJson, sendJson } from "../shared/http.js";
+import { chargeRequest } from "./x402.js";
 import { decodeOutput, type AnswerParts } from "../shared/output.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayError } from "./errors.js";
@@ -96,6 +97,7 @@ export async function handleGeneration(
       ? { message: { role: "assistant", content, ...(thinking ? { thinking } : {}), ...(tool_calls ? { tool_calls } : {}) } } // prettier-ignore
       : { response: content, ...(thinking ? { thinking } : {}) };
   if (checked.load) return sendJson(res, 200, { ...base(), ...piece({ content: "" }), done: true, done_reason: "load" }); // prettier-ignore
+  if (!(await chargeRequest(ctx, req, res, request.maxTokens ?? defaults.maxTokens))) return; // x402: answered
   const write = (value: unknown) => {
     if (!res.destroyed) res.write(JSON.stringify(value) + "\n");
   };

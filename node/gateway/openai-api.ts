@@ -15,6 +15,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 
 import { HttpError, readJson, sendJson } from "../shared/http.js";
+import { chargeRequest } from "./x402.js";
 import { decodeOutput } from "../shared/output.js";
 import type { TokenSink } from "./answer.js";
 import type { GatewayContext } from "./context.js";
@@ -102,6 +103,7 @@ async function serveGeneration(
   const frame = new Frame(kind, g.model);
   if (kind === "text" && g.prompt === "")
     return finish(res, frame, request, { output: "", tokenCount: 0, finish: "stop" }); // nothing to generate, as Ollama answers
+  if (!(await chargeRequest(ctx, req, res, g.maxTokens ?? defaults.maxTokens))) return; // x402: answered
   const headers: OutgoingHttpHeaders = {};
   const sink: TokenSink & { route?(route: string): void } = {
     placed: (job) => void Object.assign(headers, aitbcHeaders(job)),

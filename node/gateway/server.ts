@@ -37,6 +37,7 @@ import { resumeAll } from "./resume.js";
 import { matchRoute, type Route } from "./routes.js";
 import { followSettlements } from "./settlement.js";
 import { GatewayState } from "./state.js";
+import { gatewayPaywall, type GatewayX402Options } from "./x402.js";
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
@@ -47,6 +48,8 @@ export interface GatewayOptions {
   contracts: AitbcContracts;
   /** Pay from this AgentWallet (the key must be its agent key or owner). */
   agentWallet?: Address;
+  /** Sell each request over x402 through this facilitator (see node/gateway/x402.ts); absent: requests are free. */
+  x402?: GatewayX402Options;
   /** The most paid per token, wei of AITBC. */
   pricePerToken: bigint;
   /** Batch path (default when given): top the deposit up by `topUp` wei at a time. */
@@ -129,6 +132,7 @@ async function buildContext(
     shutdown,
     policy: { maxPricePerToken: options.pricePerToken, durationS: options.deadlineS ?? 86_400, resultTimeoutMs: options.resultTimeoutMs ?? 120_000, batch, quote: options.quote ?? true, placementTimeoutMs: options.placementTimeoutMs ?? 30_000 }, // prettier-ignore
   }; // prettier-ignore
+  if (options.x402) ctx.x402 = gatewayPaywall(ctx, options.x402);
   return { ctx, directory };
 }
 

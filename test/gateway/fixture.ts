@@ -20,7 +20,7 @@ import {
 } from "viem";
 import { hardhat } from "viem/chains";
 
-import type { AitbcContracts } from "@aitbc/sdk";
+import { createX402Facilitator, type AitbcContracts } from "@aitbc/sdk";
 import { OllamaBackend } from "../../node/backends/backend.js";
 import { startGateway, type Gateway, type GatewayOptions } from "../../node/gateway/server.js";
 import { MinerAccount } from "../../node/miner/account.js";
@@ -57,6 +57,8 @@ export async function gatewayFixture(
     gateway?: Partial<GatewayOptions>;
     miner?: Partial<MinerOptions>;
     faults?: Partial<OllamaFaults>;
+    /** Sell requests over x402 through an in-process facilitator (the deployer's account pays its gas). */
+    x402?: boolean;
   } = {},
 ): Promise<GatewayFixture> {
   const connection = await network.create();
@@ -96,6 +98,16 @@ export async function gatewayFixture(
     pollingIntervalMs: 50,
     offerRefreshMs: 100,
     log: () => undefined,
+    ...(options.x402
+      ? {
+          x402: {
+            facilitator: createX402Facilitator({
+              publicClient,
+              walletClient: createWalletClient({ account: market.deployer.address as Address, chain: hardhat, transport }), // prettier-ignore
+            }),
+          },
+        }
+      : {}),
     ...options.gateway,
   });
   const model = FAKE_MODELS[0]!.name;

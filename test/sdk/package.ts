@@ -114,11 +114,23 @@ describe("sdk: the packed tarball", function () {
         join(app, "package.json"),
         JSON.stringify({ name: "app", private: true, type: "module" }),
       );
-      execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(tmp, tarball!)], {
-        cwd: app,
-        env,
-        stdio: "pipe",
-      });
+      // @types/node as a Node app has it: the SDK's x402 types (and @x402/core's own) name node:http and Buffer.
+      execFileSync(
+        "npm",
+        [
+          "install",
+          "--no-audit",
+          "--no-fund",
+          "--prefer-offline",
+          join(tmp, tarball!),
+          "@types/node@22.20.5",
+        ],
+        {
+          cwd: app,
+          env,
+          stdio: "pipe",
+        },
+      );
       writeFileSync(join(app, "script.mjs"), SCRIPT);
       writeFileSync(join(app, "typed.ts"), TYPED);
       writeFileSync(
@@ -131,7 +143,7 @@ describe("sdk: the packed tarball", function () {
             strict: true,
             skipLibCheck: false,
             noEmit: true,
-            types: [],
+            types: ["node"],
           },
           files: ["typed.ts"],
         }),

@@ -48,6 +48,15 @@ abstract contract AuthorizationSigner {
         return keccak256(abi.encodePacked("\x19\x01", _domainSeparator(token), structHash));
     }
 
+    /// @dev A token whose non-treasury shares sit with the test contract.
+    function _newToken() internal returns (AITBCToken) {
+        address[] memory contributors = new address[](1);
+        contributors[0] = address(0xC0);
+        uint256[] memory amounts = new uint256[](1);
+        amounts[0] = 100_000_000 ether;
+        return new AITBCToken(address(0x7EA5), address(this), address(this), address(this), contributors, amounts);
+    }
+
     function _sign(uint256 pk, bytes32 digest) internal pure returns (bytes memory) {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, digest);
         return abi.encodePacked(r, s, v);
@@ -69,14 +78,6 @@ contract ERC3009Test is AuthorizationSigner {
         token = _newToken();
         payer = vm.addr(PAYER_PK);
         token.transfer(payer, 1_000 ether);
-    }
-
-    function _newToken() internal returns (AITBCToken) {
-        address[] memory contributors = new address[](1);
-        contributors[0] = address(0xC0);
-        uint256[] memory amounts = new uint256[](1);
-        amounts[0] = 100_000_000 ether;
-        return new AITBCToken(address(0x7EA5), address(this), address(this), address(this), contributors, amounts);
     }
 
     function _auth(uint256 value, bytes32 nonce) internal view returns (Authorization memory) {

@@ -43,14 +43,6 @@ contract AgentWalletPaymentsTest is AuthorizationSigner {
         wallet = _newWallet(0, token);
     }
 
-    function _newToken() internal returns (AITBCToken) {
-        address[] memory contributors = new address[](1);
-        contributors[0] = address(0xC0);
-        uint256[] memory amounts = new uint256[](1);
-        amounts[0] = 100_000_000 ether;
-        return new AITBCToken(address(0x7EA5), address(this), address(this), address(this), contributors, amounts);
-    }
-
     function _newWallet(uint256 salt, AITBCToken t) internal returns (AgentWallet w) {
         w = factory.createAccount(owner, agent, IAgentWallet.AgentRole.Consumer, salt);
         vm.startPrank(owner);

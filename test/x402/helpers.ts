@@ -87,7 +87,10 @@ export async function deployX402(connection: NetworkConnection) {
 
 export type X402Fixture = Awaited<ReturnType<typeof deployX402>>;
 
-/** A paid endpoint: `POST /paid?price=<wei>` answers `{ answer }` after settling; `/fails` charges, then fails. */
+/**
+ * A paid endpoint: `POST /paid?price=<wei>` answers `{ answer }` after settling; `/fails` charges, then fails;
+ * `/free` answers without payment.
+ */
 export async function startPaidServer(
   fx: X402Fixture,
   facilitator: Parameters<typeof createX402Paywall>[0]["facilitator"] = fx.facilitator,
@@ -98,6 +101,12 @@ export async function startPaidServer(
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://localhost");
+      if (url.pathname === "/free") {
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ answer: "served for free" }));
+        return; // the same handler unpaid: the bench's anchor
+      }
       const amount = BigInt(url.searchParams.get("price") ?? AITBC.toString());
       const payment = await paywall.charge(req, res, { amount });
       if (!payment) return;

@@ -4,7 +4,6 @@
  * through a bundler URL (`eth_sendUserOperation`) or directly with `handleOps` on a local chain.
  */
 import {
-  concat,
   encodeFunctionData,
   pad,
   parseEventLogs,
@@ -13,8 +12,12 @@ import {
   type Hex,
   type LocalAccount,
 } from "viem";
-import { getCode } from "viem/actions";
 
+import {
+  encodeAgentWalletCalls,
+  encodeAgentWalletSignature,
+  getAgentWalletPeriodIndex,
+} from "../accounts/agentWalletEncoding.js";
 import { agentWalletAbi } from "../abis/agentWallet.js";
 import { agentWalletFactoryAbi } from "../abis/agentWalletFactory.js";
 import { entryPointAbi } from "../abis/entryPoint.js";
@@ -92,6 +95,33 @@ export async function getAgentWalletAddress(
     functionName: "getAddress",
     args: identityArgs(parameters),
   });
+}
+
+/**
+ * The factory call that creates an agent wallet: `AgentWalletFactory.createAccount(owner, agentKey, role, salt)`,
+ * as a UserOperation's `factory` and `factoryData` (the EntryPoint deploys a counterfactual wallet with it
+ * on its first operation; the factory returns the existing wallet if there is one).
+ *
+ * @param parameters See {@link AgentWalletIdentity}.
+ * @returns `{ factory, factoryData }`.
+ * @throws {InvalidAddressError} | {InvalidParameterError} for a malformed identity.
+ * @example
+ * ```ts
+ * const { factory, factoryData } = encodeCreateAgentWallet({ contracts, owner, agentKey, role: AgentRole.Consumer });
+ * ```
+ */
+export function encodeCreateAgentWallet(parameters: AgentWalletIdentity): {
+  factory: Address;
+  factoryData: Hex;
+} {
+  return {
+    factory: contractAddress(parameters.contracts, "AgentWalletFactory"),
+    factoryData: encodeFunctionData({
+      abi: agentWalletFactoryAbi,
+      functionName: "createAccount",
+      args: identityArgs(parameters),
+    }),
+  };
 }
 
 /**
@@ -294,26 +324,8 @@ export interface PackedUserOperation {
   signature: Hex;
 }
 
-/** Selector of `executeUserOp(PackedUserOperation,bytes32)` (IAccountExecute). */
-export const EXECUTE_USER_OP_SELECTOR: Hex = "0x8dd7712f";
-
-/**
- * Wraps wallet calldata so it runs as the key that signed the operation (required for agent and
- * session keys): `executeUserOp.selector ‖ walletCalldata`. For agent and session keys the wallet
- * calldata must call `execute`, `executeBatch`, `delegateVotes`, `castVote` or `payInto`; the wallet's
- * validation refuses anything else (`FailedOp(0, "AA24 signature error")`), including owner functions
- * and a nested `executeUserOp`, and their calls may target neither the wallet nor the EntryPoint.
- *
- * @param walletCalldata Calldata of an AgentWallet function, e.g. `execute(target, value, data)`.
- * @returns The UserOperation callData.
- * @example
- * ```ts
- * const callData = encodeAgentCall(encodeFunctionData({ abi: agentWalletAbi, functionName: "execute", args }));
- * ```
- */
-export function encodeAgentCall(walletCalldata: Hex): Hex {
-  return concat([EXECUTE_USER_OP_SELECTOR, walletCalldata]);
-}
+// The wallet's wire formats (`EXECUTE_USER_OP_SELECTOR`, `encodeAgentCall`, the signature layout, the period
+// index) live in ../accounts/agentWalletEncoding.ts, shared with the viem SmartAccount `toAgentWalletAccount`.
 
 /**
  * Encodes `AgentWallet.execute(target, value, data)`.
@@ -326,15 +338,7 @@ export function encodeAgentCall(walletCalldata: Hex): Hex {
  * ```
  */
 export function encodeExecute(call: { target: Address; value?: bigint; data?: Hex }): Hex {
-  return encodeFunctionData({
-    abi: agentWalletAbi,
-    functionName: "execute",
-    args: [
-      assertAddress(call.target, "target"),
-      assertAmount(call.value ?? 0n, "value (wei)"),
-      call.data ?? "0x",
-    ],
-  });
+  return encodeAgentWalletCalls([{ to: call.target, value: call.value, data: call.data }], "owner");
 }
 
 function packPair(high: bigint, low: bigint): Hex {
@@ -461,11 +465,10 @@ async function defaultPeriodIndex(
   sender: Address,
   signer: Address,
 ): Promise<bigint | null> {
-  const code = await getCode(client, { address: sender });
-  if (code === undefined || code === "0x") return null;
+  const periodIndex = await getAgentWalletPeriodIndex(client, { wallet: sender });
+  if (periodIndex === null) return null;
   const owner = await read(client, { address: sender, abi: agentWalletAbi, functionName: "owner" });
-  if (owner.toLowerCase() === signer.toLowerCase()) return null;
-  return (await getSpendingLimit(client, { wallet: sender, token: NATIVE_TOKEN })).periodIndex;
+  return owner.toLowerCase() === signer.toLowerCase() ? null : periodIndex;
 }
 
 /**
@@ -511,9 +514,10 @@ export async function signUserOperation(
       ? await defaultPeriodIndex(client, op.sender, parameters.signer.address)
       : parameters.periodIndex;
   const signature = await parameters.signer.sign({ hash });
-  const parts: Hex[] = [parameters.signer.address, signature];
-  if (periodIndex !== null) parts.push(pad(toHex(periodIndex), { size: 6 }));
-  return { ...op, signature: concat(parts) };
+  return {
+    ...op,
+    signature: encodeAgentWalletSignature({ signer: parameters.signer.address, signature, periodIndex }),
+  };
 }
 
 /** A UserOperation failed inside the account (its execution reverted); the bundle itself was mined. */

@@ -4,3 +4,5 @@ export * from "./agent-wallet-signer.js";
 export * from "./fetch.js";
 export * from "./facilitator.js";
 export * from "./paywall.js";
+export type { PaymentPayload, PaymentRequirements, SettleResponse, VerifyResponse } from "@x402/core/types";
+export type { x402Facilitator as X402Facilitator } from "@x402/core/facilitator";

@@ -14,6 +14,18 @@ import { assertAmount } from "../utils/validate.js";
  */
 export const AITBC_EIP712_DOMAIN = { name: "AITBC", version: "1" } as const;
 
+/** EIP-712 types of EIP-3009's `TransferWithAuthorization`, the message an x402 "exact" payer signs. */
+export const TRANSFER_WITH_AUTHORIZATION_TYPES = {
+  TransferWithAuthorization: [
+    { name: "from", type: "address" },
+    { name: "to", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "validAfter", type: "uint256" },
+    { name: "validBefore", type: "uint256" },
+    { name: "nonce", type: "bytes32" },
+  ],
+} as const;
+
 /**
  * The x402 (CAIP-2) network id of an EVM chain: `eip155:<chainId>`.
  *
