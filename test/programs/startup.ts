@@ -175,7 +175,9 @@ describe("programs: a mistaken flag is one line and exit 1 at start", function (
     const results = await Promise.all(cases.map(([program, args, env]) => run(program, args, env)));
     results.forEach((result, i) => expectOneLine(result, cases[i]![3]));
     for (const r of results) {
-      expect(r.stderr + r.stdout).to.not.include("1212121212121212121212121212121212121212121212121212121212121212");
+      expect(r.stderr + r.stdout).to.not.include(
+        "1212121212121212121212121212121212121212121212121212121212121212",
+      );
       expect(r.stderr + r.stdout).to.not.include("3434343434");
     }
   });
