@@ -39,7 +39,7 @@ export default tseslint.config(
   },
   {
     // The node wing, the entry points and the benchmarks reach the SDK through its public entry only.
-    files: ["node/**/*.ts", "scripts/**/*.ts", "bench/**/*.ts"],
+    files: ["node/**/*.ts", "scripts/**/*.ts", "bench/**/*.ts", "examples/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
