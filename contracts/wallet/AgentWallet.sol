@@ -44,13 +44,14 @@ interface IGovernorCastVote {
  * as an implementation whose immutable EntryPoint is shared by all clones; each wallet is an ERC-1167 clone made
  * by {AgentWalletFactory} and initialised in the same transaction.
  *
- * Authority (see README.md): who acts is decided once. For a UserOperation it is decided in validation from the
- * signature's signer prefix and from what will execute: agent and session keys may sign only
- * `executeUserOp.selector ++ <calldata of execute, executeBatch, delegateVotes, castVote or payInto>`; validation
- * records (signer, actor) for that operation's hash in transient storage and {executeUserOp} consumes the record and
- * dispatches the allowlisted function internally, with that actor (no delegatecall, no second reading of the
- * signature). Direct calls act as `msg.sender`. Agent and session keys can never call the wallet itself or the
- * EntryPoint, so every owner-only function and the EntryPoint deposit are out of their reach by any route.
+ * Authority (see README.md): for a UserOperation the actor is the key its signature's signer prefix names, checked
+ * in validation together with what will execute: agent and session keys may sign only
+ * `executeUserOp.selector ++ <calldata of execute, executeBatch, delegateVotes, castVote or payInto>`;
+ * {executeUserOp} (EntryPoint-only, given the operation it validated) takes the actor from the same prefix of the
+ * same signature, never from nested calldata, re-checks that the key may still act, and dispatches the allowlisted
+ * function internally with that actor (no delegatecall). Direct calls act as `msg.sender`. Agent and session keys
+ * can never call the wallet itself or the EntryPoint, so every owner-only function and the EntryPoint deposit are
+ * out of their reach by any route.
  */
 contract AgentWallet is
     IAgentWallet,
@@ -102,9 +103,6 @@ contract AgentWallet is
     bytes4 private constant _OPERATOR_SEND_777 = 0x62ad1b83; // operatorSend(address,address,uint256,bytes,bytes)
     bytes4 private constant _AUTHORIZE_OPERATOR_777 = 0x959b8c3f; // authorizeOperator(address)
     bytes4 private constant _PERMIT2_APPROVE = 0x87517c45; // approve(address,address,uint160,uint48)
-
-    /// @dev Seed of the transient slots recording validated UserOperations: slot = keccak256(userOpHash, seed).
-    bytes32 private constant _VALIDATED_SEED = keccak256("AgentWallet.validatedUserOp");
 
     IEntryPoint private immutable _entryPoint;
 
@@ -165,20 +163,21 @@ contract AgentWallet is
 
     /**
      * @notice EntryPoint: runs a UserOperation whose callData is `executeUserOp.selector ++ <wallet calldata>` as
-     * the actor its validation recorded (owner, agent key or session key; see {_validateUserOp}).
+     * the key its signature names (the 20-byte prefix: owner, agent key or session key), which validation checked
+     * (see {_validateUserOp}); the EntryPoint calls this only with the operation it validated in the same
+     * `handleOps`, and already acts as the owner in any other call, so it is trusted here as everywhere.
      * @dev The wallet calldata must call {execute}, {executeBatch}, {delegateVotes}, {castVote} or {payInto}; these
-     * are dispatched internally with the recorded actor, so the same authorisation and spending accounting apply as
+     * are dispatched internally with that actor, so the same authorisation and spending accounting apply as
      * for a direct call by the key. For the owner, any other wallet function is run by a call of the wallet to
      * itself. The key must still be allowed at execution (not frozen, not replaced or revoked, not expired): an
      * owner operation earlier in the same bundle takes effect.
      * Reverts with {AgentWalletReentrantExecution} (called while a UserOperation executes),
-     * {AgentWalletOperationNotValidated} (no validation of `userOpHash` in this transaction),
      * {AgentWalletFunctionNotAllowed}, {AgentWalletUnauthorized}, {AgentWalletFrozen},
      * {AgentWalletSessionKeyExpired}, or any error of the dispatched function.
      */
-    function executeUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) external onlyEntryPoint {
+    function executeUserOp(PackedUserOperation calldata userOp, bytes32) external onlyEntryPoint {
         if (_executing != Actor.None) revert AgentWalletReentrantExecution();
-        (Actor actor, address key) = _takeValidated(userOpHash);
+        (Actor actor, address key) = _signerActor(userOp.signature);
         _requireActive(actor, key);
         _executing = actor;
         bytes calldata data = userOp.callData[4:];
@@ -200,9 +199,10 @@ contract AgentWallet is
      * - the agent key or an active session key: ECDSA signature, not frozen, and call data exactly
      *   `executeUserOp.selector ++ <execute | executeBatch | delegateVotes | castVote | payInto calldata>`; anything
      *   else (another wallet function, a nested `executeUserOp`, short call data) fails as SIG_VALIDATION_FAILED.
-     *   A session key's expiry goes into `validUntil`.
-     * For `executeUserOp` call data the (actor, signer) is recorded in transient storage under `userOpHash` for
-     * {executeUserOp}, which consumes it.
+     *   A session key's expiry goes into `validUntil`. A bad ECDSA signature of the agent key or an active session
+     *   key goes the same path as a good one (gas counting included) and only then fails as SIG_VALIDATION_FAILED:
+     *   a bundler's estimate with a stub signature measures the real operation, and on chain the EntryPoint reverts
+     *   the whole `handleOps` ("AA24 signature error"), so nothing of it stays.
      *
      * Gas is spending too: without a paymaster, an agent- or session-signed operation's worst-case cost
      * (`(verificationGasLimit + callGasLimit + preVerificationGas) * maxFeePerGas`, wei) is counted against the
@@ -225,7 +225,6 @@ contract AgentWallet is
             if (!SignatureChecker.isValidSignatureNowCalldata(signer, userOpHash, keySignature)) {
                 return ERC4337Utils.SIG_VALIDATION_FAILED;
             }
-            if (viaExecuteUserOp) _recordValidated(userOpHash, Actor.Owner, signer);
             return ERC4337Utils.SIG_VALIDATION_SUCCESS;
         }
         if (
@@ -234,31 +233,29 @@ contract AgentWallet is
             keySignature.length < 65 ||
             !viaExecuteUserOp ||
             userOp.callData.length < 8 ||
-            !_isKeyFunction(bytes4(userOp.callData[4:8])) ||
-            !_isEcdsaSignatureOf(signer, userOpHash, keySignature[0:65])
+            !_isKeyFunction(bytes4(userOp.callData[4:8]))
         ) return ERC4337Utils.SIG_VALIDATION_FAILED;
-        Actor actor = Actor.Agent;
         uint48 validUntil = type(uint48).max;
         if (signer != agentKey) {
             SessionKey memory session = _sessions[signer];
             if (!session.active) return ERC4337Utils.SIG_VALIDATION_FAILED;
-            actor = Actor.Session;
             validUntil = session.validUntil;
         }
-        _recordValidated(userOpHash, actor, signer);
-        return _countGas(userOp, signer, keySignature, validUntil);
+        bool signatureValid = _isEcdsaSignatureOf(signer, userOpHash, keySignature[0:65]);
+        return _countGas(userOp, signer, keySignature, validUntil, signatureValid);
     }
 
     /**
      * @dev Counts an agent- or session-signed operation's worst-case gas cost against the ether limit in the period
-     * its signature names (see {_validateUserOp}) and returns the validation data (success within that period and
-     * before `validUntil`), or SIG_VALIDATION_FAILED when the period index is missing.
+     * its signature names (see {_validateUserOp}) and returns the validation data (`signatureValid` within that
+     * period and before `validUntil`), or SIG_VALIDATION_FAILED when the period index is missing.
      */
     function _countGas(
         PackedUserOperation calldata userOp,
         address signer,
         bytes calldata keySignature,
-        uint48 validUntil
+        uint48 validUntil,
+        bool signatureValid
     ) private returns (uint256) {
         uint48 validAfter = 0;
         uint256 gasCost =
@@ -279,7 +276,7 @@ contract AgentWallet is
             validAfter = start == 0 ? 0 : uint48(start - 1);
             if (end - 1 < validUntil) validUntil = uint48(end - 1);
         }
-        return ERC4337Utils.packValidationData(true, validAfter, validUntil);
+        return ERC4337Utils.packValidationData(signatureValid, validAfter, validUntil);
     }
 
     /// @dev The owner's signature over `hash` (required by OpenZeppelin's AbstractSigner; used nowhere else).
@@ -619,25 +616,13 @@ contract AgentWallet is
         if (target == address(_entryPoint)) revert AgentWalletEntryPointCallForbidden();
     }
 
-    /// @dev Records that validation accepted `userOpHash` as `actor` signed by `key` (transient, this transaction).
-    function _recordValidated(bytes32 userOpHash, Actor actor, address key) private {
-        bytes32 slot = keccak256(abi.encode(userOpHash, _VALIDATED_SEED));
-        uint256 record = (uint256(actor) << 160) | uint160(key);
-        assembly ("memory-safe") {
-            tstore(slot, record)
-        }
-    }
-
-    /// @dev Consumes the validation record of `userOpHash`; reverts with {AgentWalletOperationNotValidated} if none.
-    function _takeValidated(bytes32 userOpHash) private returns (Actor actor, address key) {
-        bytes32 slot = keccak256(abi.encode(userOpHash, _VALIDATED_SEED));
-        uint256 record;
-        assembly ("memory-safe") {
-            record := tload(slot)
-            tstore(slot, 0)
-        }
-        if (record == 0) revert AgentWalletOperationNotValidated(userOpHash);
-        return (Actor(record >> 160), address(uint160(record)));
+    /// @dev The actor of a UserOperation from its signature's 20-byte signer prefix: the owner, the agent key, or
+    /// else a session key ({_requireActive} then refuses one that is not active).
+    function _signerActor(bytes calldata signature) private view returns (Actor actor, address key) {
+        key = signature.length < 20 ? address(0) : address(bytes20(signature[0:20]));
+        if (key == owner) return (Actor.Owner, key);
+        if (key == agentKey && key != address(0)) return (Actor.Agent, key);
+        return (Actor.Session, key);
     }
 
     /// @dev The one path of every outgoing call: permission checks and spending accounting, then the call.

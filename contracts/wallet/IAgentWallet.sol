@@ -148,9 +148,6 @@ interface IAgentWallet {
     error AgentWalletFunctionNotAllowed(address key, bytes4 selector);
     /// @notice `executeUserOp` was entered while a UserOperation of this wallet was executing.
     error AgentWalletReentrantExecution();
-    /// @notice `executeUserOp` was called for `userOpHash` without this wallet having validated it in the same
-    /// transaction (or after it already ran).
-    error AgentWalletOperationNotValidated(bytes32 userOpHash);
     /// @notice Agent and session keys may not make call `selector` on `target`: it transfers or approves assets the
     /// spending limits cannot price (ERC-721 `safeTransferFrom`/`setApprovalForAll`, ERC-1155, ERC-777, Permit2).
     error AgentWalletUnaccountedTransfer(address target, bytes4 selector);

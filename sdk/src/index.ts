@@ -26,7 +26,6 @@ export * from "./actions/wallet.js";
 export * from "./actions/wallet-reads.js";
 // The AgentWallet as a viem SmartAccount (issue 18), and its wire formats.
 export * from "./accounts/agentWalletEncoding.js";
-export * from "./accounts/agentWalletGas.js";
 export * from "./accounts/toAgentWalletAccount.js";
 export * from "./agents/index.js";
 export * from "./zk/field.js";

@@ -66,7 +66,10 @@ describe("security: authority paths", function () {
   });
 
   describe("AgentWallet: what execution checks after validation", function () {
-    it("an executeUserOp the EntryPoint did not validate in this transaction is refused", async function () {
+    it("executeUserOp acts as the key its signature names, never more: a stranger's prefix is refused, the agent's stays within the agent's reach", async function () {
+      // Only the EntryPoint can call executeUserOp, and it passes the operation it validated in the same handleOps
+      // (it is trusted as the owner in every other call too). Even called without validation, the actor is the
+      // signature's signer prefix, re-checked here: nobody gets more than the key it names.
       const fx = await networkHelpers.loadFixture(walletFixture);
       const entryPoint = await fx.entryPoint.getAddress();
       await networkHelpers.impersonateAccount(entryPoint);
@@ -80,9 +83,19 @@ describe("security: authority paths", function () {
       );
       const hash = await fx.entryPoint.getUserOpHash(op);
       const balance = await fx.token.balanceOf(fx.walletAddress);
-      await expect(fx.wallet.connect(asEntryPoint).executeUserOp(op, hash))
-        .to.be.revertedWithCustomError(fx.wallet, "AgentWalletOperationNotValidated")
-        .withArgs(hash);
+      const asStranger = { ...op, signature: fx.stranger.address + op.signature.slice(42) };
+      await expect(fx.wallet.connect(asEntryPoint).executeUserOp(asStranger, hash))
+        .to.be.revertedWithCustomError(fx.wallet, "AgentWalletUnauthorized")
+        .withArgs(fx.stranger.address);
+      const raise = fx.wallet.interface.encodeFunctionData("setSpendingLimit", [await fx.token.getAddress(), 10n ** 30n, 86_400n]); // prettier-ignore
+      const asAgent = {
+        ...op,
+        callData: asKey(fx, "execute", [fx.walletAddress, 0n, raise]),
+        signature: fx.agent.address + op.signature.slice(42),
+      };
+      await expect(
+        fx.wallet.connect(asEntryPoint).executeUserOp(asAgent, hash),
+      ).to.be.revertedWithCustomError(fx.wallet, "AgentWalletSelfCallForbidden");
       expect(await fx.token.balanceOf(fx.walletAddress)).to.equal(balance);
       await networkHelpers.stopImpersonatingAccount(entryPoint);
     });

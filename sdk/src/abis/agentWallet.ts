@@ -136,17 +136,6 @@ export const agentWalletAbi = [
     type: "error",
   },
   {
-    inputs: [
-      {
-        internalType: "bytes32",
-        name: "userOpHash",
-        type: "bytes32",
-      },
-    ],
-    name: "AgentWalletOperationNotValidated",
-    type: "error",
-  },
-  {
     inputs: [],
     name: "AgentWalletReentrantExecution",
     type: "error",
@@ -907,7 +896,7 @@ export const agentWalletAbi = [
       },
       {
         internalType: "bytes32",
-        name: "userOpHash",
+        name: "",
         type: "bytes32",
       },
     ],

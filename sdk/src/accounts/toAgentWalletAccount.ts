@@ -42,7 +42,6 @@ import {
   getAgentWalletPeriodIndex,
   type AgentWalletKeyType,
 } from "./agentWalletEncoding.js";
-import { estimateAgentKeyOperationGas } from "./agentWalletGas.js";
 
 /**
  * The wallet does not accept an ERC-1271 signature of this key: session keys never sign messages for the
@@ -124,9 +123,9 @@ export type ToAgentWalletAccountReturnType = SmartAccount<AgentWalletAccountImpl
  *   operation's worst-case gas cost, `(verificationGasLimit + callGasLimit + preVerificationGas) × maxFeePerGas`
  *   wei, is counted against the wallet's ether limit in that period, so the owner must have set one
  *   (`setSpendingLimit(…, token: NATIVE_TOKEN, …)`); `getStubSignature` has the same length, for estimation;
- * - **gas**: owner operations are estimated by the bundler; agent and session operations by the account itself
- *   ({@link estimateAgentKeyOperationGas}: a bundler's stub-signature simulation of them reverts in the wallet's
- *   `executeUserOp`, see contracts/wallet/README.md); gas limits the caller gives are kept;
+ * - **gas**: estimated by the bundler with the stub signature, for every key (the wallet's validation takes the
+ *   real path for a stub of the agent or a session key and fails it only at the end, see
+ *   contracts/wallet/README.md); gas limits the caller gives are kept;
  * - **messages** (`signMessage`, `signTypedData`): ERC-1271 signatures `signer ‖ ECDSA over the wallet's
  *   messageDigest(hash)` (EIP-712, domain "AgentWallet" "1" of this wallet); the owner's are valid everywhere,
  *   the agent key's only towards verifiers the owner allowed (`setSignatureVerifier`); session keys cannot sign
@@ -243,20 +242,6 @@ export async function toAgentWalletAccount(
         periodIndex,
       });
     },
-    // Agent and session keys: the account estimates the gas limits itself (agentWalletGas.ts says why).
-    ...(keyType === "owner"
-      ? {}
-      : {
-          userOperation: {
-            async estimateGas(userOperation) {
-              return estimateAgentKeyOperationGas(client, {
-                wallet: address,
-                signer: signer.address,
-                userOperation,
-              });
-            },
-          },
-        }),
     async signMessage({ message }) {
       return signForWallet(hashMessage(message));
     },
