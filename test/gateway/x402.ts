@@ -89,11 +89,49 @@ describe("gateway: pay per request over x402 (openai and ollama clients with an 
     expect(await balance(buyer.address)).to.equal(before);
   });
 
+  it("ollama client: embed pays its maxTokens (UTF-8 bytes + 2 per input: 5 + 4 = 9) × 0.002 AITBC", async function () {
+    const before = await balance(buyer.address);
+    const ollama = new Ollama({ host: f.url, fetch: pay });
+    const answer = await ollama.embed({ model: f.model, input: ["abc", "de"] });
+    expect(answer.embeddings).to.have.length(2);
+    expect(await balance(buyer.address)).to.equal(before - 9n * PRICE);
+  });
+
   it("ollama client: chat with num_predict 8 pays 8 × 0.002 AITBC", async function () {
     const before = await balance(buyer.address);
     const ollama = new Ollama({ host: f.url, fetch: pay });
     const answer = await ollama.chat({ model: f.model, messages: [{ role: "user", content: "hey" }], options: { num_predict: 8 } }); // prettier-ignore
     expect(answer.message.content).to.be.a("string");
     expect(await balance(buyer.address)).to.equal(before - 8n * PRICE);
+  });
+});
+
+describe("gateway: x402 with an unreachable facilitator", function () {
+  let f: GatewayFixture;
+  const buyer = privateKeyToAccount(generatePrivateKey());
+
+  before(async function () {
+    f = await gatewayFixture({ gateway: { x402: { facilitator: "http://127.0.0.1:9" } } });
+    await (await f.market.token.connect(f.market.ecosystem).transfer(buyer.address, 10n * AITBC)).wait();
+  });
+  after(async () => f?.close());
+
+  it("answers 502 facilitator_unavailable in OpenAI's shape; nothing is paid and no job placed", async function () {
+    const jobs = Object.values(f.gateway.context.state.counts()).reduce((a, n) => a + (n ?? 0), 0);
+    const pay = createX402Fetch({ signer: buyer, contracts: f.contracts, network: x402Network(31337) });
+    const client = new OpenAI({ baseURL: `${f.url}/v1`, apiKey: "unused", maxRetries: 0, fetch: pay });
+    let error: unknown;
+    try {
+      await client.chat.completions.create({ model: f.model, max_tokens: 4, messages: [{ role: "user", content: "hi" }] }); // prettier-ignore
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(APIError);
+    expect((error as APIError).status).to.equal(502);
+    expect((error as APIError).message).to.match(
+      /the x402 facilitator failed: The x402 facilitator could not be reached/,
+    );
+    expect(await f.market.token.balanceOf(buyer.address)).to.equal(10n * AITBC);
+    expect(Object.values(f.gateway.context.state.counts()).reduce((a, n) => a + (n ?? 0), 0)).to.equal(jobs);
   });
 });

@@ -68,7 +68,10 @@ export interface X402VerifiedPayment {
    * `headers` on the response; on failure answer with {@link X402VerifiedPayment.refuse}.
    */
   settle(): Promise<X402Settlement>;
-  /** Answers the client for a failed settlement (x402's 402 answer with the reason). */
+  /**
+   * Answers the client for a failed settlement: x402's 402 answer with the reason, or 502
+   * `facilitator_unavailable` when the facilitator could not be reached (nothing was paid).
+   */
   refuse(res: ServerResponse): void;
 }
 
@@ -257,7 +260,9 @@ export function createX402Paywall(parameters: CreateX402PaywallParameters): X402
         refuse: (response) => {
           void settleOnce().then(
             ({ failure, settlement }) =>
-            send(response, failure ?? { status: 402, headers: settlement.headers, body: { error: settlement.errorReason ?? "settlement_failed" } }), // prettier-ignore
+              send(response, failure ?? { status: 402, headers: settlement.headers, body: { error: settlement.errorReason ?? "settlement_failed" } }), // prettier-ignore
+            // the facilitator could not be reached: nothing was paid
+            (error: unknown) => send(response, { status: 502, headers: {}, body: { error: "facilitator_unavailable", reason: (error as Error).message.split("\n")[0] } }), // prettier-ignore
           );
         },
       };
