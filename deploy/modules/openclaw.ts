@@ -3,6 +3,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { id, ZeroAddress, ZeroHash } from "ethers";
 
 import { addGenesis, type AddressArgument, type ContributorVesting } from "./genesis.js";
+import { addEcosystemPool } from "./rewards.js";
 
 /** A number in an Ignition module: a literal or a module parameter. */
 type NumberArgument = bigint | ReturnType<IgnitionModuleBuilder["getParameter"]>;
@@ -15,8 +16,12 @@ export interface OpenClawPlan {
   councilThreshold?: NumberArgument;
   /** Salt of the Safe proxy's CREATE2 address. */
   councilSaltNonce?: NumberArgument;
-  /** Genesis recipients other than the treasury (the timelock receives the 40% treasury share). */
-  ecosystemRewards: AddressArgument;
+  /**
+   * Genesis recipients other than the treasury (the timelock receives the 40% treasury share).
+   * `ecosystemRewards` omitted: the 25% goes to a new EcosystemPool owned by the timelock (returned as
+   * `ecosystemPool`; initialize it with deploy/modules/rewards.ts `addRewards`).
+   */
+  ecosystemRewards?: AddressArgument;
   developmentFund: AddressArgument;
   liquidity: AddressArgument;
   contributors: readonly ContributorVesting[];
@@ -114,9 +119,10 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     deployer,
   ]);
 
+  const ecosystemPool = plan.ecosystemRewards === undefined ? addEcosystemPool(m, { timelock }) : undefined;
   const { token, vestingWallets } = addGenesis(m, {
     communityTreasury: timelock,
-    ecosystemRewards: plan.ecosystemRewards,
+    ecosystemRewards: plan.ecosystemRewards ?? ecosystemPool!,
     developmentFund: plan.developmentFund,
     liquidity: plan.liquidity,
     contributors: plan.contributors,
@@ -163,6 +169,7 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     safeSingleton,
     safeProxyFactory,
     fallbackHandler,
+    ...(ecosystemPool ? { ecosystemPool } : {}),
     ...Object.fromEntries(vestingWallets.map((wallet, index) => [`earlyContributorVesting${index}`, wallet])),
   };
 }
@@ -177,6 +184,7 @@ export const OPENCLAW_DEPLOYMENT_NAMES: Readonly<Record<string, string>> = {
   safeSingleton: "SafeSingleton",
   safeProxyFactory: "SafeProxyFactory",
   fallbackHandler: "CompatibilityFallbackHandler",
+  ecosystemPool: "EcosystemPool",
 };
 
 /**
