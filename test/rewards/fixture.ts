@@ -10,7 +10,11 @@ import type { Address } from "viem";
 
 import { buildMarketModule } from "../../deploy/modules/market.js";
 import { buildOpenClawModule, openClawAddresses } from "../../deploy/modules/openclaw.js";
-import { REWARDS_DEFAULTS, buildRewardsModule, rewardsDeploymentAddresses } from "../../deploy/modules/rewards.js";
+import {
+  REWARDS_DEFAULTS,
+  buildRewardsModule,
+  rewardsDeploymentAddresses,
+} from "../../deploy/modules/rewards.js";
 import type { AitbcContracts } from "../../sdk/src/index.js";
 import { AITBC, CAP, DAY, viemClientsOf, type OpenClaw } from "../helpers/openclaw.js";
 
@@ -18,7 +22,8 @@ export async function deployRewards(connection: NetworkConnection) {
   const { ethers, ignition, networkHelpers } = connection;
   const signers = await ethers.getSigners();
   const [deployer, o1, o2, o3, o4, o5, , development, liquidity, contributor] = signers;
-  const [alice, bob, carol, whale, proposer, challenger, outsider, agentOwner, dave, carolB] = signers.slice(10);
+  const [alice, bob, carol, whale, proposer, challenger, outsider, agentOwner, dave, carolB] =
+    signers.slice(10);
   const owners = [o1!, o2!, o3!, o4!, o5!];
 
   const dao = (await ignition.deploy(
@@ -64,7 +69,10 @@ export async function deployRewards(connection: NetworkConnection) {
   const vesting = await ethers.getContractAt("VestingWallet", daoAddresses.EarlyContributorVesting0!);
   const pool = await ethers.getContractAt("EcosystemPool", daoAddresses.EcosystemPool!);
   const staking = await ethers.getContractAt("GPUStaking", stakingAddress);
-  const participation = await ethers.getContractAt("ParticipationRewards", rewardAddresses.ParticipationRewards!);
+  const participation = await ethers.getContractAt(
+    "ParticipationRewards",
+    rewardAddresses.ParticipationRewards!,
+  );
   const proposalRewards = await ethers.getContractAt("ProposalRewards", rewardAddresses.ProposalRewards!);
   void at;
   const chainId = (await ethers.provider.getNetwork()).chainId;
