@@ -18,6 +18,9 @@ export const ABI_SOURCES: Record<string, string> = {
   InferenceVerifier: "contracts/verifiers/InferenceVerifier.sol/InferenceVerifier.json",
   AgentWallet: "contracts/wallet/AgentWallet.sol/AgentWallet.json",
   AgentWalletFactory: "contracts/wallet/AgentWalletFactory.sol/AgentWalletFactory.json",
+  EcosystemPool: "contracts/rewards/EcosystemPool.sol/EcosystemPool.json",
+  ParticipationRewards: "contracts/rewards/ParticipationRewards.sol/ParticipationRewards.json",
+  ProposalRewards: "contracts/rewards/ProposalRewards.sol/ProposalRewards.json",
   Safe: "@safe-global/safe-smart-account/contracts/Safe.sol/Safe.json",
   EntryPoint: "@account-abstraction/contracts/core/EntryPoint.sol/EntryPoint.json",
 };

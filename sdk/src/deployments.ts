@@ -26,7 +26,10 @@ export type AitbcContractName =
   | "ReceiptVerifier"
   | "InferenceVerifier"
   | "EntryPoint"
-  | "AgentWalletFactory";
+  | "AgentWalletFactory"
+  | "EcosystemPool"
+  | "ParticipationRewards"
+  | "ProposalRewards";
 
 /**
  * Contract addresses by name. Every action takes one and uses the entries it needs; a missing

@@ -50,3 +50,8 @@ export * from "./actions/agent-summary.js";
 export * from "./actions/offers.js";
 export * from "./actions/escrow-reads.js";
 export * from "./x402/index.js";
+export * from "./actions/rewards-claim-participation.js";
+export * from "./actions/rewards-get-participation.js";
+export * from "./actions/rewards-claim-proposal.js";
+export * from "./actions/rewards-release.js";
+export * from "./actions/rewards-participation-by-role.js";

@@ -60,7 +60,6 @@ export async function deployRewards(connection: NetworkConnection) {
   )) as unknown as Record<string, { getAddress(): Promise<string> }>;
   const rewardAddresses = await rewardsDeploymentAddresses(rewards);
 
-  const at = <N extends string>(name: N, address: string) => ethers.getContractAt(name, address);
   const token = await ethers.getContractAt("AITBCToken", daoAddresses.AITBCToken!);
   const governor = await ethers.getContractAt("OpenClawGovernor", daoAddresses.OpenClawGovernor!);
   const timelock = await ethers.getContractAt("OpenClawTimelock", daoAddresses.OpenClawTimelock!);
@@ -74,7 +73,10 @@ export async function deployRewards(connection: NetworkConnection) {
     rewardAddresses.ParticipationRewards!,
   );
   const proposalRewards = await ethers.getContractAt("ProposalRewards", rewardAddresses.ProposalRewards!);
-  void at;
+  const agentRegistry = await ethers.getContractAt(
+    "AgentIdentityRegistry",
+    await market.agentIdentityRegistry!.getAddress(),
+  );
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const contracts = {
     AITBCToken: daoAddresses.AITBCToken as Address,
@@ -83,6 +85,7 @@ export async function deployRewards(connection: NetworkConnection) {
     OpenClawTimelock: daoAddresses.OpenClawTimelock as Address,
     SecurityCouncil: daoAddresses.SecurityCouncil as Address,
     GPUStaking: stakingAddress as Address,
+    AgentIdentityRegistry: (await market.agentIdentityRegistry!.getAddress()) as Address,
     EcosystemPool: daoAddresses.EcosystemPool as Address,
     ParticipationRewards: rewardAddresses.ParticipationRewards as Address,
     ProposalRewards: rewardAddresses.ProposalRewards as Address,
@@ -144,6 +147,7 @@ export async function deployRewards(connection: NetworkConnection) {
     staking,
     participation,
     proposalRewards,
+    agentRegistry,
     agentWallet,
     agentWalletAddress,
     genesisTime: BigInt(genesisBlock!.timestamp),

@@ -16,5 +16,8 @@ export { receiptVerifierAbi } from "./receiptVerifier.js";
 export { inferenceVerifierAbi } from "./inferenceVerifier.js";
 export { agentWalletAbi } from "./agentWallet.js";
 export { agentWalletFactoryAbi } from "./agentWalletFactory.js";
+export { ecosystemPoolAbi } from "./ecosystemPool.js";
+export { participationRewardsAbi } from "./participationRewards.js";
+export { proposalRewardsAbi } from "./proposalRewards.js";
 export { safeAbi } from "./safe.js";
 export { entryPointAbi } from "./entryPoint.js";
