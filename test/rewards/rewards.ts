@@ -142,6 +142,7 @@ describe("Rewards: EcosystemPool streams", function () {
     expect(await r.staking.unallocatedRewards()).to.equal(before + amount);
     expect(await r.token.allowance(await r.pool.getAddress(), staking)).to.equal(0n);
     console.log(`      gas: EcosystemPool.release(GPUStaking) ${receipt.gasUsed}`);
+    expect(receipt.gasUsed).to.be.at.most(150_000n); // measured 136,228 (contracts/rewards/README.md)
   });
 
   it("refuses a stranger's rate change, a second initialize, an unknown stream and out-of-bounds rates; nothing moves", async function () {
@@ -239,9 +240,9 @@ describe("Rewards: participation", function () {
       .withArgs(id, BUDGET, 160n * M);
     await expect(tx).to.changeTokenBalances(ethers, r.token, [r.alice, r.outsider], [3_125n * AITBC, 0n]);
     expect(await r.token.balanceOf(r.outsider.address)).to.equal(stranger);
-    console.log(
-      `      gas: ParticipationRewards.claim (first, opens the pool) ${(await (await tx).wait())!.gasUsed}`,
-    );
+    const firstGas = (await (await tx).wait())!.gasUsed;
+    console.log(`      gas: ParticipationRewards.claim (first, opens the pool) ${firstGas}`);
+    expect(firstGas).to.be.at.most(280_000n); // measured 257,636
 
     // Re-claim: exact error, nothing moved.
     const watched = [participation, r.alice.address, r.outsider.address];
@@ -262,7 +263,9 @@ describe("Rewards: participation", function () {
     // Bob voted Against: 3,125 too. dave 25M → 1,562.5; carol and carolB 12.5M each → 781.25 each.
     await r.participation.claim(id, r.bob.address);
     const second = await r.participation.claim(id, r.dave.address);
-    console.log(`      gas: ParticipationRewards.claim (later voter) ${(await second.wait())!.gasUsed}`);
+    const laterGas = (await second.wait())!.gasUsed;
+    console.log(`      gas: ParticipationRewards.claim (later voter) ${laterGas}`);
+    expect(laterGas).to.be.at.most(215_000n); // measured 194,645
     await expect(r.participation.claim(id, r.carol.address)).to.changeTokenBalance(ethers, r.token, r.carol, 781_250n * 10n ** 15n); // prettier-ignore
     await expect(r.participation.claim(id, r.carolB.address)).to.changeTokenBalance(ethers, r.token, r.carolB, 781_250n * 10n ** 15n); // prettier-ignore
     expect(await r.participation.rewardOf(id, r.dave.address)).to.equal(1_562_500n * 10n ** 15n);
@@ -401,7 +404,9 @@ describe("Rewards: proposal rewards", function () {
       .to.emit(r.proposalRewards, "ProposalRewardClaimed")
       .withArgs(id, r.proposer.address, r.outsider.address, PROPOSER_REWARD);
     await expect(tx).to.changeTokenBalances(ethers, r.token, [r.proposer, r.outsider], [PROPOSER_REWARD, 0n]);
-    console.log(`      gas: ProposalRewards.claim ${(await (await tx).wait())!.gasUsed}`);
+    const claimGas = (await (await tx).wait())!.gasUsed;
+    console.log(`      gas: ProposalRewards.claim ${claimGas}`);
+    expect(claimGas).to.be.at.most(165_000n); // measured 149,027
     const before = await balances(r, [rewards, r.proposer.address]);
     for (const caller of [r.proposer, r.outsider, r.alice]) {
       await expect(r.proposalRewards.connect(caller).claim(id))
