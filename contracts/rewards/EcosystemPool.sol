@@ -58,7 +58,8 @@ contract EcosystemPool is IEcosystemPool, Ownable, ReentrancyGuardTransient {
     /// @inheritdoc IEcosystemPool
     function setStreamRate(address recipient, uint256 rate) external onlyOwner nonReentrant {
         if (address(token) == address(0)) revert PoolNotInitialized();
-        if (_streams[recipient].rate != 0) _release(recipient);
+        // Removing a stream forfeits its accrual to the pool, so even a recipient that reverts can be removed.
+        if (_streams[recipient].rate != 0 && rate != 0) _release(recipient);
         _setRate(recipient, rate);
     }
 
@@ -108,9 +109,8 @@ contract EcosystemPool is IEcosystemPool, Ownable, ReentrancyGuardTransient {
     }
 
     function _setRate(address recipient, uint256 rate) private {
-        if (recipient == address(0) || recipient == address(this) || recipient == address(token)) {
+        if (recipient == address(this) || recipient == address(token) || (rate != 0 && recipient.code.length == 0))
             revert PoolInvalidRecipient(recipient);
-        }
         Stream storage s = _streams[recipient];
         uint256 oldRate = s.rate;
         uint256 newTotal = totalRate - oldRate + rate;

@@ -38,7 +38,7 @@ interface IEcosystemPool {
     error PoolNotInitialized();
     /// @notice Recipients and rates differ in length.
     error PoolLengthMismatch(uint256 recipients, uint256 rates);
-    /// @notice A recipient may not be the zero address, the pool or the token.
+    /// @notice A recipient must be a contract (it implements `fundRewards`), and not the pool or the token.
     error PoolInvalidRecipient(address recipient);
     /// @notice The sum of stream rates would exceed `max` (wei per second).
     error PoolRateOutOfBounds(uint256 totalRate, uint256 max);
@@ -63,7 +63,8 @@ interface IEcosystemPool {
 
     /**
      * @notice Owner (the timelock): sets `recipient`'s rate, wei per second, after releasing what it
-     * accrued at the old rate (so a change applies to the future only). Rate 0 removes the stream.
+     * accrued at the old rate (so a change applies to the future only). Rate 0 removes the stream
+     * without releasing (its accrual stays in the pool, so a recipient that reverts can still be removed).
      * @dev Emits {StreamRateSet} (and {StreamReleased} when something accrued). Reverts with
      * `OwnableUnauthorizedAccount`, {PoolNotInitialized}, {PoolInvalidRecipient}, {PoolRateOutOfBounds},
      * {PoolTooManyStreams}, {PoolNoStream} when removing a missing stream.

@@ -81,16 +81,17 @@ contract EcosystemPoolFuzzTest {
         second = (second % MAX_TOTAL_RATE) + 1;
         PoolTestToken token = new PoolTestToken(1 ether);
         EcosystemPool pool = new EcosystemPool(address(this), address(this));
-        address[] memory none = new address[](0);
-        pool.initialize(IERC20(address(token)), none, new uint256[](0));
-        pool.setStreamRate(address(0xA), first);
+        pool.initialize(IERC20(address(token)), new address[](0), new uint256[](0));
+        address a = address(new PullingReceiver(IERC20(address(token))));
+        address b = address(new PullingReceiver(IERC20(address(token))));
+        pool.setStreamRate(a, first);
         if (first + second > MAX_TOTAL_RATE) {
             VM.expectRevert(
                 abi.encodeWithSelector(IEcosystemPool.PoolRateOutOfBounds.selector, first + second, MAX_TOTAL_RATE)
             );
-            pool.setStreamRate(address(0xB), second);
+            pool.setStreamRate(b, second);
         } else {
-            pool.setStreamRate(address(0xB), second);
+            pool.setStreamRate(b, second);
             _eq(pool.totalRate(), first + second);
         }
     }

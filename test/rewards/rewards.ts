@@ -175,6 +175,10 @@ describe("Rewards: EcosystemPool streams", function () {
     await expect(r.pool.connect(timelock).setStreamRate(r.outsider.address, 0n))
       .to.be.revertedWithCustomError(r.pool, "PoolNoStream")
       .withArgs(r.outsider.address);
+    // An account without code cannot receive a stream (it would make releaseAll revert).
+    await expect(r.pool.connect(timelock).setStreamRate(r.outsider.address, 1n))
+      .to.be.revertedWithCustomError(r.pool, "PoolInvalidRecipient")
+      .withArgs(r.outsider.address);
     // In bounds: the accrual at the old rate is released first, then the new rate applies.
     await expect(r.pool.connect(timelock).setStreamRate(staking, 1_380_000_000_000_000_000n))
       .to.emit(r.pool, "StreamRateSet")
