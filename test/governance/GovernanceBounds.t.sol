@@ -54,7 +54,8 @@ contract GovernanceBoundsTest {
             10,
             1_000 ether,
             1_000 ether,
-            allowlist
+            allowlist,
+            new IOpenClawGovernor.AllowedCall[](0)
         );
         escrow = ProposalBondEscrow(governor.bondEscrow());
     }
@@ -127,6 +128,7 @@ contract GovernanceBoundsTest {
             quorumPercent,
             1_000 ether,
             1_000 ether,
+            new IOpenClawGovernor.AllowedCall[](0),
             new IOpenClawGovernor.AllowedCall[](0)
         );
         if (thresholdOk && quorumOk) _assertEq(deployed.proposalThreshold(), threshold);
@@ -149,7 +151,8 @@ contract GovernanceBoundsTest {
         IOpenClawGovernor.ProposalType community = IOpenClawGovernor.ProposalType.Community;
         IOpenClawGovernor.ProposalType resource = IOpenClawGovernor.ProposalType.Resource;
         _assertEq(_toUint(governor.isCritical(targets, values, calldatas, community)), _toUint(expected));
-        _assertEq(_toUint(governor.isCritical(targets, values, calldatas, resource)), _toUint(expected));
+        // A declared Resource (or Protocol) type is always critical.
+        _assertEq(_toUint(governor.isCritical(targets, values, calldatas, resource)), 1);
         _assertEq(_toUint(governor.isCritical(targets, values, calldatas, IOpenClawGovernor.ProposalType.Protocol)), 1);
         // The same call to a protocol contract is always critical.
         address[4] memory protocol = [address(escrow), address(token), address(timelock), address(governor)];
