@@ -181,14 +181,8 @@ contract OpenClawGovernor is
         string memory description,
         address proposer
     ) internal override returns (uint256 proposalId) {
-        ProposalType proposalType = _deriveType(targets, values, calldatas);
-        if (_typed) {
-            ProposalType declared = _pendingType;
-            if (declared != proposalType && declared != ProposalType.Emergency) {
-                revert GovernanceProposalTypeMismatch(declared, proposalType);
-            }
-            proposalType = declared;
-        }
+        ProposalType derived = _deriveType(targets, values, calldatas);
+        ProposalType proposalType = _typed ? _pendingType : derived;
         proposalId = super._propose(targets, values, calldatas, description, proposer);
         ProposalExtras storage extras = _extras[proposalId];
         if (extras.councilApproved) {
@@ -196,6 +190,9 @@ contract OpenClawGovernor is
             if (approved != proposer) revert GovernanceApprovedForOtherProposer(proposalId, proposer, approved);
         } else if (proposalType == ProposalType.Emergency) {
             revert GovernanceEmergencyNotApproved(proposalId);
+        }
+        if (proposalType != derived && proposalType != ProposalType.Emergency) {
+            revert GovernanceProposalTypeMismatch(proposalType, derived);
         }
         bool critical = proposalType != ProposalType.Community;
         extras.createdAt = clock();

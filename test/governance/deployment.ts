@@ -82,8 +82,9 @@ describe("OpenClaw governance: deployment", function () {
     const { governor, escrow, token } = dao;
     expect(await governor.name()).to.equal("OpenClaw DAO");
     expect(await governor.CLOCK_MODE()).to.equal("mode=timestamp");
-    expect(await governor.votingDelay()).to.equal(BigInt(CHALLENGE_PERIOD));
-    expect(await governor.votingPeriod()).to.equal(BigInt(VOTING_PERIOD));
+    // Snapshot = ProposalCreated.voteStart = creation; the deadline 48 h + 7 d after it.
+    expect(await governor.votingDelay()).to.equal(0n);
+    expect(await governor.votingPeriod()).to.equal(2n * 24n * 3600n + 7n * 24n * 3600n);
     expect(await governor.proposalThreshold()).to.equal(THRESHOLD);
     expect(await governor["quorumNumerator()"]()).to.equal(10n);
     expect(await governor.token()).to.equal(await token.getAddress());
