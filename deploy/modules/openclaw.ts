@@ -141,7 +141,7 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
       plan.proposalBond ?? OPENCLAW_DEFAULTS.proposalBond,
       plan.challengeBond ?? OPENCLAW_DEFAULTS.challengeBond,
       vestingWallets.map((wallet) => ({ target: wallet, selector: VESTING_RELEASE_SELECTOR })),
-      plan.resourceCalls ?? [],
+      [...(plan.resourceCalls ?? [])],
     ],
     { libraries: { ProposalClassifier: proposalClassifier } },
   );

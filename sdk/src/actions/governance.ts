@@ -679,7 +679,12 @@ export interface GetProposalReturnType {
   voteStart: bigint;
   /** When voting closes, Unix seconds. */
   deadline: bigint;
-  /** Quorum needed (For + Abstain), wei. */
+  /**
+   * Quorum needed (For + Abstain), wei: `quorum(createdAt)`. Read in the block that created the
+   * proposal (where `quorum(createdAt)` reverts with `ERC5805FutureLookup`), it is computed from the
+   * same inputs as they stand at the end of that block — `quorumNumerator() × totalSupply() /
+   * quorumDenominator()` — which is exactly what the checkpoint at `createdAt` will hold.
+   */
   quorum: bigint;
   /** The proposal type. */
   proposalType: ProposalTypeValue;
@@ -697,7 +702,9 @@ export interface GetProposalReturnType {
 export type GetProposalErrorType = AitbcError;
 
 /**
- * Reads a proposal's state, tallies, times and council flags.
+ * Reads a proposal's state, tallies, times and council flags. Works in the block that created the
+ * proposal too (before another block is mined): the quorum is then computed from the current
+ * numerator and supply instead of the not-yet-readable checkpoint (see {@link GetProposalReturnType}).
  *
  * @param client A viem client.
  * @param parameters `{ contracts, proposalId }`.
@@ -716,14 +723,16 @@ export async function getProposal(
   const address = contractAddress(parameters.contracts, "OpenClawGovernor");
   const gov = { address, abi: openClawGovernorAbi } as const;
   const state = await read(client, { ...gov, functionName: "state", args: [proposalId] });
-  const [votes, extras, voteStart, deadline] = await Promise.all([
+  const [votes, extras, voteStart, deadline, clock] = await Promise.all([
     read(client, { ...gov, functionName: "proposalVotes", args: [proposalId] }),
     read(client, { ...gov, functionName: "proposalExtras", args: [proposalId] }),
     read(client, { ...gov, functionName: "proposalVoteStart", args: [proposalId] }),
     read(client, { ...gov, functionName: "proposalDeadline", args: [proposalId] }),
+    read(client, { ...gov, functionName: "clock" }),
   ]);
   const createdAt = BigInt(extras.createdAt);
-  const quorum = await read(client, { ...gov, functionName: "quorum", args: [createdAt] });
+  const quorum =
+    createdAt < BigInt(clock) ? await readQuorum(client, gov, createdAt) : await currentQuorum(client, gov);
   return {
     state: PROPOSAL_STATES[state]!,
     votes: { against: votes[0], for: votes[1], abstain: votes[2] },
@@ -737,6 +746,28 @@ export async function getProposal(
     approvedProposer: extras.approvedProposer,
     struckDown: extras.struckDown,
   };
+}
+
+async function readQuorum(
+  client: AitbcReadClient,
+  gov: { address: Address; abi: typeof openClawGovernorAbi },
+  timepoint: bigint,
+): Promise<bigint> {
+  return read(client, { ...gov, functionName: "quorum", args: [timepoint] });
+}
+
+/** The quorum of a proposal created in the current block: the inputs of `quorum()` as they stand now. */
+async function currentQuorum(
+  client: AitbcReadClient,
+  gov: { address: Address; abi: typeof openClawGovernorAbi },
+): Promise<bigint> {
+  const [numerator, denominator, token] = await Promise.all([
+    read(client, { ...gov, functionName: "quorumNumerator" }),
+    read(client, { ...gov, functionName: "quorumDenominator" }),
+    read(client, { ...gov, functionName: "token" }),
+  ]);
+  const supply = await read(client, { address: token, abi: aitbcTokenAbi, functionName: "totalSupply" });
+  return (supply * numerator) / denominator;
 }
 
 /**
