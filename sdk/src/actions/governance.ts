@@ -124,7 +124,12 @@ export function getProposalId(actions: ProposalActions): bigint {
 export interface ProposeParameters extends ProposalActions, WriteParameters {
   /** Addresses; `OpenClawGovernor`, `ProposalBondEscrow` and `AITBCToken` are used. */
   contracts: AitbcContracts;
-  /** Default `ProposalType.Community`. */
+  /**
+   * The proposal type; it must be the one the governor derives from the calls
+   * (`deriveProposalType`: Community, Resource or Protocol), or Emergency (council-approved in
+   * advance), else the governor reverts with `GovernanceProposalTypeMismatch(declared, derived)`.
+   * Default: the derived type, read from the governor.
+   */
   proposalType?: ProposalTypeValue;
   /**
    * How the 1,000 AITBC bond is authorised: `"approve"` (default; sends an `approve` first if the
@@ -156,12 +161,12 @@ export type ProposeErrorType = AitbcError;
  * @param parameters See {@link ProposeParameters}.
  * @returns `{ hash, receipt, proposalId, bond, critical }`.
  * @throws {InvalidParameterError} | {InvalidAddressError} | {InvalidAmountError} before any request.
- * @throws {ContractRevertError} e.g. `GovernorInsufficientProposerVotes`, `ERC20InsufficientAllowance`.
+ * @throws {ContractRevertError} e.g. `GovernorInsufficientProposerVotes`, `GovernanceProposalTypeMismatch`, `GovernanceBondNotApproved`.
  * @example
  * ```ts
  * const { proposalId } = await propose(walletClient, {
  *   contracts, targets: [token], values: [0n], calldatas: [data],
- *   description: "Grant", proposalType: ProposalType.Community, bond: "permit",
+ *   description: "Grant", proposalType: ProposalType.Resource, bond: "permit",
  * });
  * ```
  */
@@ -171,13 +176,17 @@ export async function propose(
 ): Promise<ProposeReturnType> {
   const account = resolveAccount(client, parameters.account, "propose");
   checkActions(parameters);
-  const proposalType = assertOneOf(
-    parameters.proposalType ?? ProposalType.Community,
-    [0, 1, 2, 3] as const,
-    "proposalType",
-  );
   const mode = assertOneOf(parameters.bond ?? "approve", ["approve", "permit"] as const, "bond");
   const governor = contractAddress(parameters.contracts, "OpenClawGovernor");
+  const proposalType =
+    parameters.proposalType === undefined
+      ? ((await read(client, {
+          address: governor,
+          abi: openClawGovernorAbi,
+          functionName: "deriveProposalType",
+          args: [parameters.targets, parameters.values, parameters.calldatas],
+        })) as ProposalTypeValue)
+      : assertOneOf(parameters.proposalType, [0, 1, 2, 3] as const, "proposalType");
   const escrow = contractAddress(parameters.contracts, "ProposalBondEscrow");
   const token = contractAddress(parameters.contracts, "AITBCToken");
   const bond = await read(client, {
