@@ -202,7 +202,7 @@ describe("OpenClaw governance: proposal types derived from the calls", function 
       libraries: { ProposalClassifier: await classifier.getAddress() },
     });
     const grantRole = timelock.interface.getFunction("grantRole")!.selector;
-    const base = [await token.getAddress(), await timelock.getAddress(), await dao.council.getAddress(), 100n * AITBC, 10n, 1_000n * AITBC, 1_000n * AITBC, []] as const; // prettier-ignore
+    const base = [await token.getAddress(), await timelock.getAddress(), await dao.council.getAddress(), 100n * AITBC, 10n, 1_000n * AITBC, 1_000n * AITBC, [] as { target: string; selector: string }[]] as const; // prettier-ignore
     for (const [target, selector] of [
       [await token.getAddress(), token.interface.getFunction("transfer")!.selector],
       [await timelock.getAddress(), "0x12345678"],
