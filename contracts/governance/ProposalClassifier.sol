@@ -39,9 +39,9 @@ library ProposalClassifier {
     function derive(
         mapping(address => mapping(bytes4 => bool)) storage allowed,
         mapping(address => mapping(bytes4 => bool)) storage resource,
-        address[] memory targets,
-        uint256[] memory values,
-        bytes[] memory calldatas,
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata calldatas,
         address timelock,
         address escrow
     ) external view returns (IOpenClawGovernor.ProposalType derived) {
@@ -122,7 +122,7 @@ library ProposalClassifier {
         mapping(address => mapping(bytes4 => bool)) storage resource,
         address target,
         uint256 value,
-        bytes memory data,
+        bytes calldata data,
         address timelock,
         address escrow
     ) private view returns (IOpenClawGovernor.ProposalType) {

@@ -11,14 +11,12 @@ import { buildAgentWalletModule } from "../../deploy/modules/wallet.js";
 import { deploymentPath, writeDeployment } from "../../scripts/lib/deployments.js";
 import {
   AITBC,
-  CHALLENGE_PERIOD,
   DAY,
   EMERGENCY_DELAY,
   PROPOSAL_BOND,
   THRESHOLD,
   TIMELOCK_DELAY,
   TOTAL_SUPPLY,
-  VOTING_PERIOD,
   deployOpenClaw,
   propose,
   treasuryTransfer,
