@@ -171,6 +171,34 @@ contract GovernanceBoundsTest {
         }
     }
 
+    /// Derived types: Community only for the allowlisted pair without ether; never Emergency; any call
+    /// to the governor, timelock or escrow is Protocol; the type is never less severe than any call's.
+    function testFuzz_derivedTypeNeverLowersCriticality(
+        address target,
+        bytes4 selector,
+        uint256 value,
+        bytes calldata tail
+    ) public view {
+        address[] memory targets = new address[](2);
+        (targets[0], targets[1]) = (ALLOWED_TARGET, target);
+        uint256[] memory values = new uint256[](2);
+        values[1] = value;
+        bytes[] memory calldatas = new bytes[](2);
+        (calldatas[0], calldatas[1]) = (abi.encodePacked(ALLOWED_SELECTOR), abi.encodePacked(selector, tail));
+        uint256 derived = uint256(governor.deriveProposalType(targets, values, calldatas));
+        _assertEq(_toUint(derived == uint256(IOpenClawGovernor.ProposalType.Emergency)), 0);
+        bool allowedPair = value == 0 && target == ALLOWED_TARGET && selector == ALLOWED_SELECTOR;
+        _assertEq(_toUint(derived == uint256(IOpenClawGovernor.ProposalType.Community)), _toUint(allowedPair));
+        address[3] memory core = [address(governor), address(timelock), address(escrow)];
+        for (uint256 i = 0; i < core.length; ++i) {
+            targets[1] = core[i];
+            _assertEq(
+                uint256(governor.deriveProposalType(targets, values, calldatas)),
+                uint256(IOpenClawGovernor.ProposalType.Protocol)
+            );
+        }
+    }
+
     function _assertEq(uint256 actual, uint256 expected) private pure {
         if (actual != expected) revert AssertionFailed(actual, expected);
     }
