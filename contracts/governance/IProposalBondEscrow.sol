@@ -116,7 +116,9 @@ interface IProposalBondEscrow {
     /**
      * @notice Governor: escrows the current proposal bond of a new proposal from its proposer.
      * @dev Only the governor. Pulls {proposalBond} with `transferFrom` (the proposer approved this
-     * escrow). Emits {ProposalBondLocked}. Reverts with {BondOnlyGovernor} or {BondAlreadyLocked}.
+     * escrow). Emits {ProposalBondLocked}. Reverts with {BondOnlyGovernor}, {BondAlreadyLocked}, or the
+     * governor's {IOpenClawGovernor-GovernanceBondNotApproved} (allowance below the bond) or
+     * {IOpenClawGovernor-GovernanceBondInsufficientBalance} (balance below it), checked before the transfer.
      * @return amount wei of AITBC escrowed
      */
     function lockProposalBond(uint256 proposalId, address proposer) external returns (uint256 amount);

@@ -61,6 +61,11 @@ contract ProposalBondEscrow is IProposalBondEscrow {
         if (msg.sender != governor) revert BondOnlyGovernor(msg.sender);
         if (_bonds[proposalId].proposer != address(0)) revert BondAlreadyLocked(proposalId);
         amount = proposalBond;
+        // The governor's own errors (in its ABI), not the token's, and before anything moves.
+        uint256 allowance = token.allowance(proposer, address(this));
+        if (allowance < amount) revert IOpenClawGovernor.GovernanceBondNotApproved(proposer, amount, allowance);
+        uint256 balance = token.balanceOf(proposer);
+        if (balance < amount) revert IOpenClawGovernor.GovernanceBondInsufficientBalance(proposer, amount, balance);
         _bonds[proposalId] = ProposalBond(proposer, uint96(amount), false);
         emit ProposalBondLocked(proposalId, proposer, amount);
         token.safeTransferFrom(proposer, address(this), amount);

@@ -37,6 +37,12 @@ export interface OpenClawPlan {
   proposalBond?: NumberArgument;
   /** Challenge bond (1,000 AITBC). */
   challengeBond?: NumberArgument;
+  /**
+   * (target, selector) pairs registered in the governor as resource calls (treasury outflows such as
+   * a grant contract's `createGrant`): a proposal making only these (and ERC-20 transfers) is derived
+   * Resource, not Protocol. None by default.
+   */
+  resourceCalls?: readonly { target: AddressArgument; selector: string }[];
 }
 
 /** Default parameters (shared/DESIGN.md), in wei and seconds. */
@@ -128,16 +134,23 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     contributors: plan.contributors,
   });
 
-  const governor = m.contract("OpenClawGovernor", [
-    token,
-    timelock,
-    council,
-    plan.proposalThreshold ?? OPENCLAW_DEFAULTS.proposalThreshold,
-    plan.quorumPercent ?? OPENCLAW_DEFAULTS.quorumPercent,
-    plan.proposalBond ?? OPENCLAW_DEFAULTS.proposalBond,
-    plan.challengeBond ?? OPENCLAW_DEFAULTS.challengeBond,
-    vestingWallets.map((wallet) => ({ target: wallet, selector: VESTING_RELEASE_SELECTOR })),
-  ]);
+  // The governor's proposal-type rules, a linked library (keeps the governor under 24,576 bytes).
+  const proposalClassifier = m.library("ProposalClassifier");
+  const governor = m.contract(
+    "OpenClawGovernor",
+    [
+      token,
+      timelock,
+      council,
+      plan.proposalThreshold ?? OPENCLAW_DEFAULTS.proposalThreshold,
+      plan.quorumPercent ?? OPENCLAW_DEFAULTS.quorumPercent,
+      plan.proposalBond ?? OPENCLAW_DEFAULTS.proposalBond,
+      plan.challengeBond ?? OPENCLAW_DEFAULTS.challengeBond,
+      vestingWallets.map((wallet) => ({ target: wallet, selector: VESTING_RELEASE_SELECTOR })),
+      [...(plan.resourceCalls ?? [])],
+    ],
+    { libraries: { ProposalClassifier: proposalClassifier } },
+  );
   const bondEscrow = m.contractAt(
     "ProposalBondEscrow",
     m.staticCall(governor, "bondEscrow", [], 0, { id: "BondEscrowAddress" }),
@@ -165,6 +178,7 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     timelock,
     governor,
     bondEscrow,
+    proposalClassifier,
     council,
     safeSingleton,
     safeProxyFactory,
@@ -180,6 +194,7 @@ export const OPENCLAW_DEPLOYMENT_NAMES: Readonly<Record<string, string>> = {
   timelock: "OpenClawTimelock",
   governor: "OpenClawGovernor",
   bondEscrow: "ProposalBondEscrow",
+  proposalClassifier: "ProposalClassifier",
   council: "SecurityCouncil",
   safeSingleton: "SafeSingleton",
   safeProxyFactory: "SafeProxyFactory",
