@@ -78,6 +78,10 @@ contract ProposalBondEscrow is IProposalBondEscrow {
         if (current != IGovernor.ProposalState.Pending) revert BondNotChallengeable(proposalId, uint8(current));
         if (_challenges[proposalId].status == ChallengeStatus.Open) revert BondChallengeAlreadyOpen(proposalId);
         uint256 amount = challengeBond;
+        uint256 allowance = token.allowance(msg.sender, address(this));
+        if (allowance < amount) revert BondChallengeNotApproved(msg.sender, amount, allowance);
+        uint256 balance = token.balanceOf(msg.sender);
+        if (balance < amount) revert BondChallengeInsufficientBalance(msg.sender, amount, balance);
         _challenges[proposalId] = Challenge(msg.sender, uint96(amount), ChallengeStatus.Open, false);
         emit ChallengeOpened(proposalId, msg.sender, amount);
         token.safeTransferFrom(msg.sender, address(this), amount);
