@@ -63,8 +63,10 @@ export const TIMELOCK_ROLES = {
 
 /**
  * Adds the whole OpenClaw DAO to an Ignition module: the Safe 1.5 council (singleton, proxy factory,
- * fallback handler, 3-of-5 proxy), the timelock (treasury), the AITBC token minted with the treasury
- * share to the timelock, the governor and its bond escrow. The timelock's roles go to the governor
+ * fallback handler, 3-of-5 proxy) and Safe's libraries (MultiSend, MultiSendCallOnly, SignMessageLib,
+ * CreateCall, SimulateTxAccessor: what `@safe-global/protocol-kit` needs), the timelock (treasury),
+ * the AITBC token minted with the treasury share to the timelock, the governor and its bond escrow,
+ * and the milestone grants escrow (funded by the timelock, milestones approved by the council). The timelock's roles go to the governor
  * (proposer, executor, canceller), the council Safe may cancel a queued operation (canceller only),
  * and the deployer's temporary admin role is renounced, so no admin key remains. The governor's
  * allowlist of non-critical calls is `release(address)` of each early-contributor vesting wallet.
@@ -104,6 +106,16 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     id: "CouncilAddress",
   });
   const council = m.contractAt("Safe", councilAddress, { id: "SecurityCouncil" });
+  // Safe 1.5's own libraries, so Safe's tools (protocol-kit, the Safe UI) work on this chain as they do
+  // on chains Safe deployed to: batching (MultiSend, MultiSendCallOnly), on-chain message signing
+  // (SignMessageLib), contract creation (CreateCall) and gas simulation (SimulateTxAccessor).
+  const safeLibraries = {
+    multiSend: m.contract("MultiSend", []),
+    multiSendCallOnly: m.contract("MultiSendCallOnly", []),
+    signMessageLib: m.contract("SignMessageLib", []),
+    createCall: m.contract("CreateCall", []),
+    simulateTxAccessor: m.contract("SimulateTxAccessor", []),
+  };
 
   // Treasury and executor; the deployer is its admin only until the roles are wired below.
   const timelock = m.contract("OpenClawTimelock", [
@@ -140,6 +152,9 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     },
   );
 
+  // Milestone grants: escrowed from the treasury (the timelock), milestones approved by the council.
+  const milestoneGrants = m.contract("MilestoneGrants", [token, timelock, council]);
+
   const grants = [
     m.call(timelock, "grantRole", [TIMELOCK_ROLES.PROPOSER_ROLE, governor], { id: "GrantProposerRole" }),
     m.call(timelock, "grantRole", [TIMELOCK_ROLES.CANCELLER_ROLE, governor], { id: "GrantCancellerRole" }),
@@ -163,6 +178,8 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     safeSingleton,
     safeProxyFactory,
     fallbackHandler,
+    ...safeLibraries,
+    milestoneGrants,
     ...Object.fromEntries(vestingWallets.map((wallet, index) => [`earlyContributorVesting${index}`, wallet])),
   };
 }
@@ -177,6 +194,12 @@ export const OPENCLAW_DEPLOYMENT_NAMES: Readonly<Record<string, string>> = {
   safeSingleton: "SafeSingleton",
   safeProxyFactory: "SafeProxyFactory",
   fallbackHandler: "CompatibilityFallbackHandler",
+  multiSend: "MultiSend",
+  multiSendCallOnly: "MultiSendCallOnly",
+  signMessageLib: "SignMessageLib",
+  createCall: "CreateCall",
+  simulateTxAccessor: "SimulateTxAccessor",
+  milestoneGrants: "MilestoneGrants",
 };
 
 /**
