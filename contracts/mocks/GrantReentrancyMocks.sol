@@ -13,17 +13,24 @@ interface ITokenReceivedHook {
 /**
  * @title HookTokenMock
  * @notice TEST ONLY. An ERC-20 that calls {ITokenReceivedHook-tokensReceived} on every recipient that
- * has code (as ERC-777 or ERC-1363 tokens do), so a hostile grantee can re-enter the grants escrow
- * while it pays out.
+ * registered for it (as ERC-777 tokens do), so a hostile grantee can re-enter the grants escrow while
+ * it pays out.
  */
 contract HookTokenMock is ERC20 {
+    mapping(address account => bool) public hooked;
+
     constructor(address holder, uint256 supply) ERC20("Hook Token", "HOOK") {
         _mint(holder, supply);
     }
 
+    /// @notice Registers the caller for the transfer hook.
+    function registerHook() external {
+        hooked[msg.sender] = true;
+    }
+
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        if (from != address(0) && to.code.length > 0) ITokenReceivedHook(to).tokensReceived(from, value);
+        if (from != address(0) && hooked[to]) ITokenReceivedHook(to).tokensReceived(from, value);
     }
 }
 
@@ -42,6 +49,7 @@ contract GrantReentrancyAttackerMock is ITokenReceivedHook {
 
     constructor(IMilestoneGrants grants_) {
         grants = grants_;
+        HookTokenMock(grants_.token()).registerHook();
     }
 
     function arm(uint256 grantId_, uint256 index_, uint8 mode_) external {

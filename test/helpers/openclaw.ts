@@ -91,6 +91,7 @@ export async function deployOpenClaw(connection: NetworkConnection) {
   const timelock = await ethers.getContractAt("OpenClawTimelock", await deployed.timelock.getAddress());
   const escrow = await ethers.getContractAt("ProposalBondEscrow", await deployed.bondEscrow.getAddress());
   const council = await ethers.getContractAt("Safe", await deployed.council.getAddress());
+  const grants = await ethers.getContractAt("MilestoneGrants", await deployed.milestoneGrants.getAddress());
   const vesting = await ethers.getContractAt(
     "VestingWallet",
     await (
@@ -104,6 +105,7 @@ export async function deployOpenClaw(connection: NetworkConnection) {
     ProposalBondEscrow: (await escrow.getAddress()) as Address,
     OpenClawTimelock: (await timelock.getAddress()) as Address,
     SecurityCouncil: (await council.getAddress()) as Address,
+    MilestoneGrants: (await grants.getAddress()) as Address,
   } satisfies AitbcContracts;
 
   // Voters: alice and bob exactly at the 5% cap, carol one wei below it, a 20% whale, a proposer.
@@ -126,6 +128,7 @@ export async function deployOpenClaw(connection: NetworkConnection) {
     timelock,
     escrow,
     council,
+    grants,
     vesting,
     chainId,
     contracts,
