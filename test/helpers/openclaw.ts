@@ -16,7 +16,7 @@ import {
   type Hex,
 } from "viem";
 
-import { buildOpenClawModule, OPENCLAW_DEFAULTS } from "../../deploy/modules/openclaw.js";
+import { buildOpenClawModule, OPENCLAW_DEFAULTS, openClawAddresses } from "../../deploy/modules/openclaw.js";
 import { approveProposalByCouncil, execSafeCall, type AitbcContracts } from "../../sdk/src/index.js";
 
 export const AITBC = 10n ** 18n;
@@ -129,6 +129,8 @@ export async function deployOpenClaw(connection: NetworkConnection) {
     escrow,
     council,
     grants,
+    /** Every address the module recorded, by deployments-file name (Safe libraries included). */
+    addresses: (await openClawAddresses(deployed as never)) as Record<string, Address>,
     vesting,
     chainId,
     contracts,
