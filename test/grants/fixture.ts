@@ -49,7 +49,7 @@ export async function governAndExecute(dao: OpenClaw, actions: ProposalActions) 
   await token.connect(proposer).approve(await escrow.getAddress(), PROPOSAL_BOND);
   await governor
     .connect(proposer)
-    ["propose(address[],uint256[],bytes[],string)"](actions.targets, actions.values, actions.calldatas, actions.description); // prettier-ignore
+    .propose(actions.targets, actions.values, actions.calldatas, actions.description); // prettier-ignore
   const id = await governor.getProposalId(actions.targets, actions.values, actions.calldatas, ethers.id(actions.description)); // prettier-ignore
   await networkHelpers.time.increase(CHALLENGE_PERIOD + 1);
   await governor.connect(alice).castVote(id, Vote.For);
