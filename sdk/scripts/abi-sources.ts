@@ -4,6 +4,7 @@ export const ABI_SOURCES: Record<string, string> = {
   OpenClawGovernor: "contracts/governance/OpenClawGovernor.sol/OpenClawGovernor.json",
   ProposalBondEscrow: "contracts/governance/ProposalBondEscrow.sol/ProposalBondEscrow.json",
   OpenClawTimelock: "contracts/governance/OpenClawTimelock.sol/OpenClawTimelock.json",
+  MilestoneGrants: "contracts/grants/MilestoneGrants.sol/MilestoneGrants.json",
   GPUStaking: "contracts/staking/GPUStaking.sol/GPUStaking.json",
   ServiceRegistry: "contracts/staking/ServiceRegistry.sol/ServiceRegistry.json",
   AgentIdentityRegistry: "contracts/agents/AgentIdentityRegistry.sol/AgentIdentityRegistry.json",

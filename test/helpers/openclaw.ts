@@ -16,7 +16,7 @@ import {
   type Hex,
 } from "viem";
 
-import { buildOpenClawModule } from "../../deploy/modules/openclaw.js";
+import { buildOpenClawModule, openClawAddresses } from "../../deploy/modules/openclaw.js";
 import { approveProposalByCouncil, execSafeCall, type AitbcContracts } from "../../sdk/src/index.js";
 
 export const AITBC = 10n ** 18n;
@@ -98,6 +98,7 @@ export async function deployOpenClaw(connection: NetworkConnection) {
   const timelock = await ethers.getContractAt("OpenClawTimelock", await deployed.timelock.getAddress());
   const escrow = await ethers.getContractAt("ProposalBondEscrow", await deployed.bondEscrow.getAddress());
   const council = await ethers.getContractAt("Safe", await deployed.council.getAddress());
+  const grants = await ethers.getContractAt("MilestoneGrants", await deployed.milestoneGrants.getAddress());
   const vesting = await ethers.getContractAt(
     "VestingWallet",
     await (
@@ -111,6 +112,7 @@ export async function deployOpenClaw(connection: NetworkConnection) {
     ProposalBondEscrow: (await escrow.getAddress()) as Address,
     OpenClawTimelock: (await timelock.getAddress()) as Address,
     SecurityCouncil: (await council.getAddress()) as Address,
+    MilestoneGrants: (await grants.getAddress()) as Address,
   } satisfies AitbcContracts;
 
   // Voters: alice and bob exactly at the 5% cap, carol one wei below it, a 20% whale, a proposer.
@@ -133,6 +135,9 @@ export async function deployOpenClaw(connection: NetworkConnection) {
     timelock,
     escrow,
     council,
+    grants,
+    /** Every address the module recorded, by deployments-file name (Safe libraries included). */
+    addresses: (await openClawAddresses(deployed as never)) as Record<string, Address>,
     vesting,
     chainId,
     contracts,

@@ -89,6 +89,7 @@ export async function deployRewards(connection: NetworkConnection) {
     EcosystemPool: daoAddresses.EcosystemPool as Address,
     ParticipationRewards: rewardAddresses.ParticipationRewards as Address,
     ProposalRewards: rewardAddresses.ProposalRewards as Address,
+    MilestoneGrants: daoAddresses.MilestoneGrants as Address,
   } satisfies AitbcContracts;
   const genesisBlock = await ethers.provider.getBlock("latest");
 
@@ -120,6 +121,9 @@ export async function deployRewards(connection: NetworkConnection) {
     timelock,
     escrow,
     council,
+    grants: await ethers.getContractAt("MilestoneGrants", daoAddresses.MilestoneGrants!),
+    /** Every address the DAO module recorded, by deployments-file name. */
+    addresses: daoAddresses as Record<string, Address>,
     vesting,
     chainId,
     contracts,

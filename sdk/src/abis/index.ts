@@ -3,6 +3,7 @@ export { aitbcTokenAbi } from "./aitbcToken.js";
 export { openClawGovernorAbi } from "./openClawGovernor.js";
 export { proposalBondEscrowAbi } from "./proposalBondEscrow.js";
 export { openClawTimelockAbi } from "./openClawTimelock.js";
+export { milestoneGrantsAbi } from "./milestoneGrants.js";
 export { gpuStakingAbi } from "./gpuStaking.js";
 export { serviceRegistryAbi } from "./serviceRegistry.js";
 export { agentIdentityRegistryAbi } from "./agentIdentityRegistry.js";
