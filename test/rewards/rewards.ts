@@ -291,6 +291,45 @@ describe("Rewards: participation", function () {
     expect(await r.participation.totalReserved()).to.equal(0n);
   });
 
+  it("a real AgentWallet (factory clone) voting through its agent key earns like any holder, paid to the wallet", async function () {
+    const r = await networkHelpers.loadFixture(fixture);
+    const entryPoint = await ethers.deployContract("EntryPoint");
+    const factory = await ethers.deployContract("AgentWalletFactory", [await entryPoint.getAddress()]);
+    const agentKey = new ethers.Wallet(ethers.id("rewards test agent key"), ethers.provider);
+    await r.deployer.sendTransaction({ to: agentKey.address, value: 10n ** 18n });
+    await factory.createAccount(r.agentOwner.address, agentKey.address, 1 /* Consumer */, 0n);
+    const walletAddress = (await factory.getFunction("getAddress")(r.agentOwner.address, agentKey.address, 1, 0n)) as string; // prettier-ignore
+    const wallet = await ethers.getContractAt("AgentWallet", walletAddress);
+    await r.token.connect(r.liquidity).transfer(walletAddress, 10n * M);
+    await wallet.connect(agentKey).delegateVotes(await r.token.getAddress(), walletAddress);
+    await networkHelpers.time.increase(8 * DAY); // counted power vests over 7 days
+
+    const actions = await treasuryTransfer(r, r.outsider.address, 1n, "Agent-voted proposal");
+    const { id } = await propose(r, r.proposer, actions);
+    await openVoting(r);
+    await r.governor.connect(r.alice).castVote(id, Vote.For);
+    await r.governor.connect(r.bob).castVote(id, Vote.For);
+    await expect(wallet.connect(agentKey).castVote(await r.governor.getAddress(), id, Vote.For))
+      .to.emit(r.governor, "VoteCast")
+      .withArgs(walletAddress, id, Vote.For, 10n * M, "");
+    await networkHelpers.time.increase(VOTING_PERIOD);
+    await r.pool.release(await r.participation.getAddress());
+
+    // Counted 110M (alice 50M, bob 50M, the wallet 10M): the wallet earns 10,000 × 10 / 110 AITBC (floor).
+    const share = (BUDGET * 10n) / 110n;
+    expect(share).to.equal(909_090_909_090_909_090_909n);
+    // The agent key may trigger the claim but cannot redirect it: the wallet is paid, the key gets nothing.
+    await expect(r.participation.connect(agentKey).claim(id, walletAddress)).to.changeTokenBalances(
+      ethers,
+      r.token,
+      [walletAddress, agentKey.address],
+      [share, 0n],
+    );
+    await expect(r.participation.connect(agentKey).claim(id, walletAddress))
+      .to.be.revertedWithCustomError(r.participation, "ParticipationAlreadyClaimed")
+      .withArgs(id, walletAddress);
+  });
+
   it("a proposal below quorum, a struck-down one and power acquired after the snapshot earn nothing", async function () {
     const r = await networkHelpers.loadFixture(fixture);
     await r.pool.release(await r.participation.getAddress());
