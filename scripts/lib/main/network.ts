@@ -103,6 +103,11 @@ async function startGateways(p: NetworkPlan, dir: string) {
     models,
     pollingIntervalMs: 50,
     offerRefreshMs: 200,
+    // Two miners of 2 slots each serve both gateways, and the clients send more at once: a job waits
+    // for a slot (the gateway wakes when one of its jobs ends). How long a proof takes depends on the
+    // machine's load, so the waits are generous, never a budget the main job can miss on a slow machine.
+    placementTimeoutMs: 600_000,
+    resultTimeoutMs: 600_000,
     log: (line: string) => (/deposit|refused|resum/.test(line) ? p.say(`gateway: ${line}`) : undefined),
   };
   const singleGateway = await startGateway({ ...base, statePath: join(dir, "gateway-quote.sqlite"), archivePath: join(dir, "gateway-quote.archive.sqlite") }); // prettier-ignore
