@@ -43,7 +43,15 @@ contract GovernanceBoundsTest {
         contributors[0] = address(this);
         uint256[] memory amounts = new uint256[](1);
         amounts[0] = 100_000_000 ether;
-        token = new AITBCToken(address(timelock), address(this), address(this), address(this), contributors, amounts);
+        token = new AITBCToken(
+            address(timelock),
+            address(this),
+            address(this),
+            address(this),
+            contributors,
+            amounts,
+            IAITBCToken.VotingPowerParameters(500, 1 days, 7 days)
+        );
         IOpenClawGovernor.AllowedCall[] memory allowlist = new IOpenClawGovernor.AllowedCall[](1);
         allowlist[0] = IOpenClawGovernor.AllowedCall(ALLOWED_TARGET, ALLOWED_SELECTOR);
         governor = new OpenClawGovernor(
@@ -55,7 +63,8 @@ contract GovernanceBoundsTest {
             1_000 ether,
             1_000 ether,
             allowlist,
-            new IOpenClawGovernor.AllowedCall[](0)
+            new IOpenClawGovernor.AllowedCall[](0),
+            IOpenClawGovernor.VotingPeriods(7 days, 3 days)
         );
         escrow = ProposalBondEscrow(governor.bondEscrow());
     }
@@ -129,7 +138,8 @@ contract GovernanceBoundsTest {
             1_000 ether,
             1_000 ether,
             new IOpenClawGovernor.AllowedCall[](0),
-            new IOpenClawGovernor.AllowedCall[](0)
+            new IOpenClawGovernor.AllowedCall[](0),
+            IOpenClawGovernor.VotingPeriods(7 days, 3 days)
         );
         if (thresholdOk && quorumOk) _assertEq(deployed.proposalThreshold(), threshold);
     }

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {AITBCToken} from "../../contracts/token/AITBCToken.sol";
+import {IAITBCToken} from "../../contracts/token/IAITBCToken.sol";
 import {ReputationRegistry} from "../../contracts/reputation/ReputationRegistry.sol";
 import {IReputationRegistry} from "../../contracts/reputation/IReputationRegistry.sol";
 import {Tiers} from "../../contracts/reputation/Tiers.sol";
@@ -361,7 +362,15 @@ contract MarketInvariantTest {
         contributors[0] = address(this);
         uint256[] memory amounts = new uint256[](1);
         amounts[0] = 100_000_000 ether;
-        token = new AITBCToken(address(this), address(this), address(this), address(this), contributors, amounts);
+        token = new AITBCToken(
+            address(this),
+            address(this),
+            address(this),
+            address(this),
+            contributors,
+            amounts,
+            IAITBCToken.VotingPowerParameters(500, 1 days, 7 days)
+        );
         reputation = new ReputationRegistry(address(this));
         staking = new GPUStaking(token, reputation, address(this));
         IReceiptVerifier verifier = new AcceptingReceiptVerifierMock();

@@ -52,7 +52,15 @@ contract ProtocolSetup {
         contributors[0] = address(this);
         uint256[] memory amounts = new uint256[](1);
         amounts[0] = 100_000_000 ether;
-        token = new AITBCToken(address(timelock), address(this), address(this), address(this), contributors, amounts);
+        token = new AITBCToken(
+            address(timelock),
+            address(this),
+            address(this),
+            address(this),
+            contributors,
+            amounts,
+            IAITBCToken.VotingPowerParameters(500, 1 days, 7 days)
+        );
         governor = new OpenClawGovernor(
             IAITBCToken(address(token)),
             timelock,
@@ -62,7 +70,8 @@ contract ProtocolSetup {
             1_000 ether,
             1_000 ether,
             new IOpenClawGovernor.AllowedCall[](0),
-            new IOpenClawGovernor.AllowedCall[](0)
+            new IOpenClawGovernor.AllowedCall[](0),
+            IOpenClawGovernor.VotingPeriods(7 days, 3 days)
         );
         timelock.grantRole(timelock.PROPOSER_ROLE(), address(governor));
         timelock.grantRole(timelock.CANCELLER_ROLE(), address(governor));
