@@ -24,10 +24,10 @@ import {ProposalClassifier} from "./ProposalClassifier.sol";
  * @notice The OpenClaw DAO governor. OpenZeppelin 5.x `Governor` with simple counting, ERC-5805
  * votes, a quorum fraction of total supply and a `TimelockController` executor, plus what
  * OpenZeppelin lacks (see {IOpenClawGovernor}): counted voting power (24-hour average, 7-day
- * vesting, 5% cap; fixed in the token at deployment) read at creation, proposal types derived from the calls ({ProposalClassifier},
- * a linked library), bonds, the 48-hour challenge period, the security council's approval of
- * critical proposals (critical by default: only allowlisted Community calls are not) and the
- * emergency track.
+ * vesting, 5% cap; fixed in the token at deployment) read at creation, proposal types derived
+ * from the calls ({ProposalClassifier}, a linked library), bonds, the 48-hour challenge period,
+ * the security council's approval of critical proposals (critical by default: only allowlisted
+ * Community calls are not) and the emergency track; the voting periods are fixed at deployment.
  *
  * @dev Standard fields. OpenZeppelin's snapshot is `creation + votingDelay()` and voting opens right
  * after it. Here power is read at creation `t0` but voting opens only after the 48-hour challenge
