@@ -55,7 +55,10 @@ import {
 export interface ForkOptions {
   /** JSON-RPC URL of the live chain (http or https). */
   rpcUrl: string;
-  /** The proposal to run; default: the latest proposal that is neither executed, cancelled, defeated nor expired. */
+  /**
+   * The proposal to run, in any state (its live state is reported); default: the latest proposal that is
+   * Pending, Active, Succeeded or Queued at the forked block.
+   */
   proposalId?: bigint;
   /** Block of the live chain to fork at; default: its latest block. */
   blockNumber?: bigint;
