@@ -27,6 +27,7 @@ export async function benchToken(): Promise<BenchSection> {
     faucet!.address,
     [deployer!.address],
     [100_000_000n * AITBC],
+    { votingPowerCapBps: 500n, shortAverageWindow: 86_400n, longAverageWindow: 604_800n },
   ]);
   const plain = await ethers.deployContract("PlainVotesToken", [], faucet!);
   const contracts = [

@@ -121,6 +121,11 @@ function openClawPlanFromParameters(p: Record<string, unknown>): OpenClawPlan {
     quorumPercent: int("quorumPercent"),
     proposalBond: int("proposalBond"),
     challengeBond: int("challengeBond"),
+    votingPowerCapBps: int("votingPowerCapBps"),
+    shortAverageWindow: int("shortAverageWindow"),
+    longAverageWindow: int("longAverageWindow"),
+    votingPeriod: int("votingPeriod"),
+    emergencyVotingPeriod: int("emergencyVotingPeriod"),
   };
 }
 

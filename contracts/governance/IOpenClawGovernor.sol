@@ -12,7 +12,8 @@ pragma solidity ^0.8.24;
  * Lifecycle of a proposal created at time `t0`:
  * - `Pending` during the challenge period `(t0, t0 + CHALLENGE_PERIOD]`; anyone may challenge it in
  *   the bond escrow, the council may strike it down.
- * - `Active` for `VOTING_PERIOD` (7 days), or `EMERGENCY_VOTING_PERIOD` (3 days) for Emergency.
+ * - `Active` for `VOTING_PERIOD` (7 days), or `EMERGENCY_VOTING_PERIOD` (3 days) for Emergency; both are
+ *   fixed at deployment ({VotingPeriods}), the numbers here are the design's.
  * - Every vote and the quorum use counted voting power at `t0`. The standard fields agree:
  *   `proposalSnapshot(id)` = `ProposalCreated.voteStart` = `t0` (so `votingDelay()` is 0), and
  *   `proposalDeadline(id)` = `ProposalCreated.voteEnd` = `t0 + 48 h + 7 d` (or `+ 3 d`), so
@@ -67,6 +68,27 @@ interface IOpenClawGovernor {
         address target;
         bytes4 selector;
     }
+
+    /**
+     * @notice The voting periods, given to the constructor and fixed for the governor's life (a what-if
+     * deployment changes them; the design's values are the defaults of deploy/modules/openclaw.ts).
+     * Bounds (contracts/governance/README.md, "Parameter bounds"):
+     * - `votingPeriod` in [{MIN_VOTING_PERIOD}, {MAX_VOTING_PERIOD}] = [1 day, 30 days];
+     * - `emergencyVotingPeriod` in [{MIN_EMERGENCY_VOTING_PERIOD}, `votingPeriod`] = [1 day, standard].
+     */
+    struct VotingPeriods {
+        /// Voting period of Protocol, Resource and Community proposals, seconds (design: 604,800 = 7 days).
+        uint256 votingPeriod;
+        /// Voting period of Emergency proposals, seconds (design: 259,200 = 3 days).
+        uint256 emergencyVotingPeriod;
+    }
+
+    /// @notice The constructor's standard voting period is outside `[min, max]` (seconds).
+    error GovernanceVotingPeriodOutOfBounds(uint256 period, uint256 min, uint256 max);
+
+    /// @notice The constructor's emergency voting period is outside `[min, max]` (seconds; `max` is the
+    /// standard voting period given with it).
+    error GovernanceEmergencyVotingPeriodOutOfBounds(uint256 period, uint256 min, uint256 max);
 
     /// @notice A new proposal threshold is outside `[min, max]` (wei of counted voting power).
     error GovernanceThresholdOutOfBounds(uint256 threshold, uint256 min, uint256 max);
@@ -292,11 +314,22 @@ interface IOpenClawGovernor {
     /// @notice Challenge period between creation and the start of voting: 48 hours, in seconds.
     function CHALLENGE_PERIOD() external view returns (uint256);
 
-    /// @notice Voting period of Protocol, Resource and Community proposals: 7 days, in seconds.
+    /// @notice Voting period of Protocol, Resource and Community proposals, in seconds, fixed at deployment
+    /// (design: 7 days; shared/DESIGN.md, "voting period").
     function VOTING_PERIOD() external view returns (uint256);
 
-    /// @notice Voting period of Emergency proposals: 3 days, in seconds.
+    /// @notice Voting period of Emergency proposals, in seconds, fixed at deployment (design: 3 days;
+    /// shared/DESIGN.md, "voting period").
     function EMERGENCY_VOTING_PERIOD() external view returns (uint256);
+
+    /// @notice Shortest standard voting period the constructor accepts: 1 day, in seconds.
+    function MIN_VOTING_PERIOD() external view returns (uint256);
+
+    /// @notice Longest standard voting period the constructor accepts: 30 days, in seconds.
+    function MAX_VOTING_PERIOD() external view returns (uint256);
+
+    /// @notice Shortest emergency voting period the constructor accepts: 1 day, in seconds.
+    function MIN_EMERGENCY_VOTING_PERIOD() external view returns (uint256);
 
     /// @notice Lowest proposal threshold governance may set: 1 AITBC (wei).
     function MIN_PROPOSAL_THRESHOLD() external view returns (uint256);

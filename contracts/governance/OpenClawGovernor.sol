@@ -24,10 +24,10 @@ import {ProposalClassifier} from "./ProposalClassifier.sol";
  * @notice The OpenClaw DAO governor. OpenZeppelin 5.x `Governor` with simple counting, ERC-5805
  * votes, a quorum fraction of total supply and a `TimelockController` executor, plus what
  * OpenZeppelin lacks (see {IOpenClawGovernor}): counted voting power (24-hour average, 7-day
- * vesting, 5% cap) read at creation, proposal types derived from the calls ({ProposalClassifier},
- * a linked library), bonds, the 48-hour challenge period, the security council's approval of
- * critical proposals (critical by default: only allowlisted Community calls are not) and the
- * emergency track.
+ * vesting, 5% cap; fixed in the token at deployment) read at creation, proposal types derived
+ * from the calls ({ProposalClassifier}, a linked library), bonds, the 48-hour challenge period,
+ * the security council's approval of critical proposals (critical by default: only allowlisted
+ * Community calls are not) and the emergency track; the voting periods are fixed at deployment.
  *
  * @dev Standard fields. OpenZeppelin's snapshot is `creation + votingDelay()` and voting opens right
  * after it. Here power is read at creation `t0` but voting opens only after the 48-hour challenge
@@ -48,9 +48,15 @@ contract OpenClawGovernor is
     /// @inheritdoc IOpenClawGovernor
     uint256 public constant CHALLENGE_PERIOD = 48 hours;
     /// @inheritdoc IOpenClawGovernor
-    uint256 public constant VOTING_PERIOD = 7 days;
+    uint256 public immutable VOTING_PERIOD;
     /// @inheritdoc IOpenClawGovernor
-    uint256 public constant EMERGENCY_VOTING_PERIOD = 3 days;
+    uint256 public immutable EMERGENCY_VOTING_PERIOD;
+    /// @inheritdoc IOpenClawGovernor
+    uint256 public constant MIN_VOTING_PERIOD = 1 days;
+    /// @inheritdoc IOpenClawGovernor
+    uint256 public constant MAX_VOTING_PERIOD = 30 days;
+    /// @inheritdoc IOpenClawGovernor
+    uint256 public constant MIN_EMERGENCY_VOTING_PERIOD = 1 days;
     /// @inheritdoc IOpenClawGovernor
     uint256 public constant MIN_PROPOSAL_THRESHOLD = 1 ether;
     /// @inheritdoc IOpenClawGovernor
@@ -86,8 +92,11 @@ contract OpenClawGovernor is
      * the council (see {isCritical}); the deployment allowlists only permissionless calls
      * @param resourceCalls the (target, selector) pairs registered as resource calls (treasury
      * outflows, e.g. a grant contract's `createGrant`; see {deriveProposalType})
+     * @param periods the voting periods, seconds, fixed for the governor's life (7 and 3 days in the
+     * design; bounds in {IOpenClawGovernor-VotingPeriods})
      * @dev Deploys its own {ProposalBondEscrow}, so the two are bound without any admin step.
-     * Emits {CallAllowlistSet} and {ResourceCallSet} per pair. Reverts with {GovernanceThresholdOutOfBounds},
+     * Emits {CallAllowlistSet} and {ResourceCallSet} per pair. Reverts with {GovernanceVotingPeriodOutOfBounds},
+     * {GovernanceEmergencyVotingPeriodOutOfBounds}, {GovernanceThresholdOutOfBounds},
      * {GovernanceQuorumOutOfBounds}, {GovernanceZeroCouncil}, {GovernanceCallNotAllowable} or the
      * escrow's {IProposalBondEscrow-BondAmountOutOfBounds}.
      */
@@ -100,13 +109,24 @@ contract OpenClawGovernor is
         uint256 proposalBond_,
         uint256 challengeBond_,
         AllowedCall[] memory allowlist,
-        AllowedCall[] memory resourceCalls
+        AllowedCall[] memory resourceCalls,
+        VotingPeriods memory periods
     )
         Governor("OpenClaw DAO")
         GovernorVotes(IVotes(address(token_)))
         GovernorVotesQuorumFraction(quorumPercent)
         GovernorTimelockControl(timelock_)
     {
+        uint256 standard = periods.votingPeriod;
+        if (standard < MIN_VOTING_PERIOD || standard > MAX_VOTING_PERIOD) {
+            revert GovernanceVotingPeriodOutOfBounds(standard, MIN_VOTING_PERIOD, MAX_VOTING_PERIOD);
+        }
+        uint256 emergency = periods.emergencyVotingPeriod;
+        if (emergency < MIN_EMERGENCY_VOTING_PERIOD || emergency > standard) {
+            revert GovernanceEmergencyVotingPeriodOutOfBounds(emergency, MIN_EMERGENCY_VOTING_PERIOD, standard);
+        }
+        VOTING_PERIOD = standard;
+        EMERGENCY_VOTING_PERIOD = emergency;
         _setProposalThreshold(threshold);
         _setCouncil(council_);
         bondEscrow = address(
@@ -315,12 +335,15 @@ contract OpenClawGovernor is
 
     /**
      * @notice Seconds from the snapshot (creation) to the deadline: the 48-hour challenge period plus
-     * the 7-day vote (9 days), or plus the 3-day vote while an Emergency proposal is being created (5 days).
+     * {VOTING_PERIOD} (7 days in the design: 9 days), or plus {EMERGENCY_VOTING_PERIOD} while an Emergency
+     * proposal is being created (3 days in the design: 5 days).
      */
     function votingPeriod() public view override returns (uint256) {
-        return
-            CHALLENGE_PERIOD +
-            (_typed && _pendingType == ProposalType.Emergency ? EMERGENCY_VOTING_PERIOD : VOTING_PERIOD);
+        uint256 vote = _typed && _pendingType == ProposalType.Emergency ? EMERGENCY_VOTING_PERIOD : VOTING_PERIOD;
+        // Both periods are at most MAX_VOTING_PERIOD (30 days), checked in the constructor: no overflow.
+        unchecked {
+            return CHALLENGE_PERIOD + vote;
+        }
     }
 
     /// @notice Counted voting power (wei) needed to propose, read at `clock() - 1`.

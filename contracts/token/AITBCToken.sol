@@ -32,11 +32,19 @@ contract AITBCToken is ERC20, ERC20Permit, ERC20Votes, ERC3009, IAITBCToken {
     /// @inheritdoc IAITBCToken
     uint256 public constant TOTAL_SUPPLY = 1_000_000_000 ether;
     /// @inheritdoc IAITBCToken
-    uint256 public constant VOTING_POWER_CAP_BPS = 500;
+    uint256 public immutable VOTING_POWER_CAP_BPS;
     /// @inheritdoc IAITBCToken
-    uint256 public constant SHORT_AVERAGE_WINDOW = 1 days;
+    uint256 public immutable SHORT_AVERAGE_WINDOW;
     /// @inheritdoc IAITBCToken
-    uint256 public constant MAX_AVERAGE_WINDOW = 7 days;
+    uint256 public immutable MAX_AVERAGE_WINDOW;
+    /// @inheritdoc IAITBCToken
+    uint256 public constant MIN_VOTING_POWER_CAP_BPS = 100;
+    /// @inheritdoc IAITBCToken
+    uint256 public constant MAX_VOTING_POWER_CAP_BPS = 2_000;
+    /// @inheritdoc IAITBCToken
+    uint256 public constant MIN_SHORT_AVERAGE_WINDOW = 1 hours;
+    /// @inheritdoc IAITBCToken
+    uint256 public constant MAX_LONG_AVERAGE_WINDOW = 30 days;
 
     uint256 private constant _BPS = 10_000;
     // Genesis split in basis points of TOTAL_SUPPLY (shared/DESIGN.md, "genesis split").
@@ -57,7 +65,11 @@ contract AITBCToken is ERC20, ERC20Permit, ERC20Votes, ERC3009, IAITBCToken {
      * @param earlyContributors receive 10% together, typically OpenZeppelin `VestingWallet`s
      * @param earlyContributorAmounts wei of AITBC for each early contributor; must add up to exactly
      * 100,000,000 AITBC
-     * @dev Reverts with {TokenGenesisZeroRecipient}, {TokenGenesisLengthMismatch} or
+     * @param votingPower the counted-power parameters, fixed for the token's life: the cap (basis points,
+     * 500 in the design) and the short and long averaging windows (seconds, 24 hours and 7 days in the
+     * design); see {IAITBCToken-VotingPowerParameters} for their bounds
+     * @dev Reverts with {TokenVotingPowerCapOutOfBounds}, {TokenShortAverageWindowOutOfBounds},
+     * {TokenLongAverageWindowOutOfBounds}, {TokenGenesisZeroRecipient}, {TokenGenesisLengthMismatch} or
      * {TokenGenesisAllocationMismatch}. Emits {GenesisAllocated} for each recipient.
      */
     constructor(
@@ -66,8 +78,24 @@ contract AITBCToken is ERC20, ERC20Permit, ERC20Votes, ERC3009, IAITBCToken {
         address developmentFund,
         address liquidity,
         address[] memory earlyContributors,
-        uint256[] memory earlyContributorAmounts
+        uint256[] memory earlyContributorAmounts,
+        VotingPowerParameters memory votingPower
     ) ERC20("AITBC", "AITBC") ERC20Permit("AITBC") {
+        uint256 capBps = votingPower.votingPowerCapBps;
+        if (capBps < MIN_VOTING_POWER_CAP_BPS || capBps > MAX_VOTING_POWER_CAP_BPS) {
+            revert TokenVotingPowerCapOutOfBounds(capBps, MIN_VOTING_POWER_CAP_BPS, MAX_VOTING_POWER_CAP_BPS);
+        }
+        uint256 shortWindow = votingPower.shortAverageWindow;
+        uint256 longWindow = votingPower.longAverageWindow;
+        if (shortWindow < MIN_SHORT_AVERAGE_WINDOW || shortWindow > longWindow) {
+            revert TokenShortAverageWindowOutOfBounds(shortWindow, MIN_SHORT_AVERAGE_WINDOW, longWindow);
+        }
+        if (longWindow > MAX_LONG_AVERAGE_WINDOW) {
+            revert TokenLongAverageWindowOutOfBounds(longWindow, shortWindow, MAX_LONG_AVERAGE_WINDOW);
+        }
+        VOTING_POWER_CAP_BPS = capBps;
+        SHORT_AVERAGE_WINDOW = shortWindow;
+        MAX_AVERAGE_WINDOW = longWindow;
         if (earlyContributors.length != earlyContributorAmounts.length) {
             revert TokenGenesisLengthMismatch(earlyContributors.length, earlyContributorAmounts.length);
         }

@@ -15,29 +15,51 @@ import {IERC3009} from "./IERC3009.sol";
  *
  * Counted voting power of `account` at a past timepoint `t` (all amounts in wei of AITBC):
  *
- *     power(t) = min( votes(t), average(t, 24 hours), average(t, 7 days), cap(t) )
+ *     power(t) = min( votes(t), average(t, short), average(t, long), cap(t) )
  *     average(t, w) = (1 / w) × ∫_{t-w}^{t} votes(s) ds        (floor division)
- *     cap(t) = totalSupply(t) × 500 / 10,000                   (5% of supply)
+ *     cap(t) = totalSupply(t) × capBps / 10,000
  *
- * where `votes` are the ERC-5805 delegated votes. The 7-day average makes newly acquired or newly
- * delegated votes vest linearly over 7 days (votes held for d < 7 days count d/7 of themselves);
- * the 24-hour average makes votes that left recently and came back count little; votes that exist
- * only inside one block (a flash loan) count nothing. Source: shared/DESIGN.md, "flash-loan
- * defence" and "cap"; seed 000 ("snapshot voting, TWAS").
+ * where `votes` are the ERC-5805 delegated votes and `short` ({SHORT_AVERAGE_WINDOW}), `long`
+ * ({MAX_AVERAGE_WINDOW}) and `capBps` ({VOTING_POWER_CAP_BPS}) are fixed at deployment
+ * ({VotingPowerParameters}; the design: 24 hours, 7 days, 500 = 5% of supply). The 7-day average makes
+ * newly acquired or newly delegated votes vest linearly over 7 days (votes held for d < 7 days count
+ * d/7 of themselves); the 24-hour average makes votes that left recently and came back count little;
+ * votes that exist only inside one block (a flash loan) count nothing. Source: shared/DESIGN.md,
+ * "flash-loan defence" and "cap"; seed 000 ("snapshot voting, TWAS").
  *
  * Payments: EIP-3009 {IERC3009-transferWithAuthorization} in the ERC-2612 domain (name "AITBC", version "1", the
  * chain id, the token's address), so an x402 facilitator can settle a signed payment and the payer pays no gas.
  */
 interface IAITBCToken is IERC20, IERC5805, IERC3009 {
+    /**
+     * @notice The counted-power parameters, given to the constructor and fixed for the token's life (a
+     * what-if deployment changes them; the design's values are the defaults of deploy/modules/openclaw.ts).
+     * Bounds (contracts/governance/README.md, "Parameter bounds"):
+     * - `votingPowerCapBps` in [{MIN_VOTING_POWER_CAP_BPS}, {MAX_VOTING_POWER_CAP_BPS}] = [100, 2,000];
+     * - `shortAverageWindow` in [{MIN_SHORT_AVERAGE_WINDOW}, `longAverageWindow`] = [1 hour, long];
+     * - `longAverageWindow` in [`shortAverageWindow`, {MAX_LONG_AVERAGE_WINDOW}] = [short, 30 days]
+     *   (the 112-bit integral stays exact: 1e27 wei × 30 days ≈ 2.6e33 < 2^112 ≈ 5.2e33).
+     */
+    struct VotingPowerParameters {
+        /// Cap on any account's counted power, basis points of total supply (design: 500 = 5%).
+        uint256 votingPowerCapBps;
+        /// Short averaging window, seconds (design: 86,400 = 24 hours).
+        uint256 shortAverageWindow;
+        /// Long averaging (vesting) window, seconds (design: 604,800 = 7 days).
+        uint256 longAverageWindow;
+    }
+
     /// @notice The parts of an account's counted voting power at a timepoint, all in wei of AITBC.
     struct VotingPowerBreakdown {
         /// Delegated votes at the end of the timepoint (ERC-5805 `getPastVotes`).
         uint256 votes;
-        /// Time-weighted average of the delegated votes over the 24 hours ending at the timepoint.
+        /// Time-weighted average of the delegated votes over the {SHORT_AVERAGE_WINDOW} (24 hours in the
+        /// design) ending at the timepoint.
         uint256 average24h;
-        /// Time-weighted average over the 7 days ending at the timepoint: the vested votes.
+        /// Time-weighted average over the {MAX_AVERAGE_WINDOW} (7 days in the design) ending at the
+        /// timepoint: the vested votes.
         uint256 average7d;
-        /// 5% of the total supply at the timepoint.
+        /// {VOTING_POWER_CAP_BPS} of the total supply at the timepoint (5% in the design).
         uint256 cap;
         /// The counted voting power: the minimum of the four above.
         uint256 power;
@@ -52,6 +74,17 @@ interface IAITBCToken is IERC20, IERC5805, IERC3009 {
 
     /// @notice The early-contributor amounts do not add up to their 10% allocation (wei).
     error TokenGenesisAllocationMismatch(uint256 expected, uint256 actual);
+
+    /// @notice The constructor's cap is outside `[min, max]` (basis points of total supply).
+    error TokenVotingPowerCapOutOfBounds(uint256 capBps, uint256 min, uint256 max);
+
+    /// @notice The constructor's short averaging window is outside `[min, max]` (seconds; `max` is the
+    /// long window given with it).
+    error TokenShortAverageWindowOutOfBounds(uint256 window, uint256 min, uint256 max);
+
+    /// @notice The constructor's long averaging window is outside `[min, max]` (seconds; `min` is the
+    /// short window given with it).
+    error TokenLongAverageWindowOutOfBounds(uint256 window, uint256 min, uint256 max);
 
     /**
      * @notice Emitted once, at deployment, for each genesis allocation.
@@ -84,7 +117,8 @@ interface IAITBCToken is IERC20, IERC5805, IERC3009 {
     /**
      * @notice Time-weighted average of `account`'s delegated votes over the `window` seconds ending
      * at the past `timepoint` (wei of AITBC; votes before the account's first checkpoint count as 0).
-     * @param window seconds, 1 to 7 days (longer windows could overflow the 112-bit integral).
+     * @param window seconds, 1 to {MAX_AVERAGE_WINDOW} (7 days in the design; the integral's 112 bits hold
+     * at most {MAX_LONG_AVERAGE_WINDOW}, see {VotingPowerParameters}).
      * @dev Reverts with {TokenAverageWindowOutOfRange} or `ERC5805FutureLookup(timepoint, clock)`.
      */
     function getPastAverageVotes(address account, uint256 timepoint, uint256 window) external view returns (uint256);
@@ -110,12 +144,27 @@ interface IAITBCToken is IERC20, IERC5805, IERC3009 {
     /// @notice Total supply, fixed at deployment: 1,000,000,000 AITBC = 1e27 wei.
     function TOTAL_SUPPLY() external view returns (uint256);
 
-    /// @notice Cap on any account's counted voting power, in basis points of total supply (500 = 5%).
+    /// @notice Cap on any account's counted voting power, in basis points of total supply, fixed at
+    /// deployment (design: 500 = 5%; shared/DESIGN.md, "cap").
     function VOTING_POWER_CAP_BPS() external view returns (uint256);
 
-    /// @notice Short averaging window of counted power: 24 hours, in seconds.
+    /// @notice Short averaging window of counted power, in seconds, fixed at deployment (design: 86,400 =
+    /// 24 hours; shared/DESIGN.md, "flash-loan defence").
     function SHORT_AVERAGE_WINDOW() external view returns (uint256);
 
-    /// @notice Long averaging (vesting) window of counted power: 7 days, in seconds.
+    /// @notice Long averaging (vesting) window of counted power, in seconds, fixed at deployment (design:
+    /// 604,800 = 7 days; shared/DESIGN.md, "flash-loan defence"); also the longest {getPastAverageVotes} window.
     function MAX_AVERAGE_WINDOW() external view returns (uint256);
+
+    /// @notice Lowest cap the constructor accepts: 100 basis points (1% of supply).
+    function MIN_VOTING_POWER_CAP_BPS() external view returns (uint256);
+
+    /// @notice Highest cap the constructor accepts: 2,000 basis points (20% of supply).
+    function MAX_VOTING_POWER_CAP_BPS() external view returns (uint256);
+
+    /// @notice Shortest short averaging window the constructor accepts: 1 hour, in seconds.
+    function MIN_SHORT_AVERAGE_WINDOW() external view returns (uint256);
+
+    /// @notice Longest long averaging window the constructor accepts: 30 days, in seconds.
+    function MAX_LONG_AVERAGE_WINDOW() external view returns (uint256);
 }

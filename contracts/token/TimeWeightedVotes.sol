@@ -12,8 +12,9 @@ pragma solidity ^0.8.24;
  * Storage: one 256-bit slot per checkpoint `{uint48 timepoint, uint96 votes, uint112 cumulative}`.
  * `cumulative` is kept modulo 2^112 (the technique of Uniswap v3's tick cumulatives): only
  * differences over a window are ever used, and a difference is exact as long as it stays below
- * 2^112 ≈ 5.19e33. The largest window used is 7 days; with the whole fixed supply (1e27 wei) that is
- * 1e27 × 604,800 s ≈ 6.05e32 < 2^112, so no average can be corrupted by the wrap-around.
+ * 2^112 ≈ 5.19e33. The largest window the token accepts is 30 days (its `MAX_LONG_AVERAGE_WINDOW`; the
+ * design uses 7); with the whole fixed supply (1e27 wei) that is 1e27 × 2,592,000 s ≈ 2.59e33 < 2^112,
+ * so no average can be corrupted by the wrap-around.
  *
  * `votes` in wei of the token (at most 2^96 − 1 ≈ 7.9e28, above the 1e27 supply); timepoints in
  * seconds (ERC-6372 `mode=timestamp`).

@@ -11,6 +11,30 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 export type AddressArgument =
   string | AccountRuntimeValue | AddressResolvableFuture | ModuleParameterRuntimeValue<string>;
 
+/** A number in an Ignition module: a literal or a module parameter. */
+export type NumberArgument = bigint | ReturnType<IgnitionModuleBuilder["getParameter"]>;
+
+/**
+ * The token's counted-power parameters (`IAITBCToken.VotingPowerParameters`), fixed at deployment.
+ * Bounds, checked by the token's constructor: cap [100, 2,000] bps, short window [1 hour, long window],
+ * long window [short window, 30 days] (contracts/governance/README.md, "Parameter bounds").
+ */
+export interface VotingPowerPlan {
+  /** Cap on any address's counted power, basis points of total supply (500 = 5%). */
+  votingPowerCapBps?: NumberArgument;
+  /** Short averaging window, seconds (86,400 = 24 hours). */
+  shortAverageWindow?: NumberArgument;
+  /** Long averaging (vesting) window, seconds (604,800 = 7 days). */
+  longAverageWindow?: NumberArgument;
+}
+
+/** The design's counted-power parameters (shared/DESIGN.md, "flash-loan defence" and "cap"). */
+export const VOTING_POWER_DEFAULTS = {
+  votingPowerCapBps: 500n,
+  shortAverageWindow: 24n * 3600n,
+  longAverageWindow: 7n * 24n * 3600n,
+} as const;
+
 /** One early contributor's vesting schedule (an OpenZeppelin `VestingWallet`). */
 export interface ContributorVesting {
   /** Who can release the vested tokens. */
@@ -35,6 +59,8 @@ export interface GenesisPlan {
   liquidity: AddressArgument;
   /** 10% together, each through its own VestingWallet. */
   contributors: readonly ContributorVesting[];
+  /** Counted-power parameters; each omitted one is the design's ({@link VOTING_POWER_DEFAULTS}). */
+  votingPower?: VotingPowerPlan;
 }
 
 /** Futures created by {@link addGenesis}. */
@@ -48,7 +74,7 @@ export interface GenesisFutures {
  * larger modules (the DAO, the market) can mint the treasury share straight to their timelock.
  *
  * @param m the module builder
- * @param plan recipients and vesting schedules; amounts in wei, times in seconds
+ * @param plan recipients, vesting schedules and counted-power parameters; amounts in wei, times in seconds
  * @returns the token future and one VestingWallet future per contributor, in plan order
  * @example
  * const { token } = addGenesis(m, { communityTreasury: timelock, ecosystemRewards: m.getAccount(0), ... });
@@ -66,6 +92,11 @@ export function addGenesis(m: IgnitionModuleBuilder, plan: GenesisPlan): Genesis
     plan.liquidity,
     vestingWallets,
     plan.contributors.map((contributor) => contributor.amount),
+    {
+      votingPowerCapBps: plan.votingPower?.votingPowerCapBps ?? VOTING_POWER_DEFAULTS.votingPowerCapBps,
+      shortAverageWindow: plan.votingPower?.shortAverageWindow ?? VOTING_POWER_DEFAULTS.shortAverageWindow,
+      longAverageWindow: plan.votingPower?.longAverageWindow ?? VOTING_POWER_DEFAULTS.longAverageWindow,
+    },
   ]);
   return { token, vestingWallets };
 }

@@ -2,11 +2,14 @@ import type { IgnitionModuleBuilder, ModuleParameterRuntimeValue } from "@nomicf
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { id, ZeroAddress, ZeroHash } from "ethers";
 
-import { addGenesis, type AddressArgument, type ContributorVesting } from "./genesis.js";
+import {
+  addGenesis,
+  VOTING_POWER_DEFAULTS,
+  type AddressArgument,
+  type ContributorVesting,
+  type NumberArgument,
+} from "./genesis.js";
 import { addEcosystemPool } from "./rewards.js";
-
-/** A number in an Ignition module: a literal or a module parameter. */
-type NumberArgument = bigint | ReturnType<IgnitionModuleBuilder["getParameter"]>;
 
 /** What the OpenClaw DAO deployment needs; amounts in wei of AITBC, times and delays in seconds. */
 export interface OpenClawPlan {
@@ -37,6 +40,16 @@ export interface OpenClawPlan {
   proposalBond?: NumberArgument;
   /** Challenge bond (1,000 AITBC). */
   challengeBond?: NumberArgument;
+  /** The token's cap on any address's counted power, basis points of supply (500 = 5%; bounds [100, 2,000]). */
+  votingPowerCapBps?: NumberArgument;
+  /** The token's short averaging window (24 hours; bounds [1 hour, long window]). */
+  shortAverageWindow?: NumberArgument;
+  /** The token's long averaging (vesting) window (7 days; bounds [short window, 30 days]). */
+  longAverageWindow?: NumberArgument;
+  /** The governor's voting period of non-Emergency proposals (7 days; bounds [1 day, 30 days]). */
+  votingPeriod?: NumberArgument;
+  /** The governor's voting period of Emergency proposals (3 days; bounds [1 day, voting period]). */
+  emergencyVotingPeriod?: NumberArgument;
   /**
    * (target, selector) pairs registered in the governor as resource calls (treasury outflows such as
    * a grant contract's `createGrant`): a proposal making only these (and ERC-20 transfers) is derived
@@ -56,6 +69,9 @@ export const OPENCLAW_DEFAULTS = {
   quorumPercent: 10n,
   proposalBond: 1_000n * 10n ** 18n,
   challengeBond: 1_000n * 10n ** 18n,
+  ...VOTING_POWER_DEFAULTS,
+  votingPeriod: 7n * 24n * 3600n,
+  emergencyVotingPeriod: 3n * 24n * 3600n,
 } as const;
 
 /**
@@ -154,6 +170,11 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     developmentFund: plan.developmentFund,
     liquidity: plan.liquidity,
     contributors: plan.contributors,
+    votingPower: {
+      votingPowerCapBps: plan.votingPowerCapBps ?? OPENCLAW_DEFAULTS.votingPowerCapBps,
+      shortAverageWindow: plan.shortAverageWindow ?? OPENCLAW_DEFAULTS.shortAverageWindow,
+      longAverageWindow: plan.longAverageWindow ?? OPENCLAW_DEFAULTS.longAverageWindow,
+    },
   });
 
   // Milestone grants: escrowed from the treasury (the timelock), milestones approved by the council.
@@ -179,6 +200,10 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
         { target: milestoneGrants, selector: GRANT_CANCEL_SELECTOR },
         ...(plan.resourceCalls ?? []),
       ],
+      {
+        votingPeriod: plan.votingPeriod ?? OPENCLAW_DEFAULTS.votingPeriod,
+        emergencyVotingPeriod: plan.emergencyVotingPeriod ?? OPENCLAW_DEFAULTS.emergencyVotingPeriod,
+      },
     ],
     { libraries: { ProposalClassifier: proposalClassifier } },
   );
@@ -306,5 +331,10 @@ export default buildModule("OpenClawDAO", (m) =>
     quorumPercent: m.getParameter("quorumPercent", OPENCLAW_DEFAULTS.quorumPercent),
     proposalBond: m.getParameter("proposalBond", OPENCLAW_DEFAULTS.proposalBond),
     challengeBond: m.getParameter("challengeBond", OPENCLAW_DEFAULTS.challengeBond),
+    votingPowerCapBps: m.getParameter("votingPowerCapBps", OPENCLAW_DEFAULTS.votingPowerCapBps),
+    shortAverageWindow: m.getParameter("shortAverageWindow", OPENCLAW_DEFAULTS.shortAverageWindow),
+    longAverageWindow: m.getParameter("longAverageWindow", OPENCLAW_DEFAULTS.longAverageWindow),
+    votingPeriod: m.getParameter("votingPeriod", OPENCLAW_DEFAULTS.votingPeriod),
+    emergencyVotingPeriod: m.getParameter("emergencyVotingPeriod", OPENCLAW_DEFAULTS.emergencyVotingPeriod),
   }),
 );

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {AITBCToken} from "../../contracts/token/AITBCToken.sol";
+import {IAITBCToken} from "../../contracts/token/IAITBCToken.sol";
 import {ReputationRegistry} from "../../contracts/reputation/ReputationRegistry.sol";
 import {GPUStaking} from "../../contracts/staking/GPUStaking.sol";
 import {IGPUStaking} from "../../contracts/staking/IGPUStaking.sol";
@@ -61,7 +62,15 @@ abstract contract BatchFixture {
         contributors[0] = address(this);
         uint256[] memory amounts = new uint256[](1);
         amounts[0] = 100_000_000 ether;
-        token = new AITBCToken(address(this), address(this), address(this), address(this), contributors, amounts);
+        token = new AITBCToken(
+            address(this),
+            address(this),
+            address(this),
+            address(this),
+            contributors,
+            amounts,
+            IAITBCToken.VotingPowerParameters(500, 1 days, 7 days)
+        );
         reputation = new ReputationRegistry(address(this));
         staking = new GPUStaking(token, reputation, address(this));
         policy = new MarketPolicy(address(this), TREASURY);

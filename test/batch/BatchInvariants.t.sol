@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {AITBCToken} from "../../contracts/token/AITBCToken.sol";
+import {IAITBCToken} from "../../contracts/token/IAITBCToken.sol";
 import {ReputationRegistry} from "../../contracts/reputation/ReputationRegistry.sol";
 import {GPUStaking} from "../../contracts/staking/GPUStaking.sol";
 import {IGPUStaking} from "../../contracts/staking/IGPUStaking.sol";
@@ -302,7 +303,15 @@ contract BatchInvariantTest {
         contributors[0] = address(this);
         uint256[] memory amounts = new uint256[](1);
         amounts[0] = 100_000_000 ether;
-        token = new AITBCToken(address(this), address(this), address(this), address(this), contributors, amounts);
+        token = new AITBCToken(
+            address(this),
+            address(this),
+            address(this),
+            address(this),
+            contributors,
+            amounts,
+            IAITBCToken.VotingPowerParameters(500, 1 days, 7 days)
+        );
         ReputationRegistry reputation = new ReputationRegistry(address(this));
         GPUStaking staking = new GPUStaking(token, reputation, address(this));
         MarketPolicy policy = new MarketPolicy(address(this), TREASURY);

@@ -43,7 +43,15 @@ contract GovernanceBoundsTest {
         contributors[0] = address(this);
         uint256[] memory amounts = new uint256[](1);
         amounts[0] = 100_000_000 ether;
-        token = new AITBCToken(address(timelock), address(this), address(this), address(this), contributors, amounts);
+        token = new AITBCToken(
+            address(timelock),
+            address(this),
+            address(this),
+            address(this),
+            contributors,
+            amounts,
+            IAITBCToken.VotingPowerParameters(500, 1 days, 7 days)
+        );
         IOpenClawGovernor.AllowedCall[] memory allowlist = new IOpenClawGovernor.AllowedCall[](1);
         allowlist[0] = IOpenClawGovernor.AllowedCall(ALLOWED_TARGET, ALLOWED_SELECTOR);
         governor = new OpenClawGovernor(
@@ -55,7 +63,8 @@ contract GovernanceBoundsTest {
             1_000 ether,
             1_000 ether,
             allowlist,
-            new IOpenClawGovernor.AllowedCall[](0)
+            new IOpenClawGovernor.AllowedCall[](0),
+            IOpenClawGovernor.VotingPeriods(7 days, 3 days)
         );
         escrow = ProposalBondEscrow(governor.bondEscrow());
     }
@@ -129,9 +138,101 @@ contract GovernanceBoundsTest {
             1_000 ether,
             1_000 ether,
             new IOpenClawGovernor.AllowedCall[](0),
-            new IOpenClawGovernor.AllowedCall[](0)
+            new IOpenClawGovernor.AllowedCall[](0),
+            IOpenClawGovernor.VotingPeriods(7 days, 3 days)
         );
         if (thresholdOk && quorumOk) _assertEq(deployed.proposalThreshold(), threshold);
+    }
+
+    /// @dev The counted-power parameters (README "Deployment parameters"): checked cap, short window, long window.
+    function testFuzz_tokenVotingPowerParametersAcceptedExactlyWithinBounds(
+        uint16 capSeed,
+        uint32 shortSeed,
+        uint32 longSeed
+    ) public {
+        uint256 capBps = uint256(capSeed) % 2_200;
+        uint256 shortWindow = uint256(shortSeed) % 31 days;
+        uint256 longWindow = uint256(longSeed) % 31 days;
+        bool ok = false;
+        if (capBps < 100 || capBps > 2_000) {
+            VM.expectRevert(
+                abi.encodeWithSelector(IAITBCToken.TokenVotingPowerCapOutOfBounds.selector, capBps, 100, 2_000)
+            );
+        } else if (shortWindow < 1 hours || shortWindow > longWindow) {
+            VM.expectRevert(
+                abi.encodeWithSelector(
+                    IAITBCToken.TokenShortAverageWindowOutOfBounds.selector,
+                    shortWindow,
+                    1 hours,
+                    longWindow
+                )
+            );
+        } else if (longWindow > 30 days) {
+            VM.expectRevert(
+                abi.encodeWithSelector(
+                    IAITBCToken.TokenLongAverageWindowOutOfBounds.selector,
+                    longWindow,
+                    shortWindow,
+                    30 days
+                )
+            );
+        } else {
+            ok = true;
+        }
+        AITBCToken deployed = _newToken(IAITBCToken.VotingPowerParameters(capBps, shortWindow, longWindow));
+        if (ok) {
+            _assertEq(deployed.VOTING_POWER_CAP_BPS(), capBps);
+            _assertEq(deployed.SHORT_AVERAGE_WINDOW(), shortWindow);
+            _assertEq(deployed.MAX_AVERAGE_WINDOW(), longWindow);
+        }
+    }
+
+    /// @dev The voting periods (README "Deployment parameters"): standard [1 d, 30 d], emergency [1 d, standard].
+    function testFuzz_governorVotingPeriodsAcceptedExactlyWithinBounds(
+        uint32 standardSeed,
+        uint32 emergencySeed
+    ) public {
+        uint256 standard = uint256(standardSeed) % 31 days;
+        uint256 emergency = uint256(emergencySeed) % 31 days;
+        bool ok = false;
+        if (standard < 1 days || standard > 30 days) {
+            VM.expectRevert(
+                abi.encodeWithSelector(
+                    IOpenClawGovernor.GovernanceVotingPeriodOutOfBounds.selector,
+                    standard,
+                    1 days,
+                    30 days
+                )
+            );
+        } else if (emergency < 1 days || emergency > standard) {
+            VM.expectRevert(
+                abi.encodeWithSelector(
+                    IOpenClawGovernor.GovernanceEmergencyVotingPeriodOutOfBounds.selector,
+                    emergency,
+                    1 days,
+                    standard
+                )
+            );
+        } else {
+            ok = true;
+        }
+        OpenClawGovernor deployed = new OpenClawGovernor(
+            IAITBCToken(address(token)),
+            timelock,
+            COUNCIL,
+            100 ether,
+            10,
+            1_000 ether,
+            1_000 ether,
+            new IOpenClawGovernor.AllowedCall[](0),
+            new IOpenClawGovernor.AllowedCall[](0),
+            IOpenClawGovernor.VotingPeriods(standard, emergency)
+        );
+        if (ok) {
+            _assertEq(deployed.VOTING_PERIOD(), standard);
+            _assertEq(deployed.EMERGENCY_VOTING_PERIOD(), emergency);
+            _assertEq(deployed.votingPeriod(), 48 hours + standard);
+        }
     }
 
     function testFuzz_communityProposalCriticalUnlessAllowlisted(
@@ -205,5 +306,23 @@ contract GovernanceBoundsTest {
 
     function _toUint(bool flag) private pure returns (uint256) {
         return flag ? 1 : 0;
+    }
+
+    /// @dev A token with every genesis share to this contract and the given counted-power parameters.
+    function _newToken(IAITBCToken.VotingPowerParameters memory votingPower) private returns (AITBCToken) {
+        address[] memory contributors = new address[](1);
+        contributors[0] = address(this);
+        uint256[] memory amounts = new uint256[](1);
+        amounts[0] = 100_000_000 ether;
+        return
+            new AITBCToken(
+                address(this),
+                address(this),
+                address(this),
+                address(this),
+                contributors,
+                amounts,
+                votingPower
+            );
     }
 }

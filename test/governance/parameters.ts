@@ -34,6 +34,12 @@ describe("OpenClaw governance: the design's numbers, pinned", function () {
     expect(OPENCLAW_DEFAULTS.timelockDelay).to.equal(48n * HOUR);
     expect(OPENCLAW_DEFAULTS.emergencyDelay).to.equal(6n * HOUR);
     expect(OPENCLAW_DEFAULTS.councilThreshold).to.equal(3n);
+    // Deployment parameters of the token and the governor (test/governance/deployment-parameters.ts).
+    expect(OPENCLAW_DEFAULTS.votingPowerCapBps).to.equal(500n);
+    expect(OPENCLAW_DEFAULTS.shortAverageWindow).to.equal(24n * HOUR);
+    expect(OPENCLAW_DEFAULTS.longAverageWindow).to.equal(7n * DAY);
+    expect(OPENCLAW_DEFAULTS.votingPeriod).to.equal(7n * DAY);
+    expect(OPENCLAW_DEFAULTS.emergencyVotingPeriod).to.equal(3n * DAY);
   });
 
   it("the deployed DAO holds them on-chain, with the constants and the bounds table", async function () {
@@ -52,6 +58,8 @@ describe("OpenClaw governance: the design's numbers, pinned", function () {
     const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
     expect(await governor.quorum(latest - 1n)).to.equal(100_000_000n * E18);
     expect(await token.VOTING_POWER_CAP_BPS()).to.equal(500n);
+    expect(await token.SHORT_AVERAGE_WINDOW()).to.equal(24n * HOUR);
+    expect(await token.MAX_AVERAGE_WINDOW()).to.equal(7n * DAY);
     expect(await token.getPastVotingPower(dao.whale.address, latest - 1n)).to.equal(50_000_000n * E18);
     // Timelock and council.
     expect(await timelock.getMinDelay()).to.equal(2n * DAY);
@@ -69,6 +77,13 @@ describe("OpenClaw governance: the design's numbers, pinned", function () {
     expect(await timelock.MAX_DELAY()).to.equal(30n * DAY);
     expect(await timelock.MIN_EMERGENCY_DELAY()).to.equal(1n * HOUR);
     expect(await timelock.MAX_EMERGENCY_DELAY()).to.equal(1n * DAY);
+    expect(await token.MIN_VOTING_POWER_CAP_BPS()).to.equal(100n);
+    expect(await token.MAX_VOTING_POWER_CAP_BPS()).to.equal(2_000n);
+    expect(await token.MIN_SHORT_AVERAGE_WINDOW()).to.equal(1n * HOUR);
+    expect(await token.MAX_LONG_AVERAGE_WINDOW()).to.equal(30n * DAY);
+    expect(await governor.MIN_VOTING_PERIOD()).to.equal(1n * DAY);
+    expect(await governor.MAX_VOTING_PERIOD()).to.equal(30n * DAY);
+    expect(await governor.MIN_EMERGENCY_VOTING_PERIOD()).to.equal(1n * DAY);
   });
 
   it("genesis split 40/25/20/10/5 of 1,000,000,000 AITBC", async function () {

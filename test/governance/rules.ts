@@ -405,6 +405,7 @@ describe("OpenClaw governance: rules", function () {
         PROPOSAL_BOND,
         [] as { target: string; selector: string }[],
         [] as { target: string; selector: string }[],
+        { votingPeriod: 7n * 86_400n, emergencyVotingPeriod: 3n * 86_400n },
       ] as const;
       const classifier = await ethers.deployContract("ProposalClassifier");
       const factory = await ethers.getContractFactory("OpenClawGovernor", {

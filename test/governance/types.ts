@@ -202,6 +202,7 @@ describe("OpenClaw governance: proposal types derived from the calls", function 
       libraries: { ProposalClassifier: await classifier.getAddress() },
     });
     const grantRole = timelock.interface.getFunction("grantRole")!.selector;
+    const PERIODS = { votingPeriod: 7n * 86_400n, emergencyVotingPeriod: 3n * 86_400n };
     const base = [await token.getAddress(), await timelock.getAddress(), await dao.council.getAddress(), 100n * AITBC, 10n, 1_000n * AITBC, 1_000n * AITBC, [] as { target: string; selector: string }[]] as const; // prettier-ignore
     for (const [target, selector] of [
       [await token.getAddress(), token.interface.getFunction("transfer")!.selector],
@@ -209,13 +210,13 @@ describe("OpenClaw governance: proposal types derived from the calls", function 
       [outsider.address, grantRole],
       [outsider.address, ethers.id("transferOwnership(address)").slice(0, 10)],
     ] as const) {
-      await expect(factory.deploy(...base, [{ target, selector }]))
+      await expect(factory.deploy(...base, [{ target, selector }], PERIODS))
         .to.be.revertedWithCustomError(governor, "GovernanceCallNotAllowable")
         .withArgs(target, selector);
     }
     // An asset-moving selector may be a resource call (it is critical anyway), never allowlisted.
     const transferSel = token.interface.getFunction("transfer")!.selector;
-    const ok = await factory.deploy(...base, [{ target: outsider.address, selector: transferSel }]);
+    const ok = await factory.deploy(...base, [{ target: outsider.address, selector: transferSel }], PERIODS);
     expect(await ok.isResourceCall(outsider.address, transferSel)).to.equal(true);
   });
 });

@@ -122,6 +122,7 @@ export async function deployMarket(connection: NetworkConnection) {
     ecosystem!.address,
     [ecosystem!.address],
     [100_000_000n * AITBC],
+    { votingPowerCapBps: 500n, shortAverageWindow: 86_400n, longAverageWindow: 604_800n },
   ]);
   const deployed = await ignition.deploy(
     buildMarketModule({

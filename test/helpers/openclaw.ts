@@ -16,7 +16,7 @@ import {
   type Hex,
 } from "viem";
 
-import { buildOpenClawModule, openClawAddresses } from "../../deploy/modules/openclaw.js";
+import { buildOpenClawModule, openClawAddresses, type OpenClawPlan } from "../../deploy/modules/openclaw.js";
 import { approveProposalByCouncil, execSafeCall, type AitbcContracts } from "../../sdk/src/index.js";
 
 export const AITBC = 10n ** 18n;
@@ -75,23 +75,38 @@ export interface ProposalActions {
   description: string;
 }
 
-export async function deployOpenClaw(connection: NetworkConnection) {
+/**
+ * Deploys the DAO through the Ignition module and sets up the named voters (see the file's comment).
+ *
+ * @param overrides plan fields replacing the fixture's (e.g. `{ votingPowerCapBps: 1_000n }` for a what-if
+ * deployment); the owners, genesis recipients and contributors stay the fixture's unless given
+ * @param moduleId the Ignition module id (default `OpenClawDAO`)
+ */
+export async function deployOpenClaw(
+  connection: NetworkConnection,
+  overrides: Partial<OpenClawPlan> = {},
+  moduleId?: string,
+) {
   const { ethers, ignition, networkHelpers } = connection;
   const signers = await ethers.getSigners();
   const [deployer, o1, o2, o3, o4, o5, ecosystem, development, liquidity, contributor] = signers;
   const [alice, bob, carol, whale, proposer, challenger, outsider, agentOwner] = signers.slice(10);
   const owners = [o1!, o2!, o3!, o4!, o5!];
 
-  const module = buildOpenClawModule({
-    councilOwners: await Promise.all(owners.map((owner) => owner.getAddress())),
-    ecosystemRewards: ecosystem!.address,
-    developmentFund: development!.address,
-    liquidity: liquidity!.address,
-    // Vested already (start 1 s after the epoch, 1 s long) so tests can release it at once.
-    contributors: [
-      { beneficiary: contributor!.address, amount: 100_000_000n * AITBC, start: 1n, durationSeconds: 1n },
-    ],
-  });
+  const module = buildOpenClawModule(
+    {
+      councilOwners: await Promise.all(owners.map((owner) => owner.getAddress())),
+      ecosystemRewards: ecosystem!.address,
+      developmentFund: development!.address,
+      liquidity: liquidity!.address,
+      // Vested already (start 1 s after the epoch, 1 s long) so tests can release it at once.
+      contributors: [
+        { beneficiary: contributor!.address, amount: 100_000_000n * AITBC, start: 1n, durationSeconds: 1n },
+      ],
+      ...overrides,
+    },
+    moduleId,
+  );
   const deployed = await ignition.deploy(module);
   const token = await ethers.getContractAt("AITBCToken", await deployed.token.getAddress());
   const governor = await ethers.getContractAt("OpenClawGovernor", await deployed.governor.getAddress());

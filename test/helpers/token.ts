@@ -11,6 +11,15 @@ export const TOTAL_SUPPLY = 1_000_000_000n * AITBC;
 export const VOTING_POWER_CAP = (TOTAL_SUPPLY * 500n) / 10_000n;
 export const HOUR = 3_600n;
 export const DAY = 24n * HOUR;
+/**
+ * The design's counted-power parameters as the token's constructor takes them
+ * (`IAITBCToken.VotingPowerParameters`): cap 500 bps (5%), short window 24 h, long window 7 days (seconds).
+ */
+export const DESIGN_VOTING_POWER = {
+  votingPowerCapBps: 500n,
+  shortAverageWindow: 86_400n,
+  longAverageWindow: 604_800n,
+} as const;
 
 /** The token and who received what at genesis. */
 export interface TokenDeployment {
@@ -36,6 +45,7 @@ export async function deployToken(ethers: HardhatEthers): Promise<TokenDeploymen
     distributor!.address,
     [contributorA!.address, contributorB!.address],
     [60_000_000n * AITBC, 40_000_000n * AITBC],
+    DESIGN_VOTING_POWER,
   ]);
   return {
     token,

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {AITBCToken} from "../../contracts/token/AITBCToken.sol";
+import {IAITBCToken} from "../../contracts/token/IAITBCToken.sol";
 import {ReputationRegistry} from "../../contracts/reputation/ReputationRegistry.sol";
 import {IReputationRegistry} from "../../contracts/reputation/IReputationRegistry.sol";
 import {Tiers} from "../../contracts/reputation/Tiers.sol";
@@ -357,11 +358,7 @@ contract MarketInvariantTest {
     MarketHandler internal handler;
 
     function setUp() public {
-        address[] memory contributors = new address[](1);
-        contributors[0] = address(this);
-        uint256[] memory amounts = new uint256[](1);
-        amounts[0] = 100_000_000 ether;
-        token = new AITBCToken(address(this), address(this), address(this), address(this), contributors, amounts);
+        token = _newToken(address(this));
         reputation = new ReputationRegistry(address(this));
         staking = new GPUStaking(token, reputation, address(this));
         IReceiptVerifier verifier = new AcceptingReceiptVerifierMock();
@@ -471,5 +468,15 @@ contract MarketInvariantTest {
                 vm.assertTrue(values[c] <= bound && values[c] >= -bound, "component out of range");
             }
         }
+    }
+
+    /// @dev The AITBC token with the design's counted-power parameters; the 40% share to `treasury`, the rest here.
+    function _newToken(address treasury) private returns (AITBCToken) {
+        address[] memory contributors = new address[](1);
+        contributors[0] = address(this);
+        uint256[] memory amounts = new uint256[](1);
+        amounts[0] = 100_000_000 ether;
+        IAITBCToken.VotingPowerParameters memory design = IAITBCToken.VotingPowerParameters(500, 1 days, 7 days);
+        return new AITBCToken(treasury, address(this), address(this), address(this), contributors, amounts, design);
     }
 }

@@ -75,7 +75,7 @@ describe("watcher on BatchEscrow: the policy's rule, leaf + Merkle proof dispute
     const { ethers } = connection;
     const [admin, treasury, provider, consumer, watcherAccount, arbiter, stranger] =
       await ethers.getSigners();
-    const token = await ethers.deployContract("AITBCToken", [admin!.address, admin!.address, admin!.address, admin!.address, [admin!.address], [100_000_000n * AITBC]]); // prettier-ignore
+    const token = await ethers.deployContract("AITBCToken", [admin!.address, admin!.address, admin!.address, admin!.address, [admin!.address], [100_000_000n * AITBC], { votingPowerCapBps: 500n, shortAverageWindow: 86_400n, longAverageWindow: 604_800n }]); // prettier-ignore
     const reputation = await ethers.deployContract("ReputationRegistry", [admin!.address]);
     const staking = await ethers.deployContract("GPUStaking", [await token.getAddress(), await reputation.getAddress(), admin!.address]); // prettier-ignore
     const policy = await ethers.deployContract("MarketPolicy", [admin!.address, treasury!.address]);

@@ -186,7 +186,15 @@ describe("sdk: the packed tarball", function () {
       const deployHash = await wallet.deployContract({
         abi: aitbcTokenAbi,
         bytecode: artifact.bytecode,
-        args: [treasury!, distributor!, distributor!, distributor!, [contributor!], [100_000_000n * AITBC]],
+        args: [
+          treasury!,
+          distributor!,
+          distributor!,
+          distributor!,
+          [contributor!],
+          [100_000_000n * AITBC],
+          { votingPowerCapBps: 500n, shortAverageWindow: 86_400n, longAverageWindow: 604_800n },
+        ],
         chain: null,
       });
       const token = (await publicClient.waitForTransactionReceipt({ hash: deployHash })).contractAddress!;

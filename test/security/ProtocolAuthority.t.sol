@@ -48,11 +48,7 @@ contract ProtocolSetup {
 
     function _deploy() internal {
         timelock = new OpenClawTimelock(2 days, 6 hours, new address[](0), new address[](0), address(this));
-        address[] memory contributors = new address[](1);
-        contributors[0] = address(this);
-        uint256[] memory amounts = new uint256[](1);
-        amounts[0] = 100_000_000 ether;
-        token = new AITBCToken(address(timelock), address(this), address(this), address(this), contributors, amounts);
+        token = _newToken(address(timelock));
         governor = new OpenClawGovernor(
             IAITBCToken(address(token)),
             timelock,
@@ -62,7 +58,8 @@ contract ProtocolSetup {
             1_000 ether,
             1_000 ether,
             new IOpenClawGovernor.AllowedCall[](0),
-            new IOpenClawGovernor.AllowedCall[](0)
+            new IOpenClawGovernor.AllowedCall[](0),
+            IOpenClawGovernor.VotingPeriods(7 days, 3 days)
         );
         timelock.grantRole(timelock.PROPOSER_ROLE(), address(governor));
         timelock.grantRole(timelock.CANCELLER_ROLE(), address(governor));
@@ -104,6 +101,16 @@ contract ProtocolSetup {
         wallet.addSessionKey(sessionKey, uint48(block.timestamp + 3_650 days), permissions, caps);
         vm.stopPrank();
         token.transfer(address(wallet), 10_000_000 ether);
+    }
+
+    /// @dev The AITBC token with the design's counted-power parameters; the 40% share to `treasury`, the rest here.
+    function _newToken(address treasury) internal returns (AITBCToken) {
+        address[] memory contributors = new address[](1);
+        contributors[0] = address(this);
+        uint256[] memory amounts = new uint256[](1);
+        amounts[0] = 100_000_000 ether;
+        IAITBCToken.VotingPowerParameters memory design = IAITBCToken.VotingPowerParameters(500, 1 days, 7 days);
+        return new AITBCToken(treasury, address(this), address(this), address(this), contributors, amounts, design);
     }
 }
 

@@ -391,7 +391,12 @@ describe("security: governance attacks", function () {
         [someone, grantRole],
         [someone, transfer],
       ] as const) {
-        await expect(factory.deploy(...base, [{ target, selector }], []))
+        await expect(
+          factory.deploy(...base, [{ target, selector }], [], {
+            votingPeriod: 7n * 86_400n,
+            emergencyVotingPeriod: 3n * 86_400n,
+          }),
+        )
           .to.be.revertedWithCustomError(governor, "GovernanceCallNotAllowable")
           .withArgs(target, selector);
       }

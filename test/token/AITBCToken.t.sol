@@ -20,7 +20,15 @@ abstract contract TokenFixture {
         contributors[0] = address(0xC0);
         uint256[] memory amounts = new uint256[](1);
         amounts[0] = 100_000_000 ether;
-        token = new AITBCToken(address(0x7EA5), address(this), address(this), address(this), contributors, amounts);
+        token = new AITBCToken(
+            address(0x7EA5),
+            address(this),
+            address(this),
+            address(this),
+            contributors,
+            amounts,
+            IAITBCToken.VotingPowerParameters(500, 1 days, 7 days)
+        );
     }
 }
 

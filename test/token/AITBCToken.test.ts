@@ -4,6 +4,7 @@ import { network } from "hardhat";
 import {
   AITBC,
   DAY,
+  DESIGN_VOTING_POWER,
   HOUR,
   TOTAL_SUPPLY,
   VOTING_POWER_CAP,
@@ -56,6 +57,7 @@ describe("AITBCToken", function () {
         d!.address,
         [e!.address, f!.address],
         [70_000_000n * AITBC, 30_000_000n * AITBC],
+        DESIGN_VOTING_POWER,
       ]);
       const receipt = await token.deploymentTransaction()!.wait();
       const events = receipt!.logs
@@ -85,6 +87,7 @@ describe("AITBCToken", function () {
           a!.address,
           [a!.address],
           contributorAmount,
+          DESIGN_VOTING_POWER,
         ]),
       )
         .to.be.revertedWithCustomError(factory, "TokenGenesisZeroRecipient")
@@ -97,6 +100,7 @@ describe("AITBCToken", function () {
           a!.address,
           [zero],
           contributorAmount,
+          DESIGN_VOTING_POWER,
         ]),
       )
         .to.be.revertedWithCustomError(factory, "TokenGenesisZeroRecipient")
@@ -108,11 +112,18 @@ describe("AITBCToken", function () {
       const factory = await ethers.getContractFactory("AITBCToken");
       const recipients = [a!.address, a!.address, a!.address, a!.address] as const;
       await expect(
-        ethers.deployContract("AITBCToken", [...recipients, [b!.address], [100_000_000n * AITBC - 1n]]),
+        ethers.deployContract("AITBCToken", [
+          ...recipients,
+          [b!.address],
+          [100_000_000n * AITBC - 1n],
+          DESIGN_VOTING_POWER,
+        ]),
       )
         .to.be.revertedWithCustomError(factory, "TokenGenesisAllocationMismatch")
         .withArgs(100_000_000n * AITBC, 100_000_000n * AITBC - 1n);
-      await expect(ethers.deployContract("AITBCToken", [...recipients, [b!.address], [1n, 2n]]))
+      await expect(
+        ethers.deployContract("AITBCToken", [...recipients, [b!.address], [1n, 2n], DESIGN_VOTING_POWER]),
+      )
         .to.be.revertedWithCustomError(factory, "TokenGenesisLengthMismatch")
         .withArgs(1n, 2n);
     });

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
 import {AITBCToken} from "../../contracts/token/AITBCToken.sol";
+import {IAITBCToken} from "../../contracts/token/IAITBCToken.sol";
 import {IERC3009} from "../../contracts/token/IERC3009.sol";
 import {vm} from "../utils/Vm.sol";
 
@@ -54,7 +55,16 @@ abstract contract AuthorizationSigner {
         contributors[0] = address(0xC0);
         uint256[] memory amounts = new uint256[](1);
         amounts[0] = 100_000_000 ether;
-        return new AITBCToken(address(0x7EA5), address(this), address(this), address(this), contributors, amounts);
+        return
+            new AITBCToken(
+                address(0x7EA5),
+                address(this),
+                address(this),
+                address(this),
+                contributors,
+                amounts,
+                IAITBCToken.VotingPowerParameters(500, 1 days, 7 days)
+            );
     }
 
     function _sign(uint256 pk, bytes32 digest) internal pure returns (bytes memory) {

@@ -32,6 +32,7 @@ export async function deployX402(connection: NetworkConnection) {
     deployer!.address,
     [deployer!.address],
     [100_000_000n * AITBC],
+    { votingPowerCapBps: 500n, shortAverageWindow: 86_400n, longAverageWindow: 604_800n },
   ]);
   const entryPoint = await ethers.deployContract("EntryPoint");
   const factory = await ethers.deployContract("AgentWalletFactory", [await entryPoint.getAddress()]);

@@ -33,6 +33,28 @@ export const aitbcTokenAbi = [
         name: "earlyContributorAmounts",
         type: "uint256[]",
       },
+      {
+        components: [
+          {
+            internalType: "uint256",
+            name: "votingPowerCapBps",
+            type: "uint256",
+          },
+          {
+            internalType: "uint256",
+            name: "shortAverageWindow",
+            type: "uint256",
+          },
+          {
+            internalType: "uint256",
+            name: "longAverageWindow",
+            type: "uint256",
+          },
+        ],
+        internalType: "struct IAITBCToken.VotingPowerParameters",
+        name: "votingPower",
+        type: "tuple",
+      },
     ],
     stateMutability: "nonpayable",
     type: "constructor",
@@ -416,6 +438,69 @@ export const aitbcTokenAbi = [
     inputs: [
       {
         internalType: "uint256",
+        name: "window",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "min",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "max",
+        type: "uint256",
+      },
+    ],
+    name: "TokenLongAverageWindowOutOfBounds",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "window",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "min",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "max",
+        type: "uint256",
+      },
+    ],
+    name: "TokenShortAverageWindowOutOfBounds",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "capBps",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "min",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "max",
+        type: "uint256",
+      },
+    ],
+    name: "TokenVotingPowerCapOutOfBounds",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
         name: "expiry",
         type: "uint256",
       },
@@ -634,6 +719,58 @@ export const aitbcTokenAbi = [
   {
     inputs: [],
     name: "MAX_AVERAGE_WINDOW",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MAX_LONG_AVERAGE_WINDOW",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MAX_VOTING_POWER_CAP_BPS",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MIN_SHORT_AVERAGE_WINDOW",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MIN_VOTING_POWER_CAP_BPS",
     outputs: [
       {
         internalType: "uint256",

@@ -72,6 +72,23 @@ export const openClawGovernorAbi = [
         name: "resourceCalls",
         type: "tuple[]",
       },
+      {
+        components: [
+          {
+            internalType: "uint256",
+            name: "votingPeriod",
+            type: "uint256",
+          },
+          {
+            internalType: "uint256",
+            name: "emergencyVotingPeriod",
+            type: "uint256",
+          },
+        ],
+        internalType: "struct IOpenClawGovernor.VotingPeriods",
+        name: "periods",
+        type: "tuple",
+      },
     ],
     stateMutability: "nonpayable",
     type: "constructor",
@@ -217,6 +234,27 @@ export const openClawGovernorAbi = [
   {
     inputs: [
       {
+        internalType: "uint256",
+        name: "period",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "min",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "max",
+        type: "uint256",
+      },
+    ],
+    name: "GovernanceEmergencyVotingPeriodOutOfBounds",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "address",
         name: "caller",
         type: "address",
@@ -292,6 +330,27 @@ export const openClawGovernorAbi = [
       },
     ],
     name: "GovernanceThresholdOutOfBounds",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "period",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "min",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "max",
+        type: "uint256",
+      },
+    ],
+    name: "GovernanceVotingPeriodOutOfBounds",
     type: "error",
   },
   {
@@ -1049,6 +1108,32 @@ export const openClawGovernorAbi = [
   },
   {
     inputs: [],
+    name: "MAX_VOTING_PERIOD",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MIN_EMERGENCY_VOTING_PERIOD",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
     name: "MIN_PROPOSAL_THRESHOLD",
     outputs: [
       {
@@ -1063,6 +1148,19 @@ export const openClawGovernorAbi = [
   {
     inputs: [],
     name: "MIN_QUORUM_NUMERATOR",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "MIN_VOTING_PERIOD",
     outputs: [
       {
         internalType: "uint256",

@@ -36,11 +36,11 @@ export interface GetVotingPowerReturnType {
   timepoint: bigint;
   /** Delegated votes at the timepoint (ERC-5805 `getPastVotes`). */
   votes: bigint;
-  /** Time-weighted average of votes over the 24 h before the timepoint. */
+  /** Time-weighted average of votes over the token's `SHORT_AVERAGE_WINDOW` before the timepoint (24 h in the design). */
   average24h: bigint;
-  /** Time-weighted average over 7 days: new votes vest linearly over 7 days. */
+  /** Time-weighted average over the token's `MAX_AVERAGE_WINDOW` (7 days in the design): new votes vest linearly over it. */
   vested: bigint;
-  /** 5% of the total supply at the timepoint. */
+  /** The token's `VOTING_POWER_CAP_BPS` of the total supply at the timepoint (5% in the design). */
   cap: bigint;
   /** The counted power: min(votes, average24h, vested, cap). */
   power: bigint;
