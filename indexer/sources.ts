@@ -1,0 +1,102 @@
+/**
+ * The contracts the indexer follows, and where their addresses, ABIs and start block come from.
+ *
+ * Everything here is read from the environment that `npm run indexer` (scripts/indexer.ts) sets,
+ * because Ponder loads `ponder.config.ts` itself (through vite-node) and passes it no arguments:
+ *
+ * - `AITBC_INDEXER_RPC`: JSON-RPC URL of the chain (required);
+ * - `AITBC_INDEXER_DEPLOYMENTS`: a deployments file (`deployments/<chainId>.json`: `{ chainId, contracts }`);
+ * - `AITBC_INDEXER_START_BLOCK`: first block to index (default 0; a deployment's first block is enough);
+ * - `AITBC_INDEXER_POLL_MS`: polling interval for new blocks, ms (default 1,000, Ponder's own);
+ * - `DATABASE_URL`: PostgreSQL when set, else PGlite in `AITBC_INDEXER_DB_DIR` (default `indexer/.ponder/pglite`).
+ *
+ * Adding a contract is one entry in {@link INDEXED}, one table file in `schema/` and one handler file in
+ * `src/` (see indexer/README.md).
+ */
+import { readFileSync } from "node:fs";
+
+import type { Address } from "viem";
+
+import {
+  agentWalletAbi,
+  agentWalletFactoryAbi,
+  batchEscrowAbi,
+  gpuStakingAbi,
+  jobEscrowAbi,
+  openClawGovernorAbi,
+  openClawTimelockAbi,
+  proposalBondEscrowAbi,
+  reputationRegistryAbi,
+} from "../sdk/src/abis/index.js";
+
+/** The zero address: a contract the deployment lacks is followed there (no logs, nothing indexed). */
+export const ABSENT: Address = "0x0000000000000000000000000000000000000000";
+
+/** Contract name in the deployments file → its ABI (from the SDK). */
+export const INDEXED = {
+  OpenClawGovernor: openClawGovernorAbi,
+  ProposalBondEscrow: proposalBondEscrowAbi,
+  OpenClawTimelock: openClawTimelockAbi,
+  JobEscrow: jobEscrowAbi,
+  BatchEscrow: batchEscrowAbi,
+  GPUStaking: gpuStakingAbi,
+  ReputationRegistry: reputationRegistryAbi,
+  AgentWalletFactory: agentWalletFactoryAbi,
+} as const;
+
+/** ABI of the wallets the factory creates (followed through Ponder's `factory()` on `AgentWalletCreated`). */
+export const AGENT_WALLET_ABI = agentWalletAbi;
+
+/** A deployments file. */
+export interface DeploymentsFile {
+  chainId: number;
+  contracts: Record<string, Address>;
+}
+
+/** Thrown when the environment does not name a usable RPC URL or deployments file. */
+export class IndexerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "IndexerConfigError";
+  }
+}
+
+/** The resolved sources. */
+export interface Sources {
+  rpc: string;
+  chainId: number;
+  startBlock: number;
+  pollingIntervalMs: number;
+  addresses: Record<keyof typeof INDEXED, Address>;
+}
+
+/**
+ * Reads {@link Sources} from the environment.
+ *
+ * @throws IndexerConfigError when `AITBC_INDEXER_RPC` or `AITBC_INDEXER_DEPLOYMENTS` is missing or unreadable
+ */
+export function readSources(env: NodeJS.ProcessEnv = process.env): Sources {
+  const rpc = env.AITBC_INDEXER_RPC;
+  const file = env.AITBC_INDEXER_DEPLOYMENTS;
+  if (!rpc) throw new IndexerConfigError("AITBC_INDEXER_RPC (--rpc) is not set");
+  if (!file) throw new IndexerConfigError("AITBC_INDEXER_DEPLOYMENTS (--deployments) is not set");
+  let deployments: DeploymentsFile;
+  try {
+    deployments = JSON.parse(readFileSync(file, "utf8")) as DeploymentsFile;
+  } catch (error) {
+    throw new IndexerConfigError(`cannot read the deployments file ${file}: ${(error as Error).message}`);
+  }
+  if (!Number.isSafeInteger(deployments.chainId) || typeof deployments.contracts !== "object")
+    throw new IndexerConfigError(`${file} is not a deployments file ({ chainId, contracts })`);
+  const addresses = Object.fromEntries(
+    Object.keys(INDEXED).map((name) => [name, deployments.contracts[name] ?? ABSENT]),
+  ) as Record<keyof typeof INDEXED, Address>;
+  const whole = (text: string | undefined, fallback: number) => (text ? Number(text) : fallback);
+  return {
+    rpc,
+    chainId: deployments.chainId,
+    startBlock: whole(env.AITBC_INDEXER_START_BLOCK, 0),
+    pollingIntervalMs: whole(env.AITBC_INDEXER_POLL_MS, 1_000),
+    addresses,
+  };
+}
