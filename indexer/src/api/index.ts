@@ -61,7 +61,7 @@ app.get("/aitbc/governance", async () => {
   const votes = await db.select().from(schema.vote).orderBy(desc(schema.vote.timestamp)).limit(200);
   const participation = await db
     .select({
-      day: sql<number>`(${schema.vote.timestamp} / 86400) * 86400`.mapWith(Number),
+      day: sql<number>`floor(${schema.vote.timestamp} / 86400) * 86400`.mapWith(Number),
       votes: count(),
       weight: sum(schema.vote.weight),
     })
@@ -84,7 +84,7 @@ app.get("/aitbc/governance", async () => {
 
 app.get("/aitbc/market", async () => {
   const hour = (col: typeof schema.job.openedAt | typeof schema.batchJob.timestamp) =>
-    sql<number>`(${col} / 3600) * 3600`.mapWith(Number);
+    sql<number>`floor(${col} / 3600) * 3600`.mapWith(Number);
   const jobsPerHour = await db
     .select({
       hour: hour(schema.job.openedAt),
