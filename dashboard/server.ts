@@ -37,17 +37,25 @@ export function dashboardApp(indexerUrl: string): Hono {
     if (!upstream) return c.json({ error: "indexer_unavailable" }, 502);
     return new Response(upstream.body, {
       status: upstream.status,
-      headers: { "content-type": upstream.headers.get("content-type") ?? "application/json", "cache-control": "no-store" },
+      headers: {
+        "content-type": upstream.headers.get("content-type") ?? "application/json",
+        "cache-control": "no-store",
+      },
     });
   });
-  app.get("/vendor/chart.js", async () => new Response(await readFile(CHART_JS), { headers: { "content-type": TYPES[".js"]! } }));
+  app.get(
+    "/vendor/chart.js",
+    async () => new Response(await readFile(CHART_JS), { headers: { "content-type": TYPES[".js"]! } }),
+  );
   app.get("/*", async (c) => {
     const rel = normalize(c.req.path === "/" ? "/index.html" : c.req.path);
     if (rel.includes("..")) return c.notFound();
     const file = join(PUBLIC, rel);
     const body = await readFile(file).catch(() => undefined);
     if (!body) return c.notFound();
-    return new Response(body, { headers: { "content-type": TYPES[extname(file)] ?? "application/octet-stream" } });
+    return new Response(body, {
+      headers: { "content-type": TYPES[extname(file)] ?? "application/octet-stream" },
+    });
   });
   return app;
 }
@@ -73,7 +81,8 @@ export async function startDashboard(p: {
   let indexer: RunningIndexer | undefined;
   let indexerUrl = p.indexerUrl;
   if (!indexerUrl) {
-    if (!p.rpc || !p.deployments) throw new Error("--rpc and --deployments are needed when no --indexer is given");
+    if (!p.rpc || !p.deployments)
+      throw new Error("--rpc and --deployments are needed when no --indexer is given");
     indexer = await startIndexer({
       rpc: p.rpc,
       deployments: p.deployments,
@@ -112,7 +121,13 @@ if (isMain) {
     .option("--port <n>", "HTTP port of the dashboard", "8080")
     .showHelpAfterError();
   program.parse(process.argv);
-  const f = program.opts<{ rpc?: string; deployments: string; indexer?: string; indexerPort: string; port: string }>();
+  const f = program.opts<{
+    rpc?: string;
+    deployments: string;
+    indexer?: string;
+    indexerPort: string;
+    port: string;
+  }>();
   const path = (x: string) => (isAbsolute(x) ? x : resolve(process.env.INIT_CWD ?? process.cwd(), x));
   const d = await startDashboard({
     ...(f.rpc ? { rpc: f.rpc } : {}),
@@ -123,5 +138,6 @@ if (isMain) {
     ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
   });
   console.log(`dashboard: ${d.url} (indexer ${d.indexerUrl})`);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void d.stop().then(() => process.exit(0)));
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.on(signal, () => void d.stop().then(() => process.exit(0)));
 }

@@ -1,6 +1,6 @@
 // The AITBC dashboard page: reads the indexer's views through /api and refreshes them whenever the
 // indexer reaches a new block (polling /api/status once a second). Amounts arrive as wei strings.
-/* global Chart */
+/* global Chart, document, fetch */
 
 const WEI = 10n ** 18n;
 const $ = (id) => document.getElementById(id);
@@ -17,19 +17,28 @@ export function aitbc(wei, digits = 2) {
 }
 const short = (a) => (a ? `${a.slice(0, 6)}…${a.slice(-4)}` : "");
 const when = (s) => (s ? new Date(Number(s) * 1000).toISOString().replace("T", " ").slice(0, 16) : "");
-const esc = (t) => String(t ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+const esc = (t) =>
+  String(t ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 function table(id, head, rows) {
   const h = `<tr>${head.map((x) => `<th>${esc(x)}</th>`).join("")}</tr>`;
   const body = rows.length
-    ? rows.map((r) => `<tr>${r.map((c) => (typeof c === "object" && c !== null ? `<td class="num" ${c.attr ?? ""}>${c.html}</td>` : `<td>${esc(c)}</td>`)).join("")}</tr>`).join("")
+    ? rows
+        .map(
+          (r) =>
+            `<tr>${r.map((c) => (typeof c === "object" && c !== null ? `<td class="num" ${c.attr ?? ""}>${c.html}</td>` : `<td>${esc(c)}</td>`)).join("")}</tr>`,
+        )
+        .join("")
     : `<tr><td colspan="${head.length}">none yet</td></tr>`;
   $(id).innerHTML = h + body;
 }
 const num = (html, attr = "") => ({ html: esc(html), attr });
 function cards(id, items) {
   $(id).innerHTML = items
-    .map(([label, value, key]) => `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-key="${key}">${esc(value)}</div></div>`)
+    .map(
+      ([label, value, key]) =>
+        `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-key="${key}">${esc(value)}</div></div>`,
+    )
     .join("");
 }
 
@@ -39,7 +48,10 @@ function chart(id, config) {
     charts[id].data = config.data;
     charts[id].update("none");
   } else {
-    charts[id] = new Chart($(id), { ...config, options: { responsive: true, maintainAspectRatio: false, animation: false, ...config.options } });
+    charts[id] = new Chart($(id), {
+      ...config,
+      options: { responsive: true, maintainAspectRatio: false, animation: false, ...config.options },
+    });
   }
 }
 const hourLabel = (h) => new Date(h * 1000).toISOString().slice(5, 13).replace("T", " ") + "h";
@@ -55,7 +67,20 @@ function renderGovernance(g) {
   ]);
   table(
     "proposals",
-    ["id", "type", "state", "for", "against", "abstain", "quorum", "of quorum", "challenge period ends", "council", "timelock ETA", "bond"],
+    [
+      "id",
+      "type",
+      "state",
+      "for",
+      "against",
+      "abstain",
+      "quorum",
+      "of quorum",
+      "challenge period ends",
+      "council",
+      "timelock ETA",
+      "bond",
+    ],
     g.proposals.map((p) => {
       const counted = BigInt(p.forVotes) + BigInt(p.abstainVotes);
       const pct = p.quorum && BigInt(p.quorum) > 0n ? Number((counted * 1000n) / BigInt(p.quorum)) / 10 : 0;
@@ -84,25 +109,46 @@ function renderGovernance(g) {
   table(
     "votes",
     ["proposal", "voter", "support", "weight", "reason", "time"],
-    g.votes.map((v) => [short(v.proposalId), short(v.voter), ["Against", "For", "Abstain"][v.support], num(aitbc(v.weight)), (v.reason ?? "").slice(0, 60), when(v.timestamp)]),
+    g.votes.map((v) => [
+      short(v.proposalId),
+      short(v.voter),
+      ["Against", "For", "Abstain"][v.support],
+      num(aitbc(v.weight)),
+      (v.reason ?? "").slice(0, 60),
+      when(v.timestamp),
+    ]),
   );
   $("votes").dataset.count = String(g.votes.length);
   chart("participation-chart", {
     type: "bar",
     data: {
       labels: g.participation.map((d) => new Date(d.day * 1000).toISOString().slice(0, 10)),
-      datasets: [{ label: "votes per day", data: g.participation.map((d) => Number(d.votes)), backgroundColor: "#2da44e" }],
+      datasets: [
+        {
+          label: "votes per day",
+          data: g.participation.map((d) => Number(d.votes)),
+          backgroundColor: "#2da44e",
+        },
+      ],
     },
   });
   table(
     "timelock",
     ["operation", "target", "delay (h)", "ready at", "status"],
-    g.timelock.map((t) => [short(t.callId), short(t.target), num(Number(t.delay) / 3600), when(t.readyAt), t.status]),
+    g.timelock.map((t) => [
+      short(t.callId),
+      short(t.target),
+      num(Number(t.delay) / 3600),
+      when(t.readyAt),
+      t.status,
+    ]),
   );
 }
 
 function renderMarket(m) {
-  const hours = [...new Set([...m.jobsPerHour, ...m.batchJobsPerHour].map((h) => h.hour))].sort((a, b) => a - b);
+  const hours = [...new Set([...m.jobsPerHour, ...m.batchJobsPerHour].map((h) => h.hour))].sort(
+    (a, b) => a - b,
+  );
   const at = (list, h, key) => Number(list.find((x) => x.hour === h)?.[key] ?? 0);
   const wei = (list, h, key) => BigInt(list.find((x) => x.hour === h)?.[key] ?? 0);
   const staked = m.providers.filter((p) => BigInt(p.staked) > 0n).length;
@@ -121,8 +167,16 @@ function renderMarket(m) {
     data: {
       labels: hours.map(hourLabel),
       datasets: [
-        { label: "per-job", data: hours.map((h) => at(m.jobsPerHour, h, "jobs")), backgroundColor: "#0969da" },
-        { label: "batch", data: hours.map((h) => at(m.batchJobsPerHour, h, "jobs")), backgroundColor: "#8250df" },
+        {
+          label: "per-job",
+          data: hours.map((h) => at(m.jobsPerHour, h, "jobs")),
+          backgroundColor: "#0969da",
+        },
+        {
+          label: "batch",
+          data: hours.map((h) => at(m.batchJobsPerHour, h, "jobs")),
+          backgroundColor: "#8250df",
+        },
       ],
     },
     options: { scales: { x: { stacked: true }, y: { stacked: true } } },
@@ -134,33 +188,78 @@ function renderMarket(m) {
     data: {
       labels: hours.map(hourLabel),
       datasets: [
-        { label: "fees (AITBC)", data: hours.map((h) => Number(aitbc(fee(h), 4).replace(/,/g, ""))), borderColor: "#cf222e", yAxisID: "y" },
-        { label: "price per token (milli-AITBC)", data: hours.map((h) => (tokens(h) ? Number((fee(h) * 1000n * 1000n) / tokens(h) / WEI) / 1000 : null)), borderColor: "#1a7f37", yAxisID: "y1" },
+        {
+          label: "fees (AITBC)",
+          data: hours.map((h) => Number(aitbc(fee(h), 4).replace(/,/g, ""))),
+          borderColor: "#cf222e",
+          yAxisID: "y",
+        },
+        {
+          label: "price per token (milli-AITBC)",
+          data: hours.map((h) =>
+            tokens(h) ? Number((fee(h) * 1000n * 1000n) / tokens(h) / WEI) / 1000 : null,
+          ),
+          borderColor: "#1a7f37",
+          yAxisID: "y1",
+        },
       ],
     },
-    options: { scales: { y: { position: "left" }, y1: { position: "right", grid: { drawOnChartArea: false } } } },
+    options: {
+      scales: { y: { position: "left" }, y1: { position: "right", grid: { drawOnChartArea: false } } },
+    },
   });
   table(
     "miners",
     ["miner", "GPU", "staked", "unbonding", "slashed", "trust score", "tier"],
-    m.providers.map((p) => [short(p.address), p.gpuModel ?? "", num(aitbc(p.staked, 0), `data-miner="${p.address}" data-field="staked"`), num(aitbc(p.unbonding, 0)), num(aitbc(p.slashed, 0)), num(p.score ?? "—", `data-miner="${p.address}" data-field="score"`), p.tier ?? "—"]),
+    m.providers.map((p) => [
+      short(p.address),
+      p.gpuModel ?? "",
+      num(aitbc(p.staked, 0), `data-miner="${p.address}" data-field="staked"`),
+      num(aitbc(p.unbonding, 0)),
+      num(aitbc(p.slashed, 0)),
+      num(p.score ?? "—", `data-miner="${p.address}" data-field="score"`),
+      p.tier ?? "—",
+    ]),
   );
   table(
     "disputes",
     ["dispute", "disputer", "bond", "resolved", "provider at fault", "slashed"],
-    m.disputes.map((d) => [d.id, short(d.disputer), num(aitbc(d.bond)), d.resolved ? "yes" : "no", d.providerAtFault === null ? "—" : d.providerAtFault ? "yes" : "no", num(d.slashed ? aitbc(d.slashed) : "—")]),
+    m.disputes.map((d) => [
+      d.id,
+      short(d.disputer),
+      num(aitbc(d.bond)),
+      d.resolved ? "yes" : "no",
+      d.providerAtFault === null ? "—" : d.providerAtFault ? "yes" : "no",
+      num(d.slashed ? aitbc(d.slashed) : "—"),
+    ]),
   );
   table(
     "slashes",
     ["slash of", "amount", "bps", "by", "time"],
-    m.slashes.map((s) => [short(s.provider), num(aitbc(s.amount)), num(s.bps), short(s.by), when(s.timestamp)]),
+    m.slashes.map((s) => [
+      short(s.provider),
+      num(aitbc(s.amount)),
+      num(s.bps),
+      short(s.by),
+      when(s.timestamp),
+    ]),
   );
 }
 
 function renderAgents(a) {
   table(
     "wallets",
-    ["wallet", "owner", "agent key", "role", "limit / period", "spent in period", "of limit", "total spent", "votes"],
+    [
+      "wallet",
+      "owner",
+      "agent key",
+      "role",
+      "limit / period",
+      "spent in period",
+      "of limit",
+      "total spent",
+      "votes",
+    ],
     a.wallets.map((w) => {
       const limit = a.limits.find((l) => l.wallet === w.address && BigInt(l.amount) > 0n);
       const votes = a.votes.find((v) => v.voter === w.address);
@@ -180,7 +279,10 @@ function renderAgents(a) {
   );
 }
 
-const get = (path) => fetch(`/api${path}`, { cache: "no-store" }).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${path}: ${r.status}`))));
+const get = (path) =>
+  fetch(`/api${path}`, { cache: "no-store" }).then((r) =>
+    r.ok ? r.json() : Promise.reject(new Error(`${path}: ${r.status}`)),
+  );
 
 let shownBlock = -1;
 async function refresh() {
