@@ -8,7 +8,7 @@
  * Screenshots go to test-artifacts/ (gitignored). Waits for the indexer's block, never for time.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -100,6 +100,7 @@ describe("dashboard in Chromium after npm run demo -- --dashboard", function () 
   });
   after(async () => {
     await browser?.close();
+    if (demo) writeFileSync(join(ARTIFACTS, "demo.log"), demo.log());
     if (demo?.child.exitCode === null) {
       demo.child.kill("SIGTERM");
       await new Promise((r) => demo.child.once("exit", r));
