@@ -15,7 +15,10 @@ const program = new Command()
   .name("npm run indexer --")
   .description("Indexes every AITBC protocol event (Ponder) and serves GraphQL and SQL over HTTP.")
   .requiredOption("--rpc <url>", "JSON-RPC URL of the chain")
-  .requiredOption("--deployments <file>", "deployments file ({ chainId, contracts }, e.g. deployments/31337.json)")
+  .requiredOption(
+    "--deployments <file>",
+    "deployments file ({ chainId, contracts }, e.g. deployments/31337.json)",
+  )
   .option("--start-block <n>", "first block to index", "0")
   .addOption(new Option("--port <n>", "HTTP port of the API").default("42069"))
   .option("--db-dir <dir>", "PGlite folder (without DATABASE_URL)", undefined)
@@ -35,5 +38,6 @@ const indexer = await startIndexer({
   ...(f.schema ? { schema: f.schema } : {}),
 });
 console.log(`indexer: ${indexer.url}/graphql (GraphQL), ${indexer.url}/sql (SQL), ${indexer.url}/status`);
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void indexer.stop().then(() => process.exit(0)));
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => void indexer.stop().then(() => process.exit(0)));
 indexer.child.on("exit", (code) => process.exit(code ?? 1));

@@ -6,14 +6,22 @@ ponder.on("AgentWalletFactory:AgentWalletCreated", async ({ event, context }) =>
   const a = event.args;
   await context.db
     .insert(agentWallet)
-    .values({ address: a.wallet, owner: a.owner, agentKey: a.agentKey, role: a.role, createdAt: event.block.timestamp })
+    .values({
+      address: a.wallet,
+      owner: a.owner,
+      agentKey: a.agentKey,
+      role: a.role,
+      createdAt: event.block.timestamp,
+    })
     .onConflictDoNothing();
 });
 ponder.on("AgentWallet:OwnerSet", async ({ event, context }) => {
   await context.db.update(agentWallet, { address: event.log.address }).set({ owner: event.args.newOwner });
 });
 ponder.on("AgentWallet:AgentKeySet", async ({ event, context }) => {
-  await context.db.update(agentWallet, { address: event.log.address }).set({ agentKey: event.args.newAgentKey });
+  await context.db
+    .update(agentWallet, { address: event.log.address })
+    .set({ agentKey: event.args.newAgentKey });
 });
 ponder.on("AgentWallet:RoleSet", async ({ event, context }) => {
   await context.db.update(agentWallet, { address: event.log.address }).set({ role: event.args.newRole });
@@ -42,9 +50,18 @@ ponder.on("AgentWallet:Spent", async ({ event, context }) => {
   });
   await context.db
     .insert(spendingLimit)
-    .values({ wallet, token: a.token, amount: 0n, period: 0n, spentInPeriod: a.spentInPeriod, lastSpentAt: event.block.timestamp })
+    .values({
+      wallet,
+      token: a.token,
+      amount: 0n,
+      period: 0n,
+      spentInPeriod: a.spentInPeriod,
+      lastSpentAt: event.block.timestamp,
+    })
     .onConflictDoUpdate({ spentInPeriod: a.spentInPeriod, lastSpentAt: event.block.timestamp });
-  await context.db.update(agentWallet, { address: wallet }).set((w) => ({ totalSpent: w.totalSpent + a.amount }));
+  await context.db
+    .update(agentWallet, { address: wallet })
+    .set((w) => ({ totalSpent: w.totalSpent + a.amount }));
 });
 ponder.on("AgentWallet:PaidInto", async ({ event, context }) => {
   const a = event.args;

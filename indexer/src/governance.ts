@@ -1,14 +1,7 @@
 /** Handlers of OpenClawGovernor, ProposalBondEscrow and OpenClawTimelock events. */
 import { eq } from "ponder";
 import { ponder, type Context } from "ponder:registry";
-import {
-  challenge,
-  councilApproval,
-  proposal,
-  proposalBond,
-  timelockCall,
-  vote,
-} from "ponder:schema";
+import { challenge, councilApproval, proposal, proposalBond, timelockCall, vote } from "ponder:schema";
 
 import { eventId } from "./ids.js";
 

@@ -34,7 +34,12 @@ ponder.on("GPUStaking:ProviderRegistered", async ({ event, context }) => {
   const a = event.args;
   await context.db
     .insert(provider)
-    .values({ address: a.provider, registered: true, gpuModel: a.gpu.model, updatedAt: event.block.timestamp })
+    .values({
+      address: a.provider,
+      registered: true,
+      gpuModel: a.gpu.model,
+      updatedAt: event.block.timestamp,
+    })
     .onConflictDoUpdate({ registered: true, gpuModel: a.gpu.model, updatedAt: event.block.timestamp });
 });
 ponder.on("GPUStaking:GpuUpdated", async ({ event, context }) => {

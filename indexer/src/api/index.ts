@@ -22,16 +22,23 @@ app.use("/graphql", graphql({ db, schema }));
 
 /** JSON with bigints as decimal strings. */
 function json(value: unknown): Response {
-  return new Response(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : (v as unknown))), {
-    headers: { "content-type": "application/json", "cache-control": "no-store" },
-  });
+  return new Response(
+    JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : (v as unknown))),
+    {
+      headers: { "content-type": "application/json", "cache-control": "no-store" },
+    },
+  );
 }
 
 /** `IGovernor.ProposalState` names, by their enum number. */
 const STATES = ["Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"];
 
 app.get("/aitbc/governance", async () => {
-  const proposals = await db.select().from(schema.proposal).orderBy(desc(schema.proposal.createdAt)).limit(100);
+  const proposals = await db
+    .select()
+    .from(schema.proposal)
+    .orderBy(desc(schema.proposal.createdAt))
+    .limit(100);
   const chain = publicClients.aitbc;
   const head = await chain.getBlock();
   // The live state is the governor's own (it depends on the clock, not only on events).
@@ -78,7 +85,11 @@ app.get("/aitbc/governance", async () => {
     councilApprovals: await db.select().from(schema.councilApproval),
     bonds: await db.select().from(schema.proposalBond),
     challenges: await db.select().from(schema.challenge),
-    timelock: await db.select().from(schema.timelockCall).orderBy(desc(schema.timelockCall.scheduledAt)).limit(100),
+    timelock: await db
+      .select()
+      .from(schema.timelockCall)
+      .orderBy(desc(schema.timelockCall.scheduledAt))
+      .limit(100),
   });
 });
 
@@ -107,9 +118,14 @@ app.get("/aitbc/market", async () => {
     .groupBy(sql`1`)
     .orderBy(sql`1`);
   const [jobTotals] = await db
-    .select({ jobs: count(), settled: sum(sql`case when ${schema.job.status} = 'settled' then 1 else 0 end`) })
+    .select({
+      jobs: count(),
+      settled: sum(sql`case when ${schema.job.status} = 'settled' then 1 else 0 end`),
+    })
     .from(schema.job);
-  const [batchTotals] = await db.select({ jobs: count(), fees: sum(schema.batchJob.fee) }).from(schema.batchJob);
+  const [batchTotals] = await db
+    .select({ jobs: count(), fees: sum(schema.batchJob.fee) })
+    .from(schema.batchJob);
   return json({
     jobsPerHour,
     batchJobsPerHour,
@@ -129,7 +145,11 @@ app.get("/aitbc/market", async () => {
 });
 
 app.get("/aitbc/agents", async () => {
-  const wallets = await db.select().from(schema.agentWallet).orderBy(desc(schema.agentWallet.createdAt)).limit(200);
+  const wallets = await db
+    .select()
+    .from(schema.agentWallet)
+    .orderBy(desc(schema.agentWallet.createdAt))
+    .limit(200);
   const limits = await db.select().from(schema.spendingLimit);
   const votes = await db
     .select({ voter: schema.vote.voter, votes: count(), weight: sum(schema.vote.weight) })

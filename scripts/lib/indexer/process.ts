@@ -88,8 +88,12 @@ export async function startIndexer(plan: IndexerPlan): Promise<RunningIndexer> {
   let gone = false;
   void exited.then(() => (gone = true));
   for (;;) {
-    if (gone) throw new IndexerStartError(`the indexer exited with code ${await exited} before its API answered`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    if (gone)
+      throw new IndexerStartError(`the indexer exited with code ${await exited} before its API answered`);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 200));
   }

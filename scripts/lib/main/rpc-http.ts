@@ -16,7 +16,10 @@ interface Eip1193 {
  * @param port 0 = a free port
  * @returns the URL and a close function
  */
-export async function serveRpc(provider: Eip1193, port = 0): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveRpc(
+  provider: Eip1193,
+  port = 0,
+): Promise<{ url: string; close(): Promise<void> }> {
   const one = async (call: { id: unknown; method: string; params?: unknown[] }) => {
     try {
       return { jsonrpc: "2.0", id: call.id, result: await provider.request({ method: call.method, params: call.params ?? [] }) }; // prettier-ignore
@@ -39,7 +42,9 @@ export async function serveRpc(provider: Eip1193, port = 0): Promise<{ url: stri
         }
         const reply = Array.isArray(body) ? await Promise.all(body.map(one)) : await one(body as never);
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(reply, (_, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : (v as unknown))));
+        res.end(
+          JSON.stringify(reply, (_, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : (v as unknown))),
+        );
       })();
     });
   });
