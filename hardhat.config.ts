@@ -32,6 +32,12 @@ export default defineConfig({
       "@safe-global/safe-smart-account/contracts/Safe.sol",
       "@safe-global/safe-smart-account/contracts/proxies/SafeProxyFactory.sol",
       "@safe-global/safe-smart-account/contracts/handler/CompatibilityFallbackHandler.sol",
+      // Safe 1.5 libraries that Safe's protocol-kit needs on the chain (deployed with the council).
+      "@safe-global/safe-smart-account/contracts/libraries/MultiSend.sol",
+      "@safe-global/safe-smart-account/contracts/libraries/MultiSendCallOnly.sol",
+      "@safe-global/safe-smart-account/contracts/libraries/SignMessageLib.sol",
+      "@safe-global/safe-smart-account/contracts/libraries/CreateCall.sol",
+      "@safe-global/safe-smart-account/contracts/accessors/SimulateTxAccessor.sol",
       "@account-abstraction/contracts/core/EntryPoint.sol",
     ],
   },

@@ -90,7 +90,13 @@ export async function benchGovernance(runs = 5): Promise<BenchSection> {
       execute: [] as number[],
     },
     council: [] as number[],
+    /** propose of the other types (the treasury transfer above is Resource), OpenClaw only. */
+    proposeCommunity: [] as number[],
+    proposeProtocol: [] as number[],
+    proposeEmergency: [] as number[],
   };
+  const vestingAddress = await dao.vesting.getAddress();
+  const governorAddress = await dao.governor.getAddress();
 
   for (let run = 0; run < runs; run++) {
     const ours = await treasuryTransfer(
@@ -112,7 +118,37 @@ export async function benchGovernance(runs = 5): Promise<BenchSection> {
       await gasOf(
         dao.governor
           .connect(proposer)
-          .proposeTyped(ours.targets, ours.values, ours.calldatas, ours.description, ProposalType.Community),
+          .proposeTyped(ours.targets, ours.values, ours.calldatas, ours.description, ProposalType.Resource),
+      ),
+    );
+    // The other types: Community (the allowlisted vesting release), Protocol (a governor setter),
+    // Emergency (the same setter, approved by the council beforehand).
+    const release = dao.vesting.interface.encodeFunctionData("release(address)", [
+      await dao.token.getAddress(),
+    ]);
+    gas.proposeCommunity.push(
+      await gasOf(
+        dao.governor
+          .connect(proposer)
+          .proposeTyped([vestingAddress], [0n], [release], `Community bench ${run}`, ProposalType.Community),
+      ),
+    );
+    const setter = dao.governor.interface.encodeFunctionData("setProposalThreshold", [100n * 10n ** 18n]);
+    gas.proposeProtocol.push(
+      await gasOf(
+        dao.governor
+          .connect(proposer)
+          .proposeTyped([governorAddress], [0n], [setter], `Protocol bench ${run}`, ProposalType.Protocol),
+      ),
+    );
+    const emergencyDescription = `Emergency bench ${run}`;
+    const emergencyId = await dao.governor.getProposalId([governorAddress], [0n], [setter], ethers.id(emergencyDescription)); // prettier-ignore
+    await councilApprove(dao, emergencyId, dao.owners.slice(0, 3), proposer.address);
+    gas.proposeEmergency.push(
+      await gasOf(
+        dao.governor
+          .connect(proposer)
+          .proposeTyped([governorAddress], [0n], [setter], emergencyDescription, ProposalType.Emergency),
       ),
     );
     gas.plain.propose.push(
@@ -180,8 +216,21 @@ export async function benchGovernance(runs = 5): Promise<BenchSection> {
         "propose (with 1,000 AITBC bond escrowed)",
         gas.ours.propose,
         gas.plain.propose,
-        "includes type/criticality record and the bond's transferFrom into the escrow; both read the proposer's votes for the 100-token threshold",
+        "a Resource proposal (treasury transfer): type derived by the linked ProposalClassifier, allowance and balance checked, the bond's transferFrom into the escrow; both read the proposer's votes for the 100-token threshold",
       ),
+      ...(
+        [
+          ["propose, Community (allowlisted vesting release)", gas.proposeCommunity],
+          ["propose, Protocol (a governor setter)", gas.proposeProtocol],
+          ["propose, Emergency (council-approved beforehand)", gas.proposeEmergency],
+        ] as const
+      ).map(([name, values]) => ({
+        name,
+        value: median(values),
+        unit: "gas" as const,
+        runs: values.length,
+        note: "OpenClaw only; with the 1,000 AITBC bond",
+      })),
       row(
         "castVote, first voter of a proposal",
         gas.ours.first,

@@ -39,6 +39,11 @@ import {
   type OpenClawPlan,
 } from "../deploy/modules/openclaw.js";
 import { buildMarketModule, marketDeploymentAddresses } from "../deploy/modules/market.js";
+import {
+  REWARDS_DEFAULTS,
+  buildRewardsModule,
+  rewardsDeploymentAddresses,
+} from "../deploy/modules/rewards.js";
 import { buildAgentWalletModule } from "../deploy/modules/wallet.js";
 import { DEPLOYMENTS_DIR, deploymentPath, writeDeployment } from "./lib/deployments.js";
 import {
@@ -198,7 +203,7 @@ async function deployDao(connection: Connection, signers: Signers, plan: Plan, i
     const dao = await step("OpenClaw DAO", () => ignition.deploy(module, ig.options));
     return { dao: dao as unknown as Handles, oracle: plan.parameters!.AITBCMarket?.oracle };
   }
-  const [, o1, o2, o3, o4, o5, ecosystem, development, liquidity, contributorA, contributorB] = signers;
+  const [, o1, o2, o3, o4, o5, , development, liquidity, contributorA, contributorB] = signers;
   // The contributors' vesting starts at the genesis time: the plan is the same on every run
   // against this node, so a re-run resumes the journal instead of failing on changed arguments.
   const day0 = ig.genesisTimestamp;
@@ -206,7 +211,7 @@ async function deployDao(connection: Connection, signers: Signers, plan: Plan, i
     ignition.deploy(
       buildOpenClawModule({
         councilOwners: [o1!, o2!, o3!, o4!, o5!].map((o) => o.address),
-        ecosystemRewards: ecosystem!.address,
+        // No ecosystemRewards: the 25% share is minted to the EcosystemPool (owned by the timelock).
         developmentFund: development!.address,
         liquidity: liquidity!.address,
         contributors: [
@@ -232,10 +237,27 @@ async function deployProtocol(connection: Connection, signers: Signers, plan: Pl
         timelock: daoAddresses.OpenClawTimelock!,
         council: daoAddresses.SecurityCouncil!,
         ...(oracle ? { oracle } : {}),
+        ...(daoAddresses.EcosystemPool ? { stakingRewardRate: REWARDS_DEFAULTS.stakingRate } : {}),
       }),
       ig.options,
     ),
   );
+  // With an EcosystemPool (the development plan, or parameters without `ecosystemRewards`): its streams.
+  const stakingAddress = await market.staking.getAddress();
+  const rewards = daoAddresses.EcosystemPool
+    ? await step("rewards (ecosystem pool streams)", () =>
+        ignition.deploy(
+          buildRewardsModule({
+            pool: daoAddresses.EcosystemPool!,
+            token: daoAddresses.AITBCToken!,
+            governor: daoAddresses.OpenClawGovernor!,
+            timelock: daoAddresses.OpenClawTimelock!,
+            staking: stakingAddress,
+          }),
+          ig.options,
+        ),
+      )
+    : undefined;
   const wallets = await step("agent wallets", () =>
     ignition.deploy(buildAgentWalletModule(plan.parameters?.AgentWallets?.entryPoint), ig.options),
   );
@@ -244,6 +266,7 @@ async function deployProtocol(connection: Connection, signers: Signers, plan: Pl
     ...(await marketDeploymentAddresses(market)),
     EntryPoint: await wallets.entryPoint.getAddress(),
     AgentWalletFactory: await wallets.factory.getAddress(),
+    ...(rewards ? await rewardsDeploymentAddresses(rewards) : {}),
   };
   return { contracts, oracle };
 }
@@ -266,7 +289,7 @@ async function setUpDevelopment(
 ): Promise<Address> {
   // prettier-ignore
   const { ethers } = connection;
-  const ecosystem = signers[6];
+  const development = signers[7]; // the development fund: the ecosystem share is the EcosystemPool's
   const [walletOwner, agentKey, provider1, provider2, coordinatorKey] = signers.slice(15);
   const factory = await ethers.getContractAt("AgentWalletFactory", contracts.AgentWalletFactory!);
   const predicted = (await factory.getFunction("getAddress")(walletOwner!.address, agentKey!.address, 1, 1n)) as string; // prettier-ignore
@@ -289,7 +312,7 @@ async function setUpDevelopment(
       setUpConsumerWallet({
         ethers,
         addresses: { token: contracts.AITBCToken!, escrow: contracts.JobEscrow!, factory: contracts.AgentWalletFactory!, ...(contracts.BatchEscrow ? { batchEscrow: contracts.BatchEscrow } : {}) }, // prettier-ignore
-        funder: ecosystem!,
+        funder: development!,
         walletOwner: walletOwner!,
         agentKey: agentKey!.address,
         transfers: [
@@ -313,12 +336,12 @@ async function printDevelopment(
 ): Promise<void> {
   // prettier-ignore
   const { ethers } = connection;
-  const [deployer, , , , , , ecosystem] = signers;
+  const [deployer, , , , , , , development] = signers;
   const [walletOwner, agentKey, provider1, provider2, coordinatorKey] = signers.slice(15);
   const token = await ethers.getContractAt("AITBCToken", contracts.AITBCToken!);
   const roles: [string, number | undefined, string][] = [
     ["deployer (gas only; holds no role)", 0, deployer!.address],
-    ["ecosystem rewards (the remaining AITBC)", 6, ecosystem!.address],
+    ["development fund (the remaining AITBC)", 7, development!.address],
     ["provider 1 (miner)", 17, provider1!.address],
     ["provider 2 (miner)", 18, provider2!.address],
     ["coordinator (reputation oracle)", 19, coordinatorKey!.address],
@@ -326,6 +349,8 @@ async function printDevelopment(
     ["consumer agent key (gateway)", 16, agentKey!.address],
     ["consumer AgentWallet (contract)", undefined, wallet],
   ];
+  if (contracts.EcosystemPool)
+    roles.push(["EcosystemPool (25%, streams rewards)", undefined, contracts.EcosystemPool]);
   const keys = new Map(roles.map(([, i, a]) => [a, i === undefined ? undefined : devPrivateKey(i, a)]));
   const rows = await Promise.all(
     roles.map(async ([role, i, address]) => [

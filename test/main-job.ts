@@ -235,10 +235,10 @@ describe("the main job (npm run demo) as a child process", function () {
     expect(json.trust.some((t) => t.score > 500)).to.equal(true);
     expect(json.proposal.finalState).to.equal("Executed");
     expect(BigInt(json.proposal.tally.for)).to.be.greaterThan(0n);
-    // the consumer agent wallet voted autonomously: a 250,000 AITBC Community grant scores a neutral 0.5
-    // for a Consumer (no rule of its strategy applies), at or below the 0.7 threshold: Against
+    // the consumer agent wallet voted autonomously: a 250,000 AITBC grant is a Resource proposal (derived
+    // from its treasury transfer), +0.05 for a Consumer: 0.55, at or below the 0.7 threshold: Against
     expect(json.proposal.explained).to.deep.equal([
-      { voter: "consumer agent wallet (autonomous, agent key)", support: "Against", reasons: ["score 0.500 ≤ threshold 0.7: vote Against"] }, // prettier-ignore
+      { voter: "consumer agent wallet (autonomous, agent key)", support: "Against", reasons: ["+0.05 Resource proposal", "score 0.550 ≤ threshold 0.7: vote Against"] }, // prettier-ignore
     ]);
     expect(r.stdout).to.match(/\[voter\] Consumer agent 0x[0-9a-fA-F]{40} votes Against on proposal/);
     expect(BigInt(json.proposal.tally.against)).to.be.greaterThan(0n);

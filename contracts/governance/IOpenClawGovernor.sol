@@ -13,10 +13,21 @@ pragma solidity ^0.8.24;
  * - `Pending` during the challenge period `(t0, t0 + CHALLENGE_PERIOD]`; anyone may challenge it in
  *   the bond escrow, the council may strike it down.
  * - `Active` for `VOTING_PERIOD` (7 days), or `EMERGENCY_VOTING_PERIOD` (3 days) for Emergency.
- * - Every vote and the quorum use counted voting power at `t0` ({proposalSnapshot} returns `t0`).
- * - Critical proposals can be queued and executed only after the council approved their id for
- *   their proposer. Every proposal is critical unless each of its calls is an allowlisted
- *   (target, selector) pair without ether ({isCritical}).
+ * - Every vote and the quorum use counted voting power at `t0`. The standard fields agree:
+ *   `proposalSnapshot(id)` = `ProposalCreated.voteStart` = `t0` (so `votingDelay()` is 0), and
+ *   `proposalDeadline(id)` = `ProposalCreated.voteEnd` = `t0 + 48 h + 7 d` (or `+ 3 d`), so
+ *   `votingPeriod()` is 9 days (5 for Emergency). Votes are accepted after {proposalVoteStart}.
+ * - The type is derived from the calls ({deriveProposalType}); only Emergency is declared. Every
+ *   type but Community is critical: it can be queued and executed only after the council approved
+ *   its id for its proposer.
+ *
+ * | type      | calls                                                               | critical | vote |
+ * | --------- | ------------------------------------------------------------------- | -------- | ---- |
+ * | Community | every call an allowlisted (target, selector), no ether              | no       | 7 d  |
+ * | Resource  | treasury outflows only (ERC-20 transfer/approve/increaseAllowance,  | yes      | 7 d  |
+ * |           | plain ether transfer, registered resource calls), or with Community |          |      |
+ * | Protocol  | anything else                                                       | yes      | 7 d  |
+ * | Emergency | anything; declared, council-approved before creation                | yes      | 3 d  |
  */
 interface IOpenClawGovernor {
     /// @notice The four proposal types of the OpenClaw DAO (seed 000, "Proposal Types").
@@ -51,7 +62,7 @@ interface IOpenClawGovernor {
         address approvedProposer;
     }
 
-    /// @notice A (target, selector) pair a Community or Resource proposal may call without the council.
+    /// @notice A (target, selector) pair: on the allowlist (Community) or a registered resource call.
     struct AllowedCall {
         address target;
         bytes4 selector;
@@ -62,6 +73,24 @@ interface IOpenClawGovernor {
 
     /// @notice A new quorum numerator is outside `[min, max]` (percent of total supply).
     error GovernanceQuorumOutOfBounds(uint256 numerator, uint256 min, uint256 max);
+
+    /**
+     * @notice The declared type is not the type derived from the calls ({deriveProposalType}); only
+     * Emergency may be declared over another derived type.
+     */
+    error GovernanceProposalTypeMismatch(ProposalType declared, ProposalType derived);
+
+    /**
+     * @notice The proposer has not approved the bond escrow for the proposal bond (`bond` and
+     * `allowance` in wei of AITBC). Raised by the escrow during `propose`, before any token moves.
+     */
+    error GovernanceBondNotApproved(address proposer, uint256 bond, uint256 allowance);
+
+    /**
+     * @notice The proposer holds less AITBC than the proposal bond (wei). Raised by the escrow during
+     * `propose`, before any token moves.
+     */
+    error GovernanceBondInsufficientBalance(address proposer, uint256 bond, uint256 balance);
 
     /// @notice An Emergency proposal was proposed before the council approved its id.
     error GovernanceEmergencyNotApproved(uint256 proposalId);
@@ -92,9 +121,9 @@ interface IOpenClawGovernor {
     error GovernanceApprovedForOtherProposer(uint256 proposalId, address proposer, address approvedProposer);
 
     /**
-     * @notice This (target, selector) pair may never be allowlisted: the target is the governor, the
-     * timelock, the token or the bond escrow, or the selector changes roles or ownership or moves or
-     * approves assets.
+     * @notice This (target, selector) pair may never be allowlisted or registered as a resource call:
+     * the target is the governor, the timelock, the token or the bond escrow, or the selector changes
+     * roles or ownership; or (allowlist only) the selector moves or approves assets.
      */
     error GovernanceCallNotAllowable(address target, bytes4 selector);
 
@@ -122,15 +151,21 @@ interface IOpenClawGovernor {
     /// @notice Emitted when a (target, selector) pair was added to or removed from the allowlist.
     event CallAllowlistSet(address indexed target, bytes4 indexed selector, bool allowed);
 
+    /// @notice Emitted when a (target, selector) pair was registered as a resource call or removed.
+    event ResourceCallSet(address indexed target, bytes4 indexed selector, bool registered);
+
     /**
      * @notice Creates a proposal of the given type and escrows the proposal bond from the caller.
-     * @dev The caller must have approved the bond escrow for {IProposalBondEscrow-proposalBond} and
-     * hold counted voting power at `clock() - 1` of at least `proposalThreshold()`.
+     * `proposalType` must be the type derived from the calls ({deriveProposalType}), or Emergency.
+     * OpenZeppelin's `propose(address[],uint256[],bytes[],string)` is the same with the derived type.
+     * @dev The caller must have approved the bond escrow for {IProposalBondEscrow-proposalBond}, hold
+     * it, and hold counted voting power at `clock() - 1` of at least `proposalThreshold()`.
      * Emits `ProposalCreated` and {ProposalTyped}.
      * Reverts with `GovernorInsufficientProposerVotes(proposer, votes, threshold)`,
+     * {GovernanceProposalTypeMismatch} when the declared type is neither the derived one nor Emergency,
      * {GovernanceEmergencyNotApproved} for an Emergency proposal without the council's approval,
      * {GovernanceApprovedForOtherProposer} when the council approved this id for another proposer,
-     * or the token's ERC-20 errors when the bond cannot be pulled.
+     * {GovernanceBondNotApproved} or {GovernanceBondInsufficientBalance} when the bond cannot be pulled.
      * @return proposalId the OpenZeppelin proposal id
      */
     function proposeTyped(
@@ -187,8 +222,8 @@ interface IOpenClawGovernor {
 
     /**
      * @notice Governance: adds (`allowed`) or removes the (target, selector) pair from the allowlist of
-     * calls a Community or Resource proposal may make without the council. The call targets the
-     * governor, so the proposal doing it is itself critical.
+     * calls a Community proposal may make without the council. The call targets the governor, so the
+     * proposal doing it is itself critical (Protocol).
      * @dev Only through a proposal. Emits {CallAllowlistSet}. Reverts with {GovernanceCallNotAllowable}
      * when adding a call to the governor, timelock, token or bond escrow, or a selector that changes
      * roles or ownership (`grantRole`, `revokeRole`, `renounceRole`, `transferOwnership`,
@@ -197,11 +232,22 @@ interface IOpenClawGovernor {
     function setCallAllowed(address target, bytes4 selector, bool allowed) external;
 
     /**
+     * @notice Governance: registers (`registered`) or removes the (target, selector) pair as a
+     * resource call: a treasury outflow such as a grant contract's `createGrant`, so that a proposal
+     * making it (without ether) is derived Resource rather than Protocol. Both are critical; the list
+     * only names what a proposal does. The call targets the governor (Protocol, critical).
+     * @dev Only through a proposal. Emits {ResourceCallSet}. Reverts with {GovernanceCallNotAllowable}
+     * for the governor, timelock, token or bond escrow as target, or a selector that changes roles or
+     * ownership.
+     */
+    function setResourceCall(address target, bytes4 selector, bool registered) external;
+
+    /**
      * @notice Whether a proposal with these actions and type needs the council's approval.
-     * @dev Critical by default: critical when the type is Protocol or Emergency, or when any call
-     * sends ether, has calldata shorter than a selector, or is not an allowlisted (target, selector)
-     * pair ({isCallAllowed}). Every call to a protocol contract, every role change and every asset
-     * move is therefore critical, and so is any call to an unknown contract.
+     * @dev Critical by default: critical unless `proposalType` is Community and the type derived from
+     * the calls ({deriveProposalType}) is Community too, i.e. every call is an allowlisted
+     * (target, selector) pair ({isCallAllowed}) without ether. Every call to a protocol contract, every
+     * role change and every asset move is therefore critical, and so is any call to an unknown contract.
      */
     function isCritical(
         address[] calldata targets,
@@ -209,6 +255,21 @@ interface IOpenClawGovernor {
         bytes[] calldata calldatas,
         ProposalType proposalType
     ) external view returns (bool);
+
+    /**
+     * @notice The type of a proposal making these calls: the most severe class of its calls, with
+     * Community < Resource < Protocol. A call is Community when its (target, selector) is allowlisted
+     * and it sends no ether; Resource when it only moves treasury assets: ERC-20
+     * `transfer`/`approve`/`increaseAllowance(address,uint256)` (exactly 68 bytes of calldata) or a
+     * registered resource call ({isResourceCall}), without ether, or a plain ether transfer (empty
+     * calldata); Protocol otherwise, and always when it targets the governor, timelock or bond escrow.
+     * Never Emergency (only declared). Computed by the linked library `ProposalClassifier`.
+     */
+    function deriveProposalType(
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata calldatas
+    ) external view returns (ProposalType);
 
     /// @notice The OpenClaw data of `proposalId` (all zero when it does not exist).
     function proposalExtras(uint256 proposalId) external view returns (ProposalExtras memory);
@@ -218,6 +279,9 @@ interface IOpenClawGovernor {
 
     /// @notice Whether a call to `target` with `selector` (and no ether) is allowlisted: not critical by itself.
     function isCallAllowed(address target, bytes4 selector) external view returns (bool);
+
+    /// @notice Whether a call to `target` with `selector` (and no ether) is a registered resource call.
+    function isResourceCall(address target, bytes4 selector) external view returns (bool);
 
     /// @notice The security council: a Safe with 5 owners and threshold 3.
     function council() external view returns (address);

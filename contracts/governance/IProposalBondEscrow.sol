@@ -86,6 +86,12 @@ interface IProposalBondEscrow {
     /// @notice A bond was already recorded for this proposal.
     error BondAlreadyLocked(uint256 proposalId);
 
+    /// @notice The challenger approved this escrow for less than the challenge bond (wei of AITBC).
+    error BondChallengeNotApproved(address challenger, uint256 bond, uint256 allowance);
+
+    /// @notice The challenger holds less than the challenge bond (wei of AITBC).
+    error BondChallengeInsufficientBalance(address challenger, uint256 bond, uint256 balance);
+
     /// @notice Emitted when a proposer's bond was escrowed.
     event ProposalBondLocked(uint256 indexed proposalId, address indexed proposer, uint256 amount);
 
@@ -116,7 +122,9 @@ interface IProposalBondEscrow {
     /**
      * @notice Governor: escrows the current proposal bond of a new proposal from its proposer.
      * @dev Only the governor. Pulls {proposalBond} with `transferFrom` (the proposer approved this
-     * escrow). Emits {ProposalBondLocked}. Reverts with {BondOnlyGovernor} or {BondAlreadyLocked}.
+     * escrow). Emits {ProposalBondLocked}. Reverts with {BondOnlyGovernor}, {BondAlreadyLocked}, or the
+     * governor's {IOpenClawGovernor-GovernanceBondNotApproved} (allowance below the bond) or
+     * {IOpenClawGovernor-GovernanceBondInsufficientBalance} (balance below it), checked before the transfer.
      * @return amount wei of AITBC escrowed
      */
     function lockProposalBond(uint256 proposalId, address proposer) external returns (uint256 amount);
@@ -124,7 +132,8 @@ interface IProposalBondEscrow {
     /**
      * @notice Challenges a pending proposal, escrowing {challengeBond} from the caller (approve first).
      * @dev Emits {ChallengeOpened}. Reverts with {BondUnknownProposal}, {BondNotChallengeable} unless
-     * the proposal is Pending, or {BondChallengeAlreadyOpen}.
+     * the proposal is Pending, {BondChallengeAlreadyOpen}, {BondChallengeNotApproved} (allowance below the
+     * bond) or {BondChallengeInsufficientBalance} (balance below it), checked before the transfer.
      */
     function challenge(uint256 proposalId) external;
 

@@ -3,9 +3,6 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
-import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
-import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
 import {GovernorCountingSimple} from "@openzeppelin/contracts/governance/extensions/GovernorCountingSimple.sol";
 import {GovernorVotes} from "@openzeppelin/contracts/governance/extensions/GovernorVotes.sol";
@@ -20,22 +17,25 @@ import {IOpenClawGovernor} from "./IOpenClawGovernor.sol";
 import {IOpenClawTimelock} from "./IOpenClawTimelock.sol";
 import {IProposalBondEscrow} from "./IProposalBondEscrow.sol";
 import {ProposalBondEscrow} from "./ProposalBondEscrow.sol";
+import {ProposalClassifier} from "./ProposalClassifier.sol";
 
 /**
  * @title OpenClawGovernor
  * @notice The OpenClaw DAO governor. OpenZeppelin 5.x `Governor` with simple counting, ERC-5805
  * votes, a quorum fraction of total supply and a `TimelockController` executor, plus what
  * OpenZeppelin lacks (see {IOpenClawGovernor}): counted voting power (24-hour average, 7-day
- * vesting, 5% cap) read at creation, proposal types, bonds, the 48-hour challenge period, the
- * security council's approval of critical proposals (critical by default: only an allowlist of
- * (target, selector) pairs is not) and the emergency track.
+ * vesting, 5% cap) read at creation, proposal types derived from the calls ({ProposalClassifier},
+ * a linked library), bonds, the 48-hour challenge period, the security council's approval of
+ * critical proposals (critical by default: only allowlisted Community calls are not) and the
+ * emergency track.
  *
- * @dev Snapshot fix. OpenZeppelin puts the vote snapshot at `creation + votingDelay`; here the
- * voting delay is the challenge period, and power must be read at creation. So
- * {proposalSnapshot} returns the creation timepoint `t0` (used by OpenZeppelin's `_castVote` for
- * every vote and by `_quorumReached` for the quorum), while OpenZeppelin's stored vote start
- * (`t0 + CHALLENGE_PERIOD`) still drives the deadline, and {state} reports `Pending` until then.
- * Counted power at `t0` is readable once `clock() > t0`, i.e. long before voting opens.
+ * @dev Standard fields. OpenZeppelin's snapshot is `creation + votingDelay()` and voting opens right
+ * after it. Here power is read at creation `t0` but voting opens only after the 48-hour challenge
+ * period, so {votingDelay} is 0 and {votingPeriod} is the challenge period plus the vote (9 days,
+ * 5 for Emergency): `proposalSnapshot(id)` and `ProposalCreated.voteStart` are both `t0` (what a
+ * Tally-style indexer reads as the snapshot is the timepoint every vote and the quorum use), and
+ * `proposalDeadline(id)` and `ProposalCreated.voteEnd` are both `t0 + 48 h + 7 d`. Votes are
+ * accepted only after {proposalVoteStart} (`t0 + 48 h`): {state} reports `Pending` until then.
  */
 contract OpenClawGovernor is
     Governor,
@@ -68,6 +68,7 @@ contract OpenClawGovernor is
     uint256 private _proposalThreshold;
     mapping(uint256 proposalId => ProposalExtras) private _extras;
     mapping(address target => mapping(bytes4 selector => bool)) private _allowedCalls;
+    mapping(address target => mapping(bytes4 selector => bool)) private _resourceCalls;
 
     // Type of the proposal being created in this call (EIP-1153 transient storage).
     ProposalType private transient _pendingType;
@@ -83,8 +84,10 @@ contract OpenClawGovernor is
      * @param challengeBond_ challenge bond, wei of AITBC
      * @param allowlist the (target, selector) pairs a Community or Resource proposal may call without
      * the council (see {isCritical}); the deployment allowlists only permissionless calls
+     * @param resourceCalls the (target, selector) pairs registered as resource calls (treasury
+     * outflows, e.g. a grant contract's `createGrant`; see {deriveProposalType})
      * @dev Deploys its own {ProposalBondEscrow}, so the two are bound without any admin step.
-     * Emits {CallAllowlistSet} per pair. Reverts with {GovernanceThresholdOutOfBounds},
+     * Emits {CallAllowlistSet} and {ResourceCallSet} per pair. Reverts with {GovernanceThresholdOutOfBounds},
      * {GovernanceQuorumOutOfBounds}, {GovernanceZeroCouncil}, {GovernanceCallNotAllowable} or the
      * escrow's {IProposalBondEscrow-BondAmountOutOfBounds}.
      */
@@ -96,7 +99,8 @@ contract OpenClawGovernor is
         uint256 quorumPercent,
         uint256 proposalBond_,
         uint256 challengeBond_,
-        AllowedCall[] memory allowlist
+        AllowedCall[] memory allowlist,
+        AllowedCall[] memory resourceCalls
     )
         Governor("OpenClaw DAO")
         GovernorVotes(IVotes(address(token_)))
@@ -109,7 +113,10 @@ contract OpenClawGovernor is
             new ProposalBondEscrow(IERC20(address(token_)), address(this), proposalBond_, challengeBond_)
         );
         for (uint256 i = 0; i < allowlist.length; ++i) {
-            _setCallAllowed(allowlist[i].target, allowlist[i].selector, true);
+            _setListed(false, allowlist[i].target, allowlist[i].selector, true);
+        }
+        for (uint256 i = 0; i < resourceCalls.length; ++i) {
+            _setListed(true, resourceCalls[i].target, resourceCalls[i].selector, true);
         }
     }
 
@@ -136,13 +143,13 @@ contract OpenClawGovernor is
 
     /// @inheritdoc IOpenClawGovernor
     function proposeTypedWithPermit(
-        address[] calldata targets,
-        uint256[] calldata values,
-        bytes[] calldata calldatas,
-        string calldata description,
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        string memory description,
         ProposalType proposalType,
-        PermitSignature calldata permit
-    ) external returns (uint256) {
+        PermitSignature memory permit
+    ) public returns (uint256) {
         uint256 bond = IProposalBondEscrow(bondEscrow).proposalBond();
         // A failed permit (e.g. front-run with the same signature) must not block the proposal.
         try
@@ -161,10 +168,11 @@ contract OpenClawGovernor is
 
     /**
      * @dev Every way to propose (OpenZeppelin's `propose`, {proposeTyped}, {proposeTypedWithPermit})
-     * ends here. Records type, creation time and criticality, checks that a council approval given
-     * before creation names this proposer and that an Emergency proposal has one, then escrows the
-     * bond (external call last). The plain `propose` creates a Community proposal; criticality comes
-     * from the calls, the declared type can only add to it.
+     * ends here. Derives the type from the calls (a declared type must equal it, unless Emergency),
+     * records type, creation time and criticality, checks that a council approval given before
+     * creation names this proposer and that an Emergency proposal has one, then escrows the bond
+     * (external call last; the escrow checks allowance and balance first). The plain `propose`
+     * takes the derived type. Critical unless Community.
      */
     function _propose(
         address[] memory targets,
@@ -173,7 +181,8 @@ contract OpenClawGovernor is
         string memory description,
         address proposer
     ) internal override returns (uint256 proposalId) {
-        ProposalType proposalType = _typed ? _pendingType : ProposalType.Community;
+        ProposalType derived = _deriveType(targets, values, calldatas);
+        ProposalType proposalType = _typed ? _pendingType : derived;
         proposalId = super._propose(targets, values, calldatas, description, proposer);
         ProposalExtras storage extras = _extras[proposalId];
         if (extras.councilApproved) {
@@ -182,7 +191,10 @@ contract OpenClawGovernor is
         } else if (proposalType == ProposalType.Emergency) {
             revert GovernanceEmergencyNotApproved(proposalId);
         }
-        bool critical = _isCritical(targets, values, calldatas, proposalType);
+        if (proposalType != derived && proposalType != ProposalType.Emergency) {
+            revert GovernanceProposalTypeMismatch(proposalType, derived);
+        }
+        bool critical = proposalType != ProposalType.Community;
         extras.createdAt = clock();
         extras.proposalType = proposalType;
         extras.critical = critical;
@@ -228,19 +240,33 @@ contract OpenClawGovernor is
 
     /// @inheritdoc IOpenClawGovernor
     function setCallAllowed(address target, bytes4 selector, bool allowed) external onlyGovernance {
-        _setCallAllowed(target, selector, allowed);
+        _setListed(false, target, selector, allowed);
+    }
+
+    /// @inheritdoc IOpenClawGovernor
+    function setResourceCall(address target, bytes4 selector, bool registered) external onlyGovernance {
+        _setListed(true, target, selector, registered);
     }
 
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IOpenClawGovernor
     function isCritical(
-        address[] calldata targets,
-        uint256[] calldata values,
-        bytes[] calldata calldatas,
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
         ProposalType proposalType
-    ) external view returns (bool) {
-        return _isCritical(targets, values, calldatas, proposalType);
+    ) public view returns (bool) {
+        return proposalType != ProposalType.Community || _deriveType(targets, values, calldatas) != proposalType;
+    }
+
+    /// @inheritdoc IOpenClawGovernor
+    function deriveProposalType(
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas
+    ) public view returns (ProposalType) {
+        return _deriveType(targets, values, calldatas);
     }
 
     /// @inheritdoc IOpenClawGovernor
@@ -260,12 +286,9 @@ contract OpenClawGovernor is
         return _allowedCalls[target][selector];
     }
 
-    /**
-     * @notice The vote snapshot of `proposalId`: its creation timepoint (seconds). Votes and quorum
-     * are counted voting power at this timepoint. Voting opens after {proposalVoteStart}.
-     */
-    function proposalSnapshot(uint256 proposalId) public view override returns (uint256) {
-        return _extras[proposalId].createdAt;
+    /// @inheritdoc IOpenClawGovernor
+    function isResourceCall(address target, bytes4 selector) external view returns (bool) {
+        return _resourceCalls[target][selector];
     }
 
     /**
@@ -282,14 +305,22 @@ contract OpenClawGovernor is
         return current;
     }
 
-    /// @notice The challenge period (seconds) between creation and the start of voting.
+    /**
+     * @notice 0: the snapshot (`proposalSnapshot`, `ProposalCreated.voteStart`) is the creation
+     * timepoint. Votes are accepted only after the 48-hour challenge period ({proposalVoteStart}).
+     */
     function votingDelay() public pure override returns (uint256) {
-        return CHALLENGE_PERIOD;
+        return 0;
     }
 
-    /// @notice Voting period (seconds): 7 days, or 3 days while an Emergency proposal is being created.
+    /**
+     * @notice Seconds from the snapshot (creation) to the deadline: the 48-hour challenge period plus
+     * the 7-day vote (9 days), or plus the 3-day vote while an Emergency proposal is being created (5 days).
+     */
     function votingPeriod() public view override returns (uint256) {
-        return _typed && _pendingType == ProposalType.Emergency ? EMERGENCY_VOTING_PERIOD : VOTING_PERIOD;
+        return
+            CHALLENGE_PERIOD +
+            (_typed && _pendingType == ProposalType.Emergency ? EMERGENCY_VOTING_PERIOD : VOTING_PERIOD);
     }
 
     /// @notice Counted voting power (wei) needed to propose, read at `clock() - 1`.
@@ -381,61 +412,35 @@ contract OpenClawGovernor is
         if (extras.critical && !extras.councilApproved) revert GovernanceCouncilApprovalRequired(proposalId);
     }
 
-    function _isCritical(
+    function _deriveType(
         address[] memory targets,
         uint256[] memory values,
-        bytes[] memory calldatas,
-        ProposalType proposalType
-    ) private view returns (bool) {
-        if (proposalType == ProposalType.Protocol || proposalType == ProposalType.Emergency) return true;
-        for (uint256 i = 0; i < targets.length; ++i) {
-            bytes memory data = calldatas[i];
-            if (values[i] != 0 || data.length < 4 || !_allowedCalls[targets[i]][bytes4(data)]) return true;
-        }
-        return false;
+        bytes[] memory calldatas
+    ) private view returns (ProposalType) {
+        return
+            ProposalClassifier.derive(
+                _allowedCalls,
+                _resourceCalls,
+                targets,
+                values,
+                calldatas,
+                timelock(),
+                bondEscrow
+            );
     }
 
     /**
-     * @dev Adds or removes an allowlisted pair. Never allowlisted: a call to the governor, its
-     * timelock, the token or the bond escrow, a role or ownership change, or a selector that moves or
-     * approves assets (ERC-20, ERC-721, ERC-1155, ERC-1363) — on any target.
+     * @dev Adds (`listed`) or removes a pair on the allowlist (`resourceList` false) or the resource-call
+     * list; {ProposalClassifier-checkListable} refuses what may never be listed.
      */
-    function _setCallAllowed(address target, bytes4 selector, bool allowed) private {
-        if (
-            allowed &&
-            (target == address(this) ||
-                target == timelock() ||
-                target == address(token()) ||
-                target == bondEscrow ||
-                _changesRolesOrMovesAssets(selector))
-        ) revert GovernanceCallNotAllowable(target, selector);
-        _allowedCalls[target][selector] = allowed;
-        emit CallAllowlistSet(target, selector, allowed);
-    }
-
-    /// @dev Selectors that change roles or ownership, or transfer or approve assets of the treasury.
-    function _changesRolesOrMovesAssets(bytes4 selector) private pure returns (bool) {
-        return
-            selector == IAccessControl.grantRole.selector ||
-            selector == IAccessControl.revokeRole.selector ||
-            selector == IAccessControl.renounceRole.selector ||
-            selector == bytes4(keccak256("transferOwnership(address)")) ||
-            selector == bytes4(keccak256("renounceOwnership()")) ||
-            selector == bytes4(keccak256("transferAndCall(address,uint256)")) ||
-            selector == bytes4(keccak256("transferAndCall(address,uint256,bytes)")) ||
-            selector == bytes4(keccak256("transferFromAndCall(address,address,uint256)")) ||
-            selector == bytes4(keccak256("transferFromAndCall(address,address,uint256,bytes)")) ||
-            selector == bytes4(keccak256("approveAndCall(address,uint256)")) ||
-            selector == bytes4(keccak256("approveAndCall(address,uint256,bytes)")) ||
-            selector == IERC20.transfer.selector ||
-            selector == IERC20.transferFrom.selector ||
-            selector == IERC20.approve.selector ||
-            selector == bytes4(keccak256("increaseAllowance(address,uint256)")) ||
-            selector == bytes4(keccak256("safeTransferFrom(address,address,uint256)")) ||
-            selector == bytes4(keccak256("safeTransferFrom(address,address,uint256,bytes)")) ||
-            selector == IERC721.setApprovalForAll.selector ||
-            selector == IERC1155.safeTransferFrom.selector ||
-            selector == IERC1155.safeBatchTransferFrom.selector;
+    function _setListed(bool resourceList, address target, bytes4 selector, bool listed) private {
+        if (listed) {
+            ProposalClassifier.checkListable(resourceList, target, selector, timelock(), address(token()), bondEscrow);
+        }
+        mapping(address => mapping(bytes4 => bool)) storage list = resourceList ? _resourceCalls : _allowedCalls;
+        list[target][selector] = listed;
+        if (resourceList) emit ResourceCallSet(target, selector, listed);
+        else emit CallAllowlistSet(target, selector, listed);
     }
 
     function _setProposalThreshold(uint256 newThreshold) private {

@@ -61,6 +61,11 @@ contract ProposalBondEscrow is IProposalBondEscrow {
         if (msg.sender != governor) revert BondOnlyGovernor(msg.sender);
         if (_bonds[proposalId].proposer != address(0)) revert BondAlreadyLocked(proposalId);
         amount = proposalBond;
+        // The governor's own errors (in its ABI), not the token's, and before anything moves.
+        uint256 allowance = token.allowance(proposer, address(this));
+        if (allowance < amount) revert IOpenClawGovernor.GovernanceBondNotApproved(proposer, amount, allowance);
+        uint256 balance = token.balanceOf(proposer);
+        if (balance < amount) revert IOpenClawGovernor.GovernanceBondInsufficientBalance(proposer, amount, balance);
         _bonds[proposalId] = ProposalBond(proposer, uint96(amount), false);
         emit ProposalBondLocked(proposalId, proposer, amount);
         token.safeTransferFrom(proposer, address(this), amount);
@@ -73,6 +78,10 @@ contract ProposalBondEscrow is IProposalBondEscrow {
         if (current != IGovernor.ProposalState.Pending) revert BondNotChallengeable(proposalId, uint8(current));
         if (_challenges[proposalId].status == ChallengeStatus.Open) revert BondChallengeAlreadyOpen(proposalId);
         uint256 amount = challengeBond;
+        uint256 allowance = token.allowance(msg.sender, address(this));
+        if (allowance < amount) revert BondChallengeNotApproved(msg.sender, amount, allowance);
+        uint256 balance = token.balanceOf(msg.sender);
+        if (balance < amount) revert BondChallengeInsufficientBalance(msg.sender, amount, balance);
         _challenges[proposalId] = Challenge(msg.sender, uint96(amount), ChallengeStatus.Open, false);
         emit ChallengeOpened(proposalId, msg.sender, amount);
         token.safeTransferFrom(msg.sender, address(this), amount);

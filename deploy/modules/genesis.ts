@@ -27,7 +27,7 @@ export interface ContributorVesting {
 export interface GenesisPlan {
   /** 40%; the DAO's TimelockController in a full deployment. */
   communityTreasury: AddressArgument;
-  /** 25%; the agent-ecosystem rewards pool. */
+  /** 25%; the agent-ecosystem rewards pool: the EcosystemPool (deploy/modules/rewards.ts) in a full deployment. */
   ecosystemRewards: AddressArgument;
   /** 20%. */
   developmentFund: AddressArgument;

@@ -1,4 +1,4 @@
-import type { IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+import type { Future, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { id, ZeroHash } from "ethers";
 
@@ -19,6 +19,12 @@ export interface MarketPlan {
   oracle?: AddressArgument;
   /** Optional holder of the reputation `CERTIFIER_ROLE`; else governance grants it later. */
   certifier?: AddressArgument;
+  /**
+   * Optional initial GPUStaking `rewardRate`, wei per second, set while the deployer is still admin
+   * (deployments pass `REWARDS_DEFAULTS.stakingRate` of deploy/modules/rewards.ts, 0.5 AITBC/s, the
+   * EcosystemPool's staking stream); else it starts at 0.
+   */
+  stakingRewardRate?: bigint;
 }
 
 /** Role ids of the market contracts. */
@@ -83,7 +89,7 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
   // ERC-8004 agent identities (skills as metadata); reads trust from the reputation registry. No roles, no admin.
   const agentIdentityRegistry = m.contract("AgentIdentityRegistry", [reputation]);
 
-  const grants = [
+  const grants: Future[] = [
     m.call(policy, "setModelVerification", [BUILTIN_MODEL_DIGEST, checker], {
       id: "PolicySetBuiltinChecker",
     }),
@@ -122,6 +128,9 @@ export function addMarket(m: IgnitionModuleBuilder, plan: MarketPlan) {
         id: "ReputationGrantCertifier",
       }),
     );
+  }
+  if (plan.stakingRewardRate !== undefined) {
+    grants.push(m.call(staking, "setRewardRate", [plan.stakingRewardRate], { id: "StakingSetRewardRate" }));
   }
   for (const [name, contract] of [
     ["Reputation", reputation],

@@ -3,6 +3,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { id, ZeroAddress, ZeroHash } from "ethers";
 
 import { addGenesis, type AddressArgument, type ContributorVesting } from "./genesis.js";
+import { addEcosystemPool } from "./rewards.js";
 
 /** A number in an Ignition module: a literal or a module parameter. */
 type NumberArgument = bigint | ReturnType<IgnitionModuleBuilder["getParameter"]>;
@@ -15,8 +16,12 @@ export interface OpenClawPlan {
   councilThreshold?: NumberArgument;
   /** Salt of the Safe proxy's CREATE2 address. */
   councilSaltNonce?: NumberArgument;
-  /** Genesis recipients other than the treasury (the timelock receives the 40% treasury share). */
-  ecosystemRewards: AddressArgument;
+  /**
+   * Genesis recipients other than the treasury (the timelock receives the 40% treasury share).
+   * `ecosystemRewards` omitted: the 25% goes to a new EcosystemPool owned by the timelock (returned as
+   * `ecosystemPool`; initialize it with deploy/modules/rewards.ts `addRewards`).
+   */
+  ecosystemRewards?: AddressArgument;
   developmentFund: AddressArgument;
   liquidity: AddressArgument;
   contributors: readonly ContributorVesting[];
@@ -32,6 +37,13 @@ export interface OpenClawPlan {
   proposalBond?: NumberArgument;
   /** Challenge bond (1,000 AITBC). */
   challengeBond?: NumberArgument;
+  /**
+   * (target, selector) pairs registered in the governor as resource calls (treasury outflows such as
+   * a grant contract's `createGrant`): a proposal making only these (and ERC-20 transfers) is derived
+   * Resource, not Protocol. The grant contract's `createGrant` and `cancelMilestone` are always registered;
+   * these come on top.
+   */
+  resourceCalls?: readonly { target: AddressArgument; selector: string }[];
 }
 
 /** Default parameters (shared/DESIGN.md), in wei and seconds. */
@@ -53,6 +65,15 @@ export const OPENCLAW_DEFAULTS = {
  */
 export const VESTING_RELEASE_SELECTOR = id("release(address)").slice(0, 10);
 
+/**
+ * `MilestoneGrants.createGrant(address,(uint128,uint64,bytes32)[])`: registered as a resource call at
+ * deployment, so a proposal creating a grant derives the Resource type (contracts/grants/README.md).
+ */
+export const GRANT_CREATE_SELECTOR = id("createGrant(address,(uint128,uint64,bytes32)[])").slice(0, 10);
+
+/** `MilestoneGrants.cancelMilestone(uint256,uint256)`: a resource call too (it returns escrow to the treasury). */
+export const GRANT_CANCEL_SELECTOR = id("cancelMilestone(uint256,uint256)").slice(0, 10);
+
 /** TimelockController role ids. */
 export const TIMELOCK_ROLES = {
   DEFAULT_ADMIN_ROLE: ZeroHash,
@@ -63,8 +84,10 @@ export const TIMELOCK_ROLES = {
 
 /**
  * Adds the whole OpenClaw DAO to an Ignition module: the Safe 1.5 council (singleton, proxy factory,
- * fallback handler, 3-of-5 proxy), the timelock (treasury), the AITBC token minted with the treasury
- * share to the timelock, the governor and its bond escrow. The timelock's roles go to the governor
+ * fallback handler, 3-of-5 proxy) and Safe's libraries (MultiSend, MultiSendCallOnly, SignMessageLib,
+ * CreateCall, SimulateTxAccessor: what `@safe-global/protocol-kit` needs), the timelock (treasury),
+ * the AITBC token minted with the treasury share to the timelock, the governor and its bond escrow,
+ * and the milestone grants escrow (funded by the timelock, milestones approved by the council). The timelock's roles go to the governor
  * (proposer, executor, canceller), the council Safe may cancel a queued operation (canceller only),
  * and the deployer's temporary admin role is renounced, so no admin key remains. The governor's
  * allowlist of non-critical calls is `release(address)` of each early-contributor vesting wallet.
@@ -104,6 +127,16 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     id: "CouncilAddress",
   });
   const council = m.contractAt("Safe", councilAddress, { id: "SecurityCouncil" });
+  // Safe 1.5's own libraries, so Safe's tools (protocol-kit, the Safe UI) work on this chain as they do
+  // on chains Safe deployed to: batching (MultiSend, MultiSendCallOnly), on-chain message signing
+  // (SignMessageLib), contract creation (CreateCall) and gas simulation (SimulateTxAccessor).
+  const safeLibraries = {
+    multiSend: m.contract("MultiSend", []),
+    multiSendCallOnly: m.contract("MultiSendCallOnly", []),
+    signMessageLib: m.contract("SignMessageLib", []),
+    createCall: m.contract("CreateCall", []),
+    simulateTxAccessor: m.contract("SimulateTxAccessor", []),
+  };
 
   // Treasury and executor; the deployer is its admin only until the roles are wired below.
   const timelock = m.contract("OpenClawTimelock", [
@@ -114,24 +147,41 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     deployer,
   ]);
 
+  const ecosystemPool = plan.ecosystemRewards === undefined ? addEcosystemPool(m, { timelock }) : undefined;
   const { token, vestingWallets } = addGenesis(m, {
     communityTreasury: timelock,
-    ecosystemRewards: plan.ecosystemRewards,
+    ecosystemRewards: plan.ecosystemRewards ?? ecosystemPool!,
     developmentFund: plan.developmentFund,
     liquidity: plan.liquidity,
     contributors: plan.contributors,
   });
 
-  const governor = m.contract("OpenClawGovernor", [
-    token,
-    timelock,
-    council,
-    plan.proposalThreshold ?? OPENCLAW_DEFAULTS.proposalThreshold,
-    plan.quorumPercent ?? OPENCLAW_DEFAULTS.quorumPercent,
-    plan.proposalBond ?? OPENCLAW_DEFAULTS.proposalBond,
-    plan.challengeBond ?? OPENCLAW_DEFAULTS.challengeBond,
-    vestingWallets.map((wallet) => ({ target: wallet, selector: VESTING_RELEASE_SELECTOR })),
-  ]);
+  // Milestone grants: escrowed from the treasury (the timelock), milestones approved by the council.
+  // Deployed before the governor so that creating and cancelling a grant are registered resource calls:
+  // a grant proposal is then a Resource proposal (critical: the council approves it as well as the vote).
+  const milestoneGrants = m.contract("MilestoneGrants", [token, timelock, council]);
+
+  // The governor's proposal-type rules, a linked library (keeps the governor under 24,576 bytes).
+  const proposalClassifier = m.library("ProposalClassifier");
+  const governor = m.contract(
+    "OpenClawGovernor",
+    [
+      token,
+      timelock,
+      council,
+      plan.proposalThreshold ?? OPENCLAW_DEFAULTS.proposalThreshold,
+      plan.quorumPercent ?? OPENCLAW_DEFAULTS.quorumPercent,
+      plan.proposalBond ?? OPENCLAW_DEFAULTS.proposalBond,
+      plan.challengeBond ?? OPENCLAW_DEFAULTS.challengeBond,
+      vestingWallets.map((wallet) => ({ target: wallet, selector: VESTING_RELEASE_SELECTOR })),
+      [
+        { target: milestoneGrants, selector: GRANT_CREATE_SELECTOR },
+        { target: milestoneGrants, selector: GRANT_CANCEL_SELECTOR },
+        ...(plan.resourceCalls ?? []),
+      ],
+    ],
+    { libraries: { ProposalClassifier: proposalClassifier } },
+  );
   const bondEscrow = m.contractAt(
     "ProposalBondEscrow",
     m.staticCall(governor, "bondEscrow", [], 0, { id: "BondEscrowAddress" }),
@@ -159,10 +209,14 @@ export function addOpenClaw(m: IgnitionModuleBuilder, plan: OpenClawPlan) {
     timelock,
     governor,
     bondEscrow,
+    proposalClassifier,
     council,
     safeSingleton,
     safeProxyFactory,
     fallbackHandler,
+    ...(ecosystemPool ? { ecosystemPool } : {}),
+    ...safeLibraries,
+    milestoneGrants,
     ...Object.fromEntries(vestingWallets.map((wallet, index) => [`earlyContributorVesting${index}`, wallet])),
   };
 }
@@ -173,10 +227,18 @@ export const OPENCLAW_DEPLOYMENT_NAMES: Readonly<Record<string, string>> = {
   timelock: "OpenClawTimelock",
   governor: "OpenClawGovernor",
   bondEscrow: "ProposalBondEscrow",
+  proposalClassifier: "ProposalClassifier",
   council: "SecurityCouncil",
   safeSingleton: "SafeSingleton",
   safeProxyFactory: "SafeProxyFactory",
   fallbackHandler: "CompatibilityFallbackHandler",
+  ecosystemPool: "EcosystemPool",
+  multiSend: "MultiSend",
+  multiSendCallOnly: "MultiSendCallOnly",
+  signMessageLib: "SignMessageLib",
+  createCall: "CreateCall",
+  simulateTxAccessor: "SimulateTxAccessor",
+  milestoneGrants: "MilestoneGrants",
 };
 
 /**

@@ -4,6 +4,7 @@ export const ABI_SOURCES: Record<string, string> = {
   OpenClawGovernor: "contracts/governance/OpenClawGovernor.sol/OpenClawGovernor.json",
   ProposalBondEscrow: "contracts/governance/ProposalBondEscrow.sol/ProposalBondEscrow.json",
   OpenClawTimelock: "contracts/governance/OpenClawTimelock.sol/OpenClawTimelock.json",
+  MilestoneGrants: "contracts/grants/MilestoneGrants.sol/MilestoneGrants.json",
   GPUStaking: "contracts/staking/GPUStaking.sol/GPUStaking.json",
   ServiceRegistry: "contracts/staking/ServiceRegistry.sol/ServiceRegistry.json",
   AgentIdentityRegistry: "contracts/agents/AgentIdentityRegistry.sol/AgentIdentityRegistry.json",
@@ -18,6 +19,9 @@ export const ABI_SOURCES: Record<string, string> = {
   InferenceVerifier: "contracts/verifiers/InferenceVerifier.sol/InferenceVerifier.json",
   AgentWallet: "contracts/wallet/AgentWallet.sol/AgentWallet.json",
   AgentWalletFactory: "contracts/wallet/AgentWalletFactory.sol/AgentWalletFactory.json",
+  EcosystemPool: "contracts/rewards/EcosystemPool.sol/EcosystemPool.json",
+  ParticipationRewards: "contracts/rewards/ParticipationRewards.sol/ParticipationRewards.json",
+  ProposalRewards: "contracts/rewards/ProposalRewards.sol/ProposalRewards.json",
   Safe: "@safe-global/safe-smart-account/contracts/Safe.sol/Safe.json",
   EntryPoint: "@account-abstraction/contracts/core/EntryPoint.sol/EntryPoint.json",
 };

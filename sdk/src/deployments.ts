@@ -14,6 +14,15 @@ export type AitbcContractName =
   | "OpenClawTimelock"
   | "ProposalBondEscrow"
   | "SecurityCouncil"
+  | "MilestoneGrants"
+  | "SafeSingleton"
+  | "SafeProxyFactory"
+  | "CompatibilityFallbackHandler"
+  | "MultiSend"
+  | "MultiSendCallOnly"
+  | "SignMessageLib"
+  | "CreateCall"
+  | "SimulateTxAccessor"
   | "GPUStaking"
   | "ServiceRegistry"
   | "AgentIdentityRegistry"
@@ -26,7 +35,10 @@ export type AitbcContractName =
   | "ReceiptVerifier"
   | "InferenceVerifier"
   | "EntryPoint"
-  | "AgentWalletFactory";
+  | "AgentWalletFactory"
+  | "EcosystemPool"
+  | "ParticipationRewards"
+  | "ProposalRewards";
 
 /**
  * Contract addresses by name. Every action takes one and uses the entries it needs; a missing

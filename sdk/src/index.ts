@@ -50,3 +50,17 @@ export * from "./actions/agent-summary.js";
 export * from "./actions/offers.js";
 export * from "./actions/escrow-reads.js";
 export * from "./x402/index.js";
+export * from "./actions/rewards-claim-participation.js";
+export * from "./actions/rewards-get-participation.js";
+export * from "./actions/rewards-claim-proposal.js";
+export * from "./actions/rewards-release.js";
+export * from "./actions/rewards-participation-by-role.js";
+// Milestone grants (issue 17).
+export * from "./actions/grants-common.js";
+export * from "./actions/grants-propose.js";
+export * from "./actions/grants-submit.js";
+export * from "./actions/grants-approve.js";
+export * from "./actions/grants-claim.js";
+export * from "./actions/grants-cancel.js";
+export * from "./actions/grants-get.js";
+export * from "./safe-contract-networks.js";

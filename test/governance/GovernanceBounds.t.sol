@@ -54,7 +54,8 @@ contract GovernanceBoundsTest {
             10,
             1_000 ether,
             1_000 ether,
-            allowlist
+            allowlist,
+            new IOpenClawGovernor.AllowedCall[](0)
         );
         escrow = ProposalBondEscrow(governor.bondEscrow());
     }
@@ -127,6 +128,7 @@ contract GovernanceBoundsTest {
             quorumPercent,
             1_000 ether,
             1_000 ether,
+            new IOpenClawGovernor.AllowedCall[](0),
             new IOpenClawGovernor.AllowedCall[](0)
         );
         if (thresholdOk && quorumOk) _assertEq(deployed.proposalThreshold(), threshold);
@@ -149,7 +151,8 @@ contract GovernanceBoundsTest {
         IOpenClawGovernor.ProposalType community = IOpenClawGovernor.ProposalType.Community;
         IOpenClawGovernor.ProposalType resource = IOpenClawGovernor.ProposalType.Resource;
         _assertEq(_toUint(governor.isCritical(targets, values, calldatas, community)), _toUint(expected));
-        _assertEq(_toUint(governor.isCritical(targets, values, calldatas, resource)), _toUint(expected));
+        // A declared Resource (or Protocol) type is always critical.
+        _assertEq(_toUint(governor.isCritical(targets, values, calldatas, resource)), 1);
         _assertEq(_toUint(governor.isCritical(targets, values, calldatas, IOpenClawGovernor.ProposalType.Protocol)), 1);
         // The same call to a protocol contract is always critical.
         address[4] memory protocol = [address(escrow), address(token), address(timelock), address(governor)];
@@ -165,6 +168,34 @@ contract GovernanceBoundsTest {
         (datas[0], datas[1]) = (abi.encodePacked(ALLOWED_SELECTOR), calldatas[0]);
         if (target != ALLOWED_TARGET || selector != ALLOWED_SELECTOR) {
             _assertEq(_toUint(governor.isCritical(two, zeros, datas, community)), 1);
+        }
+    }
+
+    /// Derived types: Community only for the allowlisted pair without ether; never Emergency; any call
+    /// to the governor, timelock or escrow is Protocol; the type is never less severe than any call's.
+    function testFuzz_derivedTypeNeverLowersCriticality(
+        address target,
+        bytes4 selector,
+        uint256 value,
+        bytes calldata tail
+    ) public view {
+        address[] memory targets = new address[](2);
+        (targets[0], targets[1]) = (ALLOWED_TARGET, target);
+        uint256[] memory values = new uint256[](2);
+        values[1] = value;
+        bytes[] memory calldatas = new bytes[](2);
+        (calldatas[0], calldatas[1]) = (abi.encodePacked(ALLOWED_SELECTOR), abi.encodePacked(selector, tail));
+        uint256 derived = uint256(governor.deriveProposalType(targets, values, calldatas));
+        _assertEq(_toUint(derived == uint256(IOpenClawGovernor.ProposalType.Emergency)), 0);
+        bool allowedPair = value == 0 && target == ALLOWED_TARGET && selector == ALLOWED_SELECTOR;
+        _assertEq(_toUint(derived == uint256(IOpenClawGovernor.ProposalType.Community)), _toUint(allowedPair));
+        address[3] memory core = [address(governor), address(timelock), address(escrow)];
+        for (uint256 i = 0; i < core.length; ++i) {
+            targets[1] = core[i];
+            _assertEq(
+                uint256(governor.deriveProposalType(targets, values, calldatas)),
+                uint256(IOpenClawGovernor.ProposalType.Protocol)
+            );
         }
     }
 

@@ -163,6 +163,31 @@ describe("OpenClaw governance: challenge period", function () {
       .withArgs(id, State.Active);
   });
 
+  it("a challenge without the bond fails with the escrow's own errors, before any transfer; nothing moves", async function () {
+    const dao = await networkHelpers.loadFixture(fixture);
+    const { escrow, token, challenger, outsider } = dao;
+    const actions = await treasuryTransfer(dao, outsider.address, 1n, "Unbonded challenge");
+    const { id } = await propose(dao, dao.proposer, actions);
+    const escrowAddress = await escrow.getAddress();
+    const escrowBefore = await token.balanceOf(escrowAddress);
+    const bond = 1_000n * 10n ** 18n; // DESIGN.md: the challenge bond mirrors the 1,000 AITBC proposal bond
+
+    await token.connect(challenger).approve(escrowAddress, bond - 1n);
+    await expect(escrow.connect(challenger).challenge(id))
+      .to.be.revertedWithCustomError(escrow, "BondChallengeNotApproved")
+      .withArgs(challenger.address, bond, bond - 1n);
+
+    // The outsider approved the full bond but holds none of it.
+    expect(await token.balanceOf(outsider.address)).to.equal(0n);
+    await token.connect(outsider).approve(escrowAddress, bond);
+    await expect(escrow.connect(outsider).challenge(id))
+      .to.be.revertedWithCustomError(escrow, "BondChallengeInsufficientBalance")
+      .withArgs(outsider.address, bond, 0n);
+
+    expect(await token.balanceOf(escrowAddress)).to.equal(escrowBefore);
+    expect((await escrow.challengeOf(id)).status).to.equal(0n); // None
+  });
+
   it("the proposer may withdraw a pending proposal (bond back) but not while it is challenged", async function () {
     const dao = await networkHelpers.loadFixture(fixture);
     const { escrow, governor, token, proposer } = dao;

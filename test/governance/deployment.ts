@@ -11,14 +11,12 @@ import { buildAgentWalletModule } from "../../deploy/modules/wallet.js";
 import { deploymentPath, writeDeployment } from "../../scripts/lib/deployments.js";
 import {
   AITBC,
-  CHALLENGE_PERIOD,
   DAY,
   EMERGENCY_DELAY,
   PROPOSAL_BOND,
   THRESHOLD,
   TIMELOCK_DELAY,
   TOTAL_SUPPLY,
-  VOTING_PERIOD,
   deployOpenClaw,
   propose,
   treasuryTransfer,
@@ -82,8 +80,9 @@ describe("OpenClaw governance: deployment", function () {
     const { governor, escrow, token } = dao;
     expect(await governor.name()).to.equal("OpenClaw DAO");
     expect(await governor.CLOCK_MODE()).to.equal("mode=timestamp");
-    expect(await governor.votingDelay()).to.equal(BigInt(CHALLENGE_PERIOD));
-    expect(await governor.votingPeriod()).to.equal(BigInt(VOTING_PERIOD));
+    // Snapshot = ProposalCreated.voteStart = creation; the deadline 48 h + 7 d after it.
+    expect(await governor.votingDelay()).to.equal(0n);
+    expect(await governor.votingPeriod()).to.equal(2n * 24n * 3600n + 7n * 24n * 3600n);
     expect(await governor.proposalThreshold()).to.equal(THRESHOLD);
     expect(await governor["quorumNumerator()"]()).to.equal(10n);
     expect(await governor.token()).to.equal(await token.getAddress());

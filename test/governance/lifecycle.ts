@@ -37,14 +37,15 @@ describe("OpenClaw governance: full lifecycle", function () {
     const hash = descriptionHash(dao, actions);
     const proposerBalance = await token.balanceOf(proposer.address);
 
-    // Propose: the bond moves into the escrow; the proposal is typed and critical (treasury transfer).
-    const { id, createdAt, receipt } = await propose(dao, proposer, actions, ProposalType.Community);
+    // Propose: the bond moves into the escrow; the proposal is a Resource one (a treasury transfer),
+    // so critical.
+    const { id, createdAt, receipt } = await propose(dao, proposer, actions, ProposalType.Resource);
     expect(await token.balanceOf(proposer.address)).to.equal(proposerBalance - PROPOSAL_BOND);
     expect(await token.balanceOf(await escrow.getAddress())).to.equal(PROPOSAL_BOND);
     const typed = receipt.logs
       .map((log) => governor.interface.parseLog(log))
       .find((parsed) => parsed?.name === "ProposalTyped");
-    expect(typed?.args.toArray()).to.deep.equal([id, BigInt(ProposalType.Community), true, PROPOSAL_BOND]);
+    expect(typed?.args.toArray()).to.deep.equal([id, BigInt(ProposalType.Resource), true, PROPOSAL_BOND]);
     expect(await governor.proposalSnapshot(id)).to.equal(createdAt);
     expect(await governor.proposalVoteStart(id)).to.equal(createdAt + BigInt(CHALLENGE_PERIOD));
     expect(await governor.proposalDeadline(id)).to.equal(

@@ -16,7 +16,7 @@ import {
   type Hex,
 } from "viem";
 
-import { buildOpenClawModule, OPENCLAW_DEFAULTS } from "../../deploy/modules/openclaw.js";
+import { buildOpenClawModule, openClawAddresses } from "../../deploy/modules/openclaw.js";
 import { approveProposalByCouncil, execSafeCall, type AitbcContracts } from "../../sdk/src/index.js";
 
 export const AITBC = 10n ** 18n;
@@ -25,11 +25,18 @@ export const DAY = 24 * HOUR;
 export const CHALLENGE_PERIOD = 2 * DAY;
 export const VOTING_PERIOD = 7 * DAY;
 export const EMERGENCY_VOTING_PERIOD = 3 * DAY;
-export const TIMELOCK_DELAY = Number(OPENCLAW_DEFAULTS.timelockDelay);
-export const EMERGENCY_DELAY = Number(OPENCLAW_DEFAULTS.emergencyDelay);
-export const PROPOSAL_BOND = OPENCLAW_DEFAULTS.proposalBond;
-export const CHALLENGE_BOND = OPENCLAW_DEFAULTS.challengeBond;
-export const THRESHOLD = OPENCLAW_DEFAULTS.proposalThreshold;
+// The design's numbers (shared/DESIGN.md) as literals, never read back from the deploy defaults: a
+// changed default then fails the tests (test/governance/parameters.ts pins each one).
+/** Timelock delay: 2 days. */
+export const TIMELOCK_DELAY = 2 * DAY;
+/** Timelock delay of Emergency proposals: 6 hours. */
+export const EMERGENCY_DELAY = 6 * HOUR;
+/** Proposal bond: 1,000 AITBC. */
+export const PROPOSAL_BOND = 1_000n * AITBC;
+/** Challenge bond: 1,000 AITBC. */
+export const CHALLENGE_BOND = 1_000n * AITBC;
+/** Proposal threshold: 100 AITBC of counted power. */
+export const THRESHOLD = 100n * AITBC;
 export const TOTAL_SUPPLY = 1_000_000_000n * AITBC;
 /** 5% of supply: the cap on any account's counted power. */
 export const CAP = TOTAL_SUPPLY / 20n;
@@ -91,6 +98,7 @@ export async function deployOpenClaw(connection: NetworkConnection) {
   const timelock = await ethers.getContractAt("OpenClawTimelock", await deployed.timelock.getAddress());
   const escrow = await ethers.getContractAt("ProposalBondEscrow", await deployed.bondEscrow.getAddress());
   const council = await ethers.getContractAt("Safe", await deployed.council.getAddress());
+  const grants = await ethers.getContractAt("MilestoneGrants", await deployed.milestoneGrants.getAddress());
   const vesting = await ethers.getContractAt(
     "VestingWallet",
     await (
@@ -104,6 +112,7 @@ export async function deployOpenClaw(connection: NetworkConnection) {
     ProposalBondEscrow: (await escrow.getAddress()) as Address,
     OpenClawTimelock: (await timelock.getAddress()) as Address,
     SecurityCouncil: (await council.getAddress()) as Address,
+    MilestoneGrants: (await grants.getAddress()) as Address,
   } satisfies AitbcContracts;
 
   // Voters: alice and bob exactly at the 5% cap, carol one wei below it, a 20% whale, a proposer.
@@ -126,6 +135,9 @@ export async function deployOpenClaw(connection: NetworkConnection) {
     timelock,
     escrow,
     council,
+    grants,
+    /** Every address the module recorded, by deployments-file name (Safe libraries included). */
+    addresses: (await openClawAddresses(deployed as never)) as Record<string, Address>,
     vesting,
     chainId,
     contracts,
@@ -173,17 +185,29 @@ export function descriptionHash(dao: OpenClaw, actions: ProposalActions): string
   return dao.ethers.id(actions.description);
 }
 
-/** Approves the bond and proposes `actions` as `signer`; returns the id and the creation timepoint. */
+/**
+ * Approves the bond and proposes `actions` as `signer`; returns the id and the creation timepoint.
+ * Without `proposalType`: OpenZeppelin's plain `propose` (the governor derives the type from the
+ * calls); with it: `proposeTyped` (the type must be the derived one, or Emergency).
+ */
 export async function propose(
   dao: OpenClaw,
   signer: HardhatEthersSigner,
   actions: ProposalActions,
-  proposalType: number = ProposalType.Community,
+  proposalType?: number,
 ) {
   await dao.token.connect(signer).approve(await dao.escrow.getAddress(), PROPOSAL_BOND);
-  const tx = await dao.governor
-    .connect(signer)
-    .proposeTyped(actions.targets, actions.values, actions.calldatas, actions.description, proposalType);
+  const governor = dao.governor.connect(signer);
+  const tx =
+    proposalType === undefined
+      ? await governor.propose(actions.targets, actions.values, actions.calldatas, actions.description)
+      : await governor.proposeTyped(
+          actions.targets,
+          actions.values,
+          actions.calldatas,
+          actions.description,
+          proposalType,
+        );
   const receipt = await tx.wait();
   const block = await dao.ethers.provider.getBlock(receipt!.blockNumber);
   // One more block, so that views of counted power at the creation timepoint (strictly past) work.
@@ -269,7 +293,7 @@ export async function openVoting(dao: OpenClaw) {
 export async function passProposal(
   dao: OpenClaw,
   actions: ProposalActions,
-  proposalType: number = ProposalType.Protocol,
+  proposalType?: number,
 ): Promise<bigint> {
   const { id } = await propose(dao, dao.proposer, actions, proposalType);
   await openVoting(dao);

@@ -66,7 +66,7 @@ async function fixture() {
     calldatas: transfer.calldatas as Hex[],
   };
   const a = await propose(dao, dao.proposer, rewards, ProposalType.Protocol);
-  const b = await propose(dao, dao.proposer, grant, ProposalType.Community);
+  const b = await propose(dao, dao.proposer, grant, ProposalType.Resource);
   return { dao, owner, contracts, wallets, rewards, grant, rewardsId: a.id, grantId: b.id };
 }
 
@@ -95,7 +95,7 @@ describe("voter: autonomous agents vote through their wallets", function () {
     const rewards = await summarizeProposal(publicClient, { contracts: fx.contracts, ...fx.rewards, proposalType: "Protocol" }); // prettier-ignore
     expect(rewards.parameterChanges).to.deep.equal([{ parameter: "rewardRate", direction: "increase" }]);
     expect(rewards.treasuryAmount).to.equal(undefined);
-    const grant = await summarizeProposal(publicClient, { contracts: fx.contracts, ...fx.grant, proposalType: "Community" }); // prettier-ignore
+    const grant = await summarizeProposal(publicClient, { contracts: fx.contracts, ...fx.grant, proposalType: "Resource" }); // prettier-ignore
     expect(grant.treasuryAmount).to.equal(500_000n * 10n ** 18n);
     // A setter to the value in force changes nothing; an unknown call is listed, not scored.
     const mixed = await summarizeProposal(publicClient, {
@@ -111,7 +111,7 @@ describe("voter: autonomous agents vote through their wallets", function () {
     const open = await getOpenProposals(publicClient, { contracts: fx.contracts });
     expect(open.map((p) => [p.proposalId, p.proposalType, p.state])).to.deep.equal([
       [fx.rewardsId, "Protocol", "Pending"],
-      [fx.grantId, "Community", "Pending"],
+      [fx.grantId, "Resource", "Pending"], // a treasury transfer: derived Resource
     ]);
   });
 
@@ -138,10 +138,10 @@ describe("voter: autonomous agents vote through their wallets", function () {
       ["rewards", "Consumer", 0, 0.55], // + 0.05 rewardRate increase
       ["rewards", "Builder", 0, 0.5],
       ["rewards", "Coordinator", 0, 0.6], // + 0.05 rewardRate + 0.05 Protocol
-      ["grant", "Provider", 0, 0.5],
-      ["grant", "Consumer", 0, 0.5],
-      ["grant", "Builder", 1, 1], // 0.5 + 0.15 Community + 0.20 small grant + 0.15 keywords, clamped to 1
-      ["grant", "Coordinator", 0, 0.5],
+      ["grant", "Provider", 0, 0.6], // + 0.10 Resource
+      ["grant", "Consumer", 0, 0.55], // + 0.05 Resource
+      ["grant", "Builder", 1, 0.85], // 0.5 + 0.20 small grant + 0.15 keywords
+      ["grant", "Coordinator", 0, 0.6], // + 0.10 Resource
     ]);
     // On-chain: the wallets voted (not the agent keys), with their vested power and the explanation.
     const casts = await voteCasts();
@@ -179,7 +179,7 @@ describe("voter: autonomous agents vote through their wallets", function () {
     const again = await second.round();
     await second.stop();
     expect(await publicClient.getBlockNumber()).to.equal(head); // no transaction sent
-    expect(again.map((v) => [v.role, v.support, v.score, v.weight])).to.deep.equal([["Builder", 1, 1, 12_000_000n * 10n ** 18n]]); // prettier-ignore
+    expect(again.map((v) => [v.role, v.support, v.score, v.weight])).to.deep.equal([["Builder", 1, 0.85, 12_000_000n * 10n ** 18n]]); // prettier-ignore
     expect(lines.some((l) => l.includes("had already voted For") && l.includes("(found on-chain)"))).to.equal(
       true,
     );

@@ -132,7 +132,7 @@ describe("sdk: token and governance actions", function () {
       ],
       description: "SDK test: grant 1000 wei to the outsider",
     };
-    const created = await propose(proposer, { contracts, ...grant, proposalType: ProposalType.Community });
+    const created = await propose(proposer, { contracts, ...grant, proposalType: ProposalType.Resource });
     expect(created.proposalId).to.equal(getProposalId(grant));
     expect(created.bond).to.equal(1000n * 10n ** 18n);
     expect(created.critical).to.equal(true);

@@ -61,6 +61,7 @@ contract ProtocolSetup {
             10,
             1_000 ether,
             1_000 ether,
+            new IOpenClawGovernor.AllowedCall[](0),
             new IOpenClawGovernor.AllowedCall[](0)
         );
         timelock.grantRole(timelock.PROPOSER_ROLE(), address(governor));

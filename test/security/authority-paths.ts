@@ -39,7 +39,7 @@ describe("security: authority paths", function () {
         calldatas: [dao.governor.interface.encodeFunctionData("setCouncil", [newCouncil])],
         description: "Replace the security council",
       };
-      // Declared Community: still critical (a call to the governor), so it needs the council.
+      // Critical whatever is declared (a call to the governor); derived Protocol, so it needs the council.
       expect(
         await dao.governor.isCritical(
           actions.targets,
@@ -49,7 +49,7 @@ describe("security: authority paths", function () {
         ),
       ).to.equal(true);
       const before = await dao.governor.council();
-      await passProposal(dao, actions, ProposalType.Community);
+      await passProposal(dao, actions, ProposalType.Protocol);
       await expect(execute(dao, actions)).to.emit(dao.governor, "CouncilSet").withArgs(before, newCouncil);
       expect(await dao.governor.council()).to.equal(newCouncil);
       // The old Safe can no longer approve anything.

@@ -112,10 +112,13 @@ async function marketFixture() {
   };
 }
 
-/** Creates each of `actions` as a Community proposal by `signer`; alice and bob (5% each) vote For; ends the vote. */
+/**
+ * Creates each of `actions` by `signer` with the plain OpenZeppelin `propose` (the governor derives the
+ * type); alice and bob (5% each) vote For; ends the vote.
+ */
 async function passVoteOnly(dao: OpenClaw, signer: HardhatEthersSigner, actions: ProposalActions[]) {
   const ids: bigint[] = [];
-  for (const action of actions) ids.push((await propose(dao, signer, action, ProposalType.Community)).id);
+  for (const action of actions) ids.push((await propose(dao, signer, action)).id);
   await networkHelpers.time.increase(CHALLENGE_PERIOD + 1);
   for (const id of ids) {
     await dao.governor.connect(dao.alice).castVote(id, Vote.For);
@@ -373,7 +376,10 @@ describe("security: governance attacks", function () {
     it("the allowlist refuses protocol targets, role changes and asset moves, even from governance", async function () {
       const dao = await networkHelpers.loadFixture(daoFixture);
       const { governor } = dao;
-      const factory = await ethers.getContractFactory("OpenClawGovernor");
+      const classifier = await ethers.deployContract("ProposalClassifier");
+      const factory = await ethers.getContractFactory("OpenClawGovernor", {
+        libraries: { ProposalClassifier: await classifier.getAddress() },
+      });
       const token = await dao.token.getAddress();
       const base = [token, await dao.timelock.getAddress(), await dao.council.getAddress(), THRESHOLD, 10n, BOND, BOND] as const; // prettier-ignore
       const grantRole = dao.timelock.interface.getFunction("grantRole")!.selector;
@@ -385,7 +391,7 @@ describe("security: governance attacks", function () {
         [someone, grantRole],
         [someone, transfer],
       ] as const) {
-        await expect(factory.deploy(...base, [{ target, selector }]))
+        await expect(factory.deploy(...base, [{ target, selector }], []))
           .to.be.revertedWithCustomError(governor, "GovernanceCallNotAllowable")
           .withArgs(target, selector);
       }
@@ -634,7 +640,7 @@ describe("security: governance attacks", function () {
         await networkHelpers.time.setNextBlockTimestamp(boughtAt + after);
         await governor
           .connect(proposer)
-          .proposeTyped(actions.targets, actions.values, actions.calldatas, actions.description, 2);
+          .proposeTyped(actions.targets, actions.values, actions.calldatas, actions.description, 1);
         await networkHelpers.mine();
         const id = await proposalIdOf(dao, actions);
         expect(await governor.proposalSnapshot(id)).to.equal(BigInt(boughtAt + after));

@@ -77,7 +77,7 @@ export async function deployDao(
   const vesting = (beneficiary: string, amount: bigint) => ({ beneficiary, amount: amount * AITBC, start, durationSeconds: 730n * BigInt(DAY) }); // prettier-ignore
   const module = buildOpenClawModule({
     councilOwners: a.councilOwners.map((owner) => owner.address),
-    ecosystemRewards: a.ecosystem.address,
+    // No ecosystemRewards: the 25% share goes to the EcosystemPool (owned by the timelock).
     developmentFund: a.development.address,
     liquidity: a.liquidity.address,
     contributors: [
@@ -118,7 +118,7 @@ export async function printGenesis(clients: ViemClients, addresses: Record<strin
   const supply = await getTotalSupply(clients.publicClient, { contracts });
   const shares = [
     ["community treasury (timelock)", addresses.OpenClawTimelock!],
-    ["agent ecosystem rewards", a.ecosystem.address],
+    ["agent ecosystem rewards (EcosystemPool)", addresses.EcosystemPool!],
     ["development fund", a.development.address],
     ["early contributor A (vesting 2 y)", addresses.EarlyContributorVesting0!],
     ["early contributor B (vesting 2 y)", addresses.EarlyContributorVesting1!],
@@ -132,7 +132,7 @@ export async function printGenesis(clients: ViemClients, addresses: Record<strin
   console.log(`Sum of allocations = ${formatTokens(total)} AITBC (${total === supply ? "exactly the supply" : "MISMATCH"})`); // prettier-ignore
 }
 
-/** Sends `amount` AITBC from the ecosystem share to each voter, who delegates to itself (SDK actions). */
+/** Sends `amount` AITBC from the development fund to each voter, who delegates to itself (SDK actions). */
 async function fundVoters(
   clients: ViemClients,
   contracts: AitbcContracts,
@@ -192,11 +192,11 @@ export async function flashLoanDefence(
   await transferToken(clients.walletFor(a.liquidity.address), { contracts, to: (await lender.getAddress()) as Address, amount: 50_000_000n * AITBC }); // prettier-ignore
   console.log("  An ERC-3156 lender (a stand-in for a liquidity pool) holds the 50,000,000 AITBC liquidity share."); // prettier-ignore
   const day0 = await time.latest();
-  await fundVoters(clients, contracts, a.ecosystem.address, [[a.alice, 60_000_000n * AITBC], [a.bob, 60_000_000n * AITBC], [a.holder, 10_000_000n * AITBC], [a.proposer, 1_000_000n * AITBC]]); // prettier-ignore
+  await fundVoters(clients, contracts, a.development.address, [[a.alice, 60_000_000n * AITBC], [a.bob, 60_000_000n * AITBC], [a.holder, 10_000_000n * AITBC], [a.proposer, 1_000_000n * AITBC]]); // prettier-ignore
   console.log("  day  0: alice and bob receive 60,000,000 AITBC each (6%), the holder 10,000,000, a proposer 1,000,000;"); // prettier-ignore
   console.log("          each delegates to itself.");
   await time.increaseTo(day0 + 10 * DAY);
-  await fundVoters(clients, contracts, a.ecosystem.address, [[a.buyer, 10_000_000n * AITBC]]);
+  await fundVoters(clients, contracts, a.development.address, [[a.buyer, 10_000_000n * AITBC]]);
   console.log("  day 10: a new buyer acquires 10,000,000 AITBC and delegates to itself.");
   await time.increaseTo(day0 + 13 * DAY);
   await (await borrower.attack(await lender.getAddress(), await token.getAddress(), 50_000_000n * AITBC)).wait(); // prettier-ignore

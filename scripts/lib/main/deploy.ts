@@ -9,6 +9,11 @@ import type { Address } from "viem";
 import { buildAgentWalletModule } from "../../../deploy/modules/wallet.js";
 import { buildMarketModule } from "../../../deploy/modules/market.js";
 import { buildOpenClawModule, openClawAddresses } from "../../../deploy/modules/openclaw.js";
+import {
+  REWARDS_DEFAULTS,
+  buildRewardsModule,
+  rewardsDeploymentAddresses,
+} from "../../../deploy/modules/rewards.js";
 import type { AitbcContracts } from "@aitbc/sdk";
 import { DEPLOYMENTS_DIR, deploymentPath, writeDeployment } from "../deployments.js";
 import { AITBC, DAY, DEV_FUNDING, setUpConsumerWallet } from "../devnet.js";
@@ -26,7 +31,9 @@ interface MarketAddresses {
 /** The roles of the main job, taken from Hardhat's development accounts in this order. */
 export interface MainAccounts {
   councilOwners: HardhatEthersSigner[];
+  /** Unused since the 25% ecosystem share goes to the EcosystemPool (kept so account indexes stay). */
   ecosystem: HardhatEthersSigner;
+  /** The development fund (20%): funds the dev accounts. */
   development: HardhatEthersSigner;
   liquidity: HardhatEthersSigner;
   contributorA: HardhatEthersSigner;
@@ -99,7 +106,7 @@ async function deployDao(ignition: Ignition, a: MainAccounts, day0: number): Pro
   const dao = (await ignition.deploy(
     buildOpenClawModule({
       councilOwners: a.councilOwners.map((o) => o.address),
-      ecosystemRewards: a.ecosystem.address,
+      // No ecosystemRewards: the 25% share is minted to the EcosystemPool (owned by the timelock).
       developmentFund: a.development.address,
       liquidity: a.liquidity.address,
       contributors: [
@@ -139,8 +146,18 @@ export async function deployProtocol(
       timelock: daoAddresses.OpenClawTimelock!,
       council: daoAddresses.SecurityCouncil!,
       oracle: accounts.coordinatorKey.address,
+      stakingRewardRate: REWARDS_DEFAULTS.stakingRate,
     }),
   )) as Handles;
+  const rewards = (await connection.ignition.deploy(
+    buildRewardsModule({
+      pool: daoAddresses.EcosystemPool!,
+      token: daoAddresses.AITBCToken!,
+      governor: daoAddresses.OpenClawGovernor!,
+      timelock: daoAddresses.OpenClawTimelock!,
+      staking: await market.staking!.getAddress(),
+    }),
+  )) as Record<string, { getAddress(): Promise<string> }>;
   const wallets = (await connection.ignition.deploy(buildAgentWalletModule())) as Handles;
   const extra = await optionalMarketParts(market);
   const batchEscrowAddress = extra.BatchEscrow as Address | undefined;
@@ -161,6 +178,7 @@ export async function deployProtocol(
     EntryPoint: await wallets.entryPoint!.getAddress(),
     AgentWalletFactory: factory,
     ...extra,
+    ...(await rewardsDeploymentAddresses(rewards)),
   };
   await writeDeployment(chainId, record, deploymentsDir);
   const deploymentFile = deploymentPath(chainId, deploymentsDir);
@@ -169,7 +187,8 @@ export async function deployProtocol(
 
 /**
  * Funds the consumer agent wallet (30,000,000 AITBC; agent key = the gateway), the two providers,
- * the coordinator (dispute bonds) and the voters, who delegate to themselves.
+ * the coordinator (dispute bonds) and the voters, who delegate to themselves, all from the
+ * development fund (200,000,000 AITBC; 131,210,000 sent).
  *
  * @returns the consumer agent wallet's address
  */
@@ -187,7 +206,7 @@ export async function fundAccounts(
       factory: deployed.factory,
       ...(batchEscrowAddress ? { batchEscrow: batchEscrowAddress } : {}),
     },
-    funder: a.ecosystem,
+    funder: a.development, // the ecosystem share is the EcosystemPool's, not a faucet
     walletOwner: a.walletOwner,
     agentKey: a.gatewayKey.address,
     walletFunding: DEV_FUNDING.consumerWallet, // pays jobs, and votes as an agent

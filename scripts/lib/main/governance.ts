@@ -153,9 +153,13 @@ export async function runTreasuryGrant(w: GrantWalkthrough): Promise<GrantResult
   const step = stepRecorder(w, steps);
   const bond = 1_000n * AITBC;
   await step("approve the 1,000 AITBC bond", approveToken(w.proposer, { contracts, to: contracts.ProposalBondEscrow!, amount: bond })); // prettier-ignore
-  const proposed = propose(w.proposer, { contracts, ...actions, proposalType: ProposalType.Community });
+  const proposed = propose(w.proposer, { contracts, ...actions, proposalType: ProposalType.Resource });
   const { proposalId } = await proposed;
-  await step("propose (Community type; critical: moves treasury funds)", proposed, proposalId);
+  await step(
+    "propose (Resource type, derived from the calls; critical: moves treasury funds)",
+    proposed,
+    proposalId,
+  );
   const early = await refused(castVote(w.earlyVoter, { contracts, proposalId, support: 1 }), "an early vote");
   refusals.push(`a vote during the 48 h challenge period is refused: ${early}`);
   await time.increase(2 * DAY + 1);

@@ -55,6 +55,23 @@ export const openClawGovernorAbi = [
         name: "allowlist",
         type: "tuple[]",
       },
+      {
+        components: [
+          {
+            internalType: "address",
+            name: "target",
+            type: "address",
+          },
+          {
+            internalType: "bytes4",
+            name: "selector",
+            type: "bytes4",
+          },
+        ],
+        internalType: "struct IOpenClawGovernor.AllowedCall[]",
+        name: "resourceCalls",
+        type: "tuple[]",
+      },
     ],
     stateMutability: "nonpayable",
     type: "constructor",
@@ -104,6 +121,48 @@ export const openClawGovernorAbi = [
       },
     ],
     name: "GovernanceApprovedForOtherProposer",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "proposer",
+        type: "address",
+      },
+      {
+        internalType: "uint256",
+        name: "bond",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "balance",
+        type: "uint256",
+      },
+    ],
+    name: "GovernanceBondInsufficientBalance",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "proposer",
+        type: "address",
+      },
+      {
+        internalType: "uint256",
+        name: "bond",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "allowance",
+        type: "uint256",
+      },
+    ],
+    name: "GovernanceBondNotApproved",
     type: "error",
   },
   {
@@ -175,6 +234,22 @@ export const openClawGovernorAbi = [
       },
     ],
     name: "GovernanceOnlyCouncil",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "enum IOpenClawGovernor.ProposalType",
+        name: "declared",
+        type: "uint8",
+      },
+      {
+        internalType: "enum IOpenClawGovernor.ProposalType",
+        name: "derived",
+        type: "uint8",
+      },
+    ],
+    name: "GovernanceProposalTypeMismatch",
     type: "error",
   },
   {
@@ -748,6 +823,31 @@ export const openClawGovernorAbi = [
     anonymous: false,
     inputs: [
       {
+        indexed: true,
+        internalType: "address",
+        name: "target",
+        type: "address",
+      },
+      {
+        indexed: true,
+        internalType: "bytes4",
+        name: "selector",
+        type: "bytes4",
+      },
+      {
+        indexed: false,
+        internalType: "bool",
+        name: "registered",
+        type: "bool",
+      },
+    ],
+    name: "ResourceCallSet",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
         indexed: false,
         internalType: "address",
         name: "oldTimelock",
@@ -1243,6 +1343,35 @@ export const openClawGovernorAbi = [
     type: "function",
   },
   {
+    inputs: [
+      {
+        internalType: "address[]",
+        name: "targets",
+        type: "address[]",
+      },
+      {
+        internalType: "uint256[]",
+        name: "values",
+        type: "uint256[]",
+      },
+      {
+        internalType: "bytes[]",
+        name: "calldatas",
+        type: "bytes[]",
+      },
+    ],
+    name: "deriveProposalType",
+    outputs: [
+      {
+        internalType: "enum IOpenClawGovernor.ProposalType",
+        name: "",
+        type: "uint8",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [],
     name: "eip712Domain",
     outputs: [
@@ -1512,6 +1641,30 @@ export const openClawGovernorAbi = [
       },
     ],
     name: "isCritical",
+    outputs: [
+      {
+        internalType: "bool",
+        name: "",
+        type: "bool",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "target",
+        type: "address",
+      },
+      {
+        internalType: "bytes4",
+        name: "selector",
+        type: "bytes4",
+      },
+    ],
+    name: "isResourceCall",
     outputs: [
       {
         internalType: "bool",
@@ -2178,6 +2331,29 @@ export const openClawGovernorAbi = [
       },
     ],
     name: "setProposalThreshold",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "target",
+        type: "address",
+      },
+      {
+        internalType: "bytes4",
+        name: "selector",
+        type: "bytes4",
+      },
+      {
+        internalType: "bool",
+        name: "registered",
+        type: "bool",
+      },
+    ],
+    name: "setResourceCall",
     outputs: [],
     stateMutability: "nonpayable",
     type: "function",

@@ -84,12 +84,54 @@ export const proposalBondEscrowAbi = [
   {
     inputs: [
       {
+        internalType: "address",
+        name: "challenger",
+        type: "address",
+      },
+      {
+        internalType: "uint256",
+        name: "bond",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "balance",
+        type: "uint256",
+      },
+    ],
+    name: "BondChallengeInsufficientBalance",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "uint256",
         name: "proposalId",
         type: "uint256",
       },
     ],
     name: "BondChallengeLapsed",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "challenger",
+        type: "address",
+      },
+      {
+        internalType: "uint256",
+        name: "bond",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "allowance",
+        type: "uint256",
+      },
+    ],
+    name: "BondChallengeNotApproved",
     type: "error",
   },
   {
@@ -177,6 +219,48 @@ export const proposalBondEscrowAbi = [
       },
     ],
     name: "BondUnknownProposal",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "proposer",
+        type: "address",
+      },
+      {
+        internalType: "uint256",
+        name: "bond",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "balance",
+        type: "uint256",
+      },
+    ],
+    name: "GovernanceBondInsufficientBalance",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "proposer",
+        type: "address",
+      },
+      {
+        internalType: "uint256",
+        name: "bond",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "allowance",
+        type: "uint256",
+      },
+    ],
+    name: "GovernanceBondNotApproved",
     type: "error",
   },
   {

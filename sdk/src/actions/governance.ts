@@ -124,7 +124,12 @@ export function getProposalId(actions: ProposalActions): bigint {
 export interface ProposeParameters extends ProposalActions, WriteParameters {
   /** Addresses; `OpenClawGovernor`, `ProposalBondEscrow` and `AITBCToken` are used. */
   contracts: AitbcContracts;
-  /** Default `ProposalType.Community`. */
+  /**
+   * The proposal type; it must be the one the governor derives from the calls
+   * (`deriveProposalType`: Community, Resource or Protocol), or Emergency (council-approved in
+   * advance), else the governor reverts with `GovernanceProposalTypeMismatch(declared, derived)`.
+   * Default: the derived type, read from the governor.
+   */
   proposalType?: ProposalTypeValue;
   /**
    * How the 1,000 AITBC bond is authorised: `"approve"` (default; sends an `approve` first if the
@@ -156,12 +161,12 @@ export type ProposeErrorType = AitbcError;
  * @param parameters See {@link ProposeParameters}.
  * @returns `{ hash, receipt, proposalId, bond, critical }`.
  * @throws {InvalidParameterError} | {InvalidAddressError} | {InvalidAmountError} before any request.
- * @throws {ContractRevertError} e.g. `GovernorInsufficientProposerVotes`, `ERC20InsufficientAllowance`.
+ * @throws {ContractRevertError} e.g. `GovernorInsufficientProposerVotes`, `GovernanceProposalTypeMismatch`, `GovernanceBondNotApproved`.
  * @example
  * ```ts
  * const { proposalId } = await propose(walletClient, {
  *   contracts, targets: [token], values: [0n], calldatas: [data],
- *   description: "Grant", proposalType: ProposalType.Community, bond: "permit",
+ *   description: "Grant", proposalType: ProposalType.Resource, bond: "permit",
  * });
  * ```
  */
@@ -171,13 +176,17 @@ export async function propose(
 ): Promise<ProposeReturnType> {
   const account = resolveAccount(client, parameters.account, "propose");
   checkActions(parameters);
-  const proposalType = assertOneOf(
-    parameters.proposalType ?? ProposalType.Community,
-    [0, 1, 2, 3] as const,
-    "proposalType",
-  );
   const mode = assertOneOf(parameters.bond ?? "approve", ["approve", "permit"] as const, "bond");
   const governor = contractAddress(parameters.contracts, "OpenClawGovernor");
+  const proposalType =
+    parameters.proposalType === undefined
+      ? ((await read(client, {
+          address: governor,
+          abi: openClawGovernorAbi,
+          functionName: "deriveProposalType",
+          args: [parameters.targets, parameters.values, parameters.calldatas],
+        })) as ProposalTypeValue)
+      : assertOneOf(parameters.proposalType, [0, 1, 2, 3] as const, "proposalType");
   const escrow = contractAddress(parameters.contracts, "ProposalBondEscrow");
   const token = contractAddress(parameters.contracts, "AITBCToken");
   const bond = await read(client, {
@@ -679,7 +688,12 @@ export interface GetProposalReturnType {
   voteStart: bigint;
   /** When voting closes, Unix seconds. */
   deadline: bigint;
-  /** Quorum needed (For + Abstain), wei. */
+  /**
+   * Quorum needed (For + Abstain), wei: `quorum(createdAt)`. Read in the block that created the
+   * proposal (where `quorum(createdAt)` reverts with `ERC5805FutureLookup`), it is computed from the
+   * same inputs as they stand at the end of that block — `quorumNumerator() × totalSupply() /
+   * quorumDenominator()` — which is exactly what the checkpoint at `createdAt` will hold.
+   */
   quorum: bigint;
   /** The proposal type. */
   proposalType: ProposalTypeValue;
@@ -697,7 +711,9 @@ export interface GetProposalReturnType {
 export type GetProposalErrorType = AitbcError;
 
 /**
- * Reads a proposal's state, tallies, times and council flags.
+ * Reads a proposal's state, tallies, times and council flags. Works in the block that created the
+ * proposal too (before another block is mined): the quorum is then computed from the current
+ * numerator and supply instead of the not-yet-readable checkpoint (see {@link GetProposalReturnType}).
  *
  * @param client A viem client.
  * @param parameters `{ contracts, proposalId }`.
@@ -716,14 +732,16 @@ export async function getProposal(
   const address = contractAddress(parameters.contracts, "OpenClawGovernor");
   const gov = { address, abi: openClawGovernorAbi } as const;
   const state = await read(client, { ...gov, functionName: "state", args: [proposalId] });
-  const [votes, extras, voteStart, deadline] = await Promise.all([
+  const [votes, extras, voteStart, deadline, clock] = await Promise.all([
     read(client, { ...gov, functionName: "proposalVotes", args: [proposalId] }),
     read(client, { ...gov, functionName: "proposalExtras", args: [proposalId] }),
     read(client, { ...gov, functionName: "proposalVoteStart", args: [proposalId] }),
     read(client, { ...gov, functionName: "proposalDeadline", args: [proposalId] }),
+    read(client, { ...gov, functionName: "clock" }),
   ]);
   const createdAt = BigInt(extras.createdAt);
-  const quorum = await read(client, { ...gov, functionName: "quorum", args: [createdAt] });
+  const quorum =
+    createdAt < BigInt(clock) ? await readQuorum(client, gov, createdAt) : await currentQuorum(client, gov);
   return {
     state: PROPOSAL_STATES[state]!,
     votes: { against: votes[0], for: votes[1], abstain: votes[2] },
@@ -737,6 +755,28 @@ export async function getProposal(
     approvedProposer: extras.approvedProposer,
     struckDown: extras.struckDown,
   };
+}
+
+async function readQuorum(
+  client: AitbcReadClient,
+  gov: { address: Address; abi: typeof openClawGovernorAbi },
+  timepoint: bigint,
+): Promise<bigint> {
+  return read(client, { ...gov, functionName: "quorum", args: [timepoint] });
+}
+
+/** The quorum of a proposal created in the current block: the inputs of `quorum()` as they stand now. */
+async function currentQuorum(
+  client: AitbcReadClient,
+  gov: { address: Address; abi: typeof openClawGovernorAbi },
+): Promise<bigint> {
+  const [numerator, denominator, token] = await Promise.all([
+    read(client, { ...gov, functionName: "quorumNumerator" }),
+    read(client, { ...gov, functionName: "quorumDenominator" }),
+    read(client, { ...gov, functionName: "token" }),
+  ]);
+  const supply = await read(client, { address: token, abi: aitbcTokenAbi, functionName: "totalSupply" });
+  return (supply * numerator) / denominator;
 }
 
 /**
