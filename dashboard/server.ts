@@ -64,6 +64,8 @@ export function dashboardApp(indexerUrl: string): Hono {
 export interface RunningDashboard {
   url: string;
   indexerUrl: string;
+  /** Settles when the indexer it started exits (never, when it uses an indexer given by URL). */
+  indexerExited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function startDashboard(p: {
   return {
     url: `http://127.0.0.1:${port}/`,
     indexerUrl,
+    indexerExited: indexer ? indexer.exited : new Promise<never>(() => {}),
     stop: async () => {
       await new Promise<void>((done) => server.close(() => done()));
       await indexer?.stop();

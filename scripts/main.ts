@@ -98,15 +98,22 @@ async function main(): Promise<void> {
     const dashboard = await startDashboard({ rpc: rpcServer.url, deployments: deploymentFile, port: Number(process.env.AITBC_DASHBOARD_PORT ?? 8080), indexerPort: Number(process.env.AITBC_INDEXER_PORT ?? 42069), pollMs: 500 }); // prettier-ignore
     say(`chain RPC: ${rpcServer.url} (chain id ${chainId}); indexer: ${dashboard.indexerUrl}/graphql`);
     say(`dashboard: ${dashboard.url} (Ctrl-C stops the chain, the programs, the indexer and the dashboard)`);
-    const stop = async () => {
+    let stopping = false;
+    const stop = async (code = 0) => {
+      stopping = true;
       await dashboard.stop();
       await stopNetwork(net);
       await rpcServer.close();
       net.removeStores();
       await releaseProverResources();
-      process.exit(0);
+      process.exit(code);
     };
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop());
+    void dashboard.indexerExited.then((code) => {
+      if (stopping) return;
+      console.error(`main: the indexer exited (code ${code}); stopping the chain and the programs`);
+      void stop(1);
+    });
     return;
   }
   net.removeStores();

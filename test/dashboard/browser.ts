@@ -23,7 +23,6 @@ import {
   getProposal,
   getProviderPosition,
   propose,
-  ProposalType,
 } from "@aitbc/sdk";
 import { waitForIndexedBlock } from "../../scripts/lib/indexer/process.js";
 
@@ -112,7 +111,7 @@ describe("dashboard in Chromium after npm run demo -- --dashboard", function () 
     const client = createPublicClient({ transport: http(demo.rpc) });
     const { contracts } = getDeployment(31337, { dir });
     const indexerUrl = "http://127.0.0.1:42371";
-    await waitForIndexedBlock(indexerUrl, await client.getBlockNumber());
+    await waitForIndexedBlock(indexerUrl, await client.getBlockNumber(), { child: demo.child });
     await page.goto(demo.dashboard);
     const head = String(await client.getBlockNumber());
     await page.waitForFunction((b) => document.body.dataset.block !== undefined && Number(document.body.dataset.block) >= Number(b), head); // prettier-ignore
@@ -146,7 +145,6 @@ describe("dashboard in Chromium after npm run demo -- --dashboard", function () 
       values: [0n],
       calldatas: [encodeFunctionData({ abi: aitbcTokenAbi, functionName: "transfer", args: [BOB, 1n] })],
       description: "dashboard test: a 1-wei grant",
-      proposalType: ProposalType.Community,
     });
     await client.request({ method: "evm_increaseTime" as never, params: [2 * 86_400 + 1] as never });
     await client.request({ method: "evm_mine" as never });

@@ -40,6 +40,8 @@ export interface RunningIndexer {
   /** Base URL of its API, e.g. http://127.0.0.1:42069. */
   url: string;
   child: ChildProcess;
+  /** Settles with the exit code when the process exits (for whatever reason). */
+  exited: Promise<number | null>;
   /** Stops it (SIGTERM; Ponder flushes and exits) and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function startIndexer(plan: IndexerPlan): Promise<RunningIndexer> {
   return {
     url,
     child,
+    exited,
     stop: async () => {
       if (!gone) child.kill("SIGTERM");
       await exited;
@@ -107,17 +110,59 @@ export async function startIndexer(plan: IndexerPlan): Promise<RunningIndexer> {
   };
 }
 
+/** Thrown by {@link waitForIndexedBlock} when the watched process exits before the block is indexed. */
+export class IndexerExitedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "IndexerExitedError";
+  }
+}
+
+/** Options of {@link waitForIndexedBlock}. */
+export interface WaitForIndexedBlockOptions {
+  /**
+   * The process that runs the indexer (or a parent that exits when the indexer does, e.g. the
+   * main job with `--dashboard`); its exit rejects the wait with {@link IndexerExitedError}.
+   */
+  child?: ChildProcess;
+  /** Polling interval of `/status`, ms (default 200). */
+  everyMs?: number;
+}
+
 /**
  * Waits until the indexer has indexed `block` (its `/status` block number ≥ `block`).
- * Polls every `everyMs` (default 200); no deadline (the caller's test timeout is the limit).
+ * No deadline (the caller's test timeout is the limit), but a dead `child` ends the wait at once.
+ *
+ * @throws IndexerExitedError when `child` exits (or has exited) before the block is indexed
  */
-export async function waitForIndexedBlock(url: string, block: bigint, everyMs = 200): Promise<void> {
-  for (;;) {
-    const status = await fetch(`${url}/status`)
-      .then((r) => (r.ok ? (r.json() as Promise<Record<string, { block?: { number: number } }>>) : {}))
-      .catch(() => ({}) as Record<string, { block?: { number: number } }>);
-    const n = Object.values(status)[0]?.block?.number;
-    if (n !== undefined && BigInt(n) >= block) return;
-    await new Promise((r) => setTimeout(r, everyMs));
+export async function waitForIndexedBlock(
+  url: string,
+  block: bigint,
+  options: WaitForIndexedBlockOptions = {},
+): Promise<void> {
+  const { child, everyMs = 200 } = options;
+  let exit: string | undefined;
+  const onExit = (code: number | null, signal: string | null) => (exit = `code ${code}, signal ${signal}`);
+  if (child) {
+    if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+    else child.once("exit", onExit);
+  }
+  let last: number | undefined;
+  try {
+    for (;;) {
+      if (exit !== undefined)
+        throw new IndexerExitedError(
+          `the indexer's process exited (${exit}) before block ${block} was indexed (last indexed: ${last ?? "none"})`,
+        );
+      const status = await fetch(`${url}/status`)
+        .then((r) => (r.ok ? (r.json() as Promise<Record<string, { block?: { number: number } }>>) : {}))
+        .catch(() => ({}) as Record<string, { block?: { number: number } }>);
+      const n = Object.values(status)[0]?.block?.number;
+      if (n !== undefined) last = n;
+      if (n !== undefined && BigInt(n) >= block) return;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  } finally {
+    child?.off("exit", onExit);
   }
 }
