@@ -32,6 +32,10 @@ export default createConfig({
     GPUStaking: at("GPUStaking"),
     ReputationRegistry: at("ReputationRegistry"),
     AgentWalletFactory: at("AgentWalletFactory"),
+    MilestoneGrants: at("MilestoneGrants"),
+    EcosystemPool: at("EcosystemPool"),
+    ParticipationRewards: at("ParticipationRewards"),
+    ProposalRewards: at("ProposalRewards"),
     AgentWallet: {
       abi: AGENT_WALLET_ABI,
       chain: "aitbc",

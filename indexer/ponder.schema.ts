@@ -2,3 +2,5 @@
 export * from "./schema/governance.js";
 export * from "./schema/market.js";
 export * from "./schema/agents.js";
+export * from "./schema/grants.js";
+export * from "./schema/rewards.js";

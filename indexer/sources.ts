@@ -21,11 +21,15 @@ import {
   agentWalletAbi,
   agentWalletFactoryAbi,
   batchEscrowAbi,
+  ecosystemPoolAbi,
   gpuStakingAbi,
   jobEscrowAbi,
+  milestoneGrantsAbi,
   openClawGovernorAbi,
   openClawTimelockAbi,
+  participationRewardsAbi,
   proposalBondEscrowAbi,
+  proposalRewardsAbi,
   reputationRegistryAbi,
 } from "../sdk/src/abis/index.js";
 
@@ -42,6 +46,10 @@ export const INDEXED = {
   GPUStaking: gpuStakingAbi,
   ReputationRegistry: reputationRegistryAbi,
   AgentWalletFactory: agentWalletFactoryAbi,
+  MilestoneGrants: milestoneGrantsAbi,
+  EcosystemPool: ecosystemPoolAbi,
+  ParticipationRewards: participationRewardsAbi,
+  ProposalRewards: proposalRewardsAbi,
 } as const;
 
 /** ABI of the wallets the factory creates (followed through Ponder's `factory()` on `AgentWalletCreated`). */
@@ -68,6 +76,8 @@ export interface Sources {
   startBlock: number;
   pollingIntervalMs: number;
   addresses: Record<keyof typeof INDEXED, Address>;
+  /** The AITBC token (read for the pool's balance; not indexed). */
+  token: Address;
 }
 
 /**
@@ -98,5 +108,6 @@ export function readSources(env: NodeJS.ProcessEnv = process.env): Sources {
     startBlock: whole(env.AITBC_INDEXER_START_BLOCK, 0),
     pollingIntervalMs: whole(env.AITBC_INDEXER_POLL_MS, 1_000),
     addresses,
+    token: deployments.contracts.AITBCToken ?? ABSENT,
   };
 }

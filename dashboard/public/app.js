@@ -143,6 +143,63 @@ function renderGovernance(g) {
       t.status,
     ]),
   );
+  renderGrantsAndRewards(g);
+}
+
+function renderGrantsAndRewards(g) {
+  table(
+    "grants",
+    ["grant", "grantee", "total", "milestones", "released", "returned", "closed"],
+    g.grants.map((x) => [
+      x.id,
+      short(x.grantee),
+      num(aitbc(x.total)),
+      num(x.milestoneCount),
+      num(aitbc(x.released), `data-grant="${x.id}" data-field="released"`),
+      num(aitbc(x.returned)),
+      x.closed ? "yes" : "no",
+    ]),
+  );
+  table(
+    "milestones",
+    ["grant", "#", "amount", "due", "status", "approver"],
+    g.milestones.map((m) => [
+      m.grantId,
+      num(m.index),
+      num(aitbc(m.amount)),
+      when(m.dueDate),
+      m.status,
+      short(m.approver),
+    ]),
+  );
+  const r = g.rewards;
+  const sum = (rows) => rows.reduce((t, x) => t + BigInt(x.amount ?? x.released), 0n);
+  cards("reward-cards", [
+    ["Ecosystem pool balance", r.poolBalance === null ? "—" : aitbc(r.poolBalance), "pool-balance"],
+    ["Released by the pool", aitbc(sum(r.streams.map((s) => ({ amount: s.released })))), "pool-released"],
+    [
+      "Participation rewards paid",
+      aitbc(sum(r.claims.filter((c) => c.kind === "participation"))),
+      "participation-paid",
+    ],
+    ["Proposal rewards paid", aitbc(sum(r.claims.filter((c) => c.kind === "proposal"))), "proposal-paid"],
+  ]);
+  table(
+    "streams",
+    ["stream recipient", "rate (AITBC/day)", "released"],
+    r.streams.map((s) => [short(s.recipient), num(aitbc(BigInt(s.rate) * 86400n)), num(aitbc(s.released))]),
+  );
+  table(
+    "claims",
+    ["reward", "proposal", "account", "amount", "time"],
+    r.claims.map((c) => [
+      c.kind,
+      short(c.proposalId),
+      short(c.account),
+      num(aitbc(c.amount)),
+      when(c.timestamp),
+    ]),
+  );
 }
 
 function renderMarket(m) {

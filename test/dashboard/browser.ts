@@ -125,6 +125,10 @@ describe("dashboard in Chromium after npm run demo -- --dashboard", function () 
     const fmt = (wei: bigint) => (wei / 10n ** 18n).toLocaleString("en-US") + "." + String(((wei % 10n ** 18n) * 100n) / 10n ** 18n).padStart(2, "0"); // prettier-ignore
     expect(await shown("for")).to.equal(fmt(onChain.votes.for));
     expect(await shown("quorum")).to.equal(fmt(onChain.quorum));
+    // The ecosystem pool's balance shown equals the token's.
+    const poolBalance = await client.readContract({ abi: aitbcTokenAbi, address: contracts.AITBCToken!, functionName: "balanceOf", args: [contracts.EcosystemPool!] }); // prettier-ignore
+    expect(poolBalance > 0n).to.equal(true);
+    expect(await page.locator("[data-key=pool-balance]").innerText()).to.equal(fmt(poolBalance));
     // Miners' stakes equal GPUStaking's.
     const miners = await page.locator("[data-miner][data-field=staked]").all();
     expect(miners.length).to.equal(2);

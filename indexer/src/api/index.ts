@@ -11,7 +11,7 @@ import schema from "ponder:schema";
 import { Hono } from "hono";
 import { client, count, desc, eq, graphql, sql, sum } from "ponder";
 
-import { openClawGovernorAbi } from "../../../sdk/src/abis/index.js";
+import { aitbcTokenAbi, openClawGovernorAbi } from "../../../sdk/src/abis/index.js";
 import { readSources } from "../../sources.js";
 
 const app = new Hono();
@@ -90,6 +90,27 @@ app.get("/aitbc/governance", async () => {
       .from(schema.timelockCall)
       .orderBy(desc(schema.timelockCall.scheduledAt))
       .limit(100),
+    grants: await db.select().from(schema.grant).orderBy(desc(schema.grant.createdAt)).limit(100),
+    milestones: await db.select().from(schema.milestone),
+    resourceCalls: await db.select().from(schema.resourceCall),
+    rewards: {
+      // The pool's balance is the token's (transfers are not indexed); releases are indexed.
+      poolBalance: await chain
+        .readContract({
+          abi: aitbcTokenAbi,
+          address: sources.token,
+          functionName: "balanceOf",
+          args: [sources.addresses.EcosystemPool],
+        })
+        .catch(() => null),
+      streams: await db.select().from(schema.poolStream),
+      claims: await db
+        .select()
+        .from(schema.rewardClaim)
+        .orderBy(desc(schema.rewardClaim.timestamp))
+        .limit(200),
+      funding: await db.select().from(schema.rewardFunding),
+    },
   });
 });
 
