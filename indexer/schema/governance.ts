@@ -11,6 +11,11 @@ export const proposal = onchainTable("proposal", (t) => ({
   /** Vote start and end, unix seconds (the token's clock is the timestamp). */
   voteStart: t.bigint().notNull(),
   voteEnd: t.bigint().notNull(),
+  /**
+   * When votes are accepted, unix seconds: the governor's `proposalVoteStart(id)` (creation + the
+   * 48 h challenge period), read at the creation block. `voteStart` is the snapshot (= creation).
+   */
+  votingOpensAt: t.bigint().notNull(),
   /** `ProposalType` name (Protocol, Resource, Community, Emergency); null until `ProposalTyped`. */
   proposalType: t.text(),
   critical: t.boolean().notNull().default(false),

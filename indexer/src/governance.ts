@@ -11,6 +11,13 @@ export const PROPOSAL_TYPES = ["Protocol", "Resource", "Community", "Emergency"]
 ponder.on("OpenClawGovernor:ProposalCreated", async ({ event, context }) => {
   const a = event.args;
   const ts = event.block.timestamp;
+  // Votes open after the challenge period: the governor's own answer, read at this block.
+  const votingOpensAt = await context.client.readContract({
+    abi: context.contracts.OpenClawGovernor.abi,
+    address: event.log.address,
+    functionName: "proposalVoteStart",
+    args: [a.proposalId],
+  });
   await context.db.insert(proposal).values({
     id: a.proposalId.toString(),
     proposer: a.proposer,
@@ -18,6 +25,7 @@ ponder.on("OpenClawGovernor:ProposalCreated", async ({ event, context }) => {
     targets: [...a.targets],
     voteStart: a.voteStart,
     voteEnd: a.voteEnd,
+    votingOpensAt,
     status: "created",
     createdBlock: event.block.number,
     createdAt: ts,

@@ -65,7 +65,18 @@ ponder.on("GPUStaking:UnbondingStarted", async ({ event, context }) => {
   }));
   await history(context, event, a.provider, "unbonding", a.amount);
 });
-ponder.on("GPUStaking:Withdrawn", async ({ event, context }) => {
+/**
+ * `Withdrawn(provider, amount)`. Typed by hand: Ponder 0.16's `EventNames` type lists this event only
+ * by its full signature (as if it were overloaded), while its runtime (`toSafeName`: GPUStaking has
+ * one `Withdrawn`) names it `GPUStaking:Withdrawn`, the name registered below.
+ */
+async function onWithdrawn({
+  event,
+  context,
+}: {
+  event: { id: string; args: { provider: `0x${string}`; amount: bigint }; block: { timestamp: bigint } };
+  context: Context<"GPUStaking:Staked">;
+}) {
   const a = event.args;
   await ensure(context, a.provider, event.block.timestamp);
   await context.db.update(provider, { address: a.provider }).set((p) => ({
@@ -74,7 +85,9 @@ ponder.on("GPUStaking:Withdrawn", async ({ event, context }) => {
     updatedAt: event.block.timestamp,
   }));
   await history(context, event, a.provider, "withdrawn", a.amount);
-});
+}
+// @ts-expect-error Ponder 0.16's EventNames misses "GPUStaking:Withdrawn" (see onWithdrawn)
+ponder.on("GPUStaking:Withdrawn", onWithdrawn);
 ponder.on("GPUStaking:Slashed", async ({ event, context }) => {
   const a = event.args;
   await ensure(context, a.provider, event.block.timestamp);
