@@ -21,7 +21,7 @@ export default createConfig({
     ? { kind: "postgres", connectionString: process.env.DATABASE_URL }
     : { kind: "pglite", directory: process.env.AITBC_INDEXER_DB_DIR ?? ".ponder/pglite" },
   chains: {
-    aitbc: { id: s.chainId, rpc: s.rpc, pollingInterval: s.pollingIntervalMs, disableCache: true },
+    aitbc: { id: s.chainId, rpc: s.rpc, pollingInterval: s.pollingIntervalMs, disableCache: !s.rpcCache },
   },
   contracts: {
     OpenClawGovernor: at("OpenClawGovernor"),

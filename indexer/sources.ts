@@ -8,6 +8,10 @@
  * - `AITBC_INDEXER_DEPLOYMENTS`: a deployments file (`deployments/<chainId>.json`: `{ chainId, contracts }`);
  * - `AITBC_INDEXER_START_BLOCK`: first block to index (default 0; a deployment's first block is enough);
  * - `AITBC_INDEXER_POLL_MS`: polling interval for new blocks, ms (default 1,000, Ponder's own);
+ * - `AITBC_INDEXER_RPC_CACHE`: `1` keeps Ponder's RPC cache (finalized logs and blocks in the
+ *   `ponder_sync` schema), so a restart fetches only what it has not seen; `0` turns it off. Default:
+ *   on, except on the development chain ids 31337 and 1337, as Ponder advises for local nodes (a
+ *   development chain restarted under the same id would be served the old chain's cached logs);
  * - `DATABASE_URL`: PostgreSQL when set, else PGlite in `AITBC_INDEXER_DB_DIR` (default `indexer/.ponder/pglite`).
  *
  * Adding a contract is one entry in {@link INDEXED}, one table file in `schema/` and one handler file in
@@ -55,6 +59,9 @@ export const INDEXED = {
 /** ABI of the wallets the factory creates (followed through Ponder's `factory()` on `AgentWalletCreated`). */
 export const AGENT_WALLET_ABI = agentWalletAbi;
 
+/** Chain ids of local development nodes (Hardhat, Ganache), whose chains are restarted under the same id. */
+export const DEV_CHAIN_IDS: readonly number[] = [31337, 1337];
+
 /** A deployments file. */
 export interface DeploymentsFile {
   chainId: number;
@@ -75,6 +82,8 @@ export interface Sources {
   chainId: number;
   startBlock: number;
   pollingIntervalMs: number;
+  /** Whether Ponder's RPC cache is used (`AITBC_INDEXER_RPC_CACHE=1`). */
+  rpcCache: boolean;
   addresses: Record<keyof typeof INDEXED, Address>;
   /** The AITBC token (read for the pool's balance; not indexed). */
   token: Address;
@@ -107,6 +116,10 @@ export function readSources(env: NodeJS.ProcessEnv = process.env): Sources {
     chainId: deployments.chainId,
     startBlock: whole(env.AITBC_INDEXER_START_BLOCK, 0),
     pollingIntervalMs: whole(env.AITBC_INDEXER_POLL_MS, 1_000),
+    rpcCache:
+      env.AITBC_INDEXER_RPC_CACHE === undefined || env.AITBC_INDEXER_RPC_CACHE === ""
+        ? !DEV_CHAIN_IDS.includes(deployments.chainId)
+        : env.AITBC_INDEXER_RPC_CACHE === "1",
     addresses,
     token: deployments.contracts.AITBCToken ?? ABSENT,
   };

@@ -33,6 +33,15 @@ export interface IndexerPlan {
   pollMs?: number;
   /** Where the child's output goes (default: inherited). */
   stdio?: "inherit" | "pipe";
+  /**
+   * Keep Ponder's RPC cache in the database; with it a restart re-fetches nothing it has finalized.
+   * Default (undefined): on, except on the development chain ids 31337 and 1337 (indexer/sources.ts).
+   */
+  rpcCache?: boolean;
+  /** Ponder's `--log-level` (default Ponder's, "info"; "debug" shows realtime blocks and reorgs). */
+  logLevel?: "error" | "warn" | "info" | "debug" | "trace";
+  /** Ponder's `--log-format` (default "pretty"; "json" is one JSON object per line, for tests). */
+  logFormat?: "pretty" | "json";
 }
 
 /** A running indexer. */
@@ -64,6 +73,8 @@ export function indexerEnv(plan: IndexerPlan, base: NodeJS.ProcessEnv = process.
     AITBC_INDEXER_POLL_MS: String(plan.pollMs ?? 1_000),
     PONDER_TELEMETRY_DISABLED: "true",
   };
+  if (plan.rpcCache !== undefined) env.AITBC_INDEXER_RPC_CACHE = plan.rpcCache ? "1" : "0";
+  else delete env.AITBC_INDEXER_RPC_CACHE;
   if (plan.databaseUrl) env.DATABASE_URL = plan.databaseUrl;
   else delete env.DATABASE_URL;
   if (plan.dbDir) env.AITBC_INDEXER_DB_DIR = plan.dbDir;
@@ -78,7 +89,10 @@ export function indexerEnv(plan: IndexerPlan, base: NodeJS.ProcessEnv = process.
  */
 export async function startIndexer(plan: IndexerPlan): Promise<RunningIndexer> {
   const port = plan.port ?? 42_069;
-  const args = [PONDER_BIN, "--root", INDEXER_ROOT, "start", "--port", String(port), "--hostname", "127.0.0.1"]; // prettier-ignore
+  const args = [PONDER_BIN, "--root", INDEXER_ROOT];
+  if (plan.logLevel) args.push("--log-level", plan.logLevel);
+  if (plan.logFormat) args.push("--log-format", plan.logFormat);
+  args.push("start", "--port", String(port), "--hostname", "127.0.0.1");
   args.push("--schema", plan.schema ?? "aitbc");
   const child = spawn(process.execPath, args, {
     cwd: INDEXER_ROOT,
