@@ -50,7 +50,12 @@ import {
 } from "@aitbc/sdk";
 import { serveRpc } from "../../scripts/lib/main/rpc-http.js";
 import { viemClients, type ViemClients } from "../../scripts/lib/main/clients.js";
-import { deployProtocol, fundAccounts, mainAccounts, type MainAccounts } from "../../scripts/lib/main/deploy.js";
+import {
+  deployProtocol,
+  fundAccounts,
+  mainAccounts,
+  type MainAccounts,
+} from "../../scripts/lib/main/deploy.js";
 import { startIndexer, waitForIndexedBlock, type RunningIndexer } from "../../scripts/lib/indexer/process.js";
 import { freePort, startPostgres, type PostgresCluster } from "./cluster.js";
 
@@ -180,7 +185,11 @@ describe("indexer on PostgreSQL: rows equal the chain's, restarts resume, reorgs
       })
     )
       .filter((l) => l.args.proposalId === proposalId)
-      .map((l) => ({ voter: l.args.voter!.toLowerCase(), support: l.args.support!, weight: l.args.weight!.toString() })) // prettier-ignore
+      .map((l) => ({
+        voter: l.args.voter!.toLowerCase(),
+        support: l.args.support!,
+        weight: l.args.weight!.toString(),
+      })) // prettier-ignore
       .sort((a, b) => a.voter.localeCompare(b.voter));
   const grantCall = (to: Address, description: string) => ({
     contracts,
@@ -266,7 +275,9 @@ describe("indexer on PostgreSQL: rows equal the chain's, restarts resume, reorgs
   after(async () => {
     if (indexer) await indexer.running.stop();
     mkdirSync(ARTIFACTS, { recursive: true });
-    const text = logs.map((lines, i) => [`# start ${i + 1}`, ...lines.map((l) => JSON.stringify(l))].join("\n"));
+    const text = logs.map((lines, i) =>
+      [`# start ${i + 1}`, ...lines.map((l) => JSON.stringify(l))].join("\n"),
+    );
     writeFileSync(join(ARTIFACTS, "indexer-postgres.log"), text.join("\n") + "\n");
     await db?.end();
     await rpc?.close();
@@ -288,18 +299,24 @@ describe("indexer on PostgreSQL: rows equal the chain's, restarts resume, reorgs
       expect(row!.proposal_type).to.equal("Resource");
     }
     const [a] = await rows<{ quorum: string; voters: number }>(`select quorum, voters from ${SCHEMA}.proposal where id = $1`, [proposalA.toString()]); // prettier-ignore
-    expect(BigInt(a!.quorum)).to.equal((await getProposal(client, { contracts, proposalId: proposalA })).quorum);
+    expect(BigInt(a!.quorum)).to.equal(
+      (await getProposal(client, { contracts, proposalId: proposalA })).quorum,
+    );
     expect(a!.voters).to.equal(2);
 
     const votes = await voteRows(proposalA);
-    expect(votes.map((v) => ({ ...v, voter: v.voter.toLowerCase() }))).to.deep.equal(await chainVotes(proposalA));
+    expect(votes.map((v) => ({ ...v, voter: v.voter.toLowerCase() }))).to.deep.equal(
+      await chainVotes(proposalA),
+    );
     expect(votes.length).to.equal(2);
     for (const v of votes)
       expect(await hasVoted(client, { contracts, proposalId: proposalA, account: v.voter as Address })).to.equal(true); // prettier-ignore
 
     const p1 = accounts.provider1.address as Address;
     const [staked] = await rows<{ staked: string; registered: boolean }>(`select staked, registered from ${SCHEMA}.provider where address = $1`, [p1.toLowerCase()]); // prettier-ignore
-    expect(BigInt(staked!.staked)).to.equal((await getProviderPosition(client, { contracts, provider: p1 })).staked);
+    expect(BigInt(staked!.staked)).to.equal(
+      (await getProviderPosition(client, { contracts, provider: p1 })).staked,
+    );
     expect(BigInt(staked!.staked)).to.equal(5_000n * AITBC);
     expect(staked!.registered).to.equal(true);
 
@@ -342,13 +359,17 @@ describe("indexer on PostgreSQL: rows equal the chain's, restarts resume, reorgs
 
     const votes = await voteRows(proposalA);
     expect(votes.length).to.equal(3);
-    expect(votes.map((v) => ({ ...v, voter: v.voter.toLowerCase() }))).to.deep.equal(await chainVotes(proposalA));
+    expect(votes.map((v) => ({ ...v, voter: v.voter.toLowerCase() }))).to.deep.equal(
+      await chainVotes(proposalA),
+    );
     const [row] = await rows<{ for_votes: string; voters: number }>(`select for_votes, voters from ${SCHEMA}.proposal where id = $1`, [proposalA.toString()]); // prettier-ignore
     expect(BigInt(row!.for_votes)).to.equal((await getProposal(client, { contracts, proposalId: proposalA })).votes.for); // prettier-ignore
     expect(row!.voters).to.equal(3);
     const [staked] = await rows<{ staked: string }>(`select staked from ${SCHEMA}.provider where address = $1`, [p1.toLowerCase()]); // prettier-ignore
     expect(BigInt(staked!.staked)).to.equal(6_000n * AITBC);
-    expect(BigInt(staked!.staked)).to.equal((await getProviderPosition(client, { contracts, provider: p1 })).staked);
+    expect(BigInt(staked!.staked)).to.equal(
+      (await getProviderPosition(client, { contracts, provider: p1 })).staked,
+    );
     // One row per stake event, none indexed twice.
     const [{ n }] = (await rows<{ n: string }>(`select count(*) as n from ${SCHEMA}.stake_event where provider = $1`, [p1.toLowerCase()])) as [{ n: string }]; // prettier-ignore
     expect(Number(n)).to.equal(2);
@@ -362,9 +383,13 @@ describe("indexer on PostgreSQL: rows equal the chain's, restarts resume, reorgs
     await castVote(wallet(alice), { contracts, proposalId: proposalB, support: 1 });
     expect(await client.getBlockNumber()).to.equal(height + 1n);
     await synced();
-    expect((await voteRows(proposalB)).map((v) => v.voter.toLowerCase())).to.deep.equal([alice.toLowerCase()]);
+    expect((await voteRows(proposalB)).map((v) => v.voter.toLowerCase())).to.deep.equal([
+      alice.toLowerCase(),
+    ]);
 
-    expect(await client.request({ method: "evm_revert" as never, params: [snapshot] as never })).to.equal(true);
+    expect(await client.request({ method: "evm_revert" as never, params: [snapshot] as never })).to.equal(
+      true,
+    );
     expect(await client.getBlockNumber()).to.equal(height);
     // A different, longer branch at the same height: bob votes Against, then two more blocks.
     await castVote(wallet(bob), { contracts, proposalId: proposalB, support: 0 });
@@ -376,7 +401,9 @@ describe("indexer on PostgreSQL: rows equal the chain's, restarts resume, reorgs
 
     const votes = await voteRows(proposalB);
     expect(votes.map((v) => v.voter.toLowerCase())).to.deep.equal([bob.toLowerCase()]);
-    expect(votes.map((v) => ({ ...v, voter: v.voter.toLowerCase() }))).to.deep.equal(await chainVotes(proposalB));
+    expect(votes.map((v) => ({ ...v, voter: v.voter.toLowerCase() }))).to.deep.equal(
+      await chainVotes(proposalB),
+    );
     const chain = await getProposal(client, { contracts, proposalId: proposalB });
     expect(chain.votes.for).to.equal(0n);
     const [row] = await rows<{ for_votes: string; against_votes: string; voters: number }>(`select for_votes, against_votes, voters from ${SCHEMA}.proposal where id = $1`, [proposalB.toString()]); // prettier-ignore
