@@ -3,8 +3,8 @@ import { index, onchainTable } from "ponder";
 
 /** One proposal with its running tallies (wei of counted votes) and lifecycle. */
 export const proposal = onchainTable("proposal", (t) => ({
-  /** Proposal id, decimal. */
-  id: t.text().primaryKey(),
+  /** Proposal id (numeric: Ponder 0.16 prefetches rows by a key it derives from the event, here the bigint arg itself, which PGlite refuses for a text column). */
+  id: t.bigint().primaryKey(),
   proposer: t.hex().notNull(),
   description: t.text().notNull(),
   targets: t.jsonb().$type<string[]>().notNull(),
@@ -67,7 +67,8 @@ export const councilApproval = onchainTable("council_approval", (t) => ({
 
 /** The proposer's bond of a proposal: locked, then refunded or slashed. */
 export const proposalBond = onchainTable("proposal_bond", (t) => ({
-  proposalId: t.text().primaryKey(),
+  /** Proposal id (numeric, as `proposal.id`). */
+  proposalId: t.bigint().primaryKey(),
   proposer: t.hex().notNull(),
   amount: t.bigint().notNull(),
   /** locked, refunded, slashed. */

@@ -3,8 +3,8 @@ import { onchainTable } from "ponder";
 
 /** One grant (`GrantCreated`), with its released and returned totals. */
 export const grant = onchainTable("grant", (t) => ({
-  /** Grant id, decimal. */
-  id: t.text().primaryKey(),
+  /** Grant id (numeric, as `proposal.id`). */
+  id: t.bigint().primaryKey(),
   grantee: t.hex().notNull(),
   /** Sum of its milestones, wei. */
   total: t.bigint().notNull(),

@@ -5,7 +5,8 @@ import { index, onchainTable } from "ponder";
 export const job = onchainTable(
   "job",
   (t) => ({
-    id: t.text().primaryKey(),
+    /** Job id (numeric, as `proposal.id`). */
+    id: t.bigint().primaryKey(),
     consumer: t.hex().notNull(),
     modelDigest: t.hex().notNull(),
     maxTokens: t.bigint().notNull(),
@@ -27,7 +28,8 @@ export const job = onchainTable(
 
 /** One batch settlement (BatchEscrow). */
 export const batch = onchainTable("batch", (t) => ({
-  id: t.text().primaryKey(),
+  /** Batch id (numeric, as `proposal.id`). */
+  id: t.bigint().primaryKey(),
   provider: t.hex().notNull(),
   jobCount: t.integer().notNull(),
   /** Sum of the jobs' fees, wei. */

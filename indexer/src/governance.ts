@@ -19,7 +19,7 @@ ponder.on("OpenClawGovernor:ProposalCreated", async ({ event, context }) => {
     args: [a.proposalId],
   });
   await context.db.insert(proposal).values({
-    id: a.proposalId.toString(),
+    id: a.proposalId,
     proposer: a.proposer,
     description: a.description,
     targets: [...a.targets],
@@ -35,7 +35,7 @@ ponder.on("OpenClawGovernor:ProposalCreated", async ({ event, context }) => {
 
 ponder.on("OpenClawGovernor:ProposalTyped", async ({ event, context }) => {
   const a = event.args;
-  await context.db.update(proposal, { id: a.proposalId.toString() }).set({
+  await context.db.update(proposal, { id: a.proposalId }).set({
     proposalType: PROPOSAL_TYPES[a.proposalType] ?? String(a.proposalType),
     critical: a.critical,
     bond: a.bond,
@@ -47,10 +47,10 @@ async function countVote(
   event: { block: { number: bigint; timestamp: bigint }; id: string },
   ctx: Context<"OpenClawGovernor:VoteCast">,
 ) {
-  const id = args.proposalId.toString();
+  const id = args.proposalId;
   await ctx.db.insert(vote).values({
     id: event.id,
-    proposalId: id,
+    proposalId: id.toString(),
     voter: args.voter,
     support: args.support,
     weight: args.weight,
@@ -95,7 +95,7 @@ ponder.on("OpenClawGovernor:ProposalApprovedByCouncil", async ({ event, context 
     timestamp: event.block.timestamp,
   });
   await context.db
-    .update(proposal, { id: a.proposalId.toString() })
+    .update(proposal, { id: a.proposalId })
     .set((p) => ({ councilApprovals: p.councilApprovals + 1, updatedAt: event.block.timestamp }));
 });
 
@@ -107,7 +107,7 @@ const lifecycle = (status: string) =>
     event: { args: { proposalId: bigint; etaSeconds?: bigint }; block: { timestamp: bigint } };
     context: Context<"OpenClawGovernor:ProposalQueued">;
   }) {
-    await context.db.update(proposal, { id: event.args.proposalId.toString() }).set({
+    await context.db.update(proposal, { id: event.args.proposalId }).set({
       status,
       ...(event.args.etaSeconds !== undefined ? { eta: event.args.etaSeconds } : {}),
       updatedAt: event.block.timestamp,
@@ -122,7 +122,7 @@ ponder.on("OpenClawGovernor:ProposalStruckDown", lifecycle("struckDown"));
 ponder.on("ProposalBondEscrow:ProposalBondLocked", async ({ event, context }) => {
   const a = event.args;
   await context.db.insert(proposalBond).values({
-    proposalId: a.proposalId.toString(),
+    proposalId: a.proposalId,
     proposer: a.proposer,
     amount: a.amount,
     status: "locked",
@@ -131,12 +131,12 @@ ponder.on("ProposalBondEscrow:ProposalBondLocked", async ({ event, context }) =>
 });
 ponder.on("ProposalBondEscrow:ProposalBondRefunded", async ({ event, context }) => {
   await context.db
-    .update(proposalBond, { proposalId: event.args.proposalId.toString() })
+    .update(proposalBond, { proposalId: event.args.proposalId })
     .set({ status: "refunded", updatedAt: event.block.timestamp });
 });
 ponder.on("ProposalBondEscrow:ProposalBondSlashed", async ({ event, context }) => {
   await context.db
-    .update(proposalBond, { proposalId: event.args.proposalId.toString() })
+    .update(proposalBond, { proposalId: event.args.proposalId })
     .set({ status: "slashed", updatedAt: event.block.timestamp });
 });
 
@@ -153,7 +153,7 @@ ponder.on("ProposalBondEscrow:ChallengeOpened", async ({ event, context }) => {
     openedAt: event.block.timestamp,
   });
   // The proposal's row exists: a challenge follows ProposalCreated in an earlier transaction.
-  await context.db.update(proposal, { id: a.proposalId.toString() }).set({ challenged: true });
+  await context.db.update(proposal, { id: a.proposalId }).set({ challenged: true });
 });
 ponder.on("ProposalBondEscrow:ChallengeUpheld", async ({ event, context }) => {
   await context.db
