@@ -125,6 +125,10 @@ describe("dashboard in Chromium after npm run demo -- --dashboard", function () 
     const fmt = (wei: bigint) => (wei / 10n ** 18n).toLocaleString("en-US") + "." + String(((wei % 10n ** 18n) * 100n) / 10n ** 18n).padStart(2, "0"); // prettier-ignore
     expect(await shown("for")).to.equal(fmt(onChain.votes.for));
     expect(await shown("quorum")).to.equal(fmt(onChain.quorum));
+    // Votes open when the governor says (proposalVoteStart): 48 h after creation.
+    const opens = page.locator(`[data-proposal="${pid}"][data-field="votes-open"]`).first();
+    expect(await opens.getAttribute("data-value")).to.equal(String(onChain.voteStart));
+    expect(onChain.voteStart - onChain.createdAt).to.equal(48n * 3600n);
     // The ecosystem pool's balance shown equals the token's.
     const poolBalance = await client.readContract({ abi: aitbcTokenAbi, address: contracts.AITBCToken!, functionName: "balanceOf", args: [contracts.EcosystemPool!] }); // prettier-ignore
     expect(poolBalance > 0n).to.equal(true);
