@@ -42,6 +42,10 @@ const program = new Command()
     "--deployments-dir <dir>",
     `folder for <chainId>.json (${MAIN_ENV.deploymentsDir}; default deployments/)`,
   ) // prettier-ignore
+  .option(
+    "--dashboard",
+    `keep the chain and programs running after the job, serve the indexer and dashboard (${MAIN_ENV.dashboard})`,
+  ) // prettier-ignore
   .option("--no-compile", "skip Hardhat's compile step (when the contracts are compiled already)")
   .addHelpText(
     "after",
@@ -58,6 +62,7 @@ const flags = program.opts<{
   model?: string;
   concurrency?: string;
   deploymentsDir?: string;
+  dashboard?: boolean;
   compile: boolean;
 }>();
 
@@ -66,7 +71,8 @@ const paths = new Set(["prompts", "report", "deploymentsDir"]);
 const env: NodeJS.ProcessEnv = { ...process.env };
 for (const key of Object.keys(MAIN_ENV) as (keyof typeof MAIN_ENV)[]) {
   const value = flags[key];
-  if (value !== undefined) env[MAIN_ENV[key]] = paths.has(key) ? userPath(value) : value;
+  if (value === true) env[MAIN_ENV[key]] = "1";
+  else if (typeof value === "string") env[MAIN_ENV[key]] = paths.has(key) ? userPath(value) : value;
 }
 try {
   readPrompts(mainOptionsFromEnv(env).prompts);

@@ -48,6 +48,8 @@ import { sendPrompts } from "./lib/main/market.js";
 import { startNetwork, stopNetwork } from "./lib/main/network.js";
 import { runMainGrant } from "./lib/main/proposal.js";
 import { writeMainReport } from "./lib/main/report.js";
+import { serveRpc } from "./lib/main/rpc-http.js";
+import { startDashboard } from "../dashboard/server.js";
 import { checkSettledOnce, settleJobs } from "./lib/main/settle.js";
 import { ROOT, UsageError, mainOptionsFromEnv, readPrompts } from "./lib/main-options.js";
 
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
   const { results, jobsWallMs } = await sendPrompts(net, prompts, chosen.model, opts, say);
   say(`all ${prompts.length} answers streamed in ${(jobsWallMs / 1000).toFixed(1)} s; now passing the 1-day challenge window`); // prettier-ignore
   const settlement = await settleJobs(ethers, networkHelpers.time, contracts, net, results, say);
-  await stopNetwork(net);
+  if (!opts.dashboard) await stopNetwork(net); // --dashboard: the programs keep running
   const clients = viemClients(connection);
   const toBlock = await clients.publicClient.getBlockNumber();
 
@@ -91,6 +93,29 @@ async function main(): Promise<void> {
   await checkSettledOnce(ethers, contracts, results);
   const shown = await writeMainReport({ chosen, digest, opts, chainId, deploymentFile, net, results, jobsWallMs, settlement, grant, wallStart, publicClient: clients.publicClient, contracts, toBlock }); // prettier-ignore
   say(`report written to ${shown}`);
+  if (opts.dashboard) {
+    const rpcServer = await serveRpc(connection.provider, Number(process.env.AITBC_DASHBOARD_RPC_PORT ?? 8545)); // prettier-ignore
+    const dashboard = await startDashboard({ rpc: rpcServer.url, deployments: deploymentFile, port: Number(process.env.AITBC_DASHBOARD_PORT ?? 8080), indexerPort: Number(process.env.AITBC_INDEXER_PORT ?? 42069), pollMs: 500 }); // prettier-ignore
+    say(`chain RPC: ${rpcServer.url} (chain id ${chainId}); indexer: ${dashboard.indexerUrl}/graphql`);
+    say(`dashboard: ${dashboard.url} (Ctrl-C stops the chain, the programs, the indexer and the dashboard)`);
+    let stopping = false;
+    const stop = async (code = 0) => {
+      stopping = true;
+      await dashboard.stop();
+      await stopNetwork(net);
+      await rpcServer.close();
+      net.removeStores();
+      await releaseProverResources();
+      process.exit(code);
+    };
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop());
+    void dashboard.indexerExited.then((code) => {
+      if (stopping) return;
+      console.error(`main: the indexer exited (code ${code}); stopping the chain and the programs`);
+      void stop(1);
+    });
+    return;
+  }
   net.removeStores();
   await releaseProverResources();
   process.exit(0); // nothing left to do; do not wait for idle sockets of the in-process servers

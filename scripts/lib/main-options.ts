@@ -43,6 +43,8 @@ export const MAIN_ENV = {
   concurrency: "AITBC_CLIENT_CONCURRENCY",
   /** (`--deployments-dir <dir>`) folder of `<chainId>.json` (default: the repository's `deployments/`). */
   deploymentsDir: "AITBC_DEPLOYMENTS_DIR",
+  /** (`--dashboard`) keep the chain and the programs running after the job, serve the dashboard. */
+  dashboard: "AITBC_DASHBOARD",
 } as const;
 
 /** Environment variables of the batch settlement of the main job (no command-line flags). */
@@ -84,6 +86,8 @@ export interface MainOptions {
   singleJobs: number;
   /** Concurrent client requests of the batch phase. */
   batchConcurrency: number;
+  /** Keep the chain and the programs running after the job and serve the dashboard (`--dashboard`). */
+  dashboard: boolean;
 }
 
 /**
@@ -134,6 +138,7 @@ export function mainOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, now = n
     batchMaxWaitS,
     singleJobs,
     batchConcurrency,
+    dashboard: set(MAIN_ENV.dashboard) !== undefined && set(MAIN_ENV.dashboard) !== "0",
   };
 }
 
