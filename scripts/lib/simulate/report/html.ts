@@ -264,6 +264,7 @@ function page(title: string, body: string, charts: ChartSpec[]): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
 </head>
