@@ -44,7 +44,10 @@ export class ChromiumNotFoundError extends AitbcError {
   constructor(path: string) {
     super(
       `Chromium not found at ${path}: install it with "${CHROMIUM_INSTALL_COMMAND}" or set CHROMIUM_PATH`,
-      { details: "playwright-core drives the system's Chromium (Debian package 'chromium'); it downloads none" },
+      {
+        details:
+          "playwright-core drives the system's Chromium (Debian package 'chromium'); it downloads none",
+      },
     );
     this.path = path;
   }

@@ -8,7 +8,15 @@
  * Chromium it still writes the JSON and the HTML and says in one line how to get the PNGs.
  * Screenshots and the written reports go to reports/test-artifacts/simulate-report/ (gitignored).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -76,18 +84,20 @@ async function load(browser: Browser, html: string, width = 1200): Promise<Loade
 function readCharts(page: Page) {
   return page.evaluate(() => {
     const ChartJs = (window as unknown as { Chart: typeof Chart }).Chart;
-    return [...document.querySelectorAll<HTMLCanvasElement>("figure[data-chart] canvas")].map((canvas) => {
-      const chart = ChartJs.getChart(canvas)!;
-      const pixels = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let painted = 0;
-      for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted += 1;
-      return {
-        id: canvas.closest("figure")!.dataset.chart!,
-        datasets: chart.data.datasets.length,
-        labels: chart.data.datasets.map((d) => String(d.label)),
-        painted: painted / (canvas.width * canvas.height),
-      };
-    });
+    return Array.from(document.querySelectorAll<HTMLCanvasElement>("figure[data-chart] canvas")).map(
+      (canvas) => {
+        const chart = ChartJs.getChart(canvas)!;
+        const pixels = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted += 1;
+        return {
+          id: canvas.closest("figure")!.dataset.chart!,
+          datasets: chart.data.datasets.length,
+          labels: chart.data.datasets.map((d) => String(d.label)),
+          painted: painted / (canvas.width * canvas.height),
+        };
+      },
+    );
   });
 }
 
@@ -149,7 +159,9 @@ describe("simulation report: HTML with charts and PNG copies", function () {
       expect(await page.locator("#metrics-table td.not-met").count()).to.equal(1);
 
       // Run facts, parameters, power and attacks as the sample has them.
-      expect(await page.locator("#run").innerText()).to.include("1,000").and.include("42");
+      expect(await page.locator("#run").innerText())
+        .to.include("1,000")
+        .and.include("42");
       expect(await page.locator('tr[data-parameter="quorumPercent"] td').innerText()).to.equal("10% of total supply"); // prettier-ignore
       expect(await page.locator('tr[data-parameter="votingPeriod"] td').innerText()).to.equal("604,800 s (7 days)"); // prettier-ignore
       expect(await page.locator('tr[data-parameter="proposalThreshold"] td').innerText()).to.equal("100 AITBC of counted power"); // prettier-ignore
@@ -158,13 +170,20 @@ describe("simulation report: HTML with charts and PNG copies", function () {
       expect(await page.locator('tr[data-attack="flash-loan"] td[data-field="succeeded"]').innerText()).to.equal("no"); // prettier-ignore
       expect(await page.locator("#proposals tbody tr").count()).to.equal(5);
       const first = page.locator(`tr[data-proposal="${SAMPLE_SIMULATION.proposals[0]!.proposalId}"] td`);
-      expect(await first.allInnerTexts()).to.include.members(["Executed", "61,250,000 AITBC", "412 / 1,000", "41.2%"]);
+      expect(await first.allInnerTexts()).to.include.members([
+        "Executed",
+        "61,250,000 AITBC",
+        "412 / 1,000",
+        "41.2%",
+      ]);
 
       // <script> in the data is shown as text and never ran.
       expect(await page.locator("#description").innerText()).to.equal(SAMPLE_SIMULATION.description);
       expect(await page.locator('tr[data-proposal="2"] td[data-field="description"]').innerText()).to.equal(SCRIPT_DESCRIPTION); // prettier-ignore
       expect(await page.locator("#attacks tbody th").allInnerTexts()).to.include(SCRIPT_ATTACK_NAME);
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).to.equal(undefined);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).to.equal(
+        undefined,
+      );
       expect(await page.locator("script").count()).to.equal(3);
       await page.screenshot({ path: join(ARTIFACTS, "simulation-page.png"), fullPage: true });
 
@@ -193,7 +212,11 @@ describe("simulation report: HTML with charts and PNG copies", function () {
         expect(chart.datasets, chart.id).to.equal(3);
         expect(chart.painted, chart.id).to.be.greaterThan(0.01);
       }
-      const legends = ["design (no changes)", "low quorum (quorumPercent=4)", "high cap (votingPowerCapBps=2000)"];
+      const legends = [
+        "design (no changes)",
+        "low quorum (quorumPercent=4)",
+        "high cap (votingPowerCapBps=2000)",
+      ];
       expect(charts[0]!.labels).to.deep.equal(legends);
       expect(charts[1]!.labels[2]).to.equal(`${legends[2]} · Gini 0.790 (raw 0.812), Nakamoto 2 (raw 1)`);
 
@@ -205,7 +228,9 @@ describe("simulation report: HTML with charts and PNG copies", function () {
       expect(await page.locator('tr[data-parameter="votingPowerCapBps"] td.changed').innerText()).to.equal("2,000 bps (20% of supply)"); // prettier-ignore
       expect(await page.locator("td.changed").count()).to.equal(2);
       expect(await page.locator("#proposals details").count()).to.equal(3);
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).to.equal(undefined);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).to.equal(
+        undefined,
+      );
       await page.screenshot({ path: join(ARTIFACTS, "what-if-page.png"), fullPage: true });
     } finally {
       await page.close();
@@ -228,7 +253,10 @@ describe("simulation report: HTML with charts and PNG copies", function () {
   });
 
   it("writes result.json, report.html and one PNG per chart", async () => {
-    for (const [name, result] of [["simulation", SAMPLE_SIMULATION], ["what-if", SAMPLE_WHAT_IF]] as const) {
+    for (const [name, result] of [
+      ["simulation", SAMPLE_SIMULATION],
+      ["what-if", SAMPLE_WHAT_IF],
+    ] as const) {
       const outDir = join(ARTIFACTS, name);
       rmSync(outDir, { recursive: true, force: true });
       const written = await writeReport(result, outDir);

@@ -42,7 +42,16 @@ export interface ChartSpec {
 }
 
 /** Okabe–Ito colours (distinguishable with the common colour-vision deficiencies). */
-export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D1F", "#000000"];
+export const PALETTE = [
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#D55E00",
+  "#CC79A7",
+  "#56B4E9",
+  "#8C6D1F",
+  "#000000",
+];
 
 /** Colour of series `index` (cycles through {@link PALETTE}). */
 export const colour = (index: number): string => PALETTE[index % PALETTE.length]!;
@@ -66,7 +75,8 @@ export const shortAddress = (address: string): string =>
   address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
 
 /** A proposal's label on the category axis: `#3 Protocol`. */
-const proposalLabel = (p: ProposalRecord, index: number) => `#${index + 1} ${p.type}${p.attack ? " (attack)" : ""}`;
+const proposalLabel = (p: ProposalRecord, index: number) =>
+  `#${index + 1} ${p.type}${p.attack ? " (attack)" : ""}`;
 
 /** The legend label of a what-if run: its label and the parameters it changed. */
 export function runLegend(run: WhatIfResult["runs"][number]): string {
@@ -198,7 +208,10 @@ export function simulationCharts(result: SimulationResult): ChartSpec[] {
             },
           ],
         },
-        options: yesNoScale({ ...baseOptions("x", "1 = yes, 0 = no", "attack"), indexAxis: "y" as const }, "x"),
+        options: yesNoScale(
+          { ...baseOptions("x", "1 = yes, 0 = no", "attack"), indexAxis: "y" as const },
+          "x",
+        ),
       },
     });
   }
@@ -356,7 +369,10 @@ export function whatIfCharts(result: WhatIfResult): ChartSpec[] {
             minBarLength: 4,
           })),
         },
-        options: yesNoScale({ ...baseOptions("x", "1 = succeeded, 0 = held", "attack"), indexAxis: "y" as const }, "x"),
+        options: yesNoScale(
+          { ...baseOptions("x", "1 = succeeded, 0 = held", "attack"), indexAxis: "y" as const },
+          "x",
+        ),
       },
     });
   }
@@ -382,7 +398,8 @@ export function whatIfCharts(result: WhatIfResult): ChartSpec[] {
     charts.push({
       id: "latency",
       title: "Decision latency per proposal",
-      caption: "Creation to end of each proposal, days, proposals in the order they were made; one series per run.",
+      caption:
+        "Creation to end of each proposal, days, proposals in the order they were made; one series per run.",
       height: 320,
       valueAxis: "y",
       format: "days",
@@ -425,7 +442,10 @@ function guideFor(target: string): ChartSpec["guide"] {
 function yesNoScale<T extends { scales: Record<string, object> }>(options: T, axis: "x" | "y"): T {
   return {
     ...options,
-    scales: { ...options.scales, [axis]: { ...options.scales[axis], min: 0, max: 1, ticks: { stepSize: 1 } } },
+    scales: {
+      ...options.scales,
+      [axis]: { ...options.scales[axis], min: 0, max: 1, ticks: { stepSize: 1 } },
+    },
   };
 }
 

@@ -16,7 +16,13 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
 import { formatTokens } from "../../../../node/shared/format.js";
-import type { AttackOutcome, ProposalRecord, SimulationResult, SuccessMetric, WhatIfResult } from "../types.js";
+import type {
+  AttackOutcome,
+  ProposalRecord,
+  SimulationResult,
+  SuccessMetric,
+  WhatIfResult,
+} from "../types.js";
 import { BOOT_SCRIPT, chartsFor, runLegend, shortAddress, type ChartSpec } from "./charts.js";
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -76,7 +82,8 @@ const day = (seconds: number) => (seconds / 86_400).toFixed(2);
 
 /** `604800` → `"7 days"`, `172800` → `"2 days"`, `86400` → `"1 day"`, `5400` → `"1.5 h"`. */
 export function formatDuration(seconds: number): string {
-  if (seconds >= 86_400 && seconds % 86_400 === 0) return `${seconds / 86_400} day${seconds === 86_400 ? "" : "s"}`;
+  if (seconds >= 86_400 && seconds % 86_400 === 0)
+    return `${seconds / 86_400} day${seconds === 86_400 ? "" : "s"}`;
   if (seconds >= 3_600) return `${Number((seconds / 3_600).toFixed(2))} h`;
   return `${seconds} s`;
 }
@@ -125,7 +132,7 @@ const status = (met: boolean) =>
 function metricsTable(metrics: SuccessMetric[]): string {
   const rows = metrics.map(
     (m) =>
-      `<tr data-metric="${escapeHtml(m.name)}"><th scope="row">${escapeHtml(METRIC_NAMES[m.name] ?? m.name)}</th>` +
+      `<tr data-metric="${escapeHtml(m.name)}"><th scope="row" class="text">${escapeHtml(METRIC_NAMES[m.name] ?? m.name)}</th>` +
       `<td data-field="target">${escapeHtml(m.target)}</td><td data-field="measured">${escapeHtml(formatMetric(m))}</td>${status(m.met)}</tr>`, // prettier-ignore
   );
   return table(["metric", "target (seed)", "measured", ""], rows, ' id="metrics-table"');
@@ -177,10 +184,10 @@ function attacksTable(attacks: AttackOutcome[]): string {
       .map(([k, v]) => `<li><code>${escapeHtml(k)}</code>: ${escapeHtml(v)}</li>`)
       .join("");
     return (
-      `<tr data-attack="${escapeHtml(a.name)}"><th scope="row">${escapeHtml(a.name)}</th><td>${escapeHtml(a.description)}</td>` +
-      `<td>${escapeHtml(a.expected)}</td><td data-field="succeeded" class="${a.succeeded ? "bad" : "good"}">${yesNo(a.succeeded)}</td>` +
+      `<tr data-attack="${escapeHtml(a.name)}"><th scope="row" class="text">${escapeHtml(a.name)}</th><td class="text">${escapeHtml(a.description)}</td>` + // prettier-ignore
+      `<td class="text">${escapeHtml(a.expected)}</td><td data-field="succeeded" class="${a.succeeded ? "bad" : "good"}">${yesNo(a.succeeded)}</td>` +
       `<td data-field="asExpected" class="${a.asExpected ? "good" : "bad"}">${yesNo(a.asExpected)}</td>` +
-      `<td data-field="magnitude">${escapeHtml(a.magnitude)}</td><td><ul class="details">${details}</ul></td></tr>`
+      `<td data-field="magnitude" class="text">${escapeHtml(a.magnitude)}</td><td class="text"><ul class="details">${details}</ul></td></tr>`
     );
   });
   return table(["attack", "what the attacker tries", "expected", "succeeded", "as expected", "magnitude", "measured"], rows); // prettier-ignore
@@ -189,7 +196,8 @@ function attacksTable(attacks: AttackOutcome[]): string {
 function proposalsTable(proposals: ProposalRecord[]): string {
   if (proposals.length === 0) return `<p class="none">No proposal was made.</p>`;
   const rows = proposals.map((p, i) => {
-    const council = p.councilApproved === null ? "not needed" : p.councilApproved ? "approved" : "not approved";
+    const council =
+      p.councilApproved === null ? "not needed" : p.councilApproved ? "approved" : "not approved";
     return (
       `<tr data-proposal="${escapeHtml(p.proposalId)}"${p.attack ? ' class="attack"' : ""}><td>${i + 1}</td><td>${escapeHtml(p.type)}${p.attack ? " (attack)" : ""}</td>` + // prettier-ignore
       `<td class="description" data-field="description">${escapeHtml(p.description)}</td><td title="${escapeHtml(p.proposer)}">${escapeHtml(shortAddress(p.proposer))}</td>` + // prettier-ignore
@@ -233,11 +241,10 @@ h3 { font-size: 1rem; margin: 0 0 2px; }
 .facts dd { margin: 0; font-weight: 600; }
 .table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: 8px 0; border: 1px solid var(--line); border-radius: 6px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; white-space: nowrap; overflow-wrap: normal; }
+th.text, td.text { white-space: normal; min-width: 12rem; overflow-wrap: anywhere; }
 thead th { background: #f4f6f8; white-space: nowrap; }
-td.description { min-width: 16rem; overflow-wrap: anywhere; }
-table.proposals td { white-space: nowrap; }
-table.proposals td.description { white-space: normal; }
+td.description { white-space: normal; min-width: 16rem; overflow-wrap: anywhere; }
 tr.attack { background: #fff6f0; }
 .met, .good { color: var(--good); font-weight: 600; }
 .not-met, .bad { color: var(--bad); font-weight: 600; }
@@ -288,7 +295,13 @@ function simulationBody(result: SimulationResult, charts: ChartSpec[]): string {
 <section id="run"><h2>The run</h2>
 ${factsList(runFacts(result))}
 <h3>Parameters</h3>
-${table(["parameter", "value"], parameterKeys([result]).map((k) => parameterRow(k, [result.parameters[k as keyof SimulationResult["parameters"]]])), ' id="parameters-table"')}
+${table(
+  ["parameter", "value"],
+  parameterKeys([result]).map((k) =>
+    parameterRow(k, [result.parameters[k as keyof SimulationResult["parameters"]]]),
+  ),
+  ' id="parameters-table"',
+)}
 <h3>Population</h3>
 ${populationTable(result)}
 </section>
@@ -325,7 +338,7 @@ function whatIfBody(result: WhatIfResult, charts: ChartSpec[]): string {
         ? "<td>—</td>"
         : `<td data-field="measured" class="${m.met ? "met" : "not-met"}">${escapeHtml(formatMetric(m))} (${m.met ? "met" : "not met"})</td>`; // prettier-ignore
     });
-    return `<tr data-metric="${escapeHtml(name)}"><th scope="row">${escapeHtml(METRIC_NAMES[name] ?? name)}</th><td data-field="target">${escapeHtml(target)}</td>${cells.join("")}</tr>`; // prettier-ignore
+    return `<tr data-metric="${escapeHtml(name)}"><th scope="row" class="text">${escapeHtml(METRIC_NAMES[name] ?? name)}</th><td data-field="target">${escapeHtml(target)}</td>${cells.join("")}</tr>`; // prettier-ignore
   });
 
   const baseline = results[0]?.parameters ?? {};
@@ -354,9 +367,9 @@ function whatIfBody(result: WhatIfResult, charts: ChartSpec[]): string {
     const cells = results.map((r) => {
       const a = r.attacks.find((x) => x.name === name);
       if (a === undefined) return "<td>not run</td>";
-      return `<td class="${a.succeeded ? "bad" : "good"}">${a.succeeded ? "succeeded" : "held"}${a.asExpected ? "" : " (not as expected)"}: ${escapeHtml(a.magnitude)}</td>`; // prettier-ignore
+      return `<td class="text ${a.succeeded ? "bad" : "good"}">${a.succeeded ? "succeeded" : "held"}${a.asExpected ? "" : " (not as expected)"}: ${escapeHtml(a.magnitude)}</td>`; // prettier-ignore
     });
-    return `<tr data-attack="${escapeHtml(name)}"><th scope="row">${escapeHtml(name)}</th>${cells.join("")}</tr>`;
+    return `<tr data-attack="${escapeHtml(name)}"><th scope="row" class="text">${escapeHtml(name)}</th>${cells.join("")}</tr>`;
   });
 
   return `<header>

@@ -50,7 +50,8 @@ export async function openReport(page: Page, html: string): Promise<{ refused: s
   page.on("pageerror", (error) => errors.push(error.message));
   await page.route("**/*", async (route) => {
     const url = route.request().url();
-    if (url === REPORT_URL) return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html });
+    if (url === REPORT_URL)
+      return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html });
     refused.push(url);
     return route.abort("blockedbyclient");
   });
@@ -59,7 +60,10 @@ export async function openReport(page: Page, html: string): Promise<{ refused: s
   await page.waitForSelector("body[data-ready]", { state: "attached", timeout: 120_000 });
   const ready = await page.locator("body").getAttribute("data-ready");
   if (ready !== "true") {
-    throw new ReportPageError([...errors, (await page.locator("body").getAttribute("data-error")) ?? "unknown"]);
+    throw new ReportPageError([
+      ...errors,
+      (await page.locator("body").getAttribute("data-error")) ?? "unknown",
+    ]);
   }
   return { refused, errors };
 }
@@ -74,7 +78,9 @@ export async function openReport(page: Page, html: string): Promise<{ refused: s
  */
 export async function renderPngs(parameters: RenderPngsParameters): Promise<string[]> {
   const { html, outDir, chromiumPath, width = 1200 } = parameters;
-  const browser: Browser = await launchChromium(chromiumPath === undefined ? {} : { executablePath: chromiumPath });
+  const browser: Browser = await launchChromium(
+    chromiumPath === undefined ? {} : { executablePath: chromiumPath },
+  );
   try {
     const page = await browser.newPage({ viewport: { width, height: 900 }, deviceScaleFactor: 2 });
     const { errors } = await openReport(page, html);
