@@ -7,13 +7,13 @@
  * chain's (read with the SDK over the printed RPC URL), a new vote appears without a reload.
  * Screenshots go to test-artifacts/ (gitignored). Waits for the indexer's block, never for time.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 import { expect } from "chai";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { createPublicClient, createWalletClient, encodeFunctionData, http, type Address } from "viem";
 
 import {
@@ -24,19 +24,15 @@ import {
   getProviderPosition,
   propose,
 } from "@aitbc/sdk";
+import { ensureChromium, launchChromium } from "../../scripts/lib/chromium.js";
 import { waitForIndexedBlock } from "../../scripts/lib/indexer/process.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const ARTIFACTS = join(ROOT, "test-artifacts");
-const CHROMIUM = "/usr/bin/chromium";
 /** Hardhat development accounts 11 (alice), 12 (bob), 13 (the proposer): scripts/lib/main/deploy.ts. */
 const ALICE = "0x71bE63f3384f5fb98995898A86B02Fb2426c5788" as Address;
 const BOB = "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a" as Address;
 const PROPOSER = "0x1CBd3b2770909D4e10f157cABC84C7264073C9Ec" as Address;
-
-function ensureChromium() {
-  if (!existsSync(CHROMIUM)) execFileSync("apt-get", ["install", "-y", "chromium"], { stdio: "inherit" });
-}
 
 /** Starts the main job with --dashboard and resolves with the URLs it prints. */
 function startDemo(
@@ -89,10 +85,7 @@ describe("dashboard in Chromium after npm run demo -- --dashboard", function () 
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), "aitbc-dashboard-"));
     demo = await startDemo(dir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
     page.on("pageerror", (e) => consoleErrors.push(e.message));
