@@ -177,6 +177,7 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
   const owners = world.roles.councilOwners.slice(0, world.parameters.councilThreshold).map((o) => clients.walletFor(o)); // prettier-ignore
   const records: ProposalRecord[] = [];
   let ended = 0;
+  let cast = 0;
 
   const record = (
     live: Live,
@@ -214,7 +215,9 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
     const cast = tallies.for + tallies.against + tallies.abstain;
     const total = state.countedTotal ?? 0n;
     state.timeline.push({ time: live.closeAt - world.startTimestamp, proposalId: rec.proposalId, participation: rec.participation, powerTurnout: total === 0n ? 0 : Number((cast * 1_000_000n) / total) / 1e6 }); // prettier-ignore
-    plan.onProgress?.(++ended, planned.length);
+    ended++;
+    if (plan.onProgress) plan.onProgress(ended, planned.length);
+    else world.progress("proposals", ended, planned.length);
   };
 
   const sendVotes = async (live: Live, voters: { index: number; support: number }[]) => {
@@ -232,6 +235,8 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
       live.gas.push(gas);
       state.gas.push(gas);
       live.voters++;
+      if (++cast % 500 === 0)
+        world.progress(`votes (${ended}/${planned.length} proposals ended)`, cast, cast + 500);
     }
   };
 

@@ -164,6 +164,8 @@ export interface SimWorld extends SimulationWorld {
   transactions(): number;
   /** Set-up time (deployment and population), ms. */
   readonly setupMs: number;
+  /** Reports progress (the `onProgress` of {@link createWorld}; a no-op without one). */
+  progress(phase: string, done: number, total: number): void;
   /** Peak RSS seen so far, bytes (sampled by the engine). */
   sampleRss(): number;
 }
@@ -232,6 +234,7 @@ export async function createWorld(options: CreateWorldOptions): Promise<SimWorld
     wallets,
     send,
     transactions: () => clock.transactions,
+    progress,
     setupMs: 0,
     sampleRss: () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)),
     async account(label) {
