@@ -15,6 +15,7 @@ import { encodeFunctionData, type Address, type Hex } from "viem";
 import {
   agentWalletAbi,
   approveProposalByCouncil,
+  castVote,
   claimProposalBond,
   ContractRevertError,
   executeProposal,
@@ -320,6 +321,12 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
       buckets.set(t, list);
     }
     for (const [t, voters] of [...buckets.entries()].sort((a, b) => a[0] - b[0])) agenda.add(t, () => sendVotes(live, voters)); // prettier-ignore
+    if (p.proposerVote !== undefined) {
+      const support = p.proposerVote;
+      agenda.add(voteStart + HOUR, async () => {
+        await castVote(clients.walletFor(proposer), { contracts, proposalId, support });
+      });
+    }
     agenda.add(live.closeAt, close(live));
   };
 
@@ -353,8 +360,12 @@ export function parametersJson(p: SimulationParameters): SimulationResult["param
 export async function runSimulation(o: SimulationOptions): Promise<SimulationResult> {
   const started = performance.now();
   const world = await createWorld({ agents: o.agents, seed: o.seed, ...(o.parameters ? { parameters: o.parameters } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) }); // prettier-ignore
-  const attacks: AttackOutcome[] = await o.scenario.run(world);
-  return assembleResult(world, o.scenario, attacks, started);
+  try {
+    const attacks: AttackOutcome[] = await o.scenario.run(world);
+    return await assembleResult(world, o.scenario, attacks, started);
+  } finally {
+    await world.connection.close();
+  }
 }
 
 /** Builds the {@link SimulationResult} of a world after its scenario ran. */

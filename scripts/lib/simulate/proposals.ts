@@ -22,6 +22,7 @@ import {
   type AitbcContracts,
   type ProposalActions,
   type ProposalSummary,
+  type VoteSupportValue,
 } from "@aitbc/sdk";
 
 import { derivedAddress } from "./population.js";
@@ -45,6 +46,8 @@ export interface PlannedProposal {
   attack: boolean;
   /** Proposer override (default: the engine picks a large plain holder). */
   proposer?: Address;
+  /** The proposer's own vote (cast with the SDK's `castVote` an hour after voting opens); none if absent. */
+  proposerVote?: VoteSupportValue;
 }
 
 /** The type value of the SDK's `propose` for a record type name. */
@@ -134,5 +137,6 @@ export function treasuryDrain(
     offset: 0,
     attack: true,
     proposer: to,
+    proposerVote: 1,
   };
 }

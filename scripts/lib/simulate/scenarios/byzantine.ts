@@ -21,7 +21,8 @@ export const byzantine: Scenario = {
     const world = w as SimWorld;
     // The honest run of the same seed, on its own chain.
     const honest = await createWorld({ agents: world.population.length, seed: world.seed, parameters: world.parameters }); // prettier-ignore
-    const baseline = await runGovernance(honest);
+    const baseline = await runGovernance(honest, { onProgress: (done, total) => world.progress("honest run: proposals", done, total) }); // prettier-ignore
+    await honest.connection.close();
     const pick = world.rng.fork("byzantine");
     const flagged = world.population.filter((p) => p.kind !== "Human" && chance(pick, BYZANTINE_SHARE));
     for (const p of flagged) (p as Participant).adversarial = true;
