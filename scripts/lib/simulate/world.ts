@@ -34,7 +34,7 @@ import { buildAgentWalletModule } from "../../../deploy/modules/wallet.js";
 import { toContracts, viemClients, type ViemClients } from "../main/clients.js";
 import { derivedAddress, drawPopulation, type ParticipantSpec } from "./population.js";
 import { createRng } from "./rng.js";
-import type { Participant, ProposalRecord, Rng, SimulationParameters, SimulationWorld } from "./types.js";
+import type { Participant, ProposalRecord, SimulationParameters, SimulationWorld } from "./types.js";
 
 const AITBC = 10n ** 18n;
 const DAY = 86_400;
@@ -396,5 +396,3 @@ async function setUpPopulation(s: {
   }));
   return { population, wallets };
 }
-
-export type { Rng };
