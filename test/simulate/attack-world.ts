@@ -49,6 +49,11 @@ export interface AttackWorld {
   world: SimulationWorld;
   recorded: ProposalRecord[];
   dao: Awaited<ReturnType<typeof deployOpenClaw>>;
+  /**
+   * Forgets what the world recorded and the accounts it handed out: call it after `loadFixture`
+   * reverted the chain (the impersonations and balances of those accounts are gone with it).
+   */
+  reset(): void;
 }
 
 /** Deploys the stack on `connection` and returns the world. */
@@ -56,10 +61,8 @@ export async function createAttackWorld(connection: NetworkConnection): Promise<
   const dao = await deployOpenClaw(connection);
   const { networkHelpers, provider } = connection;
   const clients = dao.viem;
-  const contracts = {
-    ...dao.contracts,
-    EarlyContributorVesting0: (await dao.vesting.getAddress()) as Address,
-  };
+  // Every address the module recorded (Safe libraries, vesting wallets), as the engine's world has them.
+  const contracts = { ...dao.addresses, ...dao.contracts };
   const funder = dao.ecosystem.address as Address;
   // The spare AITBC of the fixture goes to one funder.
   for (const holder of [dao.liquidity, dao.whale]) {
@@ -96,5 +99,13 @@ export async function createAttackWorld(connection: NetworkConnection): Promise<
       recorded.push(proposal);
     },
   };
-  return { world, recorded, dao };
+  return {
+    world,
+    recorded,
+    dao,
+    reset() {
+      recorded.length = 0;
+      accounts.clear();
+    },
+  };
 }

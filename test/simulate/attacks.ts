@@ -6,20 +6,30 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
+import { buyThenVoteScenario } from "../../scripts/lib/simulate/scenarios/buy-then-vote.js";
 import { flashLoanScenario } from "../../scripts/lib/simulate/scenarios/flash-loan.js";
+import { maliciousCoreScenario } from "../../scripts/lib/simulate/scenarios/malicious-core.js";
+import { sybilSplitScenario } from "../../scripts/lib/simulate/scenarios/sybil-split.js";
 import { createAttackWorld } from "./attack-world.js";
 
 const AITBC = 10n ** 18n;
 const THRESHOLD = 100n * AITBC;
+/** OpenZeppelin's state bitmap with only Succeeded (4) set, as `GovernorUnexpectedProposalState` reports it. */
+const STATE_SUCCEEDED_BITMAP = "0x" + (1n << 4n).toString(16).padStart(64, "0");
 
 const connection = await network.create();
-const fixture = () => createAttackWorld(connection);
+const deployed = () => createAttackWorld(connection);
+/** The deployed world, with the chain reverted to just after deployment and nothing recorded yet. */
+async function fixture() {
+  const attackWorld = await connection.networkHelpers.loadFixture(deployed);
+  attackWorld.reset();
+  return attackWorld;
+}
 
 describe("simulate: attack scenarios", function () {
   it("flash-loan: 50,000,000 AITBC borrowed in one transaction count 0; the proposal is refused, the vote weighs 0", async function () {
-    const { world, recorded } = await connection.networkHelpers.loadFixture(fixture);
+    const { world, recorded } = await fixture();
     const [o] = await flashLoanScenario.run(world);
-    console.log(o);
     expect(o!.succeeded).to.equal(false);
     expect(o!.asExpected).to.equal(true);
     expect(o!.details.borrowed).to.equal((50_000_000n * AITBC).toString());
@@ -30,5 +40,80 @@ describe("simulate: attack scenarios", function () {
       `GovernorInsufficientProposerVotes(${o!.details.attacker}, 0, ${THRESHOLD})`,
     );
     expect(recorded.map((r) => [r.attack, r.state, r.forVotes])).to.deep.equal([[true, "Defeated", "0"]]);
+  });
+
+  it("buy-then-vote: 50,000,000 AITBC bought count 0 at 0 s, 297,619 at 1 h, 7,142,857 at 24 h, in full from 7 days", async function () {
+    const { world, recorded } = await fixture();
+    const outcomes = await buyThenVoteScenario.run(world);
+    expect(outcomes.map((o) => o.details.delaySeconds)).to.deep.equal([0, 3_600, 43_200, 86_400, 259_200, 604_800, 691_200]); // prettier-ignore
+    // 50,000,000 × d / 7 days, whole AITBC (floor): the 7-day average is the binding part below 7 days.
+    expect(outcomes.map((o) => BigInt(o.details.counted as string) / AITBC)).to.deep.equal([
+      0n,
+      297_619n,
+      3_571_428n,
+      7_142_857n,
+      21_428_571n,
+      50_000_000n,
+      50_000_000n,
+    ]);
+    for (const o of outcomes) {
+      expect(o.details.bought).to.equal((50_000_000n * AITBC).toString());
+      expect([o.succeeded, o.asExpected]).to.deep.equal([false, true]);
+    }
+    // Below the 10% quorum on its own, every proposal the buyer voted for is defeated.
+    expect(recorded.map((r) => [r.attack, r.state, r.voters])).to.deep.equal(Array(7).fill([true, "Defeated", 1]));
+  });
+
+  it("sybil-split: 20% of supply counts 5% in one address, 10% in 2, and all of it in 4, 10 or 40; the council still blocks the queue", async function () {
+    const { world, recorded } = await fixture();
+    const outcomes = await sybilSplitScenario.run(world);
+    const rows = outcomes.map((o) => [
+      o.details.k,
+      BigInt(o.details.counted as string) / AITBC,
+      BigInt(o.details.perAddressCounted as string) / AITBC,
+      o.details.voteState,
+      o.details.queueRefusal,
+    ]);
+    const id = (i: number) => recorded[i]!.proposalId;
+    expect(rows).to.deep.equal([
+      [1, 50_000_000n, 50_000_000n, "Defeated", `GovernorUnexpectedProposalState(${id(0)}, 3, ${STATE_SUCCEEDED_BITMAP})`], // prettier-ignore
+      [2, 100_000_000n, 50_000_000n, "Succeeded", `GovernanceCouncilApprovalRequired(${id(1)})`],
+      [4, 200_000_000n, 50_000_000n, "Succeeded", `GovernanceCouncilApprovalRequired(${id(2)})`],
+      [10, 200_000_000n, 20_000_000n, "Succeeded", `GovernanceCouncilApprovalRequired(${id(3)})`],
+      [40, 200_000_000n, 5_000_000n, "Succeeded", `GovernanceCouncilApprovalRequired(${id(4)})`],
+    ]);
+    for (const o of outcomes) {
+      expect([o.succeeded, o.asExpected, o.details.roleGranted]).to.deep.equal([false, true, false]);
+    }
+    expect(recorded.map((r) => [r.type, r.voters, r.councilApproved])).to.deep.equal([
+      ["Protocol", 1, false],
+      ["Protocol", 2, false],
+      ["Protocol", 4, false],
+      ["Protocol", 10, false],
+      ["Protocol", 40, false],
+    ]);
+  });
+
+  it("malicious-core: every disguised core call derives Protocol, the disguise is refused, and the voted proposal cannot be queued without the council", async function () {
+    const { world, recorded } = await fixture();
+    const outcomes = await maliciousCoreScenario.run(world);
+    expect(outcomes.map((o) => [o.details.declared, o.details.derived])).to.deep.equal([
+      ["Community", "Protocol"],
+      ["Resource", "Protocol"],
+      ["Community", "Protocol"],
+      ["Resource", "Protocol"],
+      ["Community", "Protocol"],
+    ]);
+    const declared = [2, 1, 2, 1, 2];
+    for (const [i, o] of outcomes.entries()) {
+      expect(o.details.disguiseRefusal).to.equal(`GovernanceProposalTypeMismatch(${declared[i]}, 0)`);
+      expect(o.details.bondMovedOnRefusal).to.equal("0");
+      expect(o.details.voteState).to.equal("Succeeded");
+      expect(o.details.forVotes).to.equal((100_000_000n * AITBC).toString()); // two backers at the 5% cap
+      expect(o.details.queueRefusal).to.equal(`GovernanceCouncilApprovalRequired(${recorded[i]!.proposalId})`);
+      expect([o.details.roleGranted, o.details.thresholdChanged, o.details.treasuryMoved]).to.deep.equal([false, false, "0"]); // prettier-ignore
+      expect([o.succeeded, o.asExpected]).to.deep.equal([false, true]);
+    }
+    expect(recorded.map((r) => [r.type, r.state, r.councilApproved])).to.deep.equal(Array(5).fill(["Protocol", "Succeeded", false])); // prettier-ignore
   });
 });
