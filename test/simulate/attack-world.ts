@@ -9,7 +9,12 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { keccak256, stringToHex, type Address } from "viem";
 
 import { transferToken } from "../../sdk/src/index.js";
-import type { ProposalRecord, Rng, SimulationParameters, SimulationWorld } from "../../scripts/lib/simulate/types.js";
+import type {
+  ProposalRecord,
+  Rng,
+  SimulationParameters,
+  SimulationWorld,
+} from "../../scripts/lib/simulate/types.js";
 import { deployOpenClaw } from "../helpers/openclaw.js";
 
 /** The design's parameters (shared/DESIGN.md), as literals. */

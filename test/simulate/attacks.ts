@@ -6,7 +6,9 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
+import { ATTACK_SCENARIOS } from "../../scripts/lib/simulate/scenarios/attacks.js";
 import { buyThenVoteScenario } from "../../scripts/lib/simulate/scenarios/buy-then-vote.js";
+import { councilSilentScenario } from "../../scripts/lib/simulate/scenarios/council-silent.js";
 import { flashLoanScenario } from "../../scripts/lib/simulate/scenarios/flash-loan.js";
 import { maliciousCoreScenario } from "../../scripts/lib/simulate/scenarios/malicious-core.js";
 import { sybilSplitScenario } from "../../scripts/lib/simulate/scenarios/sybil-split.js";
@@ -61,7 +63,9 @@ describe("simulate: attack scenarios", function () {
       expect([o.succeeded, o.asExpected]).to.deep.equal([false, true]);
     }
     // Below the 10% quorum on its own, every proposal the buyer voted for is defeated.
-    expect(recorded.map((r) => [r.attack, r.state, r.voters])).to.deep.equal(Array(7).fill([true, "Defeated", 1]));
+    expect(recorded.map((r) => [r.attack, r.state, r.voters])).to.deep.equal(
+      Array(7).fill([true, "Defeated", 1]),
+    );
   });
 
   it("sybil-split: 20% of supply counts 5% in one address, 10% in 2, and all of it in 4, 10 or 40; the council still blocks the queue", async function () {
@@ -110,10 +114,65 @@ describe("simulate: attack scenarios", function () {
       expect(o.details.bondMovedOnRefusal).to.equal("0");
       expect(o.details.voteState).to.equal("Succeeded");
       expect(o.details.forVotes).to.equal((100_000_000n * AITBC).toString()); // two backers at the 5% cap
-      expect(o.details.queueRefusal).to.equal(`GovernanceCouncilApprovalRequired(${recorded[i]!.proposalId})`);
+      expect(o.details.queueRefusal).to.equal(
+        `GovernanceCouncilApprovalRequired(${recorded[i]!.proposalId})`,
+      );
       expect([o.details.roleGranted, o.details.thresholdChanged, o.details.treasuryMoved]).to.deep.equal([false, false, "0"]); // prettier-ignore
       expect([o.succeeded, o.asExpected]).to.deep.equal([false, true]);
     }
     expect(recorded.map((r) => [r.type, r.state, r.councilApproved])).to.deep.equal(Array(5).fill(["Protocol", "Succeeded", false])); // prettier-ignore
+  });
+
+  it("council-silent: with 1 or 2 of 5 silent a grant still executes; with 3 silent critical proposals stall (GS020) and Community ones do not; swapOwner recovers", async function () {
+    const { world, recorded, dao } = await fixture();
+    const [one, two, three, recovery] = await councilSilentScenario.run(world);
+    for (const [o, silent] of [
+      [one!, 1],
+      [two!, 2],
+    ] as const) {
+      expect(o.details).to.deep.include({ silent, activeOwners: 5 - silent, threshold: 3, approval: "none", queue: "none", execute: "none" }); // prettier-ignore
+      expect([o.succeeded, o.asExpected]).to.deep.equal([false, true]);
+    }
+    const grant3 = recorded[2]!.proposalId;
+    const replace = recorded[3]!.proposalId;
+    expect(three!.details).to.deep.include({
+      silent: 3,
+      activeOwners: 2,
+      approval: "Error(GS020)",
+      queue: `GovernanceCouncilApprovalRequired(${grant3})`,
+      replaceCouncilApproval: "Error(GS020)",
+      replaceCouncilQueue: `GovernanceCouncilApprovalRequired(${replace})`,
+      swapOwnerWithTwo: "Error(GS020)",
+      cancelWithTwo: "Error(GS020)",
+      communityQueue: "none",
+      communityExecute: "none",
+      granteeReceived: (2_000n * AITBC).toString(), // the two grants decided with 1 and 2 silent
+    });
+    expect([three!.succeeded, three!.asExpected]).to.deep.equal([true, true]);
+    expect(recovery!.details).to.deep.include({ owners: 5, approval: "none", queue: "none", execute: "none", swaps: "none; none" }); // prettier-ignore
+    expect(recovery!.details.granteeReceived).to.equal((3_000n * AITBC).toString());
+    expect([recovery!.succeeded, recovery!.asExpected]).to.deep.equal([false, true]);
+    const owners = await dao.council.getOwners();
+    const newOwners = String(recovery!.details.newOwners).split(",");
+    expect(owners.map((o) => o.toLowerCase()).sort()).to.deep.equal(
+      [...dao.owners.slice(0, 3).map((o) => o.address), ...newOwners].map((o) => o.toLowerCase()).sort(),
+    );
+    expect(recorded.map((r) => [r.type, r.state, r.councilApproved])).to.deep.equal([
+      ["Resource", "Executed", true],
+      ["Resource", "Executed", true],
+      ["Resource", "Executed", true],
+      ["Protocol", "Succeeded", false],
+      ["Community", "Executed", null],
+    ]);
+  });
+
+  it("ATTACK_SCENARIOS lists the five attacks by their --scenario names", function () {
+    expect(ATTACK_SCENARIOS.map((s) => s.name)).to.deep.equal([
+      "flash-loan",
+      "buy-then-vote",
+      "sybil-split",
+      "malicious-core",
+      "council-silent",
+    ]);
   });
 });

@@ -138,7 +138,8 @@ export async function runBuyThenVote(world: SimulationWorld): Promise<AttackOutc
     await castDue(boughtAt + delay);
     await networkHelpers.time.setNextBlockTimestamp(boughtAt + delay);
     const proposal = await proposeAs(world, proposer, actionsFor(delay));
-    if (Number(proposal.createdAt) !== boughtAt + delay) throw new Error(`${NAME}: snapshot not at delay ${delay}`);
+    if (Number(proposal.createdAt) !== boughtAt + delay)
+      throw new Error(`${NAME}: snapshot not at delay ${delay}`);
     created.push({ delay, proposal });
     votes.push({ at: await voteStart(proposal.proposalId), index: created.length - 1 });
   }

@@ -82,7 +82,13 @@ export async function runMaliciousCore(world: SimulationWorld): Promise<AttackOu
     "the same grantRole relayed through governor.relay, declared Resource",
     ProposalType.Resource,
     [governor],
-    [encodeFunctionData({ abi: openClawGovernorAbi, functionName: "relay", args: [timelock, 0n, grantRole] })],
+    [
+      encodeFunctionData({
+        abi: openClawGovernorAbi,
+        functionName: "relay",
+        args: [timelock, 0n, grantRole],
+      }),
+    ],
   );
   const multiSend = contracts.MultiSendCallOnly;
   if (multiSend !== undefined) {

@@ -47,7 +47,11 @@ export async function runSybilSplit(world: SimulationWorld): Promise<AttackOutco
   const { publicClient } = world.clients;
   const numbers = await governanceNumbers(world);
   const holding = (numbers.totalSupply * 20n) / 100n;
-  await requireFunds(world, NAME, holding + numbers.threshold * 1_000n + numbers.bond * BigInt(SPLITS.length));
+  await requireFunds(
+    world,
+    NAME,
+    holding + numbers.threshold * 1_000n + numbers.bond * BigInt(SPLITS.length),
+  );
   const proposer = await vestedProposer(world, `${NAME}: proposer`, SPLITS.length);
   const timelock = contracts.OpenClawTimelock!;
   const proposerRole = await publicClient.readContract({ address: timelock, abi: openClawTimelockAbi, functionName: "PROPOSER_ROLE" }); // prettier-ignore
@@ -82,7 +86,9 @@ export async function runSybilSplit(world: SimulationWorld): Promise<AttackOutco
     const perAddress = share < numbers.cap ? share : numbers.cap;
     const expectedCounted = perAddress * BigInt(k);
     const quorumReached = counted >= numbers.quorum;
-    const expectedRefusal = quorumReached ? "GovernanceCouncilApprovalRequired" : "GovernorUnexpectedProposalState";
+    const expectedRefusal = quorumReached
+      ? "GovernanceCouncilApprovalRequired"
+      : "GovernorUnexpectedProposalState";
     outcomes.push(
       outcome({
         name: NAME,
