@@ -175,4 +175,22 @@ describe("simulate: attack scenarios", function () {
       "council-silent",
     ]);
   });
+
+  it("the five run one after another in one world: every outcome as expected, funds handed back to the funder", async function () {
+    const { world, recorded } = await fixture();
+    const balance = () => connection.ethers.getContractAt("AITBCToken", world.contracts.AITBCToken!).then((t) => t.balanceOf(world.roles.funder)); // prettier-ignore
+    const before = await balance();
+    const outcomes = [];
+    for (const scenario of ATTACK_SCENARIOS) outcomes.push(...(await scenario.run(world)));
+    expect(outcomes.filter((o) => !o.asExpected).map((o) => o.magnitude)).to.deep.equal([]);
+    expect(outcomes.length).to.equal(1 + 7 + 5 + 5 + 4);
+    // Only the stalled council scenario "succeeds" (its silence stalls critical proposals).
+    expect(outcomes.filter((o) => o.succeeded).map((o) => [o.name, o.details.silent])).to.deep.equal([["council-silent", 3]]); // prettier-ignore
+    expect(recorded.length).to.equal(1 + 7 + 5 + 5 + 5);
+    expect(recorded.every((r) => r.attack)).to.equal(true);
+    // Kept by the flash lender: its 50,000,000 pool. Bonds were refunded; the three council-silent grants
+    // (1,000 AITBC each, paid by the treasury) reached the funder through their grantee.
+    const spent = before - (await balance());
+    expect(spent).to.equal(50_000_000n * AITBC - 3_000n * AITBC);
+  });
 });

@@ -12,6 +12,7 @@ import { decodeErrorResult, encodeFunctionData, type Address, type Hex } from "v
 import {
   aitbcTokenAbi,
   castVote,
+  claimProposalBond,
   ContractRevertError,
   delegate,
   getProposal,
@@ -182,6 +183,24 @@ export async function requireFunds(world: SimulationWorld, scenario: string, nee
       `${scenario}: the funder ${world.roles.funder} holds ${held / AITBC} AITBC, the scenario needs ${needed / AITBC} AITBC`,
     );
   }
+}
+
+/**
+ * Claims the proposal bond of each proposal back to its proposer (SDK `claimProposalBond`, sent by
+ * the proposer; refundable once voting is over). Returns how many were refunded.
+ */
+export async function claimBonds(world: SimulationWorld, proposals: readonly CreatedProposal[]) {
+  let refunded = 0;
+  for (const p of proposals) {
+    const refusal = await refusalOf(() =>
+      claimProposalBond(world.clients.walletFor(p.proposer), {
+        contracts: world.contracts,
+        proposalId: p.proposalId,
+      }),
+    );
+    if (refusal === null) refunded += 1;
+  }
+  return refunded;
 }
 
 /** Sends every AITBC `accounts` hold back to the funder, so later scenarios in the same world can use them. */

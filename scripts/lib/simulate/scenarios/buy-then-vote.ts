@@ -22,6 +22,7 @@ import type { AttackOutcome, Scenario, SimulationWorld } from "../types.js";
 import {
   Ballot,
   advanceTo,
+  claimBonds,
   closeVoting,
   delegatedAccount,
   governanceNumbers,
@@ -177,6 +178,10 @@ export async function runBuyThenVote(world: SimulationWorld): Promise<AttackOutc
       }),
     );
   }
+  await claimBonds(
+    world,
+    created.map((c) => c.proposal),
+  );
   await returnFunds(world, [buyer, proposer]);
   return outcomes;
 }

@@ -46,6 +46,7 @@ import {
   Ballot,
   advance,
   balanceOf,
+  claimBonds,
   closeVoting,
   delegatedAccount,
   formatRefusal,
@@ -218,6 +219,10 @@ export async function runCouncilSilent(world: SimulationWorld): Promise<AttackOu
 
   const types = ["Resource", "Resource", "Resource", "Protocol", "Community"] as const;
   for (const [i, ballot] of ballots.entries()) await recordAttack(world, ballot, all[i]!.description, types[i]!, voters); // prettier-ignore
+  await claimBonds(
+    world,
+    ballots.map((b) => b.proposal),
+  );
   await returnFunds(world, [...voters, proposer, grantee]);
 
   const gs020 = (r: Refusal | null) => r?.errorName === "Error" && r.args[0] === "GS020";

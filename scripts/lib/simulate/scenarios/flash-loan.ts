@@ -15,6 +15,7 @@ import {
   Ballot,
   advance,
   balanceOf,
+  claimBonds,
   chainTime,
   closeVoting,
   countedAt,
@@ -26,6 +27,7 @@ import {
   recordAttack,
   refusalOf,
   requireFunds,
+  returnFunds,
   stateOf,
   tokens,
   treasuryTransfer,
@@ -85,6 +87,8 @@ export async function runFlashLoan(world: SimulationWorld): Promise<AttackOutcom
   const record = await recordAttack(world, ballot, target.actions.description, "Resource", [attackerAddress]);
   const state = await stateOf(world, target.proposalId);
 
+  await claimBonds(world, [target]);
+  await returnFunds(world, [proposer]);
   const lenderAfter = await balanceOf(world, lenderAddress);
   const attackerBalance = await balanceOf(world, attackerAddress);
   const treasuryAfter = await balanceOf(world, treasury);

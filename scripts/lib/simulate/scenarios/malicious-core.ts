@@ -25,6 +25,7 @@ import type { AttackOutcome, Scenario, SimulationWorld } from "../types.js";
 import {
   Ballot,
   balanceOf,
+  claimBonds,
   closeVoting,
   delegatedAccount,
   formatRefusal,
@@ -191,6 +192,10 @@ export async function runMaliciousCore(world: SimulationWorld): Promise<AttackOu
       }),
     );
   }
+  await claimBonds(
+    world,
+    ballots.map((b) => b.proposal),
+  );
   await returnFunds(world, [...voters, proposer]);
   return outcomes;
 }

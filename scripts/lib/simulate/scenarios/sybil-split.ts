@@ -18,6 +18,7 @@ import type { AttackOutcome, Scenario, SimulationWorld } from "../types.js";
 import {
   Ballot,
   advance,
+  claimBonds,
   closeVoting,
   countedAt,
   delegatedAccount,
@@ -120,6 +121,7 @@ export async function runSybilSplit(world: SimulationWorld): Promise<AttackOutco
         },
       }),
     );
+    await claimBonds(world, [proposal]);
     await returnFunds(world, sybils);
   }
   await returnFunds(world, [proposer]);
