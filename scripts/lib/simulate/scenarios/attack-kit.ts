@@ -162,27 +162,117 @@ export async function countedAt(world: SimulationWorld, account: Address, timepo
 }
 
 /**
- * A fresh account (`world.account(label)`) that delegates to itself and, when `amount > 0`, receives
- * `amount` wei of AITBC from the funder (delegation first, so its votes start when the tokens arrive).
+ * Where a scenario's AITBC comes from, and how it is handed back. First the world's funder
+ * (`world.fund`: the spare liquidity share); past what the funder holds, the attacker *buys* from the
+ * population — plain-account participants sell their whole holding, largest first — the way a large
+ * holder is assembled on a market. {@link Funding.settle} collects everything the scenario's accounts
+ * hold and pays every seller back exactly what it sold (its counted power then vests again).
  */
-export async function delegatedAccount(world: SimulationWorld, label: string, amount: bigint) {
-  const address = await world.account(label);
-  await delegate(world.clients.walletFor(address), { contracts: world.contracts, delegatee: address });
-  if (amount > 0n) await world.fund(address, amount);
-  return address;
+export class Funding {
+  /** Population sellers and what each sold, wei. */
+  private readonly sold = new Map<Address, bigint>();
+  /** Accounts that received AITBC from this funding. */
+  private readonly holders = new Set<Address>();
+  private sellers: Address[] | undefined;
+
+  /**
+   * @param world the world
+   * @param scenario the scenario's name (for error messages)
+   */
+  constructor(
+    private readonly world: SimulationWorld,
+    private readonly scenario: string,
+  ) {}
+
+  /** Participants that can sell: plain accounts (they sign for themselves), largest holding first. */
+  private async sellerList(): Promise<Address[]> {
+    if (this.sellers === undefined) {
+      const plain = this.world.population.filter((p) => p.signer.toLowerCase() === p.address.toLowerCase());
+      const held = await Promise.all(plain.map(async (p) => [p.address, await balanceOf(this.world, p.address)] as const)); // prettier-ignore
+      this.sellers = held.filter(([, b]) => b > 0n).sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0)).map(([a]) => a); // prettier-ignore
+    }
+    return this.sellers;
+  }
+
+  /** AITBC this funding can still hand out: the funder's balance plus what the sellers hold, wei. */
+  async available(): Promise<bigint> {
+    let total = await balanceOf(this.world, this.world.roles.funder);
+    for (const seller of await this.sellerList()) total += await balanceOf(this.world, seller);
+    return total;
+  }
+
+  /**
+   * Fails early, with the numbers, when the world cannot fund `needed` wei (the scenario would
+   * otherwise measure a smaller attack than it claims).
+   */
+  async require(needed: bigint): Promise<void> {
+    const available = await this.available();
+    if (available < needed) {
+      throw new Error(`${this.scenario}: the world can fund ${available / AITBC} AITBC (funder and sellers), the scenario needs ${needed / AITBC} AITBC`); // prettier-ignore
+    }
+  }
+
+  /**
+   * Sends `amount` wei of AITBC to `to`: from the funder first, the rest bought from the population.
+   * With `collectable: false` (a contract that cannot send through the node, e.g. a lender) the caller
+   * sends it back to the funder itself before {@link Funding.settle}.
+   */
+  async give(to: Address, amount: bigint, collectable = true): Promise<void> {
+    if (collectable) this.holders.add(to);
+    const fromFunder = minimum(amount, await balanceOf(this.world, this.world.roles.funder));
+    if (fromFunder > 0n) await this.world.fund(to, fromFunder);
+    let rest = amount - fromFunder;
+    for (const seller of await this.sellerList()) {
+      if (rest === 0n) break;
+      const part = minimum(rest, await balanceOf(this.world, seller));
+      if (part === 0n) continue;
+      await transferToken(this.world.clients.walletFor(seller), {
+        contracts: this.world.contracts,
+        to,
+        amount: part,
+      });
+      this.sold.set(seller, (this.sold.get(seller) ?? 0n) + part);
+      rest -= part;
+    }
+    if (rest > 0n) throw new Error(`${this.scenario}: ${rest / AITBC} AITBC short funding ${to}`);
+  }
+
+  /** Sends what `accounts` hold back to the funder now (sellers are paid back only at {@link Funding.settle}). */
+  async collect(accounts: readonly Address[]): Promise<void> {
+    await returnFunds(this.world, accounts);
+    for (const account of accounts) this.holders.delete(account);
+  }
+
+  /**
+   * Hands everything back: every account that received AITBC here (and `others`, e.g. a grantee) sends
+   * its whole balance to the funder, and the funder pays each seller what it sold.
+   */
+  async settle(others: readonly Address[] = []): Promise<void> {
+    await returnFunds(this.world, [...this.holders, ...others]);
+    for (const [seller, amount] of this.sold) await this.world.fund(seller, amount);
+    this.sold.clear();
+    this.holders.clear();
+  }
+}
+
+function minimum(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }
 
 /**
- * Fails early, with the numbers, when the funder cannot pay what a scenario needs (the scenario
- * would otherwise measure a smaller attack than it claims).
+ * A fresh account (`world.account(label)`) that delegates to itself and, when `amount > 0`, receives
+ * `amount` wei of AITBC through `funding` (delegation first, so its votes start when the tokens arrive).
  */
-export async function requireFunds(world: SimulationWorld, scenario: string, needed: bigint) {
-  const held = await balanceOf(world, world.roles.funder);
-  if (held < needed) {
-    throw new Error(
-      `${scenario}: the funder ${world.roles.funder} holds ${held / AITBC} AITBC, the scenario needs ${needed / AITBC} AITBC`,
-    );
-  }
+export async function delegatedAccount(
+  world: SimulationWorld,
+  funding: Funding,
+  label: string,
+  amount: bigint,
+): Promise<Address> {
+  const address = await world.account(label);
+  await delegate(world.clients.walletFor(address), { contracts: world.contracts, delegatee: address });
+  if (amount > 0n) await funding.give(address, amount);
+  return address;
 }
 
 /**
@@ -203,8 +293,8 @@ export async function claimBonds(world: SimulationWorld, proposals: readonly Cre
   return refunded;
 }
 
-/** Sends every AITBC `accounts` hold back to the funder, so later scenarios in the same world can use them. */
-export async function returnFunds(world: SimulationWorld, accounts: readonly Address[]) {
+/** Sends every AITBC `accounts` hold back to the funder. */
+async function returnFunds(world: SimulationWorld, accounts: readonly Address[]) {
   for (const account of accounts) {
     const amount = await balanceOf(world, account);
     if (amount === 0n) continue;
@@ -218,15 +308,26 @@ export async function returnFunds(world: SimulationWorld, accounts: readonly Add
 
 /**
  * A proposer whose counted power meets the proposal threshold: a dedicated account given
- * `threshold × 1,000` AITBC plus `bonds` proposal bonds, then `wait` seconds of chain time (default
- * 1 day: a holding of 1,000 × the threshold has vested 1/7 of itself by then, far above the threshold).
+ * {@link proposerStake} plus `bonds` proposal bonds, then `wait` seconds of chain time (default 1 day:
+ * a holding of 10 × the threshold has vested 1/7 of itself by then, above the threshold).
  */
-export async function vestedProposer(world: SimulationWorld, label: string, bonds: number, wait = 86_400) {
+export async function vestedProposer(
+  world: SimulationWorld,
+  funding: Funding,
+  label: string,
+  bonds: number,
+  wait = 86_400,
+) {
   const { threshold, bond } = await governanceNumbers(world);
-  const stake = threshold * 1_000n;
-  const proposer = await delegatedAccount(world, label, stake + bond * BigInt(bonds));
+  const stake = proposerStake(threshold);
+  const proposer = await delegatedAccount(world, funding, label, stake + bond * BigInt(bonds));
   await advance(world, wait);
   return proposer;
+}
+
+/** What {@link vestedProposer} holds besides its bonds: 10 × the proposal threshold, wei. */
+export function proposerStake(threshold: bigint): bigint {
+  return threshold * 10n;
 }
 
 /** A created proposal: its id, creation timepoint (its snapshot), actions and proposer. */
@@ -242,8 +343,9 @@ export interface CreatedProposal {
 
 /**
  * Proposes `actions` as `proposer` with the SDK's `propose` (bond by approval; type derived by the
- * governor unless `proposalType` is given), then mines one block so counted power at the snapshot
- * is readable.
+ * governor unless `proposalType` is given), then moves time 1 s on (a block at a later timestamp), so
+ * counted power at the snapshot is readable (it must be strictly past; the twin's chain lets blocks
+ * share a timestamp, so mining alone is not enough).
  */
 export async function proposeAs(
   world: SimulationWorld,
@@ -257,7 +359,7 @@ export async function proposeAs(
     ...(proposalType === undefined ? {} : { proposalType }),
   });
   const block = await world.clients.publicClient.getBlock({ blockNumber: created.receipt.blockNumber });
-  await world.connection.networkHelpers.mine();
+  await advance(world, 1);
   return {
     proposalId: created.proposalId,
     createdAt: block.timestamp,

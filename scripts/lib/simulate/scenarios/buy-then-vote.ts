@@ -30,12 +30,12 @@ import {
   percent,
   proposeAs,
   recordAttack,
-  requireFunds,
-  returnFunds,
   stateOf,
   tokens,
   treasuryTransfer,
   vestedProposer,
+  Funding,
+  proposerStake,
   type CreatedProposal,
 } from "./attack-kit.js";
 
@@ -69,14 +69,15 @@ export async function runBuyThenVote(world: SimulationWorld): Promise<AttackOutc
   const numbers = await governanceNumbers(world);
   const bought = numbers.cap;
   const bonds = BigInt(BUY_DELAYS.length);
-  await requireFunds(world, NAME, bought + numbers.threshold * 1_000n + numbers.bond * bonds);
-  const proposer = await vestedProposer(world, `${NAME}: proposer`, BUY_DELAYS.length);
+  const funding = new Funding(world, NAME);
+  await funding.require(bought + proposerStake(numbers.threshold) + numbers.bond * bonds);
+  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, BUY_DELAYS.length);
   await approveToken(world.clients.walletFor(proposer), {
     contracts,
     to: contracts.ProposalBondEscrow!,
     amount: numbers.bond * bonds,
   });
-  const buyer = await delegatedAccount(world, `${NAME}: buyer`, 0n);
+  const buyer = await delegatedAccount(world, funding, `${NAME}: buyer`, 0n);
   const actionsFor = (delay: number) =>
     treasuryTransfer(world, buyer, 1_000_000n * 10n ** 18n, `${NAME}: grant to a holder who bought ${label(delay)} before`); // prettier-ignore
 
@@ -182,7 +183,7 @@ export async function runBuyThenVote(world: SimulationWorld): Promise<AttackOutc
     world,
     created.map((c) => c.proposal),
   );
-  await returnFunds(world, [buyer, proposer]);
+  await funding.settle([buyer]);
   return outcomes;
 }
 

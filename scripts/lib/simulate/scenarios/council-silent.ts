@@ -56,11 +56,11 @@ import {
   proposeAs,
   recordAttack,
   refusalOf,
-  requireFunds,
-  returnFunds,
   stateOf,
   treasuryTransfer,
   vestedProposer,
+  Funding,
+  proposerStake,
   type Refusal,
 } from "./attack-kit.js";
 
@@ -121,10 +121,11 @@ export async function runCouncilSilent(world: SimulationWorld): Promise<AttackOu
   const all = [...grants, setCouncil, ...(community === undefined ? [] : [community])];
 
   const voterCount = (numbers.quorum + numbers.cap - 1n) / numbers.cap;
-  await requireFunds(world, NAME, numbers.cap * voterCount + numbers.threshold * 1_000n + numbers.bond * BigInt(all.length)); // prettier-ignore
+  const funding = new Funding(world, NAME);
+  await funding.require(numbers.cap * voterCount + proposerStake(numbers.threshold) + numbers.bond * BigInt(all.length)); // prettier-ignore
   const voters: Address[] = [];
-  for (let i = 0n; i < voterCount; i++) voters.push(await delegatedAccount(world, `${NAME}: voter #${i}`, numbers.cap)); // prettier-ignore
-  const proposer = await vestedProposer(world, `${NAME}: proposer`, all.length, world.parameters.longAverageWindow + 3_600); // prettier-ignore
+  for (let i = 0n; i < voterCount; i++) voters.push(await delegatedAccount(world, funding, `${NAME}: voter #${i}`, numbers.cap)); // prettier-ignore
+  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, all.length, world.parameters.longAverageWindow + 3_600); // prettier-ignore
   const ballots: Ballot[] = [];
   for (const actions of all) ballots.push(new Ballot(await proposeAs(world, proposer, actions)));
   await openVoting(world, ballots.at(-1)!.proposal.proposalId);
@@ -223,7 +224,7 @@ export async function runCouncilSilent(world: SimulationWorld): Promise<AttackOu
     world,
     ballots.map((b) => b.proposal),
   );
-  await returnFunds(world, [...voters, proposer, grantee]);
+  await funding.settle([grantee]);
 
   const gs020 = (r: Refusal | null) => r?.errorName === "Error" && r.args[0] === "GS020";
   const approvalMissing = (r: Refusal | null) => r?.errorName === "GovernanceCouncilApprovalRequired";

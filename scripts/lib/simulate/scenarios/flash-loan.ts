@@ -26,12 +26,12 @@ import {
   proposeAs,
   recordAttack,
   refusalOf,
-  requireFunds,
-  returnFunds,
   stateOf,
   tokens,
   treasuryTransfer,
   vestedProposer,
+  Funding,
+  proposerStake,
 } from "./attack-kit.js";
 
 const NAME = "flash-loan";
@@ -46,12 +46,13 @@ export async function runFlashLoan(world: SimulationWorld): Promise<AttackOutcom
   const numbers = await governanceNumbers(world);
   // The genesis liquidity share (shared/DESIGN.md: 5% of supply) is what a pool could lend.
   const loan = (numbers.totalSupply * 5n) / 100n;
-  await requireFunds(world, NAME, loan + numbers.threshold * 1_000n + numbers.bond);
-  const proposer = await vestedProposer(world, `${NAME}: proposer`, 1);
+  const funding = new Funding(world, NAME);
+  await funding.require(loan + proposerStake(numbers.threshold) + numbers.bond);
+  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, 1);
 
-  const lender = await ethers.deployContract("ERC3156FlashLenderMock");
+  const lender = await ethers.deployContract("ReclaimableFlashLenderMock");
   const lenderAddress = (await lender.getAddress()) as Address;
-  await world.fund(lenderAddress, loan);
+  await funding.give(lenderAddress, loan, false);
   const governor = world.contracts.OpenClawGovernor!;
   const token = world.contracts.AITBCToken!;
   const attacker = await ethers.deployContract("FlashGovernanceAttackerMock", [governor]);
@@ -88,8 +89,9 @@ export async function runFlashLoan(world: SimulationWorld): Promise<AttackOutcom
   const state = await stateOf(world, target.proposalId);
 
   await claimBonds(world, [target]);
-  await returnFunds(world, [proposer]);
   const lenderAfter = await balanceOf(world, lenderAddress);
+  await (await lender.reclaim(token, world.roles.funder)).wait(); // the pool goes back to the funder
+  await funding.settle();
   const attackerBalance = await balanceOf(world, attackerAddress);
   const treasuryAfter = await balanceOf(world, treasury);
   const forVotes = BigInt(record.forVotes);

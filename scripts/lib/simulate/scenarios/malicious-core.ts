@@ -35,10 +35,10 @@ import {
   proposeAs,
   recordAttack,
   refusalOf,
-  requireFunds,
-  returnFunds,
   stateOf,
   vestedProposer,
+  Funding,
+  proposerStake,
 } from "./attack-kit.js";
 
 const NAME = "malicious-core";
@@ -122,10 +122,11 @@ export async function runMaliciousCore(world: SimulationWorld): Promise<AttackOu
     );
   }
 
-  await requireFunds(world, NAME, numbers.cap * voterCount + numbers.threshold * 1_000n + numbers.bond * BigInt(disguises.length)); // prettier-ignore
+  const funding = new Funding(world, NAME);
+  await funding.require(numbers.cap * voterCount + proposerStake(numbers.threshold) + numbers.bond * BigInt(disguises.length)); // prettier-ignore
   const voters: Address[] = [];
-  for (let i = 0n; i < voterCount; i++) voters.push(await delegatedAccount(world, `${NAME}: backer #${i}`, numbers.cap)); // prettier-ignore
-  const proposer = await vestedProposer(world, `${NAME}: proposer`, disguises.length, world.parameters.longAverageWindow + 3_600); // prettier-ignore
+  for (let i = 0n; i < voterCount; i++) voters.push(await delegatedAccount(world, funding, `${NAME}: backer #${i}`, numbers.cap)); // prettier-ignore
+  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, disguises.length, world.parameters.longAverageWindow + 3_600); // prettier-ignore
   const treasuryBefore = await balanceOf(world, timelock);
 
   // 1. The disguised type is refused; nothing moves.
@@ -196,7 +197,7 @@ export async function runMaliciousCore(world: SimulationWorld): Promise<AttackOu
     world,
     ballots.map((b) => b.proposal),
   );
-  await returnFunds(world, [...voters, proposer]);
+  await funding.settle();
   return outcomes;
 }
 

@@ -30,11 +30,11 @@ import {
   proposeAs,
   recordAttack,
   refusalOf,
-  requireFunds,
-  returnFunds,
   stateOf,
   tokens,
   vestedProposer,
+  Funding,
+  proposerStake,
 } from "./attack-kit.js";
 
 const NAME = "sybil-split";
@@ -48,12 +48,9 @@ export async function runSybilSplit(world: SimulationWorld): Promise<AttackOutco
   const { publicClient } = world.clients;
   const numbers = await governanceNumbers(world);
   const holding = (numbers.totalSupply * 20n) / 100n;
-  await requireFunds(
-    world,
-    NAME,
-    holding + numbers.threshold * 1_000n + numbers.bond * BigInt(SPLITS.length),
-  );
-  const proposer = await vestedProposer(world, `${NAME}: proposer`, SPLITS.length);
+  const funding = new Funding(world, NAME);
+  await funding.require(holding + proposerStake(numbers.threshold) + numbers.bond * BigInt(SPLITS.length));
+  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, SPLITS.length);
   const timelock = contracts.OpenClawTimelock!;
   const proposerRole = await publicClient.readContract({ address: timelock, abi: openClawTimelockAbi, functionName: "PROPOSER_ROLE" }); // prettier-ignore
   const outcomes: AttackOutcome[] = [];
@@ -61,7 +58,8 @@ export async function runSybilSplit(world: SimulationWorld): Promise<AttackOutco
   for (const k of SPLITS) {
     const share = holding / BigInt(k);
     const sybils: Address[] = [];
-    for (let i = 0; i < k; i++) sybils.push(await delegatedAccount(world, `${NAME}: k=${k} #${i}`, share));
+    for (let i = 0; i < k; i++)
+      sybils.push(await delegatedAccount(world, funding, `${NAME}: k=${k} #${i}`, share));
     await advance(world, world.parameters.longAverageWindow + 3_600); // every part fully vested
     const beneficiary = sybils[0]!;
     const actions = {
@@ -122,9 +120,9 @@ export async function runSybilSplit(world: SimulationWorld): Promise<AttackOutco
       }),
     );
     await claimBonds(world, [proposal]);
-    await returnFunds(world, sybils);
+    await funding.collect(sybils);
   }
-  await returnFunds(world, [proposer]);
+  await funding.settle();
   return outcomes;
 }
 
