@@ -1,37 +1,51 @@
 /**
- * The attack scenarios of the governance digital twin (scripts/lib/simulate/scenarios/attacks.ts),
- * each run on a small world (the real stack, no population) with its outcome asserted against the
- * design's numbers as literals (shared/DESIGN.md: cap 5%, quorum 10%, 7-day vesting, 3-of-5 council).
+ * The attack scenarios of the governance digital twin (scripts/lib/simulate/scenarios/attacks.ts), run
+ * one after another in one small world of the engine (`createWorld`: the real Ignition-deployed
+ * protocol, 20 participants, seed 19), each outcome asserted against the design's numbers as literals
+ * (shared/DESIGN.md: cap 5%, quorum 10%, 7-day vesting, 3-of-5 council, proposal threshold 100 AITBC).
+ * Running them in sequence also checks that each hands back what it took (funder and sellers).
  */
 import { expect } from "chai";
-import { network } from "hardhat";
+import type { Address } from "viem";
 
+import { aitbcTokenAbi, safeAbi } from "../../sdk/src/index.js";
 import { ATTACK_SCENARIOS } from "../../scripts/lib/simulate/scenarios/attacks.js";
-import { buyThenVoteScenario } from "../../scripts/lib/simulate/scenarios/buy-then-vote.js";
-import { councilSilentScenario } from "../../scripts/lib/simulate/scenarios/council-silent.js";
-import { flashLoanScenario } from "../../scripts/lib/simulate/scenarios/flash-loan.js";
-import { maliciousCoreScenario } from "../../scripts/lib/simulate/scenarios/malicious-core.js";
-import { sybilSplitScenario } from "../../scripts/lib/simulate/scenarios/sybil-split.js";
-import { createAttackWorld } from "./attack-world.js";
+import type { AttackOutcome, ProposalRecord } from "../../scripts/lib/simulate/types.js";
+import { createWorld, type SimWorld } from "../../scripts/lib/simulate/world.js";
 
 const AITBC = 10n ** 18n;
 const THRESHOLD = 100n * AITBC;
 /** OpenZeppelin's state bitmap with only Succeeded (4) set, as `GovernorUnexpectedProposalState` reports it. */
 const STATE_SUCCEEDED_BITMAP = "0x" + (1n << 4n).toString(16).padStart(64, "0");
 
-const connection = await network.create();
-const deployed = () => createAttackWorld(connection);
-/** The deployed world, with the chain reverted to just after deployment and nothing recorded yet. */
-async function fixture() {
-  const attackWorld = await connection.networkHelpers.loadFixture(deployed);
-  attackWorld.reset();
-  return attackWorld;
+let world: SimWorld;
+const outcomes = new Map<string, AttackOutcome[]>();
+const records = new Map<string, ProposalRecord[]>();
+const balances = new Map<Address, bigint>();
+
+async function balanceOf(account: Address): Promise<bigint> {
+  return world.clients.publicClient.readContract({ address: world.contracts.AITBCToken!, abi: aitbcTokenAbi, functionName: "balanceOf", args: [account] }); // prettier-ignore
 }
+
+/** Every holder the scenarios may take from: the funder and the population. */
+function holders(): Address[] {
+  return [world.roles.funder, ...world.population.map((p) => p.address)];
+}
+
+before(async function () {
+  world = await createWorld({ agents: 20, seed: 19 });
+  for (const holder of holders()) balances.set(holder, await balanceOf(holder));
+  for (const scenario of ATTACK_SCENARIOS) {
+    const first = world.records.length;
+    outcomes.set(scenario.name, await scenario.run(world));
+    records.set(scenario.name, world.records.slice(first));
+  }
+});
 
 describe("simulate: attack scenarios", function () {
   it("flash-loan: 50,000,000 AITBC borrowed in one transaction count 0; the proposal is refused, the vote weighs 0", async function () {
-    const { world, recorded } = await fixture();
-    const [o] = await flashLoanScenario.run(world);
+    const [o] = outcomes.get("flash-loan")!;
+    const recorded = records.get("flash-loan")!;
     expect(o!.succeeded).to.equal(false);
     expect(o!.asExpected).to.equal(true);
     expect(o!.details.borrowed).to.equal((50_000_000n * AITBC).toString());
@@ -45,11 +59,11 @@ describe("simulate: attack scenarios", function () {
   });
 
   it("buy-then-vote: 50,000,000 AITBC bought count 0 at 0 s, 297,619 at 1 h, 7,142,857 at 24 h, in full from 7 days", async function () {
-    const { world, recorded } = await fixture();
-    const outcomes = await buyThenVoteScenario.run(world);
-    expect(outcomes.map((o) => o.details.delaySeconds)).to.deep.equal([0, 3_600, 43_200, 86_400, 259_200, 604_800, 691_200]); // prettier-ignore
+    const measured = outcomes.get("buy-then-vote")!;
+    const recorded = records.get("buy-then-vote")!;
+    expect(measured.map((o) => o.details.delaySeconds)).to.deep.equal([0, 3_600, 43_200, 86_400, 259_200, 604_800, 691_200]); // prettier-ignore
     // 50,000,000 × d / 7 days, whole AITBC (floor): the 7-day average is the binding part below 7 days.
-    expect(outcomes.map((o) => BigInt(o.details.counted as string) / AITBC)).to.deep.equal([
+    expect(measured.map((o) => BigInt(o.details.counted as string) / AITBC)).to.deep.equal([
       0n,
       297_619n,
       3_571_428n,
@@ -58,7 +72,7 @@ describe("simulate: attack scenarios", function () {
       50_000_000n,
       50_000_000n,
     ]);
-    for (const o of outcomes) {
+    for (const o of measured) {
       expect(o.details.bought).to.equal((50_000_000n * AITBC).toString());
       expect([o.succeeded, o.asExpected]).to.deep.equal([false, true]);
     }
@@ -69,9 +83,9 @@ describe("simulate: attack scenarios", function () {
   });
 
   it("sybil-split: 20% of supply counts 5% in one address, 10% in 2, and all of it in 4, 10 or 40; the council still blocks the queue", async function () {
-    const { world, recorded } = await fixture();
-    const outcomes = await sybilSplitScenario.run(world);
-    const rows = outcomes.map((o) => [
+    const measured = outcomes.get("sybil-split")!;
+    const recorded = records.get("sybil-split")!;
+    const rows = measured.map((o) => [
       o.details.k,
       BigInt(o.details.counted as string) / AITBC,
       BigInt(o.details.perAddressCounted as string) / AITBC,
@@ -86,7 +100,8 @@ describe("simulate: attack scenarios", function () {
       [10, 200_000_000n, 20_000_000n, "Succeeded", `GovernanceCouncilApprovalRequired(${id(3)})`],
       [40, 200_000_000n, 5_000_000n, "Succeeded", `GovernanceCouncilApprovalRequired(${id(4)})`],
     ]);
-    for (const o of outcomes) {
+    for (const o of measured) {
+      expect(o.details.holding).to.equal((200_000_000n * AITBC).toString());
       expect([o.succeeded, o.asExpected, o.details.roleGranted]).to.deep.equal([false, true, false]);
     }
     expect(recorded.map((r) => [r.type, r.voters, r.councilApproved])).to.deep.equal([
@@ -99,9 +114,9 @@ describe("simulate: attack scenarios", function () {
   });
 
   it("malicious-core: every disguised core call derives Protocol, the disguise is refused, and the voted proposal cannot be queued without the council", async function () {
-    const { world, recorded } = await fixture();
-    const outcomes = await maliciousCoreScenario.run(world);
-    expect(outcomes.map((o) => [o.details.declared, o.details.derived])).to.deep.equal([
+    const measured = outcomes.get("malicious-core")!;
+    const recorded = records.get("malicious-core")!;
+    expect(measured.map((o) => [o.details.declared, o.details.derived])).to.deep.equal([
       ["Community", "Protocol"],
       ["Resource", "Protocol"],
       ["Community", "Protocol"],
@@ -109,7 +124,7 @@ describe("simulate: attack scenarios", function () {
       ["Community", "Protocol"],
     ]);
     const declared = [2, 1, 2, 1, 2];
-    for (const [i, o] of outcomes.entries()) {
+    for (const [i, o] of measured.entries()) {
       expect(o.details.disguiseRefusal).to.equal(`GovernanceProposalTypeMismatch(${declared[i]}, 0)`);
       expect(o.details.bondMovedOnRefusal).to.equal("0");
       expect(o.details.voteState).to.equal("Succeeded");
@@ -124,8 +139,8 @@ describe("simulate: attack scenarios", function () {
   });
 
   it("council-silent: with 1 or 2 of 5 silent a grant still executes; with 3 silent critical proposals stall (GS020) and Community ones do not; swapOwner recovers", async function () {
-    const { world, recorded, dao } = await fixture();
-    const [one, two, three, recovery] = await councilSilentScenario.run(world);
+    const [one, two, three, recovery] = outcomes.get("council-silent")!;
+    const recorded = records.get("council-silent")!;
     for (const [o, silent] of [
       [one!, 1],
       [two!, 2],
@@ -152,10 +167,10 @@ describe("simulate: attack scenarios", function () {
     expect(recovery!.details).to.deep.include({ owners: 5, approval: "none", queue: "none", execute: "none", swaps: "none; none" }); // prettier-ignore
     expect(recovery!.details.granteeReceived).to.equal((3_000n * AITBC).toString());
     expect([recovery!.succeeded, recovery!.asExpected]).to.deep.equal([false, true]);
-    const owners = await dao.council.getOwners();
+    const owners = await world.clients.publicClient.readContract({ address: world.contracts.SecurityCouncil!, abi: safeAbi, functionName: "getOwners" }); // prettier-ignore
     const newOwners = String(recovery!.details.newOwners).split(",");
     expect(owners.map((o) => o.toLowerCase()).sort()).to.deep.equal(
-      [...dao.owners.slice(0, 3).map((o) => o.address), ...newOwners].map((o) => o.toLowerCase()).sort(),
+      [...world.roles.councilOwners.slice(0, 3), ...newOwners].map((o) => o.toLowerCase()).sort(),
     );
     expect(recorded.map((r) => [r.type, r.state, r.councilApproved])).to.deep.equal([
       ["Resource", "Executed", true],
@@ -176,20 +191,20 @@ describe("simulate: attack scenarios", function () {
     ]);
   });
 
-  it("the five run one after another in one world: every outcome as expected, funds handed back to the funder", async function () {
-    const { world, recorded } = await fixture();
-    const balance = () => connection.ethers.getContractAt("AITBCToken", world.contracts.AITBCToken!).then((t) => t.balanceOf(world.roles.funder)); // prettier-ignore
-    const before = await balance();
-    const outcomes = [];
-    for (const scenario of ATTACK_SCENARIOS) outcomes.push(...(await scenario.run(world)));
-    expect(outcomes.filter((o) => !o.asExpected).map((o) => o.magnitude)).to.deep.equal([]);
-    expect(outcomes.length).to.equal(1 + 7 + 5 + 5 + 4);
-    // Only the stalled council scenario "succeeds" (its silence stalls critical proposals).
-    expect(outcomes.filter((o) => o.succeeded).map((o) => [o.name, o.details.silent])).to.deep.equal([["council-silent", 3]]); // prettier-ignore
-    expect(recorded.length).to.equal(1 + 7 + 5 + 5 + 5);
-    expect(recorded.every((r) => r.attack)).to.equal(true);
-    // Everything came back (the lender's pool reclaimed, bonds refunded), plus the three council-silent
-    // grants (1,000 AITBC each, paid by the treasury) that reached the funder through their grantee.
-    expect((await balance()) - before).to.equal(3_000n * AITBC);
+  it("the five ran one after another in one world: every outcome as expected, everything handed back", async function () {
+    const all = [...outcomes.values()].flat();
+    expect(all.filter((o) => !o.asExpected).map((o) => o.magnitude)).to.deep.equal([]);
+    expect(all.length).to.equal(1 + 7 + 5 + 5 + 4);
+    // Only the stalled council "succeeds" (three silent owners stall critical proposals).
+    expect(all.filter((o) => o.succeeded).map((o) => [o.name, o.details.silent])).to.deep.equal([["council-silent", 3]]); // prettier-ignore
+    expect([...records.values()].flat().map((r) => r.attack)).to.deep.equal(
+      Array(1 + 7 + 5 + 5 + 5).fill(true),
+    );
+    // Every seller got back what it sold; the funder holds what it held (the lender's pool reclaimed,
+    // bonds refunded) plus the three council-silent grants (1,000 AITBC each, from the treasury).
+    for (const holder of holders()) {
+      const expected = balances.get(holder)! + (holder === world.roles.funder ? 3_000n * AITBC : 0n);
+      expect(await balanceOf(holder), holder).to.equal(expected);
+    }
   });
 });

@@ -78,6 +78,9 @@ export async function runBuyThenVote(world: SimulationWorld): Promise<AttackOutc
     amount: numbers.bond * bonds,
   });
   const buyer = await delegatedAccount(world, funding, `${NAME}: buyer`, 0n);
+  // The market the buyer buys from: an account holding the purchase (funded through `funding`).
+  const market = await world.account(`${NAME}: market`);
+  await funding.give(market, bought);
   const actionsFor = (delay: number) =>
     treasuryTransfer(world, buyer, 1_000_000n * 10n ** 18n, `${NAME}: grant to a holder who bought ${label(delay)} before`); // prettier-ignore
 
@@ -95,7 +98,7 @@ export async function runBuyThenVote(world: SimulationWorld): Promise<AttackOutc
     const send = (from: Address, to: Address, data: Hex) =>
       provider.request({ method: "eth_sendTransaction", params: [{ from, to, data, gas: "0x4c4b40" }] }) as Promise<Hex>; // prettier-ignore
     hashes = [
-      await send(world.roles.funder, contracts.AITBCToken!, encodeFunctionData({ abi: aitbcTokenAbi, functionName: "transfer", args: [buyer, bought] })), // prettier-ignore
+      await send(market, contracts.AITBCToken!, encodeFunctionData({ abi: aitbcTokenAbi, functionName: "transfer", args: [buyer, bought] })), // prettier-ignore
       await send(proposer, contracts.OpenClawGovernor!, encodeFunctionData({ abi: openClawGovernorAbi, functionName: "proposeTyped", args: [first.targets, first.values, first.calldatas, first.description, derived] })), // prettier-ignore
     ];
     await networkHelpers.mine();

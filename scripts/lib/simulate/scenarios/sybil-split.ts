@@ -1,5 +1,6 @@
 /**
- * `sybil-split`: a large holder (20% of supply) splits its holding across k fresh addresses
+ * `sybil-split`: a large holder (20% of supply, or as much as the world can assemble from its funder
+ * and the population's sellers when that is less) splits its holding across k fresh addresses
  * (k = 1, 2, 4, 10, 40), lets them vest, and votes them all For a malicious Protocol proposal (grant
  * itself the timelock's proposer role). Measured per k: counted power against k, whether the vote
  * passes the quorum by the holder alone, and whether the proposal gets past the council.
@@ -17,6 +18,7 @@ import { openClawTimelockAbi, queueProposal, VoteSupport } from "@aitbc/sdk";
 import type { AttackOutcome, Scenario, SimulationWorld } from "../types.js";
 import {
   Ballot,
+  AITBC,
   advance,
   claimBonds,
   closeVoting,
@@ -47,9 +49,18 @@ export async function runSybilSplit(world: SimulationWorld): Promise<AttackOutco
   const { contracts } = world;
   const { publicClient } = world.clients;
   const numbers = await governanceNumbers(world);
-  const holding = (numbers.totalSupply * 20n) / 100n;
   const funding = new Funding(world, NAME);
-  await funding.require(holding + proposerStake(numbers.threshold) + numbers.bond * BigInt(SPLITS.length));
+  const budget = proposerStake(numbers.threshold) + numbers.bond * BigInt(SPLITS.length);
+  // 20% of supply, or as much as the world can assemble (funder and sellers) if that is less; whole
+  // AITBC divisible by every k, so each part is exact.
+  const unit = 40n * AITBC; // lcm of SPLITS, whole AITBC
+  const spare = (await funding.available()) - budget;
+  const wanted = (numbers.totalSupply * 20n) / 100n;
+  const holding = ((wanted < spare ? wanted : spare) / unit) * unit;
+  if (holding <= numbers.cap * 2n) {
+    throw new Error(`${NAME}: the world can assemble ${tokens(holding)} AITBC, not more than twice the cap (${tokens(numbers.cap)})`); // prettier-ignore
+  }
+  await funding.require(holding + budget);
   const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, SPLITS.length);
   const timelock = contracts.OpenClawTimelock!;
   const proposerRole = await publicClient.readContract({ address: timelock, abi: openClawTimelockAbi, functionName: "PROPOSER_ROLE" }); // prettier-ignore
@@ -91,7 +102,7 @@ export async function runSybilSplit(world: SimulationWorld): Promise<AttackOutco
     outcomes.push(
       outcome({
         name: NAME,
-        description: `A holder of ${tokens(holding)} AITBC (20% of supply) split across ${k} address${k === 1 ? "" : "es"} votes For a Protocol proposal granting itself the timelock's proposer role.`, // prettier-ignore
+        description: `A holder of ${tokens(holding)} AITBC (${percent(holding, numbers.totalSupply)} of supply) split across ${k} address${k === 1 ? "" : "es"} votes For a Protocol proposal granting itself the timelock's proposer role.`, // prettier-ignore
         expected:
           "The cap is per address, so splitting counts up to the whole holding; the proposal still cannot be queued without the council's 3-of-5 approval.",
         succeeded: queueRefusal === null || roleGranted,
