@@ -55,6 +55,8 @@ describe("simulate: attack scenarios", function () {
     expect(o!.details.proposeRefusal).to.equal(
       `GovernorInsufficientProposerVotes(${o!.details.attacker}, 0, ${THRESHOLD})`,
     );
+    // Nothing moved: the treasury kept everything, the lender was repaid within the transaction.
+    expect([o!.details.treasuryMoved, o!.details.lenderRepaid]).to.deep.equal(["0", true]);
     expect(recorded.map((r) => [r.attack, r.state, r.forVotes])).to.deep.equal([[true, "Defeated", "0"]]);
   });
 
