@@ -115,7 +115,7 @@ describe("simulate: attack scenarios", function () {
     ]);
   });
 
-  it("malicious-core: every disguised core call derives Protocol, the disguise is refused, and the voted proposal cannot be queued without the council", async function () {
+  it("malicious-core: disguised core calls derive Protocol, the disguise is refused, the voted proposal cannot be queued without the council; nested in the allowlisted target it is Community and the timelock never makes the call", async function () {
     const measured = outcomes.get("malicious-core")!;
     const recorded = records.get("malicious-core")!;
     expect(measured.map((o) => [o.details.declared, o.details.derived])).to.deep.equal([
@@ -124,9 +124,11 @@ describe("simulate: attack scenarios", function () {
       ["Community", "Protocol"],
       ["Resource", "Protocol"],
       ["Community", "Protocol"],
+      ["Community", "Community"],
     ]);
     const declared = [2, 1, 2, 1, 2];
-    for (const [i, o] of measured.entries()) {
+    expect(measured.length).to.equal(6);
+    for (const [i, o] of measured.slice(0, 5).entries()) {
       expect(o.details.disguiseRefusal).to.equal(`GovernanceProposalTypeMismatch(${declared[i]}, 0)`);
       expect(o.details.bondMovedOnRefusal).to.equal("0");
       expect(o.details.voteState).to.equal("Succeeded");
@@ -137,7 +139,25 @@ describe("simulate: attack scenarios", function () {
       expect([o.details.roleGranted, o.details.thresholdChanged, o.details.treasuryMoved]).to.deep.equal([false, false, "0"]); // prettier-ignore
       expect([o.succeeded, o.asExpected]).to.deep.equal([false, true]);
     }
-    expect(recorded.map((r) => [r.type, r.state, r.councilApproved])).to.deep.equal(Array(5).fill(["Protocol", "Succeeded", false])); // prettier-ignore
+    expect(recorded.slice(0, 5).map((r) => [r.type, r.state, r.councilApproved])).to.deep.equal(Array(5).fill(["Protocol", "Succeeded", false])); // prettier-ignore
+    // Nested in the allowlisted target itself: Community, executed without the council; the vesting
+    // wallet called the attacker's token, whose grantRole was refused (the timelock never made it).
+    const nested = measured[5]!;
+    const vesting = world.contracts.EarlyContributorVesting0!;
+    expect(nested.details).to.deep.include({
+      derived: "Community",
+      critical: false,
+      voteState: "Succeeded",
+      queue: "none",
+      execute: "none",
+      nestedCaller: vesting,
+      nestedCallSucceeded: false,
+      // The timelock's admin role (0x00…) is what grantRole needs; the caller is the attacker's token.
+      nestedError: `AccessControlUnauthorizedAccount(${nested.details.attackerToken}, ${"0x" + "00".repeat(32)})`,
+      roleGranted: false,
+    });
+    expect([nested.succeeded, nested.asExpected]).to.deep.equal([false, true]);
+    expect([recorded[5]!.type, recorded[5]!.state, recorded[5]!.councilApproved]).to.deep.equal(["Community", "Executed", null]); // prettier-ignore
   });
 
   it("council-silent: with 1 or 2 of 5 silent a grant still executes; with 3 silent critical proposals stall (GS020) and Community ones do not; swapOwner recovers", async function () {
@@ -196,11 +216,11 @@ describe("simulate: attack scenarios", function () {
   it("the five ran one after another in one world: every outcome as expected, everything handed back", async function () {
     const all = [...outcomes.values()].flat();
     expect(all.filter((o) => !o.asExpected).map((o) => o.magnitude)).to.deep.equal([]);
-    expect(all.length).to.equal(1 + 7 + 5 + 5 + 4);
+    expect(all.length).to.equal(1 + 7 + 5 + 6 + 4);
     // Only the stalled council "succeeds" (three silent owners stall critical proposals).
     expect(all.filter((o) => o.succeeded).map((o) => [o.name, o.details.silent])).to.deep.equal([["council-silent", 3]]); // prettier-ignore
     expect([...records.values()].flat().map((r) => r.attack)).to.deep.equal(
-      Array(1 + 7 + 5 + 5 + 5).fill(true),
+      Array(1 + 7 + 5 + 6 + 5).fill(true),
     );
     // Every seller got back what it sold; the funder holds what it held (the lender's pool reclaimed,
     // bonds refunded) plus the three council-silent grants (1,000 AITBC each, from the treasury).

@@ -7,13 +7,30 @@
  * refused with `GovernanceProposalTypeMismatch(declared, derived)` before any bond moves), and, proposed
  * with the derived type and voted through by holders above the quorum, that it cannot be queued without
  * the council (`GovernanceCouncilApprovalRequired`) and nothing changed.
+ *
+ * And the call nested in the allowlisted target itself: the vesting wallet's `release(token)` with an
+ * attacker's token (`CallbackTokenMock`) whose `transfer` calls `timelock.grantRole`. The allowlist is by
+ * (target, selector), so this one *is* Community and executes without the council; measured: the nested
+ * call is made by the attacker's token (called by the vesting wallet), never by the timelock, and is
+ * refused; nothing is granted.
  */
-import { encodeFunctionData, encodePacked, parseAbi, size, type Address, type Hex } from "viem";
+import {
+  decodeErrorResult,
+  encodeFunctionData,
+  encodePacked,
+  parseAbi,
+  size,
+  toFunctionSelector,
+  type Address,
+  type Hex,
+} from "viem";
 
 import {
   aitbcTokenAbi,
   openClawGovernorAbi,
   openClawTimelockAbi,
+  executeProposal,
+  protocolErrorsAbi,
   ProposalType,
   queueProposal,
   VoteSupport,
@@ -24,6 +41,7 @@ import {
 import type { AttackOutcome, Scenario, SimulationWorld } from "../types.js";
 import {
   Ballot,
+  advance,
   balanceOf,
   claimBonds,
   closeVoting,
@@ -123,10 +141,36 @@ export async function runMaliciousCore(world: SimulationWorld): Promise<AttackOu
   }
 
   const funding = new Funding(world, NAME);
-  await funding.require(numbers.cap * voterCount + proposerStake(numbers.threshold) + numbers.bond * BigInt(disguises.length)); // prettier-ignore
+  // The nested call through the allowlisted target itself: `release(token)` of the vesting wallet is
+  // allowlisted by (target, selector), its argument is free — here an attacker's token whose `transfer`
+  // (made by the wallet while releasing) calls timelock.grantRole. Community, so no council.
+  const releaseSelector = toFunctionSelector("release(address)");
+  const nestedAllowed =
+    vesting !== undefined &&
+    (await publicClient.readContract({ address: governor, abi: openClawGovernorAbi, functionName: "isCallAllowed", args: [vesting, releaseSelector] })); // prettier-ignore
+  let nested:
+    { actions: ProposalActions; token: Awaited<ReturnType<typeof deployCallbackToken>> } | undefined;
+  if (nestedAllowed && vesting !== undefined) {
+    const callback = await deployCallbackToken(world);
+    await (await callback.arm(timelock, grantRole)).wait();
+    const callbackAddress = (await callback.getAddress()) as Address;
+    nested = {
+      token: callback,
+      actions: {
+        targets: [vesting],
+        values: [0n],
+        calldatas: [
+          encodeFunctionData({ abi: vestingAbi, functionName: "release", args: [callbackAddress] }),
+        ],
+        description: `${NAME}: release an attacker's token from the vesting wallet (its transfer calls timelock.grantRole)`,
+      },
+    };
+  }
+  const proposals = disguises.length + (nested === undefined ? 0 : 1);
+  await funding.require(numbers.cap * voterCount + proposerStake(numbers.threshold) + numbers.bond * BigInt(proposals)); // prettier-ignore
   const voters: Address[] = [];
   for (let i = 0n; i < voterCount; i++) voters.push(await delegatedAccount(world, funding, `${NAME}: backer #${i}`, numbers.cap)); // prettier-ignore
-  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, disguises.length, world.parameters.longAverageWindow + 3_600); // prettier-ignore
+  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, proposals, world.parameters.longAverageWindow + 3_600); // prettier-ignore
   const treasuryBefore = await balanceOf(world, timelock);
 
   // 1. The disguised type is refused; nothing moves.
@@ -141,6 +185,9 @@ export async function runMaliciousCore(world: SimulationWorld): Promise<AttackOu
   // 2. Proposed with the derived type, voted through above the quorum.
   const ballots: Ballot[] = [];
   for (const m of measured) ballots.push(new Ballot(await proposeAs(world, proposer, m.d.actions)));
+  const nestedBallot =
+    nested === undefined ? undefined : new Ballot(await proposeAs(world, proposer, nested.actions));
+  if (nestedBallot !== undefined) ballots.push(nestedBallot);
   await openVoting(world, ballots.at(-1)!.proposal.proposalId); // the last created opens last
   for (const ballot of ballots) for (const voter of voters) await ballot.cast(world, voter, VoteSupport.For);
   await closeVoting(world, ballots.at(-1)!.proposal.proposalId);
@@ -193,12 +240,90 @@ export async function runMaliciousCore(world: SimulationWorld): Promise<AttackOu
       }),
     );
   }
+  if (nested !== undefined && nestedBallot !== undefined) outcomes.push(await nestedOutcome(world, nested, nestedBallot, voters, attacker, proposerRole)); // prettier-ignore
   await claimBonds(
     world,
     ballots.map((b) => b.proposal),
   );
   await funding.settle();
   return outcomes;
+}
+
+function deployCallbackToken(world: SimulationWorld) {
+  return world.connection.ethers.deployContract("CallbackTokenMock");
+}
+
+/**
+ * The nested call through the allowlisted vesting wallet: derived Community, so it queues and executes
+ * without the council — and the nested `grantRole` is made by the attacker's token (the vesting wallet calls
+ * its `transfer`), which holds no role: refused (`AccessControlUnauthorizedAccount(token,
+ * DEFAULT_ADMIN_ROLE)`), nothing granted.
+ */
+async function nestedOutcome(
+  world: SimulationWorld,
+  nested: { actions: ProposalActions; token: Awaited<ReturnType<typeof deployCallbackToken>> },
+  ballot: Ballot,
+  voters: readonly Address[],
+  attacker: Address,
+  proposerRole: Hex,
+): Promise<AttackOutcome> {
+  const { contracts } = world;
+  const { publicClient } = world.clients;
+  const sender = world.clients.walletFor(attacker);
+  const derived = await publicClient.readContract({ address: contracts.OpenClawGovernor!, abi: openClawGovernorAbi, functionName: "deriveProposalType", args: [nested.actions.targets, nested.actions.values, nested.actions.calldatas] }); // prettier-ignore
+  const voteState = await stateOf(world, ballot.proposal.proposalId);
+  const queued = await refusalOf(() => queueProposal(sender, { contracts, ...nested.actions }));
+  const delay = await publicClient.readContract({ address: contracts.OpenClawTimelock!, abi: openClawTimelockAbi, functionName: "getMinDelay" }); // prettier-ignore
+  await advance(world, delay + 1n);
+  const executed = await refusalOf(() => executeProposal(sender, { contracts, ...nested.actions }));
+  await recordAttack(world, ballot, nested.actions.description, TYPE_NAMES[derived]!, voters);
+  const caller = (await nested.token.lastCaller()) as Address;
+  const nestedSucceeded = await nested.token.lastCallSucceeded();
+  const returned = (await nested.token.lastReturnData()) as Hex;
+  let nestedError: string;
+  try {
+    const e = decodeErrorResult({ abi: protocolErrorsAbi, data: returned });
+    nestedError = `${e.errorName}(${(e.args ?? []).map(String).join(", ")})`;
+  } catch {
+    nestedError = nestedSucceeded ? "none" : `undecodable ${returned}`;
+  }
+  const roleGranted = await publicClient.readContract({ address: contracts.OpenClawTimelock!, abi: openClawTimelockAbi, functionName: "hasRole", args: [proposerRole, attacker] }); // prettier-ignore
+  const vesting = nested.actions.targets[0]!;
+  const tokenAddress = (await nested.token.getAddress()) as Address;
+  return outcome({
+    name: NAME,
+    description:
+      "A core call nested in the allowlisted target itself: the vesting wallet's release(token) with an attacker's token whose transfer calls timelock.grantRole.",
+    expected:
+      "The allowlist is by (target, selector), so it is Community and executes without the council; the timelock never makes the nested call — the vesting wallet calls the token, the token calls grantRole, holds no role and is refused: nothing is granted.",
+    succeeded: roleGranted || nestedSucceeded,
+    asExpected:
+      derived === ProposalType.Community &&
+      !ballot.proposal.critical &&
+      voteState === "Succeeded" &&
+      queued === null &&
+      executed === null &&
+      caller.toLowerCase() === vesting.toLowerCase() &&
+      !nestedSucceeded &&
+      nestedError
+        .toLowerCase()
+        .startsWith(`AccessControlUnauthorizedAccount(${tokenAddress}`.toLowerCase()) &&
+      !roleGranted,
+    magnitude: `derived ${TYPE_NAMES[derived]}: queued and executed without the council; the vesting wallet called the token, whose grantRole was refused with ${nestedError.split("(")[0]}; role granted: ${roleGranted ? "yes" : "no"}`, // prettier-ignore
+    details: {
+      declared: "Community",
+      derived: TYPE_NAMES[derived]!,
+      critical: ballot.proposal.critical,
+      voteState,
+      queue: formatRefusal(queued),
+      execute: formatRefusal(executed),
+      nestedCaller: caller,
+      attackerToken: tokenAddress,
+      nestedCallSucceeded: nestedSucceeded,
+      nestedError,
+      roleGranted,
+    },
+  });
 }
 
 /** The `malicious-core` scenario. */
