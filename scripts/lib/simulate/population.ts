@@ -5,11 +5,11 @@
  *
  * Sources and numbers:
  * - **Holdings**: a Pareto (power-law) distribution with shape α = 1.16 (the "80/20" shape: about
- *   20% of holders hold 80%), normalised so the population holds {@link POPULATION_SUPPLY} = 200,000,000
- *   AITBC: the whole development fund share (20% of the 1,000,000,000 supply, shared/DESIGN.md "genesis
- *   split"), handed out by the development fund. One draw is clipped at {@link MAX_HOLDING} = 40,000,000
- *   AITBC (4% of supply, under the 5% cap); what the clip removes stays with the fund. The liquidity
- *   share (5%, 50,000,000 AITBC) stays with the funder for the scenarios (`world.fund`).
+ *   20% of holders hold 80%), normalised so the population holds {@link POPULATION_SUPPLY} = 250,000,000
+ *   AITBC: the development fund (20% of the 1,000,000,000 supply) and liquidity (5%) shares together
+ *   (shared/DESIGN.md "genesis split"), handed out by the fund. One draw is clipped at {@link MAX_HOLDING}
+ *   = 40,000,000 AITBC (4% of supply, under the 5% cap); what the clip removes stays with the fund. The
+ *   scenarios' spare AITBC (`world.fund`) is the vested share of early contributor A (60,000,000 AITBC).
  * - **Kinds**: `humanShare` humans (default 0.4, the seed's "humans 60%" allocation is of power, not of
  *   heads); agents split Provider : Consumer : Builder : Coordinator = 20 : 10 : 7 : 3, the seed's
  *   voting-power allocation by role (seed 000) used here as head counts.
@@ -30,8 +30,8 @@ import type { ParticipantKind, Rng } from "./types.js";
 
 const AITBC = 10n ** 18n;
 
-/** AITBC the population holds in total, wei (the development fund's 20% share). */
-export const POPULATION_SUPPLY = 200_000_000n * AITBC;
+/** AITBC the population holds in total, wei (the development fund's 20% and the liquidity 5% shares). */
+export const POPULATION_SUPPLY = 250_000_000n * AITBC;
 /** Largest single holding, wei (4% of supply). */
 export const MAX_HOLDING = 40_000_000n * AITBC;
 /** Shape α of the Pareto distribution of holdings. */

@@ -16,7 +16,7 @@
  * the same timestamps, gas and results on every run and machine.
  */
 import type { NetworkConnection } from "hardhat/types/network";
-import { encodeFunctionData, numberToHex, type Address, type Hex } from "viem";
+import { encodeFunctionData, numberToHex, parseAbi, type Address, type Hex } from "viem";
 
 import {
   agentWalletAbi,
@@ -38,6 +38,7 @@ import type { Participant, ProposalRecord, Rng, SimulationParameters, Simulation
 
 const AITBC = 10n ** 18n;
 const DAY = 86_400;
+const vestingReleaseAbi = parseAbi(["function release(address token)"]);
 
 /** Chain date the embedded chain starts at (the deployment's blocks follow the wall clock from here). */
 export const CHAIN_INITIAL_DATE = new Date("2030-01-01T00:00:00Z");
@@ -74,6 +75,8 @@ type Request = (args: { method: string; params?: unknown[] | object }) => Promis
 export class SimClock {
   /** Timestamp the next block gets, Unix seconds. */
   now = 0;
+  /** Transactions sent through the connection since {@link SimClock.install}. */
+  transactions = 0;
   private explicit = false;
   private readonly original: Request;
 
@@ -104,6 +107,8 @@ export class SimClock {
           break;
         case "eth_sendTransaction":
         case "eth_sendRawTransaction":
+          this.transactions++;
+          break;
         case "hardhat_mine":
           break;
         default:
@@ -153,10 +158,14 @@ export interface SimWorld extends SimulationWorld {
   readonly wallets: readonly (Address | undefined)[];
   /** Sends one transaction from an account the node signs for or impersonates, mined at once; returns its hash. */
   send(from: Address, to: Address, data: Hex, gas?: number): Promise<Hex>;
-  /** Transactions sent through {@link SimWorld.send} and the SDK so far. */
+  /** The run's seed. */
+  readonly seed: number;
+  /** Transactions sent since the deployment (bulk and SDK). */
   transactions(): number;
   /** Set-up time (deployment and population), ms. */
   readonly setupMs: number;
+  /** Reports progress (the `onProgress` of {@link createWorld}; a no-op without one). */
+  progress(phase: string, done: number, total: number): void;
   /** Peak RSS seen so far, bytes (sampled by the engine). */
   sampleRss(): number;
 }
@@ -199,11 +208,11 @@ export async function createWorld(options: CreateWorldOptions): Promise<SimWorld
   await clock.advanceTo(RUN_START);
   const clients = viemClients(connection, 5);
   const rng = createRng(options.seed);
-  let sent = 0;
   const send = async (from: Address, to: Address, data: Hex, gas = BULK_GAS): Promise<Hex> => {
-    sent++;
     return (await provider.request({ method: "eth_sendTransaction", params: [{ from, to, data, gas: numberToHex(gas) }] })) as Hex; // prettier-ignore
   };
+  // Contributor A's vested 60,000,000 AITBC to the funder: the scenarios' spare AITBC.
+  await send(roles.funder, contracts.EarlyContributorVesting0!, encodeFunctionData({ abi: vestingReleaseAbi, functionName: "release", args: [contracts.AITBCToken!] })); // prettier-ignore
   const specs = drawPopulation(rng, options.agents, parameters.humanShare, options.seed);
   const { population, wallets } = await setUpPopulation({ provider, clients, contracts, roles, specs, send, seed: options.seed, progress }); // prettier-ignore
   await clock.advanceTo(RUN_START + 8 * DAY);
@@ -220,10 +229,12 @@ export async function createWorld(options: CreateWorldOptions): Promise<SimWorld
     startTimestamp: RUN_START,
     roles: { deployer: roles.deployer, councilOwners: roles.councilOwners, funder: roles.funder },
     clock,
+    seed: options.seed,
     records,
     wallets,
     send,
-    transactions: () => sent,
+    transactions: () => clock.transactions,
+    progress,
     setupMs: 0,
     sampleRss: () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)),
     async account(label) {
@@ -235,7 +246,6 @@ export async function createWorld(options: CreateWorldOptions): Promise<SimWorld
       return address;
     },
     async fund(to, amount) {
-      sent++;
       await transferToken(clients.walletFor(roles.funder), { contracts, to, amount });
     },
     record(proposal) {
@@ -284,11 +294,16 @@ async function deployProtocol(
     buildOpenClawModule({
       councilOwners: roles.councilOwners,
       councilThreshold: BigInt(p.councilThreshold),
+      // The development fund (20%) and liquidity (5%) shares both go to the account that funds the population.
       developmentFund: roles.development,
-      liquidity: roles.funder,
-      // The 10% early-contributor share, vesting over 4 years from a year before the run: the Community
-      // proposals release what has vested (OpenZeppelin VestingWallet.release, the allowlisted call).
-      contributors: [{ beneficiary: roles.contributor, amount: 100_000_000n * AITBC, start: BigInt(RUN_START - 365 * DAY), durationSeconds: BigInt(4 * 365 * DAY) }], // prettier-ignore
+      liquidity: roles.development,
+      // The 10% early-contributor share: A (60,000,000 AITBC, vested before the run: released at set-up,
+      // the funder's spare AITBC) and B (40,000,000 AITBC vesting over 4 years from a year before the run:
+      // the Community proposals release what has vested, OpenZeppelin VestingWallet.release, allowlisted).
+      contributors: [
+        { beneficiary: roles.funder, amount: 60_000_000n * AITBC, start: BigInt(RUN_START - 3 * 365 * DAY), durationSeconds: BigInt(DAY) }, // prettier-ignore
+        { beneficiary: roles.contributor, amount: 40_000_000n * AITBC, start: BigInt(RUN_START - 365 * DAY), durationSeconds: BigInt(4 * 365 * DAY) }, // prettier-ignore
+      ],
       timelockDelay: BigInt(p.timelockDelay),
       proposalThreshold: p.proposalThreshold,
       quorumPercent: BigInt(p.quorumPercent),
