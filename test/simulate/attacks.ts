@@ -32,17 +32,17 @@ function holders(): Address[] {
   return [world.roles.funder, ...world.population.map((p) => p.address)];
 }
 
-before(async function () {
-  world = await createWorld({ agents: 20, seed: 19 });
-  for (const holder of holders()) balances.set(holder, await balanceOf(holder));
-  for (const scenario of ATTACK_SCENARIOS) {
-    const first = world.records.length;
-    outcomes.set(scenario.name, await scenario.run(world));
-    records.set(scenario.name, world.records.slice(first));
-  }
-});
-
 describe("simulate: attack scenarios", function () {
+  before(async function () {
+    world = await createWorld({ agents: 20, seed: 19 });
+    for (const holder of holders()) balances.set(holder, await balanceOf(holder));
+    for (const scenario of ATTACK_SCENARIOS) {
+      const first = world.records.length;
+      outcomes.set(scenario.name, await scenario.run(world));
+      records.set(scenario.name, world.records.slice(first));
+    }
+  });
+
   it("flash-loan: 50,000,000 AITBC borrowed in one transaction count 0; the proposal is refused, the vote weighs 0", async function () {
     const [o] = outcomes.get("flash-loan")!;
     const recorded = records.get("flash-loan")!;
