@@ -308,15 +308,16 @@ async function returnFunds(world: SimulationWorld, accounts: readonly Address[])
 
 /**
  * A proposer whose counted power meets the proposal threshold: a dedicated account given
- * {@link proposerStake} plus `bonds` proposal bonds, then `wait` seconds of chain time (default 1 day:
- * a holding of 10 × the threshold has vested 1/7 of itself by then, above the threshold).
+ * {@link proposerStake} plus `bonds` proposal bonds, then `wait` seconds of chain time (default a fifth
+ * of the long averaging window, 1.4 days in the design: a holding of 10 × the threshold has then vested
+ * 2 × the threshold, whatever the windows of a what-if run).
  */
 export async function vestedProposer(
   world: SimulationWorld,
   funding: Funding,
   label: string,
   bonds: number,
-  wait = 86_400,
+  wait = Math.ceil(Math.max(world.parameters.longAverageWindow, world.parameters.shortAverageWindow) / 5),
 ) {
   const { threshold, bond } = await governanceNumbers(world);
   const stake = proposerStake(threshold);
