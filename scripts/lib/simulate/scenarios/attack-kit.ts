@@ -118,6 +118,44 @@ export interface GovernanceNumbers {
   bond: bigint;
   /** The timelock's `getMinDelay()`, seconds. */
   timelockDelay: bigint;
+  /**
+   * The token's averaging windows, seconds: `SHORT_AVERAGE_WINDOW()` and `MAX_AVERAGE_WINDOW()` (the
+   * long, vesting window) where the token has them (counted-power parameters fixed at deployment),
+   * else the world's parameters (a token with the design's fixed 24 h and 7 days).
+   */
+  shortWindow: number;
+  longWindow: number;
+}
+
+const windowsAbi = [
+  { type: "function", name: "SHORT_AVERAGE_WINDOW", stateMutability: "view", inputs: [], outputs: [{ type: "uint256" }] },
+  { type: "function", name: "MAX_AVERAGE_WINDOW", stateMutability: "view", inputs: [], outputs: [{ type: "uint256" }] },
+] as const; // prettier-ignore
+
+async function averagingWindows(
+  world: SimulationWorld,
+): Promise<{ shortWindow: number; longWindow: number }> {
+  const address = world.contracts.AITBCToken!;
+  try {
+    const [short, long] = await Promise.all([
+      world.clients.publicClient.readContract({
+        address,
+        abi: windowsAbi,
+        functionName: "SHORT_AVERAGE_WINDOW",
+      }),
+      world.clients.publicClient.readContract({
+        address,
+        abi: windowsAbi,
+        functionName: "MAX_AVERAGE_WINDOW",
+      }),
+    ]);
+    return { shortWindow: Number(short), longWindow: Number(long) };
+  } catch {
+    return {
+      shortWindow: world.parameters.shortAverageWindow,
+      longWindow: world.parameters.longAverageWindow,
+    };
+  }
 }
 
 /** Reads {@link GovernanceNumbers} from the chain. */
@@ -138,7 +176,15 @@ export async function governanceNumbers(world: SimulationWorld): Promise<Governa
       functionName: "proposalBond",
     }),
   ]);
-  return { totalSupply, cap: power.cap, quorum, threshold, bond, timelockDelay };
+  return {
+    totalSupply,
+    cap: power.cap,
+    quorum,
+    threshold,
+    bond,
+    timelockDelay,
+    ...(await averagingWindows(world)),
+  };
 }
 
 /** AITBC held by `account`, wei. */
@@ -317,12 +363,12 @@ export async function vestedProposer(
   funding: Funding,
   label: string,
   bonds: number,
-  wait = Math.ceil(Math.max(world.parameters.longAverageWindow, world.parameters.shortAverageWindow) / 5),
+  wait?: number,
 ) {
-  const { threshold, bond } = await governanceNumbers(world);
+  const { threshold, bond, longWindow, shortWindow } = await governanceNumbers(world);
   const stake = proposerStake(threshold);
   const proposer = await delegatedAccount(world, funding, label, stake + bond * BigInt(bonds));
-  await advance(world, wait);
+  await advance(world, wait ?? Math.ceil(Math.max(longWindow, shortWindow) / 5));
   return proposer;
 }
 

@@ -152,7 +152,7 @@ export async function runBuyThenVote(world: SimulationWorld): Promise<AttackOutc
   await closeVoting(world, created.at(-1)!.proposal.proposalId);
 
   const outcomes: AttackOutcome[] = [];
-  const { shortAverageWindow: short, longAverageWindow: long } = world.parameters;
+  const { shortWindow: short, longWindow: long } = numbers;
   for (const { delay, proposal, ballot } of created) {
     const weight = ballot!.weights[0]!;
     const breakdown = await getVotingPower(world.clients.publicClient, { contracts, account: buyer, timepoint: proposal.createdAt }); // prettier-ignore

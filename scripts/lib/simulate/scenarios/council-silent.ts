@@ -125,7 +125,7 @@ export async function runCouncilSilent(world: SimulationWorld): Promise<AttackOu
   await funding.require(numbers.cap * voterCount + proposerStake(numbers.threshold) + numbers.bond * BigInt(all.length)); // prettier-ignore
   const voters: Address[] = [];
   for (let i = 0n; i < voterCount; i++) voters.push(await delegatedAccount(world, funding, `${NAME}: voter #${i}`, numbers.cap)); // prettier-ignore
-  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, all.length, world.parameters.longAverageWindow + 3_600); // prettier-ignore
+  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, all.length, numbers.longWindow + 3_600); // prettier-ignore
   const ballots: Ballot[] = [];
   for (const actions of all) ballots.push(new Ballot(await proposeAs(world, proposer, actions)));
   await openVoting(world, ballots.at(-1)!.proposal.proposalId);

@@ -170,7 +170,7 @@ export async function runMaliciousCore(world: SimulationWorld): Promise<AttackOu
   await funding.require(numbers.cap * voterCount + proposerStake(numbers.threshold) + numbers.bond * BigInt(proposals)); // prettier-ignore
   const voters: Address[] = [];
   for (let i = 0n; i < voterCount; i++) voters.push(await delegatedAccount(world, funding, `${NAME}: backer #${i}`, numbers.cap)); // prettier-ignore
-  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, proposals, world.parameters.longAverageWindow + 3_600); // prettier-ignore
+  const proposer = await vestedProposer(world, funding, `${NAME}: proposer`, proposals, numbers.longWindow + 3_600); // prettier-ignore
   const treasuryBefore = await balanceOf(world, timelock);
 
   // 1. The disguised type is refused; nothing moves.

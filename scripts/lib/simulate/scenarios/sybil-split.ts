@@ -71,7 +71,7 @@ export async function runSybilSplit(world: SimulationWorld): Promise<AttackOutco
     const sybils: Address[] = [];
     for (let i = 0; i < k; i++)
       sybils.push(await delegatedAccount(world, funding, `${NAME}: k=${k} #${i}`, share));
-    await advance(world, world.parameters.longAverageWindow + 3_600); // every part fully vested
+    await advance(world, numbers.longWindow + 3_600); // every part fully vested
     const beneficiary = sybils[0]!;
     const actions = {
       targets: [timelock],
