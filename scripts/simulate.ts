@@ -14,12 +14,9 @@
 import { Command, CommanderError, Option } from "commander";
 
 import { parseCompare, parseCount, parseSets, SimulateUsageError, type CompareRun } from "./lib/simulate/options.js"; // prettier-ignore
-import { writeJsonReport, type ReportWriter } from "./lib/simulate/output.js";
+import { ReportPngsNotWrittenError, writeReport } from "./lib/simulate/report/index.js";
 import { findScenario, SCENARIOS } from "./lib/simulate/scenarios/index.js";
 import type { SimulationParameters, SimulationResult, WhatIfResult } from "./lib/simulate/types.js";
-
-/** The report writer the CLI uses (the lead swaps in `report/*.ts`'s `writeReport` at merge). */
-const writeReport: ReportWriter = writeJsonReport;
 
 interface Flags {
   scenario: string;
@@ -99,6 +96,8 @@ function plan(argv: string[]): Plan | "exit" {
   const compare = parseCompare(flags.compare);
   if (flags.proposal !== undefined && flags.fork === undefined)
     throw new SimulateUsageError("--proposal needs --fork <rpc-url>");
+  if (flags.proposal !== undefined && !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(flags.proposal))
+    throw new SimulateUsageError(`--proposal ${flags.proposal}: expected a proposalId (decimal or 0x hex)`);
   if (flags.proposal !== undefined && !/^(0x[0-9a-fA-F]+|\d+)$/.test(flags.proposal))
     throw new SimulateUsageError(`--proposal ${flags.proposal}: expected a proposal id (decimal or 0x-hex)`);
   if (flags.fork !== undefined && !/^https?:\/\/\S+$/.test(flags.fork))
@@ -107,19 +106,19 @@ function plan(argv: string[]): Plan | "exit" {
   return { flags, agents, seed, parameters, compare, outDir };
 }
 
-/** The `--fork` mode (scripts/lib/simulate/fork.ts); a clear error while it is not in this build. */
+/**
+ * The `--fork` mode (scripts/lib/simulate/fork.ts): the proposal's actions run on a fork of the live
+ * chain and what they would change is printed. Its typed errors become one line and exit code 1.
+ */
 async function runForkMode(p: Plan): Promise<void> {
-  const path = "./lib/simulate/fork.js";
-  let fork: { runFork(o: unknown): Promise<unknown>; formatFork(r: unknown): string };
+  const { runFork, formatFork, ForkError } = await import("./lib/simulate/fork.js");
   try {
-    fork = (await import(path)) as typeof fork;
-  } catch {
-    throw new SimulateUsageError(
-      "--fork: the fork mode (scripts/lib/simulate/fork.ts) is not in this build yet",
-    );
+    const result = await runFork({ rpcUrl: p.flags.fork!, ...(p.flags.proposal === undefined ? {} : { proposalId: BigInt(p.flags.proposal) }) }); // prettier-ignore
+    console.log(formatFork(result));
+  } catch (error) {
+    if (error instanceof ForkError) throw new SimulateUsageError(error.shortMessage);
+    throw error;
   }
-  const result = await fork.runFork({ rpcUrl: p.flags.fork, ...(p.flags.proposal === undefined ? {} : { proposalId: BigInt(p.flags.proposal) }) }); // prettier-ignore
-  console.log(fork.formatFork(result));
 }
 
 function pct(x: number) {
@@ -172,7 +171,14 @@ async function main(argv: string[]): Promise<void> {
     }
     output = { version: SIMULATION_RESULT_VERSION, kind: "what-if", scenario: scenario.name, seed: p.seed, agents: p.agents, runs }; // prettier-ignore
   }
-  const written = await writeReport(output, p.outDir);
+  let written;
+  try {
+    written = await writeReport(output, p.outDir);
+  } catch (error) {
+    if (!(error instanceof ReportPngsNotWrittenError)) throw error;
+    console.error(`simulate: ${error.shortMessage}`);
+    written = error.written;
+  }
   console.log(`\nResult: ${written.json}${written.html ? `\nReport: ${written.html}` : ""}${written.pngs.length ? `\nCharts: ${written.pngs.join(", ")}` : ""}`); // prettier-ignore
 }
 

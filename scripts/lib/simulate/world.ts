@@ -269,18 +269,6 @@ async function impersonate(provider: { request: Request }, address: Address): Pr
   await provider.request({ method: "hardhat_setBalance", params: [address, GAS_MONEY] });
 }
 
-/**
- * Ignition parameters of the OpenClaw module for the parameters that are module parameters
- * (`votingPowerCapBps`, `shortAverageWindow`, `longAverageWindow`, `votingPeriod`,
- * `emergencyVotingPeriod`); only those that differ from the design's are passed.
- */
-export function openClawIgnitionParameters(p: SimulationParameters): Record<string, number> {
-  const names = ["votingPowerCapBps", "shortAverageWindow", "longAverageWindow", "votingPeriod", "emergencyVotingPeriod"] as const; // prettier-ignore
-  const out: Record<string, number> = {};
-  for (const name of names) if (p[name] !== DEFAULT_PARAMETERS[name]) out[name] = p[name];
-  return out;
-}
-
 /** Deploys DAO, market, rewards and agent wallets with their Ignition modules; returns the SDK's contracts. */
 async function deployProtocol(
   connection: NetworkConnection,
@@ -289,7 +277,6 @@ async function deployProtocol(
 ): Promise<AitbcContracts> {
   type Handles = Record<string, { getAddress(): Promise<string> }>;
   const ignition = connection.ignition as unknown as { deploy(module: unknown, options?: unknown): Promise<Handles> }; // prettier-ignore
-  const extra = openClawIgnitionParameters(p);
   const dao = await ignition.deploy(
     buildOpenClawModule({
       councilOwners: roles.councilOwners,
@@ -307,10 +294,15 @@ async function deployProtocol(
       timelockDelay: BigInt(p.timelockDelay),
       proposalThreshold: p.proposalThreshold,
       quorumPercent: BigInt(p.quorumPercent),
+      // The counted-power parameters and the voting periods are the token's and the governor's
+      // constructor arguments (bounded on-chain): a what-if run deploys with its own.
+      votingPowerCapBps: BigInt(p.votingPowerCapBps),
+      shortAverageWindow: BigInt(p.shortAverageWindow),
+      longAverageWindow: BigInt(p.longAverageWindow),
+      votingPeriod: BigInt(p.votingPeriod),
+      emergencyVotingPeriod: BigInt(p.emergencyVotingPeriod),
     }),
-    Object.keys(extra).length === 0
-      ? { displayUi: false }
-      : { displayUi: false, parameters: { OpenClawDAO: extra } },
+    { displayUi: false },
   );
   const daoAddresses = await openClawAddresses(dao);
   const market = await ignition.deploy(
