@@ -163,6 +163,28 @@ describe("simulate: determinism and scenarios", function () {
     expect(a.performance.votes).to.equal(a.proposals.reduce((s, r) => s + r.voters, 0));
   });
 
+  it("a what-if world deploys with its parameters: cap 10%, windows 2 h / 3 d, votes 5 d / 2 d, quorum 5% on-chain", async function () {
+    const DAY = 86_400;
+    const world = await createWorld({
+      agents: 10,
+      seed: 2,
+      parameters: { weeks: 1, votingPowerCapBps: 1_000, shortAverageWindow: 7_200, longAverageWindow: 3 * DAY, votingPeriod: 5 * DAY, emergencyVotingPeriod: 2 * DAY, quorumPercent: 5 }, // prettier-ignore
+    });
+    try {
+      const { publicClient } = world.clients;
+      const read = (address: `0x${string}`, name: string) =>
+        publicClient.readContract({ address, abi: [{ type: "function", name, inputs: [], outputs: [{ type: "uint256" }], stateMutability: "view" }], functionName: name }); // prettier-ignore
+      expect(await read(world.contracts.AITBCToken!, "VOTING_POWER_CAP_BPS")).to.equal(1_000n);
+      expect(await read(world.contracts.AITBCToken!, "SHORT_AVERAGE_WINDOW")).to.equal(7_200n);
+      expect(await read(world.contracts.AITBCToken!, "MAX_AVERAGE_WINDOW")).to.equal(259_200n);
+      expect(await read(world.contracts.OpenClawGovernor!, "VOTING_PERIOD")).to.equal(432_000n);
+      expect(await read(world.contracts.OpenClawGovernor!, "EMERGENCY_VOTING_PERIOD")).to.equal(172_800n);
+      expect(await read(world.contracts.OpenClawGovernor!, "quorumNumerator")).to.equal(5n);
+    } finally {
+      await world.connection.close();
+    }
+  });
+
   it("low-turnout: the threshold holder's treasury drain does not execute; its quorum gap is measured", async function () {
     const r = await runSimulation({ scenario: findScenario("low-turnout")!, agents: 30, seed: 3, parameters: { weeks: 1 } }); // prettier-ignore
     const [outcome] = r.attacks;
