@@ -80,6 +80,8 @@ const HISTORY = {
   JobCancelled: Math.round(10_000 * SCALE),
   stakes: Math.round(20_000 * SCALE),
 } as const;
+/** EIP-7825's cap on one transaction's gas (2^24), enforced by Hardhat's Osaka chain. */
+const TX_GAS_CAP = 16_777_216n;
 /** The seed's dashboard load target, ms. */
 const LOAD_TARGET_MS = 2_000;
 
@@ -349,13 +351,16 @@ async function simulateHistory(demo: Demo): Promise<History> {
     await wallet.writeContract({ address: driver, abi, functionName: "register", args: [identity] }),
   );
 
-  const { gasLimit, timestamp } = await client.getBlock();
+  const block = await client.getBlock();
+  const { timestamp } = block;
+  // A transaction may use at most 2^24 gas since Osaka (EIP-7825), whatever the block's limit.
+  const gasLimit = block.gasLimit < TX_GAS_CAP ? block.gasLimit : TX_GAS_CAP;
   const deadline = Number(timestamp) + 20 * 86_400;
   const indexed = new Set([contracts.JobEscrow!.toLowerCase(), contracts.GPUStaking!.toLowerCase()]);
   const digest = keccak256(stringToHex("bench:indexer model"));
   const call = (functionName: string, args: readonly unknown[]) =>
     wallet.writeContract({ address: driver, abi, functionName, args, gas: gasLimit }).then(mined);
-  /** Calls `functionName` until `total` items are done: 10 first, to size the rest to 80% of a block's gas. */
+  /** Calls `functionName` until `total` items are done: 10 first, to size the rest to 80% of a transaction's gas. */
   const inChunks = async (total: number, functionName: string, args: (done: number, n: number) => readonly unknown[]) => {
     let done = 0;
     let chunk = 10;
