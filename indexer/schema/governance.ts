@@ -3,8 +3,8 @@ import { index, onchainTable } from "ponder";
 
 /** One proposal with its running tallies (wei of counted votes) and lifecycle. */
 export const proposal = onchainTable("proposal", (t) => ({
-  /** Proposal id, decimal. */
-  id: t.text().primaryKey(),
+  /** Proposal id; a bigint, not text: Ponder 0.16's row prefetch recovers a key from the event's argument with the argument's type (see indexer/README.md). */
+  id: t.bigint().primaryKey(),
   proposer: t.hex().notNull(),
   description: t.text().notNull(),
   targets: t.jsonb().$type<string[]>().notNull(),
@@ -62,7 +62,7 @@ export const councilApproval = onchainTable("council_approval", (t) => ({
 
 /** The proposer's bond of a proposal: locked, then refunded or slashed. */
 export const proposalBond = onchainTable("proposal_bond", (t) => ({
-  proposalId: t.text().primaryKey(),
+  proposalId: t.bigint().primaryKey(),
   proposer: t.hex().notNull(),
   amount: t.bigint().notNull(),
   /** locked, refunded, slashed. */

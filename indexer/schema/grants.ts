@@ -3,8 +3,8 @@ import { onchainTable } from "ponder";
 
 /** One grant (`GrantCreated`), with its released and returned totals. */
 export const grant = onchainTable("grant", (t) => ({
-  /** Grant id, decimal. */
-  id: t.text().primaryKey(),
+  /** Grant id; a bigint, not text: Ponder 0.16's row prefetch recovers a key from the event's argument with the argument's type (see indexer/README.md). */
+  id: t.bigint().primaryKey(),
   grantee: t.hex().notNull(),
   /** Sum of its milestones, wei. */
   total: t.bigint().notNull(),

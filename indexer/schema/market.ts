@@ -5,7 +5,7 @@ import { index, onchainTable } from "ponder";
 export const job = onchainTable(
   "job",
   (t) => ({
-    id: t.text().primaryKey(),
+    id: t.bigint().primaryKey(),
     consumer: t.hex().notNull(),
     modelDigest: t.hex().notNull(),
     maxTokens: t.bigint().notNull(),
@@ -27,7 +27,7 @@ export const job = onchainTable(
 
 /** One batch settlement (BatchEscrow). */
 export const batch = onchainTable("batch", (t) => ({
-  id: t.text().primaryKey(),
+  id: t.bigint().primaryKey(),
   provider: t.hex().notNull(),
   jobCount: t.integer().notNull(),
   /** Sum of the jobs' fees, wei. */

@@ -12,7 +12,7 @@ ponder.on("OpenClawGovernor:ProposalCreated", async ({ event, context }) => {
   const a = event.args;
   const ts = event.block.timestamp;
   await context.db.insert(proposal).values({
-    id: a.proposalId.toString(),
+    id: a.proposalId,
     proposer: a.proposer,
     description: a.description,
     targets: [...a.targets],
@@ -27,7 +27,7 @@ ponder.on("OpenClawGovernor:ProposalCreated", async ({ event, context }) => {
 
 ponder.on("OpenClawGovernor:ProposalTyped", async ({ event, context }) => {
   const a = event.args;
-  await context.db.update(proposal, { id: a.proposalId.toString() }).set({
+  await context.db.update(proposal, { id: a.proposalId }).set({
     proposalType: PROPOSAL_TYPES[a.proposalType] ?? String(a.proposalType),
     critical: a.critical,
     bond: a.bond,
@@ -50,7 +50,7 @@ async function countVote(
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
   });
-  const row = await ctx.db.find(proposal, { id });
+  const row = await ctx.db.find(proposal, { id: args.proposalId });
   // Quorum is fixed at voteStart and readable once voting has opened (as it has, a vote was cast).
   const quorum =
     row?.quorum ??
@@ -60,7 +60,7 @@ async function countVote(
       functionName: "quorum",
       args: [row?.voteStart ?? 0n],
     }));
-  await ctx.db.update(proposal, { id }).set((p) => ({
+  await ctx.db.update(proposal, { id: args.proposalId }).set((p) => ({
     forVotes: p.forVotes + (args.support === 1 ? args.weight : 0n),
     againstVotes: p.againstVotes + (args.support === 0 ? args.weight : 0n),
     abstainVotes: p.abstainVotes + (args.support === 2 ? args.weight : 0n),
@@ -87,7 +87,7 @@ ponder.on("OpenClawGovernor:ProposalApprovedByCouncil", async ({ event, context 
     timestamp: event.block.timestamp,
   });
   await context.db
-    .update(proposal, { id: a.proposalId.toString() })
+    .update(proposal, { id: a.proposalId })
     .set((p) => ({ councilApprovals: p.councilApprovals + 1, updatedAt: event.block.timestamp }));
 });
 
@@ -99,7 +99,7 @@ const lifecycle = (status: string) =>
     event: { args: { proposalId: bigint; etaSeconds?: bigint }; block: { timestamp: bigint } };
     context: Context<"OpenClawGovernor:ProposalQueued">;
   }) {
-    await context.db.update(proposal, { id: event.args.proposalId.toString() }).set({
+    await context.db.update(proposal, { id: event.args.proposalId }).set({
       status,
       ...(event.args.etaSeconds !== undefined ? { eta: event.args.etaSeconds } : {}),
       updatedAt: event.block.timestamp,
@@ -114,7 +114,7 @@ ponder.on("OpenClawGovernor:ProposalStruckDown", lifecycle("struckDown"));
 ponder.on("ProposalBondEscrow:ProposalBondLocked", async ({ event, context }) => {
   const a = event.args;
   await context.db.insert(proposalBond).values({
-    proposalId: a.proposalId.toString(),
+    proposalId: a.proposalId,
     proposer: a.proposer,
     amount: a.amount,
     status: "locked",
@@ -123,12 +123,12 @@ ponder.on("ProposalBondEscrow:ProposalBondLocked", async ({ event, context }) =>
 });
 ponder.on("ProposalBondEscrow:ProposalBondRefunded", async ({ event, context }) => {
   await context.db
-    .update(proposalBond, { proposalId: event.args.proposalId.toString() })
+    .update(proposalBond, { proposalId: event.args.proposalId })
     .set({ status: "refunded", updatedAt: event.block.timestamp });
 });
 ponder.on("ProposalBondEscrow:ProposalBondSlashed", async ({ event, context }) => {
   await context.db
-    .update(proposalBond, { proposalId: event.args.proposalId.toString() })
+    .update(proposalBond, { proposalId: event.args.proposalId })
     .set({ status: "slashed", updatedAt: event.block.timestamp });
 });
 
@@ -145,7 +145,7 @@ ponder.on("ProposalBondEscrow:ChallengeOpened", async ({ event, context }) => {
     openedAt: event.block.timestamp,
   });
   // The proposal's row exists: a challenge follows ProposalCreated in an earlier transaction.
-  await context.db.update(proposal, { id: a.proposalId.toString() }).set({ challenged: true });
+  await context.db.update(proposal, { id: a.proposalId }).set({ challenged: true });
 });
 ponder.on("ProposalBondEscrow:ChallengeUpheld", async ({ event, context }) => {
   await context.db

@@ -7,7 +7,7 @@ const mid = (grantId: bigint, index: bigint) => `${grantId}-${index}`;
 ponder.on("MilestoneGrants:GrantCreated", async ({ event, context }) => {
   const a = event.args;
   await context.db.insert(grant).values({
-    id: a.grantId.toString(),
+    id: a.grantId,
     grantee: a.grantee,
     total: a.total,
     milestoneCount: Number(a.milestoneCount),
@@ -42,21 +42,17 @@ ponder.on("MilestoneGrants:MilestoneReleased", async ({ event, context }) => {
   await context.db
     .update(milestone, { id: mid(a.grantId, a.index) })
     .set({ status: "released", updatedAt: event.block.timestamp });
-  await context.db
-    .update(grant, { id: a.grantId.toString() })
-    .set((g) => ({ released: g.released + a.amount }));
+  await context.db.update(grant, { id: a.grantId }).set((g) => ({ released: g.released + a.amount }));
 });
 ponder.on("MilestoneGrants:MilestoneCancelled", async ({ event, context }) => {
   const a = event.args;
   await context.db
     .update(milestone, { id: mid(a.grantId, a.index) })
     .set({ status: "cancelled", updatedAt: event.block.timestamp });
-  await context.db
-    .update(grant, { id: a.grantId.toString() })
-    .set((g) => ({ returned: g.returned + a.amount }));
+  await context.db.update(grant, { id: a.grantId }).set((g) => ({ returned: g.returned + a.amount }));
 });
 ponder.on("MilestoneGrants:GrantClosed", async ({ event, context }) => {
-  await context.db.update(grant, { id: event.args.grantId.toString() }).set({ closed: true });
+  await context.db.update(grant, { id: event.args.grantId }).set({ closed: true });
 });
 ponder.on("MilestoneGrants:ApproverSet", async ({ event, context }) => {
   await context.db.insert(grantApprover).values({

@@ -5,7 +5,7 @@ import { batch, batchJob, dispute, job } from "ponder:schema";
 ponder.on("JobEscrow:JobOpened", async ({ event, context }) => {
   const a = event.args;
   await context.db.insert(job).values({
-    id: a.jobId.toString(),
+    id: a.jobId,
     consumer: a.consumer,
     modelDigest: a.modelDigest,
     maxTokens: a.maxTokens,
@@ -17,21 +17,21 @@ ponder.on("JobEscrow:JobOpened", async ({ event, context }) => {
 ponder.on("JobEscrow:JobClaimed", async ({ event, context }) => {
   const a = event.args;
   await context.db
-    .update(job, { id: a.jobId.toString() })
+    .update(job, { id: a.jobId })
     .set({ provider: a.provider, byQuote: a.byQuote, status: "claimed" });
 });
 ponder.on("JobEscrow:JobCancelled", async ({ event, context }) => {
-  await context.db.update(job, { id: event.args.jobId.toString() }).set({ status: "cancelled" });
+  await context.db.update(job, { id: event.args.jobId }).set({ status: "cancelled" });
 });
 ponder.on("JobEscrow:ResultSubmitted", async ({ event, context }) => {
   const a = event.args;
   await context.db
-    .update(job, { id: a.jobId.toString() })
+    .update(job, { id: a.jobId })
     .set({ provider: a.provider, tokenCount: a.tokenCount, status: "submitted" });
 });
 ponder.on("JobEscrow:JobSettled", async ({ event, context }) => {
   const a = event.args;
-  await context.db.update(job, { id: a.jobId.toString() }).set({
+  await context.db.update(job, { id: a.jobId }).set({
     providerAmount: a.providerAmount,
     protocolFee: a.protocolFee,
     refund: a.refund,
@@ -40,7 +40,7 @@ ponder.on("JobEscrow:JobSettled", async ({ event, context }) => {
   });
 });
 ponder.on("JobEscrow:JobExpired", async ({ event, context }) => {
-  await context.db.update(job, { id: event.args.jobId.toString() }).set({ status: "expired" });
+  await context.db.update(job, { id: event.args.jobId }).set({ status: "expired" });
 });
 ponder.on("JobEscrow:JobDisputed", async ({ event, context }) => {
   const a = event.args;
@@ -52,7 +52,7 @@ ponder.on("JobEscrow:JobDisputed", async ({ event, context }) => {
     bond: a.bond,
     openedAt: event.block.timestamp,
   });
-  await context.db.update(job, { id: a.jobId.toString() }).set({ status: "disputed" });
+  await context.db.update(job, { id: a.jobId }).set({ status: "disputed" });
 });
 ponder.on("JobEscrow:DisputeResolved", async ({ event, context }) => {
   const a = event.args;
@@ -64,7 +64,7 @@ ponder.on("JobEscrow:DisputeResolved", async ({ event, context }) => {
 ponder.on("BatchEscrow:BatchSettled", async ({ event, context }) => {
   const a = event.args;
   await context.db.insert(batch).values({
-    id: a.batchId.toString(),
+    id: a.batchId,
     provider: a.provider,
     jobCount: Number(a.jobCount),
     totalFee: a.totalFee,
@@ -90,7 +90,7 @@ ponder.on("BatchEscrow:BatchJobSettled", async ({ event, context }) => {
 ponder.on("BatchEscrow:BatchFinalized", async ({ event, context }) => {
   const a = event.args;
   await context.db
-    .update(batch, { id: a.batchId.toString() })
+    .update(batch, { id: a.batchId })
     .set({ providerAmount: a.providerAmount, protocolFee: a.protocolFee, status: "finalized" });
 });
 ponder.on("BatchEscrow:BatchJobDisputed", async ({ event, context }) => {
