@@ -34,6 +34,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -89,6 +90,21 @@ const log = (line: string) => console.log(`bench:indexer: ${line}`);
 const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A port free now, from `from` up (Ponder moves to the next port when its own is taken, and
+ * startIndexer would then wait on the wrong one).
+ */
+async function freePort(from: number): Promise<number> {
+  for (let port = from; ; port++) {
+    const free = await new Promise<boolean>((done) => {
+      const server = createServer()
+        .once("error", () => done(false))
+        .listen(port, "127.0.0.1", () => server.close(() => done(true)));
+    });
+    if (free) return port;
+  }
+}
+
 /** Thrown when a step of the bench cannot go on (the demo or an indexer died, a page never drew). */
 class BenchIndexerError extends Error {
   constructor(message: string) {
@@ -108,8 +124,8 @@ interface Demo {
 }
 
 /** Starts the main job with `--dashboard` (compiling first, as `npm run demo` does) and waits for its URLs. */
-function startDemo(dir: string): Promise<Demo> {
-  const indexerPort = PORT;
+async function startDemo(dir: string): Promise<Demo> {
+  const indexerPort = await freePort(PORT);
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/main-cli.ts", "--dashboard"], {
     cwd: ROOT,
     env: {
@@ -125,7 +141,7 @@ function startDemo(dir: string): Promise<Demo> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  return new Promise((done, fail) => {
+  return await new Promise((done, fail) => {
     const onData = (d: Buffer) => {
       out = (out + d.toString()).slice(-200_000);
       const rpc = /chain RPC: (http:\/\/\S+)/.exec(out)?.[1];
@@ -419,7 +435,7 @@ async function main() {
       demo.deployments,
       head1,
       join(dir, "pglite-1"),
-      PORT + 1,
+      await freePort(PORT + 1),
     );
     log(`(1) ${mainChain.events} events in ${mainChain.seconds} s: ${mainChain.eventsPerSecond} events/s; peak RSS ${mainChain.peakRssMb} MB`); // prettier-ignore
 
@@ -433,7 +449,7 @@ async function main() {
     );
     const history = await simulateHistory(demo);
     log(`(2) blocks ${history.fromBlock}–${history.toBlock}, ${history.transactions} transactions, ${history.seconds} s; emitted ${JSON.stringify(history.emitted)}; the demo's live indexer caught up ${history.demoIndexerCatchUpSeconds} s after the last one`); // prettier-ignore
-    const big = await measureIndexing(demo.rpc, demo.deployments, BigInt(history.toBlock), join(dir, "pglite-2"), PORT + 2); // prettier-ignore
+    const big = await measureIndexing(demo.rpc, demo.deployments, BigInt(history.toBlock), join(dir, "pglite-2"), await freePort(PORT + 2)); // prettier-ignore
     log(
       `(2) ${big.events} events in ${big.seconds} s: ${big.eventsPerSecond} events/s; peak RSS ${big.peakRssMb} MB`,
     );
