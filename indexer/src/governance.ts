@@ -58,7 +58,7 @@ async function countVote(
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
   });
-  const row = await ctx.db.find(proposal, { id });
+  const row = await ctx.db.find(proposal, { id: args.proposalId });
   // Quorum is fixed at voteStart and readable once voting has opened (as it has, a vote was cast).
   const quorum =
     row?.quorum ??
@@ -68,7 +68,7 @@ async function countVote(
       functionName: "quorum",
       args: [row?.voteStart ?? 0n],
     }));
-  await ctx.db.update(proposal, { id }).set((p) => ({
+  await ctx.db.update(proposal, { id: args.proposalId }).set((p) => ({
     forVotes: p.forVotes + (args.support === 1 ? args.weight : 0n),
     againstVotes: p.againstVotes + (args.support === 0 ? args.weight : 0n),
     abstainVotes: p.abstainVotes + (args.support === 2 ? args.weight : 0n),
