@@ -25,20 +25,12 @@
  * default 42470), `BENCH_INDEXER_SCALE` (a fraction of the history, for a trial). Timings are wall time on a shared machine: the JSON records the load average.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import {
   createPublicClient,
   createWalletClient,
@@ -55,6 +47,7 @@ import {
 import { hardhat } from "viem/chains";
 
 import { gpuStakingAbi, jobEscrowAbi } from "@aitbc/sdk";
+import { launchChromium } from "../scripts/lib/chromium.js";
 import { startIndexer, waitForIndexedBlock } from "../scripts/lib/indexer/process.js";
 import { median } from "./lib.js";
 
@@ -62,7 +55,6 @@ const ROOT = resolve(import.meta.dirname, "..");
 const OUT = process.env.BENCH_INDEXER_OUT ?? join(ROOT, "reports", "bench-indexer.json");
 const LOADS = Number(process.env.BENCH_INDEXER_LOADS ?? 7);
 const PORT = Number(process.env.BENCH_INDEXER_PORT ?? 42_470);
-const CHROMIUM = "/usr/bin/chromium";
 const DRIVER = join(
   ROOT,
   "artifacts",
@@ -415,7 +407,6 @@ async function simulateHistory(demo: Demo): Promise<History> {
 }
 
 async function main() {
-  if (!existsSync(CHROMIUM)) throw new BenchIndexerError(`${CHROMIUM} is missing (apt-get install chromium)`);
   const dir = mkdtempSync(join(tmpdir(), "aitbc-bench-indexer-"));
   const machine = { cpus: cpus().length, memoryGb: round(totalmem() / 2 ** 30), loadAverageAtStart: round(loadavg()[0]!, 2) }; // prettier-ignore
   log(`main job with --dashboard (compiles first), in ${dir}`);
@@ -439,7 +430,7 @@ async function main() {
     );
     log(`(1) ${mainChain.events} events in ${mainChain.seconds} s: ${mainChain.eventsPerSecond} events/s; peak RSS ${mainChain.peakRssMb} MB`); // prettier-ignore
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-background-networking"] }); // prettier-ignore
+    browser = await launchChromium();
     log(`(3) ${LOADS} first loads of the dashboard (main job's data)`);
     const dashboardMain = await measureDashboard(browser, demo.dashboard);
     log(`(3) median data drawn ${dashboardMain.median.dataDrawn} ms, load event ${dashboardMain.median.loadEventEnd} ms`); // prettier-ignore
