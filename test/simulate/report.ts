@@ -189,10 +189,13 @@ describe("simulation report: HTML with charts and PNG copies", function () {
 
       // Readable on a phone: the page itself does not scroll sideways (tables scroll in their boxes).
       await page.setViewportSize({ width: 390, height: 844 });
-      await page.waitForFunction(() => {
-        const box = document.querySelector(".chart-box")!.getBoundingClientRect();
-        return box.width < 390;
-      });
+      // Chart.js redraws each canvas at its box's new width on its own (ResizeObserver); wait for all.
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll(".chart-box")].every((box) => {
+          const width = box.getBoundingClientRect().width;
+          return width < 390 && box.querySelector("canvas")!.getBoundingClientRect().width <= width;
+        }),
+      );
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).to.be.at.most(0); // prettier-ignore
       await page.screenshot({ path: join(ARTIFACTS, "simulation-phone.png"), fullPage: true });
       expect(errors).to.deep.equal([]);

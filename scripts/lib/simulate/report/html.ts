@@ -254,7 +254,7 @@ ul.details { margin: 0; padding-left: 1rem; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); gap: 16px; align-items: start; }
 figure { margin: 0; padding: 12px; border: 1px solid var(--line); border-radius: 8px; background: #fff; min-width: 0; }
 figcaption p { margin: 0 0 8px; color: var(--muted); font-size: 0.85rem; }
-.chart-box { position: relative; width: 100%; }
+.chart-box { position: relative; width: 100%; overflow: hidden; }
 details { margin: 8px 0; }
 summary { cursor: pointer; font-weight: 600; }
 .none { color: var(--muted); }
