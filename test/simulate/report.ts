@@ -191,7 +191,7 @@ describe("simulation report: HTML with charts and PNG copies", function () {
       await page.setViewportSize({ width: 390, height: 844 });
       // Chart.js redraws each canvas at its box's new width on its own (ResizeObserver); wait for all.
       await page.waitForFunction(() =>
-        [...document.querySelectorAll(".chart-box")].every((box) => {
+        Array.from(document.querySelectorAll(".chart-box")).every((box) => {
           const width = box.getBoundingClientRect().width;
           return width < 390 && box.querySelector("canvas")!.getBoundingClientRect().width <= width;
         }),
