@@ -49,6 +49,7 @@ import {
   safeAbi,
   serviceRegistryAbi,
   type AitbcContracts,
+  PROPOSAL_STATES,
 } from "@aitbc/sdk";
 
 /** What to fork and which proposal to run. */
@@ -185,17 +186,6 @@ export class ForkProposalNotFoundError extends ForkError {
   override name = "ForkProposalNotFoundError";
 }
 
-/** OpenZeppelin `IGovernor.ProposalState` names, by value. */
-const PROPOSAL_STATES = [
-  "Pending",
-  "Active",
-  "Canceled",
-  "Defeated",
-  "Succeeded",
-  "Queued",
-  "Expired",
-  "Executed",
-];
 /** States in which a proposal may still be executed: Pending, Active, Succeeded, Queued. */
 const PENDING_STATES = new Set([0, 1, 4, 5]);
 
