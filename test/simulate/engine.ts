@@ -198,6 +198,26 @@ describe("simulate: determinism and scenarios", function () {
     expect(outcome!.details.quorumGap).to.equal(gap.toString());
     // The attacker's own 100 AITBC of counted power voted For (the proposal threshold, a literal).
     expect(BigInt(drain.forVotes) >= 100n * AITBC).to.equal(true);
+    expect(drain.challenged).to.equal(false);
+  });
+
+  it("low-turnout-challenged: a watcher's challenge upheld by the council strikes the drain down before any vote, its 1,000 AITBC bond slashed", async function () {
+    const r = await runSimulation({ scenario: findScenario("low-turnout")!, agents: 30, seed: 3, parameters: { weeks: 1 } }); // prettier-ignore
+    const outcome = r.attacks.find((a) => a.name === "low-turnout-challenged")!;
+    expect(outcome.succeeded).to.equal(false);
+    expect(outcome.asExpected).to.equal(true);
+    expect(outcome.details).to.deep.equal({
+      state: "Canceled",
+      challenged: true,
+      voters: 0,
+      bondSlashed: (1_000n * AITBC).toString(),
+      drained: "0",
+    });
+    const struck = r.proposals.filter((p) => p.attack && p.challenged);
+    expect(struck.map((p) => [p.state, p.voters, p.forVotes])).to.deep.equal([["Canceled", 0, "0"]]);
+    // Created at week 1 + 4 days; struck down a day later, inside the 48 h challenge period.
+    expect(struck[0]!.endedAt - struck[0]!.createdAt).to.equal(86_400);
+    expect(outcome.magnitude).to.equal("ended Canceled after a challenge; votes cast 0; bond slashed 1000 AITBC; executed: no"); // prettier-ignore
   });
 });
 

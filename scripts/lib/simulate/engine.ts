@@ -5,7 +5,9 @@
  * Every proposal goes through its whole life with the SDK's actions: the 1,000 AITBC bond and
  * `propose`, the 48 h challenge period, the votes, the council's approval through the real Safe
  * (`approveProposalByCouncil`, `councilThreshold` of the 5 owners; before creation for Emergency),
- * `queueProposal`, the timelock delay, `executeProposal`, `claimProposalBond`. The population's votes
+ * `queueProposal`, the timelock delay, `executeProposal`, `claimProposalBond`. A proposal planned with a
+ * `challenge` is challenged by a watcher in its challenge period (`challengeProposal`) and the council
+ * resolves it through the Safe (`execSafeCall` of the escrow's `resolveChallenge`). The population's votes
  * are the bulk of the transactions: each is the governor's `castVote` (or the AgentWallet's
  * `castVote`, sent by its agent key) sent straight to the node and mined at once, its gas read from its
  * receipt. Events run in chain-time order; votes fall on the hour.
@@ -16,13 +18,16 @@ import {
   agentWalletAbi,
   approveProposalByCouncil,
   castVote,
+  challengeProposal,
   claimProposalBond,
   ContractRevertError,
+  execSafeCall,
   executeProposal,
   getProposal,
   getProposalId,
   getVotingPower,
   openClawGovernorAbi,
+  proposalBondEscrowAbi,
   propose,
   queueProposal,
   type ProposalActions,
@@ -45,7 +50,8 @@ import {
 import { createWorld, type SimWorld } from "./world.js";
 
 const HOUR = 3_600;
-const WEEK = 7 * 86_400;
+const DAY = 86_400;
+const WEEK = 7 * DAY;
 
 /** What {@link runGovernance} takes besides the world. */
 export interface GovernancePlan {
@@ -75,6 +81,10 @@ interface Live {
   gas: number[];
   councilApproved: boolean | null;
   queueRefusal?: string;
+  /** A watcher challenged it in its challenge period. */
+  challenged: boolean;
+  /** The council upheld the challenge: the proposal is Canceled, no vote is cast on it. */
+  struckDown: boolean;
 }
 
 /** Per-world state of the engine: the timeline points and vote gas it measured. */
@@ -186,7 +196,6 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
     endedAt: number,
     tallies: { for: bigint; against: bigint; abstain: bigint },
     quorum: bigint,
-    challenged = false,
   ) => {
     // prettier-ignore
     const mean = live.gas.length === 0 ? 0 : Math.round(live.gas.reduce((s, g) => s + g, 0) / live.gas.length);
@@ -208,7 +217,7 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
       eligible: eligible.length,
       participation: eligible.length === 0 ? 0 : Math.round((live.voters / eligible.length) * 1e6) / 1e6,
       councilApproved: live.councilApproved,
-      challenged,
+      challenged: live.challenged,
       gasPerVote: mean,
     };
     world.record(rec);
@@ -222,6 +231,7 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
   };
 
   const sendVotes = async (live: Live, voters: { index: number; support: number }[]) => {
+    if (live.struckDown) return;
     for (const v of voters) {
       const p = world.population[v.index]!;
       const wallet = world.wallets[v.index];
@@ -258,6 +268,10 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
     const { actions } = live.plan;
     const info = await getProposal(clients.publicClient, { contracts, proposalId: live.proposalId });
     const tallies = info.votes;
+    if (live.struckDown) {
+      record(live, info.state, live.createdAt + DAY, tallies, info.quorum); // its bond was slashed
+      return;
+    }
     await claimProposalBond(deployerClient, { contracts, proposalId: live.proposalId });
     if (info.state !== "Succeeded") {
       record(live, info.state, Number(info.deadline), tallies, info.quorum);
@@ -282,11 +296,31 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
     agenda.add(eta, execute(live, actions, info.quorum, tallies));
   };
 
+  // A watcher (an account of its own, given the challenge bond) challenges in the challenge period.
+  const challenge = async (live: Live) => {
+    const watcher = await world.account(`watcher:${live.plan.key}`);
+    const bond = await clients.publicClient.readContract({ address: contracts.ProposalBondEscrow!, abi: proposalBondEscrowAbi, functionName: "challengeBond" }); // prettier-ignore
+    await world.fund(watcher, bond);
+    await challengeProposal(clients.walletFor(watcher), { contracts, proposalId: live.proposalId });
+    live.challenged = true;
+  };
+
+  // The council resolves it through the Safe; an upheld challenge's bond goes back to the watcher.
+  const resolveChallenge = async (live: Live, uphold: boolean) => {
+    const escrow = contracts.ProposalBondEscrow!;
+    const data = encodeFunctionData({ abi: proposalBondEscrowAbi, functionName: "resolveChallenge", args: [live.proposalId, uphold] }); // prettier-ignore
+    await execSafeCall(deployerClient, { safe: contracts.SecurityCouncil!, to: escrow, data, owners });
+    if (!uphold) return;
+    live.struckDown = true;
+    const watcher = await world.account(`watcher:${live.plan.key}`);
+    await world.send(watcher, escrow, encodeFunctionData({ abi: proposalBondEscrowAbi, functionName: "claimChallengeBond", args: [live.proposalId] })); // prettier-ignore
+  };
+
   const create = (item: { week: number; proposal: PlannedProposal }, k: number) => async () => {
     const p = item.proposal;
     const proposer = p.proposer ?? proposerList[k % proposerList.length]!;
     const proposalId = getProposalId(p.actions);
-    const live: Live = { plan: p, week: item.week, proposer, proposalId, createdAt: 0, closeAt: 0, voters: 0, gas: [], councilApproved: null }; // prettier-ignore
+    const live: Live = { plan: p, week: item.week, proposer, proposalId, createdAt: 0, closeAt: 0, voters: 0, gas: [], councilApproved: null, challenged: false, struckDown: false }; // prettier-ignore
     if (p.type === "Emergency") {
       if (!p.attack) {
         await approveProposalByCouncil(deployerClient, { contracts, proposalId, proposer, owners });
@@ -321,10 +355,14 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
       buckets.set(t, list);
     }
     for (const [t, voters] of [...buckets.entries()].sort((a, b) => a[0] - b[0])) agenda.add(t, () => sendVotes(live, voters)); // prettier-ignore
+    if (p.challenge !== undefined) {
+      agenda.add(live.createdAt + HOUR, () => challenge(live));
+      agenda.add(live.createdAt + DAY, () => resolveChallenge(live, p.challenge!.uphold));
+    }
     if (p.proposerVote !== undefined) {
       const support = p.proposerVote;
       agenda.add(voteStart + HOUR, async () => {
-        await castVote(clients.walletFor(proposer), { contracts, proposalId, support });
+        if (!live.struckDown) await castVote(clients.walletFor(proposer), { contracts, proposalId, support });
       });
     }
     agenda.add(live.closeAt, close(live));

@@ -48,6 +48,13 @@ export interface PlannedProposal {
   proposer?: Address;
   /** The proposer's own vote (cast with the SDK's `castVote` an hour after voting opens); none if absent. */
   proposerVote?: VoteSupportValue;
+  /**
+   * A watcher challenges it an hour after creation (the SDK's `challengeProposal`, escrowing the
+   * challenge bond) and the council resolves the challenge through the Safe a day later: `uphold` strikes
+   * the proposal down (Canceled, the proposer's bond slashed to the treasury, the watcher's refunded),
+   * otherwise it is dismissed (the watcher's bond goes to the treasury) and voting goes on. None if absent.
+   */
+  challenge?: { uphold: boolean };
 }
 
 /** The type value of the SDK's `propose` for a record type name. */
