@@ -32,7 +32,7 @@ for (const agents of SIZES) {
     peakRssMiB: Math.round(f.peakRssBytes / 2 ** 20),
     proposals: r.proposals.length,
     executed: r.proposals.filter((p) => p.state === "Executed").length,
-    participation: r.metrics.find((m) => m.name === "participation")!.measured,
+    participation: r.metrics.find((m) => m.name === "participation")!.measured ?? "not measured",
   };
   rows.push(row);
   console.log(JSON.stringify(row));

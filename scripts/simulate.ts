@@ -131,7 +131,7 @@ function summary(r: SimulationResult): string {
   ];
   for (const p of r.proposals)
     lines.push(`  ${p.type.padEnd(9)} ${p.state.padEnd(9)} voters ${String(p.voters).padStart(6)}/${p.eligible} (${pct(p.participation)}) ${p.attack ? "[attack] " : ""}${p.description.slice(0, 70)}`); // prettier-ignore
-  for (const m of r.metrics) lines.push(`  metric ${m.name}: ${m.name === "flashLoanManipulations" ? m.measured : pct(m.measured)} (target ${m.target}) ${m.met ? "met" : "NOT met"}`); // prettier-ignore
+  for (const m of r.metrics) lines.push(m.measured === null ? `  metric ${m.name}: not measured (no population proposals in this scenario; target ${m.target})` : `  metric ${m.name}: ${m.name === "flashLoanManipulations" ? m.measured : pct(m.measured)} (target ${m.target}) ${m.met ? "met" : "NOT met"}`); // prettier-ignore
   for (const a of r.attacks) lines.push(`  attack ${a.name}: ${a.succeeded ? "SUCCEEDED" : "failed"} (${a.asExpected ? "as expected" : "NOT as expected"}): ${a.magnitude}`); // prettier-ignore
   const f = r.performance;
   lines.push(`  ${f.votes} votes in ${(f.wallTimeMs / 1000).toFixed(1)} s (${f.votesPerSecond} votes/s), gas/vote ${f.gasPerVote.mean}, peak RSS ${(f.peakRssBytes / 2 ** 20).toFixed(0)} MiB`); // prettier-ignore

@@ -81,6 +81,12 @@ describe("simulate: metrics on hand-made records", function () {
     ];
     const m = successMetrics(low, [{ ...flash, succeeded: true }]);
     expect(m.map((x) => [x.measured, x.met])).to.deep.equal([[0.3, false], [0.5, false], [1, false]]); // prettier-ignore
+    // Attack proposals only (an attack scenario): participation and success are not measured, not 0%.
+    const attacksOnly = successMetrics(
+      [record({ participation: 0, state: "Defeated", attack: true })],
+      [flash],
+    );
+    expect(attacksOnly.map((x) => [x.measured, x.met])).to.deep.equal([[null, null], [null, null], [0, true]]); // prettier-ignore
   });
 });
 

@@ -204,6 +204,27 @@ describe("simulation report: HTML with charts and PNG copies", function () {
     }
   });
 
+  it("an attack scenario without population proposals shows participation and success as not measured, not as 0%", async () => {
+    const attackOnly: SimulationResult = {
+      ...SAMPLE_SIMULATION,
+      metrics: [
+        { name: "participation", target: "> 30%", measured: null, met: null },
+        { name: "proposalSuccess", target: "> 60%", measured: null, met: null },
+        { name: "flashLoanManipulations", target: "= 0", measured: 0, met: true },
+      ],
+    };
+    const { page, errors } = await load(browser, renderReport(attackOnly));
+    try {
+      expect(await cells(page, "participation")).to.deep.equal(["> 30%", "not measured", "no population proposals"]); // prettier-ignore
+      expect(await cells(page, "proposalSuccess")).to.deep.equal(["> 60%", "not measured", "no population proposals"]); // prettier-ignore
+      expect(await cells(page, "flashLoanManipulations")).to.deep.equal(["= 0", "0", "met"]);
+      expect(await page.locator("#metrics-table td.not-met").count()).to.equal(0);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("shows a what-if comparison side by side, one series per run with its changes in the legend", async () => {
     const { page, requests, errors } = await load(browser, renderReport(SAMPLE_WHAT_IF));
     try {

@@ -44,28 +44,30 @@ export function nakamoto(amounts: readonly bigint[]): number {
 /**
  * The seed's three success metrics from a run's records and attack outcomes. Attack proposals
  * (`attack: true`) are left out of participation and success: they measure the population's governance.
+ * Without a population proposal (the attack scenarios) those two are not measured: `measured` and `met`
+ * are `null`.
  */
 export function successMetrics(
   records: readonly ProposalRecord[],
   attacks: readonly AttackOutcome[],
 ): SuccessMetric[] {
   const own = records.filter((r) => !r.attack);
-  const participation = own.length === 0 ? 0 : own.reduce((s, r) => s + r.participation, 0) / own.length;
-  const success = own.length === 0 ? 0 : own.filter((r) => r.state === "Executed").length / own.length;
+  const participation = own.length === 0 ? null : own.reduce((s, r) => s + r.participation, 0) / own.length;
+  const success = own.length === 0 ? null : own.filter((r) => r.state === "Executed").length / own.length;
   const flash = attacks.filter((a) => a.name.includes("flash") && a.succeeded).length;
   const round = (x: number) => Math.round(x * 1e6) / 1e6;
   return [
     {
       name: "participation",
       target: "> 30%",
-      measured: round(participation),
-      met: participation > TARGETS.participation,
+      measured: participation === null ? null : round(participation),
+      met: participation === null ? null : participation > TARGETS.participation,
     },
     {
       name: "proposalSuccess",
       target: "> 60%",
-      measured: round(success),
-      met: success > TARGETS.proposalSuccess,
+      measured: success === null ? null : round(success),
+      met: success === null ? null : success > TARGETS.proposalSuccess,
     },
     {
       name: "flashLoanManipulations",

@@ -165,9 +165,13 @@ export interface SuccessMetric {
   name: "participation" | "proposalSuccess" | "flashLoanManipulations";
   /** As the seed writes it, e.g. "> 30%". */
   target: string;
-  /** Measured value (a share 0..1, or a count). */
-  measured: number;
-  met: boolean;
+  /**
+   * Measured value (a share 0..1, or a count); `null` when the run had nothing to measure it on:
+   * participation and proposal success in a scenario without population proposals (the attack scenarios).
+   */
+  measured: number | null;
+  /** Whether the target was met; `null` when not measured. */
+  met: boolean | null;
 }
 
 /** Cost figures of a run (measured, machine-dependent: never asserted in tests). */

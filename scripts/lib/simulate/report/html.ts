@@ -67,9 +67,10 @@ const METRIC_NAMES: Record<SuccessMetric["name"], string> = {
 
 /**
  * A metric's measured value as the page shows it: a share as a percentage with one decimal
- * (0.345 → "34.5%"), a count as an integer.
+ * (0.345 → "34.5%"), a count as an integer; "not measured" without a value.
  */
 export function formatMetric(metric: SuccessMetric): string {
+  if (metric.measured === null) return "not measured";
   return metric.name === "flashLoanManipulations"
     ? Math.round(metric.measured).toLocaleString("en-US")
     : percent(metric.measured);
@@ -126,8 +127,10 @@ const table = (head: string[], rows: string[], attributes = "") =>
   `<div class="table-wrap"><table${attributes}><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div>`; // prettier-ignore
 
 const yesNo = (value: boolean) => (value ? "yes" : "no");
-const status = (met: boolean) =>
-  `<td data-field="status" class="${met ? "met" : "not-met"}">${met ? "met" : "not met"}</td>`;
+const verdict = (met: boolean | null) => (met === null ? "no population proposals" : met ? "met" : "not met");
+const verdictClass = (met: boolean | null) => (met === null ? "unmeasured" : met ? "met" : "not-met");
+const status = (met: boolean | null) =>
+  `<td data-field="status" class="${verdictClass(met)}">${verdict(met)}</td>`;
 
 function metricsTable(metrics: SuccessMetric[]): string {
   const rows = metrics.map(
@@ -248,6 +251,7 @@ td.description { white-space: normal; min-width: 16rem; overflow-wrap: anywhere;
 tr.attack { background: #fff6f0; }
 .met, .good { color: var(--good); font-weight: 600; }
 .not-met, .bad { color: var(--bad); font-weight: 600; }
+.unmeasured { color: var(--muted); }
 td.changed { background: #fff3c4; font-weight: 600; }
 code { font-size: 0.85em; color: var(--muted); }
 ul.details { margin: 0; padding-left: 1rem; }
@@ -336,7 +340,7 @@ function whatIfBody(result: WhatIfResult, charts: ChartSpec[]): string {
       const m = r.metrics.find((x) => x.name === name);
       return m === undefined
         ? "<td>—</td>"
-        : `<td data-field="measured" class="${m.met ? "met" : "not-met"}">${escapeHtml(formatMetric(m))} (${m.met ? "met" : "not met"})</td>`; // prettier-ignore
+        : `<td data-field="measured" class="${verdictClass(m.met)}">${escapeHtml(formatMetric(m))} (${verdict(m.met)})</td>`; // prettier-ignore
     });
     return `<tr data-metric="${escapeHtml(name)}"><th scope="row" class="text">${escapeHtml(METRIC_NAMES[name] ?? name)}</th><td data-field="target">${escapeHtml(target)}</td>${cells.join("")}</tr>`; // prettier-ignore
   });
