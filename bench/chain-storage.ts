@@ -48,7 +48,7 @@ async function run(mode: "grow" | "same" | "batch"): Promise<void> {
       const ms = (performance.now() - started) / sixth;
       const slots = (i + 1) * slotsPerTransaction;
       const perSlot = mode === "batch" ? `, ${(ms / slotsPerTransaction).toFixed(4)} ms/slot` : "";
-      console.log(`${mode.padEnd(5)} ${String(slots).padStart(6)} slots written: ${ms.toFixed(3)} ms/transaction${perSlot}, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`); // prettier-ignore
+      console.log(`${mode.padEnd(5)} ${String(slots).padStart(6)} slot writes: ${ms.toFixed(3)} ms/transaction${perSlot}, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`); // prettier-ignore
       started = performance.now();
     }
   }
