@@ -85,6 +85,8 @@ interface Live {
   challenged: boolean;
   /** The council upheld the challenge: the proposal is Canceled, no vote is cast on it. */
   struckDown: boolean;
+  /** Chain time of the council's upholding resolution, Unix seconds (0 until then). */
+  struckAt: number;
 }
 
 /** Per-world state of the engine: the timeline points and vote gas it measured. */
@@ -269,7 +271,7 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
     const info = await getProposal(clients.publicClient, { contracts, proposalId: live.proposalId });
     const tallies = info.votes;
     if (live.struckDown) {
-      record(live, info.state, live.createdAt + DAY, tallies, info.quorum); // its bond was slashed
+      record(live, info.state, live.struckAt, tallies, info.quorum); // its bond was slashed
       return;
     }
     await claimProposalBond(deployerClient, { contracts, proposalId: live.proposalId });
@@ -312,6 +314,7 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
     await execSafeCall(deployerClient, { safe: contracts.SecurityCouncil!, to: escrow, data, owners });
     if (!uphold) return;
     live.struckDown = true;
+    live.struckAt = Number((await clients.publicClient.getBlock()).timestamp);
     const watcher = await world.account(`watcher:${live.plan.key}`);
     await world.send(watcher, escrow, encodeFunctionData({ abi: proposalBondEscrowAbi, functionName: "claimChallengeBond", args: [live.proposalId] })); // prettier-ignore
   };
@@ -320,7 +323,7 @@ export async function runGovernance(world: SimWorld, plan: GovernancePlan = {}):
     const p = item.proposal;
     const proposer = p.proposer ?? proposerList[k % proposerList.length]!;
     const proposalId = getProposalId(p.actions);
-    const live: Live = { plan: p, week: item.week, proposer, proposalId, createdAt: 0, closeAt: 0, voters: 0, gas: [], councilApproved: null, challenged: false, struckDown: false }; // prettier-ignore
+    const live: Live = { plan: p, week: item.week, proposer, proposalId, createdAt: 0, closeAt: 0, voters: 0, gas: [], councilApproved: null, challenged: false, struckDown: false, struckAt: 0 }; // prettier-ignore
     if (p.type === "Emergency") {
       if (!p.attack) {
         await approveProposalByCouncil(deployerClient, { contracts, proposalId, proposer, owners });

@@ -8,9 +8,10 @@
  * Speed (10,000 participants within the budget): participants are impersonated accounts
  * (`hardhat_impersonateAccount`), so no key is derived or signature made in JavaScript; each gets its
  * gas money as a plain ether transfer from one gas bank (the only `hardhat_setBalance`: every
- * `hardhat_setBalance` leaves EDR an irregular state change that every later transaction pays for —
- * measured 0.52 ms per transfer on a fresh chain, 2.0 ms after 10,000 `hardhat_setBalance` calls, 0.6–0.75
- * ms after 10,000 ether transfers instead). Bulk transactions go straight to the node with a fixed gas
+ * `hardhat_setBalance` leaves EDR an irregular state change that later transactions pay for —
+ * `npm run bench:chain-storage`: an ether transfer 0.83–0.94 ms after 10,000 `hardhat_setBalance` calls,
+ * 0.54–0.59 ms after 10,000 ether transfers; `bench:simulate` at 10,000 participants 141.7 s → 101.1 s).
+ * Bulk transactions go straight to the node with a fixed gas
  * limit (no estimate round trip) and are mined at once (automine: EDR's mempool grows quadratic in cost
  * with pending transactions, so one block per transaction is the fast path here).
  *

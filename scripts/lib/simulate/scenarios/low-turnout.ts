@@ -28,7 +28,8 @@ export const lowTurnout: Scenario = {
   async run(w) {
     const world = w as SimWorld;
     const attacker = await world.account("low-turnout-attacker");
-    await world.fund(attacker, world.parameters.proposalThreshold + 2n * 1_000n * AITBC); // two bonds
+    const bond = await world.clients.publicClient.readContract({ address: world.contracts.ProposalBondEscrow!, abi: proposalBondEscrowAbi, functionName: "proposalBond" }); // prettier-ignore
+    await world.fund(attacker, world.parameters.proposalThreshold + 2n * bond); // the threshold and two bonds
     await delegate(world.clients.walletFor(attacker), { contracts: world.contracts, delegatee: attacker });
     await world.clock.advanceTo(world.clock.now + 8 * 86_400); // the attacker's power vests (7-day average)
     const drain = treasuryDrain(world.contracts, attacker, DRAIN, "low-turnout");
@@ -72,7 +73,7 @@ export const lowTurnout: Scenario = {
     const challenged: AttackOutcome = {
       name: "low-turnout-challenged",
       description: "The same drain a week later, watched: a watcher challenges it in the 48 h challenge period and the council upholds the challenge.", // prettier-ignore
-      expected: "Struck down before voting opens: Canceled, no vote cast, the proposer's 1,000 AITBC bond slashed to the treasury.", // prettier-ignore
+      expected: "Struck down before voting opens: Canceled, no vote cast, the proposer's bond slashed to the treasury.", // prettier-ignore
       succeeded: c.state === "Executed",
       asExpected: c.state === "Canceled" && c.voters === 0 && slashedAmount > 0n,
       magnitude: `ended ${c.state}${c.challenged ? " after a challenge" : ""}; votes cast ${c.voters}; bond slashed ${(slashedAmount / AITBC).toString()} AITBC; executed: ${c.state === "Executed" ? "yes" : "no"}`, // prettier-ignore
